@@ -1,0 +1,51 @@
+//! `ActiveModelBehavior` for every entity: the one hand-written file of this
+//! crate. sea-orm-cli runs with `--impl-active-model-behavior=false`, so
+//! regenerating the entities never overwrites these impls.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::entity::prelude::*;
+use sea_orm::{ActiveValue, Iterable, Set};
+
+/// One rule for every table, so it is written once:
+/// - the row clocks are filled on save, unless the caller set them;
+/// - every timestamp is stored with a UTC offset.
+///
+/// The second matters on SQLite, which keeps a timestamp as the text it was
+/// given: `expires` values with mixed offsets would compare as strings in the
+/// wrong order. PostgreSQL and MySQL store instants and do not care.
+macro_rules! row_clocks_and_utc {
+    ($($entity:ident),+ $(,)?) => {$(
+        #[async_trait::async_trait]
+        impl ActiveModelBehavior for crate::$entity::ActiveModel {
+            async fn before_save<C>(mut self, _db: &C, insert: bool) -> Result<Self, DbErr>
+            where
+                C: ConnectionTrait,
+            {
+                // Written from Rust rather than by the column default so every
+                // backend stores the same format, with microseconds (SQLite's
+                // CURRENT_TIMESTAMP has none).
+                let now = Utc::now().fixed_offset();
+                if insert && !self.created_at.is_set() {
+                    self.created_at = Set(now);
+                }
+                if !self.updated_at.is_set() {
+                    self.updated_at = Set(now);
+                }
+                for column in crate::$entity::Column::iter() {
+                    if let ActiveValue::Set(Value::ChronoDateTimeWithTimeZone(Some(at))) = self.get(column) {
+                        if at.offset().local_minus_utc() != 0 {
+                            self.set(column, Value::ChronoDateTimeWithTimeZone(Some(in_utc(at))));
+                        }
+                    }
+                }
+                Ok(self)
+            }
+        }
+    )+};
+}
+
+fn in_utc(at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    at.with_timezone(&Utc).fixed_offset()
+}
+
+row_clocks_and_utc!(users, accounts, sessions, verification_requests);

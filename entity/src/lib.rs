@@ -1,0 +1,35 @@
+//! SeaORM entities for next-auth v3's schema: `users`, `accounts`,
+//! `sessions` and `verification_requests`.
+//!
+//! Everything under `generated/` is written by `scripts/regenerate-entities.sh`
+//! (sea-orm-cli) and never edited by hand; CI regenerates it and fails on any
+//! difference. The one hand-written part is [`behavior`](self#row-clocks),
+//! the `ActiveModelBehavior` impls the generator is told to leave out.
+//!
+//! # Row clocks
+//!
+//! Every table has `created_at` and `updated_at`. Saving an `ActiveModel`
+//! fills `created_at` and `updated_at` on insert and refreshes `updated_at`
+//! on update, unless the caller set them, so code that writes the entities
+//! directly keeps them true without thinking about it:
+//!
+//! ```
+//! use authstore_entity::users;
+//! use sea_orm::{ActiveModelBehavior, Set};
+//!
+//! let user = users::ActiveModel { email: Set(Some("ada@example.com".into())), ..users::ActiveModel::new() };
+//! assert!(user.updated_at.is_not_set()); // filled in by `before_save`
+//! ```
+//!
+//! # Secrets
+//!
+//! `sessions::Model` and `accounts::Model` hold live tokens in plain fields
+//! and derive `Debug`, as generated code does. Do not log them; the
+//! `authstore` crate hands out wrappers whose `Debug` redacts the tokens.
+
+#[path = "generated/lib.rs"]
+mod generated;
+
+pub use generated::*;
+
+mod behavior;

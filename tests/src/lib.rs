@@ -1,0 +1,313 @@
+//! The harness behind authstore's cross-backend tests.
+//!
+//! One test body runs once per backend: [`backend_tests!`] turns
+//! `async fn name(db: &TestDb)` into the tests `name::sqlite`,
+//! `name::postgres` and `name::mysql`, so the test list itself says which
+//! backend each result is for. Every run gets a database of its own, created
+//! for it and dropped after it passes, so tests never share state.
+//!
+//! Server URLs come from `AUTHSTORE_TEST_POSTGRES_URL` and
+//! `AUTHSTORE_TEST_MYSQL_URL` (defaults in `.cargo/config.toml`). SQLite
+//! always runs. A server backend whose URL is empty or unreachable is skipped
+//! with a line on stderr, except when `CI` is set: then it fails the test,
+//! because CI must never pass by testing less.
+
+use std::io::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+pub use sea_orm;
+
+/// A backend the suite runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::MySql => "mysql",
+        }
+    }
+
+    fn url_var(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some("AUTHSTORE_TEST_POSTGRES_URL"),
+            Backend::MySql => Some("AUTHSTORE_TEST_MYSQL_URL"),
+        }
+    }
+}
+
+/// A fresh, empty database of one backend, owned by one test.
+pub struct TestDb {
+    pub backend: Backend,
+    pub conn: DatabaseConnection,
+    /// The database's name, unique to this test run.
+    pub name: String,
+    /// The URL of this database, for code that opens its own pool.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteFile(std::path::PathBuf),
+    DropDatabase { server_url: String },
+}
+
+impl TestDb {
+    /// Creates the database, or returns `None` if the backend is skipped.
+    pub async fn create(backend: Backend, test_name: &str) -> Option<TestDb> {
+        let name = unique_name(test_name);
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.sqlite"));
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                let conn = connect(&url).await.expect("open SQLite file");
+                announce(backend, "running (embedded)");
+                Some(TestDb {
+                    backend,
+                    conn,
+                    name,
+                    url,
+                    cleanup: Cleanup::SqliteFile(path),
+                })
+            }
+            Backend::Postgres | Backend::MySql => {
+                let server_url = server_url(backend)?;
+                // PostgreSQL needs a database to connect to; MySQL does not.
+                let admin_url = match backend {
+                    Backend::Postgres => format!("{server_url}/postgres"),
+                    _ => server_url.clone(),
+                };
+                let admin = match connect(&admin_url).await {
+                    Ok(conn) => conn,
+                    Err(err) => {
+                        unreachable_server(backend, &format!("cannot connect: {err}"));
+                        return None;
+                    }
+                };
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.ok();
+                let url = format!("{server_url}/{name}");
+                let conn = connect(&url)
+                    .await
+                    .expect("connect to the new test database");
+                announce(backend, &format!("running against {}", redact(&server_url)));
+                Some(TestDb {
+                    backend,
+                    conn,
+                    name,
+                    url,
+                    cleanup: Cleanup::DropDatabase { server_url },
+                })
+            }
+        }
+    }
+
+    pub fn db_backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Drops the database. Called after the test body returns; a failed test
+    /// leaves its database behind for inspection (`.ci/run` sweeps them).
+    pub async fn destroy(self) {
+        self.conn.close().await.ok();
+        match self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    std::fs::remove_file(file).ok();
+                }
+            }
+            Cleanup::DropDatabase { server_url } => {
+                let admin_url = match self.backend {
+                    Backend::Postgres => format!("{server_url}/postgres"),
+                    _ => server_url,
+                };
+                let admin = connect(&admin_url)
+                    .await
+                    .expect("reconnect to drop the test database");
+                let force = if self.backend == Backend::Postgres {
+                    " WITH (FORCE)"
+                } else {
+                    ""
+                };
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {}{force}", self.name))
+                    .await
+                    .expect("drop the test database");
+                admin.close().await.ok();
+            }
+        }
+    }
+}
+
+/// Runs `body` on a fresh database of `backend`; used by [`backend_tests!`].
+pub async fn run(backend: Backend, test_name: &str, body: impl AsyncFnOnce(&TestDb)) {
+    let Some(db) = TestDb::create(backend, test_name).await else {
+        return;
+    };
+    body(&db).await;
+    db.destroy().await;
+}
+
+/// Generates one `#[tokio::test]` per backend for each named test body.
+///
+/// ```ignore
+/// async fn round_trip(db: &TestDb) { /* ... */ }
+/// backend_tests!(round_trip);
+/// // -> round_trip::sqlite, round_trip::postgres, round_trip::mysql
+/// ```
+#[macro_export]
+macro_rules! backend_tests {
+    ($($body:ident),+ $(,)?) => {$(
+        mod $body {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::run($crate::Backend::Sqlite, stringify!($body), super::$body).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::run($crate::Backend::Postgres, stringify!($body), super::$body).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() {
+                $crate::run($crate::Backend::MySql, stringify!($body), super::$body).await
+            }
+        }
+    )+};
+}
+
+/// Opens a small pool: tests run in parallel against servers with a
+/// connection limit (PostgreSQL's default is 100).
+pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(5)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+    Database::connect(options).await
+}
+
+/// `authstore_t_<test>_<pid>_<n>`: unique across parallel test binaries and
+/// within one, and a plain identifier on every backend.
+fn unique_name(test_name: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let short: String = test_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(30)
+        .collect();
+    format!("authstore_t_{short}_{}_{n}", std::process::id())
+}
+
+/// The server URL without a database path, or `None` when the backend is
+/// switched off (CI treats that as a failure).
+fn server_url(backend: Backend) -> Option<String> {
+    let var = backend.url_var().expect("server backend");
+    let raw = std::env::var(var).unwrap_or_default();
+    if raw.trim().is_empty() {
+        unreachable_server(backend, &format!("{var} is empty"));
+        return None;
+    }
+    // Drop any database path the user included: each test makes its own.
+    let authority_start = raw.find("://").map_or(0, |i| i + 3);
+    let end = raw[authority_start..]
+        .find('/')
+        .map_or(raw.len(), |i| authority_start + i);
+    Some(raw[..end].to_string())
+}
+
+fn unreachable_server(backend: Backend, why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "{} is required in CI but unavailable: {why}",
+            backend.name()
+        );
+    }
+    announce(backend, &format!("SKIPPED ({why})"));
+}
+
+/// Hides the password, if any, before a URL reaches the test log.
+fn redact(url: &str) -> String {
+    let Some(authority) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    match (url[authority..].find(':'), url.rfind('@')) {
+        (Some(colon), Some(at)) if authority + colon < at => {
+            format!("{}:***{}", &url[..authority + colon], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Writes one line per backend per test binary to the real stderr, which the
+/// test runner does not capture, so the log shows which backends ran.
+fn announce(backend: Backend, status: &str) {
+    static SEEN: Mutex<Vec<(Backend, bool)>> = Mutex::new(Vec::new());
+    let skipped = status.starts_with("SKIPPED");
+    let mut seen = SEEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if seen.contains(&(backend, skipped)) {
+        return;
+    }
+    seen.push((backend, skipped));
+    let binary = std::env::args().next().unwrap_or_default();
+    let binary = std::path::Path::new(&binary)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let _ = writeln!(
+        std::io::stderr(),
+        "[authstore-tests] {binary}: {}: {status}",
+        backend.name()
+    );
+}
+
+/// Schema introspection shared by the migration tests.
+impl TestDb {
+    /// The tables in this database, sorted, without the migration ledger.
+    pub async fn table_names(&self) -> Vec<String> {
+        let sql = match self.backend {
+            Backend::Postgres => {
+                "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'"
+            }
+            Backend::MySql => {
+                "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()"
+            }
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            }
+        };
+        let mut names = self.strings(sql).await;
+        names.retain(|name| name != "seaql_migrations");
+        names.sort();
+        names
+    }
+
+    /// Runs a query whose single column `name` is text.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        let rows = self
+            .conn
+            .query_all_raw(sea_orm::Statement::from_string(self.db_backend(), sql))
+            .await
+            .expect("introspection query");
+        rows.iter()
+            .map(|row| row.try_get::<String>("", "name").expect("a `name` column"))
+            .collect()
+    }
+}

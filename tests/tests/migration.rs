@@ -1,0 +1,319 @@
+//! The migration on every backend: it lays down the schema, rolls it back
+//! completely, embeds in a host app's migrator, and the schema then enforces
+//! what the service relies on (UTC timestamps, foreign keys, unique keys).
+
+use authstore_entity::{accounts, sessions, users};
+use authstore_migration::{Migrator, MigratorTrait};
+use authstore_tests::{TestDb, backend_tests};
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, SqlErr,
+};
+use sea_orm_migration::SchemaManager;
+
+const TABLES: [&str; 4] = ["accounts", "sessions", "users", "verification_requests"];
+
+/// Every index, `(table, name)`: the seed's eight and our `sessions_user_id`.
+const INDEXES: [(&str, &str); 9] = [
+    ("accounts", "compound_id"),
+    ("accounts", "provider_account_id"),
+    ("accounts", "provider_id"),
+    ("accounts", "user_id"),
+    ("sessions", "session_token"),
+    ("sessions", "access_token"),
+    ("sessions", "sessions_user_id"),
+    ("users", "email"),
+    ("verification_requests", "token"),
+];
+
+backend_tests!(
+    up_down_up,
+    host_migrator_embeds_authstore,
+    timestamps_are_utc_instants,
+    foreign_keys_cascade_and_reject_orphans,
+    unique_keys_reject_duplicates
+);
+
+async fn up_down_up(db: &TestDb) {
+    let manager = SchemaManager::new(&db.conn);
+
+    Migrator::up(&db.conn, None).await.expect("first up");
+    assert_eq!(db.table_names().await, TABLES);
+    for (table, index) in INDEXES {
+        assert!(
+            manager.has_index(table, index).await.unwrap(),
+            "index {index} on {table} missing"
+        );
+    }
+    assert!(
+        Migrator::get_pending_migrations(&db.conn)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    Migrator::down(&db.conn, None).await.expect("down");
+    assert_eq!(
+        db.table_names().await,
+        Vec::<String>::new(),
+        "down must drop every table it created"
+    );
+    if db.backend == authstore_tests::Backend::Postgres {
+        let sequences = db
+            .strings("SELECT sequence_name AS name FROM information_schema.sequences")
+            .await;
+        assert_eq!(
+            sequences,
+            Vec::<String>::new(),
+            "down must drop the serial sequences"
+        );
+    }
+
+    Migrator::up(&db.conn, None).await.expect("second up");
+    assert_eq!(db.table_names().await, TABLES);
+}
+
+mod host_app {
+    //! A host app's migrator: authstore's migrations, then one of its own
+    //! that depends on them (a foreign key to `users`).
+    use sea_orm_migration::prelude::*;
+
+    pub struct HostMigrator;
+
+    #[async_trait::async_trait]
+    impl MigratorTrait for HostMigrator {
+        fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+            let mut all = authstore_migration::migrations();
+            all.push(Box::new(CreatePosts));
+            all
+        }
+    }
+
+    #[derive(DeriveMigrationName)]
+    struct CreatePosts;
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for CreatePosts {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .create_table(
+                    Table::create()
+                        .table("posts")
+                        .col(
+                            ColumnDef::new("id")
+                                .integer()
+                                .not_null()
+                                .auto_increment()
+                                .primary_key(),
+                        )
+                        .col(ColumnDef::new("author_id").integer().not_null())
+                        .foreign_key(
+                            ForeignKey::create()
+                                .from("posts", "author_id")
+                                .to("users", "id"),
+                        )
+                        .to_owned(),
+                )
+                .await
+        }
+
+        async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .drop_table(Table::drop().table("posts").to_owned())
+                .await
+        }
+    }
+}
+
+async fn host_migrator_embeds_authstore(db: &TestDb) {
+    use host_app::HostMigrator;
+
+    HostMigrator::up(&db.conn, None).await.expect("host up");
+    let mut expected: Vec<&str> = TABLES.to_vec();
+    expected.push("posts");
+    expected.sort();
+    assert_eq!(db.table_names().await, expected);
+    let applied = HostMigrator::get_applied_migrations(&db.conn)
+        .await
+        .unwrap();
+    let names: Vec<&str> = applied.iter().map(|m| m.name()).collect();
+    assert_eq!(
+        names.len(),
+        2,
+        "authstore's migration and the host's, applied once each: {names:?}"
+    );
+    assert!(
+        names[0].contains("authstore"),
+        "authstore's migration runs first: {names:?}"
+    );
+
+    // The host's own step rolls back first, then authstore's.
+    HostMigrator::down(&db.conn, Some(1))
+        .await
+        .expect("host down one");
+    assert_eq!(db.table_names().await, TABLES);
+    HostMigrator::down(&db.conn, None)
+        .await
+        .expect("host down all");
+    assert_eq!(db.table_names().await, Vec::<String>::new());
+}
+
+fn instant(micros: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 59).unwrap()
+        + chrono::Duration::microseconds(micros.into())
+}
+
+async fn insert_user(db: &TestDb, email: &str) -> users::Model {
+    users::ActiveModel {
+        email: Set(Some(email.to_string())),
+        ..Default::default()
+    }
+    .insert(&db.conn)
+    .await
+    .expect("insert user")
+}
+
+async fn timestamps_are_utc_instants(db: &TestDb) {
+    Migrator::up(&db.conn, None).await.unwrap();
+
+    // Written with a non-UTC offset, read back as the same instant, in UTC,
+    // with microseconds intact (timestamptz, timestamp(6), datetime).
+    let verified = instant(123_456);
+    let in_tokyo = verified.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap());
+    let user = users::ActiveModel {
+        email: Set(Some("utc@example.com".into())),
+        email_verified: Set(Some(in_tokyo)),
+        ..Default::default()
+    }
+    .insert(&db.conn)
+    .await
+    .unwrap();
+    let read = users::Entity::find_by_id(user.id)
+        .one(&db.conn)
+        .await
+        .unwrap()
+        .unwrap();
+    let read_verified = read.email_verified.expect("email_verified stored");
+    assert_eq!(read_verified, verified);
+    assert_eq!(
+        read_verified.offset().local_minus_utc(),
+        0,
+        "read back in UTC"
+    );
+
+    // A row inserted the way next-auth inserts it, leaving the row clocks to
+    // the column default, still reads back as a UTC instant of "now".
+    let before = Utc::now() - chrono::Duration::seconds(5);
+    db.conn
+        .execute_unprepared("INSERT INTO users (email) VALUES ('js-peer@example.com')")
+        .await
+        .unwrap();
+    let peer = users::Entity::find()
+        .all(&db.conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.email.as_deref() == Some("js-peer@example.com"))
+        .unwrap();
+    let after = Utc::now() + chrono::Duration::seconds(5);
+    for clock in [peer.created_at, peer.updated_at] {
+        assert!(
+            clock >= before && clock <= after,
+            "default row clock {clock} is not now in UTC"
+        );
+    }
+}
+
+async fn foreign_keys_cascade_and_reject_orphans(db: &TestDb) {
+    Migrator::up(&db.conn, None).await.unwrap();
+    let user = insert_user(db, "fk@example.com").await;
+    let other = insert_user(db, "other@example.com").await;
+    for owner in [user.id, other.id] {
+        account(owner).insert(&db.conn).await.unwrap();
+        session(owner).insert(&db.conn).await.unwrap();
+    }
+
+    users::Entity::delete_by_id(user.id)
+        .exec(&db.conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        accounts::Entity::find().count(&db.conn).await.unwrap(),
+        1,
+        "only the other user's account remains"
+    );
+    assert_eq!(
+        sessions::Entity::find().count(&db.conn).await.unwrap(),
+        1,
+        "only the other user's session remains"
+    );
+
+    for orphan in [
+        session(user.id).insert(&db.conn).await.err(),
+        account(user.id).insert(&db.conn).await.err(),
+    ] {
+        let err = orphan.expect("a row for a deleted user must be rejected");
+        assert!(
+            matches!(
+                err.sql_err(),
+                Some(SqlErr::ForeignKeyConstraintViolation(_))
+            ),
+            "got {err:?}"
+        );
+    }
+}
+
+async fn unique_keys_reject_duplicates(db: &TestDb) {
+    Migrator::up(&db.conn, None).await.unwrap();
+    let user = insert_user(db, "twice@example.com").await;
+    let err = users::ActiveModel {
+        email: Set(Some("twice@example.com".into())),
+        ..Default::default()
+    }
+    .insert(&db.conn)
+    .await
+    .expect_err("duplicate email");
+    assert!(
+        matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))),
+        "got {err:?}"
+    );
+
+    account(user.id).insert(&db.conn).await.unwrap();
+    let err = account(user.id)
+        .insert(&db.conn)
+        .await
+        .expect_err("duplicate compound_id");
+    assert!(
+        matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))),
+        "got {err:?}"
+    );
+    assert_eq!(users::Entity::find().count(&db.conn).await.unwrap(), 1);
+    assert_eq!(accounts::Entity::find().count(&db.conn).await.unwrap(), 1);
+}
+
+fn account(user_id: i32) -> accounts::ActiveModel {
+    accounts::ActiveModel {
+        compound_id: Set(format!("compound-{user_id}")),
+        user_id: Set(user_id),
+        provider_type: Set("oauth".into()),
+        provider_id: Set("github".into()),
+        provider_account_id: Set(format!("gh-{user_id}")),
+        ..Default::default()
+    }
+}
+
+fn session(user_id: i32) -> sessions::ActiveModel {
+    sessions::ActiveModel {
+        user_id: Set(user_id),
+        expires: Set(instant(0).fixed_offset()),
+        session_token: Set(format!(
+            "session-{user_id}-{}",
+            Utc::now().timestamp_nanos_opt().unwrap()
+        )),
+        access_token: Set(format!(
+            "access-{user_id}-{}",
+            Utc::now().timestamp_nanos_opt().unwrap()
+        )),
+        ..Default::default()
+    }
+}
