@@ -88,10 +88,10 @@ impl TestDb {
                     Backend::Postgres => format!("{server_url}/postgres"),
                     _ => server_url.clone(),
                 };
-                let admin = match connect(&admin_url).await {
+                let admin = match connect_admin(backend, &admin_url).await {
                     Ok(conn) => conn,
-                    Err(err) => {
-                        unreachable_server(backend, &format!("cannot connect: {err}"));
+                    Err(why) => {
+                        unreachable_server(backend, &why);
                         return None;
                     }
                 };
@@ -201,6 +201,35 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false);
     Database::connect(options).await
+}
+
+/// Connects to the server's admin database. A server found unreachable once
+/// is not tried again by the same test binary, so skipping stays quick.
+async fn connect_admin(backend: Backend, admin_url: &str) -> Result<DatabaseConnection, String> {
+    static UNREACHABLE: Mutex<Vec<(Backend, String)>> = Mutex::new(Vec::new());
+    let known = UNREACHABLE
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|(b, _)| *b == backend)
+        .cloned();
+    if let Some((_, why)) = known {
+        return Err(why);
+    }
+    let mut options = ConnectOptions::new(admin_url);
+    options
+        .max_connections(1)
+        .connect_timeout(Duration::from_secs(3))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    Database::connect(options).await.map_err(|err| {
+        let why = format!("cannot connect: {err}");
+        UNREACHABLE
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((backend, why.clone()));
+        why
+    })
 }
 
 /// `authstore_t_<test>_<pid>_<n>`: unique across parallel test binaries and
