@@ -1,1 +1,240 @@
+//! authstore is the auth-data layer for SeaORM 2 apps: users, OAuth
+//! accounts, sessions and email verification requests, stored in next-auth
+//! v3's schema so a Rust service can share its database with a Next.js app.
+//!
+//! ```
+//! use authstore::{AuthStore, Config, NewAccount, NewUser};
+//! use authstore_migration::{Migrator, MigratorTrait};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let db = sea_orm::Database::connect("sqlite::memory:").await?;
+//! Migrator::up(&db, None).await?;
+//! let store = AuthStore::new(db, Config::new("the secret next-auth is given")?);
+//!
+//! // An OAuth sign-in: the user, their provider account, a session.
+//! let user = store.users().create(NewUser { email: Some("ada@example.com".into()), ..Default::default() }).await?;
+//! store.accounts().link(NewAccount {
+//!     user_id: user.id,
+//!     provider_type: "oauth".into(),
+//!     provider_id: "github".into(),
+//!     provider_account_id: "583231".into(),
+//!     ..Default::default()
+//! }).await?;
+//! let session = store.sessions().create(user.id).await?;
+//!
+//! // Every later request: the cookie's token gives the session and user.
+//! let current = store.sessions().get_session_and_user(session.session_token.expose()).await?;
+//! assert_eq!(current.map(|found| found.user.id), Some(user.id));
+//!
+//! // Email sign-in: the plain token goes into the link, its hash into the DB.
+//! let (_, token) = store.verification().create("ada@example.com").await?;
+//! assert!(store.verification().consume("ada@example.com", token.expose()).await?.is_some());
+//! # Ok(()) }
+//! ```
+//!
+//! # Shape
+//!
+//! [`AuthStore`] holds a connection and a [`Config`]. Its methods are grouped
+//! by table ([`Users`], [`Accounts`], [`Sessions`], [`Verification`]), each
+//! with its own rules in its own module. To run them inside your own
+//! transaction, scope the store to it with [`AuthStore::on`].
+//!
+//! Input is normalised and validated before any statement is sent; failures
+//! are [`Error::Validation`] naming each field. Unique and foreign-key
+//! violations become [`Error::Conflict`] and [`Error::UnknownUser`] on every
+//! backend.
+//!
+//! # Secrets
+//!
+//! Tokens are [`Secret`]s, whose `Debug` and `Display` print `[redacted]`;
+//! errors and tracing events never carry them. Verification tokens are stored
+//! only as hex SHA-256 of `token + secret`. Session tokens are stored as
+//! next-auth v3 stores them (plain), which sharing a database with it needs.
+//!
+//! # Backends
+//!
+//! The crate needs no database driver of its own: it works on any SeaORM
+//! connection. Enable the driver in your own `sea-orm` dependency
+//! (`sqlx-postgres`, `sqlx-mysql` or `sqlx-sqlite`). Everything is tested on
+//! PostgreSQL, MariaDB and SQLite. On MySQL, which lacks `RETURNING`, a few
+//! writes take one statement more (see each method).
 
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+
+mod accounts;
+mod backend;
+mod config;
+mod error;
+mod sessions;
+mod token;
+mod users;
+mod verification;
+
+/// The generated SeaORM entities, for queries of your own.
+pub use authstore_entity as entity;
+
+pub use accounts::{Account, Accounts, NewAccount, OAuthTokens};
+pub use config::Config;
+pub use error::{ConfigError, Conflict, Error};
+pub use sessions::{PURGE_BATCH, Session, SessionAndUser, Sessions};
+pub use token::Secret;
+pub use users::{NewUser, User, UserPatch, Users, normalize_email};
+pub use verification::{Verification, VerificationRequest};
+
+/// Where "now" comes from. Tests pass a clock they control, so expiry is
+/// tested without sleeping.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The entry point: a connection, a [`Config`] and a clock.
+///
+/// Cloning is cheap (the connection is a pool handle). See the
+/// [crate docs](crate) for a complete example.
+#[derive(Clone)]
+pub struct AuthStore {
+    db: DatabaseConnection,
+    config: Arc<Config>,
+    clock: Clock,
+}
+
+impl AuthStore {
+    /// A store on `db` with the system clock.
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        AuthStore {
+            db,
+            config: Arc::new(config),
+            clock: Arc::new(Utc::now),
+        }
+    }
+
+    /// Replaces the clock, for tests of expiry and renewal.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// use chrono::{TimeZone, Utc};
+    /// let frozen = store.with_clock(|| Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap());
+    /// # let user = frozen.users().create(authstore::NewUser::default()).await?;
+    /// let session = frozen.sessions().create(user.id).await?;
+    /// assert_eq!(session.expires, Utc.with_ymd_and_hms(2030, 1, 31, 0, 0, 0).unwrap());
+    /// # Ok(()) });
+    /// ```
+    pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The connection the store was built with.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The store's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Scopes the store to another connection, typically your own
+    /// transaction, so authstore's writes commit or roll back with yours.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// use sea_orm::TransactionTrait;
+    /// let txn = store.connection().begin().await?;
+    /// let user = store.on(&txn).users().create(authstore::NewUser::default()).await?;
+    /// txn.rollback().await?;
+    /// assert!(store.users().get(user.id).await?.is_none());
+    /// # Ok(()) });
+    /// ```
+    pub fn on<'a, C: ConnectionTrait + TransactionTrait>(&'a self, db: &'a C) -> Scope<'a, C> {
+        Scope {
+            ctx: Ctx {
+                db,
+                config: &self.config,
+                clock: &self.clock,
+            },
+        }
+    }
+
+    /// The `users` table on the store's connection.
+    pub fn users(&self) -> Users<'_, DatabaseConnection> {
+        self.on(&self.db).users()
+    }
+
+    /// The `accounts` table on the store's connection.
+    pub fn accounts(&self) -> Accounts<'_, DatabaseConnection> {
+        self.on(&self.db).accounts()
+    }
+
+    /// The `sessions` table on the store's connection.
+    pub fn sessions(&self) -> Sessions<'_, DatabaseConnection> {
+        self.on(&self.db).sessions()
+    }
+
+    /// The `verification_requests` table on the store's connection.
+    pub fn verification(&self) -> Verification<'_, DatabaseConnection> {
+        self.on(&self.db).verification()
+    }
+}
+
+impl std::fmt::Debug for AuthStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthStore")
+            .field("backend", &self.db.get_database_backend())
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+/// The store scoped to one connection or transaction; see [`AuthStore::on`].
+pub struct Scope<'a, C> {
+    ctx: Ctx<'a, C>,
+}
+
+impl<'a, C: ConnectionTrait + TransactionTrait> Scope<'a, C> {
+    /// The `users` table on this connection.
+    pub fn users(&self) -> Users<'a, C> {
+        Users { ctx: self.ctx }
+    }
+
+    /// The `accounts` table on this connection.
+    pub fn accounts(&self) -> Accounts<'a, C> {
+        Accounts { ctx: self.ctx }
+    }
+
+    /// The `sessions` table on this connection.
+    pub fn sessions(&self) -> Sessions<'a, C> {
+        Sessions { ctx: self.ctx }
+    }
+
+    /// The `verification_requests` table on this connection.
+    pub fn verification(&self) -> Verification<'a, C> {
+        Verification { ctx: self.ctx }
+    }
+}
+
+/// What every table's methods need: where to run, the rules, and the time.
+pub(crate) struct Ctx<'a, C> {
+    pub(crate) db: &'a C,
+    pub(crate) config: &'a Config,
+    clock: &'a Clock,
+}
+
+// Manual impls: deriving would demand `C: Clone`, and `C` is only borrowed.
+impl<C> Clone for Ctx<'_, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<C> Copy for Ctx<'_, C> {}
+
+impl<C> Ctx<'_, C> {
+    /// Now, in UTC, as the entity columns store it.
+    pub(crate) fn now(&self) -> DateTime<FixedOffset> {
+        (self.clock)().fixed_offset()
+    }
+}

@@ -1,0 +1,241 @@
+//! The `accounts` table (linked OAuth/email/credentials provider accounts):
+//! its input types, its rules and its queries.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use validator::{Validate, ValidationError};
+
+use crate::Ctx;
+use crate::entity::accounts;
+use crate::error::{Conflict, Error, on_write};
+use crate::token::{self, Secret};
+
+/// A linked provider account. Its OAuth tokens are [`Secret`]s, so `Debug`
+/// never prints them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: i32,
+    /// Hex SHA-256 of `"{provider_id}:{provider_account_id}"`, as next-auth v3.
+    pub compound_id: String,
+    pub user_id: i32,
+    pub provider_type: String,
+    pub provider_id: String,
+    pub provider_account_id: String,
+    pub refresh_token: Option<Secret>,
+    pub access_token: Option<Secret>,
+    pub access_token_expires: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<accounts::Model> for Account {
+    fn from(row: accounts::Model) -> Self {
+        Account {
+            id: row.id,
+            compound_id: row.compound_id,
+            user_id: row.user_id,
+            provider_type: row.provider_type,
+            provider_id: row.provider_id,
+            provider_account_id: row.provider_account_id,
+            refresh_token: row.refresh_token.map(Secret::from),
+            access_token: row.access_token.map(Secret::from),
+            access_token_expires: row.access_token_expires.map(|at| at.to_utc()),
+            created_at: row.created_at.to_utc(),
+            updated_at: row.updated_at.to_utc(),
+        }
+    }
+}
+
+/// A provider account to link to a user, as an OAuth callback provides it.
+///
+/// ```
+/// use authstore::NewAccount;
+/// let github = NewAccount {
+///     user_id: 1,
+///     provider_type: "oauth".into(),
+///     provider_id: "github".into(),
+///     provider_account_id: "583231".into(),
+///     ..Default::default()
+/// };
+/// ```
+#[derive(Clone, Debug, Default, Validate)]
+pub struct NewAccount {
+    pub user_id: i32,
+    /// One of `oauth`, `email`, `credentials`.
+    #[validate(custom(function = "provider_type"))]
+    pub provider_type: String,
+    /// The provider's name in your app, e.g. `github`. 1 to 255 characters.
+    #[validate(length(min = 1, max = 255))]
+    pub provider_id: String,
+    /// The user's id at the provider. 1 to 255 characters.
+    #[validate(length(min = 1, max = 255))]
+    pub provider_account_id: String,
+    pub refresh_token: Option<Secret>,
+    pub access_token: Option<Secret>,
+    pub access_token_expires: Option<DateTime<Utc>>,
+}
+
+/// New OAuth tokens for a linked account, after the provider rotated them.
+/// Every field is written: `None` clears the stored value.
+///
+/// ```
+/// use authstore::{OAuthTokens, Secret};
+/// let rotated = OAuthTokens { access_token: Some(Secret::from("gho_new")), ..Default::default() };
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct OAuthTokens {
+    pub refresh_token: Option<Secret>,
+    pub access_token: Option<Secret>,
+    pub access_token_expires: Option<DateTime<Utc>>,
+}
+
+/// The provider types next-auth v3 writes.
+const PROVIDER_TYPES: [&str; 3] = ["oauth", "email", "credentials"];
+
+fn provider_type(value: &str) -> Result<(), ValidationError> {
+    if PROVIDER_TYPES.contains(&value) {
+        return Ok(());
+    }
+    Err(ValidationError::new("provider_type"))
+}
+
+/// The `accounts` table. Get one from [`crate::AuthStore::accounts`].
+pub struct Accounts<'a, C> {
+    pub(crate) ctx: Ctx<'a, C>,
+}
+
+impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
+    /// Links a provider account to a user, computing `compound_id`.
+    /// An account already linked (to anyone) is
+    /// [`Error::Conflict`]`(`[`Conflict::Account`]`)`; a missing user is
+    /// [`Error::UnknownUser`].
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// # use authstore::{NewAccount, NewUser};
+    /// let user = store.users().create(NewUser::default()).await?;
+    /// let account = store.accounts().link(NewAccount {
+    ///     user_id: user.id,
+    ///     provider_type: "oauth".into(),
+    ///     provider_id: "github".into(),
+    ///     provider_account_id: "583231".into(),
+    ///     ..Default::default()
+    /// }).await?;
+    /// assert_eq!(account.compound_id.len(), 64);
+    /// # Ok(()) });
+    /// ```
+    pub async fn link(&self, input: NewAccount) -> Result<Account, Error> {
+        input.validate()?;
+        let now = self.ctx.now();
+        let row = accounts::ActiveModel {
+            compound_id: Set(token::compound_id(
+                &input.provider_id,
+                &input.provider_account_id,
+            )),
+            user_id: Set(input.user_id),
+            provider_type: Set(input.provider_type),
+            provider_id: Set(input.provider_id),
+            provider_account_id: Set(input.provider_account_id),
+            refresh_token: Set(input.refresh_token.map(|t| t.expose().to_owned())),
+            access_token: Set(input.access_token.map(|t| t.expose().to_owned())),
+            access_token_expires: Set(input.access_token_expires.map(|at| at.fixed_offset())),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let account: Account = row
+            .insert(self.ctx.db)
+            .await
+            .map_err(on_write(Conflict::Account))?
+            .into();
+        tracing::debug!(user_id = account.user_id, provider_id = %account.provider_id, "linked account");
+        Ok(account)
+    }
+
+    /// Unlinks a provider account. [`Error::NotFound`] if it was not linked.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// assert!(matches!(store.accounts().unlink("github", "583231").await, Err(authstore::Error::NotFound)));
+    /// # Ok(()) });
+    /// ```
+    pub async fn unlink(&self, provider_id: &str, provider_account_id: &str) -> Result<(), Error> {
+        let compound_id = token::compound_id(provider_id, provider_account_id);
+        let deleted = accounts::Entity::delete_many()
+            .filter(accounts::Column::CompoundId.eq(compound_id))
+            .exec(self.ctx.db)
+            .await?;
+        if deleted.rows_affected == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The accounts linked to a user, oldest first.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// assert!(store.accounts().list(42).await?.is_empty());
+    /// # Ok(()) });
+    /// ```
+    pub async fn list(&self, user_id: i32) -> Result<Vec<Account>, Error> {
+        let rows = accounts::Entity::find()
+            .filter(accounts::Column::UserId.eq(user_id))
+            .order_by_asc(accounts::Column::Id)
+            .all(self.ctx.db)
+            .await?;
+        Ok(rows.into_iter().map(Account::from).collect())
+    }
+
+    /// Stores rotated OAuth tokens for a linked account.
+    /// [`Error::NotFound`] if it is not linked.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// # use authstore::OAuthTokens;
+    /// let missing = store.accounts().update_tokens("github", "583231", OAuthTokens::default()).await;
+    /// assert!(matches!(missing, Err(authstore::Error::NotFound)));
+    /// # Ok(()) });
+    /// ```
+    pub async fn update_tokens(
+        &self,
+        provider_id: &str,
+        provider_account_id: &str,
+        tokens: OAuthTokens,
+    ) -> Result<Account, Error> {
+        let compound_id = token::compound_id(provider_id, provider_account_id);
+        let updated = accounts::Entity::update_many()
+            .col_expr(
+                accounts::Column::RefreshToken,
+                Expr::value(tokens.refresh_token.map(|t| t.expose().to_owned())),
+            )
+            .col_expr(
+                accounts::Column::AccessToken,
+                Expr::value(tokens.access_token.map(|t| t.expose().to_owned())),
+            )
+            .col_expr(
+                accounts::Column::AccessTokenExpires,
+                Expr::value(tokens.access_token_expires.map(|at| at.fixed_offset())),
+            )
+            .col_expr(accounts::Column::UpdatedAt, Expr::value(self.ctx.now()))
+            .filter(accounts::Column::CompoundId.eq(compound_id.clone()))
+            .exec(self.ctx.db)
+            .await?;
+        if updated.rows_affected == 0 {
+            return Err(Error::NotFound);
+        }
+        let row = accounts::Entity::find()
+            .filter(accounts::Column::CompoundId.eq(compound_id))
+            .one(self.ctx.db)
+            .await?;
+        row.map(Account::from).ok_or(Error::NotFound)
+    }
+}

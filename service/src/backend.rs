@@ -1,0 +1,70 @@
+//! What differs between PostgreSQL, MySQL/MariaDB and SQLite, in one place.
+
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoIden, Query};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter};
+
+/// Deletes the rows matching `filter` in batches of at most `batch` rows per
+/// statement, so a purge never locks a large table for long; returns the
+/// total deleted.
+///
+/// MySQL has `DELETE … LIMIT` but rejects `LIMIT` in an `IN` subquery;
+/// PostgreSQL has no `DELETE … LIMIT` and SQLite only in optional builds, so
+/// those two take the subquery form.
+pub(crate) async fn delete_in_batches(
+    db: &impl ConnectionTrait,
+    table: impl IntoIden,
+    id: impl IntoIden,
+    filter: Condition,
+    batch: u64,
+) -> Result<u64, DbErr> {
+    let (table, id) = (table.into_iden(), id.into_iden());
+    let mut delete = Query::delete();
+    delete.from_table(table.clone());
+    match db.get_database_backend() {
+        DbBackend::MySql => {
+            delete.cond_where(filter).limit(batch);
+        }
+        _ => {
+            let ids = Query::select()
+                .column(id.clone())
+                .from(table)
+                .cond_where(filter)
+                .limit(batch)
+                .to_owned();
+            delete.and_where(Expr::col(id).in_subquery(ids));
+        }
+    }
+    let mut total = 0;
+    loop {
+        let deleted = db.execute(&delete).await?.rows_affected();
+        total += deleted;
+        if deleted < batch {
+            return Ok(total);
+        }
+    }
+}
+
+/// Deletes the one row matching `filter` and returns it, such that of any
+/// number of concurrent callers at most one gets it.
+///
+/// With `RETURNING` (PostgreSQL, SQLite ≥ 3.35) that is a single
+/// `DELETE … RETURNING`. MySQL has none, so the row is read and then deleted
+/// with the same filter: only the caller whose `DELETE` removed it claims it.
+pub(crate) async fn take_one<E, C>(db: &C, filter: Condition) -> Result<Option<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    if db.support_returning() {
+        let mut taken = E::delete_many()
+            .filter(filter)
+            .exec_with_returning(db)
+            .await?;
+        return Ok(taken.pop());
+    }
+    let Some(found) = E::find().filter(filter.clone()).one(db).await? else {
+        return Ok(None);
+    };
+    let deleted = E::delete_many().filter(filter).exec(db).await?;
+    Ok((deleted.rows_affected > 0).then_some(found))
+}

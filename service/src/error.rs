@@ -1,0 +1,111 @@
+//! The one error type, and the one place database errors become typed errors.
+
+use sea_orm::{DbErr, SqlErr};
+use thiserror::Error as ThisError;
+use validator::ValidationErrors;
+
+/// Everything an authstore call can fail with.
+///
+/// Messages never contain tokens, token hashes or the secret. A
+/// [`Error::Database`] keeps the driver's error as its `source` for
+/// debugging, but unique-key violations (whose driver messages can quote the
+/// duplicated value, a token among them) are turned into
+/// [`Error::Conflict`] without it.
+///
+/// ```
+/// use authstore::{Config, Error};
+/// let err = Config::new(" ").unwrap_err();
+/// assert!(matches!(err, Error::Config(_)));
+/// assert_eq!(err.to_string(), "invalid config: the secret is empty");
+/// ```
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input failed validation; nothing was sent to the database.
+    /// `field_errors()` names each bad field.
+    #[error("invalid input: {}", field_names(.0))]
+    Validation(ValidationErrors),
+    /// A row with the same unique key already exists.
+    #[error("conflict: {0}")]
+    Conflict(Conflict),
+    /// The user an account or session was for does not exist.
+    #[error("unknown user")]
+    UnknownUser,
+    /// The row an update or delete targeted does not exist.
+    #[error("not found")]
+    NotFound,
+    /// Any other database failure.
+    #[error("database error")]
+    Database(#[source] DbErr),
+    /// The configuration was rejected.
+    #[error("invalid config: {0}")]
+    Config(#[from] ConfigError),
+}
+
+/// Which unique key a write collided with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ThisError)]
+#[non_exhaustive]
+pub enum Conflict {
+    /// `users.email`
+    #[error("a user with this email already exists")]
+    Email,
+    /// `accounts.compound_id`: this provider account is already linked.
+    #[error("this provider account is already linked")]
+    Account,
+    /// A generated token collided with an existing one.
+    #[error("a generated token collided; retry")]
+    Token,
+}
+
+/// Why a [`crate::Config`] was rejected.
+#[derive(Clone, Debug, PartialEq, Eq, ThisError)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("the secret is empty")]
+    EmptySecret,
+    #[error("{0} must be greater than zero")]
+    NotPositive(&'static str),
+    #[error("session_update_age must not exceed session_max_age")]
+    UpdateAgeExceedsMaxAge,
+}
+
+impl From<ValidationErrors> for Error {
+    fn from(errors: ValidationErrors) -> Self {
+        Error::Validation(errors)
+    }
+}
+
+/// A database error with no more specific meaning at its call site.
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        classify(err, None)
+    }
+}
+
+/// Maps a database error for a write whose unique-key violation means
+/// `conflict`, and whose foreign-key violation means the user is unknown.
+pub(crate) fn on_write(conflict: Conflict) -> impl FnOnce(DbErr) -> Error {
+    move |err| classify(err, Some(conflict))
+}
+
+fn classify(err: DbErr, conflict: Option<Conflict>) -> Error {
+    match (err.sql_err(), conflict) {
+        (Some(SqlErr::UniqueConstraintViolation(_)), Some(conflict)) => Error::Conflict(conflict),
+        // Only `user_id` columns carry foreign keys in this schema.
+        (Some(SqlErr::ForeignKeyConstraintViolation(_)), _) => Error::UnknownUser,
+        _ => match err {
+            DbErr::RecordNotFound(_) | DbErr::RecordNotUpdated => Error::NotFound,
+            err => Error::Database(err),
+        },
+    }
+}
+
+fn field_names(errors: &ValidationErrors) -> String {
+    let mut fields: Vec<String> = errors
+        .field_errors()
+        .keys()
+        .map(|k| k.to_string())
+        .collect();
+    fields.sort_unstable();
+    fields.join(", ")
+}

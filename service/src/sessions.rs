@@ -1,0 +1,282 @@
+//! The `sessions` table: creation, the per-request lookup with next-auth v3's
+//! sliding renewal, sign-out, and purging.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, TransactionTrait,
+};
+
+use crate::entity::{sessions, users};
+use crate::error::{Conflict, Error, on_write};
+use crate::token::{self, Secret};
+use crate::users::User;
+use crate::{Ctx, backend};
+
+/// Rows deleted per statement by the `purge_expired` methods.
+pub const PURGE_BATCH: u64 = 1000;
+
+/// A session. Both tokens are [`Secret`]s, so `Debug` never prints them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub id: i32,
+    pub user_id: i32,
+    pub expires: DateTime<Utc>,
+    /// The value of the session cookie.
+    pub session_token: Secret,
+    /// next-auth v3's second per-session token (used for CSRF-style checks
+    /// by some apps); stored for compatibility.
+    pub access_token: Secret,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<sessions::Model> for Session {
+    fn from(row: sessions::Model) -> Self {
+        Session {
+            id: row.id,
+            user_id: row.user_id,
+            expires: row.expires.to_utc(),
+            session_token: Secret::from(row.session_token),
+            access_token: Secret::from(row.access_token),
+            created_at: row.created_at.to_utc(),
+            updated_at: row.updated_at.to_utc(),
+        }
+    }
+}
+
+/// What [`Sessions::get_session_and_user`] finds for a valid token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionAndUser {
+    pub session: Session,
+    pub user: User,
+    /// The expiry was pushed forward by this read: refresh the cookie.
+    pub renewed: bool,
+}
+
+/// The `sessions` table. Get one from [`crate::AuthStore::sessions`].
+pub struct Sessions<'a, C> {
+    pub(crate) ctx: Ctx<'a, C>,
+}
+
+impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
+    /// Starts a session for a user: a fresh `session_token` and
+    /// `access_token` (32 bytes from the OS RNG each, as lowercase hex) and
+    /// `expires` = now + `session_max_age`. [`Error::UnknownUser`] if the
+    /// user does not exist.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// let session = store.sessions().create(user.id).await?;
+    /// assert_eq!(session.session_token.expose().len(), 64);
+    /// # Ok(()) });
+    /// ```
+    pub async fn create(&self, user_id: i32) -> Result<Session, Error> {
+        let now = self.ctx.now();
+        let row = sessions::ActiveModel {
+            user_id: Set(user_id),
+            expires: Set(now + self.ctx.config.session_max_age_value()),
+            session_token: Set(token::random_token().expose().to_owned()),
+            access_token: Set(token::random_token().expose().to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let session: Session = row
+            .insert(self.ctx.db)
+            .await
+            .map_err(on_write(Conflict::Token))?
+            .into();
+        tracing::debug!(user_id, session_id = session.id, "created session");
+        Ok(session)
+    }
+
+    /// The session for a cookie's token and its user, or `None`: the call on
+    /// every authenticated request.
+    ///
+    /// - One `SELECT … JOIN users` finds both.
+    /// - An expired session is deleted (as next-auth v3 does) and not returned.
+    /// - Sliding renewal, next-auth v3's rule: once
+    ///   `expires - session_max_age + session_update_age` has passed, the
+    ///   expiry moves to now + `session_max_age` and `renewed` is true.
+    ///   Otherwise nothing is written.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// let session = store.sessions().create(user.id).await?;
+    /// let found = store.sessions().get_session_and_user(session.session_token.expose()).await?.unwrap();
+    /// assert_eq!(found.user.id, user.id);
+    /// assert!(!found.renewed);
+    /// assert!(store.sessions().get_session_and_user("not-a-token").await?.is_none());
+    /// # Ok(()) });
+    /// ```
+    pub async fn get_session_and_user(
+        &self,
+        session_token: &str,
+    ) -> Result<Option<SessionAndUser>, Error> {
+        if !plausible_token(session_token) {
+            return Ok(None);
+        }
+        let found = sessions::Entity::find()
+            .select_also(users::Entity)
+            .join(JoinType::InnerJoin, sessions::Relation::Users.def())
+            .filter(sessions::Column::SessionToken.eq(session_token))
+            .one(self.ctx.db)
+            .await?;
+        let Some((row, Some(user))) = found else {
+            return Ok(None);
+        };
+        let mut session = Session::from(row);
+        let now = self.ctx.now();
+        if session.expires <= now {
+            sessions::Entity::delete_by_id(session.id)
+                .exec(self.ctx.db)
+                .await?;
+            return Ok(None);
+        }
+        let config = self.ctx.config;
+        let renew_after =
+            session.expires - config.session_max_age_value() + config.session_update_age_value();
+        let renewed = now > renew_after;
+        if renewed {
+            session.expires = self.extend(session.id, now).await?;
+            session.updated_at = now.to_utc();
+        }
+        Ok(Some(SessionAndUser {
+            session,
+            user,
+            renewed,
+        }))
+    }
+
+    /// Extends a live session to now + `session_max_age` whatever its age.
+    /// [`Error::NotFound`] if the token names no live session.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// let session = store.sessions().create(user.id).await?;
+    /// let renewed = store.sessions().renew(session.session_token.expose()).await?;
+    /// assert!(renewed.expires >= session.expires);
+    /// # Ok(()) });
+    /// ```
+    pub async fn renew(&self, session_token: &str) -> Result<Session, Error> {
+        let now = self.ctx.now();
+        let live = sessions::Entity::find()
+            .filter(sessions::Column::SessionToken.eq(session_token))
+            .filter(sessions::Column::Expires.gt(now))
+            .one(self.ctx.db)
+            .await?;
+        let mut session = Session::from(live.ok_or(Error::NotFound)?);
+        session.expires = self.extend(session.id, now).await?;
+        session.updated_at = now.to_utc();
+        Ok(session)
+    }
+
+    /// Moves a session's expiry to now + `session_max_age`, never backwards:
+    /// of two concurrent renewals the later expiry wins. Returns the expiry
+    /// this call asked for.
+    async fn extend(&self, id: i32, now: DateTime<FixedOffset>) -> Result<DateTime<Utc>, Error> {
+        let expires = (now + self.ctx.config.session_max_age_value()).to_utc();
+        sessions::Entity::update_many()
+            .col_expr(
+                sessions::Column::Expires,
+                Expr::value(expires.fixed_offset()),
+            )
+            .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
+            .filter(sessions::Column::Id.eq(id))
+            .filter(sessions::Column::Expires.lt(expires))
+            .exec(self.ctx.db)
+            .await?;
+        Ok(expires)
+    }
+
+    /// Ends one session (sign-out). Returns whether it existed.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// assert!(!store.sessions().delete("no-such-token").await?);
+    /// # Ok(()) });
+    /// ```
+    pub async fn delete(&self, session_token: &str) -> Result<bool, Error> {
+        let deleted = sessions::Entity::delete_many()
+            .filter(sessions::Column::SessionToken.eq(session_token))
+            .exec(self.ctx.db)
+            .await?;
+        Ok(deleted.rows_affected > 0)
+    }
+
+    /// Ends every session of a user ("sign out everywhere"). Returns how many.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// store.sessions().create(user.id).await?;
+    /// store.sessions().create(user.id).await?;
+    /// assert_eq!(store.sessions().delete_all(user.id).await?, 2);
+    /// # Ok(()) });
+    /// ```
+    pub async fn delete_all(&self, user_id: i32) -> Result<u64, Error> {
+        let deleted = sessions::Entity::delete_many()
+            .filter(sessions::Column::UserId.eq(user_id))
+            .exec(self.ctx.db)
+            .await?;
+        Ok(deleted.rows_affected)
+    }
+
+    /// A user's live sessions, newest first.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// store.sessions().create(user.id).await?;
+    /// assert_eq!(store.sessions().list(user.id).await?.len(), 1);
+    /// # Ok(()) });
+    /// ```
+    pub async fn list(&self, user_id: i32) -> Result<Vec<Session>, Error> {
+        let rows = sessions::Entity::find()
+            .filter(sessions::Column::UserId.eq(user_id))
+            .filter(sessions::Column::Expires.gt(self.ctx.now()))
+            .order_by_desc(sessions::Column::Id)
+            .all(self.ctx.db)
+            .await?;
+        Ok(rows.into_iter().map(Session::from).collect())
+    }
+
+    /// Deletes expired sessions in batches of [`PURGE_BATCH`] rows, so no
+    /// statement locks the whole table. Returns how many were deleted.
+    ///
+    /// ```
+    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
+    /// # doc_example(async |store| {
+    /// assert_eq!(store.sessions().purge_expired().await?, 0);
+    /// # Ok(()) });
+    /// ```
+    pub async fn purge_expired(&self) -> Result<u64, Error> {
+        let expired = Condition::all().add(sessions::Column::Expires.lte(self.ctx.now()));
+        let table = sessions::Entity;
+        Ok(backend::delete_in_batches(
+            self.ctx.db,
+            table,
+            sessions::Column::Id,
+            expired,
+            PURGE_BATCH,
+        )
+        .await?)
+    }
+}
+
+/// A token that could be stored: `session_token` is VARCHAR(255). Anything
+/// else cannot match, so it is answered without a query.
+fn plausible_token(token: &str) -> bool {
+    !token.is_empty() && token.len() <= 255
+}

@@ -1,0 +1,114 @@
+//! All secret handling: random tokens, hashing, and the redacting wrapper.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+/// A token or other secret string. `Debug` and `Display` print
+/// `[redacted]`; [`Secret::expose`] is the one way to read it.
+///
+/// ```
+/// use authstore::Secret;
+/// let token = Secret::from("f00d");
+/// assert_eq!(format!("{token:?}"), "[redacted]");
+/// assert_eq!(token.expose(), "f00d");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself: for a cookie, an email link or a request header,
+    /// never for a log line.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_owned())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// 32 bytes from the operating system's RNG as 64 lowercase hex characters,
+/// the shape of next-auth v3's `randomBytes(32).toString('hex')`.
+pub(crate) fn random_token() -> Secret {
+    let mut bytes = [0u8; 32];
+    // The OS RNG failing means the machine cannot make secrets at all;
+    // continuing with anything weaker would be worse than stopping.
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    Secret(hex::encode(bytes))
+}
+
+/// Lowercase hex SHA-256 of the concatenated parts.
+pub(crate) fn sha256_hex(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// next-auth v3's stored form of a verification token: hex SHA-256 of
+/// `token + secret`. The plain token never reaches the database.
+pub(crate) fn verification_hash(token: &str, secret: &str) -> String {
+    sha256_hex(&[token, secret])
+}
+
+/// next-auth v3's `compound_id`: hex SHA-256 of
+/// `"{provider_id}:{provider_account_id}"`.
+pub(crate) fn compound_id(provider_id: &str, provider_account_id: &str) -> String {
+    sha256_hex(&[provider_id, ":", provider_account_id])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_64_lowercase_hex_and_distinct() {
+        let tokens: Vec<Secret> = (0..1000).map(|_| random_token()).collect();
+        for token in &tokens {
+            assert_eq!(token.expose().len(), 64);
+            assert!(
+                token
+                    .expose()
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            );
+        }
+        let mut unique: Vec<&str> = tokens.iter().map(Secret::expose).collect();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), tokens.len());
+    }
+
+    #[test]
+    fn hashes_match_known_sha256_values() {
+        // sha256("") and sha256("github:1234"), computed independently.
+        assert_eq!(
+            sha256_hex(&[]),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(compound_id("github", "1234"), sha256_hex(&["github:1234"]));
+        assert_eq!(verification_hash("tok", "sec"), sha256_hex(&["toksec"]));
+    }
+}
