@@ -1,7 +1,7 @@
 // Included by the doc examples: runs `body` against a fresh, migrated
 // in-memory SQLite database. Not part of the library.
 #[allow(dead_code)]
-fn doc_example(body: impl AsyncFnOnce(authstore::AuthStore) -> Result<(), authstore::Error>) {
+pub fn doc_example(body: impl AsyncFnOnce(authstore::AuthStore) -> Result<(), authstore::Error>) {
     use authstore_migration::MigratorTrait as _;
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
         // One connection: each connection to `sqlite::memory:` is its own database.

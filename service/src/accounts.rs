@@ -115,8 +115,8 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
     /// [`Error::UnknownUser`].
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// # use authstore::{NewAccount, NewUser};
     /// let user = store.users().create(NewUser::default()).await?;
     /// let account = store.accounts().link(NewAccount {
@@ -160,8 +160,8 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
     /// Unlinks a provider account. [`Error::NotFound`] if it was not linked.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// assert!(matches!(store.accounts().unlink("github", "583231").await, Err(authstore::Error::NotFound)));
     /// # Ok(()) });
     /// ```
@@ -180,8 +180,8 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
     /// The accounts linked to a user, oldest first.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// assert!(store.accounts().list(42).await?.is_empty());
     /// # Ok(()) });
     /// ```
@@ -198,8 +198,8 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
     /// [`Error::NotFound`] if it is not linked.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// # use authstore::OAuthTokens;
     /// let missing = store.accounts().update_tokens("github", "583231", OAuthTokens::default()).await;
     /// assert!(matches!(missing, Err(authstore::Error::NotFound)));

@@ -113,8 +113,8 @@ impl AuthStore {
     /// Replaces the clock, for tests of expiry and renewal.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// use chrono::{TimeZone, Utc};
     /// let frozen = store.with_clock(|| Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap());
     /// # let user = frozen.users().create(authstore::NewUser::default()).await?;
@@ -141,8 +141,8 @@ impl AuthStore {
     /// transaction, so authstore's writes commit or roll back with yours.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// use sea_orm::TransactionTrait;
     /// let txn = store.connection().begin().await?;
     /// let user = store.on(&txn).users().create(authstore::NewUser::default()).await?;

@@ -67,8 +67,8 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// user does not exist.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// # let user = store.users().create(authstore::NewUser::default()).await?;
     /// let session = store.sessions().create(user.id).await?;
     /// assert_eq!(session.session_token.expose().len(), 64);
@@ -105,8 +105,8 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     ///   Otherwise nothing is written.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// # let user = store.users().create(authstore::NewUser::default()).await?;
     /// let session = store.sessions().create(user.id).await?;
     /// let found = store.sessions().get_session_and_user(session.session_token.expose()).await?.unwrap();
@@ -158,8 +158,8 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// [`Error::NotFound`] if the token names no live session.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// # let user = store.users().create(authstore::NewUser::default()).await?;
     /// let session = store.sessions().create(user.id).await?;
     /// let renewed = store.sessions().renew(session.session_token.expose()).await?;
@@ -200,8 +200,8 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// Ends one session (sign-out). Returns whether it existed.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// assert!(!store.sessions().delete("no-such-token").await?);
     /// # Ok(()) });
     /// ```
@@ -216,8 +216,8 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// Ends every session of a user ("sign out everywhere"). Returns how many.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// # let user = store.users().create(authstore::NewUser::default()).await?;
     /// store.sessions().create(user.id).await?;
     /// store.sessions().create(user.id).await?;
@@ -235,8 +235,8 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// A user's live sessions, newest first.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// # let user = store.users().create(authstore::NewUser::default()).await?;
     /// store.sessions().create(user.id).await?;
     /// assert_eq!(store.sessions().list(user.id).await?.len(), 1);
@@ -256,8 +256,8 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// statement locks the whole table. Returns how many were deleted.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// assert_eq!(store.sessions().purge_expired().await?, 0);
     /// # Ok(()) });
     /// ```

@@ -110,8 +110,8 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// [`Error::Conflict`]`(`[`Conflict::Email`]`)`.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// use authstore::NewUser;
     /// let user = store.users().create(NewUser { email: Some("Ada@Example.com".into()), ..Default::default() }).await?;
     /// assert_eq!(user.email.as_deref(), Some("ada@example.com"));
@@ -137,8 +137,8 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// The user with this id, if any.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// assert!(store.users().get(42).await?.is_none());
     /// # Ok(()) });
     /// ```
@@ -149,8 +149,8 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// The user with this email, compared after [`normalize_email`].
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// # use authstore::NewUser;
     /// store.users().create(NewUser { email: Some("ada@example.com".into()), ..Default::default() }).await?;
     /// assert!(store.users().get_by_email(" ADA@example.com").await?.is_some());
@@ -168,8 +168,8 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// looked up by the unique `compound_id`.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// assert!(store.users().get_by_account("github", "1234").await?.is_none());
     /// # Ok(()) });
     /// ```
@@ -193,8 +193,8 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// [`Error::NotFound`] if there is no such user.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// # use authstore::{NewUser, UserPatch};
     /// let user = store.users().create(NewUser::default()).await?;
     /// let user = store.users().update(user.id, UserPatch { name: Some(Some("Ada".into())), ..Default::default() }).await?;
@@ -231,8 +231,8 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// [`Error::NotFound`] if there is no such user; then nothing changes.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// # use authstore::NewUser;
     /// let user = store.users().create(NewUser::default()).await?;
     /// store.users().delete(user.id).await?;

@@ -65,8 +65,8 @@ impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
     /// `token + secret` is stored, so the token is never seen again.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// let (request, token) = store.verification().create("Ada@Example.com").await?;
     /// assert_eq!(request.identifier, "ada@example.com");
     /// assert_eq!(token.expose().len(), 64);
@@ -101,8 +101,8 @@ impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
     /// expired request is deleted too, and gives `None`.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// let (_, token) = store.verification().create("ada@example.com").await?;
     /// assert!(store.verification().consume("ada@example.com", token.expose()).await?.is_some());
     /// assert!(store.verification().consume("ada@example.com", token.expose()).await?.is_none());
@@ -129,8 +129,8 @@ impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
     /// Deletes expired requests in batches of [`PURGE_BATCH`]. Returns how many.
     ///
     /// ```
-    /// # include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs"));
-    /// # doc_example(async |store| {
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
     /// assert_eq!(store.verification().purge_expired().await?, 0);
     /// # Ok(()) });
     /// ```
