@@ -62,7 +62,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 mod accounts;
@@ -233,8 +233,10 @@ impl<C> Clone for Ctx<'_, C> {
 impl<C> Copy for Ctx<'_, C> {}
 
 impl<C> Ctx<'_, C> {
-    /// Now, in UTC, as the entity columns store it.
+    /// Now, in UTC, to the microsecond: the finest precision PostgreSQL and
+    /// MySQL keep, so a time computed here equals the same time read back.
     pub(crate) fn now(&self) -> DateTime<FixedOffset> {
-        (self.clock)().fixed_offset()
+        let now = (self.clock)();
+        now.trunc_subsecs(6).fixed_offset()
     }
 }
