@@ -1,0 +1,405 @@
+//! Unit tests on SeaORM's MockDatabase: the statements each method sends,
+//! how many, that invalid input sends none, and how database errors map to
+//! typed errors. (Behaviour on real databases is in `tests/tests/service.rs`.)
+
+use authstore::entity::{sessions, users, verification_requests};
+use authstore::{AuthStore, Config, Error, NewAccount, NewUser, UserPatch};
+use chrono::{DateTime, FixedOffset, TimeDelta, TimeZone, Utc};
+use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, MockDatabase, MockExecResult};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2030, 6, 1, 12, 0, 0).unwrap()
+}
+
+fn at(offset: TimeDelta) -> DateTime<FixedOffset> {
+    (now() + offset).fixed_offset()
+}
+
+fn store(db: MockDatabase) -> AuthStore {
+    AuthStore::new(db.into_connection(), Config::new("mock-secret").unwrap()).with_clock(now)
+}
+
+/// Every statement the store sent, in order.
+fn sent(store: &AuthStore) -> Vec<String> {
+    let conn: DatabaseConnection = store.connection().clone();
+    conn.into_transaction_log()
+        .iter()
+        .flat_map(|txn| txn.statements().iter().map(|stmt| stmt.sql.clone()))
+        .collect()
+}
+
+fn user(id: i32) -> users::Model {
+    users::Model {
+        id,
+        name: None,
+        email: Some("ada@example.com".into()),
+        email_verified: None,
+        image: None,
+        created_at: at(TimeDelta::zero()),
+        updated_at: at(TimeDelta::zero()),
+    }
+}
+
+fn session(expires_in: TimeDelta) -> sessions::Model {
+    sessions::Model {
+        id: 7,
+        user_id: 1,
+        expires: at(expires_in),
+        session_token: "a".repeat(64),
+        access_token: "b".repeat(64),
+        created_at: at(TimeDelta::zero()),
+        updated_at: at(TimeDelta::zero()),
+    }
+}
+
+fn affected(rows: u64) -> MockExecResult {
+    MockExecResult {
+        last_insert_id: 0,
+        rows_affected: rows,
+    }
+}
+
+#[tokio::test]
+async fn a_fresh_session_read_is_one_join_and_writes_nothing() {
+    let db = MockDatabase::new(DatabaseBackend::Postgres)
+        .append_query_results([vec![(session(TimeDelta::days(30)), user(1))]]);
+    let store = store(db);
+
+    let found = store
+        .sessions()
+        .get_session_and_user(&"a".repeat(64))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!found.renewed);
+    assert_eq!(found.user.id, 1);
+
+    let sql = sent(&store);
+    assert_eq!(sql.len(), 1, "exactly one statement: {sql:?}");
+    assert!(sql[0].starts_with("SELECT"), "{}", sql[0]);
+    assert!(sql[0].contains(r#"INNER JOIN "users""#), "{}", sql[0]);
+    assert!(
+        sql[0].contains(r#"WHERE "sessions"."session_token" = $1"#),
+        "{}",
+        sql[0]
+    );
+}
+
+#[tokio::test]
+async fn a_session_due_for_renewal_costs_one_update() {
+    // 29 days left of 30: a day has passed since the last renewal.
+    let db = MockDatabase::new(DatabaseBackend::Postgres)
+        .append_query_results([vec![(
+            session(TimeDelta::days(29) - TimeDelta::seconds(1)),
+            user(1),
+        )]])
+        .append_exec_results([affected(1)]);
+    let store = store(db);
+
+    let found = store
+        .sessions()
+        .get_session_and_user(&"a".repeat(64))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(found.renewed);
+    assert_eq!(found.session.expires, now() + TimeDelta::days(30));
+
+    let sql = sent(&store);
+    assert_eq!(sql.len(), 2, "{sql:?}");
+    assert!(
+        sql[1].starts_with(r#"UPDATE "sessions" SET "expires" = $1"#),
+        "{}",
+        sql[1]
+    );
+    assert!(
+        sql[1].contains(r#""expires" < $"#),
+        "the expiry never moves backwards: {}",
+        sql[1]
+    );
+}
+
+#[tokio::test]
+async fn an_expired_session_is_deleted_not_returned() {
+    let db = MockDatabase::new(DatabaseBackend::Postgres)
+        .append_query_results([vec![(session(-TimeDelta::seconds(1)), user(1))]])
+        .append_exec_results([affected(1)]);
+    let store = store(db);
+
+    assert_eq!(
+        store
+            .sessions()
+            .get_session_and_user(&"a".repeat(64))
+            .await
+            .unwrap(),
+        None
+    );
+    let sql = sent(&store);
+    assert_eq!(sql.len(), 2, "{sql:?}");
+    assert!(
+        sql[1].starts_with(r#"DELETE FROM "sessions" WHERE "sessions"."id" = $1"#),
+        "{}",
+        sql[1]
+    );
+}
+
+#[tokio::test]
+async fn an_impossible_token_is_answered_without_a_query() {
+    let store = store(MockDatabase::new(DatabaseBackend::Postgres));
+    assert_eq!(
+        store.sessions().get_session_and_user("").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .sessions()
+            .get_session_and_user(&"x".repeat(256))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(sent(&store), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn get_by_account_is_one_join_on_compound_id() {
+    let db = MockDatabase::new(DatabaseBackend::Postgres).append_query_results([vec![user(1)]]);
+    let store = store(db);
+
+    assert_eq!(
+        store
+            .users()
+            .get_by_account("github", "583231")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(1)
+    );
+    let conn: DatabaseConnection = store.connection().clone();
+    let log = conn.into_transaction_log();
+    assert_eq!(log.len(), 1);
+    let stmt = &log[0].statements()[0];
+    assert!(
+        stmt.sql.contains(r#"INNER JOIN "accounts""#),
+        "{}",
+        stmt.sql
+    );
+    assert!(
+        stmt.sql.contains(r#""accounts"."compound_id" = $1"#),
+        "{}",
+        stmt.sql
+    );
+    let compound_id = "4fcc682b4c8e565797dc73dfa62205f731c9a68fbda71ec1f9f86f5fe6051b9f";
+    assert!(
+        format!("{:?}", stmt.values).contains(compound_id),
+        "bound sha256(\"github:583231\")"
+    );
+}
+
+#[tokio::test]
+async fn consume_is_one_delete_returning_where_supported() {
+    let row = verification_requests::Model {
+        id: 3,
+        identifier: "ada@example.com".into(),
+        token: "hash".into(),
+        expires: at(TimeDelta::hours(1)),
+        created_at: at(TimeDelta::zero()),
+        updated_at: at(TimeDelta::zero()),
+    };
+    let db = MockDatabase::new(DatabaseBackend::Postgres).append_query_results([vec![row.clone()]]);
+    let store = store(db);
+    assert!(
+        store
+            .verification()
+            .consume("ada@example.com", "token")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let sql = sent(&store);
+    assert_eq!(sql.len(), 1, "{sql:?}");
+    assert!(
+        sql[0].starts_with(r#"DELETE FROM "verification_requests""#),
+        "{}",
+        sql[0]
+    );
+    assert!(sql[0].contains("RETURNING"), "{}", sql[0]);
+
+    // MySQL has no RETURNING: read, then delete with the same filter; the
+    // caller whose DELETE removed the row is the one that gets it.
+    let db = MockDatabase::new(DatabaseBackend::MySql)
+        .append_query_results([vec![row.clone()]])
+        .append_exec_results([affected(0)]);
+    let store = self::store(db);
+    assert_eq!(
+        store
+            .verification()
+            .consume("ada@example.com", "token")
+            .await
+            .unwrap(),
+        None,
+        "lost the race"
+    );
+    let sql = sent(&store);
+    assert_eq!(sql.len(), 2, "{sql:?}");
+    assert!(
+        sql[0].starts_with("SELECT") && sql[1].starts_with("DELETE"),
+        "{sql:?}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_input_sends_no_statement() {
+    let store = store(MockDatabase::new(DatabaseBackend::Postgres));
+    let bad_user = NewUser {
+        email: Some("not-an-email".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.users().create(bad_user).await,
+        Err(Error::Validation(_))
+    ));
+    let bad_patch = UserPatch {
+        image: Some(Some("javascript:alert(1)".into())),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.users().update(1, bad_patch).await,
+        Err(Error::Validation(_))
+    ));
+    let bad_account = NewAccount {
+        user_id: 1,
+        provider_type: "oauth".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.accounts().link(bad_account).await,
+        Err(Error::Validation(_))
+    ));
+    assert!(matches!(
+        store.verification().create(" ").await,
+        Err(Error::Validation(_))
+    ));
+    assert!(matches!(
+        store.verification().consume("", "t").await,
+        Err(Error::Validation(_))
+    ));
+    assert_eq!(sent(&store), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn delete_user_runs_three_deletes_in_one_transaction() {
+    let db = MockDatabase::new(DatabaseBackend::Postgres).append_exec_results([
+        affected(2),
+        affected(1),
+        affected(1),
+    ]);
+    let store = store(db);
+    store.users().delete(1).await.unwrap();
+    let conn: DatabaseConnection = store.connection().clone();
+    let log = conn.into_transaction_log();
+    assert_eq!(log.len(), 1, "one transaction");
+    let sql: Vec<&str> = log[0].statements().iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(sql.first(), Some(&"BEGIN"));
+    assert_eq!(sql.last(), Some(&"COMMIT"));
+    let deletes: Vec<&&str> = sql.iter().filter(|s| s.starts_with("DELETE")).collect();
+    assert_eq!(deletes.len(), 3);
+    assert!(
+        deletes[0].contains(r#""sessions""#)
+            && deletes[1].contains(r#""accounts""#)
+            && deletes[2].contains(r#""users""#)
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_missing_user_rolls_back_and_says_not_found() {
+    let db = MockDatabase::new(DatabaseBackend::Postgres).append_exec_results([
+        affected(0),
+        affected(0),
+        affected(0),
+    ]);
+    let store = store(db);
+    assert!(matches!(
+        store.users().delete(1).await,
+        Err(Error::NotFound)
+    ));
+    let sql = sent(&store);
+    assert_eq!(sql.last().map(String::as_str), Some("ROLLBACK"), "{sql:?}");
+}
+
+#[tokio::test]
+async fn database_errors_map_to_typed_errors() {
+    // An UPDATE … RETURNING that matches no row.
+    let db = MockDatabase::new(DatabaseBackend::Postgres)
+        .append_query_results([Vec::<users::Model>::new()]);
+    let store = store(db);
+    let missing = store
+        .users()
+        .update(
+            1,
+            UserPatch {
+                name: Some(None),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(matches!(missing, Err(Error::NotFound)), "got {missing:?}");
+
+    // Anything unclassified stays a database error, with a message that
+    // does not echo the driver's text.
+    let db = MockDatabase::new(DatabaseBackend::Postgres)
+        .append_query_errors([DbErr::Custom("connection reset".into())]);
+    let store = self::store(db);
+    let err = store.users().get(1).await.unwrap_err();
+    assert!(matches!(err, Error::Database(_)), "got {err:?}");
+    assert_eq!(err.to_string(), "database error");
+}
+
+#[tokio::test]
+async fn purge_deletes_in_bounded_batches_until_a_short_one() {
+    let batch = authstore::PURGE_BATCH;
+    let db = MockDatabase::new(DatabaseBackend::Postgres).append_exec_results([
+        affected(batch),
+        affected(batch),
+        affected(3),
+    ]);
+    let store = store(db);
+    assert_eq!(
+        store.sessions().purge_expired().await.unwrap(),
+        batch * 2 + 3
+    );
+    let sql = sent(&store);
+    assert_eq!(sql.len(), 3);
+    assert!(
+        sql[0].contains(&format!("LIMIT {batch}")) || sql[0].contains("LIMIT $"),
+        "{}",
+        sql[0]
+    );
+    assert!(
+        sql[0].contains("IN (SELECT"),
+        "PostgreSQL deletes by id subquery: {}",
+        sql[0]
+    );
+
+    let db = MockDatabase::new(DatabaseBackend::MySql).append_exec_results([affected(0)]);
+    let store = self::store(db);
+    assert_eq!(store.sessions().purge_expired().await.unwrap(), 0);
+    let sql = sent(&store);
+    assert_eq!(
+        sql[0], "DELETE FROM `sessions` WHERE `sessions`.`expires` <= ? LIMIT ?",
+        "MySQL uses DELETE … LIMIT"
+    );
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let config = Config::new("super-secret-value").unwrap();
+    assert!(!format!("{config:?}").contains("super-secret-value"));
+    let s = authstore::Session::from(session(TimeDelta::days(1)));
+    let printed = format!("{s:?}");
+    assert!(
+        !printed.contains(&"a".repeat(64)) && !printed.contains(&"b".repeat(64)),
+        "{printed}"
+    );
+    assert!(printed.contains("[redacted]"));
+}
