@@ -213,6 +213,31 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         Ok(deleted.rows_affected > 0)
     }
 
+    /// Ends one of a user's sessions by its id, as a "revoke this device"
+    /// button does. Only that user's session matches, so one user can never
+    /// end another's. [`Error::NotFound`] if there is no such session.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// let phone = store.sessions().create(user.id).await?;
+    /// store.sessions().revoke(user.id, phone.id).await?;
+    /// assert!(matches!(store.sessions().revoke(user.id, phone.id).await, Err(authstore::Error::NotFound)));
+    /// # Ok(()) });
+    /// ```
+    pub async fn revoke(&self, user_id: i32, session_id: i32) -> Result<(), Error> {
+        let deleted = sessions::Entity::delete_many()
+            .filter(sessions::Column::Id.eq(session_id))
+            .filter(sessions::Column::UserId.eq(user_id))
+            .exec(self.ctx.db)
+            .await?;
+        if deleted.rows_affected == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
     /// Ends every session of a user ("sign out everywhere"). Returns how many.
     ///
     /// ```

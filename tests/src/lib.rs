@@ -340,3 +340,32 @@ impl TestDb {
             .collect()
     }
 }
+
+/// A clock that stands still until the test moves it, for
+/// `AuthStore::with_clock`: expiry is tested without sleeping.
+#[derive(Clone)]
+pub struct TestClock(std::sync::Arc<Mutex<chrono::DateTime<chrono::Utc>>>);
+
+impl TestClock {
+    /// Starts at 2030-06-01 12:00:00 UTC.
+    pub fn new() -> Self {
+        use chrono::TimeZone as _;
+        TestClock(std::sync::Arc::new(Mutex::new(
+            chrono::Utc.with_ymd_and_hms(2030, 6, 1, 12, 0, 0).unwrap(),
+        )))
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.0.lock().unwrap()
+    }
+
+    pub fn advance(&self, by: chrono::TimeDelta) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Default for TestClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -2,38 +2,18 @@
 //! SQLite, PostgreSQL and MariaDB. Time comes from a clock the test moves, so
 //! expiry and renewal are tested without sleeping.
 
-use std::sync::{Arc, Mutex};
-
 use authstore::entity::{accounts, sessions, users, verification_requests};
 use authstore::{
     AuthStore, Config, Conflict, Error, NewAccount, NewUser, OAuthTokens, Secret, UserPatch,
 };
 use authstore_migration::{Migrator, MigratorTrait};
-use authstore_tests::{Backend, TestDb, backend_tests};
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use authstore_tests::{Backend, TestClock, TestDb, backend_tests};
+use chrono::TimeDelta;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
 const SECRET: &str = "cross-backend-test-secret";
-
-/// A clock that stands still until the test moves it.
-#[derive(Clone)]
-struct TestClock(Arc<Mutex<DateTime<Utc>>>);
-
-impl TestClock {
-    fn new() -> Self {
-        TestClock(Arc::new(Mutex::new(
-            Utc.with_ymd_and_hms(2030, 6, 1, 12, 0, 0).unwrap(),
-        )))
-    }
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-    fn advance(&self, by: TimeDelta) {
-        *self.0.lock().unwrap() += by;
-    }
-}
 
 async fn store(db: &TestDb) -> (AuthStore, TestClock) {
     Migrator::up(&db.conn, None).await.expect("migrate");

@@ -1,0 +1,95 @@
+//! How errors look on the wire: `{"error": code, "message": …}` with the
+//! right status, and the bad fields for a 400. A 500 says nothing more.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An error a handler returns.
+#[derive(Debug)]
+pub enum ApiError {
+    /// No session cookie, or one for an unknown or expired session.
+    Unauthorized,
+    /// The sign-in link was wrong, used or expired.
+    InvalidLink,
+    /// Something the caller named does not exist (or is not theirs).
+    NotFound,
+    Store(authstore::Error),
+}
+
+impl From<authstore::Error> for ApiError {
+    fn from(err: authstore::Error) -> Self {
+        ApiError::Store(err)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        use authstore::Error as E;
+        let (status, code, message, fields) = match &self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "sign in first".to_string(),
+                None,
+            ),
+            ApiError::InvalidLink => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_link",
+                "the sign-in link is invalid or expired".into(),
+                None,
+            ),
+            ApiError::NotFound | ApiError::Store(E::NotFound) => {
+                (StatusCode::NOT_FOUND, "not_found", "not found".into(), None)
+            }
+            ApiError::Store(E::Validation(errors)) => {
+                let fields: serde_json::Map<String, serde_json::Value> = errors
+                    .field_errors()
+                    .iter()
+                    .map(|(field, errs)| {
+                        let codes: Vec<String> = errs.iter().map(|e| e.code.to_string()).collect();
+                        (field.to_string(), json!(codes))
+                    })
+                    .collect();
+                (
+                    StatusCode::BAD_REQUEST,
+                    "invalid_input",
+                    self_message(&self),
+                    Some(fields),
+                )
+            }
+            ApiError::Store(E::Conflict(_)) => {
+                (StatusCode::CONFLICT, "conflict", self_message(&self), None)
+            }
+            ApiError::Store(E::UnknownUser) => (
+                StatusCode::NOT_FOUND,
+                "unknown_user",
+                "unknown user".into(),
+                None,
+            ),
+            ApiError::Store(other) => {
+                // Logged for the operator; the client learns nothing more.
+                tracing::error!(error = %other, source = ?std::error::Error::source(other).map(|s| s.to_string()), "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error".into(),
+                    None,
+                )
+            }
+        };
+        let mut body = json!({ "error": code, "message": message });
+        if let Some(fields) = fields {
+            body["fields"] = serde_json::Value::Object(fields);
+        }
+        (status, Json(body)).into_response()
+    }
+}
+
+fn self_message(err: &ApiError) -> String {
+    match err {
+        ApiError::Store(inner) => inner.to_string(),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,64 @@
+//! An HTTP API on axum that embeds authstore: email sign-in with a
+//! development outbox, a next-auth-compatible session cookie, sessions and
+//! linked OAuth accounts. `main.rs` runs it; the end-to-end tests start the
+//! same [`app`] on an ephemeral port.
+//!
+//! The path of a request: the [`session`] middleware turns the cookie into
+//! the current session (one query) → a handler in [`routes`] calls one
+//! authstore method → [`error::ApiError`] turns any `authstore::Error` into
+//! a JSON status.
+
+use std::sync::{Arc, Mutex};
+
+use authstore::AuthStore;
+use axum::Router;
+
+pub mod error;
+pub mod routes;
+pub mod session;
+
+/// next-auth v3's session cookie name (without `__Secure-`, which it adds
+/// only on HTTPS). Using the same name lets the two share sessions.
+pub const SESSION_COOKIE: &str = "next-auth.session-token";
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: AuthStore,
+    /// Where sign-in links point, e.g. `http://127.0.0.1:3000`.
+    pub base_url: String,
+    /// Mark the session cookie `Secure` (set it behind HTTPS).
+    pub secure_cookies: bool,
+    /// The development outbox; `None` keeps `/dev/outbox` switched off.
+    pub outbox: Option<Outbox>,
+}
+
+/// Sign-in emails "sent" in development: logged, and kept for `/dev/outbox`.
+#[derive(Clone, Default)]
+pub struct Outbox(Arc<Mutex<Vec<serde_json::Value>>>);
+
+impl Outbox {
+    pub fn push(&self, email: serde_json::Value) {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(email);
+    }
+
+    pub fn all(&self) -> Vec<serde_json::Value> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}
+
+/// The whole API.
+pub fn app(state: AppState) -> Router {
+    routes::router(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve,
+        ))
+        .with_state(state)
+}

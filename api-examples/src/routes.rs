@@ -1,0 +1,293 @@
+//! The endpoints. Each handler takes its input, calls authstore, and shapes
+//! the JSON; the rules themselves live in the library.
+//!
+//! Cross-site request forgery: every state-changing endpoint is a POST or
+//! DELETE, the session cookie is `SameSite=Lax` (browsers do not send it on
+//! cross-site POSTs), and JSON bodies need `Content-Type: application/json`,
+//! which a cross-site form cannot send without a CORS preflight.
+
+use authstore::{Account, NewAccount, NewUser, Secret, Session, User, UserPatch};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::session::{CurrentSession, cleared_cookie, session_cookie};
+
+pub fn router(_: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/auth/email", post(request_sign_in_link))
+        .route("/auth/email/callback", get(email_callback))
+        .route("/auth/session", get(current_session))
+        .route("/auth/signout", post(sign_out))
+        .route("/auth/signout/everywhere", post(sign_out_everywhere))
+        .route("/me", delete(delete_me))
+        .route("/me/sessions", get(my_sessions))
+        .route("/me/sessions/{id}", delete(revoke_session))
+        .route("/me/accounts", get(my_accounts).post(link_account))
+        .route(
+            "/me/accounts/{provider_id}/{provider_account_id}",
+            delete(unlink_account),
+        )
+        .route("/dev/outbox", get(outbox))
+}
+
+#[derive(Deserialize)]
+struct EmailBody {
+    email: String,
+}
+
+/// Creates a verification request and "sends" the link: to the log and, if
+/// enabled, the dev outbox.
+async fn request_sign_in_link(
+    State(state): State<AppState>,
+    Json(body): Json<EmailBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (request, token) = state.store.verification().create(&body.email).await?;
+    let url = format!(
+        "{}/auth/email/callback?email={}&token={}",
+        state.base_url,
+        url_encode(&request.identifier),
+        token.expose()
+    );
+    match &state.outbox {
+        Some(outbox) => {
+            // Development only: the link is a credential, so it is printed
+            // only when the outbox is switched on.
+            tracing::info!(to = %request.identifier, %url, "dev outbox: sign-in email");
+            outbox
+                .push(json!({ "to": request.identifier, "url": url, "expires": request.expires }));
+        }
+        None => {
+            tracing::info!(to = %request.identifier, "sign-in email queued (enable the dev outbox to see it)")
+        }
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "sent": true, "expires": request.expires })),
+    ))
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    email: String,
+    token: String,
+}
+
+/// Consumes the link's token, creates the user on first sign-in, starts a
+/// session and sets its cookie.
+async fn email_callback(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(query): Query<CallbackQuery>,
+) -> Result<(CookieJar, Json<Value>), ApiError> {
+    let verified = state
+        .store
+        .verification()
+        .consume(&query.email, &query.token)
+        .await?;
+    let request = verified.ok_or(ApiError::InvalidLink)?;
+    let now = Utc::now();
+    let user = match state
+        .store
+        .users()
+        .get_by_email(&request.identifier)
+        .await?
+    {
+        Some(user) if user.email_verified.is_some() => user,
+        Some(user) => {
+            let patch = UserPatch {
+                email_verified: Some(Some(now)),
+                ..Default::default()
+            };
+            state.store.users().update(user.id, patch).await?
+        }
+        None => {
+            let new = NewUser {
+                email: Some(request.identifier),
+                email_verified: Some(now),
+                ..Default::default()
+            };
+            state.store.users().create(new).await?
+        }
+    };
+    let session = state.store.sessions().create(user.id).await?;
+    let jar = jar.add(session_cookie(
+        &state,
+        session.session_token.expose(),
+        session.expires,
+    ));
+    Ok((jar, Json(session_json(&user, &session))))
+}
+
+/// The current session, shaped like next-auth's session JSON.
+async fn current_session(CurrentSession(current): CurrentSession) -> Json<Value> {
+    Json(session_json(&current.user, &current.session))
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    CurrentSession(current): CurrentSession,
+) -> Result<(CookieJar, StatusCode), ApiError> {
+    state
+        .store
+        .sessions()
+        .delete(current.session.session_token.expose())
+        .await?;
+    Ok((jar.add(cleared_cookie()), StatusCode::NO_CONTENT))
+}
+
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    CurrentSession(current): CurrentSession,
+) -> Result<(CookieJar, Json<Value>), ApiError> {
+    let ended = state.store.sessions().delete_all(current.user.id).await?;
+    Ok((jar.add(cleared_cookie()), Json(json!({ "ended": ended }))))
+}
+
+async fn delete_me(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    CurrentSession(current): CurrentSession,
+) -> Result<(CookieJar, StatusCode), ApiError> {
+    state.store.users().delete(current.user.id).await?;
+    Ok((jar.add(cleared_cookie()), StatusCode::NO_CONTENT))
+}
+
+/// My live sessions: ids and times only, never tokens.
+async fn my_sessions(
+    State(state): State<AppState>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Json<Value>, ApiError> {
+    let sessions = state.store.sessions().list(current.user.id).await?;
+    let listed: Vec<Value> = sessions
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "expires": s.expires,
+                "created_at": s.created_at,
+                "current": s.id == current.session.id,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "sessions": listed })))
+}
+
+async fn revoke_session(
+    State(state): State<AppState>,
+    CurrentSession(current): CurrentSession,
+    Path(id): Path<i32>,
+) -> Result<StatusCode, ApiError> {
+    state.store.sessions().revoke(current.user.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn my_accounts(
+    State(state): State<AppState>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Json<Value>, ApiError> {
+    let accounts = state.store.accounts().list(current.user.id).await?;
+    Ok(Json(
+        json!({ "accounts": accounts.iter().map(account_json).collect::<Vec<_>>() }),
+    ))
+}
+
+/// What an OAuth callback would hand over after the provider's redirect.
+#[derive(Deserialize)]
+struct ProviderProfile {
+    provider_type: String,
+    provider_id: String,
+    provider_account_id: String,
+    refresh_token: Option<String>,
+    access_token: Option<String>,
+    access_token_expires: Option<DateTime<Utc>>,
+}
+
+async fn link_account(
+    State(state): State<AppState>,
+    CurrentSession(current): CurrentSession,
+    Json(profile): Json<ProviderProfile>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let account = state
+        .store
+        .accounts()
+        .link(NewAccount {
+            user_id: current.user.id,
+            provider_type: profile.provider_type,
+            provider_id: profile.provider_id,
+            provider_account_id: profile.provider_account_id,
+            refresh_token: profile.refresh_token.map(Secret::from),
+            access_token: profile.access_token.map(Secret::from),
+            access_token_expires: profile.access_token_expires,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(account_json(&account))))
+}
+
+async fn unlink_account(
+    State(state): State<AppState>,
+    CurrentSession(current): CurrentSession,
+    Path((provider_id, provider_account_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    // Only my own accounts: someone else's answers exactly like a missing one.
+    let owner = state
+        .store
+        .users()
+        .get_by_account(&provider_id, &provider_account_id)
+        .await?;
+    if owner.map(|u| u.id) != Some(current.user.id) {
+        return Err(ApiError::NotFound);
+    }
+    state
+        .store
+        .accounts()
+        .unlink(&provider_id, &provider_account_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn outbox(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let outbox = state.outbox.as_ref().ok_or(ApiError::NotFound)?;
+    Ok(Json(json!({ "emails": outbox.all() })))
+}
+
+/// next-auth's session JSON: `user.name`, `user.email`, `user.image`, `expires`.
+fn session_json(user: &User, session: &Session) -> Value {
+    json!({
+        "user": { "name": user.name, "email": user.email, "image": user.image },
+        "expires": session.expires,
+    })
+}
+
+/// An account without its OAuth tokens, which stay server-side.
+fn account_json(account: &Account) -> Value {
+    json!({
+        "provider_type": account.provider_type,
+        "provider_id": account.provider_id,
+        "provider_account_id": account.provider_account_id,
+        "access_token_expires": account.access_token_expires,
+        "created_at": account.created_at,
+    })
+}
+
+/// Percent-encodes a query value (emails carry `+` and `@`).
+fn url_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
