@@ -73,60 +73,13 @@ async fn up_down_up(db: &TestDb) {
     assert_eq!(db.table_names().await, TABLES);
 }
 
-mod host_app {
-    //! A host app's migrator: authstore's migrations, then one of its own
-    //! that depends on them (a foreign key to `users`).
-    use sea_orm_migration::prelude::*;
-
-    pub struct HostMigrator;
-
-    #[async_trait::async_trait]
-    impl MigratorTrait for HostMigrator {
-        fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-            let mut all = authstore_migration::migrations();
-            all.push(Box::new(CreatePosts));
-            all
-        }
-    }
-
-    #[derive(DeriveMigrationName)]
-    struct CreatePosts;
-
-    #[async_trait::async_trait]
-    impl MigrationTrait for CreatePosts {
-        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-            manager
-                .create_table(
-                    Table::create()
-                        .table("posts")
-                        .col(
-                            ColumnDef::new("id")
-                                .integer()
-                                .not_null()
-                                .auto_increment()
-                                .primary_key(),
-                        )
-                        .col(ColumnDef::new("author_id").integer().not_null())
-                        .foreign_key(
-                            ForeignKey::create()
-                                .from("posts", "author_id")
-                                .to("users", "id"),
-                        )
-                        .to_owned(),
-                )
-                .await
-        }
-
-        async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-            manager
-                .drop_table(Table::drop().table("posts").to_owned())
-                .await
-        }
-    }
-}
+/// The host app of the `embed_migrations` example, tested as documented.
+#[allow(dead_code)]
+#[path = "../../api-examples/examples/embed_migrations.rs"]
+mod embed_migrations_example;
 
 async fn host_migrator_embeds_authstore(db: &TestDb) {
-    use host_app::HostMigrator;
+    use embed_migrations_example::app_migrations::AppMigrator as HostMigrator;
 
     HostMigrator::up(&db.conn, None).await.expect("host up");
     let mut expected: Vec<&str> = TABLES.to_vec();
