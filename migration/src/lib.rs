@@ -36,6 +36,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod adopt;
 mod column;
 mod m20261122_000001_authstore_schema;
 

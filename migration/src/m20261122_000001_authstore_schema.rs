@@ -12,9 +12,13 @@
 //!
 //! Foreign keys are declared inside `CREATE TABLE` because SQLite cannot add
 //! one to an existing table.
+//!
+//! If all four tables already exist (a database next-auth created), `up`
+//! adopts them instead: see [`crate::adopt`].
 
 use sea_orm_migration::prelude::*;
 
+use crate::adopt;
 use crate::column::{id, row_clock, timestamp};
 
 #[derive(DeriveMigrationName)]
@@ -23,6 +27,10 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // A database next-auth already created is adopted, not re-created.
+        if adopt::found_next_auth_tables(manager).await? {
+            return adopt::adopt(manager).await;
+        }
         let db = manager.get_database_backend();
 
         manager
@@ -71,11 +79,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp(db, Accounts::AccessTokenExpires).null())
                     .col(row_clock(db, Accounts::CreatedAt))
                     .col(row_clock(db, Accounts::UpdatedAt))
-                    .foreign_key(&mut cascade_to_user(
-                        "fk_accounts_user_id",
-                        Accounts::Table,
-                        Accounts::UserId,
-                    ))
+                    .foreign_key(&mut foreign_keys()[0].1)
                     .to_owned(),
             )
             .await?;
@@ -99,11 +103,7 @@ impl MigrationTrait for Migration {
                     )
                     .col(row_clock(db, Sessions::CreatedAt))
                     .col(row_clock(db, Sessions::UpdatedAt))
-                    .foreign_key(&mut cascade_to_user(
-                        "fk_sessions_user_id",
-                        Sessions::Table,
-                        Sessions::UserId,
-                    ))
+                    .foreign_key(&mut foreign_keys()[1].1)
                     .to_owned(),
             )
             .await?;
@@ -159,7 +159,7 @@ impl MigrationTrait for Migration {
             .unique()
             .to_owned(),
             // Ours: see the module docs.
-            index("sessions_user_id", Sessions::Table, Sessions::UserId),
+            sessions_user_id_index(),
         ];
         for statement in indexes {
             manager.create_index(statement).await?;
@@ -182,6 +182,25 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// Our index on `sessions.user_id`; also added when adopting.
+pub(crate) fn sessions_user_id_index() -> IndexCreateStatement {
+    index("sessions_user_id", Sessions::Table, Sessions::UserId)
+}
+
+/// Our foreign keys, by name; also added when adopting.
+pub(crate) fn foreign_keys() -> [(&'static str, ForeignKeyCreateStatement); 2] {
+    [
+        (
+            "fk_accounts_user_id",
+            cascade_to_user("fk_accounts_user_id", Accounts::Table, Accounts::UserId),
+        ),
+        (
+            "fk_sessions_user_id",
+            cascade_to_user("fk_sessions_user_id", Sessions::Table, Sessions::UserId),
+        ),
+    ]
 }
 
 fn cascade_to_user(
@@ -207,7 +226,7 @@ fn index(name: &str, table: impl IntoIden, column: impl IntoIden) -> IndexCreate
 }
 
 #[derive(DeriveIden)]
-enum Users {
+pub(crate) enum Users {
     Table,
     Id,
     Name,
@@ -219,7 +238,7 @@ enum Users {
 }
 
 #[derive(DeriveIden)]
-enum Accounts {
+pub(crate) enum Accounts {
     Table,
     Id,
     CompoundId,
@@ -235,7 +254,7 @@ enum Accounts {
 }
 
 #[derive(DeriveIden)]
-enum Sessions {
+pub(crate) enum Sessions {
     Table,
     Id,
     UserId,
@@ -247,7 +266,7 @@ enum Sessions {
 }
 
 #[derive(DeriveIden)]
-enum VerificationRequests {
+pub(crate) enum VerificationRequests {
     Table,
     Id,
     Identifier,
