@@ -5,6 +5,7 @@ use std::fmt;
 use chrono::TimeDelta;
 
 use crate::error::{ConfigError, Error};
+use crate::token::TokenStorage;
 
 /// How long sessions and verification links live, and the secret that
 /// verification tokens are hashed with.
@@ -29,6 +30,7 @@ pub struct Config {
     session_update_age: TimeDelta,
     verification_max_age: TimeDelta,
     secret: String,
+    session_token_storage: TokenStorage,
 }
 
 impl Config {
@@ -45,6 +47,7 @@ impl Config {
             session_update_age: TimeDelta::hours(24),
             verification_max_age: TimeDelta::hours(24),
             secret,
+            session_token_storage: TokenStorage::Plain,
         })
     }
 
@@ -67,6 +70,18 @@ impl Config {
     pub fn verification_max_age(mut self, max_age: TimeDelta) -> Result<Self, Error> {
         self.verification_max_age = positive("verification_max_age", max_age)?;
         Ok(self)
+    }
+
+    /// How session tokens are stored: [`TokenStorage::Plain`] (the default,
+    /// next-auth compatible) or [`TokenStorage::Hashed`].
+    pub fn session_token_storage(mut self, storage: TokenStorage) -> Self {
+        self.session_token_storage = storage;
+        self
+    }
+
+    /// The configured session token storage.
+    pub fn session_token_storage_value(&self) -> TokenStorage {
+        self.session_token_storage
     }
 
     /// The configured session lifetime.
@@ -112,6 +127,7 @@ impl fmt::Debug for Config {
             .field("session_update_age", &self.session_update_age)
             .field("verification_max_age", &self.verification_max_age)
             .field("secret", &"[redacted]")
+            .field("session_token_storage", &self.session_token_storage)
             .finish()
     }
 }

@@ -50,7 +50,8 @@
 //! Tokens are [`Secret`]s, whose `Debug` and `Display` print `[redacted]`;
 //! errors and tracing events never carry them. Verification tokens are stored
 //! only as hex SHA-256 of `token + secret`. Session tokens are stored as
-//! next-auth v3 stores them (plain), which sharing a database with it needs.
+//! next-auth v3 stores them (plain), which sharing a database with it needs,
+//! unless [`TokenStorage::Hashed`] is configured.
 //!
 //! # Backends
 //!
@@ -81,7 +82,7 @@ pub use accounts::{Account, Accounts, NewAccount, OAuthTokens};
 pub use config::Config;
 pub use error::{ConfigError, Conflict, Error};
 pub use sessions::{PURGE_BATCH, Session, SessionAndUser, Sessions};
-pub use token::Secret;
+pub use token::{Secret, TokenStorage};
 pub use users::{NewUser, User, UserPatch, Users, normalize_email};
 pub use verification::{Verification, VerificationRequest};
 

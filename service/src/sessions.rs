@@ -23,10 +23,12 @@ pub struct Session {
     pub id: i32,
     pub user_id: i32,
     pub expires: DateTime<Utc>,
-    /// The value of the session cookie.
+    /// The value of the session cookie. With [`crate::TokenStorage::Hashed`],
+    /// sessions from `list` hold its hash here instead.
     pub session_token: Secret,
-    /// next-auth v3's second per-session token (used for CSRF-style checks
-    /// by some apps); stored for compatibility.
+    /// next-auth v3's second per-session token, kept for compatibility.
+    /// With [`crate::TokenStorage::Hashed`], sessions read back from the
+    /// table (`list`, lookups) hold its hash here, not the token.
     pub access_token: Secret,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -66,6 +68,10 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// `expires` = now + `session_max_age`. [`Error::UnknownUser`] if the
     /// user does not exist.
     ///
+    /// With [`crate::TokenStorage::Hashed`] the table gets the tokens'
+    /// hashes; the returned `Session` carries the tokens themselves, and
+    /// this is the only time the `access_token` is seen.
+    ///
     /// ```
     /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
     /// # setup::doc_example(async |store| {
@@ -76,20 +82,22 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// ```
     pub async fn create(&self, user_id: i32) -> Result<Session, Error> {
         let now = self.ctx.now();
+        let (session_token, access_token) = (token::random_token(), token::random_token());
         let row = sessions::ActiveModel {
             user_id: Set(user_id),
             expires: Set(now + self.ctx.config.session_max_age_value()),
-            session_token: Set(token::random_token().expose().to_owned()),
-            access_token: Set(token::random_token().expose().to_owned()),
+            session_token: Set(self.stored(session_token.expose())),
+            access_token: Set(self.stored(access_token.expose())),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
         };
-        let session: Session = row
+        let mut session: Session = row
             .insert(self.ctx.db)
             .await
             .map_err(on_write(Conflict::Token))?
             .into();
+        (session.session_token, session.access_token) = (session_token, access_token);
         tracing::debug!(user_id, session_id = session.id, "created session");
         Ok(session)
     }
@@ -125,13 +133,14 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         let found = sessions::Entity::find()
             .select_also(users::Entity)
             .join(JoinType::InnerJoin, sessions::Relation::Users.def())
-            .filter(sessions::Column::SessionToken.eq(session_token))
+            .filter(sessions::Column::SessionToken.eq(self.stored(session_token)))
             .one(self.ctx.db)
             .await?;
         let Some((row, Some(user))) = found else {
             return Ok(None);
         };
         let mut session = Session::from(row);
+        session.session_token = Secret::from(session_token);
         let now = self.ctx.now();
         if session.expires <= now {
             sessions::Entity::delete_by_id(session.id)
@@ -169,11 +178,12 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     pub async fn renew(&self, session_token: &str) -> Result<Session, Error> {
         let now = self.ctx.now();
         let live = sessions::Entity::find()
-            .filter(sessions::Column::SessionToken.eq(session_token))
+            .filter(sessions::Column::SessionToken.eq(self.stored(session_token)))
             .filter(sessions::Column::Expires.gt(now))
             .one(self.ctx.db)
             .await?;
         let mut session = Session::from(live.ok_or(Error::NotFound)?);
+        session.session_token = Secret::from(session_token);
         session.expires = self.extend(session.id, now).await?;
         session.updated_at = now.to_utc();
         Ok(session)
@@ -207,7 +217,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// ```
     pub async fn delete(&self, session_token: &str) -> Result<bool, Error> {
         let deleted = sessions::Entity::delete_many()
-            .filter(sessions::Column::SessionToken.eq(session_token))
+            .filter(sessions::Column::SessionToken.eq(self.stored(session_token)))
             .exec(self.ctx.db)
             .await?;
         Ok(deleted.rows_affected > 0)
@@ -297,6 +307,16 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
             PURGE_BATCH,
         )
         .await?)
+    }
+}
+
+impl<C> Sessions<'_, C> {
+    /// The column value for a client's token under the configured storage.
+    fn stored(&self, token: &str) -> String {
+        self.ctx
+            .config
+            .session_token_storage_value()
+            .stored_form(token)
     }
 }
 

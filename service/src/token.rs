@@ -48,6 +48,37 @@ impl fmt::Display for Secret {
     }
 }
 
+/// How session tokens are kept in the `sessions` table.
+///
+/// ```
+/// use authstore::{Config, TokenStorage};
+/// let config = Config::new("secret")?.session_token_storage(TokenStorage::Hashed);
+/// # Ok::<(), authstore::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenStorage {
+    /// The token itself, as next-auth v3 stores it. Required when next-auth
+    /// shares the database; a leaked dump then holds live session tokens.
+    #[default]
+    Plain,
+    /// Hex SHA-256 of the token. The client's token (256 bits from the OS
+    /// RNG) is never stored, so a dump of the table opens no session; next-auth
+    /// can no longer read these sessions. A plain hash suffices because the
+    /// token is random and long: there is nothing to brute-force.
+    Hashed,
+}
+
+impl TokenStorage {
+    /// The form of `token` that the column holds, and that lookups compare.
+    pub(crate) fn stored_form(self, token: &str) -> String {
+        match self {
+            TokenStorage::Plain => token.to_owned(),
+            TokenStorage::Hashed => sha256_hex(&[token]),
+        }
+    }
+}
+
 /// 32 bytes from the operating system's RNG as 64 lowercase hex characters,
 /// the shape of next-auth v3's `randomBytes(32).toString('hex')`.
 pub(crate) fn random_token() -> Secret {
