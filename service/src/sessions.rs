@@ -53,7 +53,8 @@ impl From<sessions::Model> for Session {
 pub struct SessionAndUser {
     pub session: Session,
     pub user: User,
-    /// The expiry was pushed forward by this read: refresh the cookie.
+    /// This read pushed the expiry forward (its write changed the row):
+    /// refresh the cookie.
     pub renewed: bool,
 }
 
@@ -151,9 +152,11 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         let config = self.ctx.config;
         let renew_after =
             session.expires - config.session_max_age_value() + config.session_update_age_value();
-        let renewed = now > renew_after;
-        if renewed {
-            session.expires = self.extend(session.id, now).await?;
+        let mut renewed = false;
+        if now > renew_after {
+            // If a concurrent read renewed it first, the row already holds
+            // (about) this expiry; report `renewed` only for our own write.
+            (session.expires, renewed) = self.extend(session.id, now).await?;
             session.updated_at = now.to_utc();
         }
         Ok(Some(SessionAndUser {
@@ -184,17 +187,22 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
             .await?;
         let mut session = Session::from(live.ok_or(Error::NotFound)?);
         session.session_token = Secret::from(session_token);
-        session.expires = self.extend(session.id, now).await?;
+        (session.expires, _) = self.extend(session.id, now).await?;
         session.updated_at = now.to_utc();
         Ok(session)
     }
 
     /// Moves a session's expiry to now + `session_max_age`, never backwards:
-    /// of two concurrent renewals the later expiry wins. Returns the expiry
-    /// this call asked for.
-    async fn extend(&self, id: i32, now: DateTime<FixedOffset>) -> Result<DateTime<Utc>, Error> {
+    /// of concurrent renewals only those that push it later write, so reads
+    /// that raced one renewal cost a no-op statement, not a second write.
+    /// Returns the expiry asked for and whether this call changed the row.
+    async fn extend(
+        &self,
+        id: i32,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(DateTime<Utc>, bool), Error> {
         let expires = (now + self.ctx.config.session_max_age_value()).to_utc();
-        sessions::Entity::update_many()
+        let updated = sessions::Entity::update_many()
             .col_expr(
                 sessions::Column::Expires,
                 Expr::value(expires.fixed_offset()),
@@ -204,7 +212,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
             .filter(sessions::Column::Expires.lt(expires))
             .exec(self.ctx.db)
             .await?;
-        Ok(expires)
+        Ok((expires, updated.rows_affected > 0))
     }
 
     /// Ends one session (sign-out). Returns whether it existed.
