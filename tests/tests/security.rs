@@ -13,7 +13,7 @@ use authstore::{
     AuthStore, Config, Error, NewAccount, NewUser, OAuthTokens, Secret, TokenStorage, UserPatch,
 };
 use authstore_migration::{Migrator, MigratorTrait};
-use authstore_tests::{TestDb, backend_tests};
+use authstore_tests::{Backend, TestDb, backend_tests};
 use sea_orm::{ConnectOptions, Database, EntityTrait};
 
 const SECRET: &str = "security-test-secret-4b1d";
@@ -280,4 +280,12 @@ async fn no_secret_reaches_logs_or_debug_output(db: &TestDb) {
         );
     }
     assert!(printed.contains("[redacted]"));
+    let _ = writeln!(
+        std::io::stderr(),
+        "figures: {}: {} secrets searched for in {} bytes of TRACE logs and {} bytes of Debug/Display output: 0 found",
+        db.backend.name(),
+        secrets.len(),
+        logs.len(),
+        printed.len()
+    );
 }
