@@ -113,7 +113,37 @@ async fn hashed_session_tokens_work_and_a_dump_opens_nothing(db: &TestDb) {
         .unwrap()
         .unwrap();
     assert_eq!(row.session_token, session.session_token.expose());
+
+    // Switching a deployment over (README, "Hashed session tokens"): hash the
+    // stored plain tokens in place; cookies already issued keep working.
+    let convert = match db.backend {
+        Backend::Postgres => Some(SWITCH_TO_HASHED_POSTGRES),
+        Backend::MySql => Some(SWITCH_TO_HASHED_MYSQL),
+        Backend::Sqlite => None, // no SHA-256 in SQL: sign everyone out instead
+    };
+    if let Some(sql) = convert {
+        use sea_orm::ConnectionTrait;
+        // Only the plain row: the others are hashed already.
+        db.conn
+            .execute_unprepared(&format!("{sql} WHERE id = {}", session.id))
+            .await
+            .unwrap();
+        let found = store
+            .sessions()
+            .get_session_and_user(session.session_token.expose())
+            .await
+            .unwrap();
+        assert_eq!(
+            found.map(|f| f.session.id),
+            Some(session.id),
+            "an old cookie works after the switch"
+        );
+    }
 }
+
+/// The conversions the README gives, verbatim.
+const SWITCH_TO_HASHED_POSTGRES: &str = "UPDATE sessions SET session_token = encode(sha256(session_token::bytea), 'hex'), access_token = encode(sha256(access_token::bytea), 'hex')";
+const SWITCH_TO_HASHED_MYSQL: &str = "UPDATE sessions SET session_token = SHA2(session_token, 256), access_token = SHA2(access_token, 256)";
 
 /// Everything any subscriber would have been given, at TRACE, from every
 /// test in this binary.

@@ -1,0 +1,911 @@
+//! authstore against a hand-written sqlx floor, on PostgreSQL.
+//!
+//!     cargo bench -p authstore-tests --bench hot_path                 # 100k users, 1M sessions
+//!     cargo bench -p authstore-tests --bench hot_path -- --with-10m   # also the 10M-session scale point
+//!     cargo bench -p authstore-tests --bench hot_path -- --smoke      # tiny data, seconds (CI)
+//!
+//! Options: --users N --sessions N --accounts N --seconds S (per measurement).
+//! The server is `AUTHSTORE_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432); the
+//! database `authstore_bench` is dropped and re-created.
+//!
+//! Every operation runs on authstore and on the floor with the same pool size and data, in
+//! alternating rounds (A B B A …) so machine noise hits both. The floor is what a careful
+//! hand-written sqlx implementation of the same semantics does: prepared statements, one round
+//! trip where one suffices.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use authstore::entity::{sessions, users};
+use authstore::{AuthStore, Config};
+use authstore_migration::{Migrator, MigratorTrait};
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{ConnectOptions, Database, DatabaseBackend, MockDatabase};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Postgres, Row};
+
+const SECRET: &str = "benchmark-secret";
+const BATCH: i64 = authstore::PURGE_BATCH as i64;
+
+struct Args {
+    users: u64,
+    sessions: u64,
+    accounts: u64,
+    seconds: f64,
+    concurrency: Vec<usize>,
+    rounds: usize,
+    with_10m: bool,
+    smoke: bool,
+}
+
+fn args() -> Args {
+    let argv: Vec<String> = std::env::args().collect();
+    let smoke = argv.iter().any(|a| a == "--smoke");
+    let value = |name: &str| {
+        argv.iter()
+            .position(|a| a == name)
+            .and_then(|i| argv.get(i + 1))
+            .cloned()
+    };
+    let number = |name: &str, default: u64| {
+        value(name)
+            .map(|v| v.parse().expect(name))
+            .unwrap_or(default)
+    };
+    Args {
+        users: number("--users", if smoke { 200 } else { 100_000 }),
+        sessions: number("--sessions", if smoke { 2_000 } else { 1_000_000 }),
+        accounts: number("--accounts", if smoke { 200 } else { 100_000 }),
+        seconds: value("--seconds")
+            .map(|v| v.parse().unwrap())
+            .unwrap_or(if smoke { 0.1 } else { 2.0 }),
+        concurrency: if smoke { vec![1, 4] } else { vec![1, 8, 32] },
+        rounds: if smoke { 1 } else { 2 },
+        with_10m: argv.iter().any(|a| a == "--with-10m"),
+        smoke,
+    }
+}
+
+fn sha256_hex(input: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(input.as_bytes()))
+}
+
+/// Session `n`'s token, as the seed SQL computes it.
+fn session_token(n: u64) -> String {
+    sha256_hex(&format!("s{n}"))
+}
+
+fn expired(n: u64) -> bool {
+    n.is_multiple_of(10)
+}
+
+// ---------------------------------------------------------------- seeding
+
+async fn seed(pool: &PgPool, table: &str, from: u64, to: u64) {
+    // Chunks of 200k keep each statement's memory modest on a small machine.
+    let mut start = from;
+    while start <= to {
+        let end = (start + 199_999).min(to);
+        let sql = match table {
+            "users" => format!(
+                "INSERT INTO users (id, name, email, created_at, updated_at) SELECT g, 'User ' || g, 'user' || g || '@example.com', now(), now() FROM generate_series({start}, {end}) g"
+            ),
+            "accounts" => format!(
+                "INSERT INTO accounts (compound_id, user_id, provider_type, provider_id, provider_account_id, access_token, created_at, updated_at) \
+                 SELECT encode(sha256(('github:gh' || g)::bytea), 'hex'), 1 + g % (SELECT count(*) FROM users), 'oauth', 'github', 'gh' || g, 'gho_' || g, now(), now() FROM generate_series({start}, {end}) g"
+            ),
+            _ => format!(
+                "INSERT INTO sessions (id, user_id, expires, session_token, access_token, created_at, updated_at) \
+                 SELECT g, 1 + g % (SELECT count(*) FROM users), CASE WHEN g % 10 = 0 THEN now() - interval '1 day' ELSE now() + interval '30 days' END, \
+                 encode(sha256(('s' || g)::bytea), 'hex'), encode(sha256(('a' || g)::bytea), 'hex'), now(), now() FROM generate_series({start}, {end}) g"
+            ),
+        };
+        sqlx::query(AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .expect("seed");
+        start = end + 1;
+    }
+    sqlx::query(AssertSqlSafe(format!("ANALYZE {table}")))
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+// ---------------------------------------------------------------- measuring
+
+#[derive(Default)]
+struct Stats {
+    ops: u64,
+    elapsed: Duration,
+    latencies_us: Vec<u32>,
+}
+
+impl Stats {
+    fn merge(&mut self, other: Stats) {
+        self.ops += other.ops;
+        self.elapsed += other.elapsed;
+        self.latencies_us.extend(other.latencies_us);
+    }
+    fn per_second(&self) -> f64 {
+        self.ops as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+    fn percentile(&mut self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        self.latencies_us.sort_unstable();
+        let index = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies_us[index] as f64 / 1000.0
+    }
+}
+
+/// Runs `op` from `concurrency` tasks until `duration` has passed or an op
+/// reports that its supply is used up (returns false).
+async fn measure<F, Fut>(concurrency: usize, duration: Duration, op: F) -> Stats
+where
+    F: Fn(u64) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..concurrency {
+        let op = op.clone();
+        tasks.spawn(async move {
+            let mut rng =
+                0x9E37_79B9_7F4A_7C15u64 ^ (worker as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407);
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let t0 = Instant::now();
+                if !op(rng).await {
+                    break;
+                }
+                latencies.push(t0.elapsed().as_micros().min(u32::MAX as u128) as u32);
+            }
+            latencies
+        });
+    }
+    let mut stats = Stats::default();
+    for latencies in tasks.join_all().await {
+        stats.ops += latencies.len() as u64;
+        stats.latencies_us.extend(latencies);
+    }
+    stats.elapsed = started.elapsed();
+    stats
+}
+
+/// Hands out one-shot items (expired tokens, tokens due for renewal) once each.
+struct Supply {
+    items: Vec<u64>,
+    next: AtomicUsize,
+}
+
+impl Supply {
+    fn new(items: Vec<u64>) -> Arc<Supply> {
+        Arc::new(Supply {
+            items,
+            next: AtomicUsize::new(0),
+        })
+    }
+    fn take(&self) -> Option<u64> {
+        self.items
+            .get(self.next.fetch_add(1, Ordering::Relaxed))
+            .copied()
+    }
+}
+
+struct Row2 {
+    label: String,
+    concurrency: usize,
+    ours: Stats,
+    floor: Stats,
+}
+
+fn print_header() {
+    println!(
+        "| operation | conc. | authstore ops/s | p50 ms | p99 ms | sqlx ops/s | p50 ms | p99 ms | ratio |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+}
+
+fn print_row(row: &mut Row2) {
+    let (ours, floor) = (row.ours.per_second(), row.floor.per_second());
+    println!(
+        "| {} | {} | {:.0} | {:.2} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} |",
+        row.label,
+        row.concurrency,
+        ours,
+        row.ours.percentile(0.50),
+        row.ours.percentile(0.99),
+        floor,
+        row.floor.percentile(0.50),
+        row.floor.percentile(0.99),
+        ours / floor.max(1e-9)
+    );
+}
+
+// ---------------------------------------------------------------- the floor
+
+const FLOOR_LOOKUP: &str = "SELECT s.id, s.user_id, s.expires, s.session_token, s.access_token, s.created_at, s.updated_at, \
+     u.id AS uid, u.name, u.email, u.email_verified, u.image, u.created_at AS ucreated, u.updated_at AS uupdated \
+     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.session_token = $1 LIMIT 1";
+
+/// What a lookup decodes: the session and its user, all columns.
+#[allow(dead_code)]
+struct FloorSession {
+    id: i32,
+    user_id: i32,
+    expires: DateTime<Utc>,
+    session_token: String,
+    access_token: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    user: users::Model,
+}
+
+async fn floor_lookup(pool: &PgPool, token: &str, now: DateTime<Utc>) -> Option<FloorSession> {
+    let row = sqlx::query(FLOOR_LOOKUP)
+        .bind(token)
+        .fetch_optional(pool)
+        .await
+        .unwrap()?;
+    let mut session = FloorSession {
+        id: row.get(0),
+        user_id: row.get(1),
+        expires: row.get(2),
+        session_token: row.get(3),
+        access_token: row.get(4),
+        created_at: row.get(5),
+        updated_at: row.get(6),
+        user: users::Model {
+            id: row.get(7),
+            name: row.get(8),
+            email: row.get(9),
+            email_verified: row.get(10),
+            image: row.get(11),
+            created_at: row.get(12),
+            updated_at: row.get(13),
+        },
+    };
+    if session.expires <= now {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(session.id)
+            .execute(pool)
+            .await
+            .unwrap();
+        return None;
+    }
+    if now > session.expires - TimeDelta::days(30) + TimeDelta::days(1) {
+        let expires = now + TimeDelta::days(30);
+        sqlx::query(
+            "UPDATE sessions SET expires = $1, updated_at = $2 WHERE id = $3 AND expires < $1",
+        )
+        .bind(expires)
+        .bind(now)
+        .bind(session.id)
+        .execute(pool)
+        .await
+        .unwrap();
+        session.expires = expires;
+    }
+    Some(session)
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).unwrap();
+    hex::encode(bytes)
+}
+
+// ---------------------------------------------------------------- the run
+
+#[tokio::main]
+async fn main() {
+    let args = args();
+    let server = std::env::var("AUTHSTORE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let admin = PgPool::connect(&format!("{server}/postgres"))
+        .await
+        .expect("PostgreSQL is required");
+    sqlx::query("DROP DATABASE IF EXISTS authstore_bench WITH (FORCE)")
+        .execute(&admin)
+        .await
+        .unwrap();
+    sqlx::query("CREATE DATABASE authstore_bench")
+        .execute(&admin)
+        .await
+        .unwrap();
+    let url = format!("{server}/authstore_bench");
+
+    let pool_size = *args.concurrency.iter().max().unwrap() as u32;
+    let mut options = ConnectOptions::new(&url);
+    options
+        .max_connections(pool_size)
+        .min_connections(pool_size)
+        .sqlx_logging(false);
+    let db = Database::connect(options).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let floor = PgPoolOptions::new()
+        .max_connections(pool_size)
+        .min_connections(pool_size)
+        .connect(&url)
+        .await
+        .unwrap();
+    let store = AuthStore::new(db.clone(), Config::new(SECRET).unwrap());
+    let version: String = sqlx::query_scalar("SELECT version()")
+        .fetch_one(&floor)
+        .await
+        .unwrap();
+    println!("# authstore hot path vs a hand-written sqlx floor\n");
+    println!(
+        "{}; {} CPUs; pool {pool_size} each side; {} s per measurement, {} rounds, A/B interleaved\n",
+        version.split(" on ").next().unwrap_or(&version),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        args.seconds,
+        args.rounds
+    );
+
+    let duration = Duration::from_secs_f64(args.seconds);
+    let seed_started = Instant::now();
+    seed(&floor, "users", 1, args.users).await;
+    seed(&floor, "accounts", 1, args.accounts).await;
+
+    // Scale: hit latency at 10k sessions first, then at the full size.
+    let small = 10_000.min(args.sessions);
+    seed(&floor, "sessions", 1, small).await;
+    let mut scale = vec![scale_point(&store, &floor, small, duration).await];
+    seed(&floor, "sessions", small + 1, args.sessions).await;
+    println!(
+        "seeded {} users, {} accounts, {} sessions ({}% expired) in {:.1} s\n",
+        args.users,
+        args.accounts,
+        args.sessions,
+        10,
+        seed_started.elapsed().as_secs_f64()
+    );
+    scale.push(scale_point(&store, &floor, args.sessions, duration).await);
+
+    // Token ranges: hits and misses are drawn at random and reused; expired
+    // sessions and sessions due for renewal can be used once, so each side
+    // gets its own supply.
+    let n = args.sessions;
+    let hits: Arc<Vec<u64>> = Arc::new((1..n / 2).filter(|i| !expired(*i)).collect());
+    let due_ours = Supply::new((n / 2..3 * n / 4).filter(|i| !expired(*i)).collect());
+    let due_floor = Supply::new((3 * n / 4..=n).filter(|i| !expired(*i)).collect());
+    let dead: Vec<u64> = (1..=n).filter(|i| expired(*i)).collect();
+    let dead_ours = Supply::new(dead.iter().copied().filter(|i| (i / 10) % 2 == 0).collect());
+    let dead_floor = Supply::new(dead.iter().copied().filter(|i| (i / 10) % 2 == 1).collect());
+    let later = Utc::now() + TimeDelta::days(2); // live sessions are due for renewal then
+    let renewing_store = store.clone().with_clock(move || later);
+
+    print_header();
+    let mut rows: Vec<Row2> = Vec::new();
+    for &c in &args.concurrency {
+        macro_rules! compare {
+            ($label:expr, $ours:expr, $floor:expr) => {{
+                let mut row = Row2 {
+                    label: $label.to_string(),
+                    concurrency: c,
+                    ours: Stats::default(),
+                    floor: Stats::default(),
+                };
+                for round in 0..args.rounds {
+                    if round % 2 == 0 {
+                        row.ours.merge(measure(c, duration, $ours).await);
+                        row.floor.merge(measure(c, duration, $floor).await);
+                    } else {
+                        row.floor.merge(measure(c, duration, $floor).await);
+                        row.ours.merge(measure(c, duration, $ours).await);
+                    }
+                }
+                print_row(&mut row);
+                rows.push(row);
+            }};
+        }
+        let (s, f, h) = (store.clone(), floor.clone(), hits.clone());
+        compare!(
+            "get_session_and_user (hit)",
+            {
+                let (s, h) = (s.clone(), h.clone());
+                move |r: u64| {
+                    let (s, t) = (s.clone(), session_token(h[(r % h.len() as u64) as usize]));
+                    async move {
+                        s.sessions()
+                            .get_session_and_user(&t)
+                            .await
+                            .unwrap()
+                            .expect("hit");
+                        true
+                    }
+                }
+            },
+            {
+                let (f, h) = (f.clone(), h.clone());
+                move |r: u64| {
+                    let (f, t) = (f.clone(), session_token(h[(r % h.len() as u64) as usize]));
+                    async move {
+                        floor_lookup(&f, &t, Utc::now()).await.expect("hit");
+                        true
+                    }
+                }
+            }
+        );
+        compare!(
+            "get_session_and_user (miss)",
+            {
+                let s = s.clone();
+                move |r: u64| {
+                    let s = s.clone();
+                    async move {
+                        assert!(
+                            s.sessions()
+                                .get_session_and_user(&sha256_hex(&format!("miss{r}")))
+                                .await
+                                .unwrap()
+                                .is_none()
+                        );
+                        true
+                    }
+                }
+            },
+            {
+                let f = f.clone();
+                move |r: u64| {
+                    let f = f.clone();
+                    async move {
+                        assert!(
+                            floor_lookup(&f, &sha256_hex(&format!("miss{r}")), Utc::now())
+                                .await
+                                .is_none()
+                        );
+                        true
+                    }
+                }
+            }
+        );
+        compare!(
+            "get_session_and_user (expired: read + delete)",
+            {
+                let (s, d) = (s.clone(), dead_ours.clone());
+                move |_| {
+                    let (s, d) = (s.clone(), d.clone());
+                    async move {
+                        let Some(i) = d.take() else { return false };
+                        assert!(
+                            s.sessions()
+                                .get_session_and_user(&session_token(i))
+                                .await
+                                .unwrap()
+                                .is_none()
+                        );
+                        true
+                    }
+                }
+            },
+            {
+                let (f, d) = (f.clone(), dead_floor.clone());
+                move |_| {
+                    let (f, d) = (f.clone(), d.clone());
+                    async move {
+                        let Some(i) = d.take() else { return false };
+                        assert!(
+                            floor_lookup(&f, &session_token(i), Utc::now())
+                                .await
+                                .is_none()
+                        );
+                        true
+                    }
+                }
+            }
+        );
+        let rs = renewing_store.clone();
+        compare!(
+            "sliding renewal (read + update)",
+            {
+                let (s, d) = (rs.clone(), due_ours.clone());
+                move |_| {
+                    let (s, d) = (s.clone(), d.clone());
+                    async move {
+                        let Some(i) = d.take() else { return false };
+                        assert!(
+                            s.sessions()
+                                .get_session_and_user(&session_token(i))
+                                .await
+                                .unwrap()
+                                .expect("live")
+                                .renewed
+                        );
+                        true
+                    }
+                }
+            },
+            {
+                let (f, d) = (f.clone(), due_floor.clone());
+                move |_| {
+                    let (f, d) = (f.clone(), d.clone());
+                    async move {
+                        let Some(i) = d.take() else { return false };
+                        floor_lookup(&f, &session_token(i), later)
+                            .await
+                            .expect("live");
+                        true
+                    }
+                }
+            }
+        );
+        compare!(
+            "forced renewal",
+            {
+                let (s, h) = (s.clone(), h.clone());
+                move |r: u64| {
+                    let (s, t) = (s.clone(), session_token(h[(r % h.len() as u64) as usize]));
+                    async move {
+                        s.sessions().renew(&t).await.unwrap();
+                        true
+                    }
+                }
+            },
+            {
+                let (f, h) = (f.clone(), h.clone());
+                move |r: u64| {
+                    let (f, t) = (f.clone(), session_token(h[(r % h.len() as u64) as usize]));
+                    async move {
+                        let now = Utc::now();
+                        let row = sqlx::query("UPDATE sessions SET expires = $1, updated_at = $2 WHERE session_token = $3 AND expires > $2 RETURNING id, user_id, expires, session_token, access_token, created_at, updated_at")
+                    .bind(now + TimeDelta::days(30)).bind(now).bind(&t).fetch_one(&f).await.unwrap();
+                        let _: (i32, DateTime<Utc>) = (row.get(0), row.get(2));
+                        true
+                    }
+                }
+            }
+        );
+        let users_n = args.users;
+        compare!(
+            "sessions.create",
+            {
+                let s = s.clone();
+                move |r: u64| {
+                    let s = s.clone();
+                    async move {
+                        s.sessions().create((1 + r % users_n) as i32).await.unwrap();
+                        true
+                    }
+                }
+            },
+            {
+                let f = f.clone();
+                move |r: u64| {
+                    let f = f.clone();
+                    async move {
+                        let now = Utc::now();
+                        let row = sqlx::query("INSERT INTO sessions (user_id, expires, session_token, access_token, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id, user_id, expires, session_token, access_token, created_at, updated_at")
+                    .bind((1 + r % users_n) as i32).bind(now + TimeDelta::days(30)).bind(random_hex()).bind(random_hex()).bind(now).fetch_one(&f).await.unwrap();
+                        let _: i32 = row.get(0);
+                        true
+                    }
+                }
+            }
+        );
+        let accounts_n = args.accounts;
+        compare!(
+            "users.get_by_account",
+            {
+                let s = s.clone();
+                move |r: u64| {
+                    let s = s.clone();
+                    async move {
+                        s.users()
+                            .get_by_account("github", &format!("gh{}", 1 + r % accounts_n))
+                            .await
+                            .unwrap()
+                            .expect("linked");
+                        true
+                    }
+                }
+            },
+            {
+                let f = f.clone();
+                move |r: u64| {
+                    let f = f.clone();
+                    async move {
+                        let compound = sha256_hex(&format!("github:gh{}", 1 + r % accounts_n));
+                        let row = sqlx::query("SELECT u.id, u.name, u.email, u.email_verified, u.image, u.created_at, u.updated_at FROM users u JOIN accounts a ON a.user_id = u.id WHERE a.compound_id = $1 LIMIT 1")
+                    .bind(compound).fetch_one(&f).await.unwrap();
+                        let _ = users::Model {
+                            id: row.get(0),
+                            name: row.get(1),
+                            email: row.get(2),
+                            email_verified: row.get(3),
+                            image: row.get(4),
+                            created_at: row.get(5),
+                            updated_at: row.get(6),
+                        };
+                        true
+                    }
+                }
+            }
+        );
+        compare!(
+            "verification create + consume",
+            {
+                let s = s.clone();
+                move |r: u64| {
+                    let s = s.clone();
+                    async move {
+                        let email = format!("v{r}@example.com");
+                        let (_, t) = s.verification().create(&email).await.unwrap();
+                        assert!(
+                            s.verification()
+                                .consume(&email, t.expose())
+                                .await
+                                .unwrap()
+                                .is_some()
+                        );
+                        true
+                    }
+                }
+            },
+            {
+                let f = f.clone();
+                move |r: u64| {
+                    let f = f.clone();
+                    async move {
+                        let email = format!("v{r}@example.com");
+                        let token = random_hex();
+                        let hash = sha256_hex(&format!("{token}{SECRET}"));
+                        let now = Utc::now();
+                        sqlx::query("INSERT INTO verification_requests (identifier, token, expires, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id")
+                    .bind(&email).bind(&hash).bind(now + TimeDelta::days(1)).bind(now).fetch_one(&f).await.unwrap();
+                        let taken = sqlx::query("DELETE FROM verification_requests WHERE identifier = $1 AND token = $2 RETURNING id, identifier, expires, created_at, updated_at")
+                    .bind(&email).bind(&hash).fetch_optional(&f).await.unwrap();
+                        assert!(taken.is_some());
+                        true
+                    }
+                }
+            }
+        );
+    }
+
+    println!("\n## Scale: `get_session_and_user` hit latency by table size\n");
+    println!("| sessions | authstore p50 ms (c=1) | sqlx p50 ms (c=1) | authstore ops/s (c=32) |");
+    println!("|---:|---:|---:|---:|");
+    if args.with_10m {
+        seed(&floor, "sessions", args.sessions + 1, 10_000_000).await;
+        scale.push(scale_point(&store, &floor, 10_000_000, duration).await);
+    }
+    for point in &scale {
+        println!(
+            "| {} | {:.3} | {:.3} | {:.0} |",
+            point.sessions, point.ours_p50, point.floor_p50, point.ours_c32
+        );
+    }
+    if scale.len() >= 2 {
+        println!(
+            "\ngrowth of authstore's p50 from {} to {} sessions: {:.2}x",
+            scale[0].sessions,
+            scale[1].sessions,
+            scale[1].ours_p50 / scale[0].ours_p50.max(1e-9)
+        );
+    }
+
+    purge(&store, &floor, &args).await;
+    explain(&floor).await;
+    db.close().await.ok();
+    floor.close().await;
+    if !args.smoke {
+        println!("\n(rows measured: {})", rows.len());
+    }
+}
+
+struct ScalePoint {
+    sessions: u64,
+    ours_p50: f64,
+    floor_p50: f64,
+    ours_c32: f64,
+}
+
+async fn scale_point(
+    store: &AuthStore,
+    floor: &PgPool,
+    sessions: u64,
+    duration: Duration,
+) -> ScalePoint {
+    let pick = move |r: u64| {
+        let i = 1 + r % (sessions / 2).max(1);
+        session_token(if expired(i) { i + 1 } else { i })
+    };
+    let s = store.clone();
+    let mut ours = measure(1, duration, move |r| {
+        let (s, t) = (s.clone(), pick(r));
+        async move {
+            s.sessions()
+                .get_session_and_user(&t)
+                .await
+                .unwrap()
+                .expect("hit");
+            true
+        }
+    })
+    .await;
+    let f = floor.clone();
+    let mut theirs = measure(1, duration, move |r| {
+        let (f, t) = (f.clone(), pick(r));
+        async move {
+            floor_lookup(&f, &t, Utc::now()).await.expect("hit");
+            true
+        }
+    })
+    .await;
+    let s = store.clone();
+    let wide = measure(32, duration, move |r| {
+        let (s, t) = (s.clone(), pick(r));
+        async move {
+            s.sessions()
+                .get_session_and_user(&t)
+                .await
+                .unwrap()
+                .expect("hit");
+            true
+        }
+    })
+    .await;
+    ScalePoint {
+        sessions,
+        ours_p50: ours.percentile(0.5),
+        floor_p50: theirs.percentile(0.5),
+        ours_c32: wide.per_second(),
+    }
+}
+
+/// `purge_expired` on a large expired set: time against the floor's batched
+/// delete, the worst wait of a concurrent reader, and the process's memory.
+async fn purge(store: &AuthStore, floor: &PgPool, args: &Args) {
+    let expired_rows = if args.smoke { 5_000 } else { 1_000_000 };
+    let add_expired = |from: u64| {
+        let floor = floor.clone();
+        async move {
+            sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO sessions (user_id, expires, session_token, access_token) SELECT 1, now() - interval '1 day', 'purge' || g, 'purge-a' || g FROM generate_series({from}, {}) g",
+                from + expired_rows - 1
+            )))
+            .execute(&floor)
+            .await
+            .unwrap();
+        }
+    };
+    println!("\n## purge_expired on {expired_rows} expired sessions (batches of {BATCH})\n");
+    let live = session_token(1);
+    let rss_before = rss_kib();
+
+    add_expired(0).await;
+    let reader_store = store.clone();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader_stop = stop.clone();
+    let reader = tokio::spawn(async move {
+        let mut worst = Duration::ZERO;
+        while !reader_stop.load(Ordering::Relaxed) {
+            let t0 = Instant::now();
+            reader_store
+                .sessions()
+                .get_session_and_user(&live)
+                .await
+                .unwrap()
+                .expect("the live session stays");
+            worst = worst.max(t0.elapsed());
+        }
+        worst
+    });
+    let t0 = Instant::now();
+    let deleted = store.sessions().purge_expired().await.unwrap();
+    let ours = t0.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let worst_read = reader.await.unwrap();
+
+    add_expired(expired_rows).await;
+    let t0 = Instant::now();
+    let mut floor_deleted = 0u64;
+    loop {
+        let n = sqlx::query::<Postgres>("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires <= $1 LIMIT $2)")
+            .bind(Utc::now())
+            .bind(BATCH)
+            .execute(floor)
+            .await
+            .unwrap()
+            .rows_affected();
+        floor_deleted += n;
+        if n < BATCH as u64 {
+            break;
+        }
+    }
+    let theirs = t0.elapsed();
+    let batches = deleted.div_ceil(BATCH as u64).max(1);
+    println!("| | deleted | total s | per batch ms |\n|---|---:|---:|---:|");
+    println!(
+        "| authstore | {deleted} | {:.2} | {:.2} |",
+        ours.as_secs_f64(),
+        ours.as_secs_f64() * 1000.0 / batches as f64
+    );
+    println!(
+        "| sqlx floor | {floor_deleted} | {:.2} | {:.2} |",
+        theirs.as_secs_f64(),
+        theirs.as_secs_f64() * 1000.0 / batches as f64
+    );
+    println!(
+        "\nratio (floor time / authstore time): {:.2}",
+        theirs.as_secs_f64() / ours.as_secs_f64()
+    );
+    println!(
+        "worst concurrent session read during authstore's purge: {:.2} ms",
+        worst_read.as_secs_f64() * 1000.0
+    );
+    println!(
+        "process RSS before / after: {rss_before} KiB / {} KiB (no rows are loaded into the app)",
+        rss_kib()
+    );
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// EXPLAIN ANALYZE of the exact statements authstore sends (captured from
+/// MockDatabase) with a real token.
+async fn explain(floor: &PgPool) {
+    let store = AuthStore::new(
+        MockDatabase::new(DatabaseBackend::Postgres)
+            .append_query_results([Vec::<(sessions::Model, users::Model)>::new()])
+            .append_query_results([Vec::<users::Model>::new()])
+            .into_connection(),
+        Config::new(SECRET).unwrap(),
+    );
+    let token = session_token(1);
+    store.sessions().get_session_and_user(&token).await.unwrap();
+    store.users().get_by_account("github", "gh1").await.unwrap();
+    let log = store.connection().clone().into_transaction_log();
+    let sql: Vec<String> = log
+        .iter()
+        .flat_map(|t| t.statements().iter().map(|s| s.sql.clone()))
+        .collect();
+    let binds = [token, sha256_hex("github:gh1")];
+    for (statement, bind) in sql.iter().zip(binds) {
+        println!("\n```\n{statement}\n");
+        let plan = sqlx::query(AssertSqlSafe(format!(
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {statement}"
+        )))
+        .bind(bind)
+        .bind(1i64)
+        .fetch_all(floor)
+        .await;
+        let plan = match plan {
+            Ok(rows) => rows,
+            // Statements without a LIMIT parameter take one bind only.
+            Err(_) => sqlx::query(AssertSqlSafe(format!(
+                "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {statement}"
+            )))
+            .bind(session_token(1))
+            .fetch_all(floor)
+            .await
+            .unwrap(),
+        };
+        for row in plan {
+            println!("{}", row.get::<String, _>(0));
+        }
+        println!("```");
+    }
+}
