@@ -109,6 +109,14 @@ async fn seed(pool: &PgPool, table: &str, from: u64, to: u64) {
             .expect("seed");
         start = end + 1;
     }
+    // Rows were inserted with explicit ids: move the serial sequence past them.
+    let resync = format!(
+        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+    );
+    sqlx::query(AssertSqlSafe(resync))
+        .execute(pool)
+        .await
+        .unwrap();
     sqlx::query(AssertSqlSafe(format!("ANALYZE {table}")))
         .execute(pool)
         .await
