@@ -1,7 +1,32 @@
 //! What differs between PostgreSQL, MySQL/MariaDB and SQLite, in one place.
 
+use std::sync::OnceLock;
+
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoIden, Query};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, UpdateMany};
+
+/// A statement's SQL, built once per backend and reused. Hot-path queries
+/// keep their placeholders fixed and bind new values per call, so they skip
+/// SeaQuery's builder on every request; measured in BENCHMARKS.md.
+pub(crate) struct BuiltOnce([OnceLock<String>; 3]);
+
+impl BuiltOnce {
+    pub(crate) const fn new() -> Self {
+        BuiltOnce([const { OnceLock::new() }; 3])
+    }
+
+    /// The SQL for `backend`, from `build` the first time.
+    pub(crate) fn sql(&self, backend: DbBackend, build: impl FnOnce() -> String) -> String {
+        let slot = match backend {
+            DbBackend::Postgres => 0,
+            DbBackend::MySql => 1,
+            DbBackend::Sqlite => 2,
+            // A backend SeaORM adds later: correct, just not cached.
+            _ => return build(),
+        };
+        self.0[slot].get_or_init(build).clone()
+    }
+}
 
 /// Deletes the rows matching `filter` in batches of at most `batch` rows per
 /// statement, so a purge never locks a large table for long; returns the
@@ -67,4 +92,25 @@ where
     };
     let deleted = E::delete_many().filter(filter).exec(db).await?;
     Ok((deleted.rows_affected > 0).then_some(found))
+}
+
+/// Runs `update` (already filtered down to at most one row) and returns the
+/// updated row. One `UPDATE … RETURNING` where supported; MySQL updates, then
+/// reads the row back with `filter`, which must still match it afterwards.
+pub(crate) async fn update_one<E, C>(
+    db: &C,
+    update: UpdateMany<E>,
+    filter: Condition,
+) -> Result<Option<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    if db.support_returning() {
+        return Ok(update.exec_with_returning(db).await?.pop());
+    }
+    if update.exec(db).await?.rows_affected == 0 {
+        return Ok(None);
+    }
+    E::find().filter(filter).one(db).await
 }

@@ -4,10 +4,12 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend,
+    EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    RelationTrait, Statement, TransactionTrait,
 };
 
+use crate::backend::BuiltOnce;
 use crate::entity::{sessions, users};
 use crate::error::{Conflict, Error, on_write};
 use crate::token::{self, Secret};
@@ -131,16 +133,17 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         if !plausible_token(session_token) {
             return Ok(None);
         }
-        let found = sessions::Entity::find()
-            .select_also(users::Entity)
-            .join(JoinType::InnerJoin, sessions::Relation::Users.def())
-            .filter(sessions::Column::SessionToken.eq(self.stored(session_token)))
-            .one(self.ctx.db)
-            .await?;
-        let Some((row, Some(user))) = found else {
+        let backend = self.ctx.db.get_database_backend();
+        let lookup = Statement::from_sql_and_values(
+            backend,
+            lookup_sql(backend),
+            [self.stored(session_token).into()],
+        );
+        let Some(found) = self.ctx.db.query_one_raw(lookup).await? else {
             return Ok(None);
         };
-        let mut session = Session::from(row);
+        let user = users::Model::from_query_result(&found, "B_")?;
+        let mut session = Session::from(sessions::Model::from_query_result(&found, "A_")?);
         session.session_token = Secret::from(session_token);
         let now = self.ctx.now();
         if session.expires <= now {
@@ -166,7 +169,8 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         }))
     }
 
-    /// Extends a live session to now + `session_max_age` whatever its age.
+    /// Extends a live session to now + `session_max_age` whatever its age:
+    /// one `UPDATE … RETURNING` (on MySQL an update and a read).
     /// [`Error::NotFound`] if the token names no live session.
     ///
     /// ```
@@ -180,15 +184,27 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// ```
     pub async fn renew(&self, session_token: &str) -> Result<Session, Error> {
         let now = self.ctx.now();
-        let live = sessions::Entity::find()
-            .filter(sessions::Column::SessionToken.eq(self.stored(session_token)))
-            .filter(sessions::Column::Expires.gt(now))
-            .one(self.ctx.db)
-            .await?;
-        let mut session = Session::from(live.ok_or(Error::NotFound)?);
+        let expires = now + self.ctx.config.session_max_age_value();
+        let live = Condition::all()
+            .add(sessions::Column::SessionToken.eq(self.stored(session_token)))
+            .add(sessions::Column::Expires.gt(now));
+        let update = sessions::Entity::update_many()
+            .col_expr(sessions::Column::Expires, Expr::value(expires))
+            .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
+            .filter(live.clone())
+            .filter(sessions::Column::Expires.lt(expires)); // never backwards
+        let row = match backend::update_one(self.ctx.db, update, live.clone()).await? {
+            Some(row) => row,
+            // Nothing updated: no live session, or one a concurrent renewal
+            // already moved at least this far. Only the first is an error.
+            None => sessions::Entity::find()
+                .filter(live)
+                .one(self.ctx.db)
+                .await?
+                .ok_or(Error::NotFound)?,
+        };
+        let mut session = Session::from(row);
         session.session_token = Secret::from(session_token);
-        (session.expires, _) = self.extend(session.id, now).await?;
-        session.updated_at = now.to_utc();
         Ok(session)
     }
 
@@ -316,6 +332,20 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         )
         .await?)
     }
+}
+
+/// The SQL of the per-request lookup: sessions `A_*` and users `B_*` columns,
+/// joined, for one `session_token` (`$1`). No `LIMIT`: the token is unique.
+fn lookup_sql(backend: DbBackend) -> String {
+    static LOOKUP: BuiltOnce = BuiltOnce::new();
+    LOOKUP.sql(backend, || {
+        sessions::Entity::find()
+            .select_also(users::Entity)
+            .join(JoinType::InnerJoin, sessions::Relation::Users.def())
+            .filter(sessions::Column::SessionToken.eq(""))
+            .build(backend)
+            .sql
+    })
 }
 
 impl<C> Sessions<'_, C> {

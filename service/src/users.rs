@@ -2,11 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, RelationTrait, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QuerySelect, QueryTrait, RelationTrait, Statement, TransactionSession,
+    TransactionTrait,
 };
 use validator::{Validate, ValidationError};
 
+use crate::backend::BuiltOnce;
 use crate::entity::{accounts, sessions, users};
 use crate::error::{Conflict, Error, on_write};
 use crate::{Ctx, token};
@@ -178,15 +180,26 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
         provider_id: &str,
         provider_account_id: &str,
     ) -> Result<Option<User>, Error> {
+        static BY_ACCOUNT: BuiltOnce = BuiltOnce::new();
+        let backend = self.ctx.db.get_database_backend();
+        // Built once per backend: `$1` is the compound id; no `LIMIT`, since
+        // compound_id is unique.
+        let sql = BY_ACCOUNT.sql(backend, || {
+            users::Entity::find()
+                .join(
+                    sea_orm::JoinType::InnerJoin,
+                    users::Relation::Accounts.def(),
+                )
+                .filter(accounts::Column::CompoundId.eq(""))
+                .build(backend)
+                .sql
+        });
         let compound_id = token::compound_id(provider_id, provider_account_id);
-        Ok(users::Entity::find()
-            .join(
-                sea_orm::JoinType::InnerJoin,
-                users::Relation::Accounts.def(),
-            )
-            .filter(accounts::Column::CompoundId.eq(compound_id))
-            .one(self.ctx.db)
-            .await?)
+        let lookup = Statement::from_sql_and_values(backend, sql, [compound_id.into()]);
+        match self.ctx.db.query_one_raw(lookup).await? {
+            Some(row) => Ok(Some(User::from_query_result(&row, "")?)),
+            None => Ok(None),
+        }
     }
 
     /// Applies a partial update and refreshes `updated_at`.

@@ -403,3 +403,23 @@ fn secrets_never_show_in_debug_output() {
     );
     assert!(printed.contains("[redacted]"));
 }
+
+#[tokio::test]
+async fn forced_renewal_is_one_update_returning() {
+    let renewed = sessions::Model {
+        expires: at(TimeDelta::days(30)),
+        ..session(TimeDelta::days(3))
+    };
+    let db = MockDatabase::new(DatabaseBackend::Postgres).append_query_results([vec![renewed]]);
+    let store = store(db);
+    let session = store.sessions().renew(&"a".repeat(64)).await.unwrap();
+    assert_eq!(session.expires, now() + TimeDelta::days(30));
+    let sql = sent(&store);
+    assert_eq!(sql.len(), 1, "{sql:?}");
+    assert!(
+        sql[0].starts_with(r#"UPDATE "sessions" SET "expires" = $1"#),
+        "{}",
+        sql[0]
+    );
+    assert!(sql[0].contains("RETURNING"), "{}", sql[0]);
+}

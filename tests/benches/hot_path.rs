@@ -38,6 +38,8 @@ struct Args {
     rounds: usize,
     with_10m: bool,
     smoke: bool,
+    /// Only operations whose label contains this (for profiling one).
+    only: Option<String>,
 }
 
 fn args() -> Args {
@@ -65,6 +67,7 @@ fn args() -> Args {
         rounds: if smoke { 1 } else { 2 },
         with_10m: argv.iter().any(|a| a == "--with-10m"),
         smoke,
+        only: value("--only"),
     }
 }
 
@@ -400,23 +403,29 @@ async fn main() {
     for &c in &args.concurrency {
         macro_rules! compare {
             ($label:expr, $ours:expr, $floor:expr) => {{
-                let mut row = Row2 {
-                    label: $label.to_string(),
-                    concurrency: c,
-                    ours: Stats::default(),
-                    floor: Stats::default(),
-                };
-                for round in 0..args.rounds {
-                    if round % 2 == 0 {
-                        row.ours.merge(measure(c, duration, $ours).await);
-                        row.floor.merge(measure(c, duration, $floor).await);
-                    } else {
-                        row.floor.merge(measure(c, duration, $floor).await);
-                        row.ours.merge(measure(c, duration, $ours).await);
+                if args
+                    .only
+                    .as_ref()
+                    .is_none_or(|only| $label.contains(only.as_str()))
+                {
+                    let mut row = Row2 {
+                        label: $label.to_string(),
+                        concurrency: c,
+                        ours: Stats::default(),
+                        floor: Stats::default(),
+                    };
+                    for round in 0..args.rounds {
+                        if round % 2 == 0 {
+                            row.ours.merge(measure(c, duration, $ours).await);
+                            row.floor.merge(measure(c, duration, $floor).await);
+                        } else {
+                            row.floor.merge(measure(c, duration, $floor).await);
+                            row.ours.merge(measure(c, duration, $ours).await);
+                        }
                     }
+                    print_row(&mut row);
+                    rows.push(row);
                 }
-                print_row(&mut row);
-                rows.push(row);
             }};
         }
         let (s, f, h) = (store.clone(), floor.clone(), hits.clone());
@@ -705,8 +714,10 @@ async fn main() {
         );
     }
 
-    purge(&store, &floor, &args).await;
-    explain(&floor).await;
+    if args.only.is_none() {
+        purge(&store, &floor, &args).await;
+        explain(&floor).await;
+    }
     db.close().await.ok();
     floor.close().await;
     if !args.smoke {
@@ -791,50 +802,32 @@ async fn purge(store: &AuthStore, floor: &PgPool, args: &Args) {
         }
     };
     println!("\n## purge_expired on {expired_rows} expired sessions (batches of {BATCH})\n");
-    let live = session_token(1);
     let rss_before = rss_kib();
 
+    // Each purge runs beside the same concurrent reader, so both pay for it.
     add_expired(0).await;
-    let reader_store = store.clone();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let reader_stop = stop.clone();
-    let reader = tokio::spawn(async move {
-        let mut worst = Duration::ZERO;
-        while !reader_stop.load(Ordering::Relaxed) {
-            let t0 = Instant::now();
-            reader_store
-                .sessions()
-                .get_session_and_user(&live)
-                .await
-                .unwrap()
-                .expect("the live session stays");
-            worst = worst.max(t0.elapsed());
-        }
-        worst
-    });
-    let t0 = Instant::now();
-    let deleted = store.sessions().purge_expired().await.unwrap();
-    let ours = t0.elapsed();
-    stop.store(true, Ordering::Relaxed);
-    let worst_read = reader.await.unwrap();
+    let (deleted, ours, worst_read) =
+        beside_a_reader(store, store.sessions().purge_expired()).await;
+    let deleted = deleted.unwrap();
 
     add_expired(expired_rows).await;
-    let t0 = Instant::now();
-    let mut floor_deleted = 0u64;
-    loop {
-        let n = sqlx::query::<Postgres>("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires <= $1 LIMIT $2)")
-            .bind(Utc::now())
-            .bind(BATCH)
-            .execute(floor)
-            .await
-            .unwrap()
-            .rows_affected();
-        floor_deleted += n;
-        if n < BATCH as u64 {
-            break;
+    let floor_purge = async {
+        let mut total = 0u64;
+        loop {
+            let n = sqlx::query::<Postgres>("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires <= $1 LIMIT $2)")
+                .bind(Utc::now())
+                .bind(BATCH)
+                .execute(floor)
+                .await
+                .unwrap()
+                .rows_affected();
+            total += n;
+            if n < BATCH as u64 {
+                return total;
+            }
         }
-    }
-    let theirs = t0.elapsed();
+    };
+    let (floor_deleted, theirs, floor_worst_read) = beside_a_reader(store, floor_purge).await;
     let batches = deleted.div_ceil(BATCH as u64).max(1);
     println!("| | deleted | total s | per batch ms |\n|---|---:|---:|---:|");
     println!(
@@ -852,13 +845,45 @@ async fn purge(store: &AuthStore, floor: &PgPool, args: &Args) {
         theirs.as_secs_f64() / ours.as_secs_f64()
     );
     println!(
-        "worst concurrent session read during authstore's purge: {:.2} ms",
-        worst_read.as_secs_f64() * 1000.0
+        "worst concurrent session read during the purge: authstore {:.2} ms, floor {:.2} ms",
+        worst_read.as_secs_f64() * 1000.0,
+        floor_worst_read.as_secs_f64() * 1000.0
     );
     println!(
         "process RSS before / after: {rss_before} KiB / {} KiB (no rows are loaded into the app)",
         rss_kib()
     );
+}
+
+/// Awaits `work` while another task keeps reading a live session; returns
+/// the work's result, how long it took, and the reader's worst wait.
+async fn beside_a_reader<T>(
+    store: &AuthStore,
+    work: impl Future<Output = T>,
+) -> (T, Duration, Duration) {
+    let reader_store = store.clone();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader_stop = stop.clone();
+    let live = session_token(1);
+    let reader = tokio::spawn(async move {
+        let mut worst = Duration::ZERO;
+        while !reader_stop.load(Ordering::Relaxed) {
+            let t0 = Instant::now();
+            let found = reader_store
+                .sessions()
+                .get_session_and_user(&live)
+                .await
+                .unwrap();
+            assert!(found.is_some(), "the live session stays");
+            worst = worst.max(t0.elapsed());
+        }
+        worst
+    });
+    let t0 = Instant::now();
+    let result = work.await;
+    let took = t0.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    (result, took, reader.await.unwrap())
 }
 
 fn rss_kib() -> u64 {
