@@ -4,7 +4,8 @@
 //!     cargo bench -p authstore-tests --bench hot_path -- --with-10m   # also the 10M-session scale point
 //!     cargo bench -p authstore-tests --bench hot_path -- --smoke      # tiny data, seconds (CI)
 //!
-//! Options: --users N --sessions N --accounts N --seconds S (per measurement).
+//! Options: --users N --sessions N --accounts N --seconds S (per measurement), --rounds N,
+//! --only TEXT (only operations whose name contains TEXT; skips scale, purge and plans).
 //! The server is `AUTHSTORE_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432); the
 //! database `authstore_bench` is dropped and re-created.
 //!
@@ -64,7 +65,7 @@ fn args() -> Args {
             .map(|v| v.parse().unwrap())
             .unwrap_or(if smoke { 0.1 } else { 2.0 }),
         concurrency: if smoke { vec![1, 4] } else { vec![1, 8, 32] },
-        rounds: if smoke { 1 } else { 2 },
+        rounds: number("--rounds", if smoke { 1 } else { 2 }) as usize,
         with_10m: argv.iter().any(|a| a == "--with-10m"),
         smoke,
         only: value("--only"),
