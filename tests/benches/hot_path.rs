@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use authstore::entity::{sessions, users};
 use authstore::{AuthStore, Config};
 use authstore_migration::{Migrator, MigratorTrait};
+use authstore_tests::sha256_hex;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, MockDatabase};
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -70,11 +71,6 @@ fn args() -> Args {
         smoke,
         only: value("--only"),
     }
-}
-
-fn sha256_hex(input: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(input.as_bytes()))
 }
 
 /// Session `n`'s token, as the seed SQL computes it.

@@ -369,3 +369,10 @@ impl Default for TestClock {
         Self::new()
     }
 }
+
+/// Lowercase hex SHA-256, computed here independently of the library, for
+/// checking what it stores.
+pub fn sha256_hex(input: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(input.as_bytes()))
+}

@@ -44,17 +44,25 @@ impl NextAuth {
     }
 }
 
-/// A migrated PostgreSQL database with next-auth and authstore on it.
-async fn shared(test: &str) -> Option<(TestDb, NextAuth, AuthStore)> {
-    if !std::path::Path::new(concat!(
+/// Whether `npm ci --prefix tests/interop` has run; without it the tests
+/// skip with a note, except in CI, where they fail.
+fn next_auth_installed() -> bool {
+    let installed = std::path::Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/interop/node_modules/next-auth"
     ))
-    .exists()
-    {
+    .exists();
+    if !installed {
         let why = "next-auth is not installed: run `npm ci --prefix tests/interop`";
         assert!(std::env::var_os("CI").is_none(), "{why}");
         eprintln!("skipped: {why}");
+    }
+    installed
+}
+
+/// A migrated PostgreSQL database with next-auth and authstore on it.
+async fn shared(test: &str) -> Option<(TestDb, NextAuth, AuthStore)> {
+    if !next_auth_installed() {
         return None;
     }
     let db = TestDb::create(Backend::Postgres, test).await?;
@@ -399,16 +407,7 @@ async fn timestamps_are_the_same_instant_on_both_sides() {
 /// authstore: nothing fails, no row changes, and our additions appear.
 #[tokio::test]
 async fn adopting_a_database_next_auth_created() {
-    if !std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/interop/node_modules/next-auth"
-    ))
-    .exists()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "next-auth is not installed"
-        );
+    if !next_auth_installed() {
         return;
     }
     let Some(db) = TestDb::create(Backend::Postgres, "interop_adopt").await else {
@@ -479,16 +478,7 @@ async fn adopting_a_database_next_auth_created() {
 /// stops, names them, and changes nothing.
 #[tokio::test]
 async fn adoption_refuses_orphans_and_names_them() {
-    if !std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/interop/node_modules/next-auth"
-    ))
-    .exists()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "next-auth is not installed"
-        );
+    if !next_auth_installed() {
         return;
     }
     let Some(db) = TestDb::create(Backend::Postgres, "interop_orphans").await else {

@@ -13,7 +13,7 @@ use authstore::{
     AuthStore, Config, Error, NewAccount, NewUser, OAuthTokens, Secret, TokenStorage, UserPatch,
 };
 use authstore_migration::{Migrator, MigratorTrait};
-use authstore_tests::{Backend, TestDb, backend_tests};
+use authstore_tests::{Backend, TestDb, backend_tests, sha256_hex};
 use sea_orm::{ConnectOptions, Database, EntityTrait};
 
 const SECRET: &str = "security-test-secret-4b1d";
@@ -22,11 +22,6 @@ backend_tests!(
     hashed_session_tokens_work_and_a_dump_opens_nothing,
     no_secret_reaches_logs_or_debug_output
 );
-
-fn sha256_hex(input: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(input.as_bytes()))
-}
 
 async fn hashed_session_tokens_work_and_a_dump_opens_nothing(db: &TestDb) {
     Migrator::up(&db.conn, None).await.unwrap();

@@ -7,7 +7,7 @@ use authstore::{
     AuthStore, Config, Conflict, Error, NewAccount, NewUser, OAuthTokens, Secret, UserPatch,
 };
 use authstore_migration::{Migrator, MigratorTrait};
-use authstore_tests::{Backend, TestClock, TestDb, backend_tests};
+use authstore_tests::{Backend, TestClock, TestDb, backend_tests, sha256_hex};
 use chrono::TimeDelta;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
@@ -799,9 +799,4 @@ async fn delete_user_without_foreign_keys_postgres() {
     assert_eq!(sessions::Entity::find().count(&db.conn).await.unwrap(), 0);
     assert_eq!(users::Entity::find().count(&db.conn).await.unwrap(), 0);
     db.destroy().await;
-}
-
-fn sha256_hex(input: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(input.as_bytes()))
 }
