@@ -423,3 +423,203 @@ async fn forced_renewal_is_one_update_returning() {
     );
     assert!(sql[0].contains("RETURNING"), "{}", sql[0]);
 }
+
+/// Runs `call` on a store over `db` and checks the statements it sent, in
+/// order, by their opening text.
+async fn sends(db: MockDatabase, call: impl AsyncFnOnce(&AuthStore), expected: &[&str]) {
+    let store = store(db);
+    call(&store).await;
+    let sql = sent(&store);
+    assert_eq!(sql.len(), expected.len(), "statements sent: {sql:?}");
+    for (statement, opening) in sql.iter().zip(expected) {
+        assert!(
+            statement.starts_with(opening),
+            "expected `{opening}…`, sent `{statement}`"
+        );
+    }
+}
+
+fn account_row() -> authstore::entity::accounts::Model {
+    authstore::entity::accounts::Model {
+        id: 1,
+        compound_id: "c".into(),
+        user_id: 1,
+        provider_type: "oauth".into(),
+        provider_id: "github".into(),
+        provider_account_id: "1".into(),
+        refresh_token: None,
+        access_token: None,
+        access_token_expires: None,
+        created_at: at(TimeDelta::zero()),
+        updated_at: at(TimeDelta::zero()),
+    }
+}
+
+fn request_row() -> verification_requests::Model {
+    verification_requests::Model {
+        id: 1,
+        identifier: "ada@example.com".into(),
+        token: "hash".into(),
+        expires: at(TimeDelta::hours(1)),
+        created_at: at(TimeDelta::zero()),
+        updated_at: at(TimeDelta::zero()),
+    }
+}
+
+#[tokio::test]
+async fn every_other_method_sends_one_statement_per_step() {
+    let pg = || MockDatabase::new(DatabaseBackend::Postgres);
+    let new_user = || NewUser {
+        email: Some(" Ada@Example.com ".into()),
+        ..Default::default()
+    };
+    sends(
+        pg().append_query_results([vec![user(1)]]),
+        async |s| {
+            s.users().create(new_user()).await.unwrap();
+        },
+        &[r#"INSERT INTO "users""#],
+    )
+    .await;
+    sends(
+        pg().append_query_results([vec![user(1)]]),
+        async |s| {
+            s.users().get(1).await.unwrap();
+        },
+        &[r#"SELECT "users"."id""#],
+    )
+    .await;
+    sends(
+        pg().append_query_results([vec![user(1)]]),
+        async |s| {
+            s.users().get_by_email("ADA@example.com").await.unwrap();
+        },
+        &["SELECT"],
+    )
+    .await;
+    let patch = || UserPatch {
+        name: Some(Some("Ada".into())),
+        ..Default::default()
+    };
+    sends(
+        pg().append_query_results([vec![user(1)]]),
+        async |s| {
+            s.users().update(1, patch()).await.unwrap();
+        },
+        &[r#"UPDATE "users" SET"#],
+    )
+    .await;
+
+    let link = || NewAccount {
+        user_id: 1,
+        provider_type: "oauth".into(),
+        provider_id: "github".into(),
+        provider_account_id: "1".into(),
+        ..Default::default()
+    };
+    sends(
+        pg().append_query_results([vec![account_row()]]),
+        async |s| {
+            s.accounts().link(link()).await.unwrap();
+        },
+        &[r#"INSERT INTO "accounts""#],
+    )
+    .await;
+    sends(
+        pg().append_exec_results([affected(1)]),
+        async |s| {
+            s.accounts().unlink("github", "1").await.unwrap();
+        },
+        &[r#"DELETE FROM "accounts" WHERE "accounts"."compound_id" = $1"#],
+    )
+    .await;
+    sends(
+        pg().append_exec_results([affected(0)]),
+        async |s| {
+            assert!(matches!(
+                s.accounts().unlink("github", "1").await,
+                Err(Error::NotFound)
+            ));
+        },
+        &[r#"DELETE FROM "accounts""#],
+    )
+    .await;
+    sends(
+        pg().append_query_results([vec![account_row()]]),
+        async |s| {
+            assert_eq!(s.accounts().list(1).await.unwrap().len(), 1);
+        },
+        &["SELECT"],
+    )
+    .await;
+    sends(
+        pg().append_exec_results([affected(1)])
+            .append_query_results([vec![account_row()]]),
+        async |s| {
+            s.accounts()
+                .update_tokens("github", "1", authstore::OAuthTokens::default())
+                .await
+                .unwrap();
+        },
+        &[r#"UPDATE "accounts" SET "refresh_token" = $1"#, "SELECT"],
+    )
+    .await;
+
+    sends(
+        pg().append_query_results([vec![session(TimeDelta::days(30))]]),
+        async |s| {
+            s.sessions().create(1).await.unwrap();
+        },
+        &[r#"INSERT INTO "sessions""#],
+    )
+    .await;
+    sends(
+        pg().append_exec_results([affected(1)]),
+        async |s| {
+            assert!(s.sessions().delete("t").await.unwrap());
+        },
+        &[r#"DELETE FROM "sessions" WHERE "sessions"."session_token" = $1"#],
+    )
+    .await;
+    sends(
+        pg().append_exec_results([affected(3)]),
+        async |s| {
+            assert_eq!(s.sessions().delete_all(1).await.unwrap(), 3);
+        },
+        &[r#"DELETE FROM "sessions" WHERE "sessions"."user_id" = $1"#],
+    )
+    .await;
+    sends(
+        pg().append_query_results([vec![session(TimeDelta::days(1))]]),
+        async |s| {
+            assert_eq!(s.sessions().list(1).await.unwrap().len(), 1);
+        },
+        &["SELECT"],
+    )
+    .await;
+    sends(
+        pg().append_exec_results([affected(1)]),
+        async |s| {
+            s.sessions().revoke(1, 7).await.unwrap();
+        },
+        &[r#"DELETE FROM "sessions" WHERE "sessions"."id" = $1 AND "sessions"."user_id" = $2"#],
+    )
+    .await;
+
+    sends(
+        pg().append_query_results([vec![request_row()]]),
+        async |s| {
+            s.verification().create("ada@example.com").await.unwrap();
+        },
+        &[r#"INSERT INTO "verification_requests""#],
+    )
+    .await;
+    sends(
+        pg().append_exec_results([affected(2)]),
+        async |s| {
+            assert_eq!(s.verification().purge_expired().await.unwrap(), 2);
+        },
+        &[r#"DELETE FROM "verification_requests" WHERE "id" IN (SELECT"#],
+    )
+    .await;
+}
