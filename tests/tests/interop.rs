@@ -403,19 +403,26 @@ async fn timestamps_are_the_same_instant_on_both_sides() {
     db.destroy().await;
 }
 
+/// A PostgreSQL database laid out as next-auth created it (the seed DDL, no
+/// authstore migration yet), with next-auth's adapter on it.
+async fn created_by_next_auth(test: &str) -> Option<(TestDb, NextAuth)> {
+    if !next_auth_installed() {
+        return None;
+    }
+    let db = TestDb::create(Backend::Postgres, test).await?;
+    db.conn.execute_unprepared(SEED_DDL).await.unwrap();
+    let next_auth = NextAuth {
+        url: db.url.clone(),
+    };
+    Some((db, next_auth))
+}
+
 /// A database next-auth created (seed DDL) and filled, then migrated by
 /// authstore: nothing fails, no row changes, and our additions appear.
 #[tokio::test]
 async fn adopting_a_database_next_auth_created() {
-    if !next_auth_installed() {
+    let Some((db, next_auth)) = created_by_next_auth("interop_adopt").await else {
         return;
-    }
-    let Some(db) = TestDb::create(Backend::Postgres, "interop_adopt").await else {
-        return;
-    };
-    db.conn.execute_unprepared(SEED_DDL).await.unwrap();
-    let next_auth = NextAuth {
-        url: db.url.clone(),
     };
     let token = "1f3e5d7c9b0a2f4e6d8c0b1a3f5e7d9c1b3a5f7e9d0c2b4a6f8e0d1c3b5a7f9e";
     let out = next_auth.run(json!([
@@ -478,15 +485,8 @@ async fn adopting_a_database_next_auth_created() {
 /// stops, names them, and changes nothing.
 #[tokio::test]
 async fn adoption_refuses_orphans_and_names_them() {
-    if !next_auth_installed() {
+    let Some((db, next_auth)) = created_by_next_auth("interop_orphans").await else {
         return;
-    }
-    let Some(db) = TestDb::create(Backend::Postgres, "interop_orphans").await else {
-        return;
-    };
-    db.conn.execute_unprepared(SEED_DDL).await.unwrap();
-    let next_auth = NextAuth {
-        url: db.url.clone(),
     };
     let out = next_auth.run(json!([
         { "op": "createUser", "args": [{ "email": "gone@example.com" }] },
