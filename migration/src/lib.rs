@@ -39,11 +39,15 @@ pub use sea_orm_migration::prelude::*;
 mod adopt;
 mod column;
 mod m20261122_000001_authstore_schema;
+mod m20261122_000002_exact_comparison;
 
 /// authstore's migrations, oldest first, for a host app to put in its own
 /// [`MigratorTrait::migrations`] list.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(m20261122_000001_authstore_schema::Migration)]
+    vec![
+        Box::new(m20261122_000001_authstore_schema::Migration),
+        Box::new(m20261122_000002_exact_comparison::Migration),
+    ]
 }
 
 /// A migrator that runs authstore's migrations alone.

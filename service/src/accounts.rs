@@ -4,15 +4,16 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
-use validator::{Validate, ValidationError};
+use validator::{Validate, ValidationError, ValidationErrors};
 
-use crate::Ctx;
 use crate::entity::accounts;
 use crate::error::{Conflict, Error, on_write};
+use crate::rules::{self, text};
 use crate::token::{self, Secret};
+use crate::{Ctx, backend};
 
 /// A linked provider account. Its OAuth tokens are [`Secret`]s, so `Debug`
 /// never prints them.
@@ -20,6 +21,13 @@ use crate::token::{self, Secret};
 pub struct Account {
     pub id: i32,
     /// Hex SHA-256 of `"{provider_id}:{provider_account_id}"`, as next-auth v3.
+    ///
+    /// The format is ambiguous when a provider id contains `:`:
+    /// `("p", "q:r")` and `("p:q", "r")` get the same `compound_id`. Since the
+    /// column is unique, the second of two such accounts cannot be linked
+    /// ([`crate::Conflict::Account`]); every lookup, unlink and token update
+    /// also matches `provider_id` and `provider_account_id` themselves, so a
+    /// collision can never reach the other account.
     pub compound_id: String,
     pub user_id: i32,
     pub provider_type: String,
@@ -68,14 +76,19 @@ pub struct NewAccount {
     /// One of `oauth`, `email`, `credentials`.
     #[validate(custom(function = "provider_type"))]
     pub provider_type: String,
-    /// The provider's name in your app, e.g. `github`. 1 to 255 characters.
-    #[validate(length(min = 1, max = 255))]
+    /// The provider's name in your app, e.g. `github`. 1 to 255 characters,
+    /// no control characters.
+    #[validate(custom(function = "text::provider_key"))]
     pub provider_id: String,
-    /// The user's id at the provider. 1 to 255 characters.
-    #[validate(length(min = 1, max = 255))]
+    /// The user's id at the provider. 1 to 255 characters, no control
+    /// characters.
+    #[validate(custom(function = "text::provider_key"))]
     pub provider_account_id: String,
+    /// At most 16 KiB, no control characters (as every OAuth token below).
     pub refresh_token: Option<Secret>,
     pub access_token: Option<Secret>,
+    /// Any time the database can hold (on MySQL, 1970-01-01 00:00:01 to
+    /// 2038-01-19 03:14:07 UTC).
     pub access_token_expires: Option<DateTime<Utc>>,
 }
 
@@ -88,6 +101,7 @@ pub struct NewAccount {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct OAuthTokens {
+    /// The same rules as in [`NewAccount`].
     pub refresh_token: Option<Secret>,
     pub access_token: Option<Secret>,
     pub access_token_expires: Option<DateTime<Utc>>,
@@ -101,6 +115,33 @@ fn provider_type(value: &str) -> Result<(), ValidationError> {
         return Ok(());
     }
     Err(ValidationError::new("provider_type"))
+}
+
+/// Adds the OAuth token rule to `checked`. Not a derived check: `validator`
+/// copies a failing value into its error, and these are secrets.
+fn check_oauth_tokens(
+    checked: Result<(), ValidationErrors>,
+    refresh_token: Option<&Secret>,
+    access_token: Option<&Secret>,
+) -> Result<(), Error> {
+    let check = |token: Option<&Secret>| token.map_or(Ok(()), text::oauth_token);
+    let checked = rules::merge(checked, "refresh_token", check(refresh_token));
+    Ok(rules::merge(checked, "access_token", check(access_token))?)
+}
+
+/// Whether a provider account with these keys could have been linked. Keys
+/// that could not are "not found" everywhere, without a query.
+pub(crate) fn linkable(provider_id: &str, provider_account_id: &str) -> bool {
+    text::provider_key(provider_id).is_ok() && text::provider_key(provider_account_id).is_ok()
+}
+
+/// Exactly this provider account: the unique (indexed) `compound_id`, and
+/// its own columns, which the hash alone does not pin down.
+fn this_account(provider_id: &str, provider_account_id: &str) -> Condition {
+    Condition::all()
+        .add(accounts::Column::CompoundId.eq(token::compound_id(provider_id, provider_account_id)))
+        .add(accounts::Column::ProviderId.eq(provider_id))
+        .add(accounts::Column::ProviderAccountId.eq(provider_account_id))
 }
 
 /// The `accounts` table. Get one from [`crate::AuthStore::accounts`].
@@ -130,7 +171,13 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn link(&self, input: NewAccount) -> Result<Account, Error> {
-        input.validate()?;
+        check_oauth_tokens(
+            input.validate(),
+            input.refresh_token.as_ref(),
+            input.access_token.as_ref(),
+        )?;
+        let backend = self.ctx.db.get_database_backend();
+        backend::check_time(backend, "access_token_expires", input.access_token_expires)?;
         let now = self.ctx.now();
         let row = accounts::ActiveModel {
             compound_id: Set(token::compound_id(
@@ -157,7 +204,8 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
         Ok(account)
     }
 
-    /// Unlinks a provider account. [`Error::NotFound`] if it was not linked.
+    /// Unlinks exactly this provider account (its `compound_id` and its own
+    /// columns must match). [`Error::NotFound`] if it was not linked.
     ///
     /// ```
     /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
@@ -166,9 +214,11 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn unlink(&self, provider_id: &str, provider_account_id: &str) -> Result<(), Error> {
-        let compound_id = token::compound_id(provider_id, provider_account_id);
+        if !linkable(provider_id, provider_account_id) {
+            return Err(Error::NotFound);
+        }
         let deleted = accounts::Entity::delete_many()
-            .filter(accounts::Column::CompoundId.eq(compound_id))
+            .filter(this_account(provider_id, provider_account_id))
             .exec(self.ctx.db)
             .await?;
         if deleted.rows_affected == 0 {
@@ -194,8 +244,8 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
         Ok(rows.into_iter().map(Account::from).collect())
     }
 
-    /// Stores rotated OAuth tokens for a linked account.
-    /// [`Error::NotFound`] if it is not linked.
+    /// Stores rotated OAuth tokens for a linked account (validated as in
+    /// [`NewAccount`]). [`Error::NotFound`] if it is not linked.
     ///
     /// ```
     /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
@@ -211,7 +261,16 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
         provider_account_id: &str,
         tokens: OAuthTokens,
     ) -> Result<Account, Error> {
-        let compound_id = token::compound_id(provider_id, provider_account_id);
+        check_oauth_tokens(
+            Ok(()),
+            tokens.refresh_token.as_ref(),
+            tokens.access_token.as_ref(),
+        )?;
+        let backend = self.ctx.db.get_database_backend();
+        backend::check_time(backend, "access_token_expires", tokens.access_token_expires)?;
+        if !linkable(provider_id, provider_account_id) {
+            return Err(Error::NotFound);
+        }
         let updated = accounts::Entity::update_many()
             .col_expr(
                 accounts::Column::RefreshToken,
@@ -226,14 +285,14 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
                 Expr::value(tokens.access_token_expires.map(|at| at.fixed_offset())),
             )
             .col_expr(accounts::Column::UpdatedAt, Expr::value(self.ctx.now()))
-            .filter(accounts::Column::CompoundId.eq(compound_id.clone()))
+            .filter(this_account(provider_id, provider_account_id))
             .exec(self.ctx.db)
             .await?;
         if updated.rows_affected == 0 {
             return Err(Error::NotFound);
         }
         let row = accounts::Entity::find()
-            .filter(accounts::Column::CompoundId.eq(compound_id))
+            .filter(this_account(provider_id, provider_account_id))
             .one(self.ctx.db)
             .await?;
         row.map(Account::from).ok_or(Error::NotFound)

@@ -2,8 +2,50 @@
 
 use std::sync::OnceLock;
 
+use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, UpdateMany};
+use validator::ValidationError;
+
+use crate::error::Error;
+use crate::rules;
+
+/// The instants a timestamp column can hold on `backend`, inclusive.
+///
+/// MySQL's `timestamp(6)`, the type next-auth's MySQL schema uses and a
+/// shared database must keep, holds 1970-01-01 00:00:01 to
+/// 2038-01-19 03:14:07.999999 UTC; outside it the server answers error 1292.
+/// PostgreSQL's `timestamptz` and SQLite's text hold every time chrono can
+/// represent.
+pub(crate) fn time_range(backend: DbBackend) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    match backend {
+        DbBackend::MySql => Some((
+            Utc.timestamp_opt(1, 0).unwrap(),
+            Utc.timestamp_opt(i32::MAX.into(), 999_999_000).unwrap(),
+        )),
+        _ => None,
+    }
+}
+
+/// [`Error::Validation`] on `field` if `at` is a time the backend's columns
+/// cannot hold, checked before any statement so it is never a database
+/// error.
+pub(crate) fn check_time(
+    backend: DbBackend,
+    field: &'static str,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), Error> {
+    let (Some(at), Some((first, last))) = (at, time_range(backend)) else {
+        return Ok(());
+    };
+    if (first..=last).contains(&at) {
+        return Ok(());
+    }
+    let mut error = ValidationError::new("time_out_of_range");
+    error.add_param("min".into(), &first);
+    error.add_param("max".into(), &last);
+    Err(rules::invalid(field, error))
+}
 
 /// A statement's SQL, built once per backend and reused. Hot-path queries
 /// keep their placeholders fixed and bind new values per call, so they skip

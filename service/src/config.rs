@@ -1,4 +1,4 @@
-//! Durations and the verification secret, checked once, when the store is built.
+//! Durations and the verification secret, checked once, when the config is built.
 
 use std::fmt;
 
@@ -11,16 +11,19 @@ use crate::token::TokenStorage;
 /// verification tokens are hashed with.
 ///
 /// The defaults are next-auth v3's: sessions last 30 days and are extended
-/// at most once a day; verification links last 24 hours.
+/// at most once a day; verification links last 24 hours. Build one with
+/// [`Config::builder`]; the setters may come in any order, and
+/// [`ConfigBuilder::build`] checks the whole config once.
 ///
 /// ```
 /// use authstore::Config;
 /// use chrono::TimeDelta;
 ///
-/// let config = Config::new("a long random secret shared with next-auth")?
-///     .session_max_age(TimeDelta::days(7))?
-///     .session_update_age(TimeDelta::hours(1))?;
-/// assert_eq!(config.session_max_age_value(), TimeDelta::days(7));
+/// let config = Config::builder("a long random secret shared with next-auth")
+///     .session_update_age(TimeDelta::hours(1))
+///     .session_max_age(TimeDelta::days(7))
+///     .build()?;
+/// assert_eq!(config.session_max_age(), TimeDelta::days(7));
 /// assert!(Config::new("").is_err());
 /// # Ok::<(), authstore::Error>(())
 /// ```
@@ -33,91 +36,105 @@ pub struct Config {
     session_token_storage: TokenStorage,
 }
 
+/// Collects a [`Config`]'s settings; nothing is checked until
+/// [`ConfigBuilder::build`].
+#[derive(Clone)]
+pub struct ConfigBuilder(Config);
+
 impl Config {
-    /// A config with next-auth v3's defaults. `secret` hashes verification
-    /// tokens; it must be the same `secret` next-auth is given if the two
-    /// share a database. An empty (or all-whitespace) secret is an error.
+    /// A config with next-auth v3's defaults: `Config::builder(secret).build()`.
     pub fn new(secret: impl Into<String>) -> Result<Self, Error> {
-        let secret = secret.into();
-        if secret.trim().is_empty() {
-            return Err(ConfigError::EmptySecret.into());
-        }
-        Ok(Config {
+        Config::builder(secret).build()
+    }
+
+    /// Starts from next-auth v3's defaults. `secret` hashes verification
+    /// tokens; it must be the same `secret` next-auth is given if the two
+    /// share a database.
+    pub fn builder(secret: impl Into<String>) -> ConfigBuilder {
+        ConfigBuilder(Config {
             session_max_age: TimeDelta::days(30),
             session_update_age: TimeDelta::hours(24),
             verification_max_age: TimeDelta::hours(24),
-            secret,
+            secret: secret.into(),
             session_token_storage: TokenStorage::Plain,
         })
     }
 
-    /// How long a session lives after it is created or renewed.
-    pub fn session_max_age(mut self, max_age: TimeDelta) -> Result<Self, Error> {
-        self.session_max_age = positive("session_max_age", max_age)?;
-        self.check_update_age()?;
-        Ok(self)
-    }
-
-    /// How often a session's expiry may be pushed forward. Reads within this
-    /// time of the last renewal write nothing.
-    pub fn session_update_age(mut self, update_age: TimeDelta) -> Result<Self, Error> {
-        self.session_update_age = positive("session_update_age", update_age)?;
-        self.check_update_age()?;
-        Ok(self)
-    }
-
-    /// How long an email verification link stays valid.
-    pub fn verification_max_age(mut self, max_age: TimeDelta) -> Result<Self, Error> {
-        self.verification_max_age = positive("verification_max_age", max_age)?;
-        Ok(self)
-    }
-
-    /// How session tokens are stored: [`TokenStorage::Plain`] (the default,
-    /// next-auth compatible) or [`TokenStorage::Hashed`].
-    pub fn session_token_storage(mut self, storage: TokenStorage) -> Self {
-        self.session_token_storage = storage;
-        self
-    }
-
-    /// The configured session token storage.
-    pub fn session_token_storage_value(&self) -> TokenStorage {
+    /// How session tokens are stored.
+    pub fn session_token_storage(&self) -> TokenStorage {
         self.session_token_storage
     }
 
-    /// The configured session lifetime.
-    pub fn session_max_age_value(&self) -> TimeDelta {
+    /// How long a session lives after it is created or renewed.
+    pub fn session_max_age(&self) -> TimeDelta {
         self.session_max_age
     }
 
-    /// The configured renewal interval.
-    pub fn session_update_age_value(&self) -> TimeDelta {
+    /// How often a session's expiry may be pushed forward.
+    pub fn session_update_age(&self) -> TimeDelta {
         self.session_update_age
     }
 
-    /// The configured verification link lifetime.
-    pub fn verification_max_age_value(&self) -> TimeDelta {
+    /// How long an email verification link stays valid.
+    pub fn verification_max_age(&self) -> TimeDelta {
         self.verification_max_age
     }
 
     pub(crate) fn secret(&self) -> &str {
         &self.secret
     }
-
-    /// A renewal interval longer than the lifetime would let sessions expire
-    /// without ever being renewed.
-    fn check_update_age(&self) -> Result<(), Error> {
-        if self.session_update_age > self.session_max_age {
-            return Err(ConfigError::UpdateAgeExceedsMaxAge.into());
-        }
-        Ok(())
-    }
 }
 
-fn positive(name: &'static str, value: TimeDelta) -> Result<TimeDelta, Error> {
-    if value <= TimeDelta::zero() {
-        return Err(ConfigError::NotPositive(name).into());
+impl ConfigBuilder {
+    /// How long a session lives after it is created or renewed.
+    pub fn session_max_age(mut self, max_age: TimeDelta) -> Self {
+        self.0.session_max_age = max_age;
+        self
     }
-    Ok(value)
+
+    /// How often a session's expiry may be pushed forward. Reads within this
+    /// time of the last renewal write nothing.
+    pub fn session_update_age(mut self, update_age: TimeDelta) -> Self {
+        self.0.session_update_age = update_age;
+        self
+    }
+
+    /// How long an email verification link stays valid.
+    pub fn verification_max_age(mut self, max_age: TimeDelta) -> Self {
+        self.0.verification_max_age = max_age;
+        self
+    }
+
+    /// How session tokens are stored: [`TokenStorage::Plain`] (the default,
+    /// next-auth compatible) or [`TokenStorage::Hashed`].
+    pub fn session_token_storage(mut self, storage: TokenStorage) -> Self {
+        self.0.session_token_storage = storage;
+        self
+    }
+
+    /// Checks the whole config: a non-empty secret, durations greater than
+    /// zero, and `session_update_age` at most `session_max_age` (a longer
+    /// renewal interval would let sessions expire without ever being
+    /// renewed).
+    pub fn build(self) -> Result<Config, Error> {
+        let config = self.0;
+        if config.secret.trim().is_empty() {
+            return Err(ConfigError::EmptySecret.into());
+        }
+        for (name, value) in [
+            ("session_max_age", config.session_max_age),
+            ("session_update_age", config.session_update_age),
+            ("verification_max_age", config.verification_max_age),
+        ] {
+            if value <= TimeDelta::zero() {
+                return Err(ConfigError::NotPositive(name).into());
+            }
+        }
+        if config.session_update_age > config.session_max_age {
+            return Err(ConfigError::UpdateAgeExceedsMaxAge.into());
+        }
+        Ok(config)
+    }
 }
 
 impl fmt::Debug for Config {
@@ -129,5 +146,53 @@ impl fmt::Debug for Config {
             .field("secret", &"[redacted]")
             .field("session_token_storage", &self.session_token_storage)
             .finish()
+    }
+}
+
+impl fmt::Debug for ConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ConfigBuilder").field(&self.0).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setters_in_any_order_give_the_same_config() {
+        let (max, update) = (TimeDelta::days(60), TimeDelta::days(40));
+        let one = Config::builder("s")
+            .session_update_age(update)
+            .session_max_age(max)
+            .build()
+            .unwrap();
+        let other = Config::builder("s")
+            .session_max_age(max)
+            .session_update_age(update)
+            .build()
+            .unwrap();
+        assert_eq!(
+            (one.session_max_age(), one.session_update_age()),
+            (other.session_max_age(), other.session_update_age())
+        );
+        assert_eq!(one.session_max_age(), max);
+    }
+
+    #[test]
+    fn build_refuses_what_cannot_work() {
+        let refused = |builder: ConfigBuilder| match builder.build() {
+            Err(Error::Config(why)) => why,
+            other => panic!("expected a config error, got {other:?}"),
+        };
+        assert_eq!(refused(Config::builder(" ")), ConfigError::EmptySecret);
+        assert_eq!(
+            refused(Config::builder("s").verification_max_age(TimeDelta::zero())),
+            ConfigError::NotPositive("verification_max_age")
+        );
+        assert_eq!(
+            refused(Config::builder("s").session_update_age(TimeDelta::days(31))),
+            ConfigError::UpdateAgeExceedsMaxAge
+        );
     }
 }

@@ -70,7 +70,9 @@ mod accounts;
 mod backend;
 mod config;
 mod error;
+mod rules;
 mod sessions;
+mod sign_in;
 mod token;
 mod users;
 mod verification;
@@ -79,11 +81,13 @@ mod verification;
 pub use authstore_entity as entity;
 
 pub use accounts::{Account, Accounts, NewAccount, OAuthTokens};
-pub use config::Config;
+pub use config::{Config, ConfigBuilder};
 pub use error::{ConfigError, Conflict, Error};
+pub use rules::email::canonical_email;
 pub use sessions::{PURGE_BATCH, Session, SessionAndUser, Sessions};
+pub use sign_in::EmailSignIn;
 pub use token::{Secret, TokenStorage};
-pub use users::{NewUser, User, UserPatch, Users, normalize_email};
+pub use users::{NewUser, User, UserPatch, Users};
 pub use verification::{Verification, VerificationRequest};
 
 /// Where "now" comes from. Tests pass a clock they control, so expiry is
@@ -180,6 +184,16 @@ impl AuthStore {
     pub fn verification(&self) -> Verification<'_, DatabaseConnection> {
         self.on(&self.db).verification()
     }
+
+    /// Follows an email sign-in link in one transaction; see
+    /// [`Scope::sign_in_with_link`].
+    pub async fn sign_in_with_link(
+        &self,
+        identifier: &str,
+        token: &str,
+    ) -> Result<Option<EmailSignIn>, Error> {
+        self.on(&self.db).sign_in_with_link(identifier, token).await
+    }
 }
 
 impl std::fmt::Debug for AuthStore {
@@ -233,7 +247,20 @@ impl<C> Clone for Ctx<'_, C> {
 }
 impl<C> Copy for Ctx<'_, C> {}
 
-impl<C> Ctx<'_, C> {
+impl<'a, C> Ctx<'a, C> {
+    /// The same rules and clock on another connection, such as a
+    /// transaction begun on this one.
+    pub(crate) fn on<'b, D>(&self, db: &'b D) -> Ctx<'b, D>
+    where
+        'a: 'b,
+    {
+        Ctx {
+            db,
+            config: self.config,
+            clock: self.clock,
+        }
+    }
+
     /// Now, in UTC, to the microsecond: the finest precision PostgreSQL and
     /// MySQL keep, so a time computed here equals the same time read back.
     pub(crate) fn now(&self) -> DateTime<FixedOffset> {

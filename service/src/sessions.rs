@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::backend::BuiltOnce;
 use crate::entity::{sessions, users};
 use crate::error::{Conflict, Error, on_write};
+use crate::rules::text;
 use crate::token::{self, Secret};
 use crate::users::User;
 use crate::{Ctx, backend};
@@ -85,10 +86,11 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// ```
     pub async fn create(&self, user_id: i32) -> Result<Session, Error> {
         let now = self.ctx.now();
+        let expires = self.expiry_from(now)?;
         let (session_token, access_token) = (token::random_token(), token::random_token());
         let row = sessions::ActiveModel {
             user_id: Set(user_id),
-            expires: Set(now + self.ctx.config.session_max_age_value()),
+            expires: Set(expires),
             session_token: Set(self.stored(session_token.expose())),
             access_token: Set(self.stored(access_token.expose())),
             created_at: Set(now),
@@ -130,7 +132,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         &self,
         session_token: &str,
     ) -> Result<Option<SessionAndUser>, Error> {
-        if !plausible_token(session_token) {
+        if !text::plausible_token(session_token) {
             return Ok(None);
         }
         let backend = self.ctx.db.get_database_backend();
@@ -153,8 +155,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
             return Ok(None);
         }
         let config = self.ctx.config;
-        let renew_after =
-            session.expires - config.session_max_age_value() + config.session_update_age_value();
+        let renew_after = session.expires - config.session_max_age() + config.session_update_age();
         let mut renewed = false;
         if now > renew_after {
             // If a concurrent read renewed it first, the row already holds
@@ -183,8 +184,11 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn renew(&self, session_token: &str) -> Result<Session, Error> {
+        if !text::plausible_token(session_token) {
+            return Err(Error::NotFound);
+        }
         let now = self.ctx.now();
-        let expires = now + self.ctx.config.session_max_age_value();
+        let expires = self.expiry_from(now)?;
         let live = Condition::all()
             .add(sessions::Column::SessionToken.eq(self.stored(session_token)))
             .add(sessions::Column::Expires.gt(now));
@@ -217,7 +221,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         id: i32,
         now: DateTime<FixedOffset>,
     ) -> Result<(DateTime<Utc>, bool), Error> {
-        let expires = (now + self.ctx.config.session_max_age_value()).to_utc();
+        let expires = self.expiry_from(now)?.to_utc();
         let updated = sessions::Entity::update_many()
             .col_expr(
                 sessions::Column::Expires,
@@ -240,6 +244,9 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn delete(&self, session_token: &str) -> Result<bool, Error> {
+        if !text::plausible_token(session_token) {
+            return Ok(false);
+        }
         let deleted = sessions::Entity::delete_many()
             .filter(sessions::Column::SessionToken.eq(self.stored(session_token)))
             .exec(self.ctx.db)
@@ -348,18 +355,18 @@ fn lookup_sql(backend: DbBackend) -> String {
     })
 }
 
-impl<C> Sessions<'_, C> {
+impl<C: ConnectionTrait> Sessions<'_, C> {
+    /// When a session created or renewed at `now` expires: now +
+    /// `session_max_age`, if the backend can store that time.
+    fn expiry_from(&self, now: DateTime<FixedOffset>) -> Result<DateTime<FixedOffset>, Error> {
+        let expires = now + self.ctx.config.session_max_age();
+        let backend = self.ctx.db.get_database_backend();
+        backend::check_time(backend, "expires", Some(expires.to_utc()))?;
+        Ok(expires)
+    }
+
     /// The column value for a client's token under the configured storage.
     fn stored(&self, token: &str) -> String {
-        self.ctx
-            .config
-            .session_token_storage_value()
-            .stored_form(token)
+        self.ctx.config.session_token_storage().stored_form(token)
     }
-}
-
-/// A token that could be stored: `session_token` is VARCHAR(255). Anything
-/// else cannot match, so it is answered without a query.
-fn plausible_token(token: &str) -> bool {
-    !token.is_empty() && token.len() <= 255
 }

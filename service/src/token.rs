@@ -52,7 +52,7 @@ impl fmt::Display for Secret {
 ///
 /// ```
 /// use authstore::{Config, TokenStorage};
-/// let config = Config::new("secret")?.session_token_storage(TokenStorage::Hashed);
+/// let config = Config::builder("secret").session_token_storage(TokenStorage::Hashed).build()?;
 /// # Ok::<(), authstore::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -2,15 +2,19 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, QuerySelect, QueryTrait, RelationTrait, Statement, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    FromQueryResult, QueryFilter, QuerySelect, QueryTrait, RelationTrait, Statement,
+    TransactionSession, TransactionTrait,
 };
 use validator::{Validate, ValidationError};
 
-use crate::backend::BuiltOnce;
-use crate::entity::{accounts, sessions, users};
+use crate::accounts;
+use crate::backend::{self, BuiltOnce};
+#[cfg(doc)]
+use crate::canonical_email;
+use crate::entity::{accounts as account, sessions, users};
 use crate::error::{Conflict, Error, on_write};
+use crate::rules::{self, email, text};
 use crate::{Ctx, token};
 
 /// A user as stored. Holds no secrets, so it is the entity's model itself.
@@ -18,8 +22,8 @@ pub type User = users::Model;
 
 /// The fields of a new user. All are optional, as in next-auth.
 ///
-/// `email` is trimmed and lowercased before it is checked and stored; see
-/// [`normalize_email`].
+/// `email` is stored in its canonical form (see [`canonical_email`]); an
+/// address that has none is [`Error::Validation`] on `email`.
 ///
 /// ```
 /// use authstore::NewUser;
@@ -28,14 +32,16 @@ pub type User = users::Model;
 #[derive(Clone, Debug, Default, Validate)]
 pub struct NewUser {
     /// At most 255 characters, no control characters.
-    #[validate(length(max = 255), custom(function = "no_control_chars"))]
+    #[validate(custom(function = "text::name"))]
     pub name: Option<String>,
-    /// A valid address of at most 255 characters.
-    #[validate(email, length(max = 255))]
+    /// An address with a canonical form; see [`canonical_email`].
     pub email: Option<String>,
+    /// Any time the database can hold (on MySQL, 1970-01-01 00:00:01 to
+    /// 2038-01-19 03:14:07 UTC).
     pub email_verified: Option<DateTime<Utc>>,
-    /// An absolute `http` or `https` URL of at most 2048 characters.
-    #[validate(length(max = 2048), custom(function = "http_url"))]
+    /// An absolute `http` or `https` URL of at most 2048 characters, no
+    /// control characters.
+    #[validate(custom(function = "text::http_url"))]
     pub image: Option<String>,
 }
 
@@ -48,56 +54,41 @@ pub struct NewUser {
 /// ```
 #[derive(Clone, Debug, Default, Validate)]
 pub struct UserPatch {
-    #[validate(length(max = 255), custom(function = "no_control_chars"))]
+    #[validate(custom(function = "text::name"))]
     pub name: Option<Option<String>>,
-    #[validate(email, length(max = 255))]
     pub email: Option<Option<String>>,
     pub email_verified: Option<Option<DateTime<Utc>>>,
-    #[validate(length(max = 2048), custom(function = "http_url"))]
+    #[validate(custom(function = "text::http_url"))]
     pub image: Option<Option<String>>,
 }
 
-/// Emails are compared case-insensitively by lowercasing them everywhere
-/// they enter: create, update, lookup and email verification. next-auth v3
-/// lowercases sign-in emails in its core too, so both sides agree.
-///
-/// ```
-/// assert_eq!(authstore::normalize_email("  Ada@Example.COM\n"), "ada@example.com");
-/// ```
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+/// Replaces `email` by its canonical form, or reports why it has none.
+fn canonicalize(email: &mut Option<String>) -> Result<(), ValidationError> {
+    if let Some(raw) = email {
+        *raw = email::canonical(raw)?;
+    }
+    Ok(())
 }
 
 impl NewUser {
-    /// Normalises, then validates: the one gate before the database.
-    fn prepare(mut self) -> Result<Self, Error> {
-        self.email = self.email.as_deref().map(normalize_email);
-        self.validate()?;
+    /// Canonicalises, then validates: the one gate before the database.
+    fn prepare(mut self, backend: DbBackend) -> Result<Self, Error> {
+        let email = canonicalize(&mut self.email);
+        rules::merge(self.validate(), "email", email)?;
+        backend::check_time(backend, "email_verified", self.email_verified)?;
         Ok(self)
     }
 }
 
 impl UserPatch {
-    fn prepare(mut self) -> Result<Self, Error> {
-        if let Some(Some(email)) = &self.email {
-            self.email = Some(Some(normalize_email(email)));
-        }
-        self.validate()?;
+    fn prepare(mut self, backend: DbBackend) -> Result<Self, Error> {
+        let email = match &mut self.email {
+            Some(email) => canonicalize(email),
+            None => Ok(()),
+        };
+        rules::merge(self.validate(), "email", email)?;
+        backend::check_time(backend, "email_verified", self.email_verified.flatten())?;
         Ok(self)
-    }
-}
-
-fn no_control_chars(value: &str) -> Result<(), ValidationError> {
-    if value.chars().any(char::is_control) {
-        return Err(ValidationError::new("control_characters"));
-    }
-    Ok(())
-}
-
-fn http_url(value: &str) -> Result<(), ValidationError> {
-    match url::Url::parse(value) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(()),
-        _ => Err(ValidationError::new("http_url")),
     }
 }
 
@@ -120,7 +111,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn create(&self, input: NewUser) -> Result<User, Error> {
-        let input = input.prepare()?;
+        let input = input.prepare(self.ctx.db.get_database_backend())?;
         let now = self.ctx.now();
         users::ActiveModel {
             name: Set(input.name),
@@ -148,7 +139,9 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
         Ok(users::Entity::find_by_id(id).one(self.ctx.db).await?)
     }
 
-    /// The user with this email, compared after [`normalize_email`].
+    /// The user with this email, compared in its canonical form (see
+    /// [`canonical_email`]). An input with no canonical form is `None`,
+    /// without a query.
     ///
     /// ```
     /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
@@ -159,7 +152,9 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn get_by_email(&self, email: &str) -> Result<Option<User>, Error> {
-        let email = normalize_email(email);
+        let Ok(email) = email::canonical(email) else {
+            return Ok(None);
+        };
         Ok(users::Entity::find()
             .filter(users::Column::Email.eq(email))
             .one(self.ctx.db)
@@ -167,7 +162,11 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     }
 
     /// The user who linked this provider account: one `SELECT … JOIN`,
-    /// looked up by the unique `compound_id`.
+    /// looked up by the unique `compound_id` and then matched on the
+    /// account's own `provider_id` and `provider_account_id`, since two
+    /// different accounts can share a `compound_id` (see
+    /// [`crate::Account::compound_id`]). Keys that could never be linked are
+    /// `None` without a query.
     ///
     /// ```
     /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
@@ -181,21 +180,34 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
         provider_account_id: &str,
     ) -> Result<Option<User>, Error> {
         static BY_ACCOUNT: BuiltOnce = BuiltOnce::new();
+        if !accounts::linkable(provider_id, provider_account_id) {
+            return Ok(None);
+        }
         let backend = self.ctx.db.get_database_backend();
-        // Built once per backend: `$1` is the compound id; no `LIMIT`, since
-        // compound_id is unique.
+        // Built once per backend: `$1` is the compound id, `$2` and `$3` the
+        // account's columns; no `LIMIT`, since compound_id is unique.
         let sql = BY_ACCOUNT.sql(backend, || {
             users::Entity::find()
                 .join(
                     sea_orm::JoinType::InnerJoin,
                     users::Relation::Accounts.def(),
                 )
-                .filter(accounts::Column::CompoundId.eq(""))
+                .filter(account::Column::CompoundId.eq(""))
+                .filter(account::Column::ProviderId.eq(""))
+                .filter(account::Column::ProviderAccountId.eq(""))
                 .build(backend)
                 .sql
         });
         let compound_id = token::compound_id(provider_id, provider_account_id);
-        let lookup = Statement::from_sql_and_values(backend, sql, [compound_id.into()]);
+        let lookup = Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                compound_id.into(),
+                provider_id.into(),
+                provider_account_id.into(),
+            ],
+        );
         match self.ctx.db.query_one_raw(lookup).await? {
             Some(row) => Ok(Some(User::from_query_result(&row, "")?)),
             None => Ok(None),
@@ -215,7 +227,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn update(&self, id: i32, patch: UserPatch) -> Result<User, Error> {
-        let patch = patch.prepare()?;
+        let patch = patch.prepare(self.ctx.db.get_database_backend())?;
         let mut row = users::ActiveModel {
             id: sea_orm::ActiveValue::Unchanged(id),
             updated_at: Set(self.ctx.now()),
@@ -238,6 +250,59 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
             .map_err(on_write(Conflict::Email))
     }
 
+    /// The user with this (canonical) email, marked verified now if it was
+    /// not yet, or a new verified user; and whether it is new. Run inside a
+    /// transaction: the insert takes a savepoint, so losing the race to a
+    /// concurrent insert of the same email leaves the transaction usable,
+    /// and the winner's row is then read with a locking read, which sees
+    /// the latest committed row whatever the isolation level's snapshot.
+    pub(crate) async fn get_or_create_verified(&self, email: &str) -> Result<(User, bool), Error> {
+        let now = self.ctx.now().to_utc();
+        if let Some(user) = self.get_by_email(email).await? {
+            return Ok((self.mark_verified(user, now).await?, false));
+        }
+        let savepoint = self.ctx.db.begin().await?;
+        let new = NewUser {
+            email: Some(email.to_owned()),
+            email_verified: Some(now),
+            ..Default::default()
+        };
+        match (Users {
+            ctx: self.ctx.on(&savepoint),
+        })
+        .create(new)
+        .await
+        {
+            Ok(user) => {
+                savepoint.commit().await?;
+                Ok((user, true))
+            }
+            Err(Error::Conflict(Conflict::Email)) => {
+                savepoint.rollback().await?;
+                let winner = users::Entity::find()
+                    .filter(users::Column::Email.eq(email))
+                    .lock_shared()
+                    .one(self.ctx.db)
+                    .await?
+                    .ok_or(Error::Conflict(Conflict::Email))?;
+                Ok((self.mark_verified(winner, now).await?, false))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Sets `email_verified` if it is not set yet.
+    async fn mark_verified(&self, user: User, now: DateTime<Utc>) -> Result<User, Error> {
+        if user.email_verified.is_some() {
+            return Ok(user);
+        }
+        let patch = UserPatch {
+            email_verified: Some(Some(now)),
+            ..Default::default()
+        };
+        self.update(user.id, patch).await
+    }
+
     /// Deletes the user with their sessions and accounts, in one transaction.
     /// It deletes the children explicitly, so it also works on a database
     /// next-auth created, which has no cascading foreign keys.
@@ -258,8 +323,8 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
             .filter(sessions::Column::UserId.eq(id))
             .exec(&txn)
             .await?;
-        accounts::Entity::delete_many()
-            .filter(accounts::Column::UserId.eq(id))
+        account::Entity::delete_many()
+            .filter(account::Column::UserId.eq(id))
             .exec(&txn)
             .await?;
         let deleted = users::Entity::delete_many()

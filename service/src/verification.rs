@@ -4,13 +4,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, TransactionTrait,
 };
-use validator::Validate;
 
 use crate::entity::verification_requests;
 use crate::error::{Conflict, Error, on_write};
+use crate::rules::{self, email, text};
 use crate::sessions::PURGE_BATCH;
 use crate::token::{self, Secret};
-use crate::users::normalize_email;
 use crate::{Ctx, backend};
 
 /// A verification request as stored. The stored token is a hash and is
@@ -18,7 +17,7 @@ use crate::{Ctx, backend};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerificationRequest {
     pub id: i32,
-    /// Who the link was sent to, normalised like an email.
+    /// Who the link was sent to: an email address in its canonical form.
     pub identifier: String,
     pub expires: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
@@ -37,22 +36,6 @@ impl From<verification_requests::Model> for VerificationRequest {
     }
 }
 
-/// The identifier rule, shared by `create` and `consume`.
-#[derive(Validate)]
-struct Identifier {
-    /// 1 to 255 characters after normalisation.
-    #[validate(length(min = 1, max = 255))]
-    identifier: String,
-}
-
-fn identifier(raw: &str) -> Result<String, Error> {
-    let checked = Identifier {
-        identifier: normalize_email(raw),
-    };
-    checked.validate()?;
-    Ok(checked.identifier)
-}
-
 /// The `verification_requests` table. Get one from
 /// [`crate::AuthStore::verification`].
 pub struct Verification<'a, C> {
@@ -60,9 +43,13 @@ pub struct Verification<'a, C> {
 }
 
 impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
-    /// Creates a request for `identifier` (an email address, normalised) and
-    /// returns it with the plain token for the link. Only the hex SHA-256 of
-    /// `token + secret` is stored, so the token is never seen again.
+    /// Creates a request for `identifier`, an email address stored in its
+    /// canonical form ([`crate::canonical_email`]), and returns it with the
+    /// plain token for the link. Only the hex SHA-256 of `token + secret` is
+    /// stored, so the token is never seen again.
+    ///
+    /// An identifier that is no address (nobody could ever follow the link)
+    /// is [`Error::Validation`] on `identifier`, and nothing is written.
     ///
     /// ```
     /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
@@ -72,17 +59,21 @@ impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
     /// assert_eq!(token.expose().len(), 64);
     /// # Ok(()) });
     /// ```
-    pub async fn create(&self, identifier_: &str) -> Result<(VerificationRequest, Secret), Error> {
-        let identifier = identifier(identifier_)?;
-        let token = token::random_token();
+    pub async fn create(&self, identifier: &str) -> Result<(VerificationRequest, Secret), Error> {
+        let identifier =
+            email::canonical(identifier).map_err(|error| rules::invalid("identifier", error))?;
         let now = self.ctx.now();
+        let expires = now + self.ctx.config.verification_max_age();
+        let backend = self.ctx.db.get_database_backend();
+        backend::check_time(backend, "expires", Some(expires.to_utc()))?;
+        let token = token::random_token();
         let row = verification_requests::ActiveModel {
             identifier: Set(identifier),
             token: Set(token::verification_hash(
                 token.expose(),
                 self.ctx.config.secret(),
             )),
-            expires: Set(now + self.ctx.config.verification_max_age_value()),
+            expires: Set(expires),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -98,7 +89,8 @@ impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
     /// Uses up the request matching `identifier` and `token`, atomically:
     /// the row is deleted in the same statement that finds it, so of any
     /// number of concurrent calls at most one gets `Some`. A matching but
-    /// expired request is deleted too, and gives `None`.
+    /// expired request is deleted too, and gives `None`. An identifier or
+    /// token that could never have been issued gives `None` without a query.
     ///
     /// ```
     /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
@@ -110,10 +102,15 @@ impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
     /// ```
     pub async fn consume(
         &self,
-        identifier_: &str,
+        identifier: &str,
         token: &str,
     ) -> Result<Option<VerificationRequest>, Error> {
-        let identifier = identifier(identifier_)?;
+        let Ok(identifier) = email::canonical(identifier) else {
+            return Ok(None);
+        };
+        if !text::plausible_token(token) {
+            return Ok(None);
+        }
         let hash = token::verification_hash(token, self.ctx.config.secret());
         let matching = Condition::all()
             .add(verification_requests::Column::Identifier.eq(identifier))

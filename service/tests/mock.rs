@@ -3,7 +3,7 @@
 //! typed errors. (Behaviour on real databases is in `tests/tests/service.rs`.)
 
 use authstore::entity::{sessions, users, verification_requests};
-use authstore::{AuthStore, Config, Error, NewAccount, NewUser, UserPatch};
+use authstore::{AuthStore, Config, Error, NewAccount, NewUser, OAuthTokens, Secret, UserPatch};
 use chrono::{DateTime, FixedOffset, TimeDelta, TimeZone, Utc};
 use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, MockDatabase, MockExecResult};
 
@@ -281,9 +281,100 @@ async fn invalid_input_sends_no_statement() {
         Err(Error::Validation(_))
     ));
     assert!(matches!(
-        store.verification().consume("", "t").await,
+        store
+            .verification()
+            .create("victim@example.com\r\nBcc: x@evil.com")
+            .await,
         Err(Error::Validation(_))
     ));
+    let huge_token = NewAccount {
+        user_id: 1,
+        provider_type: "oauth".into(),
+        provider_id: "github".into(),
+        provider_account_id: "1".into(),
+        access_token: Some(Secret::from("t".repeat(1_000_000))),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.accounts().link(huge_token).await,
+        Err(Error::Validation(_))
+    ));
+    let nul_tokens = OAuthTokens {
+        refresh_token: Some(Secret::from("a\0b")),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store
+            .accounts()
+            .update_tokens("github", "1", nul_tokens)
+            .await,
+        Err(Error::Validation(_))
+    ));
+    assert_eq!(sent(&store), Vec::<String>::new());
+}
+
+/// A lookup with a key that could never have been stored is "not found",
+/// and costs no statement (on PostgreSQL a NUL would even be a database
+/// error).
+#[tokio::test]
+async fn impossible_lookups_send_no_statement() {
+    let store = store(MockDatabase::new(DatabaseBackend::Postgres));
+    for token in ["", "nul\0", "crlf\r\n", "é", &"a".repeat(256)] {
+        assert!(
+            store
+                .sessions()
+                .get_session_and_user(token)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(!store.sessions().delete(token).await.unwrap());
+        assert!(matches!(
+            store.sessions().renew(token).await,
+            Err(Error::NotFound)
+        ));
+        assert!(
+            store
+                .verification()
+                .consume("ada@example.com", token)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    for email in [
+        "",
+        "nul\0@example.com",
+        "ada@example.com\u{200b}",
+        "no address",
+    ] {
+        assert!(store.users().get_by_email(email).await.unwrap().is_none());
+        assert!(
+            store
+                .verification()
+                .consume(email, &"a".repeat(64))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    for (provider, account) in [("git\0hub", "1"), ("github", ""), ("github", "1\r\n")] {
+        assert!(
+            store
+                .users()
+                .get_by_account(provider, account)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(matches!(
+            store.accounts().unlink(provider, account).await,
+            Err(Error::NotFound)
+        ));
+        let accounts = store.accounts();
+        let rotated = accounts.update_tokens(provider, account, OAuthTokens::default());
+        assert!(matches!(rotated.await, Err(Error::NotFound)));
+    }
     assert_eq!(sent(&store), Vec::<String>::new());
 }
 

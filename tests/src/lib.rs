@@ -21,6 +21,10 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 pub use sea_orm;
 
+/// The default collation of every MySQL test database: it ignores case and
+/// accents, the way most MySQL and MariaDB servers' defaults do.
+pub const INSENSITIVE_COLLATION: &str = "utf8mb4_general_ci";
+
 /// A backend the suite runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -95,8 +99,18 @@ impl TestDb {
                         return None;
                     }
                 };
+                // MySQL databases get a case- and accent-insensitive default
+                // collation, whatever the server's default: authstore must
+                // compare exactly even there (`alice@exämple.com` must not
+                // find `alice@example.com`).
+                let create = match backend {
+                    Backend::MySql => format!(
+                        "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE {INSENSITIVE_COLLATION}"
+                    ),
+                    _ => format!("CREATE DATABASE {name}"),
+                };
                 admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .execute_unprepared(&create)
                     .await
                     .expect("create the test database");
                 admin.close().await.ok();

@@ -25,9 +25,10 @@ backend_tests!(
 
 async fn hashed_session_tokens_work_and_a_dump_opens_nothing(db: &TestDb) {
     Migrator::up(&db.conn, None).await.unwrap();
-    let config = Config::new(SECRET)
-        .unwrap()
-        .session_token_storage(TokenStorage::Hashed);
+    let config = Config::builder(SECRET)
+        .session_token_storage(TokenStorage::Hashed)
+        .build()
+        .unwrap();
     let store = AuthStore::new(db.conn.clone(), config);
     let user = store
         .users()
@@ -182,7 +183,10 @@ async fn no_secret_reaches_logs_or_debug_output(db: &TestDb) {
     let mut printed = String::new();
     let mut secrets: Vec<String> = vec![SECRET.to_owned()];
     for storage in [TokenStorage::Plain, TokenStorage::Hashed] {
-        let config = Config::new(SECRET).unwrap().session_token_storage(storage);
+        let config = Config::builder(SECRET)
+            .session_token_storage(storage)
+            .build()
+            .unwrap();
         let store = AuthStore::new(conn.clone(), config.clone());
         printed += &format!("{config:?}{store:?}");
         let email = format!("{storage:?}@example.com").to_lowercase();
