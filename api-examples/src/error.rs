@@ -6,6 +6,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+/// The fallback for unknown paths: a JSON 404.
+pub async fn no_route() -> ApiError {
+    ApiError::NoRoute
+}
+
+/// The fallback for a known path with the wrong method: a JSON 405.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
 /// An error a handler returns.
 #[derive(Debug)]
 pub enum ApiError {
@@ -15,6 +25,14 @@ pub enum ApiError {
     InvalidLink,
     /// Something the caller named does not exist (or is not theirs).
     NotFound,
+    /// No route has this path.
+    NoRoute,
+    /// The route exists, but not for this method.
+    MethodNotAllowed,
+    /// axum refused the request before a handler ran (bad JSON, wrong
+    /// content type, body too large, bad path or query): its status, and
+    /// its explanation, which names the problem but never a stored value.
+    Rejected(StatusCode, String),
     Store(authstore::Error),
 }
 
@@ -43,6 +61,27 @@ impl IntoResponse for ApiError {
             ApiError::NotFound | ApiError::Store(E::NotFound) => {
                 (StatusCode::NOT_FOUND, "not_found", "not found".into(), None)
             }
+            ApiError::NoRoute => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint".into(),
+                None,
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take this method".into(),
+                None,
+            ),
+            ApiError::Rejected(status, explanation) => {
+                let code = match *status {
+                    StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                    StatusCode::UNPROCESSABLE_ENTITY => "unprocessable_entity",
+                    _ => "bad_request",
+                };
+                (*status, code, explanation.clone(), None)
+            }
             ApiError::Store(E::Validation(errors)) => {
                 let fields: serde_json::Map<String, serde_json::Value> = errors
                     .field_errors()
@@ -70,7 +109,10 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Store(other) => {
                 // Logged for the operator; the client learns nothing more.
-                tracing::error!(error = %other, source = ?std::error::Error::source(other).map(|s| s.to_string()), "request failed");
+                // `?` escapes the driver's text, so no value it quotes can
+                // forge a log line.
+                let source = std::error::Error::source(other).map(|s| s.to_string());
+                tracing::error!(error = %other, ?source, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",

@@ -14,6 +14,7 @@ use authstore::AuthStore;
 use axum::Router;
 
 pub mod error;
+pub mod extract;
 pub mod routes;
 pub mod session;
 
@@ -25,7 +26,8 @@ pub const SESSION_COOKIE: &str = "next-auth.session-token";
 #[derive(Clone)]
 pub struct AppState {
     pub store: AuthStore,
-    /// Where sign-in links point, e.g. `http://127.0.0.1:3000`.
+    /// Where sign-in links point, without a trailing slash: the server's
+    /// public URL (`AUTHSTORE_BASE_URL`), e.g. `https://auth.example.com`.
     pub base_url: String,
     /// Mark the session cookie `Secure` (set it behind HTTPS).
     pub secure_cookies: bool,
@@ -56,6 +58,8 @@ impl Outbox {
 /// The whole API.
 pub fn app(state: AppState) -> Router {
     routes::router(state.clone())
+        .fallback(error::no_route)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::resolve,

@@ -1,36 +1,56 @@
 //! `cargo run -p authstore-examples [-- --dev-outbox]`
 //!
-//! Environment: `PORT` (default 3000), `DATABASE_URL` (default a SQLite file
-//! `authstore.sqlite` in the working directory), `AUTHSTORE_SECRET` (default:
-//! a random secret per run), `AUTHSTORE_DEV_OUTBOX=1` (same as
-//! `--dev-outbox`), `AUTHSTORE_SECURE_COOKIES=1`, `RUST_LOG`.
+//! Environment:
+//! - `PORT`: the port to listen on, on 127.0.0.1 (default 3000);
+//! - `AUTHSTORE_BASE_URL`: the public URL that sign-in links point at
+//!   (default `http://127.0.0.1:PORT`), e.g. `https://auth.example.com`;
+//! - `DATABASE_URL`: default a SQLite file `authstore.sqlite` in the working
+//!   directory, or a PostgreSQL or MySQL URL of an existing database;
+//! - `AUTHSTORE_SECRET`: default a random secret per run;
+//! - `AUTHSTORE_DEV_OUTBOX=1` (same as `--dev-outbox`),
+//!   `AUTHSTORE_SECURE_COOKIES=1`, `RUST_LOG`.
+//!
+//! A setting that cannot work stops the server with one line on stderr
+//! saying what to change. Ctrl-C and SIGTERM shut it down cleanly.
 
 use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
 
 use authstore::{AuthStore, Config};
 use authstore_examples::{AppState, Outbox, app};
 use authstore_migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database};
+use sea_orm::sqlx::sqlite::SqliteJournalMode;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .with_ansi(std::io::stdout().is_terminal())
         .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("authstore-examples: {why}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+/// A reason to stop, in one line for a person to act on.
+type Fatal = String;
+
+async fn run() -> Result<(), Fatal> {
+    let port = port()?;
+    let base_url = base_url(port)?;
     let database_url = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "sqlite://authstore.sqlite?mode=rwc".to_string());
     let dev_outbox =
         std::env::args().any(|arg| arg == "--dev-outbox") || env_flag("AUTHSTORE_DEV_OUTBOX");
-
     let secret = match std::env::var("AUTHSTORE_SECRET") {
         Ok(secret) => secret,
         Err(_) => {
@@ -38,32 +58,133 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "AUTHSTORE_SECRET is not set: using a random secret, so sign-in links die with this process"
             );
             let mut bytes = [0u8; 32];
-            getrandom::fill(&mut bytes)?;
+            getrandom::fill(&mut bytes).map_err(|err| format!("no random secret: {err}"))?;
             hex::encode(bytes)
         }
     };
+    let config = Config::new(secret).map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?;
 
-    let mut options = ConnectOptions::new(&database_url);
-    options.sqlx_logging(false);
-    let db = Database::connect(options).await?;
-    Migrator::up(&db, None).await?;
+    let db = connect(&database_url).await?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(|err| format!("migrating {}: {err}", redact(&database_url)))?;
     tracing::info!(database = %redact(&database_url), "database migrated");
 
     let state = AppState {
-        store: AuthStore::new(db, Config::new(secret)?),
-        base_url: format!("http://127.0.0.1:{port}"),
+        store: AuthStore::new(db, config),
+        base_url,
         secure_cookies: env_flag("AUTHSTORE_SECURE_COOKIES"),
         outbox: dev_outbox.then(Outbox::default),
     };
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    tracing::info!(address = %listener.local_addr()?, dev_outbox, "authstore example listening");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|err| {
+            format!("cannot listen on 127.0.0.1:{port}: {err} (set PORT to another port)")
+        })?;
+    tracing::info!(address = %format!("127.0.0.1:{port}"), base_url = %state.base_url, dev_outbox, "authstore example listening");
     axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            tokio::signal::ctrl_c().await.ok();
-            tracing::info!("shutting down");
-        })
-        .await?;
-    Ok(())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|err| format!("server failed: {err}"))
+}
+
+/// `PORT`, or 3000. Anything but a port number is an error, not a silent
+/// fallback to the default.
+fn port() -> Result<u16, Fatal> {
+    match std::env::var("PORT") {
+        Err(_) => Ok(3000),
+        Ok(raw) => match raw.trim().parse::<u16>() {
+            Ok(port) if port > 0 => Ok(port),
+            _ => Err(format!(
+                "PORT must be a number from 1 to 65535, not {raw:?}"
+            )),
+        },
+    }
+}
+
+/// `AUTHSTORE_BASE_URL` without its trailing slash, or the local address.
+fn base_url(port: u16) -> Result<String, Fatal> {
+    let Ok(raw) = std::env::var("AUTHSTORE_BASE_URL") else {
+        return Ok(format!("http://127.0.0.1:{port}"));
+    };
+    let trimmed = raw.trim().trim_end_matches('/');
+    let is_http = trimmed.starts_with("http://") || trimmed.starts_with("https://");
+    if !is_http || trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "AUTHSTORE_BASE_URL must be an http(s) URL such as https://auth.example.com, not {raw:?}"
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Opens the database. SQLite runs in WAL mode (readers do not block the
+/// writer) and waits up to 5 s for a busy database instead of failing.
+async fn connect(database_url: &str) -> Result<DatabaseConnection, Fatal> {
+    let mut options = ConnectOptions::new(database_url);
+    options.sqlx_logging(false).map_sqlx_sqlite_opts(|sqlite| {
+        sqlite
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(5))
+    });
+    Database::connect(options).await.map_err(|err| {
+        let shown = redact(database_url);
+        if missing_database(&err) {
+            let name = database_name(database_url);
+            format!(
+                "the database {name:?} does not exist on {shown}: create it first \
+                 (PostgreSQL: `createdb {name}`; MySQL/MariaDB: `mariadb -e 'CREATE DATABASE {name}'`), \
+                 or leave DATABASE_URL unset to use a local SQLite file"
+            )
+        } else {
+            format!("cannot open the database {shown}: {err}")
+        }
+    })
+}
+
+/// PostgreSQL's `3D000 invalid_catalog_name`, MySQL's `1049 Unknown database`.
+fn missing_database(err: &DbErr) -> bool {
+    let (DbErr::Conn(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx))) = err
+    else {
+        return false;
+    };
+    let Some(database) = sqlx.as_database_error() else {
+        return false;
+    };
+    match database.code().as_deref() {
+        Some("3D000") => true,
+        _ => database
+            .try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>()
+            .is_some_and(|mysql| mysql.number() == 1049),
+    }
+}
+
+/// The last path segment of a database URL, without its query.
+fn database_name(url: &str) -> &str {
+    let path = url.split('?').next().unwrap_or(url);
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Ctrl-C, or SIGTERM (what systemd, Docker and Kubernetes send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
 }
 
 fn env_flag(name: &str) -> bool {

@@ -6,8 +6,8 @@
 //! cross-site POSTs), and JSON bodies need `Content-Type: application/json`,
 //! which a cross-site form cannot send without a CORS preflight.
 
-use authstore::{Account, NewAccount, NewUser, Secret, Session, User, UserPatch};
-use axum::extract::{Path, Query, State};
+use authstore::{Account, NewAccount, Secret, Session, User};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::{JsonBody, Path, Query};
 use crate::session::{CurrentSession, cleared_cookie, session_cookie};
 
 pub fn router(_: AppState) -> Router<AppState> {
@@ -47,7 +48,7 @@ struct EmailBody {
 /// enabled, the dev outbox.
 async fn request_sign_in_link(
     State(state): State<AppState>,
-    Json(body): Json<EmailBody>,
+    JsonBody(body): JsonBody<EmailBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (request, token) = state.store.verification().create(&body.email).await?;
     let url = format!(
@@ -80,44 +81,20 @@ struct CallbackQuery {
     token: String,
 }
 
-/// Consumes the link's token, creates the user on first sign-in, starts a
-/// session and sets its cookie.
+/// Follows the link: uses it up, finds or creates the user and starts a
+/// session in one transaction (see `AuthStore::sign_in_with_link`), and sets
+/// the session cookie.
 async fn email_callback(
     State(state): State<AppState>,
     jar: CookieJar,
     Query(query): Query<CallbackQuery>,
 ) -> Result<(CookieJar, Json<Value>), ApiError> {
-    let verified = state
+    let signed_in = state
         .store
-        .verification()
-        .consume(&query.email, &query.token)
-        .await?;
-    let request = verified.ok_or(ApiError::InvalidLink)?;
-    let now = Utc::now();
-    let user = match state
-        .store
-        .users()
-        .get_by_email(&request.identifier)
+        .sign_in_with_link(&query.email, &query.token)
         .await?
-    {
-        Some(user) if user.email_verified.is_some() => user,
-        Some(user) => {
-            let patch = UserPatch {
-                email_verified: Some(Some(now)),
-                ..Default::default()
-            };
-            state.store.users().update(user.id, patch).await?
-        }
-        None => {
-            let new = NewUser {
-                email: Some(request.identifier),
-                email_verified: Some(now),
-                ..Default::default()
-            };
-            state.store.users().create(new).await?
-        }
-    };
-    let session = state.store.sessions().create(user.id).await?;
+        .ok_or(ApiError::InvalidLink)?;
+    let (user, session) = (signed_in.user, signed_in.session);
     let jar = jar.add(session_cookie(
         &state,
         session.session_token.expose(),
@@ -215,7 +192,7 @@ struct ProviderProfile {
 async fn link_account(
     State(state): State<AppState>,
     CurrentSession(current): CurrentSession,
-    Json(profile): Json<ProviderProfile>,
+    JsonBody(profile): JsonBody<ProviderProfile>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let account = state
         .store

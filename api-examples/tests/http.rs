@@ -393,7 +393,7 @@ async fn errors_have_the_right_status(db: &TestDb) {
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     let body = json_of(bad).await;
     assert_eq!(body["error"], "invalid_input");
-    assert_eq!(body["fields"], json!({ "identifier": ["length"] }));
+    assert_eq!(body["fields"], json!({ "identifier": ["email"] }));
 
     // 401 without a session, and with a made-up cookie.
     for path in ["/auth/session", "/me/sessions", "/me/accounts"] {

@@ -1,20 +1,27 @@
-//! Valid input round-trips through each real database unchanged, apart from
-//! the documented email normalisation: unicode names up to the 255-character
-//! limit, padded mixed-case emails, long URLs. (The 10,000-case properties on
-//! invalid input run on MockDatabase in `service/tests/properties.rs`.)
+//! On each real database: valid input round-trips unchanged, apart from the
+//! documented email canonicalisation (unicode names up to the 255-character
+//! limit, padded mixed-case emails, long URLs); and hostile input (NUL and
+//! other control characters, replacement characters, invisible characters,
+//! 4-byte characters, SQL-looking text) is either stored or refused with a
+//! typed error, never a database error, and a refusal writes no row. (The
+//! 10,000-case properties run on MockDatabase in `service/tests/properties.rs`.)
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use authstore::{AuthStore, Config, NewUser, UserPatch};
+use authstore::{AuthStore, Config, Error, NewAccount, NewUser, Secret, UserPatch};
 use authstore_migration::{Migrator, MigratorTrait};
 use authstore_tests::{TestDb, backend_tests};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, RngAlgorithm, TestRng, TestRunner};
+use sea_orm::ConnectionTrait;
 
 const CASES: u32 = 200;
 const SEED: [u8; 32] = *b"authstore-roundtrip-fixed-seed!!";
 
-backend_tests!(valid_users_round_trip);
+backend_tests!(
+    valid_users_round_trip,
+    hostile_input_is_stored_or_refused_never_a_database_error
+);
 
 async fn valid_users_round_trip(db: &TestDb) {
     Migrator::up(&db.conn, None).await.unwrap();
@@ -80,4 +87,127 @@ async fn valid_users_round_trip(db: &TestDb) {
         })
     })
     .unwrap();
+}
+
+/// Strings an attacker or a confused client sends: each odd character alone,
+/// inside a plausible value, or among arbitrary characters.
+fn hostile() -> impl Strategy<Value = String> {
+    let odd = prop::sample::select(vec![
+        "\0",
+        "\r\n",
+        "\u{1b}[2J",
+        "\u{7f}",
+        "\u{85}",
+        "\u{fffd}",
+        "\u{feff}",
+        "\u{200b}",
+        "\u{ad}",
+        "\u{202e}",
+        "😀",
+        "𝔘",
+        "' OR 1=1 --",
+        "\\",
+        "%00",
+    ]);
+    prop_oneof![
+        (odd.clone(), "[a-z]{0,8}").prop_map(|(odd, tail)| format!("ada{odd}{tail}@example.com")),
+        (odd.clone(), "[a-z]{1,8}").prop_map(|(odd, head)| format!("{head}{odd}")),
+        (odd, "\\PC{0,20}").prop_map(|(odd, rest)| format!("{rest}{odd}{rest}")),
+        any::<String>(),
+    ]
+}
+
+/// Everything but a typed refusal or success fails the case.
+fn typed<T>(result: Result<T, Error>) -> Result<Option<T>, TestCaseError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(Error::Validation(_) | Error::Conflict(_) | Error::NotFound) => Ok(None),
+        Err(other) => Err(TestCaseError::fail(format!("untyped failure: {other:?}"))),
+    }
+}
+
+async fn hostile_input_is_stored_or_refused_never_a_database_error(db: &TestDb) {
+    Migrator::up(&db.conn, None).await.unwrap();
+    let store = AuthStore::new(db.conn.clone(), Config::new("hostile").unwrap());
+    let owner = store.users().create(NewUser::default()).await.unwrap();
+    let session = store.sessions().create(owner.id).await.unwrap();
+    let config = RunnerConfig {
+        cases: CASES,
+        failure_persistence: None,
+        ..RunnerConfig::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &SEED));
+    let handle = tokio::runtime::Handle::current();
+    let rows = async |table: &str| {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let row = db
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(db.db_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    tokio::task::block_in_place(|| {
+        runner.run(&(hostile(), hostile()), |(a, b)| {
+            handle.block_on(async {
+                let users_before = rows("users").await;
+                let user = NewUser {
+                    name: Some(a.clone()),
+                    email: Some(b.clone()),
+                    image: Some(format!("https://example.com/{a}")),
+                    email_verified: None,
+                };
+                if typed(store.users().create(user).await)?.is_none() {
+                    prop_assert_eq!(rows("users").await, users_before);
+                }
+
+                let accounts_before = rows("accounts").await;
+                let account = NewAccount {
+                    user_id: owner.id,
+                    provider_type: "oauth".into(),
+                    provider_id: a.clone(),
+                    provider_account_id: b.clone(),
+                    access_token: Some(Secret::from(a.clone())),
+                    refresh_token: Some(Secret::from(b.clone())),
+                    access_token_expires: None,
+                };
+                if typed(store.accounts().link(account).await)?.is_none() {
+                    prop_assert_eq!(rows("accounts").await, accounts_before);
+                }
+
+                let requests_before = rows("verification_requests").await;
+                if typed(store.verification().create(&a).await)?.is_none() {
+                    prop_assert_eq!(rows("verification_requests").await, requests_before);
+                }
+                prop_assert!(
+                    typed(store.verification().consume(&a, &b).await)?
+                        .flatten()
+                        .is_none()
+                );
+                typed(store.users().get_by_email(&a).await)?;
+                typed(store.users().get_by_account(&a, &b).await)?;
+                typed(store.accounts().unlink(&b, &a).await)?;
+                prop_assert!(
+                    typed(store.sessions().get_session_and_user(&a).await)?
+                        .flatten()
+                        .is_none()
+                );
+                prop_assert_eq!(typed(store.sessions().delete(&a).await)?, Some(false));
+                Ok(())
+            })
+        })
+    })
+    .unwrap();
+    // The session made before the run was never touched.
+    let token = session.session_token.expose();
+    assert!(
+        store
+            .sessions()
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
