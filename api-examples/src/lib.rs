@@ -60,6 +60,8 @@ pub fn app(state: AppState) -> Router {
     routes::router(state.clone())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(axum::middleware::from_fn(extract::refuse_oversized_bodies))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::resolve,

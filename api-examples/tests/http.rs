@@ -92,6 +92,10 @@ backend_tests!(
     sign_out_everywhere_ends_other_browsers,
     sessions_and_accounts_are_mine_only,
     errors_have_the_right_status,
+    a_look_alike_address_signs_into_its_own_account_only,
+    bad_input_is_a_json_400_and_writes_nothing,
+    every_error_is_json,
+    eight_links_opened_at_once_all_sign_in,
 );
 
 async fn email_sign_in_sets_a_next_auth_cookie(db: &TestDb) {
@@ -462,4 +466,274 @@ async fn errors_have_the_right_status(db: &TestDb) {
         json_of(broken).await,
         json!({ "error": "internal", "message": "internal error" })
     );
+}
+
+/// Counts a table's rows, to prove that a refused request wrote nothing.
+async fn rows(db: &TestDb, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+    let row = db
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(db.db_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// Asserts the documented error shape and returns the body.
+async fn json_error(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers().get("content-type").cloned();
+    assert_eq!(
+        content_type.as_ref().and_then(|v| v.to_str().ok()),
+        Some("application/json"),
+        "{status}"
+    );
+    let body = json_of(response).await;
+    assert_eq!(body["error"], code, "{body}");
+    assert!(body["message"].is_string(), "{body}");
+    body
+}
+
+/// Finding 1 over HTTP: with alice@example.com signed up, a link requested
+/// for alice@exämple.com used to sign into Alice's account on MySQL.
+async fn a_look_alike_address_signs_into_its_own_account_only(db: &TestDb) {
+    let server = start(db).await;
+    let alice = browser();
+    server.sign_in(&alice, "alice@example.com").await;
+    let mallory = browser();
+    let response = server.sign_in(&mallory, "alice@exämple.com").await;
+    assert_eq!(
+        json_of(response).await["user"]["email"],
+        "alice@exämple.com"
+    );
+    let me = json_of(
+        mallory
+            .get(server.url("/auth/session"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(me["user"]["email"], "alice@exämple.com");
+    assert_eq!(rows(db, "users").await, 2);
+}
+
+/// Findings 2, 5 and 9 over HTTP: each bad input is a 400 naming the field
+/// (never a 500), and no row is written.
+async fn bad_input_is_a_json_400_and_writes_nothing(db: &TestDb) {
+    let server = start(db).await;
+    let client = browser();
+    for email in [
+        "nul\u{0}@example.com",
+        "victim@example.com\r\nBcc: attacker@evil.com",
+        "not an email at all",
+        "josé@exämple.com",
+        "ada@example.com\u{feff}",
+        "' OR 1=1 --",
+    ] {
+        let response = client
+            .post(server.url("/auth/email"))
+            .json(&json!({ "email": email }))
+            .send()
+            .await
+            .unwrap();
+        let body = json_error(response, StatusCode::BAD_REQUEST, "invalid_input").await;
+        assert!(body["fields"]["identifier"].is_array(), "{email:?}: {body}");
+    }
+    assert_eq!(rows(db, "verification_requests").await, 0);
+    assert!(server.outbox.all().is_empty(), "nothing was sent");
+
+    // A link with NUL in its email or token is just an invalid link.
+    for query in [
+        "email=nul%00%40example.com&token=abc",
+        "email=ada%40example.com&token=a%00b",
+    ] {
+        let response = client
+            .get(server.url(&format!("/auth/email/callback?{query}")))
+            .send()
+            .await
+            .unwrap();
+        json_error(response, StatusCode::UNAUTHORIZED, "invalid_link").await;
+    }
+
+    server.sign_in(&client, "ada@example.com").await;
+    let profile = |provider_id: &str, access_token: &str| {
+        json!({
+            "provider_type": "oauth",
+            "provider_id": provider_id,
+            "provider_account_id": "1",
+            "access_token": access_token,
+        })
+    };
+    for (body, field) in [
+        (profile("git\u{0}hub", "t"), "provider_id"),
+        (profile("github", "tok\u{0}en"), "access_token"),
+        (
+            profile("github", &"t".repeat(16 * 1024 + 1)),
+            "access_token",
+        ),
+    ] {
+        let response = client
+            .post(server.url("/me/accounts"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let body = json_error(response, StatusCode::BAD_REQUEST, "invalid_input").await;
+        assert!(body["fields"][field].is_array(), "{body}");
+    }
+    // A million-character token does not even fit the API's body limit.
+    let huge = client
+        .post(server.url("/me/accounts"))
+        .json(&profile("github", &"t".repeat(1_000_000)))
+        .send()
+        .await;
+    if let Ok(response) = huge {
+        json_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    }
+    assert_eq!(rows(db, "accounts").await, 0);
+    let mut expiring = profile("github", "t");
+    expiring["access_token_expires"] = json!("2040-01-01T00:00:00Z");
+    let response = client
+        .post(server.url("/me/accounts"))
+        .json(&expiring)
+        .send()
+        .await
+        .unwrap();
+    if db.backend == authstore_tests::Backend::MySql {
+        let body = json_error(response, StatusCode::BAD_REQUEST, "invalid_input").await;
+        assert_eq!(
+            body["fields"]["access_token_expires"],
+            json!(["time_out_of_range"])
+        );
+    } else {
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+}
+
+/// Finding 7: every error the server gives is JSON in the documented shape,
+/// including axum's own rejections and fallbacks.
+async fn every_error_is_json(db: &TestDb) {
+    let server = start(db).await;
+    let client = browser();
+    let email = server.url("/auth/email");
+    let post = |body: &'static str, content_type: &'static str| {
+        client
+            .post(email.clone())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let malformed = post("{\"email\":", "application/json").await.unwrap();
+    json_error(malformed, StatusCode::BAD_REQUEST, "bad_request").await;
+    let not_json = post("email=ada@example.com", "application/x-www-form-urlencoded")
+        .await
+        .unwrap();
+    json_error(
+        not_json,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    let mistyped = post("{\"email\":42}", "application/json").await.unwrap();
+    json_error(
+        mistyped,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unprocessable_entity",
+    )
+    .await;
+    let nul = post("{\"email\":\"\\u0000\"", "application/json")
+        .await
+        .unwrap();
+    let body = json_error(nul, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert!(!body["message"].as_str().unwrap().contains('\0'));
+
+    // A 10 MB body: the limit is checked against Content-Length before the
+    // body is read. (Sent over a raw socket without the body itself: a client
+    // still writing when the server answers and closes may see a broken pipe
+    // instead of the answer.)
+    let (status, headers, body) =
+        raw_post_declaring(&server, "/auth/email", 10 * 1024 * 1024).await;
+    assert_eq!(status, 413, "{headers}");
+    assert!(
+        headers
+            .to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{headers}"
+    );
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["error"], "payload_too_large");
+
+    let missing_query = client
+        .get(server.url("/auth/email/callback"))
+        .send()
+        .await
+        .unwrap();
+    json_error(missing_query, StatusCode::BAD_REQUEST, "bad_request").await;
+    let nowhere = client
+        .get(server.url("/no/such/route"))
+        .send()
+        .await
+        .unwrap();
+    json_error(nowhere, StatusCode::NOT_FOUND, "not_found").await;
+    let wrong_method = client.get(email.clone()).send().await.unwrap();
+    json_error(
+        wrong_method,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+
+    server.sign_in(&client, "ada@example.com").await;
+    let overflow = client
+        .delete(server.url("/me/sessions/99999999999"))
+        .send()
+        .await
+        .unwrap();
+    json_error(overflow, StatusCode::BAD_REQUEST, "bad_request").await;
+    let not_a_number = client
+        .delete(server.url("/me/sessions/abc"))
+        .send()
+        .await
+        .unwrap();
+    json_error(not_a_number, StatusCode::BAD_REQUEST, "bad_request").await;
+}
+
+/// Finding 11 over HTTP: eight links for one new address, opened at once,
+/// used to answer some 409s and burn their links.
+async fn eight_links_opened_at_once_all_sign_in(db: &TestDb) {
+    let server = start(db).await;
+    let client = browser();
+    let mut links = Vec::new();
+    for _ in 0..8 {
+        links.push(server.request_link(&client, "new@example.com").await);
+    }
+    let mut opened = tokio::task::JoinSet::new();
+    for link in links {
+        let browser = browser();
+        opened.spawn(async move { browser.get(link).send().await.unwrap().status() });
+    }
+    let statuses = opened.join_all().await;
+    assert_eq!(statuses, vec![StatusCode::OK; 8]);
+    assert_eq!(rows(db, "users").await, 1);
+    assert_eq!(rows(db, "sessions").await, 8);
+}
+
+/// Sends only the head of a JSON POST that declares a `length`-byte body,
+/// and returns the status, the response headers and the body.
+async fn raw_post_declaring(server: &Server, path: &str, length: usize) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\n\
+         content-length: {length}\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (headers, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = headers.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, headers.to_owned(), body.to_owned())
 }
