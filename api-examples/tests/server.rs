@@ -1,0 +1,229 @@
+//! The example server as a person runs it: the real binary, started with
+//! environment variables, read from its own output. Covers what only a
+//! process shows: settings that cannot work, signals, and the log.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_authstore-examples");
+
+/// A free port on the loopback interface (the listener is dropped at once).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The binary in an empty working directory, so its default SQLite file
+/// lands there.
+fn command(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("AUTHSTORE_BASE_URL")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn work_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("authstore-server-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs a start that must fail; returns its stderr after checking it is one line.
+fn refused(command: &mut Command) -> String {
+    let output = run_with_timeout(command.spawn().unwrap(), Duration::from_secs(60));
+    assert!(!output.status.success(), "it started anyway");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "one line, not a dump: {stderr}");
+    stderr
+}
+
+fn run_with_timeout(mut child: Child, limit: Duration) -> Output {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            child.kill().ok();
+            panic!("the process did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Waits until the server answers on `port`.
+async fn wait_until_up(port: u16, child: &mut Child) {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the server exited early: {status}");
+        }
+        let url = format!("http://127.0.0.1:{port}/dev/outbox");
+        if client.get(url).send().await.is_ok() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server never came up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_bad_port_is_an_error_not_the_default() {
+    let dir = work_dir("bad-port");
+    for bad in ["80a", "70000", "0", ""] {
+        let stderr = refused(command(&dir).env("PORT", bad));
+        assert!(
+            stderr.contains("PORT must be a number from 1 to 65535"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_taken_port_is_named() {
+    let dir = work_dir("taken-port");
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let stderr = refused(command(&dir).env("PORT", port.to_string()));
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+    assert!(stderr.to_lowercase().contains("in use"), "{stderr}");
+}
+
+#[test]
+fn a_bad_base_url_is_an_error() {
+    let dir = work_dir("bad-base");
+    let stderr = refused(command(&dir).env("AUTHSTORE_BASE_URL", "auth.example.com"));
+    assert!(
+        stderr.contains("AUTHSTORE_BASE_URL must be an http(s) URL"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_server_database_says_how_to_create_it() {
+    let dir = work_dir("missing-db");
+    let servers = [
+        (
+            "AUTHSTORE_TEST_POSTGRES_URL",
+            "createdb authstore_no_such_db",
+        ),
+        (
+            "AUTHSTORE_TEST_MYSQL_URL",
+            "CREATE DATABASE authstore_no_such_db",
+        ),
+    ];
+    for (variable, advice) in servers {
+        let server = std::env::var(variable).unwrap_or_default();
+        if server.is_empty() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{variable} is required in CI"
+            );
+            eprintln!("skipped: {variable} is empty");
+            continue;
+        }
+        let url = format!("{}/authstore_no_such_db", server.trim_end_matches('/'));
+        let stderr = refused(command(&dir).env("DATABASE_URL", url));
+        assert!(
+            stderr.contains("does not exist") && stderr.contains(advice),
+            "{stderr}"
+        );
+    }
+}
+
+/// Finding 6 (log injection), `AUTHSTORE_BASE_URL` and SIGTERM, on one
+/// running server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_cannot_be_forged_links_use_the_base_url_and_sigterm_is_clean() {
+    let dir = work_dir("running");
+    let port = free_port();
+    let mut child = command(&dir)
+        .env("PORT", port.to_string())
+        .env("AUTHSTORE_BASE_URL", "https://auth.example.com/")
+        .arg("--dev-outbox")
+        .spawn()
+        .unwrap();
+    wait_until_up(port, &mut child).await;
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+
+    let forged = [
+        "victim@example.com\r\nBcc: attacker@evil.com",
+        "victim@example.com\n2026-01-01T00:00:00Z  INFO forged: admin signed in",
+        "\u{1b}[2Jvictim@example.com",
+    ];
+    for email in forged {
+        let response = client
+            .post(url("/auth/email"))
+            .json(&json!({ "email": email }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+    }
+    let sent = client
+        .post(url("/auth/email"))
+        .json(&json!({ "email": "Ada@Example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 202);
+    let outbox: Value = client
+        .get(url("/dev/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link = outbox["emails"][0]["url"].as_str().unwrap();
+    assert!(
+        link.starts_with(
+            "https://auth.example.com/auth/email/callback?email=ada%40example.com&token="
+        ),
+        "{link}"
+    );
+
+    sigterm(&child);
+    let output = run_with_timeout(child, Duration::from_secs(30));
+    assert!(
+        output.status.success(),
+        "SIGTERM exits cleanly: {:?}",
+        output.status
+    );
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(log.contains("shutting down"), "{log}");
+    for line in log.lines() {
+        assert!(
+            !line.starts_with("Bcc:") && !line.contains("forged:") && !line.contains('\u{1b}'),
+            "forged line: {line:?}"
+        );
+    }
+    assert!(log.contains("dev outbox: sign-in email"), "{log}");
+    std::fs::remove_dir_all(&dir).ok();
+}
