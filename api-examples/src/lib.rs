@@ -22,6 +22,21 @@ pub mod session;
 /// only on HTTPS). Using the same name lets the two share sessions.
 pub const SESSION_COOKIE: &str = "next-auth.session-token";
 
+/// How the example opens its database. On SQLite: WAL mode, so readers do
+/// not wait for the writer and a commit is one append (measured in
+/// `benches/sqlite_writers.rs`), and a 5 s busy timeout, so a writer waits
+/// its turn instead of failing.
+pub fn connect_options(database_url: &str) -> sea_orm::ConnectOptions {
+    use sea_orm::sqlx::sqlite::SqliteJournalMode;
+    let mut options = sea_orm::ConnectOptions::new(database_url);
+    options.sqlx_logging(false).map_sqlx_sqlite_opts(|sqlite| {
+        sqlite
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(std::time::Duration::from_secs(5))
+    });
+    options
+}
+
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {

@@ -15,13 +15,11 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use authstore::{AuthStore, Config};
-use authstore_examples::{AppState, Outbox, app};
+use authstore_examples::{AppState, Outbox, app, connect_options};
 use authstore_migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::SqliteJournalMode;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
+use sea_orm::{Database, DatabaseConnection, DbErr, RuntimeErr};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -117,16 +115,9 @@ fn base_url(port: u16) -> Result<String, Fatal> {
     Ok(trimmed.to_owned())
 }
 
-/// Opens the database. SQLite runs in WAL mode (readers do not block the
-/// writer) and waits up to 5 s for a busy database instead of failing.
+/// Opens the database with [`connect_options`] (SQLite in WAL mode).
 async fn connect(database_url: &str) -> Result<DatabaseConnection, Fatal> {
-    let mut options = ConnectOptions::new(database_url);
-    options.sqlx_logging(false).map_sqlx_sqlite_opts(|sqlite| {
-        sqlite
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(5))
-    });
-    Database::connect(options).await.map_err(|err| {
+    Database::connect(connect_options(database_url)).await.map_err(|err| {
         let shown = redact(database_url);
         if missing_database(&err) {
             let name = database_name(database_url);

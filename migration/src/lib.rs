@@ -39,14 +39,14 @@ pub use sea_orm_migration::prelude::*;
 mod adopt;
 mod column;
 mod m20261122_000001_authstore_schema;
-mod m20261122_000002_exact_comparison;
+mod m20261122_000002_authstore_exact_comparison;
 
 /// authstore's migrations, oldest first, for a host app to put in its own
 /// [`MigratorTrait::migrations`] list.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261122_000001_authstore_schema::Migration),
-        Box::new(m20261122_000002_exact_comparison::Migration),
+        Box::new(m20261122_000002_authstore_exact_comparison::Migration),
     ]
 }
 

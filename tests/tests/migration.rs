@@ -31,8 +31,24 @@ backend_tests!(
     host_migrator_embeds_authstore,
     timestamps_are_utc_instants,
     foreign_keys_cascade_and_reject_orphans,
-    unique_keys_reject_duplicates
+    unique_keys_reject_duplicates,
+    fresh_refresh_and_reset,
 );
+
+/// `fresh`, `refresh` and `reset` (which need the backend's feature of
+/// `authstore-migration`; this crate enables all three) on every backend.
+async fn fresh_refresh_and_reset(db: &TestDb) {
+    Migrator::fresh(&db.conn)
+        .await
+        .expect("fresh on an empty database");
+    assert_eq!(db.table_names().await, TABLES);
+    Migrator::refresh(&db.conn).await.expect("refresh");
+    assert_eq!(db.table_names().await, TABLES);
+    Migrator::reset(&db.conn).await.expect("reset");
+    assert!(db.table_names().await.is_empty());
+    Migrator::fresh(&db.conn).await.expect("fresh again");
+    assert_eq!(db.table_names().await, TABLES);
+}
 
 async fn up_down_up(db: &TestDb) {
     let manager = SchemaManager::new(&db.conn);
@@ -90,14 +106,17 @@ async fn host_migrator_embeds_authstore(db: &TestDb) {
         .await
         .unwrap();
     let names: Vec<&str> = applied.iter().map(|m| m.name()).collect();
+    let authstore_count = authstore_migration::migrations().len();
     assert_eq!(
         names.len(),
-        2,
-        "authstore's migration and the host's, applied once each: {names:?}"
+        authstore_count + 1,
+        "authstore's migrations and the host's, applied once each: {names:?}"
     );
     assert!(
-        names[0].contains("authstore"),
-        "authstore's migration runs first: {names:?}"
+        names[..authstore_count]
+            .iter()
+            .all(|name| name.contains("_authstore_")),
+        "authstore's migrations run first: {names:?}"
     );
 
     // The host's own step rolls back first, then authstore's.
