@@ -454,3 +454,52 @@ async fn a_failed_sign_in_leaves_the_link_usable(db: &TestDb) {
         .unwrap();
     assert!(signed_in.is_some_and(|s| s.new_user));
 }
+
+/// The first migration alone: the tables as next-auth v3 made them on MySQL
+/// (same types), before the exact-comparison migration.
+struct NextAuthTablesOnly;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for NextAuthTablesOnly {
+    fn migrations() -> Vec<Box<dyn sea_orm_migration::MigrationTrait>> {
+        let mut first = authstore_migration::migrations();
+        first.truncate(1);
+        first
+    }
+}
+
+/// Adopting a MySQL database next-auth created fixes the collation of the
+/// compared columns too (the tables took the database's insensitive default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adopting_a_mysql_next_auth_database_makes_comparison_exact() {
+    authstore_tests::run(Backend::MySql, "adopt_mysql_collation", async |db: &TestDb| {
+        NextAuthTablesOnly::up(&db.conn, None).await.unwrap();
+        // What next-auth leaves: no migration ledger, no foreign keys, no extra index.
+        for statement in [
+            "DROP TABLE seaql_migrations",
+            "ALTER TABLE accounts DROP FOREIGN KEY fk_accounts_user_id",
+            "ALTER TABLE sessions DROP FOREIGN KEY fk_sessions_user_id",
+            "DROP INDEX sessions_user_id ON sessions",
+            "INSERT INTO users (email) VALUES ('alice@example.com')",
+        ] {
+            db.conn.execute_unprepared(statement).await.unwrap();
+        }
+        let collation = |column: &'static str| async move {
+            let sql = format!(
+                "SELECT collation_name AS name FROM information_schema.columns \
+                 WHERE table_schema = DATABASE() AND table_name = 'users' AND column_name = '{column}'"
+            );
+            db.strings(&sql).await
+        };
+        assert_eq!(collation("email").await, [authstore_tests::INSENSITIVE_COLLATION]);
+
+        Migrator::up(&db.conn, None).await.unwrap();
+        assert_eq!(collation("email").await, ["utf8mb4_bin"]);
+        assert_eq!(collation("name").await, [authstore_tests::INSENSITIVE_COLLATION], "only compared columns change");
+        let store = AuthStore::new(db.conn.clone(), Config::new("hardening").unwrap());
+        assert!(store.users().get_by_email("alice@exämple.com").await.unwrap().is_none());
+        let alice = store.users().get_by_email("alice@example.com").await.unwrap().unwrap();
+        assert_eq!(alice.email.as_deref(), Some("alice@example.com"), "the row is unchanged");
+    })
+    .await;
+}
