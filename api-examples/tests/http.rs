@@ -470,14 +470,7 @@ async fn errors_have_the_right_status(db: &TestDb) {
 
 /// Counts a table's rows, to prove that a refused request wrote nothing.
 async fn rows(db: &TestDb, table: &str) -> i64 {
-    let sql = format!("SELECT COUNT(*) AS n FROM {table}");
-    let row = db
-        .conn
-        .query_one_raw(sea_orm::Statement::from_string(db.db_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
+    db.count_rows(table).await
 }
 
 /// Asserts the documented error shape and returns the body.

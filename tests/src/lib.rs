@@ -342,6 +342,18 @@ impl TestDb {
         names
     }
 
+    /// How many rows `table` holds.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let row = self
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(self.db_backend(), sql))
+            .await
+            .expect("count query")
+            .expect("a count row");
+        row.try_get::<i64>("", "n").expect("an integer count")
+    }
+
     /// Runs a query whose single column `name` is text.
     pub async fn strings(&self, sql: &str) -> Vec<String> {
         let rows = self
