@@ -631,9 +631,12 @@ async fn main() {
                 move |r: u64| {
                     let f = f.clone();
                     async move {
-                        let compound = sha256_hex(&format!("github:gh{}", 1 + r % accounts_n));
-                        let row = sqlx::query("SELECT u.id, u.name, u.email, u.email_verified, u.image, u.created_at, u.updated_at FROM users u JOIN accounts a ON a.user_id = u.id WHERE a.compound_id = $1 LIMIT 1")
-                    .bind(compound).fetch_one(&f).await.unwrap();
+                        // The same semantics as authstore: the hash, then the
+                        // account's own columns (the hash alone is ambiguous).
+                        let account = format!("gh{}", 1 + r % accounts_n);
+                        let compound = sha256_hex(&format!("github:{account}"));
+                        let row = sqlx::query("SELECT u.id, u.name, u.email, u.email_verified, u.image, u.created_at, u.updated_at FROM users u JOIN accounts a ON a.user_id = u.id WHERE a.compound_id = $1 AND a.provider_id = $2 AND a.provider_account_id = $3 LIMIT 1")
+                    .bind(compound).bind("github").bind(account).fetch_one(&f).await.unwrap();
                         let _ = users::Model {
                             id: row.get(0),
                             name: row.get(1),
@@ -908,32 +911,23 @@ async fn explain(floor: &PgPool) {
     store.sessions().get_session_and_user(&token).await.unwrap();
     store.users().get_by_account("github", "gh1").await.unwrap();
     let log = store.connection().clone().into_transaction_log();
-    let sql: Vec<String> = log
-        .iter()
-        .flat_map(|t| t.statements().iter().map(|s| s.sql.clone()))
-        .collect();
-    let binds = [token, sha256_hex("github:gh1")];
-    for (statement, bind) in sql.iter().zip(binds) {
-        println!("\n```\n{statement}\n");
-        let plan = sqlx::query(AssertSqlSafe(format!(
-            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {statement}"
-        )))
-        .bind(bind)
-        .bind(1i64)
-        .fetch_all(floor)
-        .await;
-        let plan = match plan {
-            Ok(rows) => rows,
-            // Statements without a LIMIT parameter take one bind only.
-            Err(_) => sqlx::query(AssertSqlSafe(format!(
-                "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {statement}"
-            )))
-            .bind(session_token(1))
-            .fetch_all(floor)
-            .await
-            .unwrap(),
-        };
-        for row in plan {
+    for statement in log.iter().flat_map(|t| t.statements().to_vec()) {
+        println!("\n```\n{}\n", statement.sql);
+        let explain = format!(
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {}",
+            statement.sql
+        );
+        // The statement's own values, bound as authstore bound them.
+        let mut query = sqlx::query(AssertSqlSafe(explain));
+        for value in statement.values.map(|v| v.0).unwrap_or_default() {
+            query = match value {
+                sea_orm::Value::String(Some(text)) => query.bind(text),
+                sea_orm::Value::BigInt(Some(n)) => query.bind(n),
+                sea_orm::Value::BigUnsigned(Some(n)) => query.bind(n as i64),
+                other => panic!("no bind for {other:?}"),
+            };
+        }
+        for row in query.fetch_all(floor).await.unwrap() {
             println!("{}", row.get::<String, _>(0));
         }
         println!("```");
