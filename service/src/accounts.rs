@@ -10,9 +10,9 @@ use sea_orm::{
 use validator::{Validate, ValidationError, ValidationErrors};
 
 use crate::entity::accounts;
-use crate::error::{Conflict, Error, on_write};
+use crate::rules::error::{Conflict, Error, on_write};
+use crate::rules::token::{self, Secret};
 use crate::rules::{self, text};
-use crate::token::{self, Secret};
 use crate::{Ctx, backend};
 
 /// A linked provider account. Its OAuth tokens are [`Secret`]s, so `Debug`
@@ -129,12 +129,6 @@ fn check_oauth_tokens(
     Ok(rules::merge(checked, "access_token", check(access_token))?)
 }
 
-/// Whether a provider account with these keys could have been linked. Keys
-/// that could not are "not found" everywhere, without a query.
-pub(crate) fn linkable(provider_id: &str, provider_account_id: &str) -> bool {
-    text::provider_key(provider_id).is_ok() && text::provider_key(provider_account_id).is_ok()
-}
-
 /// Exactly this provider account: the unique (indexed) `compound_id`, and
 /// its own columns, which the hash alone does not pin down.
 fn this_account(provider_id: &str, provider_account_id: &str) -> Condition {
@@ -214,7 +208,7 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn unlink(&self, provider_id: &str, provider_account_id: &str) -> Result<(), Error> {
-        if !linkable(provider_id, provider_account_id) {
+        if !text::linkable(provider_id, provider_account_id) {
             return Err(Error::NotFound);
         }
         let deleted = accounts::Entity::delete_many()
@@ -268,7 +262,7 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
         )?;
         let backend = self.ctx.db.get_database_backend();
         backend::check_time(backend, "access_token_expires", tokens.access_token_expires)?;
-        if !linkable(provider_id, provider_account_id) {
+        if !text::linkable(provider_id, provider_account_id) {
             return Err(Error::NotFound);
         }
         let updated = accounts::Entity::update_many()

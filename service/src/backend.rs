@@ -7,8 +7,8 @@ use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, UpdateMany};
 use validator::ValidationError;
 
-use crate::error::Error;
 use crate::rules;
+use crate::rules::error::Error;
 
 /// The instants a timestamp column can hold on `backend`, inclusive.
 ///

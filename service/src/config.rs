@@ -4,8 +4,9 @@ use std::fmt;
 
 use chrono::TimeDelta;
 
-use crate::error::{ConfigError, Error};
-use crate::token::TokenStorage;
+use crate::rules::error::{ConfigError, Error};
+use crate::rules::expiry::SlidingExpiry;
+use crate::rules::token::TokenStorage;
 
 /// How long sessions and verification links live, and the secret that
 /// verification tokens are hashed with.
@@ -73,6 +74,15 @@ impl Config {
     /// How often a session's expiry may be pushed forward.
     pub fn session_update_age(&self) -> TimeDelta {
         self.session_update_age
+    }
+
+    /// The session expiry rule these settings make: next-auth's sliding
+    /// renewal, which the session lookup follows.
+    pub fn session_expiry(&self) -> SlidingExpiry {
+        SlidingExpiry {
+            max_age: self.session_max_age,
+            update_age: self.session_update_age,
+        }
     }
 
     /// How long an email verification link stays valid.

@@ -69,11 +69,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 mod accounts;
 mod backend;
 mod config;
-mod error;
 mod rules;
 mod sessions;
 mod sign_in;
-mod token;
 mod users;
 mod verification;
 
@@ -82,11 +80,14 @@ pub use authstore_entity as entity;
 
 pub use accounts::{Account, Accounts, NewAccount, OAuthTokens};
 pub use config::{Config, ConfigBuilder};
-pub use error::{ConfigError, Conflict, Error};
 pub use rules::email::canonical_email;
+pub use rules::error::{ConfigError, Conflict, Error};
+pub use rules::expiry::{
+    ActiveIdleExpiry, ActiveIdlePeriods, Decision, ExpiryPolicy, HalfLifeExpiry, SlidingExpiry,
+};
+pub use rules::token::{Secret, TokenStorage};
 pub use sessions::{PURGE_BATCH, Session, SessionAndUser, Sessions};
 pub use sign_in::EmailSignIn;
-pub use token::{Secret, TokenStorage};
 pub use users::{NewUser, User, UserPatch, Users};
 pub use verification::{Verification, VerificationRequest};
 

@@ -11,9 +11,10 @@ use sea_orm::{
 
 use crate::backend::BuiltOnce;
 use crate::entity::{sessions, users};
-use crate::error::{Conflict, Error, on_write};
+use crate::rules::error::{Conflict, Error, on_write};
+use crate::rules::expiry::{Decision, ExpiryPolicy};
 use crate::rules::text;
-use crate::token::{self, Secret};
+use crate::rules::token::{self, Secret};
 use crate::users::User;
 use crate::{Ctx, backend};
 
@@ -86,7 +87,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// ```
     pub async fn create(&self, user_id: i32) -> Result<Session, Error> {
         let now = self.ctx.now();
-        let expires = self.expiry_from(now)?;
+        let expires = self.storable(self.ctx.config.session_expiry().starting_at(now.to_utc()))?;
         let (session_token, access_token) = (token::random_token(), token::random_token());
         let row = sessions::ActiveModel {
             user_id: Set(user_id),
@@ -144,24 +145,31 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         let Some(found) = self.ctx.db.query_one_raw(lookup).await? else {
             return Ok(None);
         };
-        let user = users::Model::from_query_result(&found, "B_")?;
+        let user = User::from(users::Model::from_query_result(&found, "B_")?);
         let mut session = Session::from(sessions::Model::from_query_result(&found, "A_")?);
         session.session_token = Secret::from(session_token);
         let now = self.ctx.now();
-        if session.expires <= now {
-            sessions::Entity::delete_by_id(session.id)
-                .exec(self.ctx.db)
-                .await?;
-            return Ok(None);
-        }
-        let config = self.ctx.config;
-        let renew_after = session.expires - config.session_max_age() + config.session_update_age();
         let mut renewed = false;
-        if now > renew_after {
-            // If a concurrent read renewed it first, the row already holds
-            // (about) this expiry; report `renewed` only for our own write.
-            (session.expires, renewed) = self.extend(session.id, now).await?;
-            session.updated_at = now.to_utc();
+        match self
+            .ctx
+            .config
+            .session_expiry()
+            .decide(now.to_utc(), &session.expires)
+        {
+            Decision::Live => {}
+            Decision::Expired => {
+                sessions::Entity::delete_by_id(session.id)
+                    .exec(self.ctx.db)
+                    .await?;
+                return Ok(None);
+            }
+            Decision::Renew(expires) => {
+                // If a concurrent read renewed it first, the row already holds
+                // (about) this expiry; report `renewed` only for our own write.
+                renewed = self.extend(session.id, now, expires).await?;
+                session.expires = expires;
+                session.updated_at = now.to_utc();
+            }
         }
         Ok(Some(SessionAndUser {
             session,
@@ -188,7 +196,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
             return Err(Error::NotFound);
         }
         let now = self.ctx.now();
-        let expires = self.expiry_from(now)?;
+        let expires = self.storable(self.ctx.config.session_expiry().starting_at(now.to_utc()))?;
         let live = Condition::all()
             .add(sessions::Column::SessionToken.eq(self.stored(session_token)))
             .add(sessions::Column::Expires.gt(now));
@@ -212,27 +220,25 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         Ok(session)
     }
 
-    /// Moves a session's expiry to now + `session_max_age`, never backwards:
-    /// of concurrent renewals only those that push it later write, so reads
+    /// Moves a session's expiry to `expires`, never backwards: of
+    /// concurrent renewals only those that push it later write, so reads
     /// that raced one renewal cost a no-op statement, not a second write.
-    /// Returns the expiry asked for and whether this call changed the row.
+    /// Returns whether this call changed the row.
     async fn extend(
         &self,
         id: i32,
         now: DateTime<FixedOffset>,
-    ) -> Result<(DateTime<Utc>, bool), Error> {
-        let expires = self.expiry_from(now)?.to_utc();
+        expires: DateTime<Utc>,
+    ) -> Result<bool, Error> {
+        let expires = self.storable(expires)?;
         let updated = sessions::Entity::update_many()
-            .col_expr(
-                sessions::Column::Expires,
-                Expr::value(expires.fixed_offset()),
-            )
+            .col_expr(sessions::Column::Expires, Expr::value(expires))
             .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
             .filter(sessions::Column::Id.eq(id))
             .filter(sessions::Column::Expires.lt(expires))
             .exec(self.ctx.db)
             .await?;
-        Ok((expires, updated.rows_affected > 0))
+        Ok(updated.rows_affected > 0)
     }
 
     /// Ends one session (sign-out). Returns whether it existed.
@@ -356,13 +362,11 @@ fn lookup_sql(backend: DbBackend) -> String {
 }
 
 impl<C: ConnectionTrait> Sessions<'_, C> {
-    /// When a session created or renewed at `now` expires: now +
-    /// `session_max_age`, if the backend can store that time.
-    fn expiry_from(&self, now: DateTime<FixedOffset>) -> Result<DateTime<FixedOffset>, Error> {
-        let expires = now + self.ctx.config.session_max_age();
+    /// `expires` as the column takes it, if the backend can store that time.
+    fn storable(&self, expires: DateTime<Utc>) -> Result<DateTime<FixedOffset>, Error> {
         let backend = self.ctx.db.get_database_backend();
-        backend::check_time(backend, "expires", Some(expires.to_utc()))?;
-        Ok(expires)
+        backend::check_time(backend, "expires", Some(expires))?;
+        Ok(expires.fixed_offset())
     }
 
     /// The column value for a client's token under the configured storage.

@@ -3,7 +3,7 @@
 
 use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
-use crate::error::Error;
+use crate::rules::error::Error;
 use crate::sessions::Session;
 use crate::users::User;
 use crate::{Scope, Sessions, Users, Verification};

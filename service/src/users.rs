@@ -8,17 +8,42 @@ use sea_orm::{
 };
 use validator::{Validate, ValidationError};
 
-use crate::accounts;
+use crate::Ctx;
 use crate::backend::{self, BuiltOnce};
 #[cfg(doc)]
 use crate::canonical_email;
-use crate::entity::{accounts as account, sessions, users};
-use crate::error::{Conflict, Error, on_write};
+use crate::entity::{accounts, sessions, users};
+use crate::rules::error::{Conflict, Error, on_write};
+use crate::rules::token;
 use crate::rules::{self, email, text};
-use crate::{Ctx, token};
 
-/// A user as stored. Holds no secrets, so it is the entity's model itself.
-pub type User = users::Model;
+/// A user as stored, with its times in UTC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i32,
+    pub name: Option<String>,
+    /// The address in its canonical form ([`canonical_email`]), or as
+    /// another system sharing the database stored it.
+    pub email: Option<String>,
+    pub email_verified: Option<DateTime<Utc>>,
+    pub image: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<users::Model> for User {
+    fn from(row: users::Model) -> Self {
+        User {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            email_verified: row.email_verified.map(|at| at.to_utc()),
+            image: row.image,
+            created_at: row.created_at.to_utc(),
+            updated_at: row.updated_at.to_utc(),
+        }
+    }
+}
 
 /// The fields of a new user. All are optional, as in next-auth.
 ///
@@ -124,6 +149,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
         }
         .insert(self.ctx.db)
         .await
+        .map(User::from)
         .map_err(on_write(Conflict::Email))
     }
 
@@ -136,7 +162,8 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn get(&self, id: i32) -> Result<Option<User>, Error> {
-        Ok(users::Entity::find_by_id(id).one(self.ctx.db).await?)
+        let row = users::Entity::find_by_id(id).one(self.ctx.db).await?;
+        Ok(row.map(User::from))
     }
 
     /// The user with this email, compared in its canonical form (see
@@ -155,10 +182,11 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
         let Ok(email) = email::canonical(email) else {
             return Ok(None);
         };
-        Ok(users::Entity::find()
+        let row = users::Entity::find()
             .filter(users::Column::Email.eq(email))
             .one(self.ctx.db)
-            .await?)
+            .await?;
+        Ok(row.map(User::from))
     }
 
     /// The user who linked this provider account: one `SELECT … JOIN`,
@@ -180,7 +208,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
         provider_account_id: &str,
     ) -> Result<Option<User>, Error> {
         static BY_ACCOUNT: BuiltOnce = BuiltOnce::new();
-        if !accounts::linkable(provider_id, provider_account_id) {
+        if !text::linkable(provider_id, provider_account_id) {
             return Ok(None);
         }
         let backend = self.ctx.db.get_database_backend();
@@ -192,9 +220,9 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
                     sea_orm::JoinType::InnerJoin,
                     users::Relation::Accounts.def(),
                 )
-                .filter(account::Column::CompoundId.eq(""))
-                .filter(account::Column::ProviderId.eq(""))
-                .filter(account::Column::ProviderAccountId.eq(""))
+                .filter(accounts::Column::CompoundId.eq(""))
+                .filter(accounts::Column::ProviderId.eq(""))
+                .filter(accounts::Column::ProviderAccountId.eq(""))
                 .build(backend)
                 .sql
         });
@@ -209,7 +237,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
             ],
         );
         match self.ctx.db.query_one_raw(lookup).await? {
-            Some(row) => Ok(Some(User::from_query_result(&row, "")?)),
+            Some(row) => Ok(Some(users::Model::from_query_result(&row, "")?.into())),
             None => Ok(None),
         }
     }
@@ -247,6 +275,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
         }
         row.update(self.ctx.db)
             .await
+            .map(User::from)
             .map_err(on_write(Conflict::Email))
     }
 
@@ -284,7 +313,8 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
                     .lock_shared()
                     .one(self.ctx.db)
                     .await?
-                    .ok_or(Error::Conflict(Conflict::Email))?;
+                    .ok_or(Error::Conflict(Conflict::Email))?
+                    .into();
                 Ok((self.mark_verified(winner, now).await?, false))
             }
             Err(other) => Err(other),
@@ -323,8 +353,8 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
             .filter(sessions::Column::UserId.eq(id))
             .exec(&txn)
             .await?;
-        account::Entity::delete_many()
-            .filter(account::Column::UserId.eq(id))
+        accounts::Entity::delete_many()
+            .filter(accounts::Column::UserId.eq(id))
             .exec(&txn)
             .await?;
         let deleted = users::Entity::delete_many()

@@ -6,10 +6,10 @@ use sea_orm::{
 };
 
 use crate::entity::verification_requests;
-use crate::error::{Conflict, Error, on_write};
+use crate::rules::error::{Conflict, Error, on_write};
+use crate::rules::token::{self, Secret};
 use crate::rules::{self, email, text};
 use crate::sessions::PURGE_BATCH;
-use crate::token::{self, Secret};
 use crate::{Ctx, backend};
 
 /// A verification request as stored. The stored token is a hash and is

@@ -26,7 +26,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 use validator::{ValidateEmail, ValidationError};
 
-use crate::error::Error;
+use crate::rules::error::Error;
 
 /// `users.email` and `verification_requests.identifier` are VARCHAR(255).
 pub const EMAIL_MAX: usize = 255;

@@ -1,5 +1,7 @@
-//! The input rules, which know no table: what a string, an email address and
-//! a token may be. Every input type and every lookup checks through here, so
+//! The rules, which know no table: what a string, an email address and a
+//! token may be (`text`, `email`), how tokens are made and hashed (`token`),
+//! when a session is live, due for renewal or over (`expiry`), and what a
+//! database error means (`error`). Every input type and every lookup checks through here, so
 //! each rule is written once and bad input never reaches the database.
 //!
 //! Creation and updates answer a breach with [`crate::Error::Validation`]
@@ -7,11 +9,14 @@
 //! no stored row can match an input that could never have been stored.
 
 pub(crate) mod email;
+pub(crate) mod error;
+pub(crate) mod expiry;
 pub(crate) mod text;
+pub(crate) mod token;
 
 use validator::{ValidationError, ValidationErrors};
 
-use crate::error::Error;
+use crate::rules::error::Error;
 
 /// One failed field as an [`Error::Validation`].
 pub(crate) fn invalid(field: &'static str, error: ValidationError) -> Error {

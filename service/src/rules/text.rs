@@ -58,6 +58,12 @@ pub(crate) fn provider_key(value: &str) -> Result<(), ValidationError> {
     bounded_text(value, 1, PROVIDER_KEY_MAX)
 }
 
+/// Whether a provider account with these keys could have been linked. Keys
+/// that could not are "not found" everywhere, without a query.
+pub(crate) fn linkable(provider_id: &str, provider_account_id: &str) -> bool {
+    provider_key(provider_id).is_ok() && provider_key(provider_account_id).is_ok()
+}
+
 /// An OAuth access or refresh token as a provider returns it.
 pub(crate) fn oauth_token(value: &crate::Secret) -> Result<(), ValidationError> {
     bounded_text(value.expose(), 1, OAUTH_TOKEN_MAX)
