@@ -15,75 +15,46 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
-use crate::m20261122_000001_authstore_schema::{foreign_keys, sessions_user_id_index};
+use crate::column;
+use crate::m20261122_000001_authstore_schema::{foreign_keys, sessions_user_id_index, tables};
 
-/// next-auth v3's columns and their PostgreSQL `data_type`, per table.
-const NEXT_AUTH_V3: [(&str, &[(&str, &str)]); 4] = [
-    (
-        "users",
-        &[
-            ("id", "integer"),
-            ("name", "character varying"),
-            ("email", "character varying"),
-            ("email_verified", "timestamp with time zone"),
-            ("image", "text"),
-            ("created_at", "timestamp with time zone"),
-            ("updated_at", "timestamp with time zone"),
-        ],
-    ),
-    (
-        "accounts",
-        &[
-            ("id", "integer"),
-            ("compound_id", "character varying"),
-            ("user_id", "integer"),
-            ("provider_type", "character varying"),
-            ("provider_id", "character varying"),
-            ("provider_account_id", "character varying"),
-            ("refresh_token", "text"),
-            ("access_token", "text"),
-            ("access_token_expires", "timestamp with time zone"),
-            ("created_at", "timestamp with time zone"),
-            ("updated_at", "timestamp with time zone"),
-        ],
-    ),
-    (
-        "sessions",
-        &[
-            ("id", "integer"),
-            ("user_id", "integer"),
-            ("expires", "timestamp with time zone"),
-            ("session_token", "character varying"),
-            ("access_token", "character varying"),
-            ("created_at", "timestamp with time zone"),
-            ("updated_at", "timestamp with time zone"),
-        ],
-    ),
-    (
-        "verification_requests",
-        &[
-            ("id", "integer"),
-            ("identifier", "character varying"),
-            ("token", "character varying"),
-            ("expires", "timestamp with time zone"),
-            ("created_at", "timestamp with time zone"),
-            ("updated_at", "timestamp with time zone"),
-        ],
-    ),
-];
+/// next-auth v3's tables: each column with its PostgreSQL `data_type`, read
+/// from the definitions the migration creates the tables with, so the two
+/// can never disagree.
+fn next_auth_v3() -> Vec<(String, Vec<(String, &'static str)>)> {
+    tables(DatabaseBackend::Postgres)
+        .iter()
+        .map(|table| {
+            let name = match table.get_table_name() {
+                Some(TableRef::Table(TableName(_, name), _)) => name.to_string(),
+                other => unreachable!("the migration names every table: {other:?}"),
+            };
+            let columns = table
+                .get_columns()
+                .iter()
+                .map(|column| {
+                    let data_type = column::postgres_data_type(column.get_column_type());
+                    (column.get_column_name(), data_type)
+                })
+                .collect();
+            (name, columns)
+        })
+        .collect()
+}
 
 /// Whether next-auth's tables are already there. Some but not all of them is
 /// an error: that database is neither empty nor next-auth's.
 pub(crate) async fn found_next_auth_tables(manager: &SchemaManager<'_>) -> Result<bool, DbErr> {
+    let expected = next_auth_v3();
     let mut present = Vec::new();
-    for (table, _) in NEXT_AUTH_V3 {
+    for (table, _) in &expected {
         if !columns(manager, table).await?.is_empty() {
-            present.push(table);
+            present.push(table.as_str());
         }
     }
     match present.len() {
         0 => Ok(false),
-        n if n == NEXT_AUTH_V3.len() => Ok(true),
+        n if n == expected.len() => Ok(true),
         _ => Err(DbErr::Migration(format!(
             "found only some of next-auth's tables ({}); expected none (a new database) or all four (adoption)",
             present.join(", ")
@@ -117,10 +88,10 @@ pub(crate) async fn adopt(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 /// Every next-auth column is there, with next-auth's type on PostgreSQL.
 async fn check_columns(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let mut problems = Vec::new();
-    for (table, expected) in NEXT_AUTH_V3 {
-        let actual = columns(manager, table).await?;
-        for (column, data_type) in expected.iter() {
-            match actual.iter().find(|(name, _)| name == column) {
+    for (table, expected) in next_auth_v3() {
+        let actual = columns(manager, &table).await?;
+        for (column, data_type) in expected {
+            match actual.iter().find(|(name, _)| *name == column) {
                 None => problems.push(format!("{table}.{column} is missing")),
                 Some((_, found))
                     if manager.get_database_backend() == DatabaseBackend::Postgres

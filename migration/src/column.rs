@@ -58,3 +58,17 @@ pub fn row_clock(backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {
     def.not_null().default(now);
     def
 }
+
+/// The `information_schema.columns.data_type` PostgreSQL reports for a
+/// column built by this module or by SeaQuery's plain types, for checking an
+/// existing database against the migration's own definitions.
+pub(crate) fn postgres_data_type(column_type: Option<&ColumnType>) -> &'static str {
+    match column_type {
+        Some(ColumnType::Custom(name)) if name.to_string() == "serial" => "integer",
+        Some(ColumnType::Integer) => "integer",
+        Some(ColumnType::String(_)) => "character varying",
+        Some(ColumnType::Text) => "text",
+        Some(ColumnType::TimestampWithTimeZone) => "timestamp with time zone",
+        other => unreachable!("no PostgreSQL data_type known for {other:?}"),
+    }
+}

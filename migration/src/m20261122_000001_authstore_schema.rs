@@ -17,6 +17,7 @@
 //! adopts them instead: see [`crate::adopt`].
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::adopt;
 use crate::column::{id, row_clock, timestamp};
@@ -31,104 +32,9 @@ impl MigrationTrait for Migration {
         if adopt::found_next_auth_tables(manager).await? {
             return adopt::adopt(manager).await;
         }
-        let db = manager.get_database_backend();
-
-        manager
-            .create_table(
-                Table::create()
-                    .table(Users::Table)
-                    .col(id(db, Users::Id))
-                    .col(ColumnDef::new(Users::Name).string_len(255).null())
-                    .col(ColumnDef::new(Users::Email).string_len(255).null())
-                    .col(timestamp(db, Users::EmailVerified).null())
-                    .col(ColumnDef::new(Users::Image).text().null())
-                    .col(row_clock(db, Users::CreatedAt))
-                    .col(row_clock(db, Users::UpdatedAt))
-                    .to_owned(),
-            )
-            .await?;
-
-        manager
-            .create_table(
-                Table::create()
-                    .table(Accounts::Table)
-                    .col(id(db, Accounts::Id))
-                    .col(
-                        ColumnDef::new(Accounts::CompoundId)
-                            .string_len(255)
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(Accounts::UserId).integer().not_null())
-                    .col(
-                        ColumnDef::new(Accounts::ProviderType)
-                            .string_len(255)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Accounts::ProviderId)
-                            .string_len(255)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Accounts::ProviderAccountId)
-                            .string_len(255)
-                            .not_null(),
-                    )
-                    .col(ColumnDef::new(Accounts::RefreshToken).text().null())
-                    .col(ColumnDef::new(Accounts::AccessToken).text().null())
-                    .col(timestamp(db, Accounts::AccessTokenExpires).null())
-                    .col(row_clock(db, Accounts::CreatedAt))
-                    .col(row_clock(db, Accounts::UpdatedAt))
-                    .foreign_key(&mut foreign_keys()[0].1)
-                    .to_owned(),
-            )
-            .await?;
-
-        manager
-            .create_table(
-                Table::create()
-                    .table(Sessions::Table)
-                    .col(id(db, Sessions::Id))
-                    .col(ColumnDef::new(Sessions::UserId).integer().not_null())
-                    .col(timestamp(db, Sessions::Expires).not_null())
-                    .col(
-                        ColumnDef::new(Sessions::SessionToken)
-                            .string_len(255)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Sessions::AccessToken)
-                            .string_len(255)
-                            .not_null(),
-                    )
-                    .col(row_clock(db, Sessions::CreatedAt))
-                    .col(row_clock(db, Sessions::UpdatedAt))
-                    .foreign_key(&mut foreign_keys()[1].1)
-                    .to_owned(),
-            )
-            .await?;
-
-        manager
-            .create_table(
-                Table::create()
-                    .table(VerificationRequests::Table)
-                    .col(id(db, VerificationRequests::Id))
-                    .col(
-                        ColumnDef::new(VerificationRequests::Identifier)
-                            .string_len(255)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(VerificationRequests::Token)
-                            .string_len(255)
-                            .not_null(),
-                    )
-                    .col(timestamp(db, VerificationRequests::Expires).not_null())
-                    .col(row_clock(db, VerificationRequests::CreatedAt))
-                    .col(row_clock(db, VerificationRequests::UpdatedAt))
-                    .to_owned(),
-            )
-            .await?;
+        for table in tables(manager.get_database_backend()) {
+            manager.create_table(table).await?;
+        }
 
         // The seed's indexes, with the seed's names.
         let indexes = [
@@ -182,6 +88,90 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// The four tables as this migration creates them on `db`, users first (the
+/// others point to it). Adoption reads its expected columns from here too.
+pub(crate) fn tables(db: DatabaseBackend) -> [TableCreateStatement; 4] {
+    [
+        Table::create()
+            .table(Users::Table)
+            .col(id(db, Users::Id))
+            .col(ColumnDef::new(Users::Name).string_len(255).null())
+            .col(ColumnDef::new(Users::Email).string_len(255).null())
+            .col(timestamp(db, Users::EmailVerified).null())
+            .col(ColumnDef::new(Users::Image).text().null())
+            .col(row_clock(db, Users::CreatedAt))
+            .col(row_clock(db, Users::UpdatedAt))
+            .to_owned(),
+        Table::create()
+            .table(Accounts::Table)
+            .col(id(db, Accounts::Id))
+            .col(
+                ColumnDef::new(Accounts::CompoundId)
+                    .string_len(255)
+                    .not_null(),
+            )
+            .col(ColumnDef::new(Accounts::UserId).integer().not_null())
+            .col(
+                ColumnDef::new(Accounts::ProviderType)
+                    .string_len(255)
+                    .not_null(),
+            )
+            .col(
+                ColumnDef::new(Accounts::ProviderId)
+                    .string_len(255)
+                    .not_null(),
+            )
+            .col(
+                ColumnDef::new(Accounts::ProviderAccountId)
+                    .string_len(255)
+                    .not_null(),
+            )
+            .col(ColumnDef::new(Accounts::RefreshToken).text().null())
+            .col(ColumnDef::new(Accounts::AccessToken).text().null())
+            .col(timestamp(db, Accounts::AccessTokenExpires).null())
+            .col(row_clock(db, Accounts::CreatedAt))
+            .col(row_clock(db, Accounts::UpdatedAt))
+            .foreign_key(&mut foreign_keys()[0].1)
+            .to_owned(),
+        Table::create()
+            .table(Sessions::Table)
+            .col(id(db, Sessions::Id))
+            .col(ColumnDef::new(Sessions::UserId).integer().not_null())
+            .col(timestamp(db, Sessions::Expires).not_null())
+            .col(
+                ColumnDef::new(Sessions::SessionToken)
+                    .string_len(255)
+                    .not_null(),
+            )
+            .col(
+                ColumnDef::new(Sessions::AccessToken)
+                    .string_len(255)
+                    .not_null(),
+            )
+            .col(row_clock(db, Sessions::CreatedAt))
+            .col(row_clock(db, Sessions::UpdatedAt))
+            .foreign_key(&mut foreign_keys()[1].1)
+            .to_owned(),
+        Table::create()
+            .table(VerificationRequests::Table)
+            .col(id(db, VerificationRequests::Id))
+            .col(
+                ColumnDef::new(VerificationRequests::Identifier)
+                    .string_len(255)
+                    .not_null(),
+            )
+            .col(
+                ColumnDef::new(VerificationRequests::Token)
+                    .string_len(255)
+                    .not_null(),
+            )
+            .col(timestamp(db, VerificationRequests::Expires).not_null())
+            .col(row_clock(db, VerificationRequests::CreatedAt))
+            .col(row_clock(db, VerificationRequests::UpdatedAt))
+            .to_owned(),
+    ]
 }
 
 /// Our index on `sessions.user_id`; also added when adopting.
