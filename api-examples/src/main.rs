@@ -6,6 +6,7 @@
 //!   (default `http://127.0.0.1:PORT`), e.g. `https://auth.example.com`;
 //! - `DATABASE_URL`: default a SQLite file `authstore.sqlite` in the working
 //!   directory, or a PostgreSQL or MySQL URL of an existing database;
+//! - `AUTHSTORE_PROFILE`: the schema profile (default `next-auth-v3`);
 //! - `AUTHSTORE_SECRET`: default a random secret per run;
 //! - `AUTHSTORE_DEV_OUTBOX=1` (same as `--dev-outbox`),
 //!   `AUTHSTORE_SECURE_COOKIES=1`, `RUST_LOG`.
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 
 use authstore::{AuthStore, Config};
 use authstore_examples::{AppState, Outbox, app, connect_options};
-use authstore_migration::{Migrator, MigratorTrait};
+use authstore_migration::Profile;
 use sea_orm::{Database, DatabaseConnection, DbErr, RuntimeErr};
 use tracing_subscriber::EnvFilter;
 
@@ -62,11 +63,13 @@ async fn run() -> Result<(), Fatal> {
     };
     let config = Config::new(secret).map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?;
 
+    let profile = Profile::from_env().map_err(|why| format!("AUTHSTORE_PROFILE: {why}"))?;
     let db = connect(&database_url).await?;
-    Migrator::up(&db, None)
+    profile
+        .up(&db)
         .await
         .map_err(|err| format!("migrating {}: {err}", redact(&database_url)))?;
-    tracing::info!(database = %redact(&database_url), "database migrated");
+    tracing::info!(database = %redact(&database_url), profile = profile.name(), "database migrated");
 
     let state = AppState {
         store: AuthStore::new(db, config),

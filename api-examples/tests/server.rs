@@ -27,6 +27,7 @@ fn command(dir: &std::path::Path) -> Command {
         .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env_remove("AUTHSTORE_BASE_URL")
+        .env_remove("AUTHSTORE_PROFILE")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
@@ -112,6 +113,16 @@ fn a_taken_port_is_named() {
         "{stderr}"
     );
     assert!(stderr.to_lowercase().contains("in use"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_profile_is_an_error() {
+    let dir = work_dir("bad-profile");
+    let stderr = refused(command(&dir).env("AUTHSTORE_PROFILE", "lucia-v9"));
+    assert!(
+        stderr.contains("AUTHSTORE_PROFILE: unknown profile \"lucia-v9\""),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -1,10 +1,13 @@
-//! SeaORM entities for next-auth v3's schema: `users`, `accounts`,
-//! `sessions` and `verification_requests`.
+//! SeaORM entities, one module per schema profile. Today: [`next_auth_v3`]
+//! (`users`, `accounts`, `sessions`, `verification_requests`), also
+//! re-exported at the crate root.
 //!
-//! Everything under `generated/` is written by `scripts/regenerate-entities.sh`
-//! (sea-orm-cli) and never edited by hand; CI regenerates it and fails on any
-//! difference. The one hand-written part is [`behavior`](self#row-clocks),
-//! the `ActiveModelBehavior` impls the generator is told to leave out.
+//! Each profile's `generated/` folder is written by
+//! `scripts/regenerate-entities.sh <profile>` (sea-orm-cli) and never edited
+//! by hand; CI regenerates every profile and fails on any difference. The one
+//! hand-written file of a profile is its `behavior.rs` (see
+//! [row clocks](self#row-clocks)), the `ActiveModelBehavior` impls the
+//! generator is told to leave out.
 //!
 //! # Row clocks
 //!
@@ -27,9 +30,6 @@
 //! and derive `Debug`, as generated code does. Do not log them; the
 //! `authstore` crate hands out wrappers whose `Debug` redacts the tokens.
 
-#[path = "generated/lib.rs"]
-mod generated;
+pub mod next_auth_v3;
 
-pub use generated::*;
-
-mod behavior;
+pub use next_auth_v3::*;

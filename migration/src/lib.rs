@@ -36,26 +36,87 @@
 
 pub use sea_orm_migration::prelude::*;
 
-mod adopt;
 mod column;
-mod m20261122_000001_authstore_schema;
-mod m20261122_000002_authstore_exact_comparison;
+pub mod next_auth_v3;
 
-/// authstore's migrations, oldest first, for a host app to put in its own
-/// [`MigratorTrait::migrations`] list.
-pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![
-        Box::new(m20261122_000001_authstore_schema::Migration),
-        Box::new(m20261122_000002_authstore_exact_comparison::Migration),
-    ]
+/// The default profile's migrations and migrator (`next-auth-v3`).
+pub use next_auth_v3::{Migrator, migrations};
+
+/// A schema profile: which JS auth system's schema a database speaks. The
+/// same names are used everywhere (`AUTHSTORE_PROFILE`, the regeneration
+/// script, the README).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Profile {
+    /// next-auth v3's TypeORM schema (seed 000).
+    #[default]
+    NextAuthV3,
 }
 
-/// A migrator that runs authstore's migrations alone.
-pub struct Migrator;
+impl Profile {
+    /// Every profile this release speaks.
+    pub const ALL: [Profile; 1] = [Profile::NextAuthV3];
 
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        migrations()
+    /// The profile's name, e.g. `next-auth-v3`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::NextAuthV3 => "next-auth-v3",
+        }
+    }
+
+    /// The profile called `name`.
+    ///
+    /// ```
+    /// use authstore_migration::Profile;
+    /// assert_eq!(Profile::from_name("next-auth-v3"), Ok(Profile::NextAuthV3));
+    /// assert!(Profile::from_name("next-auth-v9").unwrap_err().contains("next-auth-v3"));
+    /// ```
+    pub fn from_name(name: &str) -> Result<Profile, String> {
+        Profile::ALL
+            .into_iter()
+            .find(|profile| profile.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+                format!(
+                    "unknown profile {name:?}; known profiles: {}",
+                    known.join(", ")
+                )
+            })
+    }
+
+    /// The profile named by `AUTHSTORE_PROFILE`, or the default when it is
+    /// unset.
+    pub fn from_env() -> Result<Profile, String> {
+        match std::env::var("AUTHSTORE_PROFILE") {
+            Ok(name) => Profile::from_name(name.trim()),
+            Err(_) => Ok(Profile::default()),
+        }
+    }
+
+    /// The profile's migrations, oldest first.
+    pub fn migrations(self) -> Vec<Box<dyn MigrationTrait>> {
+        match self {
+            Profile::NextAuthV3 => next_auth_v3::migrations(),
+        }
+    }
+
+    /// Applies the profile's pending migrations, as its `Migrator::up` does.
+    pub async fn up(
+        self,
+        db: &sea_orm_migration::sea_orm::DatabaseConnection,
+    ) -> Result<(), DbErr> {
+        match self {
+            Profile::NextAuthV3 => next_auth_v3::Migrator::up(db, None).await,
+        }
+    }
+}
+
+#[cfg(feature = "cli")]
+impl Profile {
+    /// Runs sea-orm-migration's command line on this profile's migrator.
+    pub async fn run_cli(self) {
+        match self {
+            Profile::NextAuthV3 => cli::run_cli(next_auth_v3::Migrator).await,
+        }
     }
 }

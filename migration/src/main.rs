@@ -1,11 +1,22 @@
-//! `authstore-migration`: the sea-orm-migration CLI for authstore's schema.
+//! `authstore-migration`: the sea-orm-migration CLI for authstore's schemas.
 //!
-//! `DATABASE_URL` names the database; `up`, `down`, `status`, `fresh`,
+//! `DATABASE_URL` (or `-u`) names the database and `AUTHSTORE_PROFILE` the
+//! schema profile (default `next-auth-v3`); `up`, `down`, `status`, `fresh`,
 //! `refresh` and `reset` work as in every sea-orm-migration binary.
 
-use sea_orm_migration::prelude::*;
+use std::process::ExitCode;
+
+use authstore_migration::Profile;
 
 #[tokio::main]
-async fn main() {
-    cli::run_cli(authstore_migration::Migrator).await;
+async fn main() -> ExitCode {
+    let profile = match Profile::from_env() {
+        Ok(profile) => profile,
+        Err(why) => {
+            eprintln!("authstore-migration: AUTHSTORE_PROFILE: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    profile.run_cli().await;
+    ExitCode::SUCCESS
 }

@@ -16,7 +16,7 @@ use sea_orm::{ActiveValue, Iterable, Set};
 macro_rules! row_clocks_and_utc {
     ($($entity:ident),+ $(,)?) => {$(
         #[async_trait::async_trait]
-        impl ActiveModelBehavior for crate::$entity::ActiveModel {
+        impl ActiveModelBehavior for super::$entity::ActiveModel {
             async fn before_save<C>(mut self, _db: &C, insert: bool) -> Result<Self, DbErr>
             where
                 C: ConnectionTrait,
@@ -31,7 +31,7 @@ macro_rules! row_clocks_and_utc {
                 if !self.updated_at.is_set() {
                     self.updated_at = Set(now);
                 }
-                for column in crate::$entity::Column::iter() {
+                for column in super::$entity::Column::iter() {
                     if let ActiveValue::Set(Value::ChronoDateTimeWithTimeZone(Some(at))) = self.get(column) {
                         if at.offset().local_minus_utc() != 0 {
                             self.set(column, Value::ChronoDateTimeWithTimeZone(Some(in_utc(at))));

@@ -14,12 +14,12 @@
 //! one to an existing table.
 //!
 //! If all four tables already exist (a database next-auth created), `up`
-//! adopts them instead: see [`crate::adopt`].
+//! adopts them instead: see [`super::adopt`].
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
-use crate::adopt;
+use super::adopt;
 use crate::column::{id, row_clock, timestamp};
 
 #[derive(DeriveMigrationName)]

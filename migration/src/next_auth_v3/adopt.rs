@@ -15,8 +15,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
+use super::m20261122_000001_authstore_schema::{foreign_keys, sessions_user_id_index, tables};
 use crate::column;
-use crate::m20261122_000001_authstore_schema::{foreign_keys, sessions_user_id_index, tables};
 
 /// next-auth v3's tables: each column with its PostgreSQL `data_type`, read
 /// from the definitions the migration creates the tables with, so the two
