@@ -87,7 +87,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// ```
     pub async fn create(&self, user_id: i32) -> Result<Session, Error> {
         let now = self.ctx.now();
-        let expires = self.storable(self.ctx.config.session_expiry().starting_at(now.to_utc()))?;
+        let expires = self.starting_at(now)?;
         let (session_token, access_token) = (token::random_token(), token::random_token());
         let row = sessions::ActiveModel {
             user_id: Set(user_id),
@@ -196,7 +196,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
             return Err(Error::NotFound);
         }
         let now = self.ctx.now();
-        let expires = self.storable(self.ctx.config.session_expiry().starting_at(now.to_utc()))?;
+        let expires = self.starting_at(now)?;
         let live = Condition::all()
             .add(sessions::Column::SessionToken.eq(self.stored(session_token)))
             .add(sessions::Column::Expires.gt(now));
@@ -362,6 +362,11 @@ fn lookup_sql(backend: DbBackend) -> String {
 }
 
 impl<C: ConnectionTrait> Sessions<'_, C> {
+    /// The expiry of a session created or renewed at `now`.
+    fn starting_at(&self, now: DateTime<FixedOffset>) -> Result<DateTime<FixedOffset>, Error> {
+        self.storable(self.ctx.config.session_expiry().starting_at(now.to_utc()))
+    }
+
     /// `expires` as the column takes it, if the backend can store that time.
     fn storable(&self, expires: DateTime<Utc>) -> Result<DateTime<FixedOffset>, Error> {
         let backend = self.ctx.db.get_database_backend();
