@@ -37,6 +37,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod column;
+mod next_auth_shape;
 pub mod next_auth_v3;
 
 /// The default profile's migrations and migrator (`next-auth-v3`).

@@ -3,7 +3,6 @@
 
 use sea_orm_migration::prelude::*;
 
-mod adopt;
 mod m20261122_000001_authstore_schema;
 mod m20261122_000002_authstore_exact_comparison;
 

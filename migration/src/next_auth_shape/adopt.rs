@@ -1,9 +1,9 @@
-//! Adopting a database that next-auth v3 created: its four tables with data,
-//! no foreign keys, and no sea-orm migration history.
+//! Adopting a database that next-auth created: its four tables with data, no
+//! foreign keys, and no sea-orm migration history.
 //!
 //! The schema migration calls this instead of creating tables. It checks that
-//! the tables are next-auth v3's (every column present, with the seed's type
-//! on PostgreSQL), refuses if rows would break our foreign keys, and then adds
+//! the tables are the shape's (every column present, with the seed's type on
+//! PostgreSQL), refuses if rows would break our foreign keys, and then adds
 //! only what is missing: the two foreign keys and the `sessions_user_id`
 //! index. It never changes or deletes a row. sea-orm-migration then records
 //! the migration as applied, as after a normal `up`.
@@ -15,14 +15,15 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
-use super::m20261122_000001_authstore_schema::{foreign_keys, sessions_user_id_index, tables};
+use super::{Shape, foreign_keys, sessions_user_id_index};
 use crate::column;
 
-/// next-auth v3's tables: each column with its PostgreSQL `data_type`, read
-/// from the definitions the migration creates the tables with, so the two
-/// can never disagree.
-fn next_auth_v3() -> Vec<(String, Vec<(String, &'static str)>)> {
-    tables(DatabaseBackend::Postgres)
+/// The shape's tables: each column with its PostgreSQL `data_type`, read from
+/// the definitions the migration creates the tables with, so the two can
+/// never disagree.
+fn expected_tables(shape: &Shape) -> Vec<(String, Vec<(String, &'static str)>)> {
+    shape
+        .tables(DatabaseBackend::Postgres)
         .iter()
         .map(|table| {
             let name = match table.get_table_name() {
@@ -44,8 +45,11 @@ fn next_auth_v3() -> Vec<(String, Vec<(String, &'static str)>)> {
 
 /// Whether next-auth's tables are already there. Some but not all of them is
 /// an error: that database is neither empty nor next-auth's.
-pub(crate) async fn found_next_auth_tables(manager: &SchemaManager<'_>) -> Result<bool, DbErr> {
-    let expected = next_auth_v3();
+pub(crate) async fn found_tables(
+    shape: &Shape,
+    manager: &SchemaManager<'_>,
+) -> Result<bool, DbErr> {
+    let expected = expected_tables(shape);
     let mut present = Vec::new();
     for (table, _) in &expected {
         if !columns(manager, table).await?.is_empty() {
@@ -62,7 +66,7 @@ pub(crate) async fn found_next_auth_tables(manager: &SchemaManager<'_>) -> Resul
     }
 }
 
-pub(crate) async fn adopt(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+pub(crate) async fn adopt(shape: &Shape, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let backend = manager.get_database_backend();
     if backend == DatabaseBackend::Sqlite {
         return Err(DbErr::Migration(
@@ -71,7 +75,7 @@ pub(crate) async fn adopt(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .into(),
         ));
     }
-    check_columns(manager).await?;
+    check_columns(shape, manager).await?;
     refuse_orphans(manager).await?;
     for (name, foreign_key) in foreign_keys() {
         if !has_constraint(manager, name).await? {
@@ -85,10 +89,10 @@ pub(crate) async fn adopt(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// Every next-auth column is there, with next-auth's type on PostgreSQL.
-async fn check_columns(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+/// Every column of the shape is there, with the seed's type on PostgreSQL.
+async fn check_columns(shape: &Shape, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let mut problems = Vec::new();
-    for (table, expected) in next_auth_v3() {
+    for (table, expected) in expected_tables(shape) {
         let actual = columns(manager, &table).await?;
         for (column, data_type) in expected {
             match actual.iter().find(|(name, _)| *name == column) {
@@ -107,7 +111,8 @@ async fn check_columns(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         return Ok(());
     }
     Err(DbErr::Migration(format!(
-        "the existing tables are not next-auth v3's TypeORM schema: {}",
+        "the existing tables are not {}: {}",
+        shape.described_as,
         problems.join("; ")
     )))
 }
