@@ -64,6 +64,15 @@ async fn run() -> Result<(), Fatal> {
     let config = Config::new(secret).map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?;
 
     let profile = Profile::from_env().map_err(|why| format!("AUTHSTORE_PROFILE: {why}"))?;
+    // The library's store speaks next-auth v3's tables; other profiles have
+    // their migrations and entities so far, not yet a store.
+    if profile != Profile::NextAuthV3 {
+        return Err(format!(
+            "AUTHSTORE_PROFILE={}: the store serves next-auth-v3 only in this release; \
+             lay down or adopt this profile's schema with authstore-migration",
+            profile.name()
+        ));
+    }
     let db = connect(&database_url).await?;
     profile
         .up(&db)

@@ -123,6 +123,8 @@ fn an_unknown_profile_is_an_error() {
         stderr.contains("AUTHSTORE_PROFILE: unknown profile \"lucia-v9\""),
         "{stderr}"
     );
+    let stderr = refused(command(&dir).env("AUTHSTORE_PROFILE", "next-auth-v4-beta"));
+    assert!(stderr.contains("serves next-auth-v3 only"), "{stderr}");
 }
 
 #[test]

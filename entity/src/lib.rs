@@ -1,6 +1,8 @@
-//! SeaORM entities, one module per schema profile. Today: [`next_auth_v3`]
-//! (`users`, `accounts`, `sessions`, `verification_requests`), also
-//! re-exported at the crate root.
+//! SeaORM entities, one module per schema profile: [`next_auth_v3`]
+//! (`users`, `accounts`, `sessions`, `verification_requests`; also
+//! re-exported at the crate root, as the default profile) and
+//! [`next_auth_v4_beta`] (`users`, `accounts`, `sessions`,
+//! `verification_tokens`).
 //!
 //! Each profile's `generated/` folder is written by
 //! `scripts/regenerate-entities.sh <profile>` (sea-orm-cli) and never edited
@@ -30,6 +32,8 @@
 //! and derive `Debug`, as generated code does. Do not log them; the
 //! `authstore` crate hands out wrappers whose `Debug` redacts the tokens.
 
+mod behavior;
 pub mod next_auth_v3;
+pub mod next_auth_v4_beta;
 
 pub use next_auth_v3::*;

@@ -1,7 +1,8 @@
-//! Migrations for authstore: next-auth v3's schema on PostgreSQL,
-//! MySQL/MariaDB and SQLite.
+//! Migrations for authstore, one set per schema [`Profile`]
+//! ([`next_auth_v3`], the default, and [`next_auth_v4_beta`]), on
+//! PostgreSQL, MySQL/MariaDB and SQLite.
 //!
-//! Run them on their own with [`Migrator`]:
+//! Run the default profile's on their own with [`Migrator`]:
 //!
 //! ```no_run
 //! use authstore_migration::{Migrator, MigratorTrait};
@@ -39,6 +40,7 @@ pub use sea_orm_migration::prelude::*;
 mod column;
 mod next_auth_shape;
 pub mod next_auth_v3;
+pub mod next_auth_v4_beta;
 
 /// The default profile's migrations and migrator (`next-auth-v3`).
 pub use next_auth_v3::{Migrator, migrations};
@@ -52,16 +54,19 @@ pub enum Profile {
     /// next-auth v3's TypeORM schema (seed 000).
     #[default]
     NextAuthV3,
+    /// next-auth's v4-beta TypeORM docs schema (seed 001).
+    NextAuthV4Beta,
 }
 
 impl Profile {
     /// Every profile this release speaks.
-    pub const ALL: [Profile; 1] = [Profile::NextAuthV3];
+    pub const ALL: [Profile; 2] = [Profile::NextAuthV3, Profile::NextAuthV4Beta];
 
     /// The profile's name, e.g. `next-auth-v3`.
     pub fn name(self) -> &'static str {
         match self {
             Profile::NextAuthV3 => "next-auth-v3",
+            Profile::NextAuthV4Beta => "next-auth-v4-beta",
         }
     }
 
@@ -98,6 +103,7 @@ impl Profile {
     pub fn migrations(self) -> Vec<Box<dyn MigrationTrait>> {
         match self {
             Profile::NextAuthV3 => next_auth_v3::migrations(),
+            Profile::NextAuthV4Beta => next_auth_v4_beta::migrations(),
         }
     }
 
@@ -108,6 +114,7 @@ impl Profile {
     ) -> Result<(), DbErr> {
         match self {
             Profile::NextAuthV3 => next_auth_v3::Migrator::up(db, None).await,
+            Profile::NextAuthV4Beta => next_auth_v4_beta::Migrator::up(db, None).await,
         }
     }
 }
@@ -118,6 +125,7 @@ impl Profile {
     pub async fn run_cli(self) {
         match self {
             Profile::NextAuthV3 => cli::run_cli(next_auth_v3::Migrator).await,
+            Profile::NextAuthV4Beta => cli::run_cli(next_auth_v4_beta::Migrator).await,
         }
     }
 }

@@ -25,7 +25,17 @@ fn the_named_profile_is_migrated() {
     let dir = std::env::temp_dir().join(format!("authstore-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}/cli.sqlite?mode=rwc", dir.display());
-    for profile in [None, Some("next-auth-v3")] {
+    for (profile, last_migration) in [
+        (None, "m20261122_000002_authstore_exact_comparison"),
+        (
+            Some("next-auth-v3"),
+            "m20261122_000002_authstore_exact_comparison",
+        ),
+        (
+            Some("next-auth-v4-beta"),
+            "m20261122_000102_authstore_v4_beta_exact_comparison",
+        ),
+    ] {
         let mut command = Command::new(CLI);
         command.env("DATABASE_URL", &url).arg("fresh");
         match profile {
@@ -35,10 +45,7 @@ fn the_named_profile_is_migrated() {
         let output = command.output().unwrap();
         let printed = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{profile:?}: {printed}");
-        assert!(
-            printed.contains("m20261122_000002_authstore_exact_comparison"),
-            "{printed}"
-        );
+        assert!(printed.contains(last_migration), "{profile:?}: {printed}");
     }
     std::fs::remove_dir_all(&dir).ok();
 }

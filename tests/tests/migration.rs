@@ -4,7 +4,7 @@
 
 use authstore_entity::{accounts, sessions, users};
 use authstore_migration::{Migrator, MigratorTrait};
-use authstore_tests::{TestDb, backend_tests};
+use authstore_tests::{Backend, TestDb, backend_tests};
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, SqlErr,
@@ -33,7 +33,72 @@ backend_tests!(
     foreign_keys_cascade_and_reject_orphans,
     unique_keys_reject_duplicates,
     fresh_refresh_and_reset,
+    next_auth_v4_beta_up_down_up,
 );
+
+/// The next-auth-v4-beta profile's migrations on every backend: its tables,
+/// exact comparison on MySQL, and a complete rollback.
+async fn next_auth_v4_beta_up_down_up(db: &TestDb) {
+    use authstore_migration::next_auth_v4_beta::Migrator as V4Beta;
+    let tables = ["accounts", "sessions", "users", "verification_tokens"];
+    V4Beta::up(&db.conn, None).await.expect("up");
+    assert_eq!(db.table_names().await, tables);
+    if db.backend == Backend::MySql {
+        let collations = db
+            .strings(
+                "SELECT concat(column_name, ' ', collation_name) AS name FROM information_schema.columns \
+                 WHERE table_schema = DATABASE() AND table_name = 'verification_tokens' \
+                 AND collation_name IS NOT NULL ORDER BY column_name",
+            )
+            .await;
+        assert_eq!(collations, ["identifier utf8mb4_bin", "token utf8mb4_bin"]);
+    }
+    V4Beta::down(&db.conn, None).await.expect("down");
+    assert!(db.table_names().await.is_empty());
+    V4Beta::up(&db.conn, None).await.expect("up again");
+    assert_eq!(db.table_names().await, tables);
+}
+
+/// A database made from seed 001's DDL, with rows, is adopted: foreign keys
+/// and our index added, no row changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_auth_v4_beta_database_is_adopted() {
+    authstore_tests::run(Backend::Postgres, "adopt_v4_beta", async |db: &TestDb| {
+        let ddl = include_str!("../fixtures/next-auth-v4-beta-postgres.sql");
+        db.conn.execute_unprepared(ddl).await.unwrap();
+        db.conn
+            .execute_unprepared(
+                "INSERT INTO users (email) VALUES ('ada@example.com');
+                 INSERT INTO accounts (compound_id, user_id, type, provider, provider_account_id)
+                   VALUES ('c', 1, 'oauth', 'github', '1');
+                 INSERT INTO verification_tokens (identifier, token, expires)
+                   VALUES ('ada@example.com', 'h', now())",
+            )
+            .await
+            .unwrap();
+        let rows = "SELECT concat_ws(' ', u.email, a.provider, v.identifier) AS name \
+                    FROM users u, accounts a, verification_tokens v";
+        let before = db.strings(rows).await;
+        authstore_migration::Profile::NextAuthV4Beta
+            .up(&db.conn)
+            .await
+            .expect("adoption");
+        assert_eq!(db.strings(rows).await, before);
+        let foreign_keys = db
+            .strings(
+                "SELECT constraint_name::text AS name FROM information_schema.table_constraints \
+                 WHERE constraint_type = 'FOREIGN KEY' ORDER BY 1",
+            )
+            .await;
+        assert_eq!(foreign_keys, ["fk_accounts_user_id", "fk_sessions_user_id"]);
+        assert_eq!(
+            db.strings("SELECT indexname::text AS name FROM pg_indexes WHERE indexname = 'sessions_user_id'")
+                .await,
+            ["sessions_user_id"]
+        );
+    })
+    .await;
+}
 
 /// `fresh`, `refresh` and `reset` (which need the backend's feature of
 /// `authstore-migration`; this crate enables all three) on every backend.

@@ -1,14 +1,13 @@
-//! The PostgreSQL schema our migration builds is next-auth v3's (seed 000),
+//! The PostgreSQL schema each profile's migration builds is its seed's,
 //! column for column and index for index, plus only the additions we allow.
 //!
-//! The seed DDL goes into one fresh database and our migration into another;
-//! both are then read back from `information_schema` and `pg_indexes`.
+//! The seed DDL goes into one fresh database and the profile's migrations into
+//! another; both are then read back from `information_schema` and
+//! `pg_indexes`.
 
-use authstore_migration::{Migrator, MigratorTrait};
+use authstore_migration::Profile;
 use authstore_tests::{Backend, TestDb};
 use sea_orm::ConnectionTrait;
-
-const SEED_DDL: &str = include_str!("../fixtures/next-auth-v3-postgres.sql");
 
 /// Every property of every column that next-auth's SQL fixes.
 const COLUMNS: &str = "
@@ -37,6 +36,17 @@ const FOREIGN_KEYS: &str = "
 
 #[tokio::test]
 async fn postgres_schema_matches_next_auth_v3_seed() {
+    let ddl = include_str!("../fixtures/next-auth-v3-postgres.sql");
+    matches_seed(Profile::NextAuthV3, ddl).await;
+}
+
+#[tokio::test]
+async fn postgres_schema_matches_next_auth_v4_beta_seed() {
+    let ddl = include_str!("../fixtures/next-auth-v4-beta-postgres.sql");
+    matches_seed(Profile::NextAuthV4Beta, ddl).await;
+}
+
+async fn matches_seed(profile: Profile, seed_ddl: &str) {
     let Some(seed) = TestDb::create(Backend::Postgres, "seed_schema").await else {
         return;
     };
@@ -44,13 +54,10 @@ async fn postgres_schema_matches_next_auth_v3_seed() {
         .await
         .expect("postgres is up");
     seed.conn
-        .execute_unprepared(SEED_DDL)
+        .execute_unprepared(seed_ddl)
         .await
         .expect("apply the seed DDL");
-    Migrator::up(&ours.conn, None)
-        .await
-        .expect("apply our migration");
-
+    profile.up(&ours.conn).await.expect("apply our migration");
     let seed_columns = seed.strings(COLUMNS).await;
     assert_eq!(
         seed_columns.len(),

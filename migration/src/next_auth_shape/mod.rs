@@ -209,6 +209,55 @@ impl Shape {
     }
 }
 
+/// The migration that creates a shape's tables, or adopts the ones next-auth
+/// made. Each profile lists it under its own, never-changing name.
+pub(crate) struct CreateTables {
+    pub(crate) name: &'static str,
+    pub(crate) shape: &'static Shape,
+}
+
+impl MigrationName for CreateTables {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.shape.create_or_adopt(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.shape.drop(manager).await
+    }
+}
+
+/// The migration that makes a shape's compared columns exact on MySQL (see
+/// [`exact`]); nothing on PostgreSQL and SQLite.
+pub(crate) struct ExactComparison {
+    pub(crate) name: &'static str,
+    pub(crate) shape: &'static Shape,
+}
+
+impl MigrationName for ExactComparison {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ExactComparison {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        exact::set_collation(self.shape, manager, Some(exact::EXACT)).await
+    }
+
+    /// Back to each table's default collation.
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        exact::set_collation(self.shape, manager, None).await
+    }
+}
+
 /// `VARCHAR(255) NOT NULL`, the seed's type for every required string.
 fn varchar(name: impl IntoIden) -> ColumnDef {
     ColumnDef::new(name).string_len(255).not_null().to_owned()

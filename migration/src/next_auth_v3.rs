@@ -1,0 +1,35 @@
+//! Profile `next-auth-v3` (seed 000): next-auth v3's TypeORM schema
+//! (tables, columns, types, nullability, defaults and index names exactly as
+//! its adapter makes them on PostgreSQL), plus authstore's foreign keys and
+//! index, and exact comparison on MySQL. The shape is written once in
+//! `next_auth_shape`, shared with `next-auth-v4-beta`.
+
+use sea_orm_migration::prelude::*;
+
+use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V3};
+
+/// This profile's migrations, oldest first, for a host app to put in its
+/// own [`MigratorTrait::migrations`] list. Their names never change: they
+/// are what `seaql_migrations` records.
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![
+        Box::new(CreateTables {
+            name: "m20261122_000001_authstore_schema",
+            shape: &NEXT_AUTH_V3,
+        }),
+        Box::new(ExactComparison {
+            name: "m20261122_000002_authstore_exact_comparison",
+            shape: &NEXT_AUTH_V3,
+        }),
+    ]
+}
+
+/// A migrator that runs this profile's migrations alone.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        migrations()
+    }
+}
