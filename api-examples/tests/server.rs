@@ -240,3 +240,33 @@ async fn logs_cannot_be_forged_links_use_the_base_url_and_sigterm_is_clean() {
     assert!(log.contains("dev outbox: sign-in email"), "{log}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Finding 12: the example's SQLite runs in WAL mode with a busy timeout,
+/// not the rollback journal.
+#[tokio::test]
+async fn sqlite_is_opened_in_wal_mode_with_a_busy_timeout() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let dir = work_dir("wal");
+    let url = format!("sqlite://{}/wal.sqlite?mode=rwc", dir.display());
+    let db = Database::connect(authstore_examples::connect_options(&url))
+        .await
+        .unwrap();
+    let pragma = |name: &str| {
+        let sql = format!("PRAGMA {name}");
+        let db = db.clone();
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+                .unwrap()
+        }
+    };
+    assert_eq!(pragma("journal_mode").await, "wal");
+    assert_eq!(pragma("busy_timeout").await, "5000");
+    db.close().await.ok();
+    std::fs::remove_dir_all(&dir).ok();
+}
