@@ -17,9 +17,9 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use authstore::{AuthStore, Config};
+use authstore::{AuthStore, Config, Tz};
 use authstore_examples::{AppState, Outbox, app, connect_options};
-use authstore_migration::Profile;
+use authstore_migration::{Profile, ProfileMigrations};
 use sea_orm::{Database, DatabaseConnection, DbErr, RuntimeErr};
 use tracing_subscriber::EnvFilter;
 
@@ -61,18 +61,19 @@ async fn run() -> Result<(), Fatal> {
             hex::encode(bytes)
         }
     };
-    let config = Config::new(secret).map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?;
-
     let profile = Profile::from_env().map_err(|why| format!("AUTHSTORE_PROFILE: {why}"))?;
-    // The library's store speaks next-auth v3's tables; other profiles have
-    // their migrations and entities so far, not yet a store.
-    if profile != Profile::NextAuthV3 {
-        return Err(format!(
-            "AUTHSTORE_PROFILE={}: the store serves next-auth-v3 only in this release; \
-             lay down or adopt this profile's schema with authstore-migration",
-            profile.name()
-        ));
-    }
+    let zone: Tz = match std::env::var("AUTHSTORE_WALL_CLOCK_ZONE") {
+        Ok(name) => name.trim().parse().map_err(|_| {
+            format!("AUTHSTORE_WALL_CLOCK_ZONE: {name:?} is not an IANA time zone name (e.g. Europe/Berlin)")
+        })?,
+        Err(_) => Tz::UTC,
+    };
+    let config = Config::builder(secret)
+        .profile(profile)
+        .wall_clock_zone(zone)
+        .build()
+        .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?;
+
     let db = connect(&database_url).await?;
     profile
         .up(&db)

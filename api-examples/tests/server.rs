@@ -116,15 +116,22 @@ fn a_taken_port_is_named() {
 }
 
 #[test]
-fn an_unknown_profile_is_an_error() {
+fn an_unknown_profile_or_zone_is_an_error() {
     let dir = work_dir("bad-profile");
     let stderr = refused(command(&dir).env("AUTHSTORE_PROFILE", "lucia-v9"));
     assert!(
         stderr.contains("AUTHSTORE_PROFILE: unknown profile \"lucia-v9\""),
         "{stderr}"
     );
-    let stderr = refused(command(&dir).env("AUTHSTORE_PROFILE", "next-auth-v4-beta"));
-    assert!(stderr.contains("serves next-auth-v3 only"), "{stderr}");
+    let stderr = refused(
+        command(&dir)
+            .env("AUTHSTORE_PROFILE", "next-auth-v2-beta")
+            .env("AUTHSTORE_WALL_CLOCK_ZONE", "Newfoundland"),
+    );
+    assert!(
+        stderr.contains("AUTHSTORE_WALL_CLOCK_ZONE: \"Newfoundland\" is not an IANA time zone name"),
+        "{stderr}"
+    );
 }
 
 #[test]

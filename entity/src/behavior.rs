@@ -1,5 +1,5 @@
-//! `ActiveModelBehavior` for every entity of the profiles whose tables keep
-//! `created_at`/`updated_at` row clocks: the hand-written part of this crate.
+//! `ActiveModelBehavior` for every entity: the hand-written part of this
+//! crate, one rule per kind of row clock.
 //! sea-orm-cli runs with `--impl-active-model-behavior=false`, so
 //! regenerating the entities never overwrites these impls. Each profile's
 //! `behavior.rs` names its entities.
@@ -50,3 +50,16 @@ pub(crate) fn in_utc(at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
 }
 
 pub(crate) use row_clocks_and_utc;
+
+/// Tables whose row clocks are wall-clock times (`created`/`updated`,
+/// next-auth 2.0 beta): an insert leaves them to the column default, the
+/// database's `now()` in its session's zone, exactly as next-auth's own
+/// inserts do. Filling them from Rust would need the zone the JS app writes
+/// in, which only the `authstore` store is configured with.
+macro_rules! database_clocks {
+    ($($entity:ident),+ $(,)?) => {$(
+        impl sea_orm::ActiveModelBehavior for super::$entity::ActiveModel {}
+    )+};
+}
+
+pub(crate) use database_clocks;

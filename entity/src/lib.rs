@@ -33,7 +33,11 @@
 //! `authstore` crate hands out wrappers whose `Debug` redacts the tokens.
 
 mod behavior;
+pub mod next_auth_v2_beta;
 pub mod next_auth_v3;
 pub mod next_auth_v4_beta;
+mod profile;
+
+pub use profile::Profile;
 
 pub use next_auth_v3::*;

@@ -6,8 +6,14 @@
 //! | column kind | PostgreSQL    | MySQL / MariaDB                       | SQLite                    |
 //! |-------------|---------------|---------------------------------------|---------------------------|
 //! | id          | `serial`      | `int AUTO_INCREMENT`                  | `integer AUTOINCREMENT`   |
-//! | timestamp   | `timestamptz` | `timestamp(6)`                        | `datetime`                |
-//! | row clock   | `DEFAULT CURRENT_TIMESTAMP` | `DEFAULT CURRENT_TIMESTAMP(6)` | `DEFAULT CURRENT_TIMESTAMP` |
+//! | instant     | `timestamptz` | `timestamp(6)`                        | `datetime`                |
+//! | wall clock  | `timestamp`   | `datetime(6)`                         | `datetime`                |
+//! | row clock   | `DEFAULT CURRENT_TIMESTAMP` (`now()` for wall clocks) | `DEFAULT CURRENT_TIMESTAMP(6)` | `DEFAULT CURRENT_TIMESTAMP` |
+//! | string      | `varchar(n)` or `varchar` | `varchar(n)`, 255 without one | `varchar(n)` / `varchar` |
+//!
+//! Wall-clock columns (next-auth 2.0 beta's `timestamp without time zone`)
+//! hold a local time with no zone; `datetime(6)` is MySQL's type for exactly
+//! that, where `timestamp` would convert through the session's zone.
 //!
 //! SeaQuery's portable helpers do not give these: `pk_auto` is an IDENTITY
 //! column on PostgreSQL (the seed uses SERIAL), `timestamp_with_time_zone` is
@@ -30,32 +36,61 @@ pub fn id(backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {
     def
 }
 
-/// A point in time, stored in UTC. Nullable unless the caller adds `not_null`.
-pub fn timestamp(backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {
-    let mut def = ColumnDef::new(name);
-    match backend {
-        DatabaseBackend::Postgres => def.timestamp_with_time_zone(),
-        // Microseconds, as next-auth's MySQL schema; plain `timestamp` would
-        // truncate to whole seconds.
-        DatabaseBackend::MySql => def.custom("timestamp(6)"),
-        DatabaseBackend::Sqlite => def.custom("datetime"),
-        // DatabaseBackend is non-exhaustive; any future backend gets the
-        // portable type rather than a compile error.
-        _ => def.timestamp_with_time_zone(),
-    };
-    def
+/// How a schema keeps its times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Times {
+    /// Instants: `timestamptz`, stored in UTC.
+    Instants,
+    /// Wall-clock times with no zone: `timestamp without time zone`.
+    WallClock,
 }
 
-/// `created_at` / `updated_at`: NOT NULL and filled by the database when an
-/// insert leaves them out, as next-auth's own inserts do.
-pub fn row_clock(backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {
-    let now = match backend {
-        // MySQL rejects a default less precise than the column.
-        DatabaseBackend::MySql => Expr::cust("CURRENT_TIMESTAMP(6)"),
-        _ => Expr::current_timestamp(),
+impl Times {
+    /// A time column. Nullable unless the caller adds `not_null`.
+    pub(crate) fn column(self, backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {
+        let mut def = ColumnDef::new(name);
+        match (self, backend) {
+            (Times::Instants, DatabaseBackend::MySql) => {
+                // Microseconds, as next-auth's MySQL schema; plain `timestamp`
+                // would truncate to whole seconds.
+                def.custom("timestamp(6)")
+            }
+            (Times::WallClock, DatabaseBackend::MySql) => def.custom("datetime(6)"),
+            (_, DatabaseBackend::Sqlite) => def.custom("datetime"),
+            (Times::WallClock, _) => def.timestamp(),
+            // DatabaseBackend is non-exhaustive; any future backend gets the
+            // portable type rather than a compile error.
+            (Times::Instants, _) => def.timestamp_with_time_zone(),
+        };
+        def
+    }
+
+    /// A row clock (`created_at`, `updated`…): NOT NULL and filled by the
+    /// database when an insert leaves it out, as next-auth's own inserts do.
+    pub(crate) fn row_clock(self, backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {
+        let now = match (self, backend) {
+            // MySQL rejects a default less precise than the column.
+            (_, DatabaseBackend::MySql) => Expr::cust("CURRENT_TIMESTAMP(6)"),
+            // What TypeORM's `CreateDateColumn` declares; PostgreSQL keeps it
+            // as written, and the seed shows it.
+            (Times::WallClock, DatabaseBackend::Postgres) => Expr::cust("now()"),
+            _ => Expr::current_timestamp(),
+        };
+        let mut def = self.column(backend, name);
+        def.not_null().default(now);
+        def
+    }
+}
+
+/// A string column of `len` characters, or of no declared length where the
+/// backend allows it (MySQL needs one: 255).
+pub(crate) fn string(backend: DatabaseBackend, name: impl IntoIden, len: Option<u32>) -> ColumnDef {
+    let mut def = ColumnDef::new(name);
+    match (len, backend) {
+        (Some(len), _) => def.string_len(len),
+        (None, DatabaseBackend::MySql) => def.string_len(255),
+        (None, _) => def.string(),
     };
-    let mut def = timestamp(backend, name);
-    def.not_null().default(now);
     def
 }
 
@@ -69,6 +104,7 @@ pub(crate) fn postgres_data_type(column_type: Option<&ColumnType>) -> &'static s
         Some(ColumnType::String(_)) => "character varying",
         Some(ColumnType::Text) => "text",
         Some(ColumnType::TimestampWithTimeZone) => "timestamp with time zone",
+        Some(ColumnType::Timestamp) => "timestamp without time zone",
         other => unreachable!("no PostgreSQL data_type known for {other:?}"),
     }
 }

@@ -6,7 +6,7 @@
 
 use std::process::ExitCode;
 
-use authstore_migration::Profile;
+use authstore_migration::{Profile, ProfileMigrations};
 
 #[tokio::main]
 async fn main() -> ExitCode {

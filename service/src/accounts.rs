@@ -2,16 +2,11 @@
 //! its input types, its rules and its queries.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use validator::{Validate, ValidationError, ValidationErrors};
 
-use crate::entity::accounts;
 use crate::rules::error::{Conflict, Error, on_write};
-use crate::rules::token::{self, Secret};
+use crate::rules::token::Secret;
 use crate::rules::{self, text};
 use crate::{Ctx, backend};
 
@@ -38,24 +33,6 @@ pub struct Account {
     pub access_token_expires: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl From<accounts::Model> for Account {
-    fn from(row: accounts::Model) -> Self {
-        Account {
-            id: row.id,
-            compound_id: row.compound_id,
-            user_id: row.user_id,
-            provider_type: row.provider_type,
-            provider_id: row.provider_id,
-            provider_account_id: row.provider_account_id,
-            refresh_token: row.refresh_token.map(Secret::from),
-            access_token: row.access_token.map(Secret::from),
-            access_token_expires: row.access_token_expires.map(|at| at.to_utc()),
-            created_at: row.created_at.to_utc(),
-            updated_at: row.updated_at.to_utc(),
-        }
-    }
 }
 
 /// A provider account to link to a user, as an OAuth callback provides it.
@@ -129,15 +106,6 @@ fn check_oauth_tokens(
     Ok(rules::merge(checked, "access_token", check(access_token))?)
 }
 
-/// Exactly this provider account: the unique (indexed) `compound_id`, and
-/// its own columns, which the hash alone does not pin down.
-fn this_account(provider_id: &str, provider_account_id: &str) -> Condition {
-    Condition::all()
-        .add(accounts::Column::CompoundId.eq(token::compound_id(provider_id, provider_account_id)))
-        .add(accounts::Column::ProviderId.eq(provider_id))
-        .add(accounts::Column::ProviderAccountId.eq(provider_account_id))
-}
-
 /// The `accounts` table. Get one from [`crate::AuthStore::accounts`].
 pub struct Accounts<'a, C> {
     pub(crate) ctx: Ctx<'a, C>,
@@ -172,28 +140,12 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
         )?;
         let backend = self.ctx.db.get_database_backend();
         backend::check_time(backend, "access_token_expires", input.access_token_expires)?;
-        let now = self.ctx.now();
-        let row = accounts::ActiveModel {
-            compound_id: Set(token::compound_id(
-                &input.provider_id,
-                &input.provider_account_id,
-            )),
-            user_id: Set(input.user_id),
-            provider_type: Set(input.provider_type),
-            provider_id: Set(input.provider_id),
-            provider_account_id: Set(input.provider_account_id),
-            refresh_token: Set(input.refresh_token.map(|t| t.expose().to_owned())),
-            access_token: Set(input.access_token.map(|t| t.expose().to_owned())),
-            access_token_expires: Set(input.access_token_expires.map(|at| at.fixed_offset())),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        let account: Account = row
-            .insert(self.ctx.db)
+        let account = self
+            .ctx
+            .storage()
+            .insert_account(input, self.ctx.now())
             .await
-            .map_err(on_write(Conflict::Account))?
-            .into();
+            .map_err(on_write(Conflict::Account))?;
         tracing::debug!(user_id = account.user_id, provider_id = %account.provider_id, "linked account");
         Ok(account)
     }
@@ -211,11 +163,8 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
         if !text::linkable(provider_id, provider_account_id) {
             return Err(Error::NotFound);
         }
-        let deleted = accounts::Entity::delete_many()
-            .filter(this_account(provider_id, provider_account_id))
-            .exec(self.ctx.db)
-            .await?;
-        if deleted.rows_affected == 0 {
+        let storage = self.ctx.storage();
+        if !storage.delete_account(provider_id, provider_account_id).await? {
             return Err(Error::NotFound);
         }
         Ok(())
@@ -230,12 +179,7 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn list(&self, user_id: i32) -> Result<Vec<Account>, Error> {
-        let rows = accounts::Entity::find()
-            .filter(accounts::Column::UserId.eq(user_id))
-            .order_by_asc(accounts::Column::Id)
-            .all(self.ctx.db)
-            .await?;
-        Ok(rows.into_iter().map(Account::from).collect())
+        Ok(self.ctx.storage().user_accounts(user_id).await?)
     }
 
     /// Stores rotated OAuth tokens for a linked account (validated as in
@@ -265,30 +209,10 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
         if !text::linkable(provider_id, provider_account_id) {
             return Err(Error::NotFound);
         }
-        let updated = accounts::Entity::update_many()
-            .col_expr(
-                accounts::Column::RefreshToken,
-                Expr::value(tokens.refresh_token.map(|t| t.expose().to_owned())),
-            )
-            .col_expr(
-                accounts::Column::AccessToken,
-                Expr::value(tokens.access_token.map(|t| t.expose().to_owned())),
-            )
-            .col_expr(
-                accounts::Column::AccessTokenExpires,
-                Expr::value(tokens.access_token_expires.map(|at| at.fixed_offset())),
-            )
-            .col_expr(accounts::Column::UpdatedAt, Expr::value(self.ctx.now()))
-            .filter(this_account(provider_id, provider_account_id))
-            .exec(self.ctx.db)
-            .await?;
-        if updated.rows_affected == 0 {
-            return Err(Error::NotFound);
-        }
-        let row = accounts::Entity::find()
-            .filter(this_account(provider_id, provider_account_id))
-            .one(self.ctx.db)
-            .await?;
-        row.map(Account::from).ok_or(Error::NotFound)
+        let storage = self.ctx.storage();
+        storage
+            .update_account_tokens(provider_id, provider_account_id, tokens, self.ctx.now())
+            .await?
+            .ok_or(Error::NotFound)
     }
 }

@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoIden, Query};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, UpdateMany};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use validator::ValidationError;
 
 use crate::rules;
@@ -109,50 +109,4 @@ pub(crate) async fn delete_in_batches(
             return Ok(total);
         }
     }
-}
-
-/// Deletes the one row matching `filter` and returns it, such that of any
-/// number of concurrent callers at most one gets it.
-///
-/// With `RETURNING` (PostgreSQL, SQLite ≥ 3.35) that is a single
-/// `DELETE … RETURNING`. MySQL has none, so the row is read and then deleted
-/// with the same filter: only the caller whose `DELETE` removed it claims it.
-pub(crate) async fn take_one<E, C>(db: &C, filter: Condition) -> Result<Option<E::Model>, DbErr>
-where
-    E: EntityTrait,
-    C: ConnectionTrait,
-{
-    if db.support_returning() {
-        let mut taken = E::delete_many()
-            .filter(filter)
-            .exec_with_returning(db)
-            .await?;
-        return Ok(taken.pop());
-    }
-    let Some(found) = E::find().filter(filter.clone()).one(db).await? else {
-        return Ok(None);
-    };
-    let deleted = E::delete_many().filter(filter).exec(db).await?;
-    Ok((deleted.rows_affected > 0).then_some(found))
-}
-
-/// Runs `update` (already filtered down to at most one row) and returns the
-/// updated row. One `UPDATE … RETURNING` where supported; MySQL updates, then
-/// reads the row back with `filter`, which must still match it afterwards.
-pub(crate) async fn update_one<E, C>(
-    db: &C,
-    update: UpdateMany<E>,
-    filter: Condition,
-) -> Result<Option<E::Model>, DbErr>
-where
-    E: EntityTrait,
-    C: ConnectionTrait,
-{
-    if db.support_returning() {
-        return Ok(update.exec_with_returning(db).await?.pop());
-    }
-    if update.exec(db).await?.rows_affected == 0 {
-        return Ok(None);
-    }
-    E::find().filter(filter).one(db).await
 }

@@ -3,9 +3,11 @@
 use std::fmt;
 
 use chrono::TimeDelta;
+use chrono_tz::Tz;
 
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::expiry::SlidingExpiry;
+use crate::Profile;
 use crate::rules::token::TokenStorage;
 
 /// How long sessions and verification links live, and the secret that
@@ -35,6 +37,8 @@ pub struct Config {
     verification_max_age: TimeDelta,
     secret: String,
     session_token_storage: TokenStorage,
+    profile: Profile,
+    wall_clock_zone: Tz,
 }
 
 /// Collects a [`Config`]'s settings; nothing is checked until
@@ -58,6 +62,8 @@ impl Config {
             verification_max_age: TimeDelta::hours(24),
             secret: secret.into(),
             session_token_storage: TokenStorage::Plain,
+            profile: Profile::default(),
+            wall_clock_zone: Tz::UTC,
         })
     }
 
@@ -93,6 +99,17 @@ impl Config {
     pub(crate) fn secret(&self) -> &str {
         &self.secret
     }
+
+    /// The schema profile the database speaks (default `next-auth-v3`).
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// The zone of wall-clock time columns (UTC by default); see
+    /// [`ConfigBuilder::wall_clock_zone`].
+    pub fn wall_clock_zone(&self) -> Tz {
+        self.wall_clock_zone
+    }
 }
 
 impl ConfigBuilder {
@@ -119,6 +136,41 @@ impl ConfigBuilder {
     /// next-auth compatible) or [`TokenStorage::Hashed`].
     pub fn session_token_storage(mut self, storage: TokenStorage) -> Self {
         self.0.session_token_storage = storage;
+        self
+    }
+
+    /// The schema profile the database speaks: which next-auth version made
+    /// it (default [`Profile::NextAuthV3`]).
+    ///
+    /// ```
+    /// use authstore::{Config, Profile};
+    /// let config = Config::builder("secret").profile(Profile::NextAuthV2Beta).build()?;
+    /// assert_eq!(config.profile().name(), "next-auth-v2-beta");
+    /// # Ok::<(), authstore::Error>(())
+    /// ```
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.0.profile = profile;
+        self
+    }
+
+    /// The zone that wall-clock time columns are read and written in (UTC
+    /// by default). Only `next-auth-v2-beta` has such columns (`timestamp
+    /// without time zone`): next-auth 2.0 beta wrote the local time of its
+    /// Node process there, so set this to that process's `TZ`. In the hour a
+    /// daylight-saving change repeats, a stored time is read as the earlier
+    /// of its two instants.
+    ///
+    /// ```
+    /// use authstore::{Config, Profile, Tz};
+    /// let node_tz: Tz = "America/St_Johns".parse().expect("an IANA zone name");
+    /// let config = Config::builder("secret")
+    ///     .profile(Profile::NextAuthV2Beta)
+    ///     .wall_clock_zone(node_tz)
+    ///     .build()?;
+    /// # Ok::<(), authstore::Error>(())
+    /// ```
+    pub fn wall_clock_zone(mut self, zone: Tz) -> Self {
+        self.0.wall_clock_zone = zone;
         self
     }
 
@@ -155,6 +207,8 @@ impl fmt::Debug for Config {
             .field("verification_max_age", &self.verification_max_age)
             .field("secret", &"[redacted]")
             .field("session_token_storage", &self.session_token_storage)
+            .field("profile", &self.profile)
+            .field("wall_clock_zone", &self.wall_clock_zone)
             .finish()
     }
 }

@@ -63,12 +63,13 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 mod accounts;
 mod backend;
 mod config;
+mod next_auth;
 mod rules;
 mod sessions;
 mod sign_in;
@@ -77,6 +78,10 @@ mod verification;
 
 /// The generated SeaORM entities, for queries of your own.
 pub use authstore_entity as entity;
+/// The schema profiles, by name; choose one with [`ConfigBuilder::profile`].
+pub use authstore_entity::Profile;
+/// A time zone from the IANA database, for [`ConfigBuilder::wall_clock_zone`].
+pub use chrono_tz::Tz;
 
 pub use accounts::{Account, Accounts, NewAccount, OAuthTokens};
 pub use config::{Config, ConfigBuilder};
@@ -264,8 +269,16 @@ impl<'a, C> Ctx<'a, C> {
 
     /// Now, in UTC, to the microsecond: the finest precision PostgreSQL and
     /// MySQL keep, so a time computed here equals the same time read back.
-    pub(crate) fn now(&self) -> DateTime<FixedOffset> {
-        let now = (self.clock)();
-        now.trunc_subsecs(6).fixed_offset()
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        (self.clock)().trunc_subsecs(6)
+    }
+
+    /// The configured profile's tables on this connection.
+    pub(crate) fn storage(&self) -> next_auth::Storage<'a, C> {
+        next_auth::Storage {
+            db: self.db,
+            schema: next_auth::Schema::of(self.config.profile()),
+            zone: self.config.wall_clock_zone(),
+        }
     }
 }

@@ -1,16 +1,10 @@
 //! The `sessions` table: creation, the per-request lookup with next-auth v3's
 //! sliding renewal, sign-out, and purging.
 
-use chrono::{DateTime, FixedOffset, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend,
-    EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    RelationTrait, Statement, TransactionTrait,
-};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
-use crate::backend::BuiltOnce;
-use crate::entity::{sessions, users};
+use crate::next_auth::StoredTokens;
 use crate::rules::error::{Conflict, Error, on_write};
 use crate::rules::expiry::{Decision, ExpiryPolicy};
 use crate::rules::text;
@@ -36,20 +30,6 @@ pub struct Session {
     pub access_token: Secret,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl From<sessions::Model> for Session {
-    fn from(row: sessions::Model) -> Self {
-        Session {
-            id: row.id,
-            user_id: row.user_id,
-            expires: row.expires.to_utc(),
-            session_token: Secret::from(row.session_token),
-            access_token: Secret::from(row.access_token),
-            created_at: row.created_at.to_utc(),
-            updated_at: row.updated_at.to_utc(),
-        }
-    }
 }
 
 /// What [`Sessions::get_session_and_user`] finds for a valid token.
@@ -89,20 +69,16 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         let now = self.ctx.now();
         let expires = self.starting_at(now)?;
         let (session_token, access_token) = (token::random_token(), token::random_token());
-        let row = sessions::ActiveModel {
-            user_id: Set(user_id),
-            expires: Set(expires),
-            session_token: Set(self.stored(session_token.expose())),
-            access_token: Set(self.stored(access_token.expose())),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+        let stored = StoredTokens {
+            session_token: self.stored(session_token.expose()),
+            access_token: self.stored(access_token.expose()),
         };
-        let mut session: Session = row
-            .insert(self.ctx.db)
+        let mut session = self
+            .ctx
+            .storage()
+            .insert_session(user_id, expires, stored, now)
             .await
-            .map_err(on_write(Conflict::Token))?
-            .into();
+            .map_err(on_write(Conflict::Token))?;
         (session.session_token, session.access_token) = (session_token, access_token);
         tracing::debug!(user_id, session_id = session.id, "created session");
         Ok(session)
@@ -136,39 +112,31 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         if !text::plausible_token(session_token) {
             return Ok(None);
         }
-        let backend = self.ctx.db.get_database_backend();
-        let lookup = Statement::from_sql_and_values(
-            backend,
-            lookup_sql(backend),
-            [self.stored(session_token).into()],
-        );
-        let Some(found) = self.ctx.db.query_one_raw(lookup).await? else {
+        let storage = self.ctx.storage();
+        let Some((mut session, user)) = storage
+            .session_and_user(self.stored(session_token))
+            .await?
+        else {
             return Ok(None);
         };
-        let user = User::from(users::Model::from_query_result(&found, "B_")?);
-        let mut session = Session::from(sessions::Model::from_query_result(&found, "A_")?);
         session.session_token = Secret::from(session_token);
         let now = self.ctx.now();
         let mut renewed = false;
-        match self
-            .ctx
-            .config
-            .session_expiry()
-            .decide(now.to_utc(), &session.expires)
-        {
+        match self.ctx.config.session_expiry().decide(now, &session.expires) {
             Decision::Live => {}
             Decision::Expired => {
-                sessions::Entity::delete_by_id(session.id)
-                    .exec(self.ctx.db)
-                    .await?;
+                if storage.schema.deletes_expired_on_read {
+                    storage.delete_session(session.id).await?;
+                }
                 return Ok(None);
             }
             Decision::Renew(expires) => {
                 // If a concurrent read renewed it first, the row already holds
                 // (about) this expiry; report `renewed` only for our own write.
-                renewed = self.extend(session.id, now, expires).await?;
+                let expires = self.storable(expires)?;
+                renewed = storage.extend_session(session.id, expires, now).await?;
                 session.expires = expires;
-                session.updated_at = now.to_utc();
+                session.updated_at = now;
             }
         }
         Ok(Some(SessionAndUser {
@@ -197,48 +165,14 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         }
         let now = self.ctx.now();
         let expires = self.starting_at(now)?;
-        let live = Condition::all()
-            .add(sessions::Column::SessionToken.eq(self.stored(session_token)))
-            .add(sessions::Column::Expires.gt(now));
-        let update = sessions::Entity::update_many()
-            .col_expr(sessions::Column::Expires, Expr::value(expires))
-            .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
-            .filter(live.clone())
-            .filter(sessions::Column::Expires.lt(expires)); // never backwards
-        let row = match backend::update_one(self.ctx.db, update, live.clone()).await? {
-            Some(row) => row,
-            // Nothing updated: no live session, or one a concurrent renewal
-            // already moved at least this far. Only the first is an error.
-            None => sessions::Entity::find()
-                .filter(live)
-                .one(self.ctx.db)
-                .await?
-                .ok_or(Error::NotFound)?,
-        };
-        let mut session = Session::from(row);
+        let mut session = self
+            .ctx
+            .storage()
+            .renew_session(&self.stored(session_token), expires, now)
+            .await?
+            .ok_or(Error::NotFound)?;
         session.session_token = Secret::from(session_token);
         Ok(session)
-    }
-
-    /// Moves a session's expiry to `expires`, never backwards: of
-    /// concurrent renewals only those that push it later write, so reads
-    /// that raced one renewal cost a no-op statement, not a second write.
-    /// Returns whether this call changed the row.
-    async fn extend(
-        &self,
-        id: i32,
-        now: DateTime<FixedOffset>,
-        expires: DateTime<Utc>,
-    ) -> Result<bool, Error> {
-        let expires = self.storable(expires)?;
-        let updated = sessions::Entity::update_many()
-            .col_expr(sessions::Column::Expires, Expr::value(expires))
-            .col_expr(sessions::Column::UpdatedAt, Expr::value(now))
-            .filter(sessions::Column::Id.eq(id))
-            .filter(sessions::Column::Expires.lt(expires))
-            .exec(self.ctx.db)
-            .await?;
-        Ok(updated.rows_affected > 0)
     }
 
     /// Ends one session (sign-out). Returns whether it existed.
@@ -253,11 +187,11 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         if !text::plausible_token(session_token) {
             return Ok(false);
         }
-        let deleted = sessions::Entity::delete_many()
-            .filter(sessions::Column::SessionToken.eq(self.stored(session_token)))
-            .exec(self.ctx.db)
+        let storage = self.ctx.storage();
+        let deleted = storage
+            .delete_session_by_token(&self.stored(session_token))
             .await?;
-        Ok(deleted.rows_affected > 0)
+        Ok(deleted > 0)
     }
 
     /// Ends one of a user's sessions by its id, as a "revoke this device"
@@ -274,12 +208,8 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn revoke(&self, user_id: i32, session_id: i32) -> Result<(), Error> {
-        let deleted = sessions::Entity::delete_many()
-            .filter(sessions::Column::Id.eq(session_id))
-            .filter(sessions::Column::UserId.eq(user_id))
-            .exec(self.ctx.db)
-            .await?;
-        if deleted.rows_affected == 0 {
+        let storage = self.ctx.storage();
+        if storage.delete_user_session(user_id, session_id).await? == 0 {
             return Err(Error::NotFound);
         }
         Ok(())
@@ -297,11 +227,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn delete_all(&self, user_id: i32) -> Result<u64, Error> {
-        let deleted = sessions::Entity::delete_many()
-            .filter(sessions::Column::UserId.eq(user_id))
-            .exec(self.ctx.db)
-            .await?;
-        Ok(deleted.rows_affected)
+        Ok(self.ctx.storage().delete_user_sessions(user_id).await?)
     }
 
     /// A user's live sessions, newest first.
@@ -315,13 +241,8 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn list(&self, user_id: i32) -> Result<Vec<Session>, Error> {
-        let rows = sessions::Entity::find()
-            .filter(sessions::Column::UserId.eq(user_id))
-            .filter(sessions::Column::Expires.gt(self.ctx.now()))
-            .order_by_desc(sessions::Column::Id)
-            .all(self.ctx.db)
-            .await?;
-        Ok(rows.into_iter().map(Session::from).collect())
+        let storage = self.ctx.storage();
+        Ok(storage.live_sessions(user_id, self.ctx.now()).await?)
     }
 
     /// Deletes expired sessions in batches of [`PURGE_BATCH`] rows, so no
@@ -334,44 +255,22 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn purge_expired(&self) -> Result<u64, Error> {
-        let expired = Condition::all().add(sessions::Column::Expires.lte(self.ctx.now()));
-        let table = sessions::Entity;
-        Ok(backend::delete_in_batches(
-            self.ctx.db,
-            table,
-            sessions::Column::Id,
-            expired,
-            PURGE_BATCH,
-        )
-        .await?)
+        let storage = self.ctx.storage();
+        Ok(storage.purge_sessions(self.ctx.now(), PURGE_BATCH).await?)
     }
-}
-
-/// The SQL of the per-request lookup: sessions `A_*` and users `B_*` columns,
-/// joined, for one `session_token` (`$1`). No `LIMIT`: the token is unique.
-fn lookup_sql(backend: DbBackend) -> String {
-    static LOOKUP: BuiltOnce = BuiltOnce::new();
-    LOOKUP.sql(backend, || {
-        sessions::Entity::find()
-            .select_also(users::Entity)
-            .join(JoinType::InnerJoin, sessions::Relation::Users.def())
-            .filter(sessions::Column::SessionToken.eq(""))
-            .build(backend)
-            .sql
-    })
 }
 
 impl<C: ConnectionTrait> Sessions<'_, C> {
     /// The expiry of a session created or renewed at `now`.
-    fn starting_at(&self, now: DateTime<FixedOffset>) -> Result<DateTime<FixedOffset>, Error> {
-        self.storable(self.ctx.config.session_expiry().starting_at(now.to_utc()))
+    fn starting_at(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+        self.storable(self.ctx.config.session_expiry().starting_at(now))
     }
 
-    /// `expires` as the column takes it, if the backend can store that time.
-    fn storable(&self, expires: DateTime<Utc>) -> Result<DateTime<FixedOffset>, Error> {
+    /// `expires`, if the backend can store that time.
+    fn storable(&self, expires: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
         let backend = self.ctx.db.get_database_backend();
         backend::check_time(backend, "expires", Some(expires))?;
-        Ok(expires.fixed_offset())
+        Ok(expires)
     }
 
     /// The column value for a client's token under the configured storage.

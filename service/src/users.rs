@@ -1,18 +1,13 @@
 //! The `users` table: its input types, its rules and its queries.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    FromQueryResult, QueryFilter, QuerySelect, QueryTrait, RelationTrait, Statement,
-    TransactionSession, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DbBackend, TransactionSession, TransactionTrait};
 use validator::{Validate, ValidationError};
 
 use crate::Ctx;
-use crate::backend::{self, BuiltOnce};
+use crate::backend;
 #[cfg(doc)]
 use crate::canonical_email;
-use crate::entity::{accounts, sessions, users};
 use crate::rules::error::{Conflict, Error, on_write};
 use crate::rules::token;
 use crate::rules::{self, email, text};
@@ -29,20 +24,6 @@ pub struct User {
     pub image: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl From<users::Model> for User {
-    fn from(row: users::Model) -> Self {
-        User {
-            id: row.id,
-            name: row.name,
-            email: row.email,
-            email_verified: row.email_verified.map(|at| at.to_utc()),
-            image: row.image,
-            created_at: row.created_at.to_utc(),
-            updated_at: row.updated_at.to_utc(),
-        }
-    }
 }
 
 /// The fields of a new user. All are optional, as in next-auth.
@@ -137,20 +118,11 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// ```
     pub async fn create(&self, input: NewUser) -> Result<User, Error> {
         let input = input.prepare(self.ctx.db.get_database_backend())?;
-        let now = self.ctx.now();
-        users::ActiveModel {
-            name: Set(input.name),
-            email: Set(input.email),
-            email_verified: Set(input.email_verified.map(|at| at.fixed_offset())),
-            image: Set(input.image),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(self.ctx.db)
-        .await
-        .map(User::from)
-        .map_err(on_write(Conflict::Email))
+        self.ctx
+            .storage()
+            .insert_user(input, self.ctx.now())
+            .await
+            .map_err(on_write(Conflict::Email))
     }
 
     /// The user with this id, if any.
@@ -162,8 +134,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn get(&self, id: i32) -> Result<Option<User>, Error> {
-        let row = users::Entity::find_by_id(id).one(self.ctx.db).await?;
-        Ok(row.map(User::from))
+        Ok(self.ctx.storage().user(id).await?)
     }
 
     /// The user with this email, compared in its canonical form (see
@@ -182,11 +153,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
         let Ok(email) = email::canonical(email) else {
             return Ok(None);
         };
-        let row = users::Entity::find()
-            .filter(users::Column::Email.eq(email))
-            .one(self.ctx.db)
-            .await?;
-        Ok(row.map(User::from))
+        Ok(self.ctx.storage().user_by_email(&email, false).await?)
     }
 
     /// The user who linked this provider account: one `SELECT … JOIN`,
@@ -207,42 +174,17 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
         provider_id: &str,
         provider_account_id: &str,
     ) -> Result<Option<User>, Error> {
-        static BY_ACCOUNT: BuiltOnce = BuiltOnce::new();
         if !text::linkable(provider_id, provider_account_id) {
             return Ok(None);
         }
-        let backend = self.ctx.db.get_database_backend();
-        // Built once per backend: `$1` is the compound id, `$2` and `$3` the
-        // account's columns; no `LIMIT`, since compound_id is unique.
-        let sql = BY_ACCOUNT.sql(backend, || {
-            users::Entity::find()
-                .join(
-                    sea_orm::JoinType::InnerJoin,
-                    users::Relation::Accounts.def(),
-                )
-                .filter(accounts::Column::CompoundId.eq(""))
-                .filter(accounts::Column::ProviderId.eq(""))
-                .filter(accounts::Column::ProviderAccountId.eq(""))
-                .build(backend)
-                .sql
-        });
         let compound_id = token::compound_id(provider_id, provider_account_id);
-        let lookup = Statement::from_sql_and_values(
-            backend,
-            sql,
-            [
-                compound_id.into(),
-                provider_id.into(),
-                provider_account_id.into(),
-            ],
-        );
-        match self.ctx.db.query_one_raw(lookup).await? {
-            Some(row) => Ok(Some(users::Model::from_query_result(&row, "")?.into())),
-            None => Ok(None),
-        }
+        let storage = self.ctx.storage();
+        Ok(storage
+            .user_by_account(compound_id, provider_id, provider_account_id)
+            .await?)
     }
 
-    /// Applies a partial update and refreshes `updated_at`.
+    /// Applies a partial update and refreshes the `updated` row clock.
     /// [`Error::NotFound`] if there is no such user.
     ///
     /// ```
@@ -256,27 +198,12 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// ```
     pub async fn update(&self, id: i32, patch: UserPatch) -> Result<User, Error> {
         let patch = patch.prepare(self.ctx.db.get_database_backend())?;
-        let mut row = users::ActiveModel {
-            id: sea_orm::ActiveValue::Unchanged(id),
-            updated_at: Set(self.ctx.now()),
-            ..Default::default()
-        };
-        if let Some(name) = patch.name {
-            row.name = Set(name);
-        }
-        if let Some(email) = patch.email {
-            row.email = Set(email);
-        }
-        if let Some(verified) = patch.email_verified {
-            row.email_verified = Set(verified.map(|at| at.fixed_offset()));
-        }
-        if let Some(image) = patch.image {
-            row.image = Set(image);
-        }
-        row.update(self.ctx.db)
+        self.ctx
+            .storage()
+            .update_user(id, patch, self.ctx.now())
             .await
-            .map(User::from)
-            .map_err(on_write(Conflict::Email))
+            .map_err(on_write(Conflict::Email))?
+            .ok_or(Error::NotFound)
     }
 
     /// The user with this (canonical) email, marked verified now if it was
@@ -286,7 +213,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// and the winner's row is then read with a locking read, which sees
     /// the latest committed row whatever the isolation level's snapshot.
     pub(crate) async fn get_or_create_verified(&self, email: &str) -> Result<(User, bool), Error> {
-        let now = self.ctx.now().to_utc();
+        let now = self.ctx.now();
         if let Some(user) = self.get_by_email(email).await? {
             return Ok((self.mark_verified(user, now).await?, false));
         }
@@ -308,13 +235,12 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
             }
             Err(Error::Conflict(Conflict::Email)) => {
                 savepoint.rollback().await?;
-                let winner = users::Entity::find()
-                    .filter(users::Column::Email.eq(email))
-                    .lock_shared()
-                    .one(self.ctx.db)
+                let winner = self
+                    .ctx
+                    .storage()
+                    .user_by_email(email, true)
                     .await?
-                    .ok_or(Error::Conflict(Conflict::Email))?
-                    .into();
+                    .ok_or(Error::Conflict(Conflict::Email))?;
                 Ok((self.mark_verified(winner, now).await?, false))
             }
             Err(other) => Err(other),
@@ -349,19 +275,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// ```
     pub async fn delete(&self, id: i32) -> Result<(), Error> {
         let txn = self.ctx.db.begin().await?;
-        sessions::Entity::delete_many()
-            .filter(sessions::Column::UserId.eq(id))
-            .exec(&txn)
-            .await?;
-        accounts::Entity::delete_many()
-            .filter(accounts::Column::UserId.eq(id))
-            .exec(&txn)
-            .await?;
-        let deleted = users::Entity::delete_many()
-            .filter(users::Column::Id.eq(id))
-            .exec(&txn)
-            .await?;
-        if deleted.rows_affected == 0 {
+        if !self.ctx.on(&txn).storage().delete_user(id).await? {
             txn.rollback().await?;
             return Err(Error::NotFound);
         }

@@ -1,11 +1,8 @@
 //! The `verification_requests` table: single-use email sign-in tokens.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
-use crate::entity::verification_requests;
 use crate::rules::error::{Conflict, Error, on_write};
 use crate::rules::token::{self, Secret};
 use crate::rules::{self, email, text};
@@ -22,18 +19,6 @@ pub struct VerificationRequest {
     pub expires: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl From<verification_requests::Model> for VerificationRequest {
-    fn from(row: verification_requests::Model) -> Self {
-        VerificationRequest {
-            id: row.id,
-            identifier: row.identifier,
-            expires: row.expires.to_utc(),
-            created_at: row.created_at.to_utc(),
-            updated_at: row.updated_at.to_utc(),
-        }
-    }
 }
 
 /// The `verification_requests` table. Get one from
@@ -65,24 +50,15 @@ impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
         let now = self.ctx.now();
         let expires = now + self.ctx.config.verification_max_age();
         let backend = self.ctx.db.get_database_backend();
-        backend::check_time(backend, "expires", Some(expires.to_utc()))?;
+        backend::check_time(backend, "expires", Some(expires))?;
         let token = token::random_token();
-        let row = verification_requests::ActiveModel {
-            identifier: Set(identifier),
-            token: Set(token::verification_hash(
-                token.expose(),
-                self.ctx.config.secret(),
-            )),
-            expires: Set(expires),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        let request = row
-            .insert(self.ctx.db)
+        let hash = token::verification_hash(token.expose(), self.ctx.config.secret());
+        let request = self
+            .ctx
+            .storage()
+            .insert_verification(identifier, hash, expires, now)
             .await
-            .map_err(on_write(Conflict::Token))?
-            .into();
+            .map_err(on_write(Conflict::Token))?;
         Ok((request, token))
     }
 
@@ -112,15 +88,9 @@ impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
             return Ok(None);
         }
         let hash = token::verification_hash(token, self.ctx.config.secret());
-        let matching = Condition::all()
-            .add(verification_requests::Column::Identifier.eq(identifier))
-            .add(verification_requests::Column::Token.eq(hash));
-        let taken =
-            backend::take_one::<verification_requests::Entity, _>(self.ctx.db, matching).await?;
+        let taken = self.ctx.storage().take_verification(identifier, hash).await?;
         let now = self.ctx.now();
-        Ok(taken
-            .map(VerificationRequest::from)
-            .filter(|request| request.expires > now))
+        Ok(taken.filter(|request| request.expires > now))
     }
 
     /// Deletes expired requests in batches of [`PURGE_BATCH`]. Returns how many.
@@ -132,16 +102,7 @@ impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn purge_expired(&self) -> Result<u64, Error> {
-        let expired =
-            Condition::all().add(verification_requests::Column::Expires.lte(self.ctx.now()));
-        let table = verification_requests::Entity;
-        Ok(backend::delete_in_batches(
-            self.ctx.db,
-            table,
-            verification_requests::Column::Id,
-            expired,
-            PURGE_BATCH,
-        )
-        .await?)
+        let storage = self.ctx.storage();
+        Ok(storage.purge_verification(self.ctx.now(), PURGE_BATCH).await?)
     }
 }

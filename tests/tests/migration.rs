@@ -3,7 +3,7 @@
 //! what the service relies on (UTC timestamps, foreign keys, unique keys).
 
 use authstore_entity::{accounts, sessions, users};
-use authstore_migration::{Migrator, MigratorTrait};
+use authstore_migration::{Migrator, MigratorTrait, ProfileMigrations};
 use authstore_tests::{Backend, TestDb, backend_tests};
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{

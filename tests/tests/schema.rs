@@ -5,7 +5,7 @@
 //! another; both are then read back from `information_schema` and
 //! `pg_indexes`.
 
-use authstore_migration::Profile;
+use authstore_migration::{Profile, ProfileMigrations};
 use authstore_tests::{Backend, TestDb};
 use sea_orm::ConnectionTrait;
 

@@ -1,8 +1,9 @@
-//! The schema shape next-auth v3 (seed 000) and next-auth's v4-beta docs
-//! (seed 001) share: `users`, `accounts`, `sessions` and a verification table,
-//! with the same types, defaults and most index names. They differ only in a
-//! few names, which [`Shape`] holds; everything else is written once here and
-//! each profile's migrations call it with their shape.
+//! The schema shape every next-auth schema authstore speaks shares: `users`,
+//! `accounts`, `sessions` and a verification table, with the same columns in
+//! the same order. next-auth v3 (seed 000), its v4-beta docs (seed 001) and
+//! next-auth 2.0 beta (seed 002) differ only in a few names, the time type,
+//! string lengths and index names, which [`Shape`] holds; everything else is
+//! written once here and each profile's migrations call it with their shape.
 //!
 //! On top of the seed, both allowed because next-auth never notices them:
 //! - foreign keys `accounts.user_id` and `sessions.user_id` → `users.id`
@@ -19,7 +20,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
-use crate::column::{id, row_clock, timestamp};
+use crate::column::{Times, id, string};
 
 pub(crate) mod adopt;
 pub(crate) mod exact;
@@ -28,16 +29,37 @@ pub(crate) mod exact;
 pub(crate) struct Shape {
     /// What the schema is, for messages: "next-auth v3's TypeORM schema".
     pub(crate) described_as: &'static str,
-    /// `accounts.provider_type` (v3) or `accounts.type` (v4 beta).
+    /// `accounts.provider_type` (v3, v2 beta) or `accounts.type` (v4 beta).
     pub(crate) provider_type: &'static str,
-    /// `accounts.provider_id` (v3) or `accounts.provider` (v4 beta).
+    /// `accounts.provider_id` (v3, v2 beta) or `accounts.provider` (v4 beta).
     pub(crate) provider_id: &'static str,
-    /// `verification_requests` (v3) or `verification_tokens` (v4 beta).
+    /// `verification_requests` or `verification_tokens` (v4 beta).
     pub(crate) verification_table: &'static str,
-    /// v3 indexes `accounts.provider_id` (as `provider_id`); the v4-beta
-    /// docs dropped that index.
-    pub(crate) provider_id_index: bool,
+    /// The verification table's address column: `identifier`, or
+    /// `identifer` (sic) in next-auth 2.0 beta.
+    pub(crate) identifier: &'static str,
+    /// The row clocks: `created_at`/`updated_at`, or `created`/`updated`
+    /// (v2 beta).
+    pub(crate) created: &'static str,
+    pub(crate) updated: &'static str,
+    /// Instants (`timestamptz`) or wall-clock times (v2 beta).
+    pub(crate) times: Times,
+    /// The length of the string columns on PostgreSQL: `varchar(255)`, or
+    /// `varchar` without a length (v2 beta; 255 on MySQL, which needs one).
+    pub(crate) string_len: Option<u32>,
+    /// `users.image` is `text` (v3, v4 beta) or a string column (v2 beta).
+    pub(crate) image_is_text: bool,
+    /// The seed's indexes, with the seed's names.
+    pub(crate) indexes: &'static [SeedIndex],
 }
+
+/// One of a seed's indexes: name, table, column, unique.
+pub(crate) struct SeedIndex(
+    pub(crate) &'static str,
+    pub(crate) &'static str,
+    pub(crate) &'static str,
+    pub(crate) bool,
+);
 
 /// next-auth v3's TypeORM schema (seed 000).
 pub(crate) const NEXT_AUTH_V3: Shape = Shape {
@@ -45,16 +67,66 @@ pub(crate) const NEXT_AUTH_V3: Shape = Shape {
     provider_type: "provider_type",
     provider_id: "provider_id",
     verification_table: "verification_requests",
-    provider_id_index: true,
+    identifier: "identifier",
+    created: "created_at",
+    updated: "updated_at",
+    times: Times::Instants,
+    string_len: Some(255),
+    image_is_text: true,
+    indexes: &[
+        SeedIndex("compound_id", "accounts", "compound_id", true),
+        SeedIndex("provider_account_id", "accounts", "provider_account_id", false),
+        SeedIndex("provider_id", "accounts", "provider_id", false),
+        SeedIndex("user_id", "accounts", "user_id", false),
+        SeedIndex("session_token", "sessions", "session_token", true),
+        SeedIndex("access_token", "sessions", "access_token", true),
+        SeedIndex("email", "users", "email", true),
+        SeedIndex("token", "verification_requests", "token", true),
+    ],
 };
 
-/// The schema of next-auth's TypeORM docs of August 2021 (seed 001).
+/// The schema of next-auth's TypeORM docs of August 2021 (seed 001): v3's
+/// with other names, and no index on the provider column.
 pub(crate) const NEXT_AUTH_V4_BETA: Shape = Shape {
     described_as: "the next-auth v4-beta TypeORM docs schema",
     provider_type: "type",
     provider_id: "provider",
     verification_table: "verification_tokens",
-    provider_id_index: false,
+    indexes: &[
+        SeedIndex("compound_id", "accounts", "compound_id", true),
+        SeedIndex("provider_account_id", "accounts", "provider_account_id", false),
+        SeedIndex("user_id", "accounts", "user_id", false),
+        SeedIndex("session_token", "sessions", "session_token", true),
+        SeedIndex("access_token", "sessions", "access_token", true),
+        SeedIndex("email", "users", "email", true),
+        SeedIndex("token", "verification_tokens", "token", true),
+    ],
+    ..NEXT_AUTH_V3
+};
+
+/// next-auth 2.0 beta's built-in TypeORM models (seed 002, beta.67 to
+/// beta.78). The unique indexes carry the names TypeORM gives unique
+/// constraints (`UQ_` and 27 hex digits of SHA-1 of `table_column`), the
+/// others the names the models give them.
+pub(crate) const NEXT_AUTH_V2_BETA: Shape = Shape {
+    described_as: "next-auth 2.0 beta's TypeORM models",
+    identifier: "identifer",
+    created: "created",
+    updated: "updated",
+    times: Times::WallClock,
+    string_len: None,
+    image_is_text: false,
+    indexes: &[
+        SeedIndex("UQ_95843cea26fc65b1a9d9b6e1d2b", "accounts", "compound_id", true),
+        SeedIndex("providerAccountId", "accounts", "provider_account_id", false),
+        SeedIndex("providerId", "accounts", "provider_id", false),
+        SeedIndex("userId", "accounts", "user_id", false),
+        SeedIndex("UQ_f10db2949bbea55b44f31108e1a", "sessions", "session_token", true),
+        SeedIndex("UQ_b02a7acc05fe8194bed8433cf25", "sessions", "access_token", true),
+        SeedIndex("UQ_97672ac88f789774dd47f7c8be3", "users", "email", true),
+        SeedIndex("UQ_77287cef70a4627091ae6d19c4d", "verification_requests", "token", true),
+    ],
+    ..NEXT_AUTH_V3
 };
 
 impl Shape {
@@ -92,100 +164,87 @@ impl Shape {
     /// (the others point to it). Adoption reads its expected columns from
     /// here too.
     pub(crate) fn tables(&self, db: DatabaseBackend) -> [TableCreateStatement; 4] {
+        let times = self.times;
         let verification = Alias::new(self.verification_table);
+        let required = |name: &'static str| string(db, name, self.string_len).not_null().to_owned();
+        let optional = |name: &'static str| string(db, name, self.string_len).null().to_owned();
+        let image = match self.image_is_text {
+            true => ColumnDef::new(Users::Image).text().null().to_owned(),
+            false => optional("image"),
+        };
+        let row_clocks = |table: TableCreateStatement| {
+            let mut table = table;
+            table
+                .col(times.row_clock(db, self.created))
+                .col(times.row_clock(db, self.updated));
+            table
+        };
         let [mut accounts_fk, mut sessions_fk] = foreign_keys().map(|(_, fk)| fk);
         [
-            Table::create()
-                .table(Users::Table)
-                .col(id(db, Users::Id))
-                .col(ColumnDef::new(Users::Name).string_len(255).null())
-                .col(ColumnDef::new(Users::Email).string_len(255).null())
-                .col(timestamp(db, Users::EmailVerified).null())
-                .col(ColumnDef::new(Users::Image).text().null())
-                .col(row_clock(db, Users::CreatedAt))
-                .col(row_clock(db, Users::UpdatedAt))
-                .to_owned(),
-            Table::create()
-                .table(Accounts::Table)
-                .col(id(db, Accounts::Id))
-                .col(varchar(Accounts::CompoundId))
-                .col(ColumnDef::new(Accounts::UserId).integer().not_null())
-                .col(varchar(Alias::new(self.provider_type)))
-                .col(varchar(Alias::new(self.provider_id)))
-                .col(varchar(Accounts::ProviderAccountId))
-                .col(ColumnDef::new(Accounts::RefreshToken).text().null())
-                .col(ColumnDef::new(Accounts::AccessToken).text().null())
-                .col(timestamp(db, Accounts::AccessTokenExpires).null())
-                .col(row_clock(db, Accounts::CreatedAt))
-                .col(row_clock(db, Accounts::UpdatedAt))
-                .foreign_key(&mut accounts_fk)
-                .to_owned(),
-            Table::create()
-                .table(Sessions::Table)
-                .col(id(db, Sessions::Id))
-                .col(ColumnDef::new(Sessions::UserId).integer().not_null())
-                .col(timestamp(db, Sessions::Expires).not_null())
-                .col(varchar(Sessions::SessionToken))
-                .col(varchar(Sessions::AccessToken))
-                .col(row_clock(db, Sessions::CreatedAt))
-                .col(row_clock(db, Sessions::UpdatedAt))
-                .foreign_key(&mut sessions_fk)
-                .to_owned(),
-            Table::create()
-                .table(verification.clone())
-                .col(id(db, Verification::Id))
-                .col(varchar(Verification::Identifier))
-                .col(varchar(Verification::Token))
-                .col(timestamp(db, Verification::Expires).not_null())
-                .col(row_clock(db, Verification::CreatedAt))
-                .col(row_clock(db, Verification::UpdatedAt))
-                .to_owned(),
+            row_clocks(
+                Table::create()
+                    .table(Users::Table)
+                    .col(id(db, Users::Id))
+                    .col(optional("name"))
+                    .col(optional("email"))
+                    .col(times.column(db, Users::EmailVerified).null())
+                    .col(image)
+                    .to_owned(),
+            ),
+            row_clocks(
+                Table::create()
+                    .table(Accounts::Table)
+                    .col(id(db, Accounts::Id))
+                    .col(required("compound_id"))
+                    .col(ColumnDef::new(Accounts::UserId).integer().not_null())
+                    .col(required(self.provider_type))
+                    .col(required(self.provider_id))
+                    .col(required("provider_account_id"))
+                    .col(ColumnDef::new(Accounts::RefreshToken).text().null())
+                    .col(ColumnDef::new(Accounts::AccessToken).text().null())
+                    .col(times.column(db, Accounts::AccessTokenExpires).null())
+                    .to_owned(),
+            )
+            .foreign_key(&mut accounts_fk)
+            .to_owned(),
+            row_clocks(
+                Table::create()
+                    .table(Sessions::Table)
+                    .col(id(db, Sessions::Id))
+                    .col(ColumnDef::new(Sessions::UserId).integer().not_null())
+                    .col(times.column(db, Sessions::Expires).not_null())
+                    .col(required("session_token"))
+                    .col(required("access_token"))
+                    .to_owned(),
+            )
+            .foreign_key(&mut sessions_fk)
+            .to_owned(),
+            row_clocks(
+                Table::create()
+                    .table(verification.clone())
+                    .col(id(db, Verification::Id))
+                    .col(required(self.identifier))
+                    .col(required("token"))
+                    .col(times.column(db, Verification::Expires).not_null())
+                    .to_owned(),
+            ),
         ]
     }
 
     /// The seed's indexes, with the seed's names, and ours.
     fn indexes(&self) -> Vec<IndexCreateStatement> {
-        let unique = |name, table, column| index(name, table, column).unique().to_owned();
-        let verification = Alias::new(self.verification_table).into_iden();
-        let mut indexes = vec![
-            unique(
-                "compound_id",
-                Accounts::Table.into_iden(),
-                Accounts::CompoundId.into_iden(),
-            ),
-            index(
-                "provider_account_id",
-                Accounts::Table.into_iden(),
-                Accounts::ProviderAccountId.into_iden(),
-            ),
-        ];
-        if self.provider_id_index {
-            indexes.push(index(
-                "provider_id",
-                Accounts::Table.into_iden(),
-                Alias::new(self.provider_id).into_iden(),
-            ));
-        }
-        indexes.extend([
-            index(
-                "user_id",
-                Accounts::Table.into_iden(),
-                Accounts::UserId.into_iden(),
-            ),
-            unique(
-                "session_token",
-                Sessions::Table.into_iden(),
-                Sessions::SessionToken.into_iden(),
-            ),
-            unique(
-                "access_token",
-                Sessions::Table.into_iden(),
-                Sessions::AccessToken.into_iden(),
-            ),
-            unique("email", Users::Table.into_iden(), Users::Email.into_iden()),
-            unique("token", verification, Verification::Token.into_iden()),
-            sessions_user_id_index(),
-        ]);
+        let mut indexes: Vec<_> = self
+            .indexes
+            .iter()
+            .map(|&SeedIndex(name, table, column, unique)| {
+                let mut index = index(name, table.into_iden(), column.into_iden());
+                if unique {
+                    index.unique();
+                }
+                index
+            })
+            .collect();
+        indexes.push(sessions_user_id_index());
         indexes
     }
 
@@ -204,7 +263,7 @@ impl Shape {
                 ],
             ),
             ("sessions", vec!["session_token", "access_token"]),
-            (self.verification_table, vec!["identifier", "token"]),
+            (self.verification_table, vec![self.identifier, "token"]),
         ]
     }
 }
@@ -258,11 +317,6 @@ impl MigrationTrait for ExactComparison {
     }
 }
 
-/// `VARCHAR(255) NOT NULL`, the seed's type for every required string.
-fn varchar(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).string_len(255).not_null().to_owned()
-}
-
 /// Our index on `sessions.user_id`; also added when adopting.
 pub(crate) fn sessions_user_id_index() -> IndexCreateStatement {
     index(
@@ -312,26 +366,18 @@ fn index(name: &str, table: DynIden, column: DynIden) -> IndexCreateStatement {
 enum Users {
     Table,
     Id,
-    Name,
-    Email,
     EmailVerified,
     Image,
-    CreatedAt,
-    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
 enum Accounts {
     Table,
     Id,
-    CompoundId,
     UserId,
-    ProviderAccountId,
     RefreshToken,
     AccessToken,
     AccessTokenExpires,
-    CreatedAt,
-    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -340,19 +386,11 @@ enum Sessions {
     Id,
     UserId,
     Expires,
-    SessionToken,
-    AccessToken,
-    CreatedAt,
-    UpdatedAt,
 }
 
 /// The verification table's columns; its name is the shape's.
 #[derive(DeriveIden)]
 enum Verification {
     Id,
-    Identifier,
-    Token,
     Expires,
-    CreatedAt,
-    UpdatedAt,
 }

@@ -1,0 +1,71 @@
+//! The schema profiles, by name: which JS auth system's schema a database
+//! speaks. The migration crate, the `authstore` store, the example server and
+//! the regeneration script all use these names.
+
+/// A schema profile: one of the schemas in authstore's source documents.
+///
+/// Deliberately exhaustive: a new profile must be handled by every `match`
+/// on it (migrations, store, example) before the workspace compiles.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Profile {
+    /// next-auth v3's TypeORM schema (seed 000).
+    #[default]
+    NextAuthV3,
+    /// next-auth's v4-beta TypeORM docs schema (seed 001).
+    NextAuthV4Beta,
+    /// next-auth 2.0 beta's built-in TypeORM models (seed 002).
+    NextAuthV2Beta,
+}
+
+impl Profile {
+    /// Every profile this release speaks.
+    pub const ALL: [Profile; 3] = [
+        Profile::NextAuthV3,
+        Profile::NextAuthV4Beta,
+        Profile::NextAuthV2Beta,
+    ];
+
+    /// The profile's name, e.g. `next-auth-v3`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::NextAuthV3 => "next-auth-v3",
+            Profile::NextAuthV4Beta => "next-auth-v4-beta",
+            Profile::NextAuthV2Beta => "next-auth-v2-beta",
+        }
+    }
+
+    /// The profile called `name`.
+    ///
+    /// ```
+    /// use authstore_entity::Profile;
+    /// assert_eq!(Profile::from_name("next-auth-v2-beta"), Ok(Profile::NextAuthV2Beta));
+    /// assert!(Profile::from_name("next-auth-v9").unwrap_err().contains("next-auth-v3"));
+    /// ```
+    pub fn from_name(name: &str) -> Result<Profile, String> {
+        Profile::ALL
+            .into_iter()
+            .find(|profile| profile.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+                format!(
+                    "unknown profile {name:?}; known profiles: {}",
+                    known.join(", ")
+                )
+            })
+    }
+
+    /// The profile named by `AUTHSTORE_PROFILE`, or the default when it is
+    /// unset.
+    pub fn from_env() -> Result<Profile, String> {
+        match std::env::var("AUTHSTORE_PROFILE") {
+            Ok(name) => Profile::from_name(name.trim()),
+            Err(_) => Ok(Profile::default()),
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

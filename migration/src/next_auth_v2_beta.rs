@@ -1,0 +1,40 @@
+//! Profile `next-auth-v2-beta` (seed 002): next-auth 2.0.0-beta.67 to
+//! beta.78's built-in TypeORM models, as its `synchronize` creates them on
+//! PostgreSQL: `created`/`updated` row clocks, `timestamp without time zone`
+//! (wall-clock times) with `now()` defaults, `varchar` without a length, the
+//! verification column `identifer` (sic), unique constraints named by
+//! TypeORM; plus authstore's foreign keys and index, and exact comparison on
+//! MySQL.
+//!
+//! The seed document marks every column NOT NULL; that is a bug of the script
+//! that wrote it. The models make `users.name`, `email`, `email_verified`,
+//! `image` and `accounts.refresh_token`, `access_token`,
+//! `access_token_expires` nullable, and so does this migration.
+
+use sea_orm_migration::prelude::*;
+
+use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V2_BETA};
+
+/// This profile's migrations, oldest first; their names are its own.
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![
+        Box::new(CreateTables {
+            name: "m20261122_000201_authstore_v2_beta_schema",
+            shape: &NEXT_AUTH_V2_BETA,
+        }),
+        Box::new(ExactComparison {
+            name: "m20261122_000202_authstore_v2_beta_exact_comparison",
+            shape: &NEXT_AUTH_V2_BETA,
+        }),
+    ]
+}
+
+/// A migrator that runs this profile's migrations alone.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        migrations()
+    }
+}

@@ -1,0 +1,259 @@
+//! The storage adapter for the next-auth family of schemas (profiles
+//! `next-auth-v3`, `next-auth-v4-beta` and `next-auth-v2-beta`): rows in,
+//! public models out. It decides nothing: the rules (validation, token
+//! shapes, expiry) sit above it in the table modules, and what differs
+//! between PostgreSQL, MySQL and SQLite sits in `backend`.
+//!
+//! The three schemas are one shape with different names (a few columns and
+//! the verification table) and different time columns (instants, or
+//! next-auth 2.0 beta's wall-clock times). [`Schema`] holds those
+//! differences, one `static` per profile, and every statement here is built
+//! from it. The hot statements' SQL is built once per (profile, backend):
+//! each profile's `Schema` owns its own [`BuiltOnce`] caches.
+
+mod accounts;
+mod sessions;
+mod users;
+mod verification;
+
+pub(crate) use sessions::StoredTokens;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, InsertStatement, Query, ReturningClause, SelectStatement,
+};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
+
+use crate::Profile;
+use crate::backend::BuiltOnce;
+
+pub(crate) const USERS: &str = "users";
+pub(crate) const ACCOUNTS: &str = "accounts";
+pub(crate) const SESSIONS: &str = "sessions";
+
+/// What differs between the next-auth schemas, and the SQL built for one.
+pub(crate) struct Schema {
+    /// `accounts.provider_type`, or `type` (v4 beta).
+    provider_type: &'static str,
+    /// `accounts.provider_id`, or `provider` (v4 beta).
+    provider_id: &'static str,
+    /// `verification_requests`, or `verification_tokens` (v4 beta).
+    verification: &'static str,
+    /// `identifier`, or `identifer` (sic, v2 beta).
+    identifier: &'static str,
+    /// The row clocks: `created_at`/`updated_at`, or `created`/`updated`
+    /// (v2 beta).
+    created: &'static str,
+    updated: &'static str,
+    /// Whether time columns hold wall-clock times (v2 beta's `timestamp
+    /// without time zone`) rather than instants.
+    wall_clock_times: bool,
+    /// Whether reading an expired session deletes it, as next-auth v3 and
+    /// v4 beta do; next-auth 2.0 beta leaves the row.
+    pub(crate) deletes_expired_on_read: bool,
+    /// The per-request session lookup, built once per backend.
+    lookup: BuiltOnce,
+    /// The user-by-provider-account lookup, built once per backend.
+    by_account: BuiltOnce,
+}
+
+static NEXT_AUTH_V3: Schema = Schema {
+    provider_type: "provider_type",
+    provider_id: "provider_id",
+    verification: "verification_requests",
+    identifier: "identifier",
+    created: "created_at",
+    updated: "updated_at",
+    wall_clock_times: false,
+    deletes_expired_on_read: true,
+    lookup: BuiltOnce::new(),
+    by_account: BuiltOnce::new(),
+};
+
+static NEXT_AUTH_V4_BETA: Schema = Schema {
+    provider_type: "type",
+    provider_id: "provider",
+    verification: "verification_tokens",
+    identifier: "identifier",
+    created: "created_at",
+    updated: "updated_at",
+    wall_clock_times: false,
+    deletes_expired_on_read: true,
+    lookup: BuiltOnce::new(),
+    by_account: BuiltOnce::new(),
+};
+
+static NEXT_AUTH_V2_BETA: Schema = Schema {
+    provider_type: "provider_type",
+    provider_id: "provider_id",
+    verification: "verification_requests",
+    identifier: "identifer",
+    created: "created",
+    updated: "updated",
+    wall_clock_times: true,
+    deletes_expired_on_read: false,
+    lookup: BuiltOnce::new(),
+    by_account: BuiltOnce::new(),
+};
+
+impl Schema {
+    /// The schema of a next-auth profile.
+    pub(crate) fn of(profile: Profile) -> &'static Schema {
+        match profile {
+            Profile::NextAuthV3 => &NEXT_AUTH_V3,
+            Profile::NextAuthV4Beta => &NEXT_AUTH_V4_BETA,
+            Profile::NextAuthV2Beta => &NEXT_AUTH_V2_BETA,
+        }
+    }
+
+    fn user_columns(&self) -> [&'static str; 7] {
+        let (created, updated) = (self.created, self.updated);
+        ["id", "name", "email", "email_verified", "image", created, updated]
+    }
+
+    fn account_columns(&self) -> [&'static str; 11] {
+        let (created, updated) = (self.created, self.updated);
+        [
+            "id",
+            "compound_id",
+            "user_id",
+            self.provider_type,
+            self.provider_id,
+            "provider_account_id",
+            "refresh_token",
+            "access_token",
+            "access_token_expires",
+            created,
+            updated,
+        ]
+    }
+
+    fn session_columns(&self) -> [&'static str; 7] {
+        let (created, updated) = (self.created, self.updated);
+        ["id", "user_id", "expires", "session_token", "access_token", created, updated]
+    }
+
+    fn verification_columns(&self) -> [&'static str; 6] {
+        let (created, updated) = (self.created, self.updated);
+        ["id", self.identifier, "token", "expires", created, updated]
+    }
+}
+
+/// The storage of one next-auth schema on one connection.
+pub(crate) struct Storage<'a, C> {
+    pub(crate) db: &'a C,
+    pub(crate) schema: &'static Schema,
+    /// The zone wall-clock columns are read and written in.
+    pub(crate) zone: Tz,
+}
+
+impl<C> Clone for Storage<'_, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<C> Copy for Storage<'_, C> {}
+
+impl<C: ConnectionTrait> Storage<'_, C> {
+    /// `at` as a time column of this schema takes it.
+    pub(crate) fn time(&self, at: DateTime<Utc>) -> Expr {
+        self.optional_time(Some(at))
+    }
+
+    fn optional_time(&self, at: Option<DateTime<Utc>>) -> Expr {
+        let value: Value = if self.schema.wall_clock_times {
+            at.map(|at| self.zone.from_utc_datetime(&at.naive_utc()).naive_local())
+                .into()
+        } else {
+            at.map(|at| at.fixed_offset()).into()
+        };
+        Expr::val(value)
+    }
+
+    /// A time column of a row, as an instant.
+    fn read_time(&self, row: &QueryResult, pre: &str, column: &str) -> Result<DateTime<Utc>, DbErr> {
+        self.read_optional_time(row, pre, column)?
+            .ok_or_else(|| DbErr::Type(format!("{pre}{column} is NULL")))
+    }
+
+    fn read_optional_time(
+        &self,
+        row: &QueryResult,
+        pre: &str,
+        column: &str,
+    ) -> Result<Option<DateTime<Utc>>, DbErr> {
+        if !self.schema.wall_clock_times {
+            let at: Option<DateTime<FixedOffset>> = row.try_get(pre, column)?;
+            return Ok(at.map(|at| at.to_utc()));
+        }
+        let at: Option<NaiveDateTime> = row.try_get(pre, column)?;
+        Ok(at.map(|at| self.instant_of(at)))
+    }
+
+    /// The instant a wall-clock time in the configured zone stands for. In
+    /// the hour a daylight-saving change repeats, the earlier of the two;
+    /// in the hour it skips (which no clock shows, but a database default
+    /// in another zone can write), the offset from before the change.
+    fn instant_of(&self, wall_clock: NaiveDateTime) -> DateTime<Utc> {
+        match self.zone.from_local_datetime(&wall_clock).earliest() {
+            Some(at) => at.to_utc(),
+            None => {
+                let before = self.zone.offset_from_utc_datetime(&wall_clock);
+                let offset = chrono::Offset::fix(&before);
+                (wall_clock - chrono::TimeDelta::seconds(offset.local_minus_utc().into())).and_utc()
+            }
+        }
+    }
+
+    /// `INSERT`s a row and reads it back: one `INSERT … RETURNING` where
+    /// supported; MySQL inserts, then selects the new id.
+    async fn insert_returning(
+        &self,
+        table: &'static str,
+        columns: &[&'static str],
+        insert: InsertStatement,
+    ) -> Result<QueryResult, DbErr> {
+        let mut insert = insert;
+        if self.db.support_returning() {
+            insert.returning(returning(columns));
+            return self
+                .db
+                .query_one(&insert)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotInserted);
+        }
+        let id = self.db.execute(&insert).await?.last_insert_id();
+        let mut select = select(table, columns);
+        select.and_where(Expr::col("id").eq(id));
+        self.db
+            .query_one(&select)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(format!("{table} {id} after its insert")))
+    }
+}
+
+/// `SELECT columns FROM table`, to be filtered.
+fn select(table: &'static str, columns: &[&'static str]) -> SelectStatement {
+    Query::select()
+        .columns(columns.iter().copied())
+        .from(table)
+        .to_owned()
+}
+
+/// `SELECT` of `table`'s `columns` as `{pre}{column}`, for a join.
+fn select_prefixed(
+    select: &mut SelectStatement,
+    table: &'static str,
+    columns: &[&'static str],
+    pre: &str,
+) {
+    for column in columns {
+        select.expr_as(Expr::col((table, *column)), Alias::new(format!("{pre}{column}")));
+    }
+}
+
+/// `RETURNING columns`.
+fn returning(columns: &[&'static str]) -> ReturningClause {
+    Query::returning().columns(columns.iter().copied())
+}
