@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use authstore_migration::{Profile, ProfileMigrations};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 pub use sea_orm;
@@ -59,6 +60,9 @@ pub struct TestDb {
     pub name: String,
     /// The URL of this database, for code that opens its own pool.
     pub url: String,
+    /// The schema profile the test lays down ([`profile_tests!`] sets it;
+    /// otherwise the default, `next-auth-v3`).
+    pub profile: Profile,
     cleanup: Cleanup,
 }
 
@@ -82,6 +86,7 @@ impl TestDb {
                     conn,
                     name,
                     url,
+                    profile: Profile::default(),
                     cleanup: Cleanup::SqliteFile(path),
                 })
             }
@@ -124,6 +129,7 @@ impl TestDb {
                     conn,
                     name,
                     url,
+                    profile: Profile::default(),
                     cleanup: Cleanup::DropDatabase { server_url },
                 })
             }
@@ -171,11 +177,43 @@ impl TestDb {
 
 /// Runs `body` on a fresh database of `backend`; used by [`backend_tests!`].
 pub async fn run(backend: Backend, test_name: &str, body: impl AsyncFnOnce(&TestDb)) {
-    let Some(db) = TestDb::create(backend, test_name).await else {
+    run_profile(Profile::default(), backend, test_name, body).await
+}
+
+/// Runs `body` on a fresh database of `backend` that will speak `profile`;
+/// used by [`profile_tests!`].
+pub async fn run_profile(
+    profile: Profile,
+    backend: Backend,
+    test_name: &str,
+    body: impl AsyncFnOnce(&TestDb),
+) {
+    let Some(mut db) = TestDb::create(backend, test_name).await else {
         return;
     };
+    db.profile = profile;
     body(&db).await;
     db.destroy().await;
+}
+
+impl TestDb {
+    /// Lays down the test's profile schema.
+    pub async fn migrate(&self) {
+        self.profile.up(&self.conn).await.expect("migrate");
+    }
+
+    /// A store config for the test's profile.
+    pub fn config(&self, secret: &str) -> authstore::ConfigBuilder {
+        authstore::Config::builder(secret).profile(self.profile)
+    }
+
+    /// The profile's verification table.
+    pub fn verification_table(&self) -> &'static str {
+        match self.profile {
+            Profile::NextAuthV4Beta => "verification_tokens",
+            Profile::NextAuthV3 | Profile::NextAuthV2Beta => "verification_requests",
+        }
+    }
 }
 
 /// Generates one `#[tokio::test]` per backend for each named test body.
@@ -203,6 +241,43 @@ macro_rules! backend_tests {
             }
         }
     )+};
+}
+
+/// Generates one `#[tokio::test]` per next-auth profile and backend for each
+/// named test body; the body reads `db.profile`.
+///
+/// ```ignore
+/// async fn round_trip(db: &TestDb) { db.migrate().await; /* ... */ }
+/// profile_tests!(round_trip);
+/// // -> round_trip::next_auth_v3::sqlite, …, round_trip::next_auth_v2_beta::mysql
+/// ```
+#[macro_export]
+macro_rules! profile_tests {
+    ($($body:ident),+ $(,)?) => {$(
+        mod $body {
+            $crate::profile_tests!(@profile $body, next_auth_v3, NextAuthV3);
+            $crate::profile_tests!(@profile $body, next_auth_v4_beta, NextAuthV4Beta);
+            $crate::profile_tests!(@profile $body, next_auth_v2_beta, NextAuthV2Beta);
+        }
+    )+};
+    (@profile $body:ident, $module:ident, $profile:ident) => {
+        mod $module {
+            const PROFILE: authstore_migration::Profile = authstore_migration::Profile::$profile;
+            const NAME: &str = concat!(stringify!($body), "_", stringify!($module));
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::run_profile(PROFILE, $crate::Backend::Sqlite, NAME, super::super::$body).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::run_profile(PROFILE, $crate::Backend::Postgres, NAME, super::super::$body).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() {
+                $crate::run_profile(PROFILE, $crate::Backend::MySql, NAME, super::super::$body).await
+            }
+        }
+    };
 }
 
 /// Opens a small pool: tests run in parallel against servers with a
