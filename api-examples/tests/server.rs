@@ -129,7 +129,8 @@ fn an_unknown_profile_or_zone_is_an_error() {
             .env("AUTHSTORE_WALL_CLOCK_ZONE", "Newfoundland"),
     );
     assert!(
-        stderr.contains("AUTHSTORE_WALL_CLOCK_ZONE: \"Newfoundland\" is not an IANA time zone name"),
+        stderr
+            .contains("AUTHSTORE_WALL_CLOCK_ZONE: \"Newfoundland\" is not an IANA time zone name"),
         "{stderr}"
     );
 }

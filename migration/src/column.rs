@@ -25,6 +25,14 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 
 /// An auto-incrementing integer primary key, as `SERIAL` is on PostgreSQL.
 pub fn id(backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {
+    let mut def = serial(backend, name);
+    def.primary_key();
+    def
+}
+
+/// An auto-incrementing integer, for a primary key the table declares by
+/// name (PostgreSQL only: SQLite's AUTOINCREMENT needs the inline key).
+pub(crate) fn serial(backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {
     let mut def = ColumnDef::new(name);
     match backend {
         // `serial` is `integer DEFAULT nextval('<table>_<col>_seq')`, which is
@@ -32,7 +40,7 @@ pub fn id(backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {
         DatabaseBackend::Postgres => def.custom("serial"),
         _ => def.integer().auto_increment(),
     };
-    def.not_null().primary_key();
+    def.not_null();
     def
 }
 

@@ -66,6 +66,13 @@ pub trait ProfileMigrations {
         db: &sea_orm_migration::sea_orm::DatabaseConnection,
     ) -> impl Future<Output = Result<(), DbErr>> + Send;
 
+    /// Rolls back every applied migration of the profile, as its
+    /// `Migrator::down(db, None)` does.
+    fn down(
+        self,
+        db: &sea_orm_migration::sea_orm::DatabaseConnection,
+    ) -> impl Future<Output = Result<(), DbErr>> + Send;
+
     /// Runs sea-orm-migration's command line on this profile's migrator.
     #[cfg(feature = "cli")]
     fn run_cli(self) -> impl Future<Output = ()> + Send;
@@ -85,6 +92,14 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV4Beta => next_auth_v4_beta::Migrator::up(db, None).await,
             Profile::NextAuthV2Beta => next_auth_v2_beta::Migrator::up(db, None).await,
             Profile::NextAuthV3 => next_auth_v3::Migrator::up(db, None).await,
+        }
+    }
+
+    async fn down(self, db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), DbErr> {
+        match self {
+            Profile::NextAuthV4Beta => next_auth_v4_beta::Migrator::down(db, None).await,
+            Profile::NextAuthV2Beta => next_auth_v2_beta::Migrator::down(db, None).await,
+            Profile::NextAuthV3 => next_auth_v3::Migrator::down(db, None).await,
         }
     }
 

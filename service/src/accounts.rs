@@ -164,7 +164,10 @@ impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
             return Err(Error::NotFound);
         }
         let storage = self.ctx.storage();
-        if !storage.delete_account(provider_id, provider_account_id).await? {
+        if !storage
+            .delete_account(provider_id, provider_account_id)
+            .await?
+        {
             return Err(Error::NotFound);
         }
         Ok(())

@@ -5,9 +5,9 @@ use std::fmt;
 use chrono::TimeDelta;
 use chrono_tz::Tz;
 
+use crate::Profile;
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::expiry::SlidingExpiry;
-use crate::Profile;
 use crate::rules::token::TokenStorage;
 
 /// How long sessions and verification links live, and the secret that

@@ -113,16 +113,20 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
             return Ok(None);
         }
         let storage = self.ctx.storage();
-        let Some((mut session, user)) = storage
-            .session_and_user(self.stored(session_token))
-            .await?
+        let Some((mut session, user)) =
+            storage.session_and_user(self.stored(session_token)).await?
         else {
             return Ok(None);
         };
         session.session_token = Secret::from(session_token);
         let now = self.ctx.now();
         let mut renewed = false;
-        match self.ctx.config.session_expiry().decide(now, &session.expires) {
+        match self
+            .ctx
+            .config
+            .session_expiry()
+            .decide(now, &session.expires)
+        {
             Decision::Live => {}
             Decision::Expired => {
                 if storage.schema.deletes_expired_on_read {

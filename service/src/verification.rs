@@ -88,7 +88,11 @@ impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
             return Ok(None);
         }
         let hash = token::verification_hash(token, self.ctx.config.secret());
-        let taken = self.ctx.storage().take_verification(identifier, hash).await?;
+        let taken = self
+            .ctx
+            .storage()
+            .take_verification(identifier, hash)
+            .await?;
         let now = self.ctx.now();
         Ok(taken.filter(|request| request.expires > now))
     }
@@ -103,6 +107,8 @@ impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
     /// ```
     pub async fn purge_expired(&self) -> Result<u64, Error> {
         let storage = self.ctx.storage();
-        Ok(storage.purge_verification(self.ctx.now(), PURGE_BATCH).await?)
+        Ok(storage
+            .purge_verification(self.ctx.now(), PURGE_BATCH)
+            .await?)
     }
 }

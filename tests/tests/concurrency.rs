@@ -207,7 +207,10 @@ async fn deleting_a_user_while_their_sessions_are_read_leaves_no_orphans(db: &Te
 
     // Only this user's rows were ever written, so every row left would be
     // an orphan.
-    let orphans = (db.count_rows("sessions").await, db.count_rows("accounts").await);
+    let orphans = (
+        db.count_rows("sessions").await,
+        db.count_rows("accounts").await,
+    );
     assert_eq!(orphans, (0, 0));
     for token in &tokens {
         assert_eq!(

@@ -3,8 +3,9 @@
 //! what the service relies on (UTC timestamps, foreign keys, unique keys).
 
 use authstore_entity::{accounts, sessions, users};
+use authstore_migration::Profile;
 use authstore_migration::{Migrator, MigratorTrait, ProfileMigrations};
-use authstore_tests::{Backend, TestDb, backend_tests};
+use authstore_tests::{Backend, TestDb, backend_tests, profile_tests};
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, SqlErr,
@@ -33,29 +34,41 @@ backend_tests!(
     foreign_keys_cascade_and_reject_orphans,
     unique_keys_reject_duplicates,
     fresh_refresh_and_reset,
-    next_auth_v4_beta_up_down_up,
 );
 
-/// The next-auth-v4-beta profile's migrations on every backend: its tables,
-/// exact comparison on MySQL, and a complete rollback.
-async fn next_auth_v4_beta_up_down_up(db: &TestDb) {
-    use authstore_migration::next_auth_v4_beta::Migrator as V4Beta;
-    let tables = ["accounts", "sessions", "users", "verification_tokens"];
-    V4Beta::up(&db.conn, None).await.expect("up");
+profile_tests!(every_profile_migrates_up_down_up);
+
+/// Every profile's migrations on every backend: its tables, exact
+/// comparison of its verification table on MySQL, and a complete rollback.
+async fn every_profile_migrates_up_down_up(db: &TestDb) {
+    let verification = db.verification_table();
+    let mut tables = vec!["accounts", "sessions", "users", verification];
+    tables.sort_unstable();
+    db.migrate().await;
     assert_eq!(db.table_names().await, tables);
     if db.backend == Backend::MySql {
         let collations = db
-            .strings(
+            .strings(&format!(
                 "SELECT concat(column_name, ' ', collation_name) AS name FROM information_schema.columns \
-                 WHERE table_schema = DATABASE() AND table_name = 'verification_tokens' \
-                 AND collation_name IS NOT NULL ORDER BY column_name",
-            )
+                 WHERE table_schema = DATABASE() AND table_name = '{verification}' \
+                 AND collation_name IS NOT NULL ORDER BY column_name"
+            ))
             .await;
-        assert_eq!(collations, ["identifier utf8mb4_bin", "token utf8mb4_bin"]);
+        let identifier = match db.profile {
+            Profile::NextAuthV2Beta => "identifer",
+            _ => "identifier",
+        };
+        assert_eq!(
+            collations,
+            [
+                format!("{identifier} utf8mb4_bin"),
+                "token utf8mb4_bin".into()
+            ]
+        );
     }
-    V4Beta::down(&db.conn, None).await.expect("down");
+    db.profile.down(&db.conn).await.expect("down");
     assert!(db.table_names().await.is_empty());
-    V4Beta::up(&db.conn, None).await.expect("up again");
+    db.migrate().await;
     assert_eq!(db.table_names().await, tables);
 }
 
@@ -63,27 +76,47 @@ async fn next_auth_v4_beta_up_down_up(db: &TestDb) {
 /// and our index added, no row changed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_next_auth_v4_beta_database_is_adopted() {
-    authstore_tests::run(Backend::Postgres, "adopt_v4_beta", async |db: &TestDb| {
-        let ddl = include_str!("../fixtures/next-auth-v4-beta-postgres.sql");
+    adopts(
+        Profile::NextAuthV4Beta,
+        include_str!("../fixtures/next-auth-v4-beta-postgres.sql"),
+        "INSERT INTO users (email) VALUES ('ada@example.com');
+         INSERT INTO accounts (compound_id, user_id, type, provider, provider_account_id)
+           VALUES ('c', 1, 'oauth', 'github', '1');
+         INSERT INTO verification_tokens (identifier, token, expires)
+           VALUES ('ada@example.com', 'h', now())",
+        "SELECT concat_ws(' ', u.email, a.provider, v.identifier, u.created_at) AS name \
+         FROM users u, accounts a, verification_tokens v",
+    )
+    .await;
+}
+
+/// The same for a database laid out as next-auth 2.0 beta's models are
+/// (the fixture; `interop_v2_beta.rs` adopts one next-auth itself made).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_auth_v2_beta_database_is_adopted() {
+    adopts(
+        Profile::NextAuthV2Beta,
+        include_str!("../fixtures/next-auth-v2-beta-postgres.sql"),
+        "INSERT INTO users (email) VALUES ('ada@example.com');
+         INSERT INTO accounts (compound_id, user_id, provider_type, provider_id, provider_account_id)
+           VALUES ('c', 1, 'oauth', 'github', '1');
+         INSERT INTO verification_requests (identifer, token, expires)
+           VALUES ('ada@example.com', 'h', now())",
+        "SELECT concat_ws(' ', u.email, a.provider_id, v.identifer, u.created) AS name \
+         FROM users u, accounts a, verification_requests v",
+    )
+    .await;
+}
+
+async fn adopts(profile: Profile, ddl: &str, rows: &str, read_rows: &str) {
+    let name = format!("adopt_{profile}");
+    authstore_tests::run(Backend::Postgres, &name, async |db: &TestDb| {
         db.conn.execute_unprepared(ddl).await.unwrap();
-        db.conn
-            .execute_unprepared(
-                "INSERT INTO users (email) VALUES ('ada@example.com');
-                 INSERT INTO accounts (compound_id, user_id, type, provider, provider_account_id)
-                   VALUES ('c', 1, 'oauth', 'github', '1');
-                 INSERT INTO verification_tokens (identifier, token, expires)
-                   VALUES ('ada@example.com', 'h', now())",
-            )
-            .await
-            .unwrap();
-        let rows = "SELECT concat_ws(' ', u.email, a.provider, v.identifier) AS name \
-                    FROM users u, accounts a, verification_tokens v";
-        let before = db.strings(rows).await;
-        authstore_migration::Profile::NextAuthV4Beta
-            .up(&db.conn)
-            .await
-            .expect("adoption");
-        assert_eq!(db.strings(rows).await, before);
+        db.conn.execute_unprepared(rows).await.unwrap();
+        let before = db.strings(read_rows).await;
+        assert_eq!(before.len(), 1);
+        profile.up(&db.conn).await.expect("adoption");
+        assert_eq!(db.strings(read_rows).await, before, "no row changed");
         let foreign_keys = db
             .strings(
                 "SELECT constraint_name::text AS name FROM information_schema.table_constraints \

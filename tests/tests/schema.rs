@@ -46,6 +46,15 @@ async fn postgres_schema_matches_next_auth_v4_beta_seed() {
     matches_seed(Profile::NextAuthV4Beta, ddl).await;
 }
 
+/// Seed 002 has no DDL of its own: the fixture is derived from its JSON, with
+/// its known errors corrected (see the fixture's header), and checked against
+/// next-auth 2.0 beta's own `synchronize` in `interop_v2_beta.rs`.
+#[tokio::test]
+async fn postgres_schema_matches_next_auth_v2_beta_models() {
+    let ddl = include_str!("../fixtures/next-auth-v2-beta-postgres.sql");
+    matches_seed(Profile::NextAuthV2Beta, ddl).await;
+}
+
 async fn matches_seed(profile: Profile, seed_ddl: &str) {
     let Some(seed) = TestDb::create(Backend::Postgres, "seed_schema").await else {
         return;

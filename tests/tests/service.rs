@@ -579,7 +579,12 @@ async fn sign_out_and_purge(db: &TestDb) {
     // Written as another system would, by column name (the row clocks take
     // their defaults), with an expiry long past in every time type.
     let rows: Vec<String> = (0..expired_count)
-        .map(|i| format!("({}, '2001-01-01 00:00:00', 'expired-session-{i}', 'expired-access-{i}')", bob.id))
+        .map(|i| {
+            format!(
+                "({}, '2001-01-01 00:00:00', 'expired-session-{i}', 'expired-access-{i}')",
+                bob.id
+            )
+        })
         .collect();
     for chunk in rows.chunks(500) {
         db.conn
@@ -754,7 +759,11 @@ async fn writes_join_the_callers_transaction(db: &TestDb) {
         .await
         .unwrap();
     txn.commit().await.unwrap();
-    let kept = store.users().get_by_email("kept@example.com").await.unwrap();
+    let kept = store
+        .users()
+        .get_by_email("kept@example.com")
+        .await
+        .unwrap();
     assert!(kept.is_some());
     assert_eq!(db.count_rows("users").await, 1);
 }

@@ -20,7 +20,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
-use crate::column::{Times, id, string};
+use crate::column::{Times, id, serial, string};
 
 pub(crate) mod adopt;
 pub(crate) mod exact;
@@ -51,6 +51,10 @@ pub(crate) struct Shape {
     pub(crate) image_is_text: bool,
     /// The seed's indexes, with the seed's names.
     pub(crate) indexes: &'static [SeedIndex],
+    /// The primary keys' constraint names on PostgreSQL, where the seed
+    /// names them (TypeORM's `PK_…`): users, accounts, sessions,
+    /// verification. `None`: PostgreSQL's `<table>_pkey`.
+    pub(crate) primary_keys: Option<[&'static str; 4]>,
 }
 
 /// One of a seed's indexes: name, table, column, unique.
@@ -75,7 +79,12 @@ pub(crate) const NEXT_AUTH_V3: Shape = Shape {
     image_is_text: true,
     indexes: &[
         SeedIndex("compound_id", "accounts", "compound_id", true),
-        SeedIndex("provider_account_id", "accounts", "provider_account_id", false),
+        SeedIndex(
+            "provider_account_id",
+            "accounts",
+            "provider_account_id",
+            false,
+        ),
         SeedIndex("provider_id", "accounts", "provider_id", false),
         SeedIndex("user_id", "accounts", "user_id", false),
         SeedIndex("session_token", "sessions", "session_token", true),
@@ -83,6 +92,7 @@ pub(crate) const NEXT_AUTH_V3: Shape = Shape {
         SeedIndex("email", "users", "email", true),
         SeedIndex("token", "verification_requests", "token", true),
     ],
+    primary_keys: None,
 };
 
 /// The schema of next-auth's TypeORM docs of August 2021 (seed 001): v3's
@@ -94,7 +104,12 @@ pub(crate) const NEXT_AUTH_V4_BETA: Shape = Shape {
     verification_table: "verification_tokens",
     indexes: &[
         SeedIndex("compound_id", "accounts", "compound_id", true),
-        SeedIndex("provider_account_id", "accounts", "provider_account_id", false),
+        SeedIndex(
+            "provider_account_id",
+            "accounts",
+            "provider_account_id",
+            false,
+        ),
         SeedIndex("user_id", "accounts", "user_id", false),
         SeedIndex("session_token", "sessions", "session_token", true),
         SeedIndex("access_token", "sessions", "access_token", true),
@@ -105,9 +120,9 @@ pub(crate) const NEXT_AUTH_V4_BETA: Shape = Shape {
 };
 
 /// next-auth 2.0 beta's built-in TypeORM models (seed 002, beta.67 to
-/// beta.78). The unique indexes carry the names TypeORM gives unique
-/// constraints (`UQ_` and 27 hex digits of SHA-1 of `table_column`), the
-/// others the names the models give them.
+/// beta.78). The primary keys and unique indexes carry the names TypeORM
+/// gives those constraints (`PK_`/`UQ_` and 27 hex digits of SHA-1 of the
+/// table and column names), the others the names the models give them.
 pub(crate) const NEXT_AUTH_V2_BETA: Shape = Shape {
     described_as: "next-auth 2.0 beta's TypeORM models",
     identifier: "identifer",
@@ -117,15 +132,46 @@ pub(crate) const NEXT_AUTH_V2_BETA: Shape = Shape {
     string_len: None,
     image_is_text: false,
     indexes: &[
-        SeedIndex("UQ_95843cea26fc65b1a9d9b6e1d2b", "accounts", "compound_id", true),
-        SeedIndex("providerAccountId", "accounts", "provider_account_id", false),
+        SeedIndex(
+            "UQ_95843cea26fc65b1a9d9b6e1d2b",
+            "accounts",
+            "compound_id",
+            true,
+        ),
+        SeedIndex(
+            "providerAccountId",
+            "accounts",
+            "provider_account_id",
+            false,
+        ),
         SeedIndex("providerId", "accounts", "provider_id", false),
         SeedIndex("userId", "accounts", "user_id", false),
-        SeedIndex("UQ_f10db2949bbea55b44f31108e1a", "sessions", "session_token", true),
-        SeedIndex("UQ_b02a7acc05fe8194bed8433cf25", "sessions", "access_token", true),
+        SeedIndex(
+            "UQ_f10db2949bbea55b44f31108e1a",
+            "sessions",
+            "session_token",
+            true,
+        ),
+        SeedIndex(
+            "UQ_b02a7acc05fe8194bed8433cf25",
+            "sessions",
+            "access_token",
+            true,
+        ),
         SeedIndex("UQ_97672ac88f789774dd47f7c8be3", "users", "email", true),
-        SeedIndex("UQ_77287cef70a4627091ae6d19c4d", "verification_requests", "token", true),
+        SeedIndex(
+            "UQ_77287cef70a4627091ae6d19c4d",
+            "verification_requests",
+            "token",
+            true,
+        ),
     ],
+    primary_keys: Some([
+        "PK_a3ffb1c0c8416b9fc6f907b7433",
+        "PK_5a7a02c20412299d198e097a8fe",
+        "PK_3238ef96f18b355b671619111bc",
+        "PK_c5d405ea25e8abd5b0b096a4f6f",
+    ]),
     ..NEXT_AUTH_V3
 };
 
@@ -179,12 +225,30 @@ impl Shape {
                 .col(times.row_clock(db, self.updated));
             table
         };
+        let primary_keys = self
+            .primary_keys
+            .filter(|_| db == DatabaseBackend::Postgres);
+        // A table with its `id` column: a serial primary key, named as the
+        // seed names it where it does.
+        let table = |name: DynIden, which: usize| {
+            let mut table = Table::create();
+            table.table(name);
+            match primary_keys {
+                Some(names) => {
+                    table
+                        .col(serial(db, "id"))
+                        .primary_key(Index::create().name(names[which]).col("id"));
+                }
+                None => {
+                    table.col(id(db, "id"));
+                }
+            }
+            table
+        };
         let [mut accounts_fk, mut sessions_fk] = foreign_keys().map(|(_, fk)| fk);
         [
             row_clocks(
-                Table::create()
-                    .table(Users::Table)
-                    .col(id(db, Users::Id))
+                table(Users::Table.into_iden(), 0)
                     .col(optional("name"))
                     .col(optional("email"))
                     .col(times.column(db, Users::EmailVerified).null())
@@ -192,9 +256,7 @@ impl Shape {
                     .to_owned(),
             ),
             row_clocks(
-                Table::create()
-                    .table(Accounts::Table)
-                    .col(id(db, Accounts::Id))
+                table(Accounts::Table.into_iden(), 1)
                     .col(required("compound_id"))
                     .col(ColumnDef::new(Accounts::UserId).integer().not_null())
                     .col(required(self.provider_type))
@@ -208,9 +270,7 @@ impl Shape {
             .foreign_key(&mut accounts_fk)
             .to_owned(),
             row_clocks(
-                Table::create()
-                    .table(Sessions::Table)
-                    .col(id(db, Sessions::Id))
+                table(Sessions::Table.into_iden(), 2)
                     .col(ColumnDef::new(Sessions::UserId).integer().not_null())
                     .col(times.column(db, Sessions::Expires).not_null())
                     .col(required("session_token"))
@@ -220,9 +280,7 @@ impl Shape {
             .foreign_key(&mut sessions_fk)
             .to_owned(),
             row_clocks(
-                Table::create()
-                    .table(verification.clone())
-                    .col(id(db, Verification::Id))
+                table(verification.into_iden(), 3)
                     .col(required(self.identifier))
                     .col(required("token"))
                     .col(times.column(db, Verification::Expires).not_null())
@@ -373,7 +431,6 @@ enum Users {
 #[derive(DeriveIden)]
 enum Accounts {
     Table,
-    Id,
     UserId,
     RefreshToken,
     AccessToken,
@@ -383,7 +440,6 @@ enum Accounts {
 #[derive(DeriveIden)]
 enum Sessions {
     Table,
-    Id,
     UserId,
     Expires,
 }
@@ -391,6 +447,5 @@ enum Sessions {
 /// The verification table's columns; its name is the shape's.
 #[derive(DeriveIden)]
 enum Verification {
-    Id,
     Expires,
 }

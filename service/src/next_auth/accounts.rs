@@ -10,8 +10,19 @@ use crate::rules::token::{self, Secret};
 
 impl<C: ConnectionTrait> Storage<'_, C> {
     fn account_from(&self, row: &QueryResult) -> Result<Account, DbErr> {
-        let [_, _, _, provider_type, provider_id, _, _, _, _, created, updated] =
-            self.schema.account_columns();
+        let [
+            _,
+            _,
+            _,
+            provider_type,
+            provider_id,
+            _,
+            _,
+            _,
+            _,
+            created,
+            updated,
+        ] = self.schema.account_columns();
         let secret = |column| -> Result<Option<Secret>, DbErr> {
             Ok(row.try_get::<Option<String>>("", column)?.map(Secret::from))
         };
@@ -102,9 +113,18 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let update = Query::update()
             .table(ACCOUNTS)
             .values([
-                ("refresh_token", tokens.refresh_token.map(|t| t.expose().to_owned()).into()),
-                ("access_token", tokens.access_token.map(|t| t.expose().to_owned()).into()),
-                ("access_token_expires", self.optional_time(tokens.access_token_expires)),
+                (
+                    "refresh_token",
+                    tokens.refresh_token.map(|t| t.expose().to_owned()).into(),
+                ),
+                (
+                    "access_token",
+                    tokens.access_token.map(|t| t.expose().to_owned()).into(),
+                ),
+                (
+                    "access_token_expires",
+                    self.optional_time(tokens.access_token_expires),
+                ),
                 (self.schema.updated, self.time(now)),
             ])
             .cond_where(this.clone())

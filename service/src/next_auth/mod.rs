@@ -109,7 +109,15 @@ impl Schema {
 
     fn user_columns(&self) -> [&'static str; 7] {
         let (created, updated) = (self.created, self.updated);
-        ["id", "name", "email", "email_verified", "image", created, updated]
+        [
+            "id",
+            "name",
+            "email",
+            "email_verified",
+            "image",
+            created,
+            updated,
+        ]
     }
 
     fn account_columns(&self) -> [&'static str; 11] {
@@ -131,7 +139,15 @@ impl Schema {
 
     fn session_columns(&self) -> [&'static str; 7] {
         let (created, updated) = (self.created, self.updated);
-        ["id", "user_id", "expires", "session_token", "access_token", created, updated]
+        [
+            "id",
+            "user_id",
+            "expires",
+            "session_token",
+            "access_token",
+            created,
+            updated,
+        ]
     }
 
     fn verification_columns(&self) -> [&'static str; 6] {
@@ -172,7 +188,12 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     /// A time column of a row, as an instant.
-    fn read_time(&self, row: &QueryResult, pre: &str, column: &str) -> Result<DateTime<Utc>, DbErr> {
+    fn read_time(
+        &self,
+        row: &QueryResult,
+        pre: &str,
+        column: &str,
+    ) -> Result<DateTime<Utc>, DbErr> {
         self.read_optional_time(row, pre, column)?
             .ok_or_else(|| DbErr::Type(format!("{pre}{column} is NULL")))
     }
@@ -249,7 +270,10 @@ fn select_prefixed(
     pre: &str,
 ) {
     for column in columns {
-        select.expr_as(Expr::col((table, *column)), Alias::new(format!("{pre}{column}")));
+        select.expr_as(
+            Expr::col((table, *column)),
+            Alias::new(format!("{pre}{column}")),
+        );
     }
 }
 

@@ -70,7 +70,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             select_prefixed(&mut select, USERS, &schema.user_columns(), "B_");
             select
                 .from(SESSIONS)
-                .inner_join(USERS, Expr::col((SESSIONS, "user_id")).equals((USERS, "id")))
+                .inner_join(
+                    USERS,
+                    Expr::col((SESSIONS, "user_id")).equals((USERS, "id")),
+                )
                 .and_where(Expr::col((SESSIONS, "session_token")).eq(""));
             backend.build(&select).sql
         });
@@ -78,7 +81,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let Some(row) = self.db.query_one_raw(lookup).await? else {
             return Ok(None);
         };
-        Ok(Some((self.session_from(&row, "A_")?, self.user_from(&row, "B_")?)))
+        Ok(Some((
+            self.session_from(&row, "A_")?,
+            self.user_from(&row, "B_")?,
+        )))
     }
 
     pub(crate) async fn delete_session(&self, id: i32) -> Result<(), DbErr> {
@@ -100,7 +106,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<bool, DbErr> {
         let update = Query::update()
             .table(SESSIONS)
-            .values([("expires", self.time(expires)), (self.schema.updated, self.time(now))])
+            .values([
+                ("expires", self.time(expires)),
+                (self.schema.updated, self.time(now)),
+            ])
             .and_where(Expr::col("id").eq(id))
             .and_where(Expr::col("expires").lt(self.time(expires)))
             .to_owned();
@@ -122,7 +131,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let columns = self.schema.session_columns();
         let mut update = Query::update()
             .table(SESSIONS)
-            .values([("expires", self.time(expires)), (self.schema.updated, self.time(now))])
+            .values([
+                ("expires", self.time(expires)),
+                (self.schema.updated, self.time(now)),
+            ])
             .cond_where(live.clone())
             .and_where(Expr::col("expires").lt(self.time(expires)))
             .to_owned();
@@ -146,7 +158,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
 
     /// Deletes the sessions matching `filter`; how many.
     async fn delete_sessions(&self, filter: Condition) -> Result<u64, DbErr> {
-        let delete = Query::delete().from_table(SESSIONS).cond_where(filter).to_owned();
+        let delete = Query::delete()
+            .from_table(SESSIONS)
+            .cond_where(filter)
+            .to_owned();
         Ok(self.db.execute(&delete).await?.rows_affected())
     }
 
@@ -183,7 +198,11 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     /// Deletes sessions that expired by `now`, `batch` rows per statement.
-    pub(crate) async fn purge_sessions(&self, now: DateTime<Utc>, batch: u64) -> Result<u64, DbErr> {
+    pub(crate) async fn purge_sessions(
+        &self,
+        now: DateTime<Utc>,
+        batch: u64,
+    ) -> Result<u64, DbErr> {
         let expired = Condition::all().add(Expr::col("expires").lte(self.time(now)));
         backend::delete_in_batches(self.db, SESSIONS, "id", expired, batch).await
     }

@@ -22,7 +22,11 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         })
     }
 
-    pub(crate) async fn insert_user(&self, user: NewUser, now: DateTime<Utc>) -> Result<User, DbErr> {
+    pub(crate) async fn insert_user(
+        &self,
+        user: NewUser,
+        now: DateTime<Utc>,
+    ) -> Result<User, DbErr> {
         let columns = self.schema.user_columns();
         let insert = Query::insert()
             .into_table(USERS)
@@ -48,7 +52,11 @@ impl<C: ConnectionTrait> Storage<'_, C> {
 
     /// The user with exactly this stored email; with `lock`, read with a
     /// shared lock, which sees the latest committed row.
-    pub(crate) async fn user_by_email(&self, email: &str, lock: bool) -> Result<Option<User>, DbErr> {
+    pub(crate) async fn user_by_email(
+        &self,
+        email: &str,
+        lock: bool,
+    ) -> Result<Option<User>, DbErr> {
         let mut select = select(USERS, &self.schema.user_columns());
         select.and_where(Expr::col("email").eq(email));
         if lock {
@@ -117,7 +125,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         }
         let columns = self.schema.user_columns();
         let mut update = Query::update();
-        update.table(USERS).values(values).and_where(Expr::col("id").eq(id));
+        update
+            .table(USERS)
+            .values(values)
+            .and_where(Expr::col("id").eq(id));
         if self.db.support_returning() {
             update.returning(super::returning(&columns));
             return match self.db.query_one(&update).await? {
@@ -146,7 +157,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         Ok(self.db.execute(&delete).await?.rows_affected() > 0)
     }
 
-    async fn one_user(&self, select: sea_orm::sea_query::SelectStatement) -> Result<Option<User>, DbErr> {
+    async fn one_user(
+        &self,
+        select: sea_orm::sea_query::SelectStatement,
+    ) -> Result<Option<User>, DbErr> {
         match self.db.query_one(&select).await? {
             Some(row) => Ok(Some(self.user_from(&row, "")?)),
             None => Ok(None),
