@@ -6,85 +6,26 @@
 //! Needs `npm ci --prefix tests/interop` (CI does it). Without it the tests
 //! are skipped with a note, or fail when `CI` is set.
 
-use std::process::Command;
-
 use authstore::{AuthStore, Config, NewUser, UserPatch};
 use authstore_migration::{Migrator, MigratorTrait};
+use authstore_tests::interop::{self, NextAuth, SECRET, instant, ms};
 use authstore_tests::{Backend, TestDb};
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-const SECRET: &str = "shared-between-rust-and-next-auth";
-const MAX_AGE: i64 = 30 * 24 * 60 * 60;
-const UPDATE_AGE: i64 = 24 * 60 * 60;
 const SEED_DDL: &str = include_str!("../fixtures/next-auth-v3-postgres.sql");
-
-/// next-auth's adapter on the test's database.
-struct NextAuth {
-    url: String,
-}
-
-impl NextAuth {
-    /// Runs adapter calls in order; `"$N"` / `"$N.field"` refer to earlier results.
-    fn run(&self, ops: Value) -> Vec<Value> {
-        let input = json!({ "url": self.url, "secret": SECRET, "maxAge": MAX_AGE, "updateAge": UPDATE_AGE, "ops": ops });
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/interop/nextauth.js");
-        let output = Command::new("node")
-            .arg(script)
-            .arg(input.to_string())
-            .output()
-            .expect("run node");
-        assert!(
-            output.status.success(),
-            "next-auth failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).expect("next-auth's results as JSON")
-    }
-}
-
-/// Whether `npm ci --prefix tests/interop` has run; without it the tests
-/// skip with a note, except in CI, where they fail.
-fn next_auth_installed() -> bool {
-    let installed = std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/interop/node_modules/next-auth"
-    ))
-    .exists();
-    if !installed {
-        let why = "next-auth is not installed: run `npm ci --prefix tests/interop`";
-        assert!(std::env::var_os("CI").is_none(), "{why}");
-        eprintln!("skipped: {why}");
-    }
-    installed
-}
 
 /// A migrated PostgreSQL database with next-auth and authstore on it.
 async fn shared(test: &str) -> Option<(TestDb, NextAuth, AuthStore)> {
-    if !next_auth_installed() {
+    if !interop::installed() {
         return None;
     }
     let db = TestDb::create(Backend::Postgres, test).await?;
     Migrator::up(&db.conn, None).await.unwrap();
-    let next_auth = NextAuth {
-        url: db.url.clone(),
-    };
+    let next_auth = NextAuth::new("nextauth.js", &db.url);
     let store = AuthStore::new(db.conn.clone(), Config::new(SECRET).unwrap());
     Some((db, next_auth, store))
-}
-
-fn instant(value: &Value) -> DateTime<Utc> {
-    value
-        .as_str()
-        .expect("an ISO date")
-        .parse()
-        .expect("parse date")
-}
-
-/// JavaScript dates carry milliseconds.
-fn ms(at: DateTime<Utc>) -> DateTime<Utc> {
-    at.trunc_subsecs(3)
 }
 
 fn with_clock(store: &AuthStore, at: DateTime<Utc>) -> AuthStore {
@@ -406,14 +347,12 @@ async fn timestamps_are_the_same_instant_on_both_sides() {
 /// A PostgreSQL database laid out as next-auth created it (the seed DDL, no
 /// authstore migration yet), with next-auth's adapter on it.
 async fn created_by_next_auth(test: &str) -> Option<(TestDb, NextAuth)> {
-    if !next_auth_installed() {
+    if !interop::installed() {
         return None;
     }
     let db = TestDb::create(Backend::Postgres, test).await?;
     db.conn.execute_unprepared(SEED_DDL).await.unwrap();
-    let next_auth = NextAuth {
-        url: db.url.clone(),
-    };
+    let next_auth = NextAuth::new("nextauth.js", &db.url);
     Some((db, next_auth))
 }
 

@@ -1,0 +1,89 @@
+//! The real JS auth systems, driven under Node by the scripts in
+//! `tests/interop/` (installed by `npm ci --prefix tests/interop`), for the
+//! interop tests.
+
+use std::process::Command;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde_json::{Value, json};
+
+/// The secret both sides hash verification tokens with.
+pub const SECRET: &str = "shared-between-rust-and-next-auth";
+/// next-auth's session `maxAge` and `updateAge`, in seconds.
+pub const MAX_AGE: i64 = 30 * 24 * 60 * 60;
+pub const UPDATE_AGE: i64 = 24 * 60 * 60;
+
+/// One of next-auth's adapters on one database.
+pub struct NextAuth {
+    /// The driver script in `tests/interop/`, e.g. `nextauth.js`.
+    pub script: &'static str,
+    pub url: String,
+    /// The Node process's `TZ` (next-auth 2.0 beta writes wall-clock times
+    /// in it); `None` leaves the environment's.
+    pub tz: Option<&'static str>,
+    /// Let TypeORM create the tables (next-auth 2.0 beta's `synchronize`).
+    pub synchronize: bool,
+}
+
+impl NextAuth {
+    pub fn new(script: &'static str, url: &str) -> Self {
+        NextAuth {
+            script,
+            url: url.to_owned(),
+            tz: None,
+            synchronize: false,
+        }
+    }
+
+    /// Runs adapter calls in order; `"$N"` / `"$N.field"` refer to earlier
+    /// results (see `tests/interop/ops.js`).
+    pub fn run(&self, ops: Value) -> Vec<Value> {
+        let input = json!({
+            "url": self.url, "secret": SECRET, "maxAge": MAX_AGE, "updateAge": UPDATE_AGE,
+            "synchronize": self.synchronize, "ops": ops,
+        });
+        let script = format!("{}/interop/{}", env!("CARGO_MANIFEST_DIR"), self.script);
+        let mut node = Command::new("node");
+        node.arg(script).arg(input.to_string());
+        if let Some(tz) = self.tz {
+            node.env("TZ", tz);
+        }
+        let output = node.output().expect("run node");
+        assert!(
+            output.status.success(),
+            "next-auth failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("next-auth's results as JSON")
+    }
+}
+
+/// Whether `npm ci --prefix tests/interop` has run; without it the tests
+/// skip with a note, except in CI, where they fail.
+pub fn installed() -> bool {
+    let installed = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/interop/node_modules/next-auth-v2-beta"
+    ))
+    .exists();
+    if !installed {
+        let why = "the interop packages are not installed: run `npm ci --prefix tests/interop`";
+        assert!(std::env::var_os("CI").is_none(), "{why}");
+        eprintln!("skipped: {why}");
+    }
+    installed
+}
+
+/// A date as next-auth prints it.
+pub fn instant(value: &Value) -> DateTime<Utc> {
+    value
+        .as_str()
+        .expect("an ISO date")
+        .parse()
+        .expect("parse date")
+}
+
+/// JavaScript dates carry milliseconds.
+pub fn ms(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(3)
+}
