@@ -722,3 +722,155 @@ async fn every_other_method_sends_one_statement_per_step() {
     )
     .await;
 }
+
+/// Each profile's statements name its own tables and columns, and the
+/// per-request lookups are one statement on every profile.
+#[tokio::test]
+async fn every_profile_speaks_its_own_names_in_one_statement_per_lookup() {
+    use authstore::Profile;
+    let profiles = [
+        (
+            Profile::NextAuthV3,
+            "verification_requests",
+            "identifier",
+            "created_at",
+            "provider_id",
+        ),
+        (
+            Profile::NextAuthV4Beta,
+            "verification_tokens",
+            "identifier",
+            "created_at",
+            "provider",
+        ),
+        (
+            Profile::NextAuthV2Beta,
+            "verification_requests",
+            "identifer",
+            "created",
+            "provider_id",
+        ),
+    ];
+    for (profile, table, identifier, created, provider) in profiles {
+        let nothing = || Vec::<users::Model>::new();
+        let db = MockDatabase::new(DatabaseBackend::Postgres).append_query_results([
+            nothing(),
+            nothing(),
+            nothing(),
+        ]);
+        let config = Config::builder("mock-secret")
+            .profile(profile)
+            .build()
+            .unwrap();
+        let store = AuthStore::new(db.into_connection(), config).with_clock(now);
+        let token = "a".repeat(64);
+        let sessions = store.sessions();
+        assert!(
+            sessions
+                .get_session_and_user(&token)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let verification = store.verification();
+        assert!(
+            verification
+                .consume("ada@example.com", &token)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .users()
+                .get_by_account("github", "1")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let sql = sent(&store);
+        assert_eq!(sql.len(), 3, "{profile}: {sql:?}");
+        let lookup_clock = format!(r#""sessions"."{created}" AS "A_{created}""#);
+        assert!(sql[0].contains(&lookup_clock), "{profile}: {}", sql[0]);
+        let consume =
+            format!(r#"DELETE FROM "{table}" WHERE "{identifier}" = $1 AND "token" = $2"#);
+        assert!(sql[1].starts_with(&consume), "{profile}: {}", sql[1]);
+        let by_account = format!(r#""accounts"."{provider}" = $2"#);
+        assert!(sql[2].contains(&by_account), "{profile}: {}", sql[2]);
+    }
+}
+
+/// next-auth-v2-beta's wall-clock columns are read, and written, in the
+/// configured zone.
+#[tokio::test]
+async fn wall_clock_rows_are_instants_in_the_configured_zone() {
+    use authstore::entity::next_auth_v2_beta::users as v2_users;
+    use authstore::{Profile, Tz};
+    // 08:30 on a June day in St John's (NDT, UTC−2:30) is 11:00 UTC.
+    let wall_clock = chrono::NaiveDate::from_ymd_opt(2030, 6, 1)
+        .unwrap()
+        .and_hms_opt(8, 30, 0)
+        .unwrap();
+    let row = v2_users::Model {
+        id: 1,
+        name: None,
+        email: None,
+        email_verified: Some(wall_clock),
+        image: None,
+        created: wall_clock,
+        updated: wall_clock,
+    };
+    let db = MockDatabase::new(DatabaseBackend::Postgres).append_query_results([vec![row]]);
+    let zone: Tz = "America/St_Johns".parse().unwrap();
+    let config = Config::builder("mock-secret")
+        .profile(Profile::NextAuthV2Beta)
+        .wall_clock_zone(zone)
+        .build()
+        .unwrap();
+    let store = AuthStore::new(db.into_connection(), config).with_clock(now);
+    let user = store.users().get(1).await.unwrap().unwrap();
+    let instant = Utc.with_ymd_and_hms(2030, 6, 1, 11, 0, 0).unwrap();
+    assert_eq!(
+        (user.created_at, user.email_verified),
+        (instant, Some(instant))
+    );
+
+    // Writing: the clock's now (12:00 UTC) is bound as 09:30 wall-clock time.
+    let db = MockDatabase::new(DatabaseBackend::Postgres).append_query_results([vec![
+        v2_users::Model {
+            id: 2,
+            ..row_at(wall_clock)
+        },
+    ]]);
+    let config = Config::builder("mock-secret")
+        .profile(Profile::NextAuthV2Beta)
+        .wall_clock_zone(zone)
+        .build()
+        .unwrap();
+    let store = AuthStore::new(db.into_connection(), config).with_clock(now);
+    store.users().create(NewUser::default()).await.unwrap();
+    let conn: DatabaseConnection = store.connection().clone();
+    let insert = conn.into_transaction_log()[0].statements()[0].clone();
+    let expected = chrono::NaiveDate::from_ymd_opt(2030, 6, 1)
+        .unwrap()
+        .and_hms_opt(9, 30, 0)
+        .unwrap();
+    let values = insert.values.expect("bound values").0;
+    assert!(
+        values.contains(&sea_orm::Value::from(expected)),
+        "created is bound as St John's wall-clock time: {values:?}"
+    );
+}
+
+fn row_at(wall_clock: chrono::NaiveDateTime) -> authstore::entity::next_auth_v2_beta::users::Model {
+    authstore::entity::next_auth_v2_beta::users::Model {
+        id: 1,
+        name: None,
+        email: None,
+        email_verified: None,
+        image: None,
+        created: wall_clock,
+        updated: wall_clock,
+    }
+}
