@@ -129,7 +129,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         {
             Decision::Live => {}
             Decision::Expired => {
-                if storage.schema.deletes_expired_on_read {
+                if storage.schema.deletes_expired_on_read() {
                     storage.delete_session(session.id).await?;
                 }
                 return Ok(None);

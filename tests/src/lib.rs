@@ -209,6 +209,31 @@ impl TestDb {
         authstore::Config::builder(secret).profile(self.profile)
     }
 
+    /// The names of the foreign keys in the database's schema, sorted
+    /// (PostgreSQL).
+    pub async fn foreign_keys(&self) -> Vec<String> {
+        self.strings(
+            "SELECT constraint_name::text AS name FROM information_schema.table_constraints \
+             WHERE constraint_type = 'FOREIGN KEY' AND table_schema = current_schema() ORDER BY 1",
+        )
+        .await
+    }
+
+    /// Every row of the profile's four tables, as text, for before/after
+    /// comparison (PostgreSQL).
+    pub async fn table_snapshot(&self) -> Vec<String> {
+        let mut rows = Vec::new();
+        for table in ["users", "accounts", "sessions", self.verification_table()] {
+            rows.extend(
+                self.strings(&format!(
+                    "SELECT '{table}:' || t::text AS name FROM {table} t ORDER BY id"
+                ))
+                .await,
+            );
+        }
+        rows
+    }
+
     /// The profile's verification table.
     pub fn verification_table(&self) -> &'static str {
         match self.profile {

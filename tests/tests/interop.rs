@@ -372,13 +372,13 @@ async fn adopting_a_database_next_auth_created() {
         { "op": "createSession", "args": ["$3"] },
         { "op": "createVerificationRequest", "args": ["carol@example.com", token, 86400] },
     ]));
-    let snapshot = table_snapshot(&db).await;
+    let snapshot = db.table_snapshot().await;
 
     Migrator::up(&db.conn, None)
         .await
         .expect("adoption must not fail");
     assert_eq!(
-        table_snapshot(&db).await,
+        db.table_snapshot().await,
         snapshot,
         "adoption touches no row"
     );
@@ -389,7 +389,7 @@ async fn adopting_a_database_next_auth_created() {
             .is_empty(),
         "recorded as applied"
     );
-    let fks = db.strings("SELECT constraint_name::text AS name FROM information_schema.table_constraints WHERE constraint_type = 'FOREIGN KEY' ORDER BY 1").await;
+    let fks = db.foreign_keys().await;
     assert_eq!(fks, ["fk_accounts_user_id", "fk_sessions_user_id"]);
     let index = db
         .strings(
@@ -437,7 +437,7 @@ async fn adoption_refuses_orphans_and_names_them() {
         .execute_unprepared("DELETE FROM users")
         .await
         .unwrap();
-    let snapshot = table_snapshot(&db).await;
+    let snapshot = db.table_snapshot().await;
 
     let err = Migrator::up(&db.conn, None)
         .await
@@ -456,11 +456,11 @@ async fn adoption_refuses_orphans_and_names_them() {
         "{err}"
     );
     assert_eq!(
-        table_snapshot(&db).await,
+        db.table_snapshot().await,
         snapshot,
         "no row deleted or changed"
     );
-    let fks = db.strings("SELECT constraint_name::text AS name FROM information_schema.table_constraints WHERE constraint_type = 'FOREIGN KEY'").await;
+    let fks = db.foreign_keys().await;
     assert_eq!(fks, Vec::<String>::new(), "no foreign key added");
     assert_eq!(
         Migrator::get_pending_migrations(&db.conn)
@@ -471,18 +471,4 @@ async fn adoption_refuses_orphans_and_names_them() {
         "none recorded as applied"
     );
     db.destroy().await;
-}
-
-/// Every row of the four tables, as text, for before/after comparison.
-async fn table_snapshot(db: &TestDb) -> Vec<String> {
-    let mut rows = Vec::new();
-    for table in ["users", "accounts", "sessions", "verification_requests"] {
-        rows.extend(
-            db.strings(&format!(
-                "SELECT '{table}:' || t::text AS name FROM {table} t ORDER BY id"
-            ))
-            .await,
-        );
-    }
-    rows
 }

@@ -351,20 +351,6 @@ async fn next_auth_2_beta_synchronize_makes_our_schema() {
     }
 }
 
-/// Every row of the four tables, as text, for before/after comparison.
-async fn table_snapshot(db: &TestDb) -> Vec<String> {
-    let mut rows = Vec::new();
-    for table in ["users", "accounts", "sessions", "verification_requests"] {
-        rows.extend(
-            db.strings(&format!(
-                "SELECT '{table}:' || t::text AS name FROM {table} t ORDER BY id"
-            ))
-            .await,
-        );
-    }
-    rows
-}
-
 /// A database next-auth 2.0 beta made and filled is adopted: no row
 /// changes, our foreign keys and index are added, and its data works.
 #[tokio::test]
@@ -386,22 +372,17 @@ async fn a_database_next_auth_2_beta_made_is_adopted() {
         { "op": "createSession", "args": ["$0"] },
         { "op": "createVerificationRequest", "args": ["carol@example.com", token, 86400] },
     ]));
-    let snapshot = table_snapshot(&db).await;
+    let snapshot = db.table_snapshot().await;
     Profile::NextAuthV2Beta
         .up(&db.conn)
         .await
         .expect("adoption must not fail");
     assert_eq!(
-        table_snapshot(&db).await,
+        db.table_snapshot().await,
         snapshot,
         "adoption touches no row"
     );
-    let fks = db
-        .strings(
-            "SELECT constraint_name::text AS name FROM information_schema.table_constraints \
-             WHERE constraint_type = 'FOREIGN KEY' ORDER BY 1",
-        )
-        .await;
+    let fks = db.foreign_keys().await;
     assert_eq!(fks, ["fk_accounts_user_id", "fk_sessions_user_id"]);
 
     let store = v2_store(&db, zone());

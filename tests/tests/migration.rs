@@ -117,12 +117,7 @@ async fn adopts(profile: Profile, ddl: &str, rows: &str, read_rows: &str) {
         assert_eq!(before.len(), 1);
         profile.up(&db.conn).await.expect("adoption");
         assert_eq!(db.strings(read_rows).await, before, "no row changed");
-        let foreign_keys = db
-            .strings(
-                "SELECT constraint_name::text AS name FROM information_schema.table_constraints \
-                 WHERE constraint_type = 'FOREIGN KEY' ORDER BY 1",
-            )
-            .await;
+        let foreign_keys = db.foreign_keys().await;
         assert_eq!(foreign_keys, ["fk_accounts_user_id", "fk_sessions_user_id"]);
         assert_eq!(
             db.strings("SELECT indexname::text AS name FROM pg_indexes WHERE indexname = 'sessions_user_id'")

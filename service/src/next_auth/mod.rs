@@ -32,8 +32,19 @@ pub(crate) const USERS: &str = "users";
 pub(crate) const ACCOUNTS: &str = "accounts";
 pub(crate) const SESSIONS: &str = "sessions";
 
-/// What differs between the next-auth schemas, and the SQL built for one.
+/// A next-auth schema: what differs between the three, and the SQL built
+/// for it.
 pub(crate) struct Schema {
+    differences: Differences,
+    /// The per-request session lookup, built once per backend.
+    lookup: BuiltOnce,
+    /// The user-by-provider-account lookup, built once per backend.
+    by_account: BuiltOnce,
+}
+
+/// The few names and behaviours the next-auth schemas do not share.
+#[derive(Clone, Copy)]
+struct Differences {
     /// `accounts.provider_type`, or `type` (v4 beta).
     provider_type: &'static str,
     /// `accounts.provider_id`, or `provider` (v4 beta).
@@ -51,14 +62,10 @@ pub(crate) struct Schema {
     wall_clock_times: bool,
     /// Whether reading an expired session deletes it, as next-auth v3 and
     /// v4 beta do; next-auth 2.0 beta leaves the row.
-    pub(crate) deletes_expired_on_read: bool,
-    /// The per-request session lookup, built once per backend.
-    lookup: BuiltOnce,
-    /// The user-by-provider-account lookup, built once per backend.
-    by_account: BuiltOnce,
+    deletes_expired_on_read: bool,
 }
 
-static NEXT_AUTH_V3: Schema = Schema {
+const V3: Differences = Differences {
     provider_type: "provider_type",
     provider_id: "provider_id",
     verification: "verification_requests",
@@ -67,37 +74,40 @@ static NEXT_AUTH_V3: Schema = Schema {
     updated: "updated_at",
     wall_clock_times: false,
     deletes_expired_on_read: true,
-    lookup: BuiltOnce::new(),
-    by_account: BuiltOnce::new(),
 };
 
-static NEXT_AUTH_V4_BETA: Schema = Schema {
+static NEXT_AUTH_V3: Schema = Schema::new(V3);
+
+static NEXT_AUTH_V4_BETA: Schema = Schema::new(Differences {
     provider_type: "type",
     provider_id: "provider",
     verification: "verification_tokens",
-    identifier: "identifier",
-    created: "created_at",
-    updated: "updated_at",
-    wall_clock_times: false,
-    deletes_expired_on_read: true,
-    lookup: BuiltOnce::new(),
-    by_account: BuiltOnce::new(),
-};
+    ..V3
+});
 
-static NEXT_AUTH_V2_BETA: Schema = Schema {
-    provider_type: "provider_type",
-    provider_id: "provider_id",
-    verification: "verification_requests",
+static NEXT_AUTH_V2_BETA: Schema = Schema::new(Differences {
     identifier: "identifer",
     created: "created",
     updated: "updated",
     wall_clock_times: true,
     deletes_expired_on_read: false,
-    lookup: BuiltOnce::new(),
-    by_account: BuiltOnce::new(),
-};
+    ..V3
+});
 
 impl Schema {
+    const fn new(differences: Differences) -> Schema {
+        Schema {
+            differences,
+            lookup: BuiltOnce::new(),
+            by_account: BuiltOnce::new(),
+        }
+    }
+
+    /// Whether reading an expired session deletes it.
+    pub(crate) fn deletes_expired_on_read(&self) -> bool {
+        self.differences.deletes_expired_on_read
+    }
+
     /// The schema of a next-auth profile.
     pub(crate) fn of(profile: Profile) -> &'static Schema {
         match profile {
@@ -108,7 +118,7 @@ impl Schema {
     }
 
     fn user_columns(&self) -> [&'static str; 7] {
-        let (created, updated) = (self.created, self.updated);
+        let (created, updated) = (self.differences.created, self.differences.updated);
         [
             "id",
             "name",
@@ -121,13 +131,13 @@ impl Schema {
     }
 
     fn account_columns(&self) -> [&'static str; 11] {
-        let (created, updated) = (self.created, self.updated);
+        let (created, updated) = (self.differences.created, self.differences.updated);
         [
             "id",
             "compound_id",
             "user_id",
-            self.provider_type,
-            self.provider_id,
+            self.differences.provider_type,
+            self.differences.provider_id,
             "provider_account_id",
             "refresh_token",
             "access_token",
@@ -138,7 +148,7 @@ impl Schema {
     }
 
     fn session_columns(&self) -> [&'static str; 7] {
-        let (created, updated) = (self.created, self.updated);
+        let (created, updated) = (self.differences.created, self.differences.updated);
         [
             "id",
             "user_id",
@@ -151,8 +161,15 @@ impl Schema {
     }
 
     fn verification_columns(&self) -> [&'static str; 6] {
-        let (created, updated) = (self.created, self.updated);
-        ["id", self.identifier, "token", "expires", created, updated]
+        let (created, updated) = (self.differences.created, self.differences.updated);
+        [
+            "id",
+            self.differences.identifier,
+            "token",
+            "expires",
+            created,
+            updated,
+        ]
     }
 }
 
@@ -178,7 +195,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     fn optional_time(&self, at: Option<DateTime<Utc>>) -> Expr {
-        let value: Value = if self.schema.wall_clock_times {
+        let value: Value = if self.schema.differences.wall_clock_times {
             at.map(|at| self.zone.from_utc_datetime(&at.naive_utc()).naive_local())
                 .into()
         } else {
@@ -204,7 +221,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         pre: &str,
         column: &str,
     ) -> Result<Option<DateTime<Utc>>, DbErr> {
-        if !self.schema.wall_clock_times {
+        if !self.schema.differences.wall_clock_times {
             let at: Option<DateTime<FixedOffset>> = row.try_get(pre, column)?;
             return Ok(at.map(|at| at.to_utc()));
         }

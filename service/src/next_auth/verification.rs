@@ -30,7 +30,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<VerificationRequest, DbErr> {
         let columns = self.schema.verification_columns();
         let insert = Query::insert()
-            .into_table(self.schema.verification)
+            .into_table(self.schema.differences.verification)
             .columns(columns[1..].iter().copied())
             .values_panic([
                 identifier.into(),
@@ -41,7 +41,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             ])
             .to_owned();
         let row = self
-            .insert_returning(self.schema.verification, &columns, insert)
+            .insert_returning(self.schema.differences.verification, &columns, insert)
             .await?;
         self.verification_from(&row)
     }
@@ -58,10 +58,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         identifier: String,
         token_hash: String,
     ) -> Result<Option<VerificationRequest>, DbErr> {
-        let table = self.schema.verification;
+        let table = self.schema.differences.verification;
         let columns = self.schema.verification_columns();
         let matching = Condition::all()
-            .add(Expr::col(self.schema.identifier).eq(identifier))
+            .add(Expr::col(self.schema.differences.identifier).eq(identifier))
             .add(Expr::col("token").eq(token_hash));
         let mut delete = Query::delete()
             .from_table(table)
@@ -91,6 +91,13 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         batch: u64,
     ) -> Result<u64, DbErr> {
         let expired = Condition::all().add(Expr::col("expires").lte(self.time(now)));
-        backend::delete_in_batches(self.db, self.schema.verification, "id", expired, batch).await
+        backend::delete_in_batches(
+            self.db,
+            self.schema.differences.verification,
+            "id",
+            expired,
+            batch,
+        )
+        .await
     }
 }
