@@ -1,4 +1,5 @@
-//! Durations and the verification secret, checked once, when the config is built.
+//! Durations, the verification secret, the schema profile and its time zone,
+//! checked once, when the config is built.
 
 use std::fmt;
 

@@ -1,6 +1,8 @@
 //! authstore is the auth-data layer for SeaORM 2 apps: users, OAuth
-//! accounts, sessions and email verification requests, stored in next-auth
-//! v3's schema so a Rust service can share its database with a Next.js app.
+//! accounts, sessions and email verification requests, stored in the exact
+//! schema of a next-auth version (a [`Profile`]: next-auth v3 by default,
+//! its v4-beta docs schema, or next-auth 2.0 beta) so a Rust service can
+//! share its database with the Next.js app that made it.
 //!
 //! ```
 //! use authstore::{AuthStore, Config, NewAccount, NewUser};
@@ -39,6 +41,10 @@
 //! by table ([`Users`], [`Accounts`], [`Sessions`], [`Verification`]), each
 //! with its own rules in its own module. To run them inside your own
 //! transaction, scope the store to it with [`AuthStore::on`].
+//!
+//! Below the rules, one storage adapter reads and writes the rows of the
+//! configured [`Profile`] ([`ConfigBuilder::profile`]); every method works the
+//! same on every profile and returns the same types, with UTC times.
 //!
 //! Input is normalised and validated before any statement is sent; failures
 //! are [`Error::Validation`] naming each field. Unique and foreign-key

@@ -1,5 +1,5 @@
-//! The `sessions` table: creation, the per-request lookup with next-auth v3's
-//! sliding renewal, sign-out, and purging.
+//! The `sessions` table: creation, the per-request lookup with next-auth's
+//! sliding renewal, sign-out, and purging; the same rules on every profile.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -88,8 +88,10 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// every authenticated request.
     ///
     /// - One `SELECT … JOIN users` finds both.
-    /// - An expired session is deleted (as next-auth v3 does) and not returned.
-    /// - Sliding renewal, next-auth v3's rule: once
+    /// - An expired session is not returned. It is deleted by the read, as
+    ///   next-auth v3 and v4 beta do, except on `next-auth-v2-beta`, which
+    ///   keeps the row (as next-auth 2.0 beta does) for `purge_expired`.
+    /// - Sliding renewal, next-auth's rule: once
     ///   `expires - session_max_age + session_update_age` has passed, the
     ///   expiry moves to now + `session_max_age` and `renewed` is true.
     ///   Otherwise nothing is written.

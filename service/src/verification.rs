@@ -1,4 +1,5 @@
-//! The `verification_requests` table: single-use email sign-in tokens.
+//! The verification table (`verification_requests`, or `verification_tokens`
+//! on `next-auth-v4-beta`): single-use email sign-in tokens.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
