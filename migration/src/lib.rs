@@ -38,6 +38,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod adopt;
 mod column;
 mod next_auth_shape;
 pub mod next_auth_v2_beta;

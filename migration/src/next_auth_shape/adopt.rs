@@ -13,57 +13,26 @@
 //! table, so adoption there is refused.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use super::{Shape, foreign_keys, sessions_user_id_index};
-use crate::column;
+use crate::adopt::{Expected, has_constraint, has_index, query};
 
-/// The shape's tables: each column with its PostgreSQL `data_type`, read from
-/// the definitions the migration creates the tables with, so the two can
-/// never disagree.
-fn expected_tables(shape: &Shape) -> Vec<(String, Vec<(String, &'static str)>)> {
-    shape
-        .tables(DatabaseBackend::Postgres)
-        .iter()
-        .map(|table| {
-            let name = match table.get_table_name() {
-                Some(TableRef::Table(TableName(_, name), _)) => name.to_string(),
-                other => unreachable!("the migration names every table: {other:?}"),
-            };
-            let columns = table
-                .get_columns()
-                .iter()
-                .map(|column| {
-                    let data_type = column::postgres_data_type(column.get_column_type());
-                    (column.get_column_name(), data_type)
-                })
-                .collect();
-            (name, columns)
-        })
-        .collect()
+/// The shape's tables as adoption checks them.
+fn expected<'a>(shape: &'a Shape, tables: &'a [TableCreateStatement]) -> Expected<'a> {
+    Expected {
+        described_as: shape.described_as,
+        tables,
+    }
 }
 
-/// Whether next-auth's tables are already there. Some but not all of them is
-/// an error: that database is neither empty nor next-auth's.
+/// Whether next-auth's tables are already there.
 pub(crate) async fn found_tables(
     shape: &Shape,
     manager: &SchemaManager<'_>,
 ) -> Result<bool, DbErr> {
-    let expected = expected_tables(shape);
-    let mut present = Vec::new();
-    for (table, _) in &expected {
-        if !columns(manager, table).await?.is_empty() {
-            present.push(table.as_str());
-        }
-    }
-    match present.len() {
-        0 => Ok(false),
-        n if n == expected.len() => Ok(true),
-        _ => Err(DbErr::Migration(format!(
-            "found only some of next-auth's tables ({}); expected none (a new database) or all four (adoption)",
-            present.join(", ")
-        ))),
-    }
+    let tables = shape.tables(DatabaseBackend::Postgres);
+    expected(shape, &tables).found(manager).await
 }
 
 pub(crate) async fn adopt(shape: &Shape, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
@@ -75,7 +44,8 @@ pub(crate) async fn adopt(shape: &Shape, manager: &SchemaManager<'_>) -> Result<
                 .into(),
         ));
     }
-    check_columns(shape, manager).await?;
+    let tables = shape.tables(DatabaseBackend::Postgres);
+    expected(shape, &tables).check_columns(manager).await?;
     refuse_orphans(manager).await?;
     for (name, foreign_key) in foreign_keys() {
         if !has_constraint(manager, name).await? {
@@ -87,34 +57,6 @@ pub(crate) async fn adopt(shape: &Shape, manager: &SchemaManager<'_>) -> Result<
         manager.create_index(index).await?;
     }
     Ok(())
-}
-
-/// Every column of the shape is there, with the seed's type on PostgreSQL.
-async fn check_columns(shape: &Shape, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let mut problems = Vec::new();
-    for (table, expected) in expected_tables(shape) {
-        let actual = columns(manager, &table).await?;
-        for (column, data_type) in expected {
-            match actual.iter().find(|(name, _)| *name == column) {
-                None => problems.push(format!("{table}.{column} is missing")),
-                Some((_, found))
-                    if manager.get_database_backend() == DatabaseBackend::Postgres
-                        && found != data_type =>
-                {
-                    problems.push(format!("{table}.{column} is {found}, expected {data_type}"))
-                }
-                Some(_) => {}
-            }
-        }
-    }
-    if problems.is_empty() {
-        return Ok(());
-    }
-    Err(DbErr::Migration(format!(
-        "the existing tables are not {}: {}",
-        shape.described_as,
-        problems.join("; ")
-    )))
 }
 
 /// Rows whose user is gone would make `ADD FOREIGN KEY` fail. Name them and
@@ -145,73 +87,4 @@ async fn refuse_orphans(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
          nothing was changed",
         orphans.join("; ")
     )))
-}
-
-/// `(column, data_type)` of a table in the current schema; empty if absent.
-async fn columns(manager: &SchemaManager<'_>, table: &str) -> Result<Vec<(String, String)>, DbErr> {
-    let backend = manager.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Sqlite => format!(
-            "SELECT name AS column_name, type AS data_type FROM pragma_table_info('{table}')"
-        ),
-        DatabaseBackend::MySql => format!(
-            "SELECT column_name AS column_name, data_type AS data_type FROM information_schema.columns \
-             WHERE table_schema = DATABASE() AND table_name = '{table}'"
-        ),
-        _ => format!(
-            "SELECT column_name::text AS column_name, data_type::text AS data_type FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = '{table}'"
-        ),
-    };
-    query(manager, &sql)
-        .await?
-        .iter()
-        .map(|row| {
-            Ok((
-                row.try_get::<String>("", "column_name")?,
-                row.try_get::<String>("", "data_type")?,
-            ))
-        })
-        .collect()
-}
-
-async fn has_constraint(manager: &SchemaManager<'_>, name: &str) -> Result<bool, DbErr> {
-    let sql = format!(
-        "SELECT constraint_name FROM information_schema.table_constraints \
-         WHERE constraint_type = 'FOREIGN KEY' AND constraint_name = '{name}' AND table_schema = {}",
-        current_schema(manager)
-    );
-    Ok(!query(manager, &sql).await?.is_empty())
-}
-
-async fn has_index(manager: &SchemaManager<'_>, table: &str, name: &str) -> Result<bool, DbErr> {
-    let sql = match manager.get_database_backend() {
-        DatabaseBackend::MySql => format!(
-            "SELECT index_name FROM information_schema.statistics \
-             WHERE table_schema = DATABASE() AND table_name = '{table}' AND index_name = '{name}'"
-        ),
-        _ => format!(
-            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname = '{name}'"
-        ),
-    };
-    Ok(!query(manager, &sql).await?.is_empty())
-}
-
-fn current_schema(manager: &SchemaManager<'_>) -> &'static str {
-    match manager.get_database_backend() {
-        DatabaseBackend::MySql => "DATABASE()",
-        _ => "current_schema()",
-    }
-}
-
-async fn query(
-    manager: &SchemaManager<'_>,
-    sql: &str,
-) -> Result<Vec<sea_orm_migration::sea_orm::QueryResult>, DbErr> {
-    let db = manager.get_connection();
-    db.query_all_raw(Statement::from_string(
-        manager.get_database_backend(),
-        sql.to_owned(),
-    ))
-    .await
 }
