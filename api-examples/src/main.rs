@@ -72,7 +72,13 @@ async fn run() -> Result<(), Fatal> {
         .profile(profile)
         .wall_clock_zone(zone)
         .build()
-        .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?;
+        .map_err(|err| match err {
+            authstore::Error::Config(authstore::ConfigError::NotNextAuth(profile)) => format!(
+                "AUTHSTORE_PROFILE={profile}: this example serves the next-auth profiles; \
+                 a {profile} database is served by the library's authstore::lucia_v3::LuciaStore"
+            ),
+            err => format!("AUTHSTORE_SECRET: {err}"),
+        })?;
 
     let db = connect(&database_url).await?;
     profile

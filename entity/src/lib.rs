@@ -1,8 +1,10 @@
-//! SeaORM entities, one module per schema profile: [`next_auth_v3`]
+//! SeaORM entities, one module per schema profile ([`Profile`]): [`next_auth_v3`]
 //! (`users`, `accounts`, `sessions`, `verification_requests`; also
-//! re-exported at the crate root, as the default profile) and
+//! re-exported at the crate root, as the default profile),
 //! [`next_auth_v4_beta`] (`users`, `accounts`, `sessions`,
-//! `verification_tokens`).
+//! `verification_tokens`), [`next_auth_v2_beta`] (as v3, with `created` /
+//! `updated` and wall-clock times) and [`lucia_v3`] (`auth_user`,
+//! `user_session`).
 //!
 //! Each profile's `generated/` folder is written by
 //! `scripts/regenerate-entities.sh <profile>` (sea-orm-cli) and never edited
@@ -33,6 +35,7 @@
 //! `authstore` crate hands out wrappers whose `Debug` redacts the tokens.
 
 mod behavior;
+pub mod lucia_v3;
 pub mod next_auth_v2_beta;
 pub mod next_auth_v3;
 pub mod next_auth_v4_beta;

@@ -15,14 +15,17 @@ pub enum Profile {
     NextAuthV4Beta,
     /// next-auth 2.0 beta's built-in TypeORM models (seed 002).
     NextAuthV2Beta,
+    /// Lucia v3 with its PostgreSQL adapter (seed 004).
+    LuciaV3,
 }
 
 impl Profile {
     /// Every profile this release speaks.
-    pub const ALL: [Profile; 3] = [
+    pub const ALL: [Profile; 4] = [
         Profile::NextAuthV3,
         Profile::NextAuthV4Beta,
         Profile::NextAuthV2Beta,
+        Profile::LuciaV3,
     ];
 
     /// The profile's name, e.g. `next-auth-v3`.
@@ -31,6 +34,7 @@ impl Profile {
             Profile::NextAuthV3 => "next-auth-v3",
             Profile::NextAuthV4Beta => "next-auth-v4-beta",
             Profile::NextAuthV2Beta => "next-auth-v2-beta",
+            Profile::LuciaV3 => "lucia-v3",
         }
     }
 

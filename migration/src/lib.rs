@@ -1,6 +1,6 @@
 //! Migrations for authstore, one set per schema [`Profile`]
 //! ([`next_auth_v3`], the default, [`next_auth_v4_beta`] and
-//! [`next_auth_v2_beta`]), on
+//! [`next_auth_v2_beta`]; [`lucia_v3`]), on
 //! PostgreSQL, MySQL/MariaDB and SQLite.
 //!
 //! Run the default profile's on their own with [`Migrator`]:
@@ -40,6 +40,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod adopt;
 mod column;
+pub mod lucia_v3;
 mod next_auth_shape;
 pub mod next_auth_v2_beta;
 pub mod next_auth_v3;
@@ -85,6 +86,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV4Beta => next_auth_v4_beta::migrations(),
             Profile::NextAuthV2Beta => next_auth_v2_beta::migrations(),
             Profile::NextAuthV3 => next_auth_v3::migrations(),
+            Profile::LuciaV3 => lucia_v3::migrations(),
         }
     }
 
@@ -93,6 +95,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV4Beta => next_auth_v4_beta::Migrator::up(db, None).await,
             Profile::NextAuthV2Beta => next_auth_v2_beta::Migrator::up(db, None).await,
             Profile::NextAuthV3 => next_auth_v3::Migrator::up(db, None).await,
+            Profile::LuciaV3 => lucia_v3::Migrator::up(db, None).await,
         }
     }
 
@@ -101,6 +104,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV4Beta => next_auth_v4_beta::Migrator::down(db, None).await,
             Profile::NextAuthV2Beta => next_auth_v2_beta::Migrator::down(db, None).await,
             Profile::NextAuthV3 => next_auth_v3::Migrator::down(db, None).await,
+            Profile::LuciaV3 => lucia_v3::Migrator::down(db, None).await,
         }
     }
 
@@ -110,6 +114,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV4Beta => cli::run_cli(next_auth_v4_beta::Migrator).await,
             Profile::NextAuthV2Beta => cli::run_cli(next_auth_v2_beta::Migrator).await,
             Profile::NextAuthV3 => cli::run_cli(next_auth_v3::Migrator).await,
+            Profile::LuciaV3 => cli::run_cli(lucia_v3::Migrator).await,
         }
     }
 }

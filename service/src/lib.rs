@@ -75,6 +75,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 mod accounts;
 mod backend;
 mod config;
+pub mod lucia_v3;
 mod next_auth;
 mod rules;
 mod sessions;
@@ -283,7 +284,8 @@ impl<'a, C> Ctx<'a, C> {
     pub(crate) fn storage(&self) -> next_auth::Storage<'a, C> {
         next_auth::Storage {
             db: self.db,
-            schema: next_auth::Schema::of(self.config.profile()),
+            schema: next_auth::Schema::of(self.config.profile())
+                .expect("Config::build admits next-auth profiles only"),
             zone: self.config.wall_clock_zone(),
         }
     }

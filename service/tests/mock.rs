@@ -874,3 +874,43 @@ fn row_at(wall_clock: chrono::NaiveDateTime) -> authstore::entity::next_auth_v2_
         updated: wall_clock,
     }
 }
+
+/// `lucia-v3`: validating a session is one `SELECT … LEFT JOIN` on Lucia's
+/// tables, naming Lucia's columns only; a live session in its first half
+/// writes nothing.
+#[tokio::test]
+async fn lucia_validation_is_one_statement_naming_lucias_columns() {
+    use authstore::lucia_v3::{LuciaConfig, LuciaStore};
+    use sea_orm::Value;
+    use std::collections::BTreeMap;
+    let row = BTreeMap::from([
+        ("id".to_owned(), Value::from("a".repeat(40))),
+        (
+            "expires_at".to_owned(),
+            Value::from(at(TimeDelta::days(29))),
+        ),
+        ("user_id".to_owned(), Value::from("ada")),
+        ("found_user_id".to_owned(), Value::from("ada")),
+    ]);
+    let db = MockDatabase::new(DatabaseBackend::Postgres).append_query_results([vec![row]]);
+    let lucia = LuciaStore::new(db.into_connection(), LuciaConfig::default()).with_clock(now);
+    let valid = lucia
+        .validate_session(&"a".repeat(40))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(valid.user.id, "ada");
+    assert!(!valid.session.fresh);
+    let conn: DatabaseConnection = lucia.connection().clone();
+    let sql: Vec<String> = conn
+        .into_transaction_log()
+        .iter()
+        .flat_map(|txn| txn.statements().iter().map(|stmt| stmt.sql.clone()))
+        .collect();
+    assert_eq!(
+        sql,
+        [
+            r#"SELECT "user_session"."id", "user_session"."expires_at", "user_session"."user_id", "auth_user"."id" AS "found_user_id" FROM "user_session" LEFT JOIN "auth_user" ON "auth_user"."id" = "user_session"."user_id" WHERE "user_session"."id" = $1"#
+        ]
+    );
+}

@@ -239,6 +239,7 @@ impl TestDb {
         match self.profile {
             Profile::NextAuthV4Beta => "verification_tokens",
             Profile::NextAuthV3 | Profile::NextAuthV2Beta => "verification_requests",
+            Profile::LuciaV3 => unreachable!("lucia-v3 has no verification table"),
         }
     }
 }

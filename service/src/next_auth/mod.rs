@@ -108,12 +108,14 @@ impl Schema {
         self.differences.deletes_expired_on_read
     }
 
-    /// The schema of a next-auth profile.
-    pub(crate) fn of(profile: Profile) -> &'static Schema {
+    /// The schema of a next-auth profile; `None` for the profiles of other
+    /// systems, which have stores of their own.
+    pub(crate) fn of(profile: Profile) -> Option<&'static Schema> {
         match profile {
-            Profile::NextAuthV3 => &NEXT_AUTH_V3,
-            Profile::NextAuthV4Beta => &NEXT_AUTH_V4_BETA,
-            Profile::NextAuthV2Beta => &NEXT_AUTH_V2_BETA,
+            Profile::NextAuthV3 => Some(&NEXT_AUTH_V3),
+            Profile::NextAuthV4Beta => Some(&NEXT_AUTH_V4_BETA),
+            Profile::NextAuthV2Beta => Some(&NEXT_AUTH_V2_BETA),
+            Profile::LuciaV3 => None,
         }
     }
 

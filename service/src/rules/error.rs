@@ -55,6 +55,9 @@ pub enum Conflict {
     /// A generated token collided with an existing one.
     #[error("a generated token collided; retry")]
     Token,
+    /// A user id that is taken (Lucia profiles, where ids are the app's).
+    #[error("a user with this id already exists")]
+    UserId,
 }
 
 /// Why a [`crate::Config`] was rejected.
@@ -67,6 +70,11 @@ pub enum ConfigError {
     NotPositive(&'static str),
     #[error("session_update_age must not exceed session_max_age")]
     UpdateAgeExceedsMaxAge,
+    /// `AuthStore` serves the next-auth profiles; this one has its own store.
+    #[error(
+        "profile {0} is not a next-auth profile; use its own store (authstore::lucia_v3::LuciaStore)"
+    )]
+    NotNextAuth(crate::Profile),
 }
 
 impl From<ValidationErrors> for Error {

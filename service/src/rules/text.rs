@@ -58,6 +58,12 @@ pub(crate) fn provider_key(value: &str) -> Result<(), ValidationError> {
     bounded_text(value, 1, PROVIDER_KEY_MAX)
 }
 
+/// An id the app chooses (a Lucia user id): the same rule as a provider key,
+/// 1 to 255 characters and no control characters.
+pub(crate) fn app_id(value: &str) -> Result<(), ValidationError> {
+    provider_key(value)
+}
+
 /// Whether a provider account with these keys could have been linked. Keys
 /// that could not are "not found" everywhere, without a query.
 pub(crate) fn linkable(provider_id: &str, provider_account_id: &str) -> bool {

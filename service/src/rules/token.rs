@@ -79,14 +79,39 @@ impl TokenStorage {
     }
 }
 
-/// 32 bytes from the operating system's RNG as 64 lowercase hex characters,
-/// the shape of next-auth v3's `randomBytes(32).toString('hex')`.
-pub(crate) fn random_token() -> Secret {
-    let mut bytes = [0u8; 32];
+/// `N` bytes from the operating system's RNG.
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
     // The OS RNG failing means the machine cannot make secrets at all;
     // continuing with anything weaker would be worse than stopping.
     getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
-    Secret(hex::encode(bytes))
+    bytes
+}
+
+/// 32 bytes from the operating system's RNG as 64 lowercase hex characters,
+/// the shape of next-auth v3's `randomBytes(32).toString('hex')`.
+pub(crate) fn random_token() -> Secret {
+    Secret(hex::encode(random_bytes::<32>()))
+}
+
+/// Lowercase base32 without padding (RFC 4648's alphabet, lowercased), as
+/// Lucia's `encodeBase32LowerCaseNoPadding`.
+fn base32_lower(bytes: &[u8]) -> String {
+    data_encoding::BASE32_NOPAD
+        .encode(bytes)
+        .to_ascii_lowercase()
+}
+
+/// A Lucia v3.2 session id: 25 bytes from the OS RNG as 40 characters of
+/// `[a-z2-7]` (Lucia's `generateIdFromEntropySize(25)`).
+pub(crate) fn lucia_session_id() -> Secret {
+    Secret(base32_lower(&random_bytes::<25>()))
+}
+
+/// A user id in the shape Lucia v3's docs make them: 10 bytes from the OS
+/// RNG as 16 characters of `[a-z2-7]` (`generateIdFromEntropySize(10)`).
+pub(crate) fn lucia_user_id() -> String {
+    base32_lower(&random_bytes::<10>())
 }
 
 /// Lowercase hex SHA-256 of the concatenated parts.
@@ -130,6 +155,22 @@ mod tests {
         unique.sort_unstable();
         unique.dedup();
         assert_eq!(unique.len(), tokens.len());
+    }
+
+    #[test]
+    fn lucia_ids_have_lucias_shape() {
+        let alphabet = |id: &str| {
+            id.bytes()
+                .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b))
+        };
+        let session = lucia_session_id();
+        assert_eq!(session.expose().len(), 40);
+        assert!(alphabet(session.expose()), "{}", session.expose());
+        let user = lucia_user_id();
+        assert_eq!(user.len(), 16);
+        assert!(alphabet(&user), "{user}");
+        // RFC 4648's test vector, lowercased: "foobar" -> "mzxw6ytboi".
+        assert_eq!(base32_lower(b"foobar"), "mzxw6ytboi");
     }
 
     #[test]

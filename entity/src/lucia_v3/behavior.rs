@@ -1,0 +1,4 @@
+//! Lucia's tables have no row clocks: the default behaviour.
+
+impl sea_orm::ActiveModelBehavior for super::auth_user::ActiveModel {}
+impl sea_orm::ActiveModelBehavior for super::user_session::ActiveModel {}

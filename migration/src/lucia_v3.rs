@@ -1,0 +1,140 @@
+//! Profile `lucia-v3` (seed 004): Lucia v3's tables as its PostgreSQL adapter
+//! (`@lucia-auth/adapter-postgresql` 3.x) documents them, `auth_user` and
+//! `user_session`, plus authstore's index on `user_session.user_id` (so
+//! "sign out everywhere" and listing a user's sessions do not scan every
+//! session).
+//!
+//! On the other backends the types are those of Lucia's own adapters there,
+//! so a Lucia app on MySQL/MariaDB or SQLite can share the database:
+//!
+//! | column | PostgreSQL | MySQL / MariaDB | SQLite |
+//! |---|---|---|---|
+//! | ids | `text` | `varchar(255)`, compared byte for byte (`utf8mb4_bin`) | `text` |
+//! | `expires_at` | `timestamptz` | `datetime` (UTC, whole seconds) | `integer` (Unix seconds) |
+//!
+//! Apps add their own attribute columns to both tables; the migration never
+//! touches them. If both tables already exist (a database a Lucia app made)
+//! it adopts them: it checks the columns it needs, adds only the index, and
+//! changes no row.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
+
+use crate::adopt::{Expected, has_index};
+
+const USERS: &str = "auth_user";
+const SESSIONS: &str = "user_session";
+const USER_ID_INDEX: &str = "user_session_user_id";
+
+/// This profile's migrations, oldest first; their names are its own.
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(CreateTables)]
+}
+
+/// A migrator that runs this profile's migrations alone.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        migrations()
+    }
+}
+
+struct CreateTables;
+
+impl MigrationName for CreateTables {
+    fn name(&self) -> &str {
+        "m20261122_000401_authstore_lucia_v3_schema"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
+        let tables = tables(DatabaseBackend::Postgres);
+        let expected = Expected {
+            described_as: "Lucia v3's tables",
+            tables: &tables,
+        };
+        if expected.found(manager).await? {
+            expected.check_columns(manager).await?;
+            if !has_index(manager, SESSIONS, USER_ID_INDEX).await? {
+                manager.create_index(user_id_index()).await?;
+            }
+            return Ok(());
+        }
+        for table in self::tables(backend) {
+            manager.create_table(table).await?;
+        }
+        manager.create_index(user_id_index()).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [SESSIONS, USERS] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The two tables on `backend`, users first (sessions point to it).
+fn tables(backend: DatabaseBackend) -> [TableCreateStatement; 2] {
+    let expires_at = match backend {
+        DatabaseBackend::MySql => ColumnDef::new("expires_at")
+            .custom("datetime")
+            .not_null()
+            .to_owned(),
+        DatabaseBackend::Sqlite => ColumnDef::new("expires_at").integer().not_null().to_owned(),
+        _ => ColumnDef::new("expires_at")
+            .timestamp_with_time_zone()
+            .not_null()
+            .to_owned(),
+    };
+    [
+        Table::create()
+            .table(USERS)
+            .col(text_id(backend, "id").primary_key())
+            .to_owned(),
+        Table::create()
+            .table(SESSIONS)
+            .col(text_id(backend, "id").primary_key())
+            .col(expires_at)
+            .col(text_id(backend, "user_id"))
+            // Unnamed, as the seed's inline REFERENCES: PostgreSQL names it
+            // `user_session_user_id_fkey`. No cascade, as in the seed.
+            .foreign_key(
+                ForeignKey::create()
+                    .from(SESSIONS, "user_id")
+                    .to(USERS, "id"),
+            )
+            .to_owned(),
+    ]
+}
+
+/// A text id column, NOT NULL. MySQL cannot key a `text` column, so it is
+/// `varchar(255)` there, with the binary collation: ids are secrets and
+/// names, compared byte for byte.
+fn text_id(backend: DatabaseBackend, name: &'static str) -> ColumnDef {
+    let mut def = ColumnDef::new(name);
+    match backend {
+        // The collation belongs to the type, before NOT NULL.
+        DatabaseBackend::MySql => {
+            def.custom("varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+        }
+        _ => def.text(),
+    };
+    def.not_null();
+    def
+}
+
+fn user_id_index() -> IndexCreateStatement {
+    Index::create()
+        .name(USER_ID_INDEX)
+        .table(SESSIONS)
+        .col("user_id")
+        .to_owned()
+}

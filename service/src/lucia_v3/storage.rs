@@ -1,0 +1,190 @@
+//! Lucia v3's rows: `auth_user` and `user_session`, naming only Lucia's own
+//! columns so an app's attribute columns are never touched.
+//!
+//! `expires_at` is kept as each Lucia adapter keeps it: `timestamptz` on
+//! PostgreSQL, a UTC `datetime` on MySQL, Unix seconds on SQLite.
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
+
+use super::{LuciaSession, LuciaUser};
+use crate::backend::{self, BuiltOnce};
+use crate::rules::token::Secret;
+
+const USERS: &str = "auth_user";
+const SESSIONS: &str = "user_session";
+
+/// The per-request lookup, built once per backend (this profile's own cache).
+static LOOKUP: BuiltOnce = BuiltOnce::new();
+
+pub(super) struct Storage<'a, C> {
+    pub(super) db: &'a C,
+}
+
+impl<C: ConnectionTrait> Storage<'_, C> {
+    fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// `at` as `expires_at` takes it on this backend.
+    fn time(&self, at: DateTime<Utc>) -> Expr {
+        match self.backend() {
+            DbBackend::MySql => Expr::val(at.naive_utc()),
+            DbBackend::Sqlite => Expr::val(at.timestamp()),
+            _ => Expr::val(at.fixed_offset()),
+        }
+    }
+
+    fn read_time(&self, row: &QueryResult, column: &str) -> Result<DateTime<Utc>, DbErr> {
+        match self.backend() {
+            DbBackend::MySql => Ok(row.try_get::<NaiveDateTime>("", column)?.and_utc()),
+            DbBackend::Sqlite => {
+                let seconds: i64 = row.try_get("", column)?;
+                Utc.timestamp_opt(seconds, 0)
+                    .single()
+                    .ok_or_else(|| DbErr::Type(format!("{column} = {seconds} is no time")))
+            }
+            _ => Ok(row
+                .try_get::<DateTime<chrono::FixedOffset>>("", column)?
+                .to_utc()),
+        }
+    }
+
+    fn session_from(&self, row: &QueryResult) -> Result<LuciaSession, DbErr> {
+        Ok(LuciaSession {
+            id: Secret::from(row.try_get::<String>("", "id")?),
+            user_id: row.try_get("", "user_id")?,
+            expires_at: self.read_time(row, "expires_at")?,
+            fresh: false,
+        })
+    }
+
+    pub(super) async fn insert_user(&self, id: &str) -> Result<(), DbErr> {
+        let insert = Query::insert()
+            .into_table(USERS)
+            .columns(["id"])
+            .values_panic([id.into()])
+            .to_owned();
+        self.db.execute(&insert).await.map(drop)
+    }
+
+    pub(super) async fn user_exists(&self, id: &str) -> Result<bool, DbErr> {
+        let select = Query::select()
+            .column("id")
+            .from(USERS)
+            .and_where(Expr::col("id").eq(id))
+            .to_owned();
+        Ok(self.db.query_one(&select).await?.is_some())
+    }
+
+    pub(super) async fn delete_user(&self, id: &str) -> Result<bool, DbErr> {
+        let delete = Query::delete()
+            .from_table(USERS)
+            .and_where(Expr::col("id").eq(id))
+            .to_owned();
+        Ok(self.db.execute(&delete).await?.rows_affected() > 0)
+    }
+
+    pub(super) async fn insert_session(
+        &self,
+        id: &str,
+        user_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let insert = Query::insert()
+            .into_table(SESSIONS)
+            .columns(["id", "expires_at", "user_id"])
+            .values_panic([id.into(), self.time(expires_at), user_id.into()])
+            .to_owned();
+        self.db.execute(&insert).await.map(drop)
+    }
+
+    /// The session with this id and, if it still exists, its user: one
+    /// `SELECT … LEFT JOIN`.
+    pub(super) async fn session_and_user(
+        &self,
+        id: &str,
+    ) -> Result<Option<(LuciaSession, Option<LuciaUser>)>, DbErr> {
+        let backend = self.backend();
+        let sql = LOOKUP.sql(backend, || {
+            let select = Query::select()
+                .column((SESSIONS, "id"))
+                .column((SESSIONS, "expires_at"))
+                .column((SESSIONS, "user_id"))
+                .expr_as(Expr::col((USERS, "id")), "found_user_id")
+                .from(SESSIONS)
+                .left_join(
+                    USERS,
+                    Expr::col((USERS, "id")).equals((SESSIONS, "user_id")),
+                )
+                .and_where(Expr::col((SESSIONS, "id")).eq(""))
+                .to_owned();
+            backend.build(&select).sql
+        });
+        let lookup = Statement::from_sql_and_values(backend, sql, [id.into()]);
+        let Some(row) = self.db.query_one_raw(lookup).await? else {
+            return Ok(None);
+        };
+        let user = row
+            .try_get::<Option<String>>("", "found_user_id")?
+            .map(|id| LuciaUser { id });
+        Ok(Some((self.session_from(&row)?, user)))
+    }
+
+    pub(super) async fn update_expiration(
+        &self,
+        id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let update = Query::update()
+            .table(SESSIONS)
+            .value("expires_at", self.time(expires_at))
+            .and_where(Expr::col("id").eq(id))
+            .to_owned();
+        self.db.execute(&update).await.map(drop)
+    }
+
+    async fn delete_sessions(&self, filter: Condition) -> Result<u64, DbErr> {
+        let delete = Query::delete()
+            .from_table(SESSIONS)
+            .cond_where(filter)
+            .to_owned();
+        Ok(self.db.execute(&delete).await?.rows_affected())
+    }
+
+    pub(super) async fn delete_session(&self, id: &str) -> Result<u64, DbErr> {
+        self.delete_sessions(Condition::all().add(Expr::col("id").eq(id)))
+            .await
+    }
+
+    pub(super) async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbErr> {
+        self.delete_sessions(Condition::all().add(Expr::col("user_id").eq(user_id)))
+            .await
+    }
+
+    pub(super) async fn live_sessions(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LuciaSession>, DbErr> {
+        let select = Query::select()
+            .columns(["id", "expires_at", "user_id"])
+            .from(SESSIONS)
+            .and_where(Expr::col("user_id").eq(user_id))
+            .and_where(Expr::col("expires_at").gt(self.time(now)))
+            .order_by("expires_at", Order::Desc)
+            .to_owned();
+        let rows = self.db.query_all(&select).await?;
+        rows.iter().map(|row| self.session_from(row)).collect()
+    }
+
+    pub(super) async fn purge_sessions(
+        &self,
+        now: DateTime<Utc>,
+        batch: u64,
+    ) -> Result<u64, DbErr> {
+        let expired = Condition::all().add(Expr::col("expires_at").lte(self.time(now)));
+        backend::delete_in_batches(self.db, SESSIONS, "id", expired, batch).await
+    }
+}
