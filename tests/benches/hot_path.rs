@@ -20,8 +20,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use authstore::entity::{sessions, users};
-use authstore::{AuthStore, Config};
-use authstore_migration::{Migrator, MigratorTrait};
+use authstore::lucia_v3::{LuciaConfig, LuciaStore};
+use authstore::{AuthStore, Config, Profile};
+use authstore_migration::{Migrator, MigratorTrait, ProfileMigrations};
 use authstore_tests::sha256_hex;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, MockDatabase};
@@ -306,6 +307,70 @@ async fn floor_lookup(pool: &PgPool, token: &str, now: DateTime<Utc>) -> Option<
     Some(session)
 }
 
+const FLOOR_LUCIA: &str = "SELECT s.id, s.expires_at, s.user_id, u.id AS found_user_id \
+     FROM user_session s LEFT JOIN auth_user u ON u.id = s.user_id WHERE s.id = $1";
+
+/// Lucia v3's validateSession by hand: one lookup, then Lucia's rules (delete
+/// if expired or orphaned, renew in the second half).
+async fn floor_lucia_validate(pool: &PgPool, id: &str, now: DateTime<Utc>) -> Option<(String, String, DateTime<Utc>)> {
+    let row = sqlx::query(FLOOR_LUCIA)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .unwrap()?;
+    let (session_id, mut expires_at, user): (String, DateTime<Utc>, Option<String>) =
+        (row.get(0), row.get(1), row.get(3));
+    let expires_in = TimeDelta::days(30);
+    if user.is_none() || expires_at <= now {
+        sqlx::query("DELETE FROM user_session WHERE id = $1")
+            .bind(&session_id)
+            .execute(pool)
+            .await
+            .unwrap();
+        return None;
+    }
+    if now >= expires_at - expires_in / 2 {
+        expires_at = now + expires_in;
+        sqlx::query("UPDATE user_session SET expires_at = $1 WHERE id = $2")
+            .bind(expires_at)
+            .bind(&session_id)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    Some((session_id, user?, expires_at))
+}
+
+/// Lucia v3 tables beside next-auth's: `users` users, `sessions` sessions
+/// that live 29 more days (the first half: validating writes nothing), with
+/// 40-character ids.
+async fn seed_lucia(pool: &PgPool, users: u64, sessions: u64) {
+    sqlx::query("INSERT INTO auth_user SELECT 'u' || g FROM generate_series(1, $1) g")
+        .bind(users as i64)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO user_session SELECT lpad(g::text, 40, '0'), now() + interval '29 days', \
+         'u' || (g % $2 + 1) FROM generate_series(1, $1) g",
+    )
+    .bind(sessions as i64)
+    .bind(users as i64)
+    .execute(pool)
+    .await
+    .unwrap();
+    for table in ["auth_user", "user_session"] {
+        sqlx::query(AssertSqlSafe(format!("ANALYZE {table}")))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+}
+
+fn lucia_id(n: u64) -> String {
+    format!("{n:040}")
+}
+
 fn random_hex() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).unwrap();
@@ -340,6 +405,7 @@ async fn main() {
         .sqlx_logging(false);
     let db = Database::connect(options).await.unwrap();
     Migrator::up(&db, None).await.unwrap();
+    Profile::LuciaV3.up(&db).await.unwrap();
     let floor = PgPoolOptions::new()
         .max_connections(pool_size)
         .min_connections(pool_size)
@@ -347,6 +413,7 @@ async fn main() {
         .await
         .unwrap();
     let store = AuthStore::new(db.clone(), Config::new(SECRET).unwrap());
+    let lucia = LuciaStore::new(db.clone(), LuciaConfig::default());
     let version: String = sqlx::query_scalar("SELECT version()")
         .fetch_one(&floor)
         .await
@@ -381,6 +448,7 @@ async fn main() {
         seed_started.elapsed().as_secs_f64()
     );
     scale.push(scale_point(&store, &floor, args.sessions, duration).await);
+    seed_lucia(&floor, args.users, args.sessions).await;
 
     // Token ranges: hits and misses are drawn at random and reused; expired
     // sessions and sessions due for renewal can be used once, so each side
@@ -426,6 +494,30 @@ async fn main() {
             }};
         }
         let (s, f, h) = (store.clone(), floor.clone(), hits.clone());
+        let lucia_sessions = args.sessions;
+        compare!(
+            "lucia-v3 validate_session (hit)",
+            {
+                let l = lucia.clone();
+                move |r: u64| {
+                    let (l, id) = (l.clone(), lucia_id(r % lucia_sessions + 1));
+                    async move {
+                        l.validate_session(&id).await.unwrap().expect("hit");
+                        true
+                    }
+                }
+            },
+            {
+                let f = f.clone();
+                move |r: u64| {
+                    let (f, id) = (f.clone(), lucia_id(r % lucia_sessions + 1));
+                    async move {
+                        floor_lucia_validate(&f, &id, Utc::now()).await.expect("hit");
+                        true
+                    }
+                }
+            }
+        );
         compare!(
             "get_session_and_user (hit)",
             {
