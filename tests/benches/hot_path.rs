@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use authstore::entity::{sessions, users};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
-use authstore::{AuthStore, Config, Profile};
-use authstore_migration::{Migrator, MigratorTrait, ProfileMigrations};
+use authstore::{AuthStore, Config};
+use authstore_migration::{Migrator, MigratorTrait};
 use authstore_tests::sha256_hex;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, MockDatabase};
@@ -312,7 +312,11 @@ const FLOOR_LUCIA: &str = "SELECT s.id, s.expires_at, s.user_id, u.id AS found_u
 
 /// Lucia v3's validateSession by hand: one lookup, then Lucia's rules (delete
 /// if expired or orphaned, renew in the second half).
-async fn floor_lucia_validate(pool: &PgPool, id: &str, now: DateTime<Utc>) -> Option<(String, String, DateTime<Utc>)> {
+async fn floor_lucia_validate(
+    pool: &PgPool,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Option<(String, String, DateTime<Utc>)> {
     let row = sqlx::query(FLOOR_LUCIA)
         .bind(id)
         .fetch_optional(pool)
@@ -405,7 +409,6 @@ async fn main() {
         .sqlx_logging(false);
     let db = Database::connect(options).await.unwrap();
     Migrator::up(&db, None).await.unwrap();
-    Profile::LuciaV3.up(&db).await.unwrap();
     let floor = PgPoolOptions::new()
         .max_connections(pool_size)
         .min_connections(pool_size)
@@ -413,7 +416,16 @@ async fn main() {
         .await
         .unwrap();
     let store = AuthStore::new(db.clone(), Config::new(SECRET).unwrap());
+    // Lucia v3's tables beside next-auth's. One database keeps one profile's
+    // migration history, so its migration runs here without the history
+    // (a second set of pools would exceed PostgreSQL's 100 connections).
+    let lucia_tables = &authstore_migration::lucia_v3::migrations()[0];
+    lucia_tables
+        .up(&sea_orm_migration::SchemaManager::new(&db))
+        .await
+        .unwrap();
     let lucia = LuciaStore::new(db.clone(), LuciaConfig::default());
+    let lucia_floor = floor.clone();
     let version: String = sqlx::query_scalar("SELECT version()")
         .fetch_one(&floor)
         .await
@@ -448,7 +460,7 @@ async fn main() {
         seed_started.elapsed().as_secs_f64()
     );
     scale.push(scale_point(&store, &floor, args.sessions, duration).await);
-    seed_lucia(&floor, args.users, args.sessions).await;
+    seed_lucia(&lucia_floor, args.users, args.sessions).await;
 
     // Token ranges: hits and misses are drawn at random and reused; expired
     // sessions and sessions due for renewal can be used once, so each side
@@ -508,11 +520,13 @@ async fn main() {
                 }
             },
             {
-                let f = f.clone();
+                let f = lucia_floor.clone();
                 move |r: u64| {
                     let (f, id) = (f.clone(), lucia_id(r % lucia_sessions + 1));
                     async move {
-                        floor_lucia_validate(&f, &id, Utc::now()).await.expect("hit");
+                        floor_lucia_validate(&f, &id, Utc::now())
+                            .await
+                            .expect("hit");
                         true
                     }
                 }
