@@ -15,6 +15,7 @@ use axum::Router;
 
 pub mod error;
 pub mod extract;
+pub mod lucia;
 pub mod routes;
 pub mod session;
 

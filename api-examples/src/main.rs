@@ -17,7 +17,9 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::{AuthStore, Config, Tz};
+use authstore_examples::lucia::{LuciaState, lucia_app};
 use authstore_examples::{AppState, Outbox, app, connect_options};
 use authstore_migration::{Profile, ProfileMigrations};
 use sea_orm::{Database, DatabaseConnection, DbErr, RuntimeErr};
@@ -68,17 +70,18 @@ async fn run() -> Result<(), Fatal> {
         })?,
         Err(_) => Tz::UTC,
     };
-    let config = Config::builder(secret)
-        .profile(profile)
-        .wall_clock_zone(zone)
-        .build()
-        .map_err(|err| match err {
-            authstore::Error::Config(authstore::ConfigError::NotNextAuth(profile)) => format!(
-                "AUTHSTORE_PROFILE={profile}: this example serves the next-auth profiles; \
-                 a {profile} database is served by the library's authstore::lucia_v3::LuciaStore"
-            ),
-            err => format!("AUTHSTORE_SECRET: {err}"),
-        })?;
+    let secure_cookies = env_flag("AUTHSTORE_SECURE_COOKIES");
+    // Lucia's profile has its own store and endpoints; the rest are next-auth's.
+    let store = match profile {
+        Profile::LuciaV3 => None,
+        _ => Some(
+            Config::builder(secret)
+                .profile(profile)
+                .wall_clock_zone(zone)
+                .build()
+                .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?,
+        ),
+    };
 
     let db = connect(&database_url).await?;
     profile
@@ -87,19 +90,25 @@ async fn run() -> Result<(), Fatal> {
         .map_err(|err| format!("migrating {}: {err}", redact(&database_url)))?;
     tracing::info!(database = %redact(&database_url), profile = profile.name(), "database migrated");
 
-    let state = AppState {
-        store: AuthStore::new(db, config),
-        base_url,
-        secure_cookies: env_flag("AUTHSTORE_SECURE_COOKIES"),
-        outbox: dev_outbox.then(Outbox::default),
+    let router = match store {
+        Some(config) => app(AppState {
+            store: AuthStore::new(db, config),
+            base_url: base_url.clone(),
+            secure_cookies,
+            outbox: dev_outbox.then(Outbox::default),
+        }),
+        None => lucia_app(LuciaState {
+            lucia: LuciaStore::new(db, LuciaConfig::default()),
+            secure_cookies,
+        }),
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|err| {
             format!("cannot listen on 127.0.0.1:{port}: {err} (set PORT to another port)")
         })?;
-    tracing::info!(address = %format!("127.0.0.1:{port}"), base_url = %state.base_url, dev_outbox, "authstore example listening");
-    axum::serve(listener, app(state))
+    tracing::info!(address = %format!("127.0.0.1:{port}"), base_url = %base_url, dev_outbox, profile = profile.name(), "authstore example listening");
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|err| format!("server failed: {err}"))

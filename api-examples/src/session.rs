@@ -85,18 +85,34 @@ pub async fn resolve(
 /// The session cookie: HttpOnly, SameSite=Lax, Path=/, expiring with the
 /// session, and Secure when configured.
 pub fn session_cookie(state: &AppState, token: &str, expires: DateTime<Utc>) -> Cookie<'static> {
+    cookie(SESSION_COOKIE, token, expires, state.secure_cookies)
+}
+
+/// A session cookie named `name` (next-auth's or Lucia's), with the
+/// attributes every session cookie of the example has.
+pub fn cookie(
+    name: &'static str,
+    value: &str,
+    expires: DateTime<Utc>,
+    secure: bool,
+) -> Cookie<'static> {
     let expires = time::OffsetDateTime::from_unix_timestamp(expires.timestamp())
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    Cookie::build((SESSION_COOKIE, token.to_owned()))
+    Cookie::build((name, value.to_owned()))
         .http_only(true)
         .same_site(SameSite::Lax)
         .path("/")
-        .secure(state.secure_cookies)
+        .secure(secure)
         .expires(expires)
         .build()
 }
 
 /// A cookie that deletes the session cookie in the browser.
 pub fn cleared_cookie() -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, "")).path("/").build()
+    cleared(SESSION_COOKIE)
+}
+
+/// A cookie that deletes the cookie `name` in the browser.
+pub fn cleared(name: &'static str) -> Cookie<'static> {
+    Cookie::build((name, "")).path("/").build()
 }

@@ -123,11 +123,6 @@ fn an_unknown_profile_or_zone_is_an_error() {
         stderr.contains("AUTHSTORE_PROFILE: unknown profile \"lucia-v9\""),
         "{stderr}"
     );
-    let stderr = refused(command(&dir).env("AUTHSTORE_PROFILE", "lucia-v3"));
-    assert!(
-        stderr.contains("AUTHSTORE_PROFILE=lucia-v3: this example serves the next-auth profiles"),
-        "{stderr}"
-    );
     let stderr = refused(
         command(&dir)
             .env("AUTHSTORE_PROFILE", "next-auth-v2-beta")

@@ -262,5 +262,9 @@ mod tests {
             refused(Config::builder("s").session_update_age(TimeDelta::days(31))),
             ConfigError::UpdateAgeExceedsMaxAge
         );
+        assert_eq!(
+            refused(Config::builder("s").profile(Profile::LuciaV3)),
+            ConfigError::NotNextAuth(Profile::LuciaV3)
+        );
     }
 }
