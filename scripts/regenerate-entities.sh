@@ -12,7 +12,7 @@
 set -euo pipefail
 
 # The profiles, by the names `authstore_migration::Profile` knows.
-all_profiles=(next-auth-v3 next-auth-v4-beta next-auth-v2-beta lucia-v3)
+all_profiles=(next-auth-v3 next-auth-v4-beta next-auth-v2-beta lucia-v3 lucia-v1)
 
 : "${DATABASE_URL:?set DATABASE_URL to a scratch PostgreSQL database}"
 case "$DATABASE_URL" in

@@ -73,6 +73,13 @@ async fn run() -> Result<(), Fatal> {
     let secure_cookies = env_flag("AUTHSTORE_SECURE_COOKIES");
     // Lucia's profile has its own store and endpoints; the rest are next-auth's.
     let store = match profile {
+        Profile::LuciaV1 => {
+            return Err(
+                "AUTHSTORE_PROFILE=lucia-v1: this release has that profile's schema and password \
+                 format, not yet its store; the example serves the next-auth profiles and lucia-v3"
+                    .into(),
+            );
+        }
         Profile::LuciaV3 => None,
         _ => Some(
             Config::builder(secret)

@@ -3,8 +3,9 @@
 //! re-exported at the crate root, as the default profile),
 //! [`next_auth_v4_beta`] (`users`, `accounts`, `sessions`,
 //! `verification_tokens`), [`next_auth_v2_beta`] (as v3, with `created` /
-//! `updated` and wall-clock times) and [`lucia_v3`] (`auth_user`,
-//! `user_session`).
+//! `updated` and wall-clock times), [`lucia_v3`] (`auth_user`,
+//! `user_session`) and [`lucia_v1`] (`auth_user`, `auth_session`,
+//! `auth_key`).
 //!
 //! Each profile's `generated/` folder is written by
 //! `scripts/regenerate-entities.sh <profile>` (sea-orm-cli) and never edited
@@ -35,6 +36,7 @@
 //! `authstore` crate hands out wrappers whose `Debug` redacts the tokens.
 
 mod behavior;
+pub mod lucia_v1;
 pub mod lucia_v3;
 pub mod next_auth_v2_beta;
 pub mod next_auth_v3;

@@ -17,15 +17,18 @@ pub enum Profile {
     NextAuthV2Beta,
     /// Lucia v3 with its PostgreSQL adapter (seed 004).
     LuciaV3,
+    /// lucia-auth v1 with its PostgreSQL adapter (seed 003).
+    LuciaV1,
 }
 
 impl Profile {
     /// Every profile this release speaks.
-    pub const ALL: [Profile; 4] = [
+    pub const ALL: [Profile; 5] = [
         Profile::NextAuthV3,
         Profile::NextAuthV4Beta,
         Profile::NextAuthV2Beta,
         Profile::LuciaV3,
+        Profile::LuciaV1,
     ];
 
     /// The profile's name, e.g. `next-auth-v3`.
@@ -35,6 +38,7 @@ impl Profile {
             Profile::NextAuthV4Beta => "next-auth-v4-beta",
             Profile::NextAuthV2Beta => "next-auth-v2-beta",
             Profile::LuciaV3 => "lucia-v3",
+            Profile::LuciaV1 => "lucia-v1",
         }
     }
 

@@ -102,6 +102,22 @@ pub(crate) fn string(backend: DatabaseBackend, name: impl IntoIden, len: Option<
     def
 }
 
+/// A text id (Lucia's user, session and key ids), NOT NULL. MySQL cannot
+/// key a `text` column, so it is `varchar(255)` there, with the binary
+/// collation: ids are secrets and names, compared byte for byte.
+pub(crate) fn text_id(backend: DatabaseBackend, name: &'static str) -> ColumnDef {
+    let mut def = ColumnDef::new(name);
+    match backend {
+        // The collation belongs to the type, before NOT NULL.
+        DatabaseBackend::MySql => {
+            def.custom("varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+        }
+        _ => def.text(),
+    };
+    def.not_null();
+    def
+}
+
 /// The `information_schema.columns.data_type` PostgreSQL reports for a
 /// column built by this module or by SeaQuery's plain types, for checking an
 /// existing database against the migration's own definitions.
@@ -111,6 +127,8 @@ pub(crate) fn postgres_data_type(column_type: Option<&ColumnType>) -> &'static s
         Some(ColumnType::Integer) => "integer",
         Some(ColumnType::String(_)) => "character varying",
         Some(ColumnType::Text) => "text",
+        Some(ColumnType::BigInteger) => "bigint",
+        Some(ColumnType::Boolean) => "boolean",
         Some(ColumnType::TimestampWithTimeZone) => "timestamp with time zone",
         Some(ColumnType::Timestamp) => "timestamp without time zone",
         other => unreachable!("no PostgreSQL data_type known for {other:?}"),

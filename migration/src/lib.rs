@@ -1,6 +1,6 @@
 //! Migrations for authstore, one set per schema [`Profile`]
 //! ([`next_auth_v3`], the default, [`next_auth_v4_beta`] and
-//! [`next_auth_v2_beta`]; [`lucia_v3`]), on
+//! [`next_auth_v2_beta`]; [`lucia_v3`], [`lucia_v1`]), on
 //! PostgreSQL, MySQL/MariaDB and SQLite.
 //!
 //! Run the default profile's on their own with [`Migrator`]:
@@ -40,6 +40,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod adopt;
 mod column;
+pub mod lucia_v1;
 pub mod lucia_v3;
 mod next_auth_shape;
 pub mod next_auth_v2_beta;
@@ -87,6 +88,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV2Beta => next_auth_v2_beta::migrations(),
             Profile::NextAuthV3 => next_auth_v3::migrations(),
             Profile::LuciaV3 => lucia_v3::migrations(),
+            Profile::LuciaV1 => lucia_v1::migrations(),
         }
     }
 
@@ -96,6 +98,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV2Beta => next_auth_v2_beta::Migrator::up(db, None).await,
             Profile::NextAuthV3 => next_auth_v3::Migrator::up(db, None).await,
             Profile::LuciaV3 => lucia_v3::Migrator::up(db, None).await,
+            Profile::LuciaV1 => lucia_v1::Migrator::up(db, None).await,
         }
     }
 
@@ -105,6 +108,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV2Beta => next_auth_v2_beta::Migrator::down(db, None).await,
             Profile::NextAuthV3 => next_auth_v3::Migrator::down(db, None).await,
             Profile::LuciaV3 => lucia_v3::Migrator::down(db, None).await,
+            Profile::LuciaV1 => lucia_v1::Migrator::down(db, None).await,
         }
     }
 
@@ -115,6 +119,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV2Beta => cli::run_cli(next_auth_v2_beta::Migrator).await,
             Profile::NextAuthV3 => cli::run_cli(next_auth_v3::Migrator).await,
             Profile::LuciaV3 => cli::run_cli(lucia_v3::Migrator).await,
+            Profile::LuciaV1 => cli::run_cli(lucia_v1::Migrator).await,
         }
     }
 }

@@ -21,6 +21,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::adopt::{Expected, has_index};
+use crate::column::text_id;
 
 const USERS: &str = "auth_user";
 const SESSIONS: &str = "user_session";
@@ -113,22 +114,6 @@ fn tables(backend: DatabaseBackend) -> [TableCreateStatement; 2] {
             )
             .to_owned(),
     ]
-}
-
-/// A text id column, NOT NULL. MySQL cannot key a `text` column, so it is
-/// `varchar(255)` there, with the binary collation: ids are secrets and
-/// names, compared byte for byte.
-fn text_id(backend: DatabaseBackend, name: &'static str) -> ColumnDef {
-    let mut def = ColumnDef::new(name);
-    match backend {
-        // The collation belongs to the type, before NOT NULL.
-        DatabaseBackend::MySql => {
-            def.custom("varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-        }
-        _ => def.text(),
-    };
-    def.not_null();
-    def
 }
 
 fn user_id_index() -> IndexCreateStatement {

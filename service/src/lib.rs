@@ -75,6 +75,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 mod accounts;
 mod backend;
 mod config;
+pub mod lucia_v1;
 pub mod lucia_v3;
 mod next_auth;
 mod rules;

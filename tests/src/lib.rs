@@ -239,7 +239,9 @@ impl TestDb {
         match self.profile {
             Profile::NextAuthV4Beta => "verification_tokens",
             Profile::NextAuthV3 | Profile::NextAuthV2Beta => "verification_requests",
-            Profile::LuciaV3 => unreachable!("lucia-v3 has no verification table"),
+            Profile::LuciaV3 | Profile::LuciaV1 => {
+                unreachable!("the Lucia profiles have no verification table")
+            }
         }
     }
 }

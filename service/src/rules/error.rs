@@ -72,7 +72,7 @@ pub enum ConfigError {
     UpdateAgeExceedsMaxAge,
     /// `AuthStore` serves the next-auth profiles; this one has its own store.
     #[error(
-        "profile {0} is not a next-auth profile; use its own store (authstore::lucia_v3::LuciaStore)"
+        "profile {0} is not a next-auth profile; it has a store of its own (lucia-v3: authstore::lucia_v3::LuciaStore)"
     )]
     NotNextAuth(crate::Profile),
 }

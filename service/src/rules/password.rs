@@ -1,0 +1,114 @@
+//! Passwords in lucia-auth v1's format, so users whose passwords a Lucia v1
+//! app hashed can sign in here, and the other way round.
+//!
+//! - `s2:{salt}:{key}`: `salt` is 16 characters of `[a-zA-Z0-9]`, used as
+//!   its UTF-8 bytes; `key` is the lowercase hex of scrypt(NFKC(password),
+//!   N = 16384, r = 16, p = 1, 64 bytes). What [`hash`] writes.
+//! - `{salt}:{key}`: lucia-auth 0.x, the same with r = 8. Verified, never
+//!   written.
+//! - `$2a…`: bcrypt, from an older stack: reported [`Verified::Outdated`].
+//!
+//! Lucia v1 normalises a password (NFKC) when it hashes it but not when it
+//! verifies it, so a password that NFKC changes (full-width letters, some
+//! ligatures) fails against its own hash there. authstore normalises on both
+//! sides: such a user can sign in here with the password they chose, and a
+//! hash written here verifies in Lucia for every password NFKC leaves alone.
+
+use scrypt::Params;
+use subtle::ConstantTimeEq;
+use unicode_normalization::UnicodeNormalization;
+
+/// What checking a password against a stored hash found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verified {
+    Valid,
+    Invalid,
+    /// A bcrypt hash (`$2a`): the user must reset their password.
+    Outdated,
+}
+
+const SALT_LEN: usize = 16;
+const ALPHANUMERIC: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// The hash of `password` in Lucia v1's current (`s2`) format, with a new
+/// salt from the OS RNG.
+pub(crate) fn hash(password: &str) -> String {
+    let salt = random_salt();
+    format!("s2:{salt}:{}", scrypt_hex(&nfkc(password), &salt, 16))
+}
+
+/// Checks `password` against a stored hash in any format Lucia v1 verifies.
+/// Comparison is constant-time.
+pub(crate) fn verify(password: &str, stored: &str) -> Verified {
+    if stored.starts_with("$2a") {
+        return Verified::Outdated;
+    }
+    let parts: Vec<&str> = stored.split(':').collect();
+    let (salt, key, r) = match parts[..] {
+        ["s2", salt, key] => (salt, key, 16),
+        [salt, key] => (salt, key, 8),
+        _ => return Verified::Invalid,
+    };
+    let computed = scrypt_hex(&nfkc(password), salt, r);
+    match computed.as_bytes().ct_eq(key.as_bytes()).into() {
+        true => Verified::Valid,
+        false => Verified::Invalid,
+    }
+}
+
+fn nfkc(password: &str) -> String {
+    password.nfkc().collect()
+}
+
+fn scrypt_hex(password: &str, salt: &str, r: u32) -> String {
+    let params = Params::new(14, r, 1, 64).expect("Lucia's scrypt parameters are valid");
+    let mut key = [0u8; 64];
+    scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, &mut key)
+        .expect("64 bytes is a valid scrypt output length");
+    hex::encode(key)
+}
+
+/// 16 characters of `[a-zA-Z0-9]`, uniformly: bytes from the OS RNG, those
+/// at or above the largest multiple of 62 that fits in a byte skipped.
+fn random_salt() -> String {
+    let mut salt = String::with_capacity(SALT_LEN);
+    while salt.len() < SALT_LEN {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+        for byte in bytes {
+            if salt.len() < SALT_LEN && usize::from(byte) < 248 {
+                salt.push(char::from(ALPHANUMERIC[usize::from(byte) % 62]));
+            }
+        }
+    }
+    salt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let stored = hash("correct horse");
+        let [version, salt, key] = stored.split(':').collect::<Vec<_>>()[..] else {
+            panic!("{stored}")
+        };
+        assert_eq!(version, "s2");
+        assert_eq!(salt.len(), 16);
+        assert!(salt.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_eq!(key.len(), 128);
+        assert_eq!(verify("correct horse", &stored), Verified::Valid);
+        assert_eq!(verify("correct horsf", &stored), Verified::Invalid);
+        assert_ne!(hash("correct horse"), stored, "a new salt each time");
+    }
+
+    #[test]
+    fn bcrypt_is_outdated_and_junk_is_invalid() {
+        let bcrypt = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy";
+        assert_eq!(verify("anything", bcrypt), Verified::Outdated);
+        for junk in ["", "s2", "s3:salt:key", "a:b:c:d"] {
+            assert_eq!(verify("anything", junk), Verified::Invalid, "{junk}");
+        }
+    }
+}
