@@ -46,6 +46,7 @@ mod next_auth_shape;
 pub mod next_auth_v2_beta;
 pub mod next_auth_v3;
 pub mod next_auth_v4_beta;
+mod tables;
 
 /// The default profile's migrations and migrator (`next-auth-v3`).
 pub use next_auth_v3::{Migrator, migrations};

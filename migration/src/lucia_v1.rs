@@ -13,8 +13,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
-use crate::adopt::{Expected, has_index};
 use crate::column::text_id;
+use crate::tables::CreateTables;
 
 const USERS: &str = "auth_user";
 const SESSIONS: &str = "auth_session";
@@ -22,7 +22,13 @@ const KEYS: &str = "auth_key";
 
 /// This profile's migrations, oldest first; their names are its own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateTables)]
+    vec![Box::new(CreateTables {
+        name: "m20261122_000301_authstore_lucia_v1_schema",
+        described_as: "lucia-auth v1's tables",
+        tables,
+        // "Sign out everywhere" and a user's keys.
+        indexes: &[(SESSIONS, "user_id"), (KEYS, "user_id")],
+    })]
 }
 
 /// A migrator that runs this profile's migrations alone.
@@ -35,57 +41,8 @@ impl MigratorTrait for Migrator {
     }
 }
 
-struct CreateTables;
-
-impl MigrationName for CreateTables {
-    fn name(&self) -> &str {
-        "m20261122_000301_authstore_lucia_v1_schema"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for CreateTables {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let tables = tables(DatabaseBackend::Postgres);
-        let expected = Expected {
-            described_as: "lucia-auth v1's tables",
-            tables: &tables,
-        };
-        if expected.found(manager).await? {
-            expected.check_columns(manager).await?;
-            for (table, index) in user_id_indexes() {
-                let name = index
-                    .get_index_spec()
-                    .get_name()
-                    .unwrap_or_default()
-                    .to_owned();
-                if !has_index(manager, table, &name).await? {
-                    manager.create_index(index).await?;
-                }
-            }
-            return Ok(());
-        }
-        for table in self::tables(manager.get_database_backend()) {
-            manager.create_table(table).await?;
-        }
-        for (_, index) in user_id_indexes() {
-            manager.create_index(index).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [KEYS, SESSIONS, USERS] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
-    }
-}
-
 /// The three tables on `backend`, users first (the others point to it).
-fn tables(backend: DatabaseBackend) -> [TableCreateStatement; 3] {
+fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
     let millis = |name: &'static str| ColumnDef::new(name).big_integer().to_owned();
     let to_user = |table: &'static str| {
         // Unnamed, as the seed's inline REFERENCES (PostgreSQL names it
@@ -95,7 +52,7 @@ fn tables(backend: DatabaseBackend) -> [TableCreateStatement; 3] {
             .to(USERS, "id")
             .to_owned()
     };
-    [
+    vec![
         Table::create()
             .table(USERS)
             .col(text_id(backend, "id").primary_key())
@@ -118,17 +75,4 @@ fn tables(backend: DatabaseBackend) -> [TableCreateStatement; 3] {
             .foreign_key(&mut to_user(KEYS))
             .to_owned(),
     ]
-}
-
-/// Our indexes on the `user_id` columns ("sign out everywhere", a user's
-/// keys), by table.
-fn user_id_indexes() -> [(&'static str, IndexCreateStatement); 2] {
-    [SESSIONS, KEYS].map(|table| {
-        let index = Index::create()
-            .name(format!("{table}_user_id"))
-            .table(table)
-            .col("user_id")
-            .to_owned();
-        (table, index)
-    })
 }

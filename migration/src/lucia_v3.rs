@@ -20,16 +20,20 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
-use crate::adopt::{Expected, has_index};
 use crate::column::text_id;
+use crate::tables::CreateTables;
 
 const USERS: &str = "auth_user";
 const SESSIONS: &str = "user_session";
-const USER_ID_INDEX: &str = "user_session_user_id";
 
 /// This profile's migrations, oldest first; their names are its own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateTables)]
+    vec![Box::new(CreateTables {
+        name: "m20261122_000401_authstore_lucia_v3_schema",
+        described_as: "Lucia v3's tables",
+        tables,
+        indexes: &[(SESSIONS, "user_id")],
+    })]
 }
 
 /// A migrator that runs this profile's migrations alone.
@@ -42,48 +46,8 @@ impl MigratorTrait for Migrator {
     }
 }
 
-struct CreateTables;
-
-impl MigrationName for CreateTables {
-    fn name(&self) -> &str {
-        "m20261122_000401_authstore_lucia_v3_schema"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for CreateTables {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = manager.get_database_backend();
-        let tables = tables(DatabaseBackend::Postgres);
-        let expected = Expected {
-            described_as: "Lucia v3's tables",
-            tables: &tables,
-        };
-        if expected.found(manager).await? {
-            expected.check_columns(manager).await?;
-            if !has_index(manager, SESSIONS, USER_ID_INDEX).await? {
-                manager.create_index(user_id_index()).await?;
-            }
-            return Ok(());
-        }
-        for table in self::tables(backend) {
-            manager.create_table(table).await?;
-        }
-        manager.create_index(user_id_index()).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [SESSIONS, USERS] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
-    }
-}
-
 /// The two tables on `backend`, users first (sessions point to it).
-fn tables(backend: DatabaseBackend) -> [TableCreateStatement; 2] {
+fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
     let expires_at = match backend {
         DatabaseBackend::MySql => ColumnDef::new("expires_at")
             .custom("datetime")
@@ -95,7 +59,7 @@ fn tables(backend: DatabaseBackend) -> [TableCreateStatement; 2] {
             .not_null()
             .to_owned(),
     };
-    [
+    vec![
         Table::create()
             .table(USERS)
             .col(text_id(backend, "id").primary_key())
@@ -114,12 +78,4 @@ fn tables(backend: DatabaseBackend) -> [TableCreateStatement; 2] {
             )
             .to_owned(),
     ]
-}
-
-fn user_id_index() -> IndexCreateStatement {
-    Index::create()
-        .name(USER_ID_INDEX)
-        .table(SESSIONS)
-        .col("user_id")
-        .to_owned()
 }

@@ -70,6 +70,19 @@ impl BuiltOnce {
     }
 }
 
+/// Deletes every row of `table` matching `filter`; how many.
+pub(crate) async fn delete_where(
+    db: &impl ConnectionTrait,
+    table: &'static str,
+    filter: Condition,
+) -> Result<u64, DbErr> {
+    let delete = Query::delete()
+        .from_table(table)
+        .cond_where(filter)
+        .to_owned();
+    Ok(db.execute(&delete).await?.rows_affected())
+}
+
 /// Deletes the rows matching `filter` in batches of at most `batch` rows per
 /// statement, so a purge never locks a large table for long; returns the
 /// total deleted.

@@ -7,6 +7,7 @@ use authstore::Profile;
 use authstore::lucia_v1::{PasswordCheck, hash_password, verify_password};
 use authstore_migration::ProfileMigrations;
 use authstore_tests::interop::{self, NextAuth};
+use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES};
 use authstore_tests::{Backend, TestDb, backend_tests};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -34,21 +35,6 @@ async fn migrates_up_down_up(db: &TestDb) {
     Profile::LuciaV1.up(&db.conn).await.unwrap();
     assert_eq!(db.table_names().await, tables);
 }
-
-const COLUMNS: &str = "
-    SELECT concat_ws(' | ', table_name, column_name, ordinal_position, data_type, is_nullable,
-                     coalesce(column_default, '-')) AS name
-    FROM information_schema.columns
-    WHERE table_schema = 'public' AND table_name <> 'seaql_migrations'
-    ORDER BY table_name, ordinal_position";
-
-const CONSTRAINTS: &str = "
-    SELECT conname || ' ' || pg_get_constraintdef(oid) AS name FROM pg_constraint
-    WHERE connamespace = 'public'::regnamespace AND conname NOT LIKE 'seaql_migrations%' ORDER BY 1";
-
-const INDEXES: &str = "
-    SELECT indexdef AS name FROM pg_indexes
-    WHERE schemaname = 'public' AND tablename <> 'seaql_migrations' ORDER BY 1";
 
 /// The migration builds seed 003's tables exactly on PostgreSQL, plus the
 /// two `user_id` indexes.

@@ -6,6 +6,7 @@
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::{Conflict, Error, Profile};
 use authstore_migration::ProfileMigrations;
+use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES};
 use authstore_tests::{Backend, TestClock, TestDb, backend_tests};
 use chrono::TimeDelta;
 use sea_orm::ConnectionTrait;
@@ -282,21 +283,6 @@ async fn migrates_up_down_up(db: &TestDb) {
     Profile::LuciaV3.up(&db.conn).await.unwrap();
     assert_eq!(db.table_names().await, ["auth_user", "user_session"]);
 }
-
-const COLUMNS: &str = "
-    SELECT concat_ws(' | ', table_name, column_name, ordinal_position, data_type, is_nullable,
-                     coalesce(column_default, '-')) AS name
-    FROM information_schema.columns
-    WHERE table_schema = 'public' AND table_name <> 'seaql_migrations'
-    ORDER BY table_name, ordinal_position";
-
-const CONSTRAINTS: &str = "
-    SELECT conname || ' ' || pg_get_constraintdef(oid) AS name FROM pg_constraint
-    WHERE connamespace = 'public'::regnamespace AND conname NOT LIKE 'seaql_migrations%' ORDER BY 1";
-
-const INDEXES: &str = "
-    SELECT indexdef AS name FROM pg_indexes
-    WHERE schemaname = 'public' AND tablename <> 'seaql_migrations' ORDER BY indexname";
 
 /// The migration builds seed 004's tables exactly on PostgreSQL, plus the
 /// `user_session_user_id` index.

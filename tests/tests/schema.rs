@@ -6,23 +6,9 @@
 //! `pg_indexes`.
 
 use authstore_migration::{Profile, ProfileMigrations};
+use authstore_tests::pg_schema::{COLUMNS, INDEXES};
 use authstore_tests::{Backend, TestDb};
 use sea_orm::ConnectionTrait;
-
-/// Every property of every column that next-auth's SQL fixes.
-const COLUMNS: &str = "
-    SELECT concat_ws(' | ', table_name, column_name, ordinal_position, data_type,
-                     coalesce(character_maximum_length::text, '-'), is_nullable,
-                     coalesce(column_default, '-')) AS name
-    FROM information_schema.columns
-    WHERE table_schema = 'public' AND table_name <> 'seaql_migrations'
-    ORDER BY table_name, ordinal_position";
-
-/// Index name, table, uniqueness and columns, as PostgreSQL itself prints them.
-const INDEXES: &str = "
-    SELECT indexdef AS name FROM pg_indexes
-    WHERE schemaname = 'public' AND tablename <> 'seaql_migrations'
-    ORDER BY indexname";
 
 const FOREIGN_KEYS: &str = "
     SELECT concat_ws(' ', tc.constraint_name, kcu.table_name || '.' || kcu.column_name, '->',

@@ -146,11 +146,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     async fn delete_sessions(&self, filter: Condition) -> Result<u64, DbErr> {
-        let delete = Query::delete()
-            .from_table(SESSIONS)
-            .cond_where(filter)
-            .to_owned();
-        Ok(self.db.execute(&delete).await?.rows_affected())
+        backend::delete_where(self.db, SESSIONS, filter).await
     }
 
     pub(super) async fn delete_session(&self, id: &str) -> Result<u64, DbErr> {

@@ -158,11 +158,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
 
     /// Deletes the sessions matching `filter`; how many.
     async fn delete_sessions(&self, filter: Condition) -> Result<u64, DbErr> {
-        let delete = Query::delete()
-            .from_table(SESSIONS)
-            .cond_where(filter)
-            .to_owned();
-        Ok(self.db.execute(&delete).await?.rows_affected())
+        backend::delete_where(self.db, SESSIONS, filter).await
     }
 
     pub(crate) async fn delete_session_by_token(&self, stored_token: &str) -> Result<u64, DbErr> {

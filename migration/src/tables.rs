@@ -1,0 +1,76 @@
+//! The migration of a profile whose schema is a few tables and indexes (the
+//! Lucia profiles): create them, or adopt them when the other system made
+//! them, checking the columns and adding only the missing indexes, with no
+//! row changed.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
+
+use crate::adopt::{Expected, has_index};
+
+/// A profile's tables and our indexes on them, as one migration.
+pub(crate) struct CreateTables {
+    /// The migration's name, recorded in `seaql_migrations`; never changes.
+    pub(crate) name: &'static str,
+    /// The system, for messages: "Lucia v3's tables".
+    pub(crate) described_as: &'static str,
+    /// The tables on a backend, each before the tables that point to it.
+    pub(crate) tables: fn(DatabaseBackend) -> Vec<TableCreateStatement>,
+    /// Our indexes, as (table, column); each is named `{table}_{column}`.
+    pub(crate) indexes: &'static [(&'static str, &'static str)],
+}
+
+impl CreateTables {
+    fn index(table: &'static str, column: &'static str) -> IndexCreateStatement {
+        Index::create()
+            .name(format!("{table}_{column}"))
+            .table(table)
+            .col(column)
+            .to_owned()
+    }
+}
+
+impl MigrationName for CreateTables {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let reference = (self.tables)(DatabaseBackend::Postgres);
+        let expected = Expected {
+            described_as: self.described_as,
+            tables: &reference,
+        };
+        let adopting = expected.found(manager).await?;
+        if adopting {
+            expected.check_columns(manager).await?;
+        } else {
+            for table in (self.tables)(manager.get_database_backend()) {
+                manager.create_table(table).await?;
+            }
+        }
+        for &(table, column) in self.indexes {
+            if !adopting || !has_index(manager, table, &format!("{table}_{column}")).await? {
+                manager.create_index(Self::index(table, column)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the tables, those pointing to others first.
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in (self.tables)(manager.get_database_backend()).iter().rev() {
+            let name = table
+                .get_table_name()
+                .expect("every table is named")
+                .clone();
+            manager
+                .drop_table(Table::drop().table(name).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
