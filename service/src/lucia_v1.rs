@@ -23,8 +23,9 @@ pub use crate::rules::password::Verified as PasswordCheck;
 /// `password` hashed in lucia-auth v1's format, `s2:{salt}:{key}`: a
 /// 16-character alphanumeric salt from the OS RNG and the hex of
 /// scrypt(NFKC(password), N = 16384, r = 16, p = 1, 64 bytes). Deliberately
-/// slow (tens of milliseconds): run it off the async executor's hot path
-/// (`tokio::task::spawn_blocking`) in a server.
+/// slow (about 0.1 s and 16 MiB per call on this project's CI machine; see
+/// BENCHMARKS.md): run it off the async executor (`tokio::task::spawn_blocking`)
+/// in a server.
 pub fn hash_password(password: &str) -> String {
     password::hash(password)
 }
