@@ -87,3 +87,9 @@ pub fn instant(value: &Value) -> DateTime<Utc> {
 pub fn ms(at: DateTime<Utc>) -> DateTime<Utc> {
     at.trunc_subsecs(3)
 }
+
+/// The store with its clock stopped at `at`, to read or write as of another
+/// time than the JS side's.
+pub fn with_clock(store: &authstore::AuthStore, at: DateTime<Utc>) -> authstore::AuthStore {
+    store.clone().with_clock(move || at)
+}

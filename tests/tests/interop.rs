@@ -8,7 +8,7 @@
 
 use authstore::{AuthStore, Config, NewUser, UserPatch};
 use authstore_migration::{Migrator, MigratorTrait};
-use authstore_tests::interop::{self, NextAuth, SECRET, instant, ms};
+use authstore_tests::interop::{self, NextAuth, SECRET, instant, ms, with_clock};
 use authstore_tests::{Backend, TestDb};
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::ConnectionTrait;
@@ -26,10 +26,6 @@ async fn shared(test: &str) -> Option<(TestDb, NextAuth, AuthStore)> {
     let next_auth = NextAuth::new("nextauth.js", &db.url);
     let store = AuthStore::new(db.conn.clone(), Config::new(SECRET).unwrap());
     Some((db, next_auth, store))
-}
-
-fn with_clock(store: &AuthStore, at: DateTime<Utc>) -> AuthStore {
-    store.clone().with_clock(move || at)
 }
 
 #[tokio::test]

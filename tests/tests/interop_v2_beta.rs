@@ -11,9 +11,9 @@
 
 use authstore::{AuthStore, Config, NewAccount, Profile, Tz};
 use authstore_migration::ProfileMigrations;
-use authstore_tests::interop::{self, NextAuth, SECRET, instant, ms};
+use authstore_tests::interop::{self, NextAuth, SECRET, instant, ms, with_clock};
 use authstore_tests::{Backend, TestDb};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -49,10 +49,6 @@ async fn shared(test: &str) -> Option<(TestDb, NextAuth, AuthStore)> {
     Profile::NextAuthV2Beta.up(&db.conn).await.unwrap();
     let (next_auth, store) = (next_auth(&db), v2_store(&db, zone()));
     Some((db, next_auth, store))
-}
-
-fn with_clock(store: &AuthStore, at: DateTime<Utc>) -> AuthStore {
-    store.clone().with_clock(move || at)
 }
 
 #[tokio::test]
