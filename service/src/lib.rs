@@ -94,7 +94,7 @@ pub use chrono_tz::Tz;
 pub use accounts::{Account, Accounts, NewAccount, OAuthTokens};
 pub use config::{Config, ConfigBuilder};
 pub use rules::email::canonical_email;
-pub use rules::error::{ConfigError, Conflict, Error};
+pub use rules::error::{ConfigError, Conflict, Error, Refusal};
 pub use rules::expiry::{
     ActiveIdleExpiry, ActiveIdlePeriods, Decision, ExpiryPolicy, HalfLifeExpiry, SlidingExpiry,
 };

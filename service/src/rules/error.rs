@@ -40,6 +40,34 @@ pub enum Error {
     /// The configuration was rejected.
     #[error("invalid config: {0}")]
     Config(#[from] ConfigError),
+    /// A key could not be used to sign in (profile `lucia-v1`,
+    /// `LuciaV1Store::use_key`). The message names the reason; whether to
+    /// show the person that reason or one vague line is the app's choice.
+    #[error("sign-in refused: {0}")]
+    SignInRefused(Refusal),
+}
+
+/// Why a key could not be used to sign in: lucia-auth v1's
+/// `AUTH_INVALID_KEY_ID`, `AUTH_INVALID_PASSWORD`, `AUTH_OUTDATED_PASSWORD`
+/// and `AUTH_EXPIRED_KEY`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ThisError)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// No key has this provider id and provider user id (or a concurrent
+    /// use of a single-use key won).
+    #[error("no such key")]
+    UnknownKey,
+    /// The password does not match, or one was given for a key that has
+    /// none, or none for a key that has one.
+    #[error("wrong password")]
+    WrongPassword,
+    /// The stored hash is bcrypt (`$2a`), which is not checked here (nor by
+    /// lucia-auth v1): the password must be reset.
+    #[error("the stored password hash is in an outdated format; the password must be reset")]
+    OutdatedPassword,
+    /// The single-use key's time ran out; it has been deleted.
+    #[error("the single-use key has expired")]
+    ExpiredKey,
 }
 
 /// Which unique key a write collided with.
@@ -58,6 +86,9 @@ pub enum Conflict {
     /// A user id that is taken (Lucia profiles, where ids are the app's).
     #[error("a user with this id already exists")]
     UserId,
+    /// A lucia-v1 key (`"{provider id}:{provider user id}"`) that exists.
+    #[error("a key with this provider id and provider user id already exists")]
+    KeyId,
 }
 
 /// Why a [`crate::Config`] was rejected.
@@ -72,7 +103,7 @@ pub enum ConfigError {
     UpdateAgeExceedsMaxAge,
     /// `AuthStore` serves the next-auth profiles; this one has its own store.
     #[error(
-        "profile {0} is not a next-auth profile; it has a store of its own (lucia-v3: authstore::lucia_v3::LuciaStore)"
+        "profile {0} is not a next-auth profile; it has a store of its own (lucia-v3: authstore::lucia_v3::LuciaStore; lucia-v1: authstore::lucia_v1::LuciaV1Store)"
     )]
     NotNextAuth(crate::Profile),
 }

@@ -18,22 +18,54 @@ use scrypt::Params;
 use subtle::ConstantTimeEq;
 use unicode_normalization::UnicodeNormalization;
 
+use super::token;
+
 /// What checking a password against a stored hash found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verified {
+    /// The password matches a current (`s2`) hash.
     Valid,
+    /// The password matches, but the hash is lucia-auth 0.x's (r = 8): store
+    /// a new hash of it now, while the password is at hand.
+    NeedsRehash,
     Invalid,
-    /// A bcrypt hash (`$2a`): the user must reset their password.
+    /// A bcrypt hash (`$2a`), which this crate does not check, as Lucia v1
+    /// does not: the user must reset their password.
     Outdated,
 }
 
 const SALT_LEN: usize = 16;
-const ALPHANUMERIC: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// The longest password accepted for hashing, in bytes: room for any
+/// passphrase, while a megabyte of input is refused before it reaches
+/// scrypt.
+pub const PASSWORD_MAX_BYTES: usize = 4096;
+
+/// A password that may be hashed: 1 to [`PASSWORD_MAX_BYTES`] bytes. (An
+/// empty one is refused: lucia-auth v1 stores no hash for it, so the key
+/// would open without a password.)
+pub(crate) fn acceptable(password: &str) -> Result<(), validator::ValidationError> {
+    if password.is_empty() || password.len() > PASSWORD_MAX_BYTES {
+        let mut error = validator::ValidationError::new("length");
+        error.add_param("max_bytes".into(), &PASSWORD_MAX_BYTES);
+        return Err(error);
+    }
+    Ok(())
+}
+
+/// A well-formed `s2` hash of no password anyone has: verifying against it
+/// costs what a real check costs, so a sign-in for an unknown key takes as
+/// long as one with a wrong password.
+pub(crate) const DECOY_HASH: &str = concat!(
+    "s2:0000000000000000:",
+    "00000000000000000000000000000000000000000000000000000000000000000000",
+    "000000000000000000000000000000000000000000000000000000000000"
+);
 
 /// The hash of `password` in Lucia v1's current (`s2`) format, with a new
 /// salt from the OS RNG.
 pub(crate) fn hash(password: &str) -> String {
-    let salt = random_salt();
+    let salt = token::alphanumeric(SALT_LEN);
     format!("s2:{salt}:{}", scrypt_hex(&nfkc(password), &salt, 16))
 }
 
@@ -50,9 +82,10 @@ pub(crate) fn verify(password: &str, stored: &str) -> Verified {
         _ => return Verified::Invalid,
     };
     let computed = scrypt_hex(&nfkc(password), salt, r);
-    match computed.as_bytes().ct_eq(key.as_bytes()).into() {
-        true => Verified::Valid,
-        false => Verified::Invalid,
+    match (computed.as_bytes().ct_eq(key.as_bytes()).into(), r) {
+        (false, _) => Verified::Invalid,
+        (true, 16) => Verified::Valid,
+        (true, _) => Verified::NeedsRehash,
     }
 }
 
@@ -66,22 +99,6 @@ fn scrypt_hex(password: &str, salt: &str, r: u32) -> String {
     scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, &mut key)
         .expect("64 bytes is a valid scrypt output length");
     hex::encode(key)
-}
-
-/// 16 characters of `[a-zA-Z0-9]`, uniformly: bytes from the OS RNG, those
-/// at or above the largest multiple of 62 that fits in a byte skipped.
-fn random_salt() -> String {
-    let mut salt = String::with_capacity(SALT_LEN);
-    while salt.len() < SALT_LEN {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
-        for byte in bytes {
-            if salt.len() < SALT_LEN && usize::from(byte) < 248 {
-                salt.push(char::from(ALPHANUMERIC[usize::from(byte) % 62]));
-            }
-        }
-    }
-    salt
 }
 
 #[cfg(test)]

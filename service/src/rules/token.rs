@@ -114,6 +114,44 @@ pub(crate) fn lucia_user_id() -> String {
     base32_lower(&random_bytes::<10>())
 }
 
+const ALPHANUMERIC: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// `len` characters of `[a-zA-Z0-9]`, each uniform: bytes from the OS RNG,
+/// those at or above 248 (the largest multiple of 62 that fits in a byte)
+/// skipped so that no character is likelier than another. The shape of
+/// lucia-auth v1's `generateRandomString` (ids and password salts).
+pub(crate) fn alphanumeric(len: usize) -> String {
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        for byte in random_bytes::<32>() {
+            if out.len() < len && byte < 248 {
+                out.push(char::from(ALPHANUMERIC[usize::from(byte) % 62]));
+            }
+        }
+    }
+    out
+}
+
+/// The length of a lucia-auth v1 session id; its every session call refuses
+/// an id of another length.
+pub(crate) const LUCIA_V1_SESSION_ID_LEN: usize = 40;
+
+/// A lucia-auth v1 session id: 40 characters of `[a-zA-Z0-9]` (about 238
+/// bits).
+pub(crate) fn lucia_v1_session_id() -> Secret {
+    Secret(alphanumeric(LUCIA_V1_SESSION_ID_LEN))
+}
+
+/// Whether `id` could be a lucia-auth v1 session id: 40 ASCII alphanumerics.
+pub(crate) fn plausible_lucia_v1_session_id(id: &str) -> bool {
+    id.len() == LUCIA_V1_SESSION_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A lucia-auth v1 user id: 15 characters of `[a-zA-Z0-9]`.
+pub(crate) fn lucia_v1_user_id() -> String {
+    alphanumeric(15)
+}
+
 /// Lowercase hex SHA-256 of the concatenated parts.
 pub(crate) fn sha256_hex(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
@@ -171,6 +209,21 @@ mod tests {
         assert!(alphabet(&user), "{user}");
         // RFC 4648's test vector, lowercased: "foobar" -> "mzxw6ytboi".
         assert_eq!(base32_lower(b"foobar"), "mzxw6ytboi");
+    }
+
+    #[test]
+    fn lucia_v1_ids_are_alphanumeric_and_use_the_whole_alphabet() {
+        let session = lucia_v1_session_id();
+        assert!(plausible_lucia_v1_session_id(session.expose()));
+        assert_eq!(lucia_v1_user_id().len(), 15);
+        // 62 * 40 characters: every letter and digit turns up (a byte-modulo
+        // bug that never reaches the last characters would fail here).
+        let seen: std::collections::BTreeSet<u8> = (0..62)
+            .flat_map(|_| lucia_v1_session_id().expose().bytes().collect::<Vec<_>>())
+            .collect();
+        assert_eq!(seen.len(), 62);
+        assert!(!plausible_lucia_v1_session_id(&session.expose()[1..]));
+        assert!(!plausible_lucia_v1_session_id(&"-".repeat(40)));
     }
 
     #[test]

@@ -1,0 +1,190 @@
+//! Sessions with an active and an idle period. The periods' rule is
+//! [`ActiveIdleExpiry`] in the shared rules layer; this module carries out
+//! its decisions.
+
+use chrono::{DateTime, Utc};
+
+use super::{LuciaV1Store, User};
+use crate::rules::error::{Conflict, Error, on_write};
+use crate::rules::expiry::{ActiveIdlePeriods, Decision, ExpiryPolicy};
+use crate::rules::text;
+use crate::rules::token::{self, Secret};
+use crate::sessions::PURGE_BATCH;
+
+/// Where a live session is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionState {
+    /// Within its active period: served as is.
+    Active,
+    /// Past its active period, within its idle period: validating it makes
+    /// a new session.
+    Idle,
+}
+
+/// A Lucia v1 session. Its id is the cookie value, a [`Secret`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub id: Secret,
+    pub user_id: String,
+    /// Active up to and including this instant.
+    pub active_expires: DateTime<Utc>,
+    /// Idle after `active_expires` up to and including this one; dead after.
+    pub idle_expires: DateTime<Utc>,
+    pub state: SessionState,
+    /// Made by this call (created, or replacing an idle one): set the cookie.
+    pub fresh: bool,
+}
+
+/// What [`LuciaV1Store::validate_session`] finds for a live session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidSession {
+    pub session: Session,
+    pub user: User,
+}
+
+impl Session {
+    /// A session read back from its row.
+    pub(super) fn stored(
+        id: Secret,
+        user_id: String,
+        periods: &ActiveIdlePeriods,
+        state: SessionState,
+    ) -> Session {
+        Session {
+            id,
+            user_id,
+            active_expires: periods.active_until,
+            idle_expires: periods.idle_until,
+            state,
+            fresh: false,
+        }
+    }
+}
+
+impl LuciaV1Store {
+    /// What a session with these periods is at `now`; `None`: dead.
+    fn state(&self, now: DateTime<Utc>) -> impl Fn(&ActiveIdlePeriods) -> Option<SessionState> {
+        let expiry = self.config.expiry;
+        move |periods| match expiry.decide(now, periods) {
+            Decision::Live => Some(SessionState::Active),
+            Decision::Renew(_) => Some(SessionState::Idle),
+            Decision::Expired => None,
+        }
+    }
+
+    /// Starts a session for a user: a new id, active from now; then the
+    /// user's dead sessions are deleted, as lucia-auth v1 does.
+    /// [`Error::UnknownUser`] if the user does not exist.
+    pub async fn create_session(&self, user_id: &str) -> Result<Session, Error> {
+        if text::app_id(user_id).is_err() {
+            return Err(Error::UnknownUser);
+        }
+        let now = self.now();
+        let periods = self.config.expiry.starting_at(now);
+        let id = token::lucia_v1_session_id();
+        let storage = self.storage();
+        storage
+            .insert_session(id.expose(), user_id, &periods)
+            .await
+            .map_err(on_write(Conflict::Token))?;
+        storage.delete_dead_user_sessions(user_id, now).await?;
+        Ok(Session {
+            id,
+            user_id: user_id.to_owned(),
+            active_expires: periods.active_until,
+            idle_expires: periods.idle_until,
+            state: SessionState::Active,
+            fresh: true,
+        })
+    }
+
+    /// The session for a cookie's id and its user, or `None`: lucia-auth
+    /// v1's `validateSessionUser`. One `SELECT … LEFT JOIN` for an active
+    /// session. An idle one is replaced: a new session is created (returned
+    /// with `fresh`; the old row stays until it dies) and the user's dead
+    /// sessions are deleted. A dead session, or one whose user is gone, is
+    /// deleted.
+    pub async fn validate_session(&self, id: &str) -> Result<Option<ValidSession>, Error> {
+        if !token::plausible_lucia_v1_session_id(id) {
+            return Ok(None);
+        }
+        let storage = self.storage();
+        let Some((periods, user_id, user)) = storage.session_and_user(id).await? else {
+            return Ok(None);
+        };
+        let Some(user) = user else {
+            storage.delete_session(id).await?;
+            return Ok(None);
+        };
+        let session = match self.config.expiry.decide(self.now(), &periods) {
+            Decision::Live => {
+                Session::stored(Secret::from(id), user_id, &periods, SessionState::Active)
+            }
+            Decision::Renew(_) => self.create_session(&user_id).await?,
+            Decision::Expired => {
+                storage.delete_session(id).await?;
+                return Ok(None);
+            }
+        };
+        Ok(Some(ValidSession { session, user }))
+    }
+
+    /// The session as stored, active or idle, without renewing it
+    /// (lucia-auth v1's `getSession`); a dead one is deleted and `None`.
+    pub async fn get_session(&self, id: &str) -> Result<Option<Session>, Error> {
+        if !token::plausible_lucia_v1_session_id(id) {
+            return Ok(None);
+        }
+        let storage = self.storage();
+        let Some((periods, user_id, _)) = storage.session_and_user(id).await? else {
+            return Ok(None);
+        };
+        let Some(state) = self.state(self.now())(&periods) else {
+            storage.delete_session(id).await?;
+            return Ok(None);
+        };
+        Ok(Some(Session::stored(
+            Secret::from(id),
+            user_id,
+            &periods,
+            state,
+        )))
+    }
+
+    /// Ends one session. Returns whether it existed.
+    pub async fn invalidate_session(&self, id: &str) -> Result<bool, Error> {
+        if !token::plausible_lucia_v1_session_id(id) {
+            return Ok(false);
+        }
+        Ok(self.storage().delete_session(id).await? > 0)
+    }
+
+    /// Ends every session of a user. Returns how many.
+    pub async fn invalidate_user_sessions(&self, user_id: &str) -> Result<u64, Error> {
+        if text::app_id(user_id).is_err() {
+            return Ok(0);
+        }
+        Ok(self.storage().delete_user_sessions(user_id).await?)
+    }
+
+    /// A user's live sessions, active and idle, the latest to die first;
+    /// their dead ones are deleted (lucia-auth v1's `getAllUserSessions`).
+    pub async fn user_sessions(&self, user_id: &str) -> Result<Vec<Session>, Error> {
+        if text::app_id(user_id).is_err() {
+            return Ok(Vec::new());
+        }
+        let now = self.now();
+        let storage = self.storage();
+        storage.delete_dead_user_sessions(user_id, now).await?;
+        Ok(storage.user_sessions(user_id, self.state(now)).await?)
+    }
+
+    /// Deletes dead sessions, of every user, in batches of [`PURGE_BATCH`].
+    /// Returns how many.
+    pub async fn delete_dead_sessions(&self) -> Result<u64, Error> {
+        Ok(self
+            .storage()
+            .purge_sessions(self.now(), PURGE_BATCH)
+            .await?)
+    }
+}
