@@ -23,6 +23,9 @@ pub enum ApiError {
     Unauthorized,
     /// The sign-in link was wrong, used or expired.
     InvalidLink,
+    /// An email and password sign-in was refused, for whatever reason (the
+    /// reason is logged, not sent: it would tell who has an account).
+    InvalidCredentials,
     /// Something the caller named does not exist (or is not theirs).
     NotFound,
     /// No route has this path.
@@ -56,6 +59,12 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 "invalid_link",
                 "the sign-in link is invalid or expired".into(),
+                None,
+            ),
+            ApiError::InvalidCredentials | ApiError::Store(E::SignInRefused(_)) => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "wrong email or password".into(),
                 None,
             ),
             ApiError::NotFound | ApiError::Store(E::NotFound) => {

@@ -16,6 +16,7 @@ use axum::Router;
 pub mod error;
 pub mod extract;
 pub mod lucia;
+pub mod lucia_v1;
 pub mod routes;
 pub mod session;
 

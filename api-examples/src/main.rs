@@ -17,9 +17,11 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::{AuthStore, Config, Tz};
 use authstore_examples::lucia::{LuciaState, lucia_app};
+use authstore_examples::lucia_v1::lucia_v1_app;
 use authstore_examples::{AppState, Outbox, app, connect_options};
 use authstore_migration::{Profile, ProfileMigrations};
 use sea_orm::{Database, DatabaseConnection, DbErr, RuntimeErr};
@@ -71,16 +73,9 @@ async fn run() -> Result<(), Fatal> {
         Err(_) => Tz::UTC,
     };
     let secure_cookies = env_flag("AUTHSTORE_SECURE_COOKIES");
-    // Lucia's profile has its own store and endpoints; the rest are next-auth's.
+    // The Lucia profiles have their own stores and endpoints; the rest are next-auth's.
     let store = match profile {
-        Profile::LuciaV1 => {
-            return Err(
-                "AUTHSTORE_PROFILE=lucia-v1: this release has that profile's schema and password \
-                 format, not yet its store; the example serves the next-auth profiles and lucia-v3"
-                    .into(),
-            );
-        }
-        Profile::LuciaV3 => None,
+        Profile::LuciaV1 | Profile::LuciaV3 => None,
         _ => Some(
             Config::builder(secret)
                 .profile(profile)
@@ -103,6 +98,10 @@ async fn run() -> Result<(), Fatal> {
             base_url: base_url.clone(),
             secure_cookies,
             outbox: dev_outbox.then(Outbox::default),
+        }),
+        None if profile == Profile::LuciaV1 => lucia_v1_app(LuciaState {
+            lucia: LuciaV1Store::new(db, LuciaV1Config::default()),
+            secure_cookies,
         }),
         None => lucia_app(LuciaState {
             lucia: LuciaStore::new(db, LuciaConfig::default()),
