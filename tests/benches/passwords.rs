@@ -1,13 +1,27 @@
 //! What checking a lucia-auth v1 password costs (scrypt, N = 16384, r = 16,
 //! p = 1: 16 MiB of memory per call by design), next to lucia-auth 0.x's
-//! r = 8 format.
+//! r = 8 format; and what sign-ins do to other requests: the latency of
+//! session validations (4 clients in a loop, on PostgreSQL) alone, while 8
+//! sign-ins run through `LuciaV1Store::use_key` (scrypt on tokio's blocking
+//! pool), and while 8 run scrypt on the async executor itself, which is what
+//! the blocking pool avoids. The three run side by side in one process, in
+//! alternating rounds.
 //!
-//!     cargo bench -p authstore-tests --bench passwords            # 20 calls each
-//!     cargo bench -p authstore-tests --bench passwords -- --smoke # 1 call each (CI)
+//!     cargo bench -p authstore-tests --bench passwords            # 20 calls each; 3 rounds of 3 s
+//!     cargo bench -p authstore-tests --bench passwords -- --smoke # 1 call each; 1 round of 0.3 s (CI)
+//!
+//! The server is `AUTHSTORE_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432); the
+//! run makes its own database and drops it.
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
-use authstore::lucia_v1::{PasswordCheck, hash_password, verify_password};
+use authstore::lucia_v1::{
+    LuciaV1Config, LuciaV1Store, NewKey, NewUser, PasswordCheck, hash_password, verify_password,
+};
+use authstore_migration::{Profile, ProfileMigrations};
+use authstore_tests::{Backend, TestDb};
 
 fn main() {
     let smoke = std::env::args().any(|a| a == "--smoke");
@@ -48,9 +62,197 @@ fn main() {
     measure("verify_password (legacy salt:key, r = 8)", calls, || {
         assert_eq!(
             verify_password(legacy_password, legacy_hash),
-            PasswordCheck::Valid
+            PasswordCheck::NeedsRehash
         );
     });
+
+    let (rounds, seconds) = if smoke { (1, 0.3) } else { (3, 3.0) };
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores.max(2))
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(validations_under_sign_ins(
+            rounds,
+            Duration::from_secs_f64(seconds),
+        ));
+}
+
+/// What runs beside the validating clients.
+#[derive(Clone, Copy, PartialEq)]
+enum Load {
+    Nothing,
+    /// 8 clients signing in through the store: scrypt on the blocking pool.
+    SignInsOffExecutor,
+    /// 8 tasks running scrypt on the executor's own threads.
+    ScryptOnExecutor,
+}
+
+impl Load {
+    fn label(self) -> &'static str {
+        match self {
+            Load::Nothing => "validations alone",
+            Load::SignInsOffExecutor => "+ 8 sign-ins (use_key: scrypt on the blocking pool)",
+            Load::ScryptOnExecutor => "+ 8 scrypt checks on the executor (what use_key avoids)",
+        }
+    }
+}
+
+const CLIENTS: usize = 4;
+const SIGN_INS: usize = 8;
+
+async fn validations_under_sign_ins(rounds: usize, seconds: Duration) {
+    let db = TestDb::create(Backend::Postgres, "bench_passwords")
+        .await
+        .expect("the benchmark needs PostgreSQL (AUTHSTORE_TEST_POSTGRES_URL)");
+    Profile::LuciaV1.up(&db.conn).await.unwrap();
+    let lucia = LuciaV1Store::new(db.conn.clone(), LuciaV1Config::default());
+    let email = NewKey {
+        provider_id: "email",
+        provider_user_id: "ada@example.com",
+        password: Some("correct horse"),
+    };
+    let new = NewUser {
+        primary_key: Some(email),
+        ..Default::default()
+    };
+    let user = lucia.create_user(new).await.unwrap();
+    let stored = hash_password("correct horse");
+    let mut sessions = Vec::new();
+    for _ in 0..CLIENTS {
+        sessions.push(lucia.create_session(&user.id).await.unwrap().id);
+    }
+
+    refusal_timing(&lucia, if rounds == 1 { 1 } else { 20 }).await;
+
+    let loads = [
+        Load::Nothing,
+        Load::SignInsOffExecutor,
+        Load::ScryptOnExecutor,
+    ];
+    let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); loads.len()];
+    let mut elapsed = vec![0f64; loads.len()];
+    for round in 0..rounds {
+        // Alternate the order (A B C, C B A, …) so drift hits every load alike.
+        let mut order: Vec<usize> = (0..loads.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let started = Instant::now();
+            let measured = run_load(&lucia, &sessions, &stored, loads[i], seconds).await;
+            // Not `seconds`: with scrypt on the executor the run overruns.
+            elapsed[i] += started.elapsed().as_secs_f64();
+            latencies[i].extend(measured);
+        }
+    }
+    println!(
+        "\n# session validations by {CLIENTS} clients while sign-ins run: {rounds} rounds of {:.1} s per load\n",
+        seconds.as_secs_f64()
+    );
+    println!("| load | validations/s | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|");
+    for (i, load) in loads.iter().enumerate() {
+        let mut sorted = latencies[i].clone();
+        sorted.sort_by(f64::total_cmp);
+        let at = |p: f64| sorted[((sorted.len() - 1) as f64 * p).round() as usize];
+        println!(
+            "| {} | {:.0} | {:.2} | {:.2} | {:.1} |",
+            load.label(),
+            latencies[i].len() as f64 / elapsed[i],
+            at(0.5),
+            at(0.99),
+            sorted[sorted.len() - 1],
+        );
+    }
+    db.destroy().await;
+}
+
+/// A refused sign-in for an unknown address against one with a wrong
+/// password, alternating: the first checks a decoy hash, so both cost a
+/// scrypt and timing does not tell which addresses have accounts.
+async fn refusal_timing(lucia: &LuciaV1Store, calls: usize) {
+    let mut ms = [0f64; 2];
+    for _ in 0..calls {
+        for (i, address) in ["ada@example.com", "nobody@example.com"]
+            .into_iter()
+            .enumerate()
+        {
+            let started = Instant::now();
+            let refused = lucia.use_key("email", address, Some("wrong")).await;
+            ms[i] += started.elapsed().as_secs_f64() * 1000.0;
+            assert!(matches!(refused, Err(authstore::Error::SignInRefused(_))));
+        }
+    }
+    let [wrong, unknown] = ms.map(|total| total / calls as f64);
+    println!(
+        "\n# refused sign-ins (use_key), {calls} of each, alternating\n\n\
+         | refusal | mean ms |\n|---|---:|\n\
+         | wrong password | {wrong:.1} |\n| unknown address | {unknown:.1} |\n\n\
+         unknown / wrong: {:.2}",
+        unknown / wrong
+    );
+}
+
+/// Runs the validating clients for `seconds` beside `load`; each
+/// validation's latency in ms.
+async fn run_load(
+    lucia: &LuciaV1Store,
+    sessions: &[authstore::Secret],
+    stored: &str,
+    load: Load,
+    seconds: Duration,
+) -> Vec<f64> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut background = Vec::new();
+    for _ in 0..SIGN_INS {
+        let (lucia, stop, stored) = (lucia.clone(), stop.clone(), stored.to_owned());
+        background.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                match load {
+                    Load::Nothing => return,
+                    Load::SignInsOffExecutor => {
+                        lucia
+                            .use_key("email", "ada@example.com", Some("correct horse"))
+                            .await
+                            .unwrap();
+                    }
+                    Load::ScryptOnExecutor => {
+                        assert_eq!(
+                            verify_password("correct horse", &stored),
+                            PasswordCheck::Valid
+                        );
+                        tokio::task::yield_now().await;
+                    }
+                }
+            }
+        }));
+    }
+    let clients: Vec<_> = sessions
+        .iter()
+        .map(|id| {
+            let (lucia, stop, id) = (lucia.clone(), stop.clone(), id.clone());
+            tokio::spawn(async move {
+                let mut times = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let started = Instant::now();
+                    let valid = lucia.validate_session(id.expose()).await.unwrap();
+                    times.push(started.elapsed().as_secs_f64() * 1000.0);
+                    assert!(valid.is_some());
+                }
+                times
+            })
+        })
+        .collect();
+    tokio::time::sleep(seconds).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut times = Vec::new();
+    for client in clients {
+        times.extend(client.await.unwrap());
+    }
+    for task in background {
+        task.await.unwrap();
+    }
+    times
 }
 
 fn measure(label: &str, calls: usize, mut call: impl FnMut()) {
