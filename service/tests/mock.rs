@@ -914,3 +914,71 @@ async fn lucia_validation_is_one_statement_naming_lucias_columns() {
         ]
     );
 }
+
+/// `lucia-v1`: validating an active session is one `SELECT … LEFT JOIN` on
+/// lucia-auth v1's tables with millisecond expiries; an idle one makes a new
+/// session (an `INSERT`, then the user's dead sessions are deleted) and the
+/// old row is left alone.
+#[tokio::test]
+async fn lucia_v1_validation_reads_once_and_renews_an_idle_session_with_a_new_one() {
+    use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store, SessionState};
+    use sea_orm::{MockExecResult, Value};
+    use std::collections::BTreeMap;
+    let id = "A".repeat(40);
+    let row = |active: TimeDelta| {
+        BTreeMap::from([
+            ("id".to_owned(), Value::from(id.clone())),
+            ("user_id".to_owned(), Value::from("ada")),
+            (
+                "active_expires".to_owned(),
+                Value::from(at(active).timestamp_millis()),
+            ),
+            (
+                "idle_expires".to_owned(),
+                Value::from(at(active + TimeDelta::days(14)).timestamp_millis()),
+            ),
+            ("found_user_id".to_owned(), Value::from("ada")),
+        ])
+    };
+    let written = MockExecResult {
+        last_insert_id: 0,
+        rows_affected: 1,
+    };
+    let db = MockDatabase::new(DatabaseBackend::Postgres)
+        .append_query_results([
+            vec![row(TimeDelta::hours(1))],
+            vec![row(-TimeDelta::hours(1))],
+        ])
+        .append_exec_results([written.clone(), written]);
+    let lucia = LuciaV1Store::new(db.into_connection(), LuciaV1Config::default()).with_clock(now);
+
+    let active = lucia.validate_session(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (active.session.id.expose(), active.session.fresh),
+        (id.as_str(), false)
+    );
+    let renewed = lucia.validate_session(&id).await.unwrap().unwrap();
+    assert_ne!(renewed.session.id.expose(), id);
+    assert_eq!(
+        (renewed.session.state, renewed.session.fresh),
+        (SessionState::Active, true)
+    );
+    assert_eq!(renewed.session.active_expires, now() + TimeDelta::hours(24));
+
+    let conn: DatabaseConnection = lucia.connection().clone();
+    let sql: Vec<String> = conn
+        .into_transaction_log()
+        .iter()
+        .flat_map(|txn| txn.statements().iter().map(|stmt| stmt.sql.clone()))
+        .collect();
+    let lookup = r#"SELECT "auth_session"."id", "auth_session"."user_id", "auth_session"."active_expires", "auth_session"."idle_expires", "auth_user"."id" AS "found_user_id" FROM "auth_session" LEFT JOIN "auth_user" ON "auth_user"."id" = "auth_session"."user_id" WHERE "auth_session"."id" = $1"#;
+    assert_eq!(
+        sql,
+        [
+            lookup,
+            lookup,
+            r#"INSERT INTO "auth_session" ("id", "user_id", "active_expires", "idle_expires") VALUES ($1, $2, $3, $4)"#,
+            r#"DELETE FROM "auth_session" WHERE "user_id" = $1 AND "idle_expires" < $2"#,
+        ]
+    );
+}
