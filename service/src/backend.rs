@@ -123,3 +123,95 @@ pub(crate) async fn delete_in_batches(
         }
     }
 }
+
+/// How long a MySQL caller waits for another's per-key lock before failing.
+const KEY_LOCK_WAIT_SECONDS: i64 = 10;
+
+/// Runs `body` in a transaction that holds a lock on `key` (any string, such
+/// as an identifier), so callers with the same key run one after another and
+/// what `body` reads stays true until it commits: "count the recent rows,
+/// then insert one" cannot be interleaved. `body`'s error rolls everything
+/// back.
+///
+/// - PostgreSQL: `pg_advisory_xact_lock` on a 64-bit hash of the key,
+///   released by the commit, after which its rows are visible.
+/// - MySQL/MariaDB: a named lock (`GET_LOCK`), which belongs to the
+///   connection, so it is released just before the commit. The reads in
+///   `body` that decide must therefore be locking reads (`FOR UPDATE`),
+///   which wait for the previous holder's uncommitted rows.
+/// - SQLite: a write statement first (a `DELETE` matching nothing in
+///   `table`), which takes the database's one write lock until the commit.
+pub(crate) async fn serialized<C, T>(
+    db: &C,
+    table: &'static str,
+    key: &str,
+    body: impl AsyncFnOnce(&C::Transaction) -> Result<T, Error>,
+) -> Result<T, Error>
+where
+    C: ConnectionTrait + sea_orm::TransactionTrait,
+{
+    use sea_orm::{Statement, TransactionSession};
+    let backend = db.get_database_backend();
+    let hash = rules::token::sha256_hex(&["authstore key lock:", key]);
+    let name = format!("authstore:{}", &hash[..40]);
+    let txn = db.begin().await?;
+    match backend {
+        DbBackend::Postgres => {
+            let id = u64::from_str_radix(&hash[..16], 16).expect("hex") as i64;
+            let lock = Statement::from_sql_and_values(
+                backend,
+                "SELECT pg_advisory_xact_lock($1)",
+                [id.into()],
+            );
+            txn.execute_raw(lock).await?;
+        }
+        DbBackend::MySql => {
+            let lock = Statement::from_sql_and_values(
+                backend,
+                "SELECT GET_LOCK(?, ?) AS locked",
+                [name.as_str().into(), KEY_LOCK_WAIT_SECONDS.into()],
+            );
+            let row = txn.query_one_raw(lock).await?;
+            let locked: Option<i64> = match row {
+                Some(row) => row.try_get("", "locked")?,
+                None => None,
+            };
+            if locked != Some(1) {
+                txn.rollback().await?;
+                return Err(Error::Database(DbErr::Custom(format!(
+                    "waited {KEY_LOCK_WAIT_SECONDS} s for another request's lock"
+                ))));
+            }
+        }
+        _ => {
+            let write = Query::delete()
+                .from_table(table)
+                .and_where(Expr::cust("1 = 0"))
+                .to_owned();
+            txn.execute(&write).await?;
+        }
+    }
+    let result = body(&txn).await;
+    if backend == DbBackend::MySql {
+        let release = Statement::from_sql_and_values(
+            backend,
+            "SELECT RELEASE_LOCK(?) AS released",
+            [name.as_str().into()],
+        );
+        let released = txn.query_one_raw(release).await;
+        if let (Ok(_), Err(why)) = (&result, released) {
+            txn.rollback().await?;
+            return Err(why.into());
+        }
+    }
+    match result {
+        Ok(done) => {
+            txn.commit().await?;
+            Ok(done)
+        }
+        Err(why) => {
+            txn.rollback().await?;
+            Err(why)
+        }
+    }
+}

@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use crate::Profile;
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::expiry::SlidingExpiry;
+use crate::rules::issuance::IssuanceLimit;
 use crate::rules::token::TokenStorage;
 
 /// How long sessions and verification links live, and the secret that
@@ -40,6 +41,8 @@ pub struct Config {
     session_token_storage: TokenStorage,
     profile: Profile,
     wall_clock_zone: Tz,
+    newest_link_only: bool,
+    link_issuance_limit: Option<IssuanceLimit>,
 }
 
 /// Collects a [`Config`]'s settings; nothing is checked until
@@ -65,6 +68,8 @@ impl Config {
             session_token_storage: TokenStorage::Plain,
             profile: Profile::default(),
             wall_clock_zone: Tz::UTC,
+            newest_link_only: false,
+            link_issuance_limit: None,
         })
     }
 
@@ -95,6 +100,16 @@ impl Config {
     /// How long an email verification link stays valid.
     pub fn verification_max_age(&self) -> TimeDelta {
         self.verification_max_age
+    }
+
+    /// Whether issuing a link ends the identifier's older ones.
+    pub fn newest_link_only(&self) -> bool {
+        self.newest_link_only
+    }
+
+    /// How many links one identifier may be sent per window, if limited.
+    pub fn link_issuance_limit(&self) -> Option<IssuanceLimit> {
+        self.link_issuance_limit
     }
 
     pub(crate) fn secret(&self) -> &str {
@@ -130,6 +145,37 @@ impl ConfigBuilder {
     /// How long an email verification link stays valid.
     pub fn verification_max_age(mut self, max_age: TimeDelta) -> Self {
         self.0.verification_max_age = max_age;
+        self
+    }
+
+    /// Only the newest sign-in link works: issuing one ends the identifier's
+    /// older live links, in the same transaction, so of any number of
+    /// concurrent requests exactly one link stays valid. Off by default (as
+    /// in next-auth). On a database shared with next-auth this ends
+    /// next-auth's older links for the address too.
+    pub fn newest_link_only(mut self, on: bool) -> Self {
+        self.0.newest_link_only = on;
+        self
+    }
+
+    /// At most `max` sign-in links per identifier within any `window` (for
+    /// example 5 per 15 minutes), counted from the rows themselves, next-auth's
+    /// included, so the limit holds across processes and under concurrency.
+    /// One more is [`Error::RateLimited`] with the time it may be retried, and
+    /// writes nothing. Off by default.
+    ///
+    /// ```
+    /// use authstore::Config;
+    /// use chrono::TimeDelta;
+    /// let config = Config::builder("secret")
+    ///     .newest_link_only(true)
+    ///     .link_issuance_limit(5, TimeDelta::minutes(15))
+    ///     .build()?;
+    /// assert_eq!(config.link_issuance_limit().map(|l| l.max), Some(5));
+    /// # Ok::<(), authstore::Error>(())
+    /// ```
+    pub fn link_issuance_limit(mut self, max: u32, window: TimeDelta) -> Self {
+        self.0.link_issuance_limit = Some(IssuanceLimit { max, window });
         self
     }
 
@@ -193,6 +239,11 @@ impl ConfigBuilder {
                 return Err(ConfigError::NotPositive(name).into());
             }
         }
+        if let Some(limit) = config.link_issuance_limit {
+            if limit.max == 0 || limit.window <= TimeDelta::zero() {
+                return Err(ConfigError::NotPositive("link_issuance_limit").into());
+            }
+        }
         if config.session_update_age > config.session_max_age {
             return Err(ConfigError::UpdateAgeExceedsMaxAge.into());
         }
@@ -213,6 +264,8 @@ impl fmt::Debug for Config {
             .field("session_token_storage", &self.session_token_storage)
             .field("profile", &self.profile)
             .field("wall_clock_zone", &self.wall_clock_zone)
+            .field("newest_link_only", &self.newest_link_only)
+            .field("link_issuance_limit", &self.link_issuance_limit)
             .finish()
     }
 }
@@ -262,6 +315,12 @@ mod tests {
             refused(Config::builder("s").session_update_age(TimeDelta::days(31))),
             ConfigError::UpdateAgeExceedsMaxAge
         );
+        for (max, window) in [(0, TimeDelta::minutes(15)), (5, TimeDelta::zero())] {
+            assert_eq!(
+                refused(Config::builder("s").link_issuance_limit(max, window)),
+                ConfigError::NotPositive("link_issuance_limit")
+            );
+        }
         assert_eq!(
             refused(Config::builder("s").profile(Profile::LuciaV3)),
             ConfigError::NotNextAuth(Profile::LuciaV3)

@@ -98,6 +98,7 @@ pub use rules::error::{ConfigError, Conflict, Error, Refusal};
 pub use rules::expiry::{
     ActiveIdleExpiry, ActiveIdlePeriods, Decision, ExpiryPolicy, HalfLifeExpiry, SlidingExpiry,
 };
+pub use rules::issuance::IssuanceLimit;
 pub use rules::token::{Secret, TokenStorage};
 pub use sessions::{PURGE_BATCH, Session, SessionAndUser, Sessions};
 pub use sign_in::EmailSignIn;

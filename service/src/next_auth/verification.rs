@@ -84,13 +84,96 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         Ok((deleted > 0).then_some(found))
     }
 
-    /// Deletes requests that expired by `now`, `batch` rows per statement.
+    /// This schema's verification table.
+    pub(crate) fn verification_table(&self) -> &'static str {
+        self.schema.differences.verification
+    }
+
+    fn of_identifier(&self, identifier: &str) -> Condition {
+        Condition::all().add(Expr::col(self.schema.differences.identifier).eq(identifier))
+    }
+
+    /// Whether a live request has this identifier and token hash: one
+    /// statement on the unique `token` index, nothing written.
+    pub(crate) async fn verification_is_live(
+        &self,
+        identifier: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbErr> {
+        let select = Query::select()
+            .expr(Expr::val(1))
+            .from(self.schema.differences.verification)
+            .cond_where(self.of_identifier(identifier))
+            .and_where(Expr::col("token").eq(token_hash))
+            .and_where(Expr::col("expires").gt(self.time(now)))
+            .to_owned();
+        Ok(self.db.query_one(&select).await?.is_some())
+    }
+
+    /// When the identifier's requests created after `since` were created,
+    /// oldest first. On MySQL a locking read, so that under
+    /// [`crate::backend::serialized`] it waits for the previous holder's
+    /// uncommitted rows.
+    pub(crate) async fn verification_times_since(
+        &self,
+        identifier: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, DbErr> {
+        let created = self.schema.differences.created;
+        let mut select = Query::select();
+        select
+            .column(created)
+            .from(self.schema.differences.verification)
+            .cond_where(self.of_identifier(identifier))
+            .and_where(Expr::col(created).gt(self.time(since)))
+            .order_by(created, sea_orm::Order::Asc);
+        if self.db.get_database_backend() == sea_orm::DbBackend::MySql {
+            select.lock(sea_orm::sea_query::LockType::Update);
+        }
+        let rows = self.db.query_all(&select).await?;
+        rows.iter()
+            .map(|row| self.read_time(row, "", created))
+            .collect()
+    }
+
+    /// Ends the identifier's live requests, so only the one about to be
+    /// issued works: those created at or before `keep_since` are deleted,
+    /// and the later ones (still counted by an issuance limit) are kept but
+    /// expired, their `expires` set to their creation time.
+    pub(crate) async fn supersede_verifications(
+        &self,
+        identifier: &str,
+        keep_since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let table = self.schema.differences.verification;
+        let created = self.schema.differences.created;
+        let old = self
+            .of_identifier(identifier)
+            .add(Expr::col(created).lte(self.time(keep_since)));
+        backend::delete_where(self.db, table, old).await?;
+        let expire = Query::update()
+            .table(table)
+            .value("expires", Expr::col(created))
+            .cond_where(self.of_identifier(identifier))
+            .and_where(Expr::col("expires").gt(self.time(now)))
+            .to_owned();
+        self.db.execute(&expire).await.map(drop)
+    }
+
+    /// Deletes requests that expired by `now` and were created at or before
+    /// `created_by` (later ones still count toward an issuance limit),
+    /// `batch` rows per statement.
     pub(crate) async fn purge_verification(
         &self,
         now: DateTime<Utc>,
+        created_by: DateTime<Utc>,
         batch: u64,
     ) -> Result<u64, DbErr> {
-        let expired = Condition::all().add(Expr::col("expires").lte(self.time(now)));
+        let expired = Condition::all()
+            .add(Expr::col("expires").lte(self.time(now)))
+            .add(Expr::col(self.schema.differences.created).lte(self.time(created_by)));
         backend::delete_in_batches(
             self.db,
             self.schema.differences.verification,

@@ -40,6 +40,12 @@ pub enum Error {
     /// The configuration was rejected.
     #[error("invalid config: {0}")]
     Config(#[from] ConfigError),
+    /// Too many sign-in links were sent to this identifier lately
+    /// ([`crate::ConfigBuilder::link_issuance_limit`]); nothing was written.
+    #[error("too many sign-in links for this address; retry at {retry_at}")]
+    RateLimited {
+        retry_at: chrono::DateTime<chrono::Utc>,
+    },
     /// A key could not be used to sign in (profile `lucia-v1`,
     /// `LuciaV1Store::use_key`). The message names the reason; whether to
     /// show the person that reason or one vague line is the app's choice.

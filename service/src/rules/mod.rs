@@ -11,6 +11,7 @@
 pub(crate) mod email;
 pub(crate) mod error;
 pub(crate) mod expiry;
+pub(crate) mod issuance;
 pub(crate) mod password;
 pub(crate) mod text;
 pub(crate) mod token;

@@ -1,0 +1,80 @@
+//! How often sign-in links may be issued to one identifier. A pure rule over
+//! the times the identifier's recent links were created: the rows decide, so
+//! the limit holds across processes.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// At most `max` links per identifier within any `window`.
+///
+/// ```
+/// use authstore::IssuanceLimit;
+/// use chrono::{TimeDelta, TimeZone, Utc};
+///
+/// let limit = IssuanceLimit { max: 2, window: TimeDelta::minutes(15) };
+/// let t = |minute| Utc.with_ymd_and_hms(2030, 1, 1, 0, minute, 0).unwrap();
+/// assert_eq!(limit.decide(t(5), &[t(1)]), Ok(()));
+/// // Two in the window: the next is allowed once the older one leaves it.
+/// assert_eq!(limit.decide(t(5), &[t(1), t(4)]), Err(t(16)));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IssuanceLimit {
+    pub max: u32,
+    pub window: TimeDelta,
+}
+
+impl IssuanceLimit {
+    /// Where the window that counts begins, seen from `now`: links created
+    /// after this instant count.
+    pub fn window_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - self.window
+    }
+
+    /// Whether one more link may be issued at `now`, given when the
+    /// identifier's links in the window were created (oldest first).
+    /// `Err(retry_at)`: the first instant at which one may.
+    pub fn decide(
+        &self,
+        now: DateTime<Utc>,
+        recent: &[DateTime<Utc>],
+    ) -> Result<(), DateTime<Utc>> {
+        let max = self.max as usize;
+        let start = self.window_start(now);
+        let recent: Vec<&DateTime<Utc>> = recent.iter().filter(|at| **at > start).collect();
+        if recent.len() < max {
+            return Ok(());
+        }
+        // Enough links must age out of the window to leave room for one more.
+        Err(*recent[recent.len() - max] + self.window)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(2_000_000_000 + seconds, 0).unwrap()
+    }
+
+    #[test]
+    fn the_limit_counts_links_inside_the_window_only() {
+        let limit = IssuanceLimit {
+            max: 3,
+            window: TimeDelta::seconds(100),
+        };
+        assert_eq!(limit.decide(at(200), &[]), Ok(()));
+        assert_eq!(limit.decide(at(200), &[at(150), at(160)]), Ok(()));
+        assert_eq!(
+            limit.decide(at(200), &[at(150), at(160), at(170)]),
+            Err(at(250))
+        );
+        // A link created exactly at the window's start no longer counts.
+        assert_eq!(limit.decide(at(200), &[at(100), at(160), at(170)]), Ok(()));
+        // More links than the limit (another writer): wait for enough to age out.
+        assert_eq!(
+            limit.decide(at(200), &[at(120), at(130), at(160), at(170), at(180)]),
+            Err(at(260))
+        );
+    }
+}
