@@ -239,10 +239,10 @@ impl ConfigBuilder {
                 return Err(ConfigError::NotPositive(name).into());
             }
         }
-        if let Some(limit) = config.link_issuance_limit {
-            if limit.max == 0 || limit.window <= TimeDelta::zero() {
-                return Err(ConfigError::NotPositive("link_issuance_limit").into());
-            }
+        if let Some(limit) = config.link_issuance_limit
+            && (limit.max == 0 || limit.window <= TimeDelta::zero())
+        {
+            return Err(ConfigError::NotPositive("link_issuance_limit").into());
         }
         if config.session_update_age > config.session_max_age {
             return Err(ConfigError::UpdateAgeExceedsMaxAge.into());
