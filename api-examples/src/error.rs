@@ -107,6 +107,16 @@ impl IntoResponse for ApiError {
                     Some(fields),
                 )
             }
+            ApiError::Store(E::RateLimited { retry_at }) => {
+                let wait = (*retry_at - chrono::Utc::now()).num_seconds().max(1);
+                let body = json!({
+                    "error": "too_many_requests",
+                    "message": self_message(&self),
+                    "retry_at": retry_at,
+                });
+                let retry_after = [(axum::http::header::RETRY_AFTER, wait.to_string())];
+                return (StatusCode::TOO_MANY_REQUESTS, retry_after, Json(body)).into_response();
+            }
             ApiError::Store(E::Conflict(_)) => {
                 (StatusCode::CONFLICT, "conflict", self_message(&self), None)
             }

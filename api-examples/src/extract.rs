@@ -1,7 +1,7 @@
 //! axum's extractors, answering a bad request in the API's JSON error shape
 //! instead of axum's plain-text rejections.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
@@ -35,11 +35,6 @@ pub async fn refuse_oversized_bodies(request: Request, next: Next) -> Response {
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct JsonBody<T>(pub T);
 
-/// A query string, as [`JsonBody`].
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
-pub struct Query<T>(pub T);
-
 /// Path parameters, as [`JsonBody`] (an id that is no `i32` is a 400).
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
@@ -47,12 +42,6 @@ pub struct Path<T>(pub T);
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        ApiError::Rejected(rejection.status(), rejection.body_text())
-    }
-}
-
-impl From<QueryRejection> for ApiError {
-    fn from(rejection: QueryRejection) -> Self {
         ApiError::Rejected(rejection.status(), rejection.body_text())
     }
 }

@@ -17,6 +17,7 @@ pub mod error;
 pub mod extract;
 pub mod lucia;
 pub mod lucia_v1;
+pub mod pages;
 pub mod routes;
 pub mod session;
 

@@ -80,6 +80,10 @@ async fn run() -> Result<(), Fatal> {
             Config::builder(secret)
                 .profile(profile)
                 .wall_clock_zone(zone)
+                // Only the newest sign-in link works, and an address gets at
+                // most 5 links per 15 minutes.
+                .newest_link_only(true)
+                .link_issuance_limit(5, chrono::TimeDelta::minutes(15))
                 .build()
                 .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?,
         ),

@@ -18,13 +18,13 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{JsonBody, Path, Query};
+use crate::extract::{JsonBody, Path};
 use crate::session::{CurrentSession, cleared_cookie, session_cookie};
 
 pub fn router(_: AppState) -> Router<AppState> {
-    Router::new()
+    crate::pages::router()
         .route("/auth/email", post(request_sign_in_link))
-        .route("/auth/email/callback", get(email_callback))
+        .route("/auth/email/callback", post(email_callback))
         .route("/auth/session", get(current_session))
         .route("/auth/signout", post(sign_out))
         .route("/auth/signout/everywhere", post(sign_out_everywhere))
@@ -45,14 +45,15 @@ struct EmailBody {
 }
 
 /// Creates a verification request and "sends" the link: to the log and, if
-/// enabled, the dev outbox.
-async fn request_sign_in_link(
-    State(state): State<AppState>,
-    JsonBody(body): JsonBody<EmailBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (request, token) = state.store.verification().create(&body.email).await?;
+/// enabled, the dev outbox. The link opens the confirmation page
+/// (`crate::pages`), which uses nothing until the person confirms.
+pub(crate) async fn send_link(
+    state: &AppState,
+    email: &str,
+) -> Result<authstore::VerificationRequest, authstore::Error> {
+    let (request, token) = state.store.verification().create(email).await?;
     let url = format!(
-        "{}/auth/email/callback?email={}&token={}",
+        "{}/auth/email/confirm?email={}&token={}",
         state.base_url,
         url_encode(&request.identifier),
         token.expose()
@@ -69,6 +70,15 @@ async fn request_sign_in_link(
             tracing::info!(to = %request.identifier, "sign-in email queued (enable the dev outbox to see it)")
         }
     }
+    Ok(request)
+}
+
+/// `POST /auth/email` `{"email"}`: sends a sign-in link (202).
+async fn request_sign_in_link(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<EmailBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let request = send_link(&state, &body.email).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "sent": true, "expires": request.expires })),
@@ -76,22 +86,24 @@ async fn request_sign_in_link(
 }
 
 #[derive(Deserialize)]
-struct CallbackQuery {
+struct CallbackBody {
     email: String,
     token: String,
 }
 
-/// Follows the link: uses it up, finds or creates the user and starts a
-/// session in one transaction (see `AuthStore::sign_in_with_link`), and sets
-/// the session cookie.
+/// For API clients: `POST /auth/email/callback` `{"email", "token"}` uses
+/// the link, finds or creates the user and starts a session in one
+/// transaction (see `AuthStore::sign_in_with_link`), and sets the session
+/// cookie. A POST, never a GET: a GET that used the link is what mail
+/// scanners break (people use the confirmation page, `crate::pages`).
 async fn email_callback(
     State(state): State<AppState>,
     jar: CookieJar,
-    Query(query): Query<CallbackQuery>,
+    JsonBody(body): JsonBody<CallbackBody>,
 ) -> Result<(CookieJar, Json<Value>), ApiError> {
     let signed_in = state
         .store
-        .sign_in_with_link(&query.email, &query.token)
+        .sign_in_with_link(&body.email, &body.token)
         .await?
         .ok_or(ApiError::InvalidLink)?;
     let (user, session) = (signed_in.user, signed_in.session);
