@@ -16,8 +16,10 @@
 //! no-store` (the page holds a live token) and `Referrer-Policy:
 //! no-referrer` (its URL holds the token; no Referer header may carry it
 //! off), a CSP that allows no scripts and forms only to this origin. Form
-//! posts from another origin are refused (login CSRF: someone else's link
-//! submitted from their site would sign the visitor in as them).
+//! posts from another site are refused (login CSRF: someone else's link
+//! submitted from their site would sign the visitor in as them). The real
+//! browser test found that under `no-referrer` Chromium sends `Origin: null`
+//! even to the same site, so `Sec-Fetch-Site` decides where it is sent.
 
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -218,20 +220,28 @@ async fn signed_in(current: Result<CurrentSession, crate::error::ApiError>) -> R
     )
 }
 
-/// Whether a form post comes from this site: its `Origin` (which browsers
-/// send with every form post) is the server's own. A post without one is
-/// not from a browser form, and is let through.
+/// Whether a form post comes from this site. Browsers say so in
+/// `Sec-Fetch-Site`; under this page's `Referrer-Policy: no-referrer` their
+/// `Origin` is `null`, so that header decides only where `Sec-Fetch-Site` is
+/// missing (older browsers): it must then be this server's origin, and
+/// `null` is refused. A post with neither is not from a browser form, and is
+/// let through.
 fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    match headers.get(header::ORIGIN).map(HeaderValue::to_str) {
-        None => true,
-        Some(Ok(origin)) => {
-            state.base_url.starts_with(origin)
-                && state.base_url[origin.len()..]
-                    .chars()
-                    .next()
-                    .is_none_or(|c| c == '/')
+    let header = |name| {
+        headers
+            .get(name)
+            .map(|value: &HeaderValue| value.to_str().unwrap_or(""))
+    };
+    match (header("sec-fetch-site"), header("origin")) {
+        (Some(site), _) => site == "same-origin",
+        (None, None) => true,
+        (None, Some(origin)) => {
+            origin != "null"
+                && state
+                    .base_url
+                    .strip_prefix(origin)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         }
-        Some(Err(_)) => false,
     }
 }
 

@@ -111,10 +111,28 @@ async fn a_link_is_used_only_when_the_person_confirms(db: &TestDb) {
     assert_eq!(db.count_rows("verification_requests").await, 1);
     assert_eq!(db.count_rows("sessions").await, 0);
 
-    // A form posted from another site is refused, and uses nothing.
-    let forged = server.confirm(&person, &link, "http://evil.example").await;
-    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    // A form posted from another site is refused, and uses nothing: by its
+    // Origin, or by Sec-Fetch-Site (browsers send `Origin: null` under the
+    // page's no-referrer policy, so a null Origin alone is refused too).
+    for (origin, site) in [
+        ("http://evil.example", None),
+        ("null", None),
+        ("null", Some("cross-site")),
+        (server.base.as_str(), Some("same-site")),
+    ] {
+        let mut forged = person
+            .post(server.url("/auth/email/confirm"))
+            .header("origin", origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(link.split_once('?').unwrap().1.to_owned());
+        if let Some(site) = site {
+            forged = forged.header("sec-fetch-site", site);
+        }
+        let refused = forged.send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{origin} {site:?}");
+    }
     assert_eq!(db.count_rows("sessions").await, 0);
+    assert_eq!(db.count_rows("verification_requests").await, 1);
 
     // The person's click: signed in, redirected to a signed-in page.
     let confirmed = server.confirm(&person, &link, &server.base).await;
