@@ -982,3 +982,24 @@ async fn lucia_v1_validation_reads_once_and_renews_an_idle_session_with_a_new_on
         ]
     );
 }
+
+/// Checking a link (for the confirmation page) is one `SELECT` that writes
+/// nothing; a token that could never have been issued sends nothing.
+#[tokio::test]
+async fn checking_a_link_is_one_select() {
+    use sea_orm::Value;
+    use std::collections::BTreeMap;
+    let found = BTreeMap::from([("?column?".to_owned(), Value::from(1))]);
+    let db = MockDatabase::new(DatabaseBackend::Postgres).append_query_results([vec![found]]);
+    let store = store(db);
+    let links = store.verification();
+    assert!(links.check("Ada@Example.com", "token").await.unwrap());
+    assert!(!links.check("ada@example.com", "").await.unwrap());
+    assert!(!links.check("no address", "token").await.unwrap());
+    assert_eq!(
+        sent(&store),
+        [
+            r#"SELECT $1 FROM "verification_requests" WHERE "identifier" = $2 AND "token" = $3 AND "expires" > $4"#
+        ]
+    );
+}
