@@ -25,6 +25,14 @@ pub mod session;
 /// only on HTTPS). Using the same name lets the two share sessions.
 pub const SESSION_COOKIE: &str = "next-auth.session-token";
 
+/// The example's sign-in link settings: only the newest link per address
+/// works, and an address gets at most 5 links per 15 minutes.
+pub fn link_policy(config: authstore::ConfigBuilder) -> authstore::ConfigBuilder {
+    config
+        .newest_link_only(true)
+        .link_issuance_limit(5, chrono::TimeDelta::minutes(15))
+}
+
 /// How the example opens its database. On SQLite: WAL mode, so readers do
 /// not wait for the writer and a commit is one append (measured in
 /// `benches/sqlite_writers.rs`), and a 5 s busy timeout, so a writer waits

@@ -22,7 +22,7 @@ use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::{AuthStore, Config, Tz};
 use authstore_examples::lucia::{LuciaState, lucia_app};
 use authstore_examples::lucia_v1::lucia_v1_app;
-use authstore_examples::{AppState, Outbox, app, connect_options};
+use authstore_examples::{AppState, Outbox, app, connect_options, link_policy};
 use authstore_migration::{Profile, ProfileMigrations};
 use sea_orm::{Database, DatabaseConnection, DbErr, RuntimeErr};
 use tracing_subscriber::EnvFilter;
@@ -77,13 +77,9 @@ async fn run() -> Result<(), Fatal> {
     let store = match profile {
         Profile::LuciaV1 | Profile::LuciaV3 => None,
         _ => Some(
-            Config::builder(secret)
+            link_policy(Config::builder(secret))
                 .profile(profile)
                 .wall_clock_zone(zone)
-                // Only the newest sign-in link works, and an address gets at
-                // most 5 links per 15 minutes.
-                .newest_link_only(true)
-                .link_issuance_limit(5, chrono::TimeDelta::minutes(15))
                 .build()
                 .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?,
         ),

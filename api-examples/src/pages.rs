@@ -129,11 +129,7 @@ async fn confirm(
     form: Result<Form<Link>, FormRejection>,
 ) -> Response {
     if !same_origin(&state, &headers) {
-        return page(
-            StatusCode::FORBIDDEN,
-            "Refused",
-            "<h1>This form must be sent from this site</h1>",
-        );
+        return foreign_form();
     }
     let Ok(Form(link)) = form else {
         return link_gone("");
@@ -167,11 +163,7 @@ async fn new_link(
     form: Result<Form<NewLink>, FormRejection>,
 ) -> Response {
     if !same_origin(&state, &headers) {
-        return page(
-            StatusCode::FORBIDDEN,
-            "Refused",
-            "<h1>This form must be sent from this site</h1>",
-        );
+        return foreign_form();
     }
     let email = form.map(|Form(form)| form.email).unwrap_or_default();
     match send_link(&state, &email).await {
@@ -217,6 +209,15 @@ async fn signed_in(current: Result<CurrentSession, crate::error::ApiError>) -> R
             text(&email),
             current.session.expires.format("%Y-%m-%d %H:%M")
         ),
+    )
+}
+
+/// The answer to a form posted from another site.
+fn foreign_form() -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        "Refused",
+        "<h1>This form must be sent from this site</h1>",
     )
 }
 

@@ -9,14 +9,14 @@
 //! both); without them the test is skipped with a note, or fails when `CI`
 //! is set. A browser that cannot start fails the test.
 
-use authstore::{AuthStore, Config};
-use authstore_examples::{AppState, Outbox, SESSION_COOKIE, app};
-use authstore_migration::{Migrator, MigratorTrait};
+use authstore_examples::SESSION_COOKIE;
 use authstore_tests::interop::{self, NextAuth};
 use authstore_tests::{Backend, TestDb};
-use chrono::TimeDelta;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::Example;
+
+mod support;
 
 fn chromium_present() -> bool {
     let present = std::path::Path::new("/usr/bin/chromium").exists();
@@ -34,35 +34,12 @@ async fn a_scanned_link_still_signs_in_in_a_real_browser() {
         return;
     }
     let db = TestDb::create(Backend::Sqlite, "browser").await.unwrap();
-    Migrator::up(&db.conn, None).await.unwrap();
-    let config = Config::builder("browser-secret")
-        .newest_link_only(true)
-        .link_issuance_limit(5, TimeDelta::minutes(15))
-        .build()
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let outbox = Outbox::default();
-    let state = AppState {
-        store: AuthStore::new(db.conn.clone(), config),
-        base_url: base.clone(),
-        secure_cookies: false,
-        outbox: Some(outbox.clone()),
-    };
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    let server = Example::start(&db, "browser-secret").await;
     let http = reqwest::Client::new();
     let send_link = async |email: &str| {
-        let sent = http
-            .post(format!("{base}/auth/email"))
-            .json(&json!({ "email": email }))
-            .send()
-            .await
-            .unwrap();
+        let sent = server.request_link(&http, email).await;
         assert_eq!(sent.status(), StatusCode::ACCEPTED);
-        outbox.all().last().unwrap()["url"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        server.last_link()
     };
 
     let ada = send_link("ada@example.com").await;
@@ -96,7 +73,7 @@ async fn a_scanned_link_still_signs_in_in_a_real_browser() {
     ]));
     assert_eq!(out[0]["status"], 200, "the scanned link still opens");
     assert_eq!(out[1], "Sign in as ada@example.com?");
-    assert_eq!(out[2]["url"], format!("{base}/signed-in"));
+    assert_eq!(out[2]["url"], server.url("/signed-in"));
     assert_eq!(out[2]["status"], 200);
     assert_eq!(out[3], "Signed in as ada@example.com");
     let cookies: Vec<&Value> = out[4].as_array().unwrap().iter().collect();

@@ -6,56 +6,29 @@
 //! the sixth link is refused with its retry time. (`browser.rs` does the
 //! same flow in a real browser.)
 
-use authstore::{AuthStore, Config};
-use authstore_examples::{AppState, Outbox, SESSION_COOKIE, app};
-use authstore_migration::{Migrator, MigratorTrait};
+use authstore_examples::SESSION_COOKIE;
 use authstore_tests::{TestDb, backend_tests};
-use chrono::TimeDelta;
 use reqwest::header::{CACHE_CONTROL, LOCATION, REFERRER_POLICY};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
+use support::Example;
+
+mod support;
 
 backend_tests!(a_link_is_used_only_when_the_person_confirms);
 
-struct Server {
-    base: String,
-    outbox: Outbox,
-}
-
-impl Server {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn request_link(&self, client: &Client, email: &str) -> Response {
-        client
-            .post(self.url("/auth/email"))
-            .json(&json!({ "email": email }))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    fn last_link(&self) -> String {
-        self.outbox.all().last().unwrap()["url"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// The button: the link's query string is already the form's body.
-    async fn confirm(&self, client: &Client, link: &str, origin: &str) -> Response {
-        let form = link.split_once('?').unwrap().1.to_owned();
-        client
-            .post(self.url("/auth/email/confirm"))
-            .header("origin", origin)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form)
-            .send()
-            .await
-            .unwrap()
-    }
+/// The button: the link's query string is already the form's body.
+async fn confirm(server: &Example, client: &Client, link: &str, origin: &str) -> Response {
+    let form = link.split_once('?').unwrap().1.to_owned();
+    client
+        .post(server.url("/auth/email/confirm"))
+        .header("origin", origin)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap()
 }
 
 fn assert_private_page(response: &Response) {
@@ -66,23 +39,7 @@ fn assert_private_page(response: &Response) {
 }
 
 async fn a_link_is_used_only_when_the_person_confirms(db: &TestDb) {
-    Migrator::up(&db.conn, None).await.unwrap();
-    let config = Config::builder("confirm-secret")
-        .newest_link_only(true)
-        .link_issuance_limit(5, TimeDelta::minutes(15))
-        .build()
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let outbox = Outbox::default();
-    let state = AppState {
-        store: AuthStore::new(db.conn.clone(), config),
-        base_url: base.clone(),
-        secure_cookies: false,
-        outbox: Some(outbox.clone()),
-    };
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
-    let server = Server { base, outbox };
+    let server = Example::start(db, "confirm-secret").await;
     let person = Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -135,7 +92,7 @@ async fn a_link_is_used_only_when_the_person_confirms(db: &TestDb) {
     assert_eq!(db.count_rows("verification_requests").await, 1);
 
     // The person's click: signed in, redirected to a signed-in page.
-    let confirmed = server.confirm(&person, &link, &server.base).await;
+    let confirmed = confirm(&server, &person, &link, &server.base).await;
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
     assert_eq!(confirmed.headers()[LOCATION], "/signed-in");
     assert_eq!(confirmed.headers()[REFERRER_POLICY], "no-referrer");
@@ -155,7 +112,7 @@ async fn a_link_is_used_only_when_the_person_confirms(db: &TestDb) {
     );
 
     // Once only: the link is gone, for the button and for the page.
-    let again = server.confirm(&scanner, &link, &server.base).await;
+    let again = confirm(&server, &scanner, &link, &server.base).await;
     assert_eq!(again.status(), StatusCode::GONE);
     let gone = scanner.get(&link).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::GONE);

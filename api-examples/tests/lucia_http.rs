@@ -12,6 +12,8 @@ use chrono::TimeDelta;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
+mod support;
+
 backend_tests!(lucia_sessions_over_http);
 
 async fn lucia_sessions_over_http(db: &TestDb) {
@@ -29,17 +31,7 @@ async fn lucia_sessions_over_http(db: &TestDb) {
     tokio::spawn(async move { axum::serve(listener, lucia_app(state)).await.unwrap() });
     let url = |path: &str| format!("{base}{path}");
     let browser = || Client::builder().cookie_store(true).build().unwrap();
-    let sets_cookie = |response: &reqwest::Response| {
-        response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .any(|v| {
-                v.starts_with(&format!("{LUCIA_COOKIE}="))
-                    && !v.starts_with(&format!("{LUCIA_COOKIE}=;"))
-            })
-    };
+    let sets_cookie = |response: &reqwest::Response| support::sets_cookie(response, LUCIA_COOKIE);
 
     let anonymous = browser();
     let response = anonymous.get(url("/auth/session")).send().await.unwrap();

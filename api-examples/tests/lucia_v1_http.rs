@@ -15,18 +15,12 @@ use reqwest::{Client, Response, StatusCode};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
+mod support;
+
 backend_tests!(email_and_password_over_http);
 
 fn sets_cookie(response: &Response) -> bool {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| {
-            v.starts_with(&format!("{LUCIA_COOKIE}="))
-                && !v.starts_with(&format!("{LUCIA_COOKIE}=;"))
-        })
+    support::sets_cookie(response, LUCIA_COOKIE)
 }
 
 async fn email_and_password_over_http(db: &TestDb) {
@@ -166,22 +160,14 @@ async fn email_and_password_over_http(db: &TestDb) {
     }
 
     // A password hash lucia-auth 0.x wrote is replaced by an s2 one at sign-in.
-    let fixture: Value =
-        serde_json::from_str(include_str!("../../tests/fixtures/lucia-v1-passwords.json")).unwrap();
-    let legacy = fixture["vectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| !v["hash"].as_str().unwrap().starts_with("s2:"))
-        .unwrap();
+    let (password, hash) = authstore_tests::lucia_legacy_password();
     db.conn
         .execute_unprepared(&format!(
-            "UPDATE auth_key SET hashed_password = '{}' WHERE id = 'email:ada@example.com'",
-            legacy["hash"].as_str().unwrap()
+            "UPDATE auth_key SET hashed_password = '{hash}' WHERE id = 'email:ada@example.com'"
         ))
         .await
         .unwrap();
-    let password = legacy["password"].as_str().unwrap();
+    let password = password.as_str();
     let response = laptop
         .post(url("/auth/signin"))
         .json(&credentials("ada@example.com", password))

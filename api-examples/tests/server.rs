@@ -225,7 +225,7 @@ async fn logs_cannot_be_forged_links_use_the_base_url_and_sigterm_is_clean() {
     let link = outbox["emails"][0]["url"].as_str().unwrap();
     assert!(
         link.starts_with(
-            "https://auth.example.com/auth/email/callback?email=ada%40example.com&token="
+            "https://auth.example.com/auth/email/confirm?email=ada%40example.com&token="
         ),
         "{link}"
     );

@@ -83,6 +83,16 @@ pub(crate) async fn delete_where(
     Ok(db.execute(&delete).await?.rows_affected())
 }
 
+/// Deletes every row of `table` whose `column` equals `value`; how many.
+pub(crate) async fn delete_by(
+    db: &impl ConnectionTrait,
+    table: &'static str,
+    column: &'static str,
+    value: &str,
+) -> Result<u64, DbErr> {
+    delete_where(db, table, Condition::all().add(Expr::col(column).eq(value))).await
+}
+
 /// Deletes the rows matching `filter` in batches of at most `batch` rows per
 /// statement, so a purge never locks a large table for long; returns the
 /// total deleted.

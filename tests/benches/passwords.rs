@@ -34,18 +34,7 @@ fn main() {
 
     let stored = hash_password("correct horse battery staple");
     // lucia-auth 0.x's format, from the vectors lucia-auth 1.8.0's scrypt made.
-    let fixture: serde_json::Value =
-        serde_json::from_str(include_str!("../fixtures/lucia-v1-passwords.json")).unwrap();
-    let legacy = fixture["vectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| !v["hash"].as_str().unwrap().starts_with("s2:"))
-        .unwrap();
-    let (legacy_password, legacy_hash) = (
-        legacy["password"].as_str().unwrap(),
-        legacy["hash"].as_str().unwrap(),
-    );
+    let (legacy_password, legacy_hash) = authstore_tests::lucia_legacy_password();
 
     measure("hash_password (s2, r = 16)", calls, || {
         hash_password("correct horse battery staple");
@@ -61,7 +50,7 @@ fn main() {
     });
     measure("verify_password (legacy salt:key, r = 8)", calls, || {
         assert_eq!(
-            verify_password(legacy_password, legacy_hash),
+            verify_password(&legacy_password, &legacy_hash),
             PasswordCheck::NeedsRehash
         );
     });

@@ -524,6 +524,22 @@ impl Default for TestClock {
     }
 }
 
+/// A password and the hash lucia-auth 0.x's format gives it (`salt:key`,
+/// scrypt r = 8), from the vectors lucia-auth 1.8.0 made
+/// (`tests/fixtures/lucia-v1-passwords.json`).
+pub fn lucia_legacy_password() -> (String, String) {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/lucia-v1-passwords.json")).unwrap();
+    let legacy = fixture["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| !v["hash"].as_str().unwrap().starts_with("s2:"))
+        .expect("a vector in the 0.x format");
+    let field = |name: &str| legacy[name].as_str().unwrap().to_owned();
+    (field("password"), field("hash"))
+}
+
 /// Lowercase hex SHA-256, computed here independently of the library, for
 /// checking what it stores.
 pub fn sha256_hex(input: &str) -> String {

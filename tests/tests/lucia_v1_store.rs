@@ -289,18 +289,8 @@ async fn an_old_format_hash_signs_in_and_asks_for_a_rehash(db: &TestDb) {
     let clock = TestClock::new();
     let lucia = store(db, &clock).await;
     // A hash lucia-auth 0.x made (salt:key, r = 8), from the vectors fixture.
-    let fixture: serde_json::Value =
-        serde_json::from_str(include_str!("../fixtures/lucia-v1-passwords.json")).unwrap();
-    let legacy = fixture["vectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| !v["hash"].as_str().unwrap().starts_with("s2:"))
-        .unwrap();
-    let (password, hash) = (
-        legacy["password"].as_str().unwrap(),
-        legacy["hash"].as_str().unwrap(),
-    );
+    let (password, hash) = authstore_tests::lucia_legacy_password();
+    let password = password.as_str();
     db.conn
         .execute_unprepared(&format!(
             "INSERT INTO auth_user (id) VALUES ('ada');

@@ -136,8 +136,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     pub(super) async fn delete_user(&self, id: &str) -> Result<bool, DbErr> {
-        let filter = Condition::all().add(Expr::col("id").eq(id));
-        Ok(backend::delete_where(self.db, USERS, filter).await? > 0)
+        Ok(backend::delete_by(self.db, USERS, "id", id).await? > 0)
     }
 
     pub(super) async fn insert_key(&self, key: &KeyRow) -> Result<(), DbErr> {
@@ -209,8 +208,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     pub(super) async fn delete_user_keys(&self, user_id: &str) -> Result<u64, DbErr> {
-        let filter = Condition::all().add(Expr::col("user_id").eq(user_id));
-        backend::delete_where(self.db, KEYS, filter).await
+        backend::delete_by(self.db, KEYS, "user_id", user_id).await
     }
 
     pub(super) async fn insert_session(
@@ -285,18 +283,12 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         Ok(sessions)
     }
 
-    async fn delete_sessions(&self, filter: Condition) -> Result<u64, DbErr> {
-        backend::delete_where(self.db, SESSIONS, filter).await
-    }
-
     pub(super) async fn delete_session(&self, id: &str) -> Result<u64, DbErr> {
-        self.delete_sessions(Condition::all().add(Expr::col("id").eq(id)))
-            .await
+        backend::delete_by(self.db, SESSIONS, "id", id).await
     }
 
     pub(super) async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbErr> {
-        self.delete_sessions(Condition::all().add(Expr::col("user_id").eq(user_id)))
-            .await
+        backend::delete_by(self.db, SESSIONS, "user_id", user_id).await
     }
 
     /// Deletes a user's dead sessions (dead: `idle_expires` < now).
@@ -305,7 +297,9 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         user_id: &str,
         now: DateTime<Utc>,
     ) -> Result<u64, DbErr> {
-        self.delete_sessions(
+        backend::delete_where(
+            self.db,
+            SESSIONS,
             Condition::all()
                 .add(Expr::col("user_id").eq(user_id))
                 .add(Expr::col("idle_expires").lt(millis(now))),

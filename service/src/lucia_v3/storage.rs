@@ -79,11 +79,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     pub(super) async fn delete_user(&self, id: &str) -> Result<bool, DbErr> {
-        let delete = Query::delete()
-            .from_table(USERS)
-            .and_where(Expr::col("id").eq(id))
-            .to_owned();
-        Ok(self.db.execute(&delete).await?.rows_affected() > 0)
+        Ok(backend::delete_by(self.db, USERS, "id", id).await? > 0)
     }
 
     pub(super) async fn insert_session(
@@ -145,18 +141,12 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         self.db.execute(&update).await.map(drop)
     }
 
-    async fn delete_sessions(&self, filter: Condition) -> Result<u64, DbErr> {
-        backend::delete_where(self.db, SESSIONS, filter).await
-    }
-
     pub(super) async fn delete_session(&self, id: &str) -> Result<u64, DbErr> {
-        self.delete_sessions(Condition::all().add(Expr::col("id").eq(id)))
-            .await
+        backend::delete_by(self.db, SESSIONS, "id", id).await
     }
 
     pub(super) async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbErr> {
-        self.delete_sessions(Condition::all().add(Expr::col("user_id").eq(user_id)))
-            .await
+        backend::delete_by(self.db, SESSIONS, "user_id", user_id).await
     }
 
     pub(super) async fn live_sessions(

@@ -1,0 +1,64 @@
+//! What several of the example's HTTP tests share: the example server with
+//! its sign-in link settings on an ephemeral port, and reading cookies.
+
+// Each test binary that includes this module uses only part of it.
+#![allow(dead_code)]
+
+use authstore::{AuthStore, Config};
+use authstore_examples::{AppState, Outbox, app, link_policy};
+use authstore_migration::{Migrator, MigratorTrait};
+use authstore_tests::TestDb;
+
+/// The example app with the example's link settings, serving on
+/// 127.0.0.1 at an ephemeral port, on a migrated `db`.
+pub struct Example {
+    pub base: String,
+    pub outbox: Outbox,
+}
+
+impl Example {
+    pub async fn start(db: &TestDb, secret: &str) -> Example {
+        Migrator::up(&db.conn, None).await.unwrap();
+        let config = link_policy(Config::builder(secret)).build().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let outbox = Outbox::default();
+        let state = AppState {
+            store: AuthStore::new(db.conn.clone(), config),
+            base_url: base.clone(),
+            secure_cookies: false,
+            outbox: Some(outbox.clone()),
+        };
+        tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+        Example { base, outbox }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Asks for a sign-in link for `email` over the JSON API.
+    pub async fn request_link(&self, client: &reqwest::Client, email: &str) -> reqwest::Response {
+        let body = serde_json::json!({ "email": email });
+        let request = client.post(self.url("/auth/email")).json(&body);
+        request.send().await.unwrap()
+    }
+
+    /// The URL of the last sign-in email.
+    pub fn last_link(&self) -> String {
+        self.outbox.all().last().unwrap()["url"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// Whether the response sets cookie `name` to a value (not clears it).
+pub fn sets_cookie(response: &reqwest::Response, name: &str) -> bool {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with(&format!("{name}=")) && !v.starts_with(&format!("{name}=;")))
+}
