@@ -13,7 +13,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V2_BETA};
+use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V2_BETA, SessionNotify};
 
 /// This profile's migrations, oldest first; their names are its own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -25,6 +25,9 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(ExactComparison {
             name: "m20261122_000202_authstore_v2_beta_exact_comparison",
             shape: &NEXT_AUTH_V2_BETA,
+        }),
+        Box::new(SessionNotify {
+            name: "m20261123_000203_authstore_v2_beta_session_notify",
         }),
     ]
 }

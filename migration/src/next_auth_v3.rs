@@ -6,7 +6,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V3};
+use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V3, SessionNotify};
 
 /// This profile's migrations, oldest first, for a host app to put in its
 /// own [`MigratorTrait::migrations`] list. Their names never change: they
@@ -20,6 +20,9 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(ExactComparison {
             name: "m20261122_000002_authstore_exact_comparison",
             shape: &NEXT_AUTH_V3,
+        }),
+        Box::new(SessionNotify {
+            name: "m20261123_000003_authstore_session_notify",
         }),
     ]
 }

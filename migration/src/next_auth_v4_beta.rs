@@ -8,7 +8,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V4_BETA};
+use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V4_BETA, SessionNotify};
 
 /// This profile's migrations, oldest first. Their names differ from every
 /// other profile's, so a database migrated under one profile is never taken
@@ -22,6 +22,9 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(ExactComparison {
             name: "m20261122_000102_authstore_v4_beta_exact_comparison",
             shape: &NEXT_AUTH_V4_BETA,
+        }),
+        Box::new(SessionNotify {
+            name: "m20261123_000103_authstore_v4_beta_session_notify",
         }),
     ]
 }

@@ -7,6 +7,7 @@ use chrono::TimeDelta;
 use chrono_tz::Tz;
 
 use crate::Profile;
+use crate::cache::SessionCacheConfig;
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::expiry::SlidingExpiry;
 use crate::rules::issuance::IssuanceLimit;
@@ -43,6 +44,7 @@ pub struct Config {
     wall_clock_zone: Tz,
     newest_link_only: bool,
     link_issuance_limit: Option<IssuanceLimit>,
+    session_cache: Option<SessionCacheConfig>,
 }
 
 /// Collects a [`Config`]'s settings; nothing is checked until
@@ -70,6 +72,7 @@ impl Config {
             wall_clock_zone: Tz::UTC,
             newest_link_only: false,
             link_issuance_limit: None,
+            session_cache: None,
         })
     }
 
@@ -110,6 +113,11 @@ impl Config {
     /// How many links one identifier may be sent per window, if limited.
     pub fn link_issuance_limit(&self) -> Option<IssuanceLimit> {
         self.link_issuance_limit
+    }
+
+    /// The session cache's bounds, if the cache is on.
+    pub fn session_cache(&self) -> Option<SessionCacheConfig> {
+        self.session_cache
     }
 
     pub(crate) fn secret(&self) -> &str {
@@ -179,6 +187,22 @@ impl ConfigBuilder {
         self
     }
 
+    /// Keeps what session lookups find in memory: at most `max_entries`
+    /// sessions, each served for at most `max_staleness` (for example 30 s)
+    /// before the database is asked again. Off by default. Renewal and
+    /// expiry work as without it; this process's own changes are seen at
+    /// once; other writers' within `max_staleness`, or within milliseconds
+    /// on PostgreSQL with [`crate::AuthStore::listen_for_session_changes`].
+    /// See the README's "Session cache".
+    pub fn session_cache(mut self, max_entries: u64, max_staleness: TimeDelta) -> Self {
+        self.0.session_cache = Some(SessionCacheConfig {
+            max_entries,
+            // A negative staleness is refused by `build`.
+            max_staleness: max_staleness.to_std().unwrap_or_default(),
+        });
+        self
+    }
+
     /// How session tokens are stored: [`TokenStorage::Plain`] (the default,
     /// next-auth compatible) or [`TokenStorage::Hashed`].
     pub fn session_token_storage(mut self, storage: TokenStorage) -> Self {
@@ -244,6 +268,11 @@ impl ConfigBuilder {
         {
             return Err(ConfigError::NotPositive("link_issuance_limit").into());
         }
+        if let Some(cache) = config.session_cache
+            && (cache.max_entries == 0 || cache.max_staleness.is_zero())
+        {
+            return Err(ConfigError::NotPositive("session_cache").into());
+        }
         if config.session_update_age > config.session_max_age {
             return Err(ConfigError::UpdateAgeExceedsMaxAge.into());
         }
@@ -266,6 +295,7 @@ impl fmt::Debug for Config {
             .field("wall_clock_zone", &self.wall_clock_zone)
             .field("newest_link_only", &self.newest_link_only)
             .field("link_issuance_limit", &self.link_issuance_limit)
+            .field("session_cache", &self.session_cache)
             .finish()
     }
 }
@@ -315,6 +345,12 @@ mod tests {
             refused(Config::builder("s").session_update_age(TimeDelta::days(31))),
             ConfigError::UpdateAgeExceedsMaxAge
         );
+        for (entries, staleness) in [(0, TimeDelta::seconds(30)), (10, TimeDelta::zero())] {
+            assert_eq!(
+                refused(Config::builder("s").session_cache(entries, staleness)),
+                ConfigError::NotPositive("session_cache")
+            );
+        }
         for (max, window) in [(0, TimeDelta::minutes(15)), (5, TimeDelta::zero())] {
             assert_eq!(
                 refused(Config::builder("s").link_issuance_limit(max, window)),

@@ -74,7 +74,10 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 mod accounts;
 mod backend;
+mod cache;
 mod config;
+#[cfg(feature = "postgres-listen")]
+mod listen;
 pub mod lucia_v1;
 pub mod lucia_v3;
 mod next_auth;
@@ -92,6 +95,7 @@ pub use authstore_entity::Profile;
 pub use chrono_tz::Tz;
 
 pub use accounts::{Account, Accounts, NewAccount, OAuthTokens};
+pub use cache::SessionCacheConfig;
 pub use config::{Config, ConfigBuilder};
 pub use rules::email::canonical_email;
 pub use rules::error::{ConfigError, Conflict, Error, Refusal};
@@ -118,15 +122,21 @@ pub struct AuthStore {
     db: DatabaseConnection,
     config: Arc<Config>,
     clock: Clock,
+    /// Shared by the store's clones ([`ConfigBuilder::session_cache`]).
+    cache: Option<Arc<cache::SessionCache>>,
 }
 
 impl AuthStore {
     /// A store on `db` with the system clock.
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        let cache = config
+            .session_cache()
+            .map(|bounds| Arc::new(cache::SessionCache::new(bounds)));
         AuthStore {
             db,
             config: Arc::new(config),
             clock: Arc::new(Utc::now),
+            cache,
         }
     }
 
@@ -170,34 +180,48 @@ impl AuthStore {
     /// assert!(store.users().get(user.id).await?.is_none());
     /// # Ok(()) });
     /// ```
+    ///
+    /// Session lookups in such a scope read the database, never the session
+    /// cache (what a transaction sees is its own); its changes still evict.
     pub fn on<'a, C: ConnectionTrait + TransactionTrait>(&'a self, db: &'a C) -> Scope<'a, C> {
+        self.scope(db, false)
+    }
+
+    fn scope<'a, C>(&'a self, db: &'a C, reads_cache: bool) -> Scope<'a, C> {
         Scope {
             ctx: Ctx {
                 db,
                 config: &self.config,
                 clock: &self.clock,
+                cache: self.cache.as_deref(),
+                reads_cache,
             },
         }
     }
 
+    /// The store itself: on its connection, with the session cache.
+    fn own(&self) -> Scope<'_, DatabaseConnection> {
+        self.scope(&self.db, true)
+    }
+
     /// The `users` table on the store's connection.
     pub fn users(&self) -> Users<'_, DatabaseConnection> {
-        self.on(&self.db).users()
+        self.own().users()
     }
 
     /// The `accounts` table on the store's connection.
     pub fn accounts(&self) -> Accounts<'_, DatabaseConnection> {
-        self.on(&self.db).accounts()
+        self.own().accounts()
     }
 
     /// The `sessions` table on the store's connection.
     pub fn sessions(&self) -> Sessions<'_, DatabaseConnection> {
-        self.on(&self.db).sessions()
+        self.own().sessions()
     }
 
     /// The `verification_requests` table on the store's connection.
     pub fn verification(&self) -> Verification<'_, DatabaseConnection> {
-        self.on(&self.db).verification()
+        self.own().verification()
     }
 
     /// Follows an email sign-in link in one transaction; see
@@ -207,7 +231,37 @@ impl AuthStore {
         identifier: &str,
         token: &str,
     ) -> Result<Option<EmailSignIn>, Error> {
-        self.on(&self.db).sign_in_with_link(identifier, token).await
+        self.own().sign_in_with_link(identifier, token).await
+    }
+}
+
+#[cfg(feature = "postgres-listen")]
+impl AuthStore {
+    /// Starts hearing about every change to a session or user from
+    /// PostgreSQL, so the session cache ([`ConfigBuilder::session_cache`])
+    /// drops what any writer changed (another process, next-auth, plain SQL)
+    /// within milliseconds instead of its staleness bound. Needs the
+    /// migrations' triggers (every next-auth profile has them on
+    /// PostgreSQL), a tokio runtime, and a real PostgreSQL connection (a
+    /// `MockDatabase` panics here). Feature `postgres-listen`.
+    ///
+    /// From this call on, the cache is used only while the listening
+    /// connection is up: if it drops, the cache is flushed and bypassed
+    /// until it listens again. The task ends once every clone of the store
+    /// is dropped, or when the returned handle is aborted.
+    ///
+    /// [`ConfigError::NoSessionCache`] without a cache;
+    /// [`ConfigError::NotPostgres`] on another backend.
+    pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
+        let Some(cache) = &self.cache else {
+            return Err(ConfigError::NoSessionCache.into());
+        };
+        if self.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Err(ConfigError::NotPostgres.into());
+        }
+        let pool = self.db.get_postgres_connection_pool().clone();
+        cache.set_listening(false);
+        Ok(tokio::spawn(listen::run(Arc::downgrade(cache), pool)))
     }
 }
 
@@ -252,6 +306,11 @@ pub(crate) struct Ctx<'a, C> {
     pub(crate) db: &'a C,
     pub(crate) config: &'a Config,
     clock: &'a Clock,
+    /// The session cache, if on: evicted by every change made here.
+    cache: Option<&'a cache::SessionCache>,
+    /// Whether session lookups here may be served from the cache (not in a
+    /// caller's transaction).
+    reads_cache: bool,
 }
 
 // Manual impls: deriving would demand `C: Clone`, and `C` is only borrowed.
@@ -273,6 +332,22 @@ impl<'a, C> Ctx<'a, C> {
             db,
             config: self.config,
             clock: self.clock,
+            cache: self.cache,
+            reads_cache: false,
+        }
+    }
+
+    /// The session cache, for lookups that may be served from it.
+    pub(crate) fn cache_for_reads(&self) -> Option<&'a cache::SessionCache> {
+        self.cache
+            .filter(|cache| self.reads_cache && cache.usable())
+    }
+
+    /// Applies `forget` to the session cache, if on: after a change to
+    /// sessions or users, so this process never serves what it changed.
+    pub(crate) fn forget(&self, forget: impl FnOnce(&cache::SessionCache)) {
+        if let Some(cache) = self.cache {
+            forget(cache);
         }
     }
 

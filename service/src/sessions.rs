@@ -10,7 +10,7 @@ use crate::rules::expiry::{Decision, ExpiryPolicy};
 use crate::rules::text;
 use crate::rules::token::{self, Secret};
 use crate::users::User;
-use crate::{Ctx, backend};
+use crate::{Ctx, backend, cache};
 
 /// Rows deleted per statement by the `purge_expired` methods.
 pub const PURGE_BATCH: u64 = 1000;
@@ -114,6 +114,30 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         if !text::plausible_token(session_token) {
             return Ok(None);
         }
+        let Some(cache) = self.ctx.cache_for_reads() else {
+            return self.look_up(session_token).await;
+        };
+        let key = cache::key(&self.stored(session_token));
+        if let Some(hit) = cache.get(&key, session_token) {
+            let policy = self.ctx.config.session_expiry();
+            if policy.decide(self.ctx.now(), &hit.session.expires) == Decision::Live {
+                return Ok(Some(hit));
+            }
+            // Expired, or due for renewal: the database decides, once for
+            // every process.
+            cache.forget_key(&key);
+        }
+        let generation = cache.generation();
+        let found = self.look_up(session_token).await?;
+        if let Some(found) = &found {
+            cache.store(key, found, generation);
+        }
+        Ok(found)
+    }
+
+    /// The lookup itself, in the database: expired sessions refused (and
+    /// deleted where the profile's system does), renewal written.
+    async fn look_up(&self, session_token: &str) -> Result<Option<SessionAndUser>, Error> {
         let storage = self.ctx.storage();
         let Some((mut session, user)) =
             storage.session_and_user(self.stored(session_token)).await?
@@ -171,12 +195,15 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         }
         let now = self.ctx.now();
         let expires = self.starting_at(now)?;
-        let mut session = self
+        let stored = self.stored(session_token);
+        let renewed = self
             .ctx
             .storage()
-            .renew_session(&self.stored(session_token), expires, now)
-            .await?
-            .ok_or(Error::NotFound)?;
+            .renew_session(&stored, expires, now)
+            .await?;
+        self.ctx
+            .forget(|cache| cache.forget_key(&cache::key(&stored)));
+        let mut session = renewed.ok_or(Error::NotFound)?;
         session.session_token = Secret::from(session_token);
         Ok(session)
     }
@@ -193,10 +220,10 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         if !text::plausible_token(session_token) {
             return Ok(false);
         }
-        let storage = self.ctx.storage();
-        let deleted = storage
-            .delete_session_by_token(&self.stored(session_token))
-            .await?;
+        let stored = self.stored(session_token);
+        let deleted = self.ctx.storage().delete_session_by_token(&stored).await?;
+        self.ctx
+            .forget(|cache| cache.forget_key(&cache::key(&stored)));
         Ok(deleted > 0)
     }
 
@@ -215,10 +242,12 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// ```
     pub async fn revoke(&self, user_id: i32, session_id: i32) -> Result<(), Error> {
         let storage = self.ctx.storage();
-        if storage.delete_user_session(user_id, session_id).await? == 0 {
-            return Err(Error::NotFound);
+        let deleted = storage.delete_user_session(user_id, session_id).await?;
+        self.ctx.forget(|cache| cache.forget_session(session_id));
+        match deleted {
+            0 => Err(Error::NotFound),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Ends every session of a user ("sign out everywhere"). Returns how many.
@@ -233,7 +262,9 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn delete_all(&self, user_id: i32) -> Result<u64, Error> {
-        Ok(self.ctx.storage().delete_user_sessions(user_id).await?)
+        let deleted = self.ctx.storage().delete_user_sessions(user_id).await?;
+        self.ctx.forget(|cache| cache.forget_user(user_id));
+        Ok(deleted)
     }
 
     /// A user's live sessions, newest first.

@@ -198,12 +198,14 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// ```
     pub async fn update(&self, id: i32, patch: UserPatch) -> Result<User, Error> {
         let patch = patch.prepare(self.ctx.db.get_database_backend())?;
-        self.ctx
+        let updated = self
+            .ctx
             .storage()
             .update_user(id, patch, self.ctx.now())
             .await
-            .map_err(on_write(Conflict::Email))?
-            .ok_or(Error::NotFound)
+            .map_err(on_write(Conflict::Email))?;
+        self.ctx.forget(|cache| cache.forget_user(id));
+        updated.ok_or(Error::NotFound)
     }
 
     /// The user with this (canonical) email, marked verified now if it was
@@ -280,6 +282,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
             return Err(Error::NotFound);
         }
         txn.commit().await?;
+        self.ctx.forget(|cache| cache.forget_user(id));
         tracing::debug!(
             user_id = id,
             "deleted user with their sessions and accounts"

@@ -112,6 +112,12 @@ pub enum ConfigError {
         "profile {0} is not a next-auth profile; it has a store of its own (lucia-v3: authstore::lucia_v3::LuciaStore; lucia-v1: authstore::lucia_v1::LuciaV1Store)"
     )]
     NotNextAuth(crate::Profile),
+    /// Listening for session changes needs the session cache on.
+    #[error("the session cache is off (ConfigBuilder::session_cache)")]
+    NoSessionCache,
+    /// Listening for session changes needs PostgreSQL.
+    #[error("listening for session changes needs PostgreSQL")]
+    NotPostgres,
 }
 
 impl From<ValidationErrors> for Error {

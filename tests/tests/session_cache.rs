@@ -1,0 +1,383 @@
+//! The session cache (`ConfigBuilder::session_cache`).
+//!
+//! On every profile and backend: a hit skips the database (a row deleted
+//! behind the store's back is still served, within the staleness bound);
+//! this process's own sign-out, revoke, sign-out everywhere, user update and
+//! user deletion are seen at once; an expired session is never served; a
+//! session due for renewal is renewed in the database once.
+//!
+//! On PostgreSQL with `listen_for_session_changes`: changes by another
+//! store (another process), a plain SQL `DELETE` and an `UPDATE` of the
+//! user are all seen through the cache within milliseconds, and a killed
+//! listening connection flushes the cache, so a change made while it was
+//! down is never served. Each of those prints a `figures:` line.
+
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use authstore::{AuthStore, NewUser, UserPatch};
+use authstore_migration::{Migrator, MigratorTrait};
+use authstore_tests::{Backend, TestClock, TestDb, backend_tests, profile_tests};
+use chrono::TimeDelta;
+use sea_orm::ConnectionTrait;
+
+profile_tests!(own_changes_are_seen_at_once_and_hits_skip_the_database);
+backend_tests!(other_writers_are_seen_within_the_staleness_bound);
+
+const MINUTE: TimeDelta = TimeDelta::minutes(1);
+
+fn cached(db: &TestDb, clock: &TestClock, staleness: TimeDelta) -> AuthStore {
+    let reading = clock.clone();
+    let config = db
+        .config("cache")
+        .session_cache(1_000, staleness)
+        .build()
+        .unwrap();
+    AuthStore::new(db.conn.clone(), config).with_clock(move || reading.now())
+}
+
+async fn sql(db: &TestDb, statement: &str) {
+    db.conn.execute_unprepared(statement).await.unwrap();
+}
+
+async fn own_changes_are_seen_at_once_and_hits_skip_the_database(db: &TestDb) {
+    db.migrate().await;
+    let clock = TestClock::new();
+    let store = cached(db, &clock, MINUTE);
+    let sessions = store.sessions();
+    let user = store.users().create(NewUser::default()).await.unwrap();
+    let lookup = async |token: &authstore::Secret| {
+        sessions.get_session_and_user(token.expose()).await.unwrap()
+    };
+
+    // A hit skips the database: a row deleted behind the store's back is
+    // still served (within the staleness bound), until this process signs
+    // the session out.
+    let first = sessions.create(user.id).await.unwrap();
+    assert!(lookup(&first.session_token).await.is_some());
+    sql(db, &format!("DELETE FROM sessions WHERE id = {}", first.id)).await;
+    assert!(
+        lookup(&first.session_token).await.is_some(),
+        "served from memory"
+    );
+    sessions.delete(first.session_token.expose()).await.unwrap();
+    assert!(
+        lookup(&first.session_token).await.is_none(),
+        "sign-out is seen at once"
+    );
+
+    // Revoking one session, and signing out everywhere.
+    let phone = sessions.create(user.id).await.unwrap();
+    let laptop = sessions.create(user.id).await.unwrap();
+    assert!(lookup(&phone.session_token).await.is_some());
+    assert!(lookup(&laptop.session_token).await.is_some());
+    sessions.revoke(user.id, phone.id).await.unwrap();
+    assert!(lookup(&phone.session_token).await.is_none());
+    assert!(lookup(&laptop.session_token).await.is_some());
+    sessions.delete_all(user.id).await.unwrap();
+    assert!(lookup(&laptop.session_token).await.is_none());
+
+    // A user's update is seen at once; so is their deletion.
+    let tablet = sessions.create(user.id).await.unwrap();
+    assert_eq!(lookup(&tablet.session_token).await.unwrap().user.name, None);
+    let patch = UserPatch {
+        name: Some(Some("Ada".into())),
+        ..Default::default()
+    };
+    store.users().update(user.id, patch).await.unwrap();
+    let found = lookup(&tablet.session_token).await.unwrap();
+    assert_eq!(found.user.name.as_deref(), Some("Ada"));
+
+    // Renewal: a hit due for renewal goes to the database, which renews once.
+    clock.advance(TimeDelta::days(2));
+    let renewed = lookup(&tablet.session_token).await.unwrap();
+    assert!(renewed.renewed);
+    let again = lookup(&tablet.session_token).await.unwrap();
+    assert!(!again.renewed);
+    assert_eq!(again.session.expires, renewed.session.expires);
+
+    // Expiry: never served once the session has expired.
+    clock.advance(TimeDelta::days(31));
+    assert!(lookup(&tablet.session_token).await.is_none());
+
+    let last = sessions.create(user.id).await.unwrap();
+    assert!(lookup(&last.session_token).await.is_some());
+    store.users().delete(user.id).await.unwrap();
+    assert!(
+        lookup(&last.session_token).await.is_none(),
+        "user deletion is seen at once"
+    );
+}
+
+/// Without a listener (and on MySQL/MariaDB and SQLite always), another
+/// writer's change is served until the entry is `max_staleness` old.
+async fn other_writers_are_seen_within_the_staleness_bound(db: &TestDb) {
+    db.migrate().await;
+    let staleness = Duration::from_millis(300);
+    let store = cached(db, &TestClock::new(), TimeDelta::milliseconds(300));
+    let user = store.users().create(NewUser::default()).await.unwrap();
+    let session = store.sessions().create(user.id).await.unwrap();
+    let token = session.session_token.expose();
+    assert!(
+        store
+            .sessions()
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let deleted_at = Instant::now();
+    sql(
+        db,
+        &format!("DELETE FROM sessions WHERE id = {}", session.id),
+    )
+    .await;
+    loop {
+        let found = store.sessions().get_session_and_user(token).await.unwrap();
+        if found.is_none() {
+            break;
+        }
+        assert!(
+            deleted_at.elapsed() <= staleness,
+            "served beyond the staleness bound"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn figures(line: String) {
+    let _ = writeln!(std::io::stderr(), "figures: postgres: {line}");
+}
+
+/// A migrated PostgreSQL database with two stores on separate pools: `a`
+/// caches and listens, `b` is "another process" without a cache.
+async fn two_processes(test: &str) -> Option<(TestDb, AuthStore, AuthStore)> {
+    let db = TestDb::create(Backend::Postgres, test).await?;
+    Migrator::up(&db.conn, None).await.unwrap();
+    let config = authstore::Config::builder("cache")
+        .session_cache(1_000, MINUTE)
+        .build()
+        .unwrap();
+    let a = AuthStore::new(db.conn.clone(), config);
+    a.listen_for_session_changes().unwrap();
+    let b_conn = authstore_tests::connect(&db.url).await.unwrap();
+    let b = AuthStore::new(b_conn, authstore::Config::new("cache").unwrap());
+    wait_for_listener(&db, None).await;
+    Some((db, a, b))
+}
+
+/// The backend pid of the store's LISTEN connection, once there is one
+/// other than `not`.
+async fn wait_for_listener(db: &TestDb, not: Option<i32>) -> i32 {
+    let sql = format!(
+        "SELECT pid FROM pg_stat_activity WHERE datname = '{}' AND query LIKE 'LISTEN%'",
+        db.name
+    );
+    let started = Instant::now();
+    loop {
+        let rows = db
+            .conn
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.db_backend(),
+                sql.clone(),
+            ))
+            .await
+            .unwrap();
+        let pids: Vec<i32> = rows.iter().map(|r| r.try_get("", "pid").unwrap()).collect();
+        if let Some(pid) = pids.into_iter().find(|pid| Some(*pid) != not) {
+            // LISTEN has run; give the listener a moment to mark itself up.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            return pid;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "no listener");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// How long until `a` refuses `token`; panics after two seconds.
+async fn refused_within(a: &AuthStore, token: &str) -> Duration {
+    let started = Instant::now();
+    while a
+        .sessions()
+        .get_session_and_user(token)
+        .await
+        .unwrap()
+        .is_some()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "still served after 2 s"
+        );
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_revocation_by_another_writer_is_heard_through_the_cache() {
+    let Some((db, a, b)) = two_processes("cache_revocations").await else {
+        return;
+    };
+    let user = b.users().create(NewUser::default()).await.unwrap();
+    let mut delays = Vec::new();
+    // Each way another writer ends a session, with the session cached in `a`.
+    for how in [
+        "sign-out",
+        "sign-out everywhere",
+        "revoke",
+        "SQL DELETE",
+        "SQL expiry",
+        "user update",
+        "user deletion",
+    ] {
+        let session = b.sessions().create(user.id).await.unwrap();
+        let token = session.session_token.expose();
+        assert!(
+            a.sessions()
+                .get_session_and_user(token)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            a.sessions()
+                .get_session_and_user(token)
+                .await
+                .unwrap()
+                .is_some(),
+            "cached"
+        );
+        match how {
+            "sign-out" => assert!(b.sessions().delete(token).await.unwrap()),
+            "sign-out everywhere" => assert_eq!(b.sessions().delete_all(user.id).await.unwrap(), 1),
+            "revoke" => b.sessions().revoke(user.id, session.id).await.unwrap(),
+            "SQL DELETE" => {
+                sql(
+                    &db,
+                    &format!("DELETE FROM sessions WHERE id = {}", session.id),
+                )
+                .await
+            }
+            "SQL expiry" => {
+                let past = "now() - interval '1 minute'";
+                sql(
+                    &db,
+                    &format!(
+                        "UPDATE sessions SET expires = {past} WHERE id = {}",
+                        session.id
+                    ),
+                )
+                .await
+            }
+            "user update" => {
+                // Not a revocation: the new name must show, not the cached one.
+                let patch = UserPatch {
+                    name: Some(Some("Grace".into())),
+                    ..Default::default()
+                };
+                b.users().update(user.id, patch).await.unwrap();
+                let started = Instant::now();
+                loop {
+                    let found = a
+                        .sessions()
+                        .get_session_and_user(token)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    if found.user.name.as_deref() == Some("Grace") {
+                        break;
+                    }
+                    assert!(
+                        started.elapsed() < Duration::from_secs(2),
+                        "old name after 2 s"
+                    );
+                    tokio::time::sleep(Duration::from_micros(200)).await;
+                }
+                delays.push((how, started.elapsed()));
+                b.sessions().delete(token).await.unwrap();
+                continue;
+            }
+            "user deletion" => b.users().delete(user.id).await.unwrap(),
+            _ => unreachable!(),
+        }
+        delays.push((how, refused_within(&a, token).await));
+    }
+    let shown: Vec<String> = delays
+        .iter()
+        .map(|(how, delay)| format!("{how} {:.1} ms", delay.as_secs_f64() * 1000.0))
+        .collect();
+    figures(format!(
+        "seen through the cache of another store after: {}",
+        shown.join(", ")
+    ));
+    db.destroy().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_listener_never_lets_a_change_made_meanwhile_through() {
+    let Some((db, a, b)) = two_processes("cache_killed_listener").await else {
+        return;
+    };
+    let user = b.users().create(NewUser::default()).await.unwrap();
+    let session = b.sessions().create(user.id).await.unwrap();
+    let token = session.session_token.expose();
+    assert!(
+        a.sessions()
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let pid = wait_for_listener(&db, None).await;
+    // Kill the listening connection, and delete the session while it is
+    // down: that notification is lost.
+    sql(&db, &format!("SELECT pg_terminate_backend({pid})")).await;
+    sql(
+        &db,
+        &format!("DELETE FROM sessions WHERE id = {}", session.id),
+    )
+    .await;
+    let mut served_after_delete = 0;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(300) {
+        if a.sessions()
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            served_after_delete += 1;
+        }
+    }
+    let relistened = wait_for_listener(&db, Some(pid)).await;
+    assert_ne!(relistened, pid);
+    assert!(
+        a.sessions()
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Listening again: caching resumes, and changes are heard again.
+    let next = b.sessions().create(user.id).await.unwrap();
+    let next_token = next.session_token.expose();
+    assert!(
+        a.sessions()
+            .get_session_and_user(next_token)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    sql(&db, &format!("DELETE FROM sessions WHERE id = {}", next.id)).await;
+    let delay = refused_within(&a, next_token).await;
+    figures(format!(
+        "listener killed, session deleted meanwhile: served {served_after_delete} times after the delete, \
+         refused after the reconnect; after it a deletion was heard in {:.1} ms",
+        delay.as_secs_f64() * 1000.0
+    ));
+    assert_eq!(
+        served_after_delete, 0,
+        "the dropped listener flushed the cache"
+    );
+    db.destroy().await;
+}
