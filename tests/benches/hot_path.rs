@@ -5,7 +5,8 @@
 //!     cargo bench -p authstore-tests --bench hot_path -- --smoke      # tiny data, seconds (CI)
 //!
 //! Options: --users N --sessions N --accounts N --seconds S (per measurement), --rounds N,
-//! --only TEXT (only operations whose name contains TEXT; skips scale, purge and plans).
+//! --only TEXT (only operations whose name contains TEXT; skips scale, purge and plans),
+//! --chart PATH (the session cache chart, SVG; BENCHMARKS.md's is docs/session-cache.svg).
 //! The server is `AUTHSTORE_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432); the
 //! database `authstore_bench` is dropped and re-created.
 //!
@@ -43,6 +44,8 @@ struct Args {
     smoke: bool,
     /// Only operations whose label contains this (for profiling one).
     only: Option<String>,
+    /// Write the session cache chart (SVG) here.
+    chart: Option<String>,
 }
 
 fn args() -> Args {
@@ -71,6 +74,7 @@ fn args() -> Args {
         with_10m: argv.iter().any(|a| a == "--with-10m"),
         smoke,
         only: value("--only"),
+        chart: value("--chart"),
     }
 }
 
@@ -416,6 +420,14 @@ async fn main() {
         .await
         .unwrap();
     let store = AuthStore::new(db.clone(), Config::new(SECRET).unwrap());
+    // The same store with the session cache on, hearing every change from
+    // PostgreSQL (its own listening connection).
+    let cached_config = Config::builder(SECRET)
+        .session_cache(CACHE_ENTRIES, TimeDelta::seconds(30))
+        .build()
+        .unwrap();
+    let cached = AuthStore::new(db.clone(), cached_config);
+    cached.listen_for_session_changes().unwrap();
     // Lucia v3's tables beside next-auth's. One database keeps one profile's
     // migration history, so its migration runs here without the history
     // (a second set of pools would exceed PostgreSQL's 100 connections).
@@ -627,6 +639,38 @@ async fn main() {
                 }
             }
         );
+        // The session cache against the floor, on a workload with a hot
+        // set: 9 lookups in 10 go to the same 1,000 sessions, 1 in 10 to any
+        // live one. The uncached store runs the same workload, for scale.
+        for (label, side) in [(CACHED_LABEL, cached.clone()), (UNCACHED_LABEL, s.clone())] {
+            compare!(
+                label,
+                {
+                    let (side, h) = (side.clone(), h.clone());
+                    move |r: u64| {
+                        let (side, t) = (side.clone(), session_token(h[hot_or_any(r, h.len())]));
+                        async move {
+                            side.sessions()
+                                .get_session_and_user(&t)
+                                .await
+                                .unwrap()
+                                .expect("hit");
+                            true
+                        }
+                    }
+                },
+                {
+                    let (f, h) = (f.clone(), h.clone());
+                    move |r: u64| {
+                        let (f, t) = (f.clone(), session_token(h[hot_or_any(r, h.len())]));
+                        async move {
+                            floor_lookup(&f, &t, Utc::now()).await.expect("hit");
+                            true
+                        }
+                    }
+                }
+            );
+        }
         let rs = renewing_store.clone();
         compare!(
             "sliding renewal (read + update)",
@@ -798,6 +842,17 @@ async fn main() {
         );
     }
 
+    if args
+        .only
+        .as_ref()
+        .is_none_or(|only| "revocation".contains(only.as_str()))
+    {
+        revocation_delay(&cached, &store, &floor, &url, &args).await;
+    }
+    if let Some(path) = &args.chart {
+        chart(path, &rows);
+    }
+
     println!("\n## Scale: `get_session_and_user` hit latency by table size\n");
     println!("| sessions | authstore p50 ms (c=1) | sqlx p50 ms (c=1) | authstore ops/s (c=32) |");
     println!("|---:|---:|---:|---:|");
@@ -836,6 +891,237 @@ struct ScalePoint {
     ours_p50: f64,
     floor_p50: f64,
     ours_c32: f64,
+}
+
+// ---------------------------------------------------------------- the session cache
+
+const CACHE_ENTRIES: u64 = 100_000;
+const CACHED_LABEL: &str = "get_session_and_user, 90% hot (cached)";
+const UNCACHED_LABEL: &str = "get_session_and_user, 90% hot (uncached)";
+const HOT_SET: usize = 1_000;
+
+/// An index into `len` live sessions: 9 draws in 10 from the first 1,000
+/// (the hot set), 1 in 10 from all.
+fn hot_or_any(r: u64, len: usize) -> usize {
+    match r % 10 {
+        0 => (r / 10) as usize % len,
+        _ => (r / 10) as usize % HOT_SET.min(len),
+    }
+}
+
+/// How long after another writer deletes a session the cached store stops
+/// accepting it: the uncached `store` (another process) signs sessions out
+/// while `cached` keeps validating them. Half-way through, the cached
+/// store's listening connection is killed just before a deletion. Then a
+/// few deletions by next-auth v3 itself, through its TypeORM adapter.
+async fn revocation_delay(
+    cached: &AuthStore,
+    store: &AuthStore,
+    floor: &PgPool,
+    url: &str,
+    args: &Args,
+) {
+    let trials = if args.smoke { 20 } else { 1_000 };
+    let user = store
+        .users()
+        .create(authstore::NewUser::default())
+        .await
+        .unwrap();
+    let mut delays = Vec::with_capacity(trials);
+    let mut killed_delay = None;
+    let mut accepted_past_bound = 0;
+    let bound = Duration::from_secs(30);
+    for trial in 0..trials {
+        let session = store.sessions().create(user.id).await.unwrap();
+        let token = session.session_token.expose();
+        for _ in 0..2 {
+            // Twice: the second is served from memory.
+            cached
+                .sessions()
+                .get_session_and_user(token)
+                .await
+                .unwrap()
+                .expect("live");
+        }
+        let kill = trial == trials / 2;
+        if kill {
+            sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'")
+                .execute(floor)
+                .await
+                .unwrap();
+        }
+        let started = Instant::now();
+        assert!(store.sessions().delete(token).await.unwrap());
+        while cached
+            .sessions()
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            if started.elapsed() > bound {
+                accepted_past_bound += 1;
+            }
+            tokio::task::yield_now().await;
+        }
+        let delay = started.elapsed();
+        if kill {
+            killed_delay = Some(delay);
+        } else {
+            delays.push(delay.as_secs_f64() * 1000.0);
+        }
+    }
+    delays.sort_by(f64::total_cmp);
+    let at = |p: f64| delays[((delays.len() - 1) as f64 * p).round() as usize];
+    println!("\n## Session cache: revocation delay\n");
+    println!(
+        "{} sign-outs by another store while the cached one validates in a loop: time from the \
+         sign-out's start until the cached store refuses the session.\n",
+        trials - 1
+    );
+    println!("| p50 ms | p99 ms | max ms | accepted after the 30 s bound |\n|---:|---:|---:|---:|");
+    println!(
+        "| {:.2} | {:.2} | {:.2} | {accepted_past_bound} |",
+        at(0.5),
+        at(0.99),
+        delays[delays.len() - 1]
+    );
+    if let Some(delay) = killed_delay {
+        println!(
+            "\nWith the listening connection killed just before the sign-out: refused after {:.2} ms \
+             (the drop flushed the cache; it then listened again).",
+            delay.as_secs_f64() * 1000.0
+        );
+    }
+    if !authstore_tests::interop::installed() {
+        return;
+    }
+    let next_auth = authstore_tests::interop::NextAuth::new("nextauth.js", url);
+    let mut after_node = Vec::new();
+    for _ in 0..if args.smoke { 1 } else { 10 } {
+        let session = store.sessions().create(user.id).await.unwrap();
+        let token = session.session_token.expose();
+        cached
+            .sessions()
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+            .expect("live");
+        next_auth.run(serde_json::json!([{ "op": "deleteSession", "args": [token] }]));
+        // From the moment next-auth's process has returned.
+        let returned = Instant::now();
+        while cached
+            .sessions()
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            assert!(
+                returned.elapsed() < bound,
+                "next-auth's deletion never heard"
+            );
+            tokio::task::yield_now().await;
+        }
+        after_node.push(returned.elapsed().as_secs_f64() * 1000.0);
+    }
+    let worst = after_node.iter().copied().fold(0.0, f64::max);
+    println!(
+        "\nDeleted by next-auth 3.29.10 through its TypeORM adapter ({} times): refused at most {worst:.2} ms \
+         after the next-auth process returned.",
+        after_node.len()
+    );
+}
+
+/// Throughput and p99 against concurrency, for the floor, the uncached store
+/// and the cached one, as an SVG.
+fn chart(path: &str, rows: &[Row2]) {
+    use plotters::prelude::*;
+    let series = |label: &str, pick: &dyn Fn(&Row2) -> &Stats| -> Vec<(f64, f64, f64)> {
+        rows.iter()
+            .filter(|row| row.label == label)
+            .map(|row| {
+                let mut stats = Stats {
+                    ops: pick(row).ops,
+                    elapsed: pick(row).elapsed,
+                    latencies_us: pick(row).latencies_us.clone(),
+                };
+                (
+                    row.concurrency as f64,
+                    stats.per_second(),
+                    stats.percentile(0.99),
+                )
+            })
+            .collect()
+    };
+    let lines = [
+        ("sqlx floor", series(CACHED_LABEL, &|row| &row.floor), RED),
+        (
+            "authstore, uncached",
+            series(UNCACHED_LABEL, &|row| &row.ours),
+            BLUE,
+        ),
+        (
+            "authstore, cached",
+            series(CACHED_LABEL, &|row| &row.ours),
+            GREEN,
+        ),
+    ];
+    let root = SVGBackend::new(path, (960, 420)).into_drawing_area();
+    root.fill(&WHITE).unwrap();
+    let (left, right) = root.split_horizontally(480);
+    let max_c = lines
+        .iter()
+        .flat_map(|l| l.1.iter().map(|p| p.0))
+        .fold(1.0, f64::max);
+    for (area, title, value) in [
+        (&left, "lookups per second", 1usize),
+        (&right, "p99 latency (ms)", 2usize),
+    ] {
+        let pick = |p: &(f64, f64, f64)| if value == 1 { p.1 } else { p.2 };
+        let top = lines
+            .iter()
+            .flat_map(|l| l.1.iter().map(pick))
+            .fold(0.0, f64::max)
+            * 1.1;
+        let mut chart = ChartBuilder::on(area)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0.0..max_c * 1.05, 0.0..top.max(1e-3))
+            .unwrap();
+        chart
+            .configure_mesh()
+            .x_desc("concurrent clients")
+            .draw()
+            .unwrap();
+        for (name, points, color) in &lines {
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().map(|p| (p.0, pick(p))),
+                    color,
+                ))
+                .unwrap()
+                .label(*name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|p| Circle::new((p.0, pick(p)), 3, color.filled())),
+                )
+                .unwrap();
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .unwrap();
+    }
+    root.present().unwrap();
+    println!("\nchart written to {path}");
 }
 
 async fn scale_point(
