@@ -6,9 +6,12 @@
 //!
 //! Options: --users N --sessions N --accounts N --seconds S (per measurement), --rounds N,
 //! --only TEXT (only operations whose name contains TEXT; skips scale, purge and plans),
-//! --chart PATH (the session cache chart, SVG; BENCHMARKS.md's is docs/session-cache.svg).
+//! --chart PATH (the session cache chart, SVG, written by the benchmark from the `tests` folder: give an
+//! absolute path; BENCHMARKS.md's is docs/session-cache.svg). `--only cache` runs the session cache
+//! rows and its revocation delay alone.
 //! The server is `AUTHSTORE_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432); the
-//! database `authstore_bench` is dropped and re-created.
+//! run makes its own database, `authstore_bench_<pid>` (two runs at once do not collide), and drops it
+//! at the end (`.ci/run` sweeps any a failed run left).
 //!
 //! Every operation runs on authstore and on the floor with the same pool size and data, in
 //! alternating rounds (A B B A …) so machine noise hits both. The floor is what a careful
@@ -395,15 +398,12 @@ async fn main() {
     let admin = PgPool::connect(&format!("{server}/postgres"))
         .await
         .expect("PostgreSQL is required");
-    sqlx::query("DROP DATABASE IF EXISTS authstore_bench WITH (FORCE)")
+    let name = format!("authstore_bench_{}", std::process::id());
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&admin)
         .await
         .unwrap();
-    sqlx::query("CREATE DATABASE authstore_bench")
-        .execute(&admin)
-        .await
-        .unwrap();
-    let url = format!("{server}/authstore_bench");
+    let url = format!("{server}/{name}");
 
     let pool_size = *args.concurrency.iter().max().unwrap() as u32;
     let mut options = ConnectOptions::new(&url);
@@ -845,7 +845,7 @@ async fn main() {
     if args
         .only
         .as_ref()
-        .is_none_or(|only| "revocation".contains(only.as_str()))
+        .is_none_or(|only| "session cache revocation".contains(only.as_str()))
     {
         revocation_delay(&cached, &store, &floor, &url, &args).await;
     }
@@ -879,8 +879,13 @@ async fn main() {
         purge(&store, &floor, &args).await;
         explain(&floor).await;
     }
+    drop((store, cached, renewing_store, lucia));
     db.close().await.ok();
     floor.close().await;
+    sqlx::query(AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+        .execute(&admin)
+        .await
+        .unwrap();
     if !args.smoke {
         println!("\n(rows measured: {})", rows.len());
     }
