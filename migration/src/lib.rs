@@ -58,7 +58,7 @@ pub use authstore_entity::Profile;
 ///
 /// ```
 /// use authstore_migration::{Profile, ProfileMigrations};
-/// assert_eq!(Profile::NextAuthV2Beta.migrations().len(), 2);
+/// assert_eq!(Profile::NextAuthV2Beta.migrations().len(), 3);
 /// ```
 pub trait ProfileMigrations {
     /// The profile's migrations, oldest first.
