@@ -15,8 +15,11 @@
 //!   PostgreSQL through the database's own notifications when the store
 //!   listens ([`crate::AuthStore::listen_for_session_changes`], feature
 //!   `postgres-listen`): triggers publish every changed session and user,
-//!   and the listener evicts them. While the listening connection is down
-//!   the cache is flushed and bypassed. Without a listener, and on
+//!   and the listener evicts them. When the listening connection drops, the
+//!   cache is flushed and bypassed from the moment the listener notices
+//!   until it listens again (a change made before it noticed can be served
+//!   until then; a silently dead connection is bounded only by the
+//!   staleness). Without a listener, and on
 //!   MySQL/MariaDB and SQLite, other writers' changes are seen within the
 //!   staleness bound.
 //! - **A lookup racing an eviction** does not cache what it read: every

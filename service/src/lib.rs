@@ -246,8 +246,8 @@ impl AuthStore {
     /// `MockDatabase` panics here). Feature `postgres-listen`.
     ///
     /// From this call on, the cache is used only while the listening
-    /// connection is up: if it drops, the cache is flushed and bypassed
-    /// until it listens again. The task ends once every clone of the store
+    /// connection is up: when the listener notices it dropped, the cache is
+    /// flushed and bypassed until it listens again. The task ends once every clone of the store
     /// is dropped, or when the returned handle is aborted.
     ///
     /// [`ConfigError::NoSessionCache`] without a cache;
