@@ -61,7 +61,9 @@ pub(crate) fn key(stored_token: &str) -> Key {
 
 /// The channels the triggers publish on (see the migration crate's
 /// `session_notify` migration): a session's key in hex, or a user's id.
+#[cfg(feature = "postgres-listen")]
 pub(crate) const SESSIONS_CHANNEL: &str = "authstore_sessions";
+#[cfg(feature = "postgres-listen")]
 pub(crate) const USERS_CHANNEL: &str = "authstore_users";
 
 pub(crate) struct SessionCache {
@@ -146,12 +148,14 @@ impl SessionCache {
             .expect("the cache is built with invalidation closures");
     }
 
+    #[cfg(feature = "postgres-listen")]
     pub(crate) fn flush(&self) {
         self.moved();
         self.entries.invalidate_all();
     }
 
     /// A notification from the database's triggers.
+    #[cfg(feature = "postgres-listen")]
     pub(crate) fn notified(&self, channel: &str, payload: &str) {
         match channel {
             SESSIONS_CHANNEL => match hex::decode(payload) {
@@ -172,6 +176,7 @@ impl SessionCache {
 
     /// The listener's state: on the way down everything is flushed, so
     /// nothing read before the drop outlives it.
+    #[cfg(feature = "postgres-listen")]
     pub(crate) fn set_listening(&self, listening: bool) {
         self.listener_started.store(true, Ordering::Release);
         if !listening {
