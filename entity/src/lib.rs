@@ -43,6 +43,6 @@ pub mod next_auth_v3;
 pub mod next_auth_v4_beta;
 mod profile;
 
-pub use profile::Profile;
+pub use profile::{NotifyChannels, Profile};
 
 pub use next_auth_v3::*;

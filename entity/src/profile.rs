@@ -62,6 +62,35 @@ impl Profile {
             })
     }
 
+    /// The PostgreSQL channels on which this profile's `session_notify`
+    /// triggers publish changed sessions and users, and the session cache's
+    /// listener hears them. The next-auth profiles share theirs (a database
+    /// holds one of them); each Lucia profile has its own, so Lucia v3's
+    /// tables beside next-auth's in one database are heard apart.
+    ///
+    /// ```
+    /// use authstore_entity::Profile;
+    /// assert_eq!(Profile::LuciaV3.notify_channels().sessions, "authstore_lucia_v3_sessions");
+    /// ```
+    pub const fn notify_channels(self) -> NotifyChannels {
+        match self {
+            Profile::NextAuthV3 | Profile::NextAuthV4Beta | Profile::NextAuthV2Beta => {
+                NotifyChannels {
+                    sessions: "authstore_sessions",
+                    users: "authstore_users",
+                }
+            }
+            Profile::LuciaV3 => NotifyChannels {
+                sessions: "authstore_lucia_v3_sessions",
+                users: "authstore_lucia_v3_users",
+            },
+            Profile::LuciaV1 => NotifyChannels {
+                sessions: "authstore_lucia_v1_sessions",
+                users: "authstore_lucia_v1_users",
+            },
+        }
+    }
+
     /// The profile named by `AUTHSTORE_PROFILE`, or the default when it is
     /// unset.
     pub fn from_env() -> Result<Profile, String> {
@@ -70,6 +99,15 @@ impl Profile {
             Err(_) => Ok(Profile::default()),
         }
     }
+}
+
+/// See [`Profile::notify_channels`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotifyChannels {
+    /// Carries SHA-256 of a changed session's stored token, in hex.
+    pub sessions: &'static str,
+    /// Carries a changed user's id.
+    pub users: &'static str,
 }
 
 impl std::fmt::Display for Profile {

@@ -46,13 +46,14 @@ mod next_auth_shape;
 pub mod next_auth_v2_beta;
 pub mod next_auth_v3;
 pub mod next_auth_v4_beta;
+mod notify;
 mod tables;
 
 /// The default profile's migrations and migrator (`next-auth-v3`).
 pub use next_auth_v3::{Migrator, migrations};
 
 /// The schema profiles, by name (shared with the `authstore` crate).
-pub use authstore_entity::Profile;
+pub use authstore_entity::{NotifyChannels, Profile};
 
 /// What each [`Profile`] migrates: its migrations, its migrator, its CLI.
 ///

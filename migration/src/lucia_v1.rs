@@ -13,7 +13,9 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
+use crate::Profile;
 use crate::column::text_id;
+use crate::notify::{SessionNotify, Watched};
 use crate::tables::CreateTables;
 
 const USERS: &str = "auth_user";
@@ -22,13 +24,31 @@ const KEYS: &str = "auth_key";
 
 /// This profile's migrations, oldest first; their names are its own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateTables {
-        name: "m20261122_000301_authstore_lucia_v1_schema",
-        described_as: "lucia-auth v1's tables",
-        tables,
-        // "Sign out everywhere" and a user's keys.
-        indexes: &[(SESSIONS, "user_id"), (KEYS, "user_id")],
-    })]
+    vec![
+        Box::new(CreateTables {
+            name: "m20261122_000301_authstore_lucia_v1_schema",
+            described_as: "lucia-auth v1's tables",
+            tables,
+            // "Sign out everywhere" and a user's keys.
+            indexes: &[(SESSIONS, "user_id"), (KEYS, "user_id")],
+        }),
+        // The session cache's triggers (PostgreSQL only). The lookup
+        // returns the user's id alone, so only a change of id or a deletion
+        // of a user matters; keys play no part in it.
+        Box::new(SessionNotify {
+            name: "m20261123_000302_authstore_lucia_v1_session_notify",
+            watched: Watched {
+                functions: "authstore_lucia_v1",
+                channels: Profile::LuciaV1.notify_channels(),
+                sessions: SESSIONS,
+                token: "id",
+                // `idle_expires` is milliseconds since the epoch.
+                long_expired: "OLD.idle_expires < (extract(epoch from now()) * 1000)::bigint - 86400000",
+                users: USERS,
+                user_events: "UPDATE OF id OR DELETE",
+            },
+        }),
+    ]
 }
 
 /// A migrator that runs this profile's migrations alone.

@@ -20,7 +20,9 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
+use crate::Profile;
 use crate::column::text_id;
+use crate::notify::{SessionNotify, Watched};
 use crate::tables::CreateTables;
 
 const USERS: &str = "auth_user";
@@ -28,12 +30,29 @@ const SESSIONS: &str = "user_session";
 
 /// This profile's migrations, oldest first; their names are its own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateTables {
-        name: "m20261122_000401_authstore_lucia_v3_schema",
-        described_as: "Lucia v3's tables",
-        tables,
-        indexes: &[(SESSIONS, "user_id")],
-    })]
+    vec![
+        Box::new(CreateTables {
+            name: "m20261122_000401_authstore_lucia_v3_schema",
+            described_as: "Lucia v3's tables",
+            tables,
+            indexes: &[(SESSIONS, "user_id")],
+        }),
+        // The session cache's triggers (PostgreSQL only). The lookup
+        // returns the user's id alone, so only a change of id or a deletion
+        // of a user matters.
+        Box::new(SessionNotify {
+            name: "m20261123_000402_authstore_lucia_v3_session_notify",
+            watched: Watched {
+                functions: "authstore_lucia_v3",
+                channels: Profile::LuciaV3.notify_channels(),
+                sessions: SESSIONS,
+                token: "id",
+                long_expired: "OLD.expires_at < now() - interval '1 day'",
+                users: USERS,
+                user_events: "UPDATE OF id OR DELETE",
+            },
+        }),
+    ]
 }
 
 /// A migrator that runs this profile's migrations alone.

@@ -13,7 +13,8 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V2_BETA, SessionNotify};
+use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V2_BETA};
+use crate::notify::{self, SessionNotify};
 
 /// This profile's migrations, oldest first; their names are its own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -28,6 +29,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         }),
         Box::new(SessionNotify {
             name: "m20261123_000203_authstore_v2_beta_session_notify",
+            watched: notify::NEXT_AUTH,
         }),
     ]
 }

@@ -6,7 +6,8 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V3, SessionNotify};
+use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V3};
+use crate::notify::{self, SessionNotify};
 
 /// This profile's migrations, oldest first, for a host app to put in its
 /// own [`MigratorTrait::migrations`] list. Their names never change: they
@@ -23,6 +24,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         }),
         Box::new(SessionNotify {
             name: "m20261123_000003_authstore_session_notify",
+            watched: notify::NEXT_AUTH,
         }),
     ]
 }

@@ -8,7 +8,8 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V4_BETA, SessionNotify};
+use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V4_BETA};
+use crate::notify::{self, SessionNotify};
 
 /// This profile's migrations, oldest first. Their names differ from every
 /// other profile's, so a database migrated under one profile is never taken
@@ -25,6 +26,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         }),
         Box::new(SessionNotify {
             name: "m20261123_000103_authstore_v4_beta_session_notify",
+            watched: notify::NEXT_AUTH,
         }),
     ]
 }

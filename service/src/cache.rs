@@ -1,11 +1,13 @@
-//! The opt-in session cache ([`crate::ConfigBuilder::session_cache`]): what
-//! `get_session_and_user` found, kept in memory for at most the configured
+//! The opt-in session cache, on every profile ([`crate::ConfigBuilder::session_cache`],
+//! [`crate::lucia_v3::LuciaConfig::session_cache`],
+//! [`crate::lucia_v1::LuciaV1Config::session_cache`]): what a store's
+//! session lookup found, kept in memory for at most the configured
 //! staleness, so most requests skip the database.
 //!
-//! - **Keys** are SHA-256 of the token as the `sessions` table stores it
-//!   (the token itself, or its hash under `TokenStorage::Hashed`), so the
-//!   cache never holds a session token: not as a key, and not in an entry,
-//!   whose `session_token` is emptied (a hit puts the caller's back).
+//! - **Keys** are SHA-256 of the token as the sessions table stores it (the
+//!   token itself, or its hash under `TokenStorage::Hashed`; a Lucia session
+//!   id), so the cache never holds a session token: not as a key, and not in
+//!   an entry, whose token is emptied (a hit puts the caller's back).
 //! - **What is never served:** an entry older than the staleness bound, an
 //!   entry whose session has expired or is due for renewal (those go to the
 //!   database, which renews once for every process), and anything this
@@ -13,27 +15,30 @@
 //!   evict at once).
 //! - **Other writers** (other processes, the JS app, plain SQL) are seen on
 //!   PostgreSQL through the database's own notifications when the store
-//!   listens ([`crate::AuthStore::listen_for_session_changes`], feature
-//!   `postgres-listen`): triggers publish every changed session and user,
-//!   and the listener evicts them. When the listening connection drops, the
-//!   cache is flushed and bypassed from the moment the listener notices
-//!   until it listens again (a change made before it noticed can be served
-//!   until then; a silently dead connection is bounded only by the
-//!   staleness). Without a listener, and on
-//!   MySQL/MariaDB and SQLite, other writers' changes are seen within the
-//!   staleness bound.
+//!   listens (`listen_for_session_changes`, feature `postgres-listen`):
+//!   triggers publish every changed session and user, and the listener
+//!   evicts them. When the listening connection drops, the cache is flushed
+//!   and bypassed from the moment the listener notices until it listens
+//!   again (a change made before it noticed can be served until then; a
+//!   silently dead connection is bounded only by the staleness). Without a
+//!   listener, and on MySQL/MariaDB and SQLite, other writers' changes are
+//!   seen within the staleness bound.
 //! - **A lookup racing an eviction** does not cache what it read: every
 //!   eviction moves a generation counter, and a lookup stores its result
 //!   only if the counter did not move while it read.
 
+use std::str::FromStr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use chrono::TimeDelta;
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
-use crate::rules::token::Secret;
-use crate::sessions::SessionAndUser;
+use crate::Profile;
+use crate::rules::error::{ConfigError, Error};
+use authstore_entity::NotifyChannels;
 
 /// The session cache's bounds.
 ///
@@ -52,6 +57,26 @@ pub struct SessionCacheConfig {
     pub max_staleness: Duration,
 }
 
+impl SessionCacheConfig {
+    /// The bounds as a setter was given them, not yet checked (a negative
+    /// staleness becomes zero, which [`SessionCacheConfig::check`] refuses).
+    pub(crate) fn requested(max_entries: u64, max_staleness: TimeDelta) -> Self {
+        SessionCacheConfig {
+            max_entries,
+            max_staleness: max_staleness.to_std().unwrap_or_default(),
+        }
+    }
+
+    /// Both bounds must be positive: [`ConfigError::NotPositive`] on
+    /// `session_cache` otherwise.
+    pub(crate) fn check(self) -> Result<Self, ConfigError> {
+        if self.max_entries == 0 || self.max_staleness.is_zero() {
+            return Err(ConfigError::NotPositive("session_cache"));
+        }
+        Ok(self)
+    }
+}
+
 /// The cache key of a session: SHA-256 of the token's stored form.
 pub(crate) type Key = [u8; 32];
 
@@ -59,24 +84,78 @@ pub(crate) fn key(stored_token: &str) -> Key {
     Sha256::digest(stored_token.as_bytes()).into()
 }
 
-/// The channels the triggers publish on (see the migration crate's
-/// `session_notify` migration): a session's key in hex, or a user's id.
-#[cfg(feature = "postgres-listen")]
-pub(crate) const SESSIONS_CHANNEL: &str = "authstore_sessions";
-#[cfg(feature = "postgres-listen")]
-pub(crate) const USERS_CHANNEL: &str = "authstore_users";
+/// What a store's session lookup returns (a session and its user), as the
+/// cache keeps it.
+pub(crate) trait Cached: Clone + Send + Sync + 'static {
+    /// The users' id type, parsed from the users trigger's payload.
+    type UserId: FromStr + PartialEq + Send + Sync + 'static;
 
-pub(crate) struct SessionCache {
-    entries: Cache<Key, SessionAndUser>,
+    /// What to keep of a lookup's result: the result without its token and
+    /// with its per-call flags (renewed, fresh) cleared; `None` when it must
+    /// not be kept under the looked-up token.
+    fn entry(&self) -> Option<Self>;
+
+    /// A kept entry handed out for a request: the caller's token put back.
+    fn served(self, token: &str) -> Self;
+
+    fn user_id(&self) -> &Self::UserId;
+}
+
+/// A store's cache, shared by its clones.
+pub(crate) type Shared<E> = Option<Arc<SessionCache<E>>>;
+
+/// The cache of a store of `profile`, if `config` turns it on.
+pub(crate) fn shared<E: Cached>(config: Option<SessionCacheConfig>, profile: Profile) -> Shared<E> {
+    config.map(|bounds| Arc::new(SessionCache::new(bounds, profile.notify_channels())))
+}
+
+/// A session lookup through the cache, when there is one and it may be
+/// used: a hit that `live` accepts is served from memory; anything else is
+/// `look_up` in the database, whose result is kept for the next request.
+///
+/// `stored_token` is the token as the sessions table keeps it (the key's
+/// source), `token` the caller's.
+pub(crate) async fn through<E: Cached>(
+    cache: Option<&SessionCache<E>>,
+    stored_token: &str,
+    token: &str,
+    live: impl FnOnce(&E) -> bool,
+    look_up: impl AsyncFnOnce() -> Result<Option<E>, Error>,
+) -> Result<Option<E>, Error> {
+    let Some(cache) = cache.filter(|cache| cache.usable()) else {
+        return look_up().await;
+    };
+    let key = key(stored_token);
+    if let Some(hit) = cache.entries.get(&key) {
+        if live(&hit) {
+            return Ok(Some(hit.served(token)));
+        }
+        // Expired, or due for renewal: the database decides, once for every
+        // process.
+        cache.forget_key(&key);
+    }
+    let generation = cache.generation();
+    let found = look_up().await?;
+    if let Some(entry) = found.as_ref().and_then(Cached::entry) {
+        cache.store(key, entry, generation);
+    }
+    Ok(found)
+}
+
+pub(crate) struct SessionCache<E> {
+    entries: Cache<Key, E>,
     /// Moves on every eviction; see the module docs.
     generation: AtomicU64,
     /// A listener was started: the cache is trusted only while it listens.
     listener_started: AtomicBool,
     listening: AtomicBool,
+    /// Where the profile's triggers publish (the listener's channels).
+    #[cfg_attr(not(feature = "postgres-listen"), allow(dead_code))]
+    channels: NotifyChannels,
 }
 
-impl SessionCache {
-    pub(crate) fn new(config: SessionCacheConfig) -> Self {
+impl<E: Cached> SessionCache<E> {
+    fn new(config: SessionCacheConfig, channels: NotifyChannels) -> Self {
         SessionCache {
             entries: Cache::builder()
                 .max_capacity(config.max_entries)
@@ -86,36 +165,26 @@ impl SessionCache {
             generation: AtomicU64::new(0),
             listener_started: AtomicBool::new(false),
             listening: AtomicBool::new(false),
+            channels,
         }
     }
 
     /// Whether entries may be served and stored now: always without a
     /// listener, and with one only while it listens.
-    pub(crate) fn usable(&self) -> bool {
+    fn usable(&self) -> bool {
         !self.listener_started.load(Ordering::Acquire) || self.listening.load(Ordering::Acquire)
     }
 
-    pub(crate) fn generation(&self) -> u64 {
+    fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// The cached lookup for `key`, with the caller's token put back.
-    pub(crate) fn get(&self, key: &Key, token: &str) -> Option<SessionAndUser> {
-        let mut found = self.entries.get(key)?;
-        found.session.session_token = Secret::from(token);
-        found.renewed = false;
-        Some(found)
-    }
-
-    /// Stores a lookup's result, without its token, unless an eviction
-    /// happened since `generation` was read (then what was read may be stale).
-    pub(crate) fn store(&self, key: Key, found: &SessionAndUser, generation: u64) {
+    /// Keeps `entry`, unless an eviction happened since `generation` was
+    /// read (then what was read may be stale).
+    fn store(&self, key: Key, entry: E, generation: u64) {
         if !self.usable() || self.generation() != generation {
             return;
         }
-        let mut entry = found.clone();
-        entry.session.session_token = Secret::from(String::new());
-        entry.renewed = false;
         self.entries.insert(key, entry);
         // An eviction that ran between the check and the insert must win.
         if self.generation() != generation {
@@ -127,51 +196,55 @@ impl SessionCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    pub(crate) fn forget_key(&self, key: &Key) {
+    /// Forgets the session whose stored token is `stored_token`.
+    pub(crate) fn forget_token(&self, stored_token: &str) {
+        self.forget_key(&key(stored_token));
+    }
+
+    fn forget_key(&self, key: &Key) {
         self.moved();
         self.entries.invalidate(key);
     }
 
-    pub(crate) fn forget_session(&self, session_id: i32) {
-        self.moved();
-        self.forget_where(move |entry| entry.session.id == session_id);
+    pub(crate) fn forget_user(&self, user_id: impl Into<E::UserId>) {
+        let user_id = user_id.into();
+        self.forget_where(move |entry| *entry.user_id() == user_id);
     }
 
-    pub(crate) fn forget_user(&self, user_id: i32) {
+    pub(crate) fn forget_where(&self, matches: impl Fn(&E) -> bool + Send + Sync + 'static) {
         self.moved();
-        self.forget_where(move |entry| entry.user.id == user_id);
-    }
-
-    fn forget_where(&self, matches: impl Fn(&SessionAndUser) -> bool + Send + Sync + 'static) {
         self.entries
             .invalidate_entries_if(move |_, entry| matches(entry))
             .expect("the cache is built with invalidation closures");
     }
 
     #[cfg(feature = "postgres-listen")]
-    pub(crate) fn flush(&self) {
+    fn flush(&self) {
         self.moved();
         self.entries.invalidate_all();
     }
 
-    /// A notification from the database's triggers.
+    /// A notification from the database's triggers. A payload that cannot
+    /// be read flushes everything: nothing it might name is served.
     #[cfg(feature = "postgres-listen")]
     pub(crate) fn notified(&self, channel: &str, payload: &str) {
-        match channel {
-            SESSIONS_CHANNEL => match hex::decode(payload) {
-                Ok(bytes) if bytes.len() == 32 => {
-                    let mut key = [0u8; 32];
-                    key.copy_from_slice(&bytes);
-                    self.forget_key(&key);
-                }
+        if channel == self.channels.sessions {
+            match hex::decode(payload).map(Key::try_from) {
+                Ok(Ok(key)) => self.forget_key(&key),
                 _ => self.flush(),
-            },
-            USERS_CHANNEL => match payload.parse() {
+            }
+        } else if channel == self.channels.users {
+            match payload.parse::<E::UserId>() {
                 Ok(user_id) => self.forget_user(user_id),
                 Err(_) => self.flush(),
-            },
-            _ => {}
+            }
         }
+    }
+
+    /// The channels to listen on.
+    #[cfg(feature = "postgres-listen")]
+    pub(crate) fn channels(&self) -> [&'static str; 2] {
+        [self.channels.sessions, self.channels.users]
     }
 
     /// The listener's state: on the way down everything is flushed, so
@@ -189,7 +262,7 @@ impl SessionCache {
     }
 
     #[cfg(test)]
-    pub(crate) fn entries(&self) -> Vec<(Key, SessionAndUser)> {
+    pub(crate) fn entries(&self) -> Vec<(Key, E)> {
         self.entries
             .iter()
             .map(|(key, entry)| (*key, entry))

@@ -195,11 +195,7 @@ impl ConfigBuilder {
     /// on PostgreSQL with [`crate::AuthStore::listen_for_session_changes`].
     /// See the README's "Session cache".
     pub fn session_cache(mut self, max_entries: u64, max_staleness: TimeDelta) -> Self {
-        self.0.session_cache = Some(SessionCacheConfig {
-            max_entries,
-            // A negative staleness is refused by `build`.
-            max_staleness: max_staleness.to_std().unwrap_or_default(),
-        });
+        self.0.session_cache = Some(SessionCacheConfig::requested(max_entries, max_staleness));
         self
     }
 
@@ -250,7 +246,7 @@ impl ConfigBuilder {
     /// renewal interval would let sessions expire without ever being
     /// renewed).
     pub fn build(self) -> Result<Config, Error> {
-        let config = self.0;
+        let mut config = self.0;
         if config.secret.trim().is_empty() {
             return Err(ConfigError::EmptySecret.into());
         }
@@ -268,11 +264,10 @@ impl ConfigBuilder {
         {
             return Err(ConfigError::NotPositive("link_issuance_limit").into());
         }
-        if let Some(cache) = config.session_cache
-            && (cache.max_entries == 0 || cache.max_staleness.is_zero())
-        {
-            return Err(ConfigError::NotPositive("session_cache").into());
-        }
+        config.session_cache = config
+            .session_cache
+            .map(SessionCacheConfig::check)
+            .transpose()?;
         if config.session_update_age > config.session_max_age {
             return Err(ConfigError::UpdateAgeExceedsMaxAge.into());
         }

@@ -123,15 +123,13 @@ pub struct AuthStore {
     config: Arc<Config>,
     clock: Clock,
     /// Shared by the store's clones ([`ConfigBuilder::session_cache`]).
-    cache: Option<Arc<cache::SessionCache>>,
+    cache: cache::Shared<SessionAndUser>,
 }
 
 impl AuthStore {
     /// A store on `db` with the system clock.
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        let cache = config
-            .session_cache()
-            .map(|bounds| Arc::new(cache::SessionCache::new(bounds)));
+        let cache = cache::shared(config.session_cache(), config.profile());
         AuthStore {
             db,
             config: Arc::new(config),
@@ -253,15 +251,7 @@ impl AuthStore {
     /// [`ConfigError::NoSessionCache`] without a cache;
     /// [`ConfigError::NotPostgres`] on another backend.
     pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
-        let Some(cache) = &self.cache else {
-            return Err(ConfigError::NoSessionCache.into());
-        };
-        if self.db.get_database_backend() != sea_orm::DbBackend::Postgres {
-            return Err(ConfigError::NotPostgres.into());
-        }
-        let pool = self.db.get_postgres_connection_pool().clone();
-        cache.set_listening(false);
-        Ok(tokio::spawn(listen::run(Arc::downgrade(cache), pool)))
+        listen::start(&self.db, &self.cache)
     }
 }
 
@@ -307,7 +297,7 @@ pub(crate) struct Ctx<'a, C> {
     pub(crate) config: &'a Config,
     clock: &'a Clock,
     /// The session cache, if on: evicted by every change made here.
-    cache: Option<&'a cache::SessionCache>,
+    cache: Option<&'a cache::SessionCache<SessionAndUser>>,
     /// Whether session lookups here may be served from the cache (not in a
     /// caller's transaction).
     reads_cache: bool,
@@ -338,14 +328,13 @@ impl<'a, C> Ctx<'a, C> {
     }
 
     /// The session cache, for lookups that may be served from it.
-    pub(crate) fn cache_for_reads(&self) -> Option<&'a cache::SessionCache> {
-        self.cache
-            .filter(|cache| self.reads_cache && cache.usable())
+    pub(crate) fn cache_for_reads(&self) -> Option<&'a cache::SessionCache<SessionAndUser>> {
+        self.cache.filter(|_| self.reads_cache)
     }
 
     /// Applies `forget` to the session cache, if on: after a change to
     /// sessions or users, so this process never serves what it changed.
-    pub(crate) fn forget(&self, forget: impl FnOnce(&cache::SessionCache)) {
+    pub(crate) fn forget(&self, forget: impl FnOnce(&cache::SessionCache<SessionAndUser>)) {
         if let Some(cache) = self.cache {
             forget(cache);
         }

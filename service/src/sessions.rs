@@ -42,6 +42,26 @@ pub struct SessionAndUser {
     pub renewed: bool,
 }
 
+impl cache::Cached for SessionAndUser {
+    type UserId = i32;
+
+    fn entry(&self) -> Option<Self> {
+        let mut entry = self.clone();
+        entry.session.session_token = Secret::from(String::new());
+        entry.renewed = false;
+        Some(entry)
+    }
+
+    fn served(mut self, token: &str) -> Self {
+        self.session.session_token = Secret::from(token);
+        self
+    }
+
+    fn user_id(&self) -> &i32 {
+        &self.user.id
+    }
+}
+
 /// The `sessions` table. Get one from [`crate::AuthStore::sessions`].
 pub struct Sessions<'a, C> {
     pub(crate) ctx: Ctx<'a, C>,
@@ -114,25 +134,16 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         if !text::plausible_token(session_token) {
             return Ok(None);
         }
-        let Some(cache) = self.ctx.cache_for_reads() else {
-            return self.look_up(session_token).await;
-        };
-        let key = cache::key(&self.stored(session_token));
-        if let Some(hit) = cache.get(&key, session_token) {
-            let policy = self.ctx.config.session_expiry();
-            if policy.decide(self.ctx.now(), &hit.session.expires) == Decision::Live {
-                return Ok(Some(hit));
-            }
-            // Expired, or due for renewal: the database decides, once for
-            // every process.
-            cache.forget_key(&key);
-        }
-        let generation = cache.generation();
-        let found = self.look_up(session_token).await?;
-        if let Some(found) = &found {
-            cache.store(key, found, generation);
-        }
-        Ok(found)
+        let policy = self.ctx.config.session_expiry();
+        let now = self.ctx.now();
+        cache::through(
+            self.ctx.cache_for_reads(),
+            &self.stored(session_token),
+            session_token,
+            |hit| policy.decide(now, &hit.session.expires) == Decision::Live,
+            async || self.look_up(session_token).await,
+        )
+        .await
     }
 
     /// The lookup itself, in the database: expired sessions refused (and
@@ -200,10 +211,9 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
             .ctx
             .storage()
             .renew_session(&stored, expires, now)
-            .await?;
-        self.ctx
-            .forget(|cache| cache.forget_key(&cache::key(&stored)));
-        let mut session = renewed.ok_or(Error::NotFound)?;
+            .await;
+        self.ctx.forget(|cache| cache.forget_token(&stored));
+        let mut session = renewed?.ok_or(Error::NotFound)?;
         session.session_token = Secret::from(session_token);
         Ok(session)
     }
@@ -221,10 +231,9 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
             return Ok(false);
         }
         let stored = self.stored(session_token);
-        let deleted = self.ctx.storage().delete_session_by_token(&stored).await?;
-        self.ctx
-            .forget(|cache| cache.forget_key(&cache::key(&stored)));
-        Ok(deleted > 0)
+        let deleted = self.ctx.storage().delete_session_by_token(&stored).await;
+        self.ctx.forget(|cache| cache.forget_token(&stored));
+        Ok(deleted? > 0)
     }
 
     /// Ends one of a user's sessions by its id, as a "revoke this device"
@@ -242,9 +251,10 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// ```
     pub async fn revoke(&self, user_id: i32, session_id: i32) -> Result<(), Error> {
         let storage = self.ctx.storage();
-        let deleted = storage.delete_user_session(user_id, session_id).await?;
-        self.ctx.forget(|cache| cache.forget_session(session_id));
-        match deleted {
+        let deleted = storage.delete_user_session(user_id, session_id).await;
+        self.ctx
+            .forget(|cache| cache.forget_where(move |hit| hit.session.id == session_id));
+        match deleted? {
             0 => Err(Error::NotFound),
             _ => Ok(()),
         }
@@ -262,9 +272,9 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn delete_all(&self, user_id: i32) -> Result<u64, Error> {
-        let deleted = self.ctx.storage().delete_user_sessions(user_id).await?;
+        let deleted = self.ctx.storage().delete_user_sessions(user_id).await;
         self.ctx.forget(|cache| cache.forget_user(user_id));
-        Ok(deleted)
+        Ok(deleted?)
     }
 
     /// A user's live sessions, newest first.

@@ -202,10 +202,12 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
             .ctx
             .storage()
             .update_user(id, patch, self.ctx.now())
-            .await
-            .map_err(on_write(Conflict::Email))?;
+            .await;
+        // Whatever the outcome: a failed write may still have committed.
         self.ctx.forget(|cache| cache.forget_user(id));
-        updated.ok_or(Error::NotFound)
+        updated
+            .map_err(on_write(Conflict::Email))?
+            .ok_or(Error::NotFound)
     }
 
     /// The user with this (canonical) email, marked verified now if it was

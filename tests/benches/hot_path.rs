@@ -431,12 +431,20 @@ async fn main() {
     // Lucia v3's tables beside next-auth's. One database keeps one profile's
     // migration history, so its migration runs here without the history
     // (a second set of pools would exceed PostgreSQL's 100 connections).
-    let lucia_tables = &authstore_migration::lucia_v3::migrations()[0];
-    lucia_tables
-        .up(&sea_orm_migration::SchemaManager::new(&db))
-        .await
-        .unwrap();
+    // Its triggers and channels are its own, so the two caches below hear
+    // their own profile's changes only.
+    for migration in authstore_migration::lucia_v3::migrations() {
+        migration
+            .up(&sea_orm_migration::SchemaManager::new(&db))
+            .await
+            .unwrap();
+    }
     let lucia = LuciaStore::new(db.clone(), LuciaConfig::default());
+    let lucia_config = LuciaConfig::default()
+        .session_cache(CACHE_ENTRIES, TimeDelta::seconds(30))
+        .unwrap();
+    let lucia_cached = LuciaStore::new(db.clone(), lucia_config);
+    lucia_cached.listen_for_session_changes().unwrap();
     let lucia_floor = floor.clone();
     let version: String = sqlx::query_scalar("SELECT version()")
         .fetch_one(&floor)
@@ -519,6 +527,39 @@ async fn main() {
         }
         let (s, f, h) = (store.clone(), floor.clone(), hits.clone());
         let lucia_sessions = args.sessions;
+        // Lucia v3's cache, on the same hot-set workload as next-auth's.
+        for (label, side) in [
+            (LUCIA_CACHED_LABEL, lucia_cached.clone()),
+            (LUCIA_UNCACHED_LABEL, lucia.clone()),
+        ] {
+            compare!(
+                label,
+                {
+                    let side = side.clone();
+                    move |r: u64| {
+                        let side = side.clone();
+                        let id = lucia_id(hot_or_any(r, lucia_sessions as usize) as u64 + 1);
+                        async move {
+                            side.validate_session(&id).await.unwrap().expect("hit");
+                            true
+                        }
+                    }
+                },
+                {
+                    let f = lucia_floor.clone();
+                    move |r: u64| {
+                        let f = f.clone();
+                        let id = lucia_id(hot_or_any(r, lucia_sessions as usize) as u64 + 1);
+                        async move {
+                            floor_lucia_validate(&f, &id, Utc::now())
+                                .await
+                                .expect("hit");
+                            true
+                        }
+                    }
+                }
+            );
+        }
         compare!(
             "lucia-v3 validate_session (hit)",
             {
@@ -879,7 +920,7 @@ async fn main() {
         purge(&store, &floor, &args).await;
         explain(&floor).await;
     }
-    drop((store, cached, renewing_store, lucia));
+    drop((store, cached, renewing_store, lucia, lucia_cached));
     db.close().await.ok();
     floor.close().await;
     sqlx::query(AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
@@ -903,6 +944,8 @@ struct ScalePoint {
 const CACHE_ENTRIES: u64 = 100_000;
 const CACHED_LABEL: &str = "get_session_and_user, 90% hot (cached)";
 const UNCACHED_LABEL: &str = "get_session_and_user, 90% hot (uncached)";
+const LUCIA_CACHED_LABEL: &str = "lucia-v3 validate_session, 90% hot (cached)";
+const LUCIA_UNCACHED_LABEL: &str = "lucia-v3 validate_session, 90% hot (uncached)";
 const HOT_SET: usize = 1_000;
 
 /// An index into `len` live sessions: 9 draws in 10 from the first 1,000

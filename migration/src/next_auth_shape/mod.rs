@@ -24,9 +24,6 @@ use crate::column::{Times, id, serial, string};
 
 pub(crate) mod adopt;
 pub(crate) mod exact;
-mod notify;
-
-pub(crate) use notify::SessionNotify;
 
 /// What differs between the schemas of this shape.
 pub(crate) struct Shape {

@@ -71,6 +71,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait, Value};
 use validator::ValidationError;
 
 use crate::Clock;
+use crate::cache::{self, SessionCache, SessionCacheConfig};
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::ActiveIdleExpiry;
 use crate::rules::token;
@@ -107,20 +108,22 @@ pub struct NewUser<'a> {
     pub attributes: Vec<Attribute>,
 }
 
-/// lucia-auth v1's `sessionExpiresIn`.
+/// lucia-auth v1's `sessionExpiresIn`, and whether validations are cached.
 ///
 /// ```
 /// use authstore::lucia_v1::LuciaV1Config;
 /// use chrono::TimeDelta;
 /// let config = LuciaV1Config::default()
 ///     .active_period(TimeDelta::hours(1))?
-///     .idle_period(TimeDelta::days(7))?;
+///     .idle_period(TimeDelta::days(7))?
+///     .session_cache(100_000, TimeDelta::seconds(30))?;
 /// assert_eq!(config.expiry().idle_period, TimeDelta::days(7));
 /// # Ok::<(), authstore::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LuciaV1Config {
     expiry: ActiveIdleExpiry,
+    session_cache: Option<SessionCacheConfig>,
 }
 
 impl Default for LuciaV1Config {
@@ -131,6 +134,7 @@ impl Default for LuciaV1Config {
                 active_period: TimeDelta::hours(24),
                 idle_period: TimeDelta::days(14),
             },
+            session_cache: None,
         }
     }
 }
@@ -153,6 +157,27 @@ impl LuciaV1Config {
     pub fn expiry(&self) -> ActiveIdleExpiry {
         self.expiry
     }
+
+    /// Keeps what [`LuciaV1Store::validate_session`] finds for active
+    /// sessions in memory: at most `max_entries`, each served for at most
+    /// `max_staleness` before the database is asked again. Off by default;
+    /// both bounds must be positive. An idle session always goes to the
+    /// database (which replaces it). On PostgreSQL, other writers' changes
+    /// are heard with [`LuciaV1Store::listen_for_session_changes`].
+    pub fn session_cache(
+        mut self,
+        max_entries: u64,
+        max_staleness: TimeDelta,
+    ) -> Result<Self, Error> {
+        self.session_cache =
+            Some(SessionCacheConfig::requested(max_entries, max_staleness).check()?);
+        Ok(self)
+    }
+
+    /// The session cache's bounds, if it is on.
+    pub fn session_cache_bounds(&self) -> Option<SessionCacheConfig> {
+        self.session_cache
+    }
 }
 
 /// `period` if it is at least a millisecond, the unit the rows keep.
@@ -171,6 +196,8 @@ pub struct LuciaV1Store {
     db: DatabaseConnection,
     config: LuciaV1Config,
     clock: Clock,
+    /// Shared by the store's clones ([`LuciaV1Config::session_cache`]).
+    cache: cache::Shared<ValidSession>,
 }
 
 impl std::fmt::Debug for LuciaV1Store {
@@ -189,6 +216,7 @@ impl LuciaV1Store {
             db,
             config,
             clock: Arc::new(Utc::now),
+            cache: cache::shared(config.session_cache, crate::Profile::LuciaV1),
         }
     }
 
@@ -205,6 +233,15 @@ impl LuciaV1Store {
 
     fn storage(&self) -> Storage<'_, DatabaseConnection> {
         Storage { db: &self.db }
+    }
+
+    /// Applies `forget` to the session cache, if on: after every change to
+    /// sessions or users, whatever its outcome, so this process never
+    /// serves what it changed.
+    fn forget(&self, forget: impl FnOnce(&SessionCache<ValidSession>)) {
+        if let Some(cache) = &self.cache {
+            forget(cache);
+        }
     }
 
     /// Now, in the milliseconds the rows keep.
@@ -281,6 +318,12 @@ impl LuciaV1Store {
         if text::app_id(id).is_err() {
             return Err(Error::NotFound);
         }
+        let deleted = self.delete_user_and_dependents(id).await;
+        self.forget(|cache| cache.forget_user(id));
+        deleted
+    }
+
+    async fn delete_user_and_dependents(&self, id: &str) -> Result<(), Error> {
         let txn = self.db.begin().await?;
         let storage = Storage { db: &txn };
         storage.delete_user_sessions(id).await?;
@@ -346,5 +389,22 @@ async fn off_executor<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
         Ok(done) => done,
         Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
         Err(_) => panic!("the tokio runtime shut down during a password hash"),
+    }
+}
+
+#[cfg(feature = "postgres-listen")]
+impl LuciaV1Store {
+    /// Starts hearing about every change to a session or user from
+    /// PostgreSQL, so the session cache ([`LuciaV1Config::session_cache`])
+    /// drops what any writer changed (another process, the Lucia app, plain
+    /// SQL) within milliseconds instead of its staleness bound. Needs this
+    /// profile's `session_notify` migration, a tokio runtime and a real
+    /// PostgreSQL connection; see [`crate::AuthStore::listen_for_session_changes`]
+    /// for what happens when the connection drops. Feature `postgres-listen`.
+    ///
+    /// [`ConfigError::NoSessionCache`] without a cache;
+    /// [`ConfigError::NotPostgres`] on another backend.
+    pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
+        crate::listen::start(&self.db, &self.cache)
     }
 }

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{LuciaV1Store, User};
+use crate::cache;
 use crate::rules::error::{Conflict, Error, on_write};
 use crate::rules::expiry::{ActiveIdlePeriods, Decision, ExpiryPolicy};
 use crate::rules::text;
@@ -42,7 +43,39 @@ pub struct ValidSession {
     pub user: User,
 }
 
+impl cache::Cached for ValidSession {
+    type UserId = String;
+
+    /// A `fresh` session replaced the idle one looked up: it is not kept
+    /// under the old id (the next request, with the new cookie, keeps it).
+    fn entry(&self) -> Option<Self> {
+        if self.session.fresh {
+            return None;
+        }
+        let mut entry = self.clone();
+        entry.session.id = Secret::from(String::new());
+        Some(entry)
+    }
+
+    fn served(mut self, token: &str) -> Self {
+        self.session.id = Secret::from(token);
+        self
+    }
+
+    fn user_id(&self) -> &String {
+        &self.user.id
+    }
+}
+
 impl Session {
+    /// The periods the row keeps.
+    fn periods(&self) -> ActiveIdlePeriods {
+        ActiveIdlePeriods {
+            active_until: self.active_expires,
+            idle_until: self.idle_expires,
+        }
+    }
+
     /// A session read back from its row.
     pub(super) fn stored(
         id: Secret,
@@ -108,6 +141,20 @@ impl LuciaV1Store {
         if !token::plausible_lucia_v1_session_id(id) {
             return Ok(None);
         }
+        let now = self.now();
+        let expiry = self.config.expiry;
+        cache::through(
+            self.cache.as_deref(),
+            id,
+            id,
+            |hit| expiry.decide(now, &hit.session.periods()) == Decision::Live,
+            async || self.look_up(id, now).await,
+        )
+        .await
+    }
+
+    /// The validation itself, in the database.
+    async fn look_up(&self, id: &str, now: DateTime<Utc>) -> Result<Option<ValidSession>, Error> {
         let storage = self.storage();
         let Some((periods, user_id, user)) = storage.session_and_user(id).await? else {
             return Ok(None);
@@ -116,7 +163,7 @@ impl LuciaV1Store {
             storage.delete_session(id).await?;
             return Ok(None);
         };
-        let session = match self.config.expiry.decide(self.now(), &periods) {
+        let session = match self.config.expiry.decide(now, &periods) {
             Decision::Live => {
                 Session::stored(Secret::from(id), user_id, &periods, SessionState::Active)
             }
@@ -156,7 +203,9 @@ impl LuciaV1Store {
         if !token::plausible_lucia_v1_session_id(id) {
             return Ok(false);
         }
-        Ok(self.storage().delete_session(id).await? > 0)
+        let deleted = self.storage().delete_session(id).await;
+        self.forget(|cache| cache.forget_token(id));
+        Ok(deleted? > 0)
     }
 
     /// Ends every session of a user. Returns how many.
@@ -164,7 +213,9 @@ impl LuciaV1Store {
         if text::app_id(user_id).is_err() {
             return Ok(0);
         }
-        Ok(self.storage().delete_user_sessions(user_id).await?)
+        let deleted = self.storage().delete_user_sessions(user_id).await;
+        self.forget(|cache| cache.forget_user(user_id));
+        Ok(deleted?)
     }
 
     /// A user's live sessions, active and idle, the latest to die first;

@@ -42,6 +42,7 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};
 
 use crate::Clock;
+use crate::cache::{self, SessionCache, SessionCacheConfig};
 use crate::rules;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::{Decision, ExpiryPolicy, HalfLifeExpiry};
@@ -74,17 +75,41 @@ pub struct ValidSession {
     pub user: LuciaUser,
 }
 
-/// How long Lucia sessions live.
+impl cache::Cached for ValidSession {
+    type UserId = String;
+
+    fn entry(&self) -> Option<Self> {
+        let mut entry = self.clone();
+        entry.session.id = Secret::from(String::new());
+        entry.session.fresh = false;
+        Some(entry)
+    }
+
+    fn served(mut self, token: &str) -> Self {
+        self.session.id = Secret::from(token);
+        self
+    }
+
+    fn user_id(&self) -> &String {
+        &self.user.id
+    }
+}
+
+/// How long Lucia sessions live, and whether validations are cached.
 ///
 /// ```
 /// use authstore::lucia_v3::LuciaConfig;
 /// use chrono::TimeDelta;
-/// let config = LuciaConfig::default().session_expires_in(TimeDelta::days(7))?;
+/// let config = LuciaConfig::default()
+///     .session_expires_in(TimeDelta::days(7))?
+///     .session_cache(100_000, TimeDelta::seconds(30))?;
+/// assert_eq!(config.session_cache_bounds().map(|c| c.max_entries), Some(100_000));
 /// # Ok::<(), authstore::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LuciaConfig {
     expiry: HalfLifeExpiry,
+    session_cache: Option<SessionCacheConfig>,
 }
 
 impl Default for LuciaConfig {
@@ -94,6 +119,7 @@ impl Default for LuciaConfig {
             expiry: HalfLifeExpiry {
                 expires_in: TimeDelta::days(30),
             },
+            session_cache: None,
         }
     }
 }
@@ -113,6 +139,27 @@ impl LuciaConfig {
     pub fn expires_in(&self) -> TimeDelta {
         self.expiry.expires_in
     }
+
+    /// Keeps what [`LuciaStore::validate_session`] finds in memory: at most
+    /// `max_entries` sessions, each served for at most `max_staleness`
+    /// before the database is asked again. Off by default; both bounds must
+    /// be positive. The guarantees are those of the next-auth profiles'
+    /// cache (README, "Session cache"); on PostgreSQL, other writers'
+    /// changes are heard with [`LuciaStore::listen_for_session_changes`].
+    pub fn session_cache(
+        mut self,
+        max_entries: u64,
+        max_staleness: TimeDelta,
+    ) -> Result<Self, Error> {
+        self.session_cache =
+            Some(SessionCacheConfig::requested(max_entries, max_staleness).check()?);
+        Ok(self)
+    }
+
+    /// The session cache's bounds, if it is on.
+    pub fn session_cache_bounds(&self) -> Option<SessionCacheConfig> {
+        self.session_cache
+    }
 }
 
 /// The store of a `lucia-v3` database: a connection, a [`LuciaConfig`] and a
@@ -122,6 +169,8 @@ pub struct LuciaStore {
     db: DatabaseConnection,
     config: LuciaConfig,
     clock: Clock,
+    /// Shared by the store's clones ([`LuciaConfig::session_cache`]).
+    cache: cache::Shared<ValidSession>,
 }
 
 impl std::fmt::Debug for LuciaStore {
@@ -140,6 +189,7 @@ impl LuciaStore {
             db,
             config,
             clock: Arc::new(Utc::now),
+            cache: cache::shared(config.session_cache, crate::Profile::LuciaV3),
         }
     }
 
@@ -156,6 +206,15 @@ impl LuciaStore {
 
     fn storage(&self) -> Storage<'_, DatabaseConnection> {
         Storage { db: &self.db }
+    }
+
+    /// Applies `forget` to the session cache, if on: after every change to
+    /// sessions or users, whatever its outcome, so this process never
+    /// serves what it changed.
+    fn forget(&self, forget: impl FnOnce(&SessionCache<ValidSession>)) {
+        if let Some(cache) = &self.cache {
+            forget(cache);
+        }
     }
 
     /// Now, as the backend's `expires_at` keeps it: microseconds on
@@ -210,6 +269,12 @@ impl LuciaStore {
         if text::app_id(id).is_err() {
             return Err(Error::NotFound);
         }
+        let deleted = self.delete_user_and_sessions(id).await;
+        self.forget(|cache| cache.forget_user(id));
+        deleted
+    }
+
+    async fn delete_user_and_sessions(&self, id: &str) -> Result<(), Error> {
         let txn = self.db.begin().await?;
         let storage = Storage { db: &txn };
         storage.delete_user_sessions(id).await?;
@@ -250,11 +315,26 @@ impl LuciaStore {
     /// The session for a cookie's id and its user, or `None`: Lucia's
     /// `validateSession`. One `SELECT … LEFT JOIN`; a write only to renew
     /// (in the session's second half: `fresh` is then true) or to delete an
-    /// expired session or one whose user is gone.
+    /// expired session or one whose user is gone. With the session cache
+    /// on, a live session in its first half is served from memory.
     pub async fn validate_session(&self, id: &str) -> Result<Option<ValidSession>, Error> {
         if !text::plausible_token(id) {
             return Ok(None);
         }
+        let now = self.now();
+        let expiry = self.config.expiry;
+        cache::through(
+            self.cache.as_deref(),
+            id,
+            id,
+            |hit| expiry.decide(now, &hit.session.expires_at) == Decision::Live,
+            async || self.look_up(id, now).await,
+        )
+        .await
+    }
+
+    /// The validation itself, in the database.
+    async fn look_up(&self, id: &str, now: DateTime<Utc>) -> Result<Option<ValidSession>, Error> {
         let storage = self.storage();
         let Some((mut session, user)) = storage.session_and_user(id).await? else {
             return Ok(None);
@@ -263,7 +343,7 @@ impl LuciaStore {
             storage.delete_session(id).await?;
             return Ok(None);
         };
-        match self.config.expiry.decide(self.now(), &session.expires_at) {
+        match self.config.expiry.decide(now, &session.expires_at) {
             Decision::Live => {}
             Decision::Expired => {
                 storage.delete_session(id).await?;
@@ -289,7 +369,9 @@ impl LuciaStore {
         if !text::plausible_token(id) {
             return Ok(false);
         }
-        Ok(self.storage().delete_session(id).await? > 0)
+        let deleted = self.storage().delete_session(id).await;
+        self.forget(|cache| cache.forget_token(id));
+        Ok(deleted? > 0)
     }
 
     /// Ends every session of a user. Returns how many.
@@ -297,7 +379,9 @@ impl LuciaStore {
         if text::app_id(user_id).is_err() {
             return Ok(0);
         }
-        Ok(self.storage().delete_user_sessions(user_id).await?)
+        let deleted = self.storage().delete_user_sessions(user_id).await;
+        self.forget(|cache| cache.forget_user(user_id));
+        Ok(deleted?)
     }
 
     /// A user's live sessions (expired ones are left out, not deleted, as
@@ -316,5 +400,22 @@ impl LuciaStore {
             .storage()
             .purge_sessions(self.now(), PURGE_BATCH)
             .await?)
+    }
+}
+
+#[cfg(feature = "postgres-listen")]
+impl LuciaStore {
+    /// Starts hearing about every change to a session or user from
+    /// PostgreSQL, so the session cache ([`LuciaConfig::session_cache`])
+    /// drops what any writer changed (another process, the Lucia app, plain
+    /// SQL) within milliseconds instead of its staleness bound. Needs this
+    /// profile's `session_notify` migration, a tokio runtime and a real
+    /// PostgreSQL connection; see [`crate::AuthStore::listen_for_session_changes`]
+    /// for what happens when the connection drops. Feature `postgres-listen`.
+    ///
+    /// [`ConfigError::NoSessionCache`] without a cache;
+    /// [`ConfigError::NotPostgres`] on another backend.
+    pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
+        crate::listen::start(&self.db, &self.cache)
     }
 }

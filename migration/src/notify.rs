@@ -1,0 +1,137 @@
+//! PostgreSQL triggers that tell authstore's session cache about every
+//! changed or deleted session and user, whoever changes them (another
+//! process, the JS app, plain SQL): `pg_notify` on the profile's sessions
+//! channel (`Profile::notify_channels`) with SHA-256 of the session's stored
+//! token in hex (never the token itself), and on its users channel with the
+//! user's id. Every profile has one such migration, naming its own tables. The tables' columns are untouched, so
+//! the JS systems do not see them. On MySQL/MariaDB and SQLite there is no
+//! such mechanism and the migration does nothing.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
+
+use crate::{NotifyChannels, Profile};
+
+/// A profile's tables, as the triggers watch them.
+pub(crate) struct Watched {
+    /// The trigger functions' prefix: functions are per schema, so two
+    /// profiles' tables in one schema (next-auth's beside Lucia v3's) each
+    /// keep their own.
+    pub(crate) functions: &'static str,
+    pub(crate) channels: NotifyChannels,
+    /// The sessions table and the column holding its (stored) token.
+    pub(crate) sessions: &'static str,
+    pub(crate) token: &'static str,
+    /// A condition on `OLD` true for a session that expired a day or more
+    /// ago. Deleting one publishes nothing: an expired session is never
+    /// served from the cache anyway, and a purge of a million old rows should
+    /// not send a million notifications. (A day covers any zone a wall-clock
+    /// expiry column may be in.)
+    pub(crate) long_expired: &'static str,
+    /// The users table, and the user events that can change what a lookup
+    /// returns: `UPDATE OR DELETE` where the lookup returns the user's
+    /// columns, `UPDATE OF id OR DELETE` where it returns the id alone.
+    pub(crate) users: &'static str,
+    pub(crate) user_events: &'static str,
+}
+
+/// next-auth's `sessions` and `users`, on every next-auth profile.
+pub(crate) const NEXT_AUTH: Watched = Watched {
+    functions: "authstore",
+    channels: Profile::NextAuthV3.notify_channels(),
+    sessions: "sessions",
+    token: "session_token",
+    long_expired: "OLD.expires < now() - interval '1 day'",
+    users: "users",
+    user_events: "UPDATE OR DELETE",
+};
+
+pub(crate) struct SessionNotify {
+    pub(crate) name: &'static str,
+    pub(crate) watched: Watched,
+}
+
+impl MigrationName for SessionNotify {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+impl Watched {
+    fn up(&self) -> String {
+        let Watched {
+            functions,
+            channels,
+            sessions,
+            token,
+            long_expired,
+            users,
+            user_events,
+        } = self;
+        let NotifyChannels {
+            sessions: sessions_channel,
+            users: users_channel,
+        } = channels;
+        format!(
+            r#"
+CREATE OR REPLACE FUNCTION {functions}_session_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND {long_expired} THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_notify('{sessions_channel}',
+                      encode(sha256(convert_to(OLD.{token}, 'UTF8')), 'hex'));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER authstore_session_changed AFTER UPDATE OR DELETE ON {sessions}
+    FOR EACH ROW EXECUTE FUNCTION {functions}_session_changed();
+CREATE OR REPLACE FUNCTION {functions}_user_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{users_channel}', OLD.id::text);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER authstore_user_changed AFTER {user_events} ON {users}
+    FOR EACH ROW EXECUTE FUNCTION {functions}_user_changed();
+"#
+        )
+    }
+
+    fn down(&self) -> String {
+        let Watched {
+            functions,
+            sessions,
+            users,
+            ..
+        } = self;
+        format!(
+            r#"
+DROP TRIGGER IF EXISTS authstore_session_changed ON {sessions};
+DROP FUNCTION IF EXISTS {functions}_session_changed();
+DROP TRIGGER IF EXISTS authstore_user_changed ON {users};
+DROP FUNCTION IF EXISTS {functions}_user_changed();
+"#
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SessionNotify {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, &self.watched.up()).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, &self.watched.down()).await
+    }
+}
+
+async fn run(manager: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    manager
+        .get_connection()
+        .execute_unprepared(sql)
+        .await
+        .map(drop)
+}
