@@ -38,6 +38,7 @@ use sha2::{Digest, Sha256};
 
 use crate::Profile;
 use crate::rules::error::{ConfigError, Error};
+use crate::rules::token::Secret;
 use authstore_entity::NotifyChannels;
 
 /// The session cache's bounds.
@@ -67,6 +68,11 @@ impl SessionCacheConfig {
         }
     }
 
+    /// The bounds a setter was given, checked.
+    pub(crate) fn new(max_entries: u64, max_staleness: TimeDelta) -> Result<Self, ConfigError> {
+        SessionCacheConfig::requested(max_entries, max_staleness).check()
+    }
+
     /// Both bounds must be positive: [`ConfigError::NotPositive`] on
     /// `session_cache` otherwise.
     pub(crate) fn check(self) -> Result<Self, ConfigError> {
@@ -90,15 +96,35 @@ pub(crate) trait Cached: Clone + Send + Sync + 'static {
     /// The users' id type, parsed from the users trigger's payload.
     type UserId: FromStr + PartialEq + Send + Sync + 'static;
 
-    /// What to keep of a lookup's result: the result without its token and
-    /// with its per-call flags (renewed, fresh) cleared; `None` when it must
-    /// not be kept under the looked-up token.
-    fn entry(&self) -> Option<Self>;
+    /// The session's token: emptied in entries, the caller's on a hit.
+    fn token_mut(&mut self) -> &mut Secret;
 
-    /// A kept entry handed out for a request: the caller's token put back.
-    fn served(self, token: &str) -> Self;
+    /// The flag that reports what this one call did (renewed, fresh).
+    fn per_call_flag(&mut self) -> &mut bool;
 
     fn user_id(&self) -> &Self::UserId;
+
+    /// Whether the result may be kept under the looked-up token.
+    fn keepable(&self) -> bool {
+        true
+    }
+
+    /// What to keep of a lookup's result: no token, no per-call flag.
+    fn entry(&self) -> Option<Self> {
+        if !self.keepable() {
+            return None;
+        }
+        let mut entry = self.clone();
+        *entry.token_mut() = Secret::from(String::new());
+        *entry.per_call_flag() = false;
+        Some(entry)
+    }
+
+    /// A kept entry handed out for a request: the caller's token put back.
+    fn served(mut self, token: &str) -> Self {
+        *self.token_mut() = Secret::from(token);
+        self
+    }
 }
 
 /// A store's cache, shared by its clones.

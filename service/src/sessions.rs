@@ -45,16 +45,14 @@ pub struct SessionAndUser {
 impl cache::Cached for SessionAndUser {
     type UserId = i32;
 
-    fn entry(&self) -> Option<Self> {
-        let mut entry = self.clone();
-        entry.session.session_token = Secret::from(String::new());
-        entry.renewed = false;
-        Some(entry)
+    /// Only the session token is emptied in entries: `access_token`, which
+    /// no lookup goes by, stays as read (its hash under `Hashed`).
+    fn token_mut(&mut self) -> &mut Secret {
+        &mut self.session.session_token
     }
 
-    fn served(mut self, token: &str) -> Self {
-        self.session.session_token = Secret::from(token);
-        self
+    fn per_call_flag(&mut self) -> &mut bool {
+        &mut self.renewed
     }
 
     fn user_id(&self) -> &i32 {

@@ -296,7 +296,7 @@ async fn every_revocation_by_another_writer_is_heard<L: Lucia>(test: &str) {
     a.listen().unwrap();
     let b_conn = authstore_tests::connect(&db.url).await.unwrap();
     let b = L::new(b_conn, None).unwrap();
-    wait_for_listener(&db).await;
+    wait_for_listeners(&db, 1).await;
 
     let mut delays = Vec::new();
     for how in [
@@ -345,17 +345,91 @@ async fn every_revocation_by_another_writer_is_heard<L: Lucia>(test: &str) {
     db.destroy().await;
 }
 
-/// Waits until the store's LISTEN has run.
-async fn wait_for_listener(db: &TestDb) {
+/// Waits until `count` stores' LISTENs have run.
+async fn wait_for_listeners(db: &TestDb, count: usize) {
     let query = format!(
         "SELECT pid::text AS name FROM pg_stat_activity WHERE datname = '{}' AND query LIKE 'LISTEN%'",
         db.name
     );
     let started = Instant::now();
-    while db.strings(&query).await.is_empty() {
+    while db.strings(&query).await.len() < count {
         assert!(started.elapsed() < Duration::from_secs(10), "no listener");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // LISTEN has run; give the listener a moment to mark itself up.
     tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+/// Lucia v3's tables beside next-auth's in one PostgreSQL database (an app
+/// moving from one to the other): each profile's triggers keep their own
+/// functions and channels, so each cache hears its own profile's changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lucia_v3_beside_next_auth_each_cache_hears_its_own() {
+    let Some(db) = TestDb::create(Backend::Postgres, "cache_beside").await else {
+        return;
+    };
+    Profile::NextAuthV3.up(&db.conn).await.expect("migrate");
+    // One database keeps one profile's migration history: Lucia's
+    // migrations run here without it.
+    for migration in authstore_migration::lucia_v3::migrations() {
+        migration
+            .up(&sea_orm_migration::SchemaManager::new(&db.conn))
+            .await
+            .unwrap();
+    }
+    let config = authstore::Config::builder("cache")
+        .session_cache(1_000, TimeDelta::minutes(1))
+        .build()
+        .unwrap();
+    let next_auth = authstore::AuthStore::new(db.conn.clone(), config);
+    next_auth.listen_for_session_changes().unwrap();
+    let lucia =
+        <LuciaStore as Lucia>::new(db.conn.clone(), Some((1_000, TimeDelta::minutes(1)))).unwrap();
+    lucia.listen().unwrap();
+    wait_for_listeners(&db, 2).await;
+
+    // next-auth: a session cached, then deleted in SQL.
+    let user = next_auth
+        .users()
+        .create(authstore::NewUser::default())
+        .await
+        .unwrap();
+    let session = next_auth.sessions().create(user.id).await.unwrap();
+    let token = session.session_token.expose();
+    let lookup = async || {
+        next_auth
+            .sessions()
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+    };
+    assert!(lookup().await.is_some());
+    sql(
+        &db,
+        format!("DELETE FROM sessions WHERE id = {}", session.id),
+    )
+    .await;
+    let started = Instant::now();
+    while lookup().await.is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "next-auth's deletion unheard after 2 s"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+
+    // Lucia: the same.
+    let user = lucia.new_user().await;
+    let id = lucia.new_session(&user).await;
+    assert!(lucia.validate(&id).await.is_some());
+    sql(&db, format!("DELETE FROM user_session WHERE id = '{id}'")).await;
+    let started = Instant::now();
+    while lucia.validate(&id).await.is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "Lucia's deletion unheard after 2 s"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    db.destroy().await;
 }

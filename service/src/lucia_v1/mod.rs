@@ -169,8 +169,7 @@ impl LuciaV1Config {
         max_entries: u64,
         max_staleness: TimeDelta,
     ) -> Result<Self, Error> {
-        self.session_cache =
-            Some(SessionCacheConfig::requested(max_entries, max_staleness).check()?);
+        self.session_cache = Some(SessionCacheConfig::new(max_entries, max_staleness)?);
         Ok(self)
     }
 

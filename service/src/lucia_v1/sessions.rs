@@ -46,24 +46,22 @@ pub struct ValidSession {
 impl cache::Cached for ValidSession {
     type UserId = String;
 
-    /// A `fresh` session replaced the idle one looked up: it is not kept
-    /// under the old id (the next request, with the new cookie, keeps it).
-    fn entry(&self) -> Option<Self> {
-        if self.session.fresh {
-            return None;
-        }
-        let mut entry = self.clone();
-        entry.session.id = Secret::from(String::new());
-        Some(entry)
+    fn token_mut(&mut self) -> &mut Secret {
+        &mut self.session.id
     }
 
-    fn served(mut self, token: &str) -> Self {
-        self.session.id = Secret::from(token);
-        self
+    fn per_call_flag(&mut self) -> &mut bool {
+        &mut self.session.fresh
     }
 
     fn user_id(&self) -> &String {
         &self.user.id
+    }
+
+    /// A `fresh` session replaced the idle one looked up: it is not kept
+    /// under the old id (the next request, with the new cookie, keeps it).
+    fn keepable(&self) -> bool {
+        !self.session.fresh
     }
 }
 

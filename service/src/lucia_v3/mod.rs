@@ -78,16 +78,12 @@ pub struct ValidSession {
 impl cache::Cached for ValidSession {
     type UserId = String;
 
-    fn entry(&self) -> Option<Self> {
-        let mut entry = self.clone();
-        entry.session.id = Secret::from(String::new());
-        entry.session.fresh = false;
-        Some(entry)
+    fn token_mut(&mut self) -> &mut Secret {
+        &mut self.session.id
     }
 
-    fn served(mut self, token: &str) -> Self {
-        self.session.id = Secret::from(token);
-        self
+    fn per_call_flag(&mut self) -> &mut bool {
+        &mut self.session.fresh
     }
 
     fn user_id(&self) -> &String {
@@ -151,8 +147,7 @@ impl LuciaConfig {
         max_entries: u64,
         max_staleness: TimeDelta,
     ) -> Result<Self, Error> {
-        self.session_cache =
-            Some(SessionCacheConfig::requested(max_entries, max_staleness).check()?);
+        self.session_cache = Some(SessionCacheConfig::new(max_entries, max_staleness)?);
         Ok(self)
     }
 
