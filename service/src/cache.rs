@@ -20,7 +20,8 @@
 //!   evicts them. When the listening connection drops, the cache is flushed
 //!   and bypassed from the moment the listener notices until it listens
 //!   again (a change made before it noticed can be served until then; a
-//!   silently dead connection is bounded only by the staleness). Without a
+//!   silently dead connection is caught by the listener's heartbeat within
+//!   about 7 s, see `listen.rs`). Without a
 //!   listener, and on MySQL/MariaDB and SQLite, other writers' changes are
 //!   seen within the staleness bound.
 //! - **A lookup racing an eviction** does not cache what it read: every
@@ -265,6 +266,13 @@ impl<E: Cached> SessionCache<E> {
                 Err(_) => self.flush(),
             }
         }
+    }
+
+    /// Whether the listener has marked itself listening (and no failed
+    /// heartbeat has marked it deaf since).
+    #[cfg(feature = "postgres-listen")]
+    pub(crate) fn listening(&self) -> bool {
+        self.listening.load(Ordering::Acquire)
     }
 
     /// The channels to listen on.

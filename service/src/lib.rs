@@ -245,8 +245,11 @@ impl AuthStore {
     ///
     /// From this call on, the cache is used only while the listening
     /// connection is up: when the listener notices it dropped, the cache is
-    /// flushed and bypassed until it listens again. The task ends once every clone of the store
-    /// is dropped, or when the returned handle is aborted.
+    /// flushed and bypassed until it listens again. A heartbeat (one
+    /// `pg_notify` through the store's pool every 5 s) catches a connection
+    /// that dies without a word: when the listener does not hear it within
+    /// 2 s, the cache is bypassed until it does. The task ends once every
+    /// clone of the store is dropped, or when the returned handle is aborted.
     ///
     /// [`ConfigError::NoSessionCache`] without a cache;
     /// [`ConfigError::NotPostgres`] on another backend.

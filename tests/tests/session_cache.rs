@@ -11,9 +11,14 @@
 //! user are all seen through the cache within milliseconds, and a killed
 //! listening connection flushes the cache as soon as the drop is noticed, so
 //! a change made while it was down is served at most until then (measured:
-//! milliseconds) and never after. Each of those prints a `figures:` line.
+//! milliseconds) and never after. A listening connection that goes silent
+//! without a reset (through a proxy that stops forwarding) is noticed by
+//! the listener's heartbeat within seconds. Each of those prints a
+//! `figures:` line.
 
 use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use authstore::{AuthStore, NewUser, UserPatch};
@@ -21,6 +26,9 @@ use authstore_migration::{Migrator, MigratorTrait};
 use authstore_tests::{Backend, TestClock, TestDb, backend_tests, profile_tests};
 use chrono::TimeDelta;
 use sea_orm::ConnectionTrait;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
 
 profile_tests!(own_changes_are_seen_at_once_and_hits_skip_the_database);
 backend_tests!(other_writers_are_seen_within_the_staleness_bound);
@@ -381,6 +389,143 @@ async fn a_killed_listener_never_lets_a_change_made_meanwhile_through() {
          until the drop was noticed, never after; after the reconnect a deletion was heard in {:.1} ms",
         window.as_secs_f64() * 1000.0,
         delay.as_secs_f64() * 1000.0
+    ));
+    db.destroy().await;
+}
+
+/// A TCP proxy to PostgreSQL that can freeze the listening connection:
+/// stop forwarding its bytes while keeping its sockets open, as a network
+/// partition without a reset does. Connections whose client has sent
+/// `LISTEN` are the listening ones.
+struct Proxy {
+    port: u16,
+    freeze: Arc<AtomicBool>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Proxy {
+        let socket = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = socket.local_addr().unwrap().port();
+        let freeze = Arc::new(AtomicBool::new(false));
+        let frozen = freeze.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = socket.accept().await {
+                let server = TcpStream::connect(&upstream).await.unwrap();
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                let listens = Arc::new(AtomicBool::new(false));
+                tokio::spawn(forward(
+                    client_read,
+                    server_write,
+                    Some(listens.clone()),
+                    listens.clone(),
+                    frozen.clone(),
+                ));
+                tokio::spawn(forward(
+                    server_read,
+                    client_write,
+                    None,
+                    listens,
+                    frozen.clone(),
+                ));
+            }
+        });
+        Proxy { port, freeze }
+    }
+
+    fn freeze_listeners(&self) {
+        self.freeze.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Copies `from` to `to`; notes in `mark_listening` a client that sends
+/// `LISTEN`; once `freeze` is set, a listening connection's bytes stop.
+async fn forward(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    mark_listening: Option<Arc<AtomicBool>>,
+    listening: Arc<AtomicBool>,
+    freeze: Arc<AtomicBool>,
+) {
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let Ok(n) = from.read(&mut buffer).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        if let Some(mark) = &mark_listening
+            && buffer[..n].windows(6).any(|w| w == b"LISTEN")
+        {
+            mark.store(true, Ordering::SeqCst);
+        }
+        while freeze.load(Ordering::SeqCst) && listening.load(Ordering::SeqCst) {
+            // Held, not closed: the far side sees silence, not an error.
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        if to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A listening connection that dies silently (no reset, no error: the
+/// network stops delivering) is noticed by the listener's heartbeat within
+/// seconds, and the cache is bypassed from then on: a session deleted
+/// meanwhile is not served for the 60 s staleness bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silently_dead_listener_is_noticed_by_its_heartbeat() {
+    let Some(db) = TestDb::create(Backend::Postgres, "cache_silent_listener").await else {
+        return;
+    };
+    Migrator::up(&db.conn, None).await.unwrap();
+    let upstream = db.url.split('@').nth(1).unwrap().split('/').next().unwrap();
+    let through_proxy = |port: u16| db.url.replace(upstream, &format!("127.0.0.1:{port}"));
+    let proxy = Proxy::start(upstream.to_owned()).await;
+    let through_proxy = through_proxy(proxy.port);
+    let config = authstore::Config::builder("cache")
+        .session_cache(1_000, MINUTE)
+        .build()
+        .unwrap();
+    let a = AuthStore::new(
+        authstore_tests::connect(&through_proxy).await.unwrap(),
+        config,
+    );
+    a.listen_for_session_changes().unwrap();
+    let b = AuthStore::new(db.conn.clone(), authstore::Config::new("cache").unwrap());
+    wait_for_listener(&db, None).await;
+
+    let user = b.users().create(NewUser::default()).await.unwrap();
+    let session = b.sessions().create(user.id).await.unwrap();
+    let token = session.session_token.expose();
+    assert!(
+        a.sessions()
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    proxy.freeze_listeners();
+    b.sessions().delete(token).await.unwrap();
+    let deleted = Instant::now();
+    while a
+        .sessions()
+        .get_session_and_user(token)
+        .await
+        .unwrap()
+        .is_some()
+    {
+        // The heartbeat's bound is 5 s between checks plus 2 s to answer.
+        assert!(
+            deleted.elapsed() < Duration::from_secs(10),
+            "served 10 s after the deletion with a silent listener (the staleness bound is 60 s)"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    figures(format!(
+        "listening connection silently cut, session deleted meanwhile: refused after {:.1} s",
+        deleted.elapsed().as_secs_f64()
     ));
     db.destroy().await;
 }
