@@ -136,6 +136,18 @@ pub(crate) fn shared<E: Cached>(config: Option<SessionCacheConfig>, profile: Pro
     config.map(|bounds| Arc::new(SessionCache::new(bounds, profile.notify_channels())))
 }
 
+/// Applies `forget` to the cache, if there is one: after every change to
+/// sessions or users, whatever its outcome, so this process never serves
+/// what it changed.
+pub(crate) fn forget<E: Cached>(
+    cache: Option<&SessionCache<E>>,
+    forget: impl FnOnce(&SessionCache<E>),
+) {
+    if let Some(cache) = cache {
+        forget(cache);
+    }
+}
+
 /// A session lookup through the cache, when there is one and it may be
 /// used: a hit that `live` accepts is served from memory; anything else is
 /// `look_up` in the database, whose result is kept for the next request.
@@ -345,5 +357,41 @@ mod tests {
             let hit = store.sessions().get_session_and_user(token).await.unwrap();
             assert_eq!(hit.unwrap().session.session_token.expose(), token);
         }
+    }
+
+    /// The same on the Lucia profiles, whose session id is the token.
+    #[tokio::test]
+    async fn lucia_entries_hold_no_session_id() {
+        use authstore_migration::{Profile, ProfileMigrations};
+
+        use crate::lucia_v1::{LuciaV1Config, LuciaV1Store};
+        use crate::lucia_v3::{LuciaConfig, LuciaStore};
+
+        /// Validates a new session twice on `lucia`: the entry holds no id,
+        /// the hit hands the caller's back.
+        macro_rules! check {
+            ($lucia:expr, $new_user:expr) => {{
+                let lucia = $lucia;
+                let user = lucia.create_user($new_user).await.unwrap();
+                let session = lucia.create_session(&user.id).await.unwrap();
+                let id = session.id.expose();
+                assert!(lucia.validate_session(id).await.unwrap().is_some());
+                let entries = lucia.cache.as_ref().unwrap().entries();
+                assert_eq!(entries.len(), 1);
+                assert_eq!(entries[0].0, super::key(id));
+                assert_eq!(entries[0].1.session.id.expose(), "");
+                let hit = lucia.validate_session(id).await.unwrap().unwrap();
+                assert_eq!(hit.session.id.expose(), id);
+            }};
+        }
+        let (entries, staleness) = (100, TimeDelta::seconds(30));
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        Profile::LuciaV3.up(&db).await.unwrap();
+        let config = LuciaConfig::default().session_cache(entries, staleness);
+        check!(LuciaStore::new(db, config.unwrap()), None);
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        Profile::LuciaV1.up(&db).await.unwrap();
+        let config = LuciaV1Config::default().session_cache(entries, staleness);
+        check!(LuciaV1Store::new(db, config.unwrap()), Default::default());
     }
 }

@@ -335,12 +335,9 @@ impl<'a, C> Ctx<'a, C> {
         self.cache.filter(|_| self.reads_cache)
     }
 
-    /// Applies `forget` to the session cache, if on: after a change to
-    /// sessions or users, so this process never serves what it changed.
+    /// Applies `forget` to the session cache ([`cache::forget`]).
     pub(crate) fn forget(&self, forget: impl FnOnce(&cache::SessionCache<SessionAndUser>)) {
-        if let Some(cache) = self.cache {
-            forget(cache);
-        }
+        cache::forget(self.cache, forget);
     }
 
     /// Now, in UTC, to the microsecond: the finest precision PostgreSQL and

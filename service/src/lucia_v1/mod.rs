@@ -71,7 +71,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait, Value};
 use validator::ValidationError;
 
 use crate::Clock;
-use crate::cache::{self, SessionCache, SessionCacheConfig};
+use crate::cache::{self, SessionCacheConfig};
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::ActiveIdleExpiry;
 use crate::rules::token;
@@ -196,7 +196,7 @@ pub struct LuciaV1Store {
     config: LuciaV1Config,
     clock: Clock,
     /// Shared by the store's clones ([`LuciaV1Config::session_cache`]).
-    cache: cache::Shared<ValidSession>,
+    pub(crate) cache: cache::Shared<ValidSession>,
 }
 
 impl std::fmt::Debug for LuciaV1Store {
@@ -232,15 +232,6 @@ impl LuciaV1Store {
 
     fn storage(&self) -> Storage<'_, DatabaseConnection> {
         Storage { db: &self.db }
-    }
-
-    /// Applies `forget` to the session cache, if on: after every change to
-    /// sessions or users, whatever its outcome, so this process never
-    /// serves what it changed.
-    fn forget(&self, forget: impl FnOnce(&SessionCache<ValidSession>)) {
-        if let Some(cache) = &self.cache {
-            forget(cache);
-        }
     }
 
     /// Now, in the milliseconds the rows keep.
@@ -318,7 +309,7 @@ impl LuciaV1Store {
             return Err(Error::NotFound);
         }
         let deleted = self.delete_user_and_dependents(id).await;
-        self.forget(|cache| cache.forget_user(id));
+        cache::forget(self.cache.as_deref(), |cache| cache.forget_user(id));
         deleted
     }
 

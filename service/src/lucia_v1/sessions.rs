@@ -202,7 +202,7 @@ impl LuciaV1Store {
             return Ok(false);
         }
         let deleted = self.storage().delete_session(id).await;
-        self.forget(|cache| cache.forget_token(id));
+        cache::forget(self.cache.as_deref(), |cache| cache.forget_token(id));
         Ok(deleted? > 0)
     }
 
@@ -212,7 +212,7 @@ impl LuciaV1Store {
             return Ok(0);
         }
         let deleted = self.storage().delete_user_sessions(user_id).await;
-        self.forget(|cache| cache.forget_user(user_id));
+        cache::forget(self.cache.as_deref(), |cache| cache.forget_user(user_id));
         Ok(deleted?)
     }
 

@@ -42,7 +42,7 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};
 
 use crate::Clock;
-use crate::cache::{self, SessionCache, SessionCacheConfig};
+use crate::cache::{self, SessionCacheConfig};
 use crate::rules;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::{Decision, ExpiryPolicy, HalfLifeExpiry};
@@ -165,7 +165,7 @@ pub struct LuciaStore {
     config: LuciaConfig,
     clock: Clock,
     /// Shared by the store's clones ([`LuciaConfig::session_cache`]).
-    cache: cache::Shared<ValidSession>,
+    pub(crate) cache: cache::Shared<ValidSession>,
 }
 
 impl std::fmt::Debug for LuciaStore {
@@ -201,15 +201,6 @@ impl LuciaStore {
 
     fn storage(&self) -> Storage<'_, DatabaseConnection> {
         Storage { db: &self.db }
-    }
-
-    /// Applies `forget` to the session cache, if on: after every change to
-    /// sessions or users, whatever its outcome, so this process never
-    /// serves what it changed.
-    fn forget(&self, forget: impl FnOnce(&SessionCache<ValidSession>)) {
-        if let Some(cache) = &self.cache {
-            forget(cache);
-        }
     }
 
     /// Now, as the backend's `expires_at` keeps it: microseconds on
@@ -265,7 +256,7 @@ impl LuciaStore {
             return Err(Error::NotFound);
         }
         let deleted = self.delete_user_and_sessions(id).await;
-        self.forget(|cache| cache.forget_user(id));
+        cache::forget(self.cache.as_deref(), |cache| cache.forget_user(id));
         deleted
     }
 
@@ -365,7 +356,7 @@ impl LuciaStore {
             return Ok(false);
         }
         let deleted = self.storage().delete_session(id).await;
-        self.forget(|cache| cache.forget_token(id));
+        cache::forget(self.cache.as_deref(), |cache| cache.forget_token(id));
         Ok(deleted? > 0)
     }
 
@@ -375,7 +366,7 @@ impl LuciaStore {
             return Ok(0);
         }
         let deleted = self.storage().delete_user_sessions(user_id).await;
-        self.forget(|cache| cache.forget_user(user_id));
+        cache::forget(self.cache.as_deref(), |cache| cache.forget_user(user_id));
         Ok(deleted?)
     }
 
