@@ -163,16 +163,38 @@ fn figures(line: String) {
 async fn two_processes(test: &str) -> Option<(TestDb, AuthStore, AuthStore)> {
     let db = TestDb::create(Backend::Postgres, test).await?;
     Migrator::up(&db.conn, None).await.unwrap();
+    let (a, b) = stores(&db, db.conn.clone()).await;
+    Some((db, a, b))
+}
+
+/// `a` on `a_conn`, caching and listening (once its LISTEN has run); `b` on
+/// a pool of its own, without a cache.
+async fn stores(db: &TestDb, a_conn: sea_orm::DatabaseConnection) -> (AuthStore, AuthStore) {
     let config = authstore::Config::builder("cache")
         .session_cache(1_000, MINUTE)
         .build()
         .unwrap();
-    let a = AuthStore::new(db.conn.clone(), config);
+    let a = AuthStore::new(a_conn, config);
     a.listen_for_session_changes().unwrap();
     let b_conn = authstore_tests::connect(&db.url).await.unwrap();
     let b = AuthStore::new(b_conn, authstore::Config::new("cache").unwrap());
-    wait_for_listener(&db, None).await;
-    Some((db, a, b))
+    wait_for_listener(db, None).await;
+    (a, b)
+}
+
+/// A session `b` made for a new user, now in `a`'s cache.
+async fn cached_session(a: &AuthStore, b: &AuthStore) -> authstore::Session {
+    let user = b.users().create(NewUser::default()).await.unwrap();
+    let session = b.sessions().create(user.id).await.unwrap();
+    let token = session.session_token.expose();
+    assert!(
+        a.sessions()
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    session
 }
 
 /// The backend pid of the store's LISTEN connection, once there is one
@@ -329,16 +351,9 @@ async fn a_killed_listener_never_lets_a_change_made_meanwhile_through() {
     let Some((db, a, b)) = two_processes("cache_killed_listener").await else {
         return;
     };
-    let user = b.users().create(NewUser::default()).await.unwrap();
-    let session = b.sessions().create(user.id).await.unwrap();
+    let session = cached_session(&a, &b).await;
+    let user_id = session.user_id;
     let token = session.session_token.expose();
-    assert!(
-        a.sessions()
-            .get_session_and_user(token)
-            .await
-            .unwrap()
-            .is_some()
-    );
     let pid = wait_for_listener(&db, None).await;
     // Kill the listening connection, and delete the session while it is
     // down: that notification is lost. The cache may serve the session only
@@ -375,7 +390,7 @@ async fn a_killed_listener_never_lets_a_change_made_meanwhile_through() {
             .is_none()
     );
     // Listening again: caching resumes, and changes are heard again.
-    let next = b.sessions().create(user.id).await.unwrap();
+    let next = b.sessions().create(user_id).await.unwrap();
     let next_token = next.session_token.expose();
     assert!(
         a.sessions()
@@ -486,28 +501,10 @@ async fn a_silently_dead_listener_is_noticed_by_its_heartbeat() {
     let through_proxy = |port: u16| db.url.replace(upstream, &format!("127.0.0.1:{port}"));
     let proxy = Proxy::start(upstream.to_owned()).await;
     let through_proxy = through_proxy(proxy.port);
-    let config = authstore::Config::builder("cache")
-        .session_cache(1_000, MINUTE)
-        .build()
-        .unwrap();
-    let a = AuthStore::new(
-        authstore_tests::connect(&through_proxy).await.unwrap(),
-        config,
-    );
-    a.listen_for_session_changes().unwrap();
-    let b = AuthStore::new(db.conn.clone(), authstore::Config::new("cache").unwrap());
-    wait_for_listener(&db, None).await;
-
-    let user = b.users().create(NewUser::default()).await.unwrap();
-    let session = b.sessions().create(user.id).await.unwrap();
+    let a_conn = authstore_tests::connect(&through_proxy).await.unwrap();
+    let (a, b) = stores(&db, a_conn).await;
+    let session = cached_session(&a, &b).await;
     let token = session.session_token.expose();
-    assert!(
-        a.sessions()
-            .get_session_and_user(token)
-            .await
-            .unwrap()
-            .is_some()
-    );
     proxy.freeze_listeners();
     b.sessions().delete(token).await.unwrap();
     // The heartbeat's bound is 5 s between checks plus 2 s to answer; the
