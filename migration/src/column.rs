@@ -30,6 +30,20 @@ pub fn id(backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {
     def
 }
 
+/// A 64-bit auto-incrementing primary key, for authstore's own tables
+/// whose rows come and go (ids are never reused, so 32 bits could run out).
+/// SQLite's `integer` is 64-bit, and AUTOINCREMENT needs exactly that type.
+pub(crate) fn big_id(backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {
+    let mut def = ColumnDef::new(name);
+    match backend {
+        DatabaseBackend::Postgres => def.custom("bigserial"),
+        DatabaseBackend::Sqlite => def.integer().auto_increment(),
+        _ => def.big_integer().auto_increment(),
+    };
+    def.not_null().primary_key();
+    def
+}
+
 /// An auto-incrementing integer, for a primary key the table declares by
 /// name (PostgreSQL only: SQLite's AUTOINCREMENT needs the inline key).
 pub(crate) fn serial(backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef {

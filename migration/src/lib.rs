@@ -39,6 +39,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod adopt;
+mod attempts;
 mod column;
 pub mod lucia_v1;
 pub mod lucia_v3;

@@ -14,6 +14,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::Profile;
+use crate::attempts::SignInAttempts;
 use crate::column::text_id;
 use crate::notify::{SessionNotify, Watched};
 use crate::tables::CreateTables;
@@ -47,6 +48,10 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 users: USERS,
                 user_events: "UPDATE OF id OR DELETE",
             },
+        }),
+        // The sign-in attempt limit's own table.
+        Box::new(SignInAttempts {
+            name: "m20261203_000303_authstore_lucia_v1_sign_in_attempts",
         }),
     ]
 }

@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoIden, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, InsertStatement, IntoIden, Query};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use validator::ValidationError;
 
@@ -68,6 +68,25 @@ impl BuiltOnce {
         };
         self.0[slot].get_or_init(build).clone()
     }
+}
+
+/// Runs `insert` (one row) and returns the new row's auto-increment `id`:
+/// from `RETURNING` where the backend has it, else from the driver's last
+/// insert id (MySQL).
+pub(crate) async fn insert_returning_id(
+    db: &impl ConnectionTrait,
+    mut insert: InsertStatement,
+    id: &'static str,
+) -> Result<i64, DbErr> {
+    if !db.support_returning() {
+        return Ok(db.execute(&insert).await?.last_insert_id() as i64);
+    }
+    insert.returning_col(id);
+    let row = db
+        .query_one(&insert)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotInserted)?;
+    row.try_get("", id)
 }
 
 /// Deletes every row of `table` matching `filter`; how many.

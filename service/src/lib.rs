@@ -73,6 +73,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 mod accounts;
+mod attempts;
 mod backend;
 mod cache;
 mod config;
@@ -95,6 +96,7 @@ pub use authstore_entity::Profile;
 pub use chrono_tz::Tz;
 
 pub use accounts::{Account, Accounts, NewAccount, OAuthTokens};
+pub use attempts::{ATTEMPTS_TABLE, AttemptLimit};
 pub use cache::SessionCacheConfig;
 pub use config::{Config, ConfigBuilder};
 pub use rules::email::canonical_email;

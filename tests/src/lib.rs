@@ -275,7 +275,8 @@ macro_rules! backend_tests {
 
 /// PostgreSQL introspection for the schema tests: every column's properties,
 /// every constraint and every index of the `public` schema, leaving out
-/// sea-orm-migration's own table. Each row comes back as `name`.
+/// sea-orm-migration's table and authstore's own (`authstore_…`), which
+/// no JS system's schema has. Each row comes back as `name`.
 pub mod pg_schema {
     pub const COLUMNS: &str = "
         SELECT concat_ws(' | ', table_name, column_name, ordinal_position, data_type,
@@ -283,16 +284,19 @@ pub mod pg_schema {
                          coalesce(column_default, '-')) AS name
         FROM information_schema.columns
         WHERE table_schema = 'public' AND table_name <> 'seaql_migrations'
+          AND table_name NOT LIKE 'authstore\\_%'
         ORDER BY table_name, ordinal_position";
 
     pub const CONSTRAINTS: &str = "
         SELECT conname || ' ' || pg_get_constraintdef(oid) AS name FROM pg_constraint
         WHERE connamespace = 'public'::regnamespace AND conname NOT LIKE 'seaql_migrations%'
+          AND conname NOT LIKE 'authstore\\_%'
         ORDER BY 1";
 
     pub const INDEXES: &str = "
         SELECT indexdef AS name FROM pg_indexes
         WHERE schemaname = 'public' AND tablename <> 'seaql_migrations'
+          AND tablename NOT LIKE 'authstore\\_%'
         ORDER BY 1";
 }
 

@@ -15,7 +15,13 @@ use serde_json::{Value, json};
 backend_tests!(migrates_up_down_up);
 
 async fn migrates_up_down_up(db: &TestDb) {
-    let tables = ["auth_key", "auth_session", "auth_user"];
+    // Lucia v1's three, and authstore's own for the sign-in attempt limit.
+    let tables = [
+        "auth_key",
+        "auth_session",
+        "auth_user",
+        "authstore_sign_in_attempt",
+    ];
     Profile::LuciaV1.up(&db.conn).await.unwrap();
     assert_eq!(db.table_names().await, tables);
     // The types hold what Lucia v1 writes: ms timestamps past 2038, booleans.

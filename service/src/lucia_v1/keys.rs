@@ -6,6 +6,7 @@ use validator::ValidationError;
 
 use super::storage::KeyRow;
 use super::{LuciaV1Store, off_executor};
+use crate::attempts;
 use crate::rules::error::{Conflict, Error, Refusal, on_write};
 use crate::rules::password::{self, Verified};
 use crate::rules::{self, text};
@@ -194,11 +195,19 @@ impl LuciaV1Store {
     /// Signs in with a key: lucia-auth v1's `useKey`.
     ///
     /// The password must match the key's (checked in constant time, off the
-    /// executor); a key without a password must be used without one. A
-    /// single-use key is deleted by its valid use, so of two concurrent uses
-    /// one wins and the other gets [`Refusal::UnknownKey`]; an expired one
-    /// is deleted and refused. An unknown key takes as long to refuse as a
-    /// wrong password, so timing does not tell which keys exist.
+    /// executor); a key without a password must be used without one, and a
+    /// key with one is never opened by an empty password (as in lucia-auth,
+    /// even if a hash of `""` is stored). A single-use key is deleted by its
+    /// valid use, so of two concurrent uses one wins and the other gets
+    /// [`Refusal::UnknownKey`]; an expired one is deleted and refused.
+    ///
+    /// What a guesser learns is kept to "no": an unknown key, an empty
+    /// password and one over [`PASSWORD_MAX_BYTES`](crate::lucia_v1::PASSWORD_MAX_BYTES) take as long to refuse
+    /// as a wrong password (one scrypt of a short input), and the sign-in
+    /// attempt limit ([`crate::lucia_v1::LuciaV1Config::sign_in_attempt_limit`])
+    /// counts failures per key whether or not it exists, refusing with
+    /// [`Error::SignInThrottled`] before any password work once they run
+    /// out. [`LuciaV1Store::use_key_from`] counts per client address too.
     ///
     /// Refusals are [`Error::SignInRefused`] with a [`Refusal`].
     pub async fn use_key(
@@ -207,29 +216,82 @@ impl LuciaV1Store {
         provider_user_id: &str,
         password: Option<&str>,
     ) -> Result<SignIn, Error> {
-        let refused = |why| Err(Error::SignInRefused(why));
+        self.use_key_limited(None, provider_id, provider_user_id, password)
+            .await
+    }
+
+    /// [`LuciaV1Store::use_key`] for a request from `client`, the caller's
+    /// address as the host identifies clients (an IP address, or an IPv6
+    /// /64 prefix): failures count against the client as well as the key,
+    /// so one address cannot spread its guesses over many accounts.
+    pub async fn use_key_from(
+        &self,
+        client: &str,
+        provider_id: &str,
+        provider_user_id: &str,
+        password: Option<&str>,
+    ) -> Result<SignIn, Error> {
+        self.use_key_limited(Some(client), provider_id, provider_user_id, password)
+            .await
+    }
+
+    async fn use_key_limited(
+        &self,
+        client: Option<&str>,
+        provider_id: &str,
+        provider_user_id: &str,
+        password: Option<&str>,
+    ) -> Result<SignIn, Error> {
         let Ok(id) = key_id(provider_id, provider_user_id) else {
-            return refused(Refusal::UnknownKey);
+            return Err(Error::SignInRefused(Refusal::UnknownKey));
         };
+        let attempt = match &self.config.attempt_limit {
+            Some(limit) => Some(attempts::begin(&self.db, limit, self.now(), &id, client).await?),
+            None => None,
+        };
+        let outcome = self.check_key(&id, password).await;
+        if let Some(attempt) = attempt {
+            match &outcome {
+                Ok(_) => attempt.succeeded(&self.db).await,
+                Err(Error::SignInRefused(_)) => {} // a failure: its rows stay
+                Err(_) => attempt.abandoned(&self.db).await,
+            }
+        }
+        outcome
+    }
+
+    /// The key `id` and the password, checked: the heart of `use_key`.
+    async fn check_key(&self, id: &str, password: Option<&str>) -> Result<SignIn, Error> {
+        let refused = |why| Err(Error::SignInRefused(why));
+        // A password that could never be right still costs one scrypt of a
+        // short input, so its refusal looks like any other.
+        let checkable = password.map(|plain| match password::acceptable(plain) {
+            Ok(()) => Some(plain),
+            Err(_) => None,
+        });
         let storage = self.storage();
-        let Some(row) = storage.key(&id).await? else {
-            if let Some(plain) = password {
-                check(plain, password::DECOY_HASH).await;
+        let Some(row) = storage.key(id).await? else {
+            if password.is_some() {
+                check("", password::DECOY_HASH).await;
             }
             return refused(Refusal::UnknownKey);
         };
-        let password_needs_rehash = match (password, row.hashed_password.as_deref()) {
+        let password_needs_rehash = match (checkable, row.hashed_password.as_deref()) {
             (None, None) => false,
-            (Some(plain), Some(hashed)) => match check(plain, hashed).await {
+            (Some(Some(plain)), Some(hashed)) => match check(plain, hashed).await {
                 Verified::Valid => false,
                 Verified::NeedsRehash => true,
                 Verified::Invalid => return refused(Refusal::WrongPassword),
                 Verified::Outdated => return refused(Refusal::OutdatedPassword),
             },
+            (Some(None), Some(_)) => {
+                check("", password::DECOY_HASH).await;
+                return refused(Refusal::WrongPassword);
+            }
             (Some(_), None) | (None, Some(_)) => return refused(Refusal::WrongPassword),
         };
         if let Some(expires) = row.expires {
-            let used = storage.delete_non_primary_key(&id).await?;
+            let used = storage.delete_non_primary_key(id).await?;
             if self.now() > expires {
                 return refused(Refusal::ExpiredKey);
             }

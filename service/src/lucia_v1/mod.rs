@@ -50,10 +50,13 @@
 //!   requests. A sign-in with a hash in lucia-auth 0.x's weaker format
 //!   reports [`SignIn::password_needs_rehash`].
 //!
-//! Two deliberate differences from lucia-auth v1: a password given for a key
+//! Deliberate differences from lucia-auth v1: a password given for a key
 //! that has none is refused (Lucia ignores it, which would let any password
-//! open a password-less key), and passwords are NFKC-normalised when checked
-//! as well as when hashed (see [`verify_password`]).
+//! open a password-less key); a password NFKC changes is accepted in its
+//! NFKC form too, where Lucia refuses it against its own hash (see
+//! [`verify_password`]); and failed sign-ins are limited per key and per
+//! client address ([`LuciaV1Config::sign_in_attempt_limit`]), which Lucia
+//! leaves to the app.
 //!
 //! Times are milliseconds since the epoch (`BIGINT`) on every backend. The
 //! app's attribute columns on `auth_user` are written through
@@ -71,6 +74,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait, Value};
 use validator::ValidationError;
 
 use crate::Clock;
+use crate::attempts::AttemptLimit;
 use crate::cache::{self, SessionCacheConfig};
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::ActiveIdleExpiry;
@@ -81,6 +85,7 @@ use storage::Storage;
 pub use keys::{Key, NewKey, SignIn};
 pub use sessions::{Session, SessionState, ValidSession};
 
+pub use crate::rules::password::PASSWORD_MAX_BYTES;
 /// What checking a password against a stored hash found.
 pub use crate::rules::password::Verified as PasswordCheck;
 
@@ -124,6 +129,7 @@ pub struct NewUser<'a> {
 pub struct LuciaV1Config {
     expiry: ActiveIdleExpiry,
     session_cache: Option<SessionCacheConfig>,
+    attempt_limit: Option<AttemptLimit>,
 }
 
 impl Default for LuciaV1Config {
@@ -135,6 +141,7 @@ impl Default for LuciaV1Config {
                 idle_period: TimeDelta::days(14),
             },
             session_cache: None,
+            attempt_limit: Some(AttemptLimit::default()),
         }
     }
 }
@@ -176,6 +183,23 @@ impl LuciaV1Config {
     /// The session cache's bounds, if it is on.
     pub fn session_cache_bounds(&self) -> Option<SessionCacheConfig> {
         self.session_cache
+    }
+
+    /// How many failed [`LuciaV1Store::use_key`] calls are allowed per key
+    /// and per client address before more are refused with
+    /// [`Error::SignInThrottled`]; `None` turns the limit off (lucia-auth
+    /// v1 has none). On by default with [`AttemptLimit::default`]: 10 per
+    /// key and 100 per client in any 15 minutes. Counted in the
+    /// `authstore_sign_in_attempt` table (this profile's migration adds
+    /// it), so every process sharing the database sees the same counts.
+    pub fn sign_in_attempt_limit(mut self, limit: Option<AttemptLimit>) -> Self {
+        self.attempt_limit = limit;
+        self
+    }
+
+    /// The sign-in attempt limit, if it is on.
+    pub fn attempt_limit(&self) -> Option<AttemptLimit> {
+        self.attempt_limit
     }
 }
 
@@ -364,10 +388,12 @@ pub fn hash_password(password: &str) -> String {
 /// this crate wrote, in constant time; a bcrypt hash (`$2a…`) is
 /// [`PasswordCheck::Outdated`].
 ///
-/// The password is NFKC-normalised before it is checked, as it was when it
-/// was hashed. (lucia-auth v1 itself skips that step when verifying, so a
-/// password NFKC changes fails there against its own hash; here it is
-/// accepted.)
+/// The password is checked as typed, as lucia-auth does; if that fails and
+/// NFKC changes the password, its NFKC form is checked too, as that is what
+/// lucia-auth v1 hashed. So every password lucia-auth accepts is accepted
+/// here, and one NFKC changes (which lucia-auth v1 refuses against its own
+/// hash) is accepted as well. A sign-in refuses an empty password whatever
+/// is stored ([`LuciaV1Store::use_key`]); this function only compares.
 pub fn verify_password(password: &str, stored: &str) -> PasswordCheck {
     password::verify(password, stored)
 }

@@ -46,6 +46,14 @@ pub enum Error {
     RateLimited {
         retry_at: chrono::DateTime<chrono::Utc>,
     },
+    /// Too many sign-ins failed lately for this key or client address
+    /// ([`crate::AttemptLimit`]): refused before the password was checked,
+    /// whether or not the account exists; nothing was written.
+    #[error("too many failed sign-ins; retry at {retry_at}")]
+    SignInThrottled {
+        /// The first whole second at which a sign-in may be tried again.
+        retry_at: chrono::DateTime<chrono::Utc>,
+    },
     /// A key could not be used to sign in (profile `lucia-v1`,
     /// `LuciaV1Store::use_key`). The message names the reason; whether to
     /// show the person that reason or one vague line is the app's choice.

@@ -76,9 +76,14 @@ impl ExpiryPolicy for SlidingExpiry {
     }
 }
 
-/// Lucia v3: a session lives `expires_in`; a read in its second half
-/// (from `expires_at − expires_in / 2` on) moves `expires_at` to
-/// now + `expires_in`, and the session is reported fresh.
+/// Lucia v3: a session lives `expires_in`; a read in its second half moves
+/// `expires_at` to now + `expires_in`, and the session is reported fresh.
+///
+/// The instants are lucia 3.2's, to the millisecond: it reads times as
+/// whole milliseconds (a JS `Date`), and its second half starts at
+/// `new Date(expiresAt − expiresIn / 2)`, where a `Date` drops the half
+/// millisecond an odd `expiresIn` leaves. So with `expires_in` = 3,600,001
+/// ms the renewal starts 1,800,000 ms after creation, not 1,800,000.5.
 ///
 /// ```
 /// use authstore::{Decision, ExpiryPolicy, HalfLifeExpiry};
@@ -104,10 +109,15 @@ impl ExpiryPolicy for HalfLifeExpiry {
     }
 
     fn decide(&self, now: DateTime<Utc>, expires_at: &DateTime<Utc>) -> Decision<DateTime<Utc>> {
-        if *expires_at <= now {
+        // Lucia's `Date.now() < date.getTime()`, on whole milliseconds.
+        let (now_ms, expires_ms) = (now.timestamp_millis(), expires_at.timestamp_millis());
+        if now_ms >= expires_ms {
             return Decision::Expired;
         }
-        if now >= *expires_at - self.expires_in / 2 {
+        // `expiresAt − expiresIn / 2` with its fraction dropped towards
+        // zero, as a JS `Date` drops it: (2e − x) / 2 in integers.
+        let renew_from_ms = (2 * expires_ms - self.expires_in.num_milliseconds()) / 2;
+        if now_ms >= renew_from_ms {
             return Decision::Renew(self.starting_at(now));
         }
         Decision::Live
@@ -207,6 +217,64 @@ mod tests {
         assert_eq!(policy.decide(at(49), &expires_at), Decision::Live);
         assert_eq!(policy.decide(at(50), &expires_at), Decision::Renew(at(150)));
         assert_eq!(policy.decide(at(100), &expires_at), Decision::Expired);
+    }
+
+    #[test]
+    fn half_life_renews_where_lucia_does_for_odd_periods() {
+        let policy = HalfLifeExpiry {
+            expires_in: TimeDelta::milliseconds(3_600_001),
+        };
+        let created = at(0);
+        let expires_at = policy.starting_at(created);
+        let ms = TimeDelta::milliseconds;
+        assert_eq!(
+            policy.decide(created + ms(1_799_999), &expires_at),
+            Decision::Live
+        );
+        assert_eq!(
+            policy.decide(created + ms(1_800_000), &expires_at),
+            Decision::Renew(created + ms(1_800_000) + policy.expires_in)
+        );
+    }
+
+    /// lucia 3.2.2's rule, written as its code reads, over random periods
+    /// and instants: `Date.now() < expiresAt` is live, and
+    /// `Date.now() >= new Date(expiresAt - expiresIn / 2)` renews (a JS
+    /// `Date` truncates the fraction).
+    #[test]
+    fn half_life_matches_lucias_rule_over_random_periods() {
+        use proptest::prelude::*;
+        let lucia = |now: i64, expires_at: i64, expires_in: i64| -> &'static str {
+            let renew_from = ((expires_at as f64) - (expires_in as f64) / 2.0).trunc() as i64;
+            if now >= expires_at {
+                "expired"
+            } else if now >= renew_from {
+                "renew"
+            } else {
+                "live"
+            }
+        };
+        proptest!(|(expires_in in 1i64..=400 * 86_400_000, age_permille in 0i64..=1_100, created in 0i64..4_000_000_000_000)| {
+            let policy = HalfLifeExpiry { expires_in: TimeDelta::milliseconds(expires_in) };
+            let created_at = DateTime::from_timestamp_millis(created).unwrap();
+            let expires_at = policy.starting_at(created_at);
+            // Around the half and around the end, and anywhere else.
+            for now in [
+                created + expires_in / 2 - 1,
+                created + expires_in / 2,
+                created + expires_in / 2 + 1,
+                created + expires_in - 1,
+                created + expires_in,
+                created + expires_in * age_permille / 1000,
+            ] {
+                let decided = match policy.decide(DateTime::from_timestamp_millis(now).unwrap(), &expires_at) {
+                    Decision::Live => "live",
+                    Decision::Renew(_) => "renew",
+                    Decision::Expired => "expired",
+                };
+                prop_assert_eq!(decided, lucia(now, created + expires_in, expires_in), "now {} created {} expires_in {}", now, created, expires_in);
+            }
+        });
     }
 
     #[test]

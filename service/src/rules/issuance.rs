@@ -2,7 +2,7 @@
 //! the times the identifier's recent links were created: the rows decide, so
 //! the limit holds across processes.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
 /// At most `max` links per identifier within any `window`.
 ///
@@ -31,7 +31,9 @@ impl IssuanceLimit {
 
     /// Whether one more link may be issued at `now`, given when the
     /// identifier's links in the window were created (oldest first).
-    /// `Err(retry_at)`: the first instant at which one may.
+    /// `Err(retry_at)`: the first whole second at which one may. (Whole
+    /// seconds, because the exact instant would tell a caller, to the
+    /// microsecond, when someone else asked.)
     pub fn decide(
         &self,
         now: DateTime<Utc>,
@@ -44,7 +46,18 @@ impl IssuanceLimit {
             return Ok(());
         }
         // Enough links must age out of the window to leave room for one more.
-        Err(*recent[recent.len() - max] + self.window)
+        Err(whole_second_on_or_after(
+            *recent[recent.len() - max] + self.window,
+        ))
+    }
+}
+
+/// `at` rounded up to a whole second.
+fn whole_second_on_or_after(at: DateTime<Utc>) -> DateTime<Utc> {
+    let floor = at.trunc_subsecs(0);
+    match floor == at {
+        true => at,
+        false => floor + TimeDelta::seconds(1),
     }
 }
 
@@ -76,5 +89,16 @@ mod tests {
             limit.decide(at(200), &[at(120), at(130), at(160), at(170), at(180)]),
             Err(at(260))
         );
+    }
+
+    #[test]
+    fn the_retry_time_is_a_whole_second_and_never_too_early() {
+        let limit = IssuanceLimit {
+            max: 1,
+            window: TimeDelta::seconds(100),
+        };
+        let asked = at(150) + TimeDelta::microseconds(123_456);
+        assert_eq!(limit.decide(at(200), &[asked]), Err(at(251)));
+        assert_eq!(limit.decide(at(200), &[at(150)]), Err(at(250)));
     }
 }

@@ -10,9 +10,14 @@
 //!
 //! Lucia v1 normalises a password (NFKC) when it hashes it but not when it
 //! verifies it, so a password that NFKC changes (full-width letters, some
-//! ligatures) fails against its own hash there. authstore normalises on both
-//! sides: such a user can sign in here with the password they chose, and a
-//! hash written here verifies in Lucia for every password NFKC leaves alone.
+//! ligatures) fails against its own hash there; lucia-auth 0.x never
+//! normalised at all. authstore checks the password exactly as typed first,
+//! as lucia-auth does, so every password lucia-auth accepts is accepted here
+//! whatever the stored format; only if that fails, and NFKC changes the
+//! password, is its NFKC form checked too. The leniency adds acceptance and
+//! never removes it: a user can sign in with the password they chose even
+//! where lucia-auth would refuse it, and a hash written here verifies in
+//! Lucia for every password NFKC leaves alone.
 
 use scrypt::Params;
 use subtle::ConstantTimeEq;
@@ -69,8 +74,9 @@ pub(crate) fn hash(password: &str) -> String {
     format!("s2:{salt}:{}", scrypt_hex(&nfkc(password), &salt, 16))
 }
 
-/// Checks `password` against a stored hash in any format Lucia v1 verifies.
-/// Comparison is constant-time.
+/// Checks `password` against a stored hash in any format Lucia v1 verifies:
+/// as typed (lucia-auth's own check), then, if NFKC changes it, its NFKC
+/// form. Comparison is constant-time.
 pub(crate) fn verify(password: &str, stored: &str) -> Verified {
     if stored.starts_with("$2a") {
         return Verified::Outdated;
@@ -81,8 +87,13 @@ pub(crate) fn verify(password: &str, stored: &str) -> Verified {
         [salt, key] => (salt, key, 8),
         _ => return Verified::Invalid,
     };
-    let computed = scrypt_hex(&nfkc(password), salt, r);
-    match (computed.as_bytes().ct_eq(key.as_bytes()).into(), r) {
+    let matches = |candidate: &str| -> bool {
+        let computed = scrypt_hex(candidate, salt, r);
+        computed.as_bytes().ct_eq(key.as_bytes()).into()
+    };
+    let normalised = nfkc(password);
+    let found = matches(password) || (normalised != password && matches(&normalised));
+    match (found, r) {
         (false, _) => Verified::Invalid,
         (true, 16) => Verified::Valid,
         (true, _) => Verified::NeedsRehash,
@@ -118,6 +129,27 @@ mod tests {
         assert_eq!(verify("correct horse", &stored), Verified::Valid);
         assert_eq!(verify("correct horsf", &stored), Verified::Invalid);
         assert_ne!(hash("correct horse"), stored, "a new salt each time");
+    }
+
+    #[test]
+    fn a_password_is_checked_as_typed_before_its_nfkc_form() {
+        // lucia-auth 0.x hashed what was typed: a decomposed "é" (e and a
+        // combining acute) stays decomposed in the hash, and NFKC would
+        // compose it.
+        let decomposed = "cafe\u{301}";
+        let legacy_salt = "0123456789abcdef";
+        let legacy = format!("{legacy_salt}:{}", scrypt_hex(decomposed, legacy_salt, 8));
+        assert_eq!(verify(decomposed, &legacy), Verified::NeedsRehash);
+        assert_eq!(verify("caf\u{e9}", &legacy), Verified::Invalid);
+        // An s2 hash of the raw password (as lucia-auth 1.x's
+        // updateKeyPassword would never write, but a hand-made row might)
+        // and of its NFKC form both verify for the raw password.
+        let raw_s2 = format!(
+            "s2:{legacy_salt}:{}",
+            scrypt_hex(decomposed, legacy_salt, 16)
+        );
+        assert_eq!(verify(decomposed, &raw_s2), Verified::Valid);
+        assert_eq!(verify(decomposed, &hash(decomposed)), Verified::Valid);
     }
 
     #[test]

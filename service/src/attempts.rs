@@ -1,0 +1,268 @@
+//! The sign-in attempt limit: failed password sign-ins counted per key and
+//! per client, in authstore's own table (`authstore_sign_in_attempt`, added
+//! by the profile's migration; the JS app never reads it), so every process
+//! sharing the database sees the same counts.
+//!
+//! An attempt first inserts a row for each of its scopes, then counts the
+//! scope's other rows in the window. Because a row is committed before its
+//! count is read, of two concurrent attempts the later count always sees
+//! the earlier row: at most `max` attempts per scope and window get as far
+//! as checking a password, however many run at once. A refused attempt
+//! deletes its rows again (a flood of refusals does not push the window
+//! forward), a successful one deletes its client row and every row of its
+//! key (the key's failures are forgiven, the client's are not: an attacker
+//! must not clear their address's count by signing in to an account of
+//! their own), and a failed one leaves its rows as the record of the
+//! failure.
+//!
+//! Scopes are stored as SHA-256 digests, so the table holds no address or
+//! key id in the clear.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::backend;
+use crate::rules::error::{ConfigError, Error};
+use crate::rules::issuance::IssuanceLimit;
+use crate::rules::token::sha256_hex;
+
+/// authstore's own table of sign-in attempts (its name in every profile
+/// that has password sign-in).
+pub const ATTEMPTS_TABLE: &str = "authstore_sign_in_attempt";
+
+/// How many failed sign-ins are allowed before more are refused with
+/// [`Error::SignInThrottled`], without checking the password.
+///
+/// The defaults: 10 failures per key and 100 per client address in any 15
+/// minutes. Ten guesses per quarter hour is under a thousand a day for one
+/// account; a client gets more, since many people can share one address
+/// (an office behind NAT).
+///
+/// ```
+/// use authstore::AttemptLimit;
+/// use chrono::TimeDelta;
+/// let strict = AttemptLimit::new(5, 50, TimeDelta::minutes(30))?;
+/// assert_eq!(strict.per_key(), 5);
+/// assert!(AttemptLimit::new(0, 50, TimeDelta::minutes(30)).is_err());
+/// # Ok::<(), authstore::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttemptLimit {
+    per_key: u32,
+    per_client: u32,
+    window: TimeDelta,
+}
+
+impl Default for AttemptLimit {
+    fn default() -> Self {
+        AttemptLimit {
+            per_key: 10,
+            per_client: 100,
+            window: TimeDelta::minutes(15),
+        }
+    }
+}
+
+impl AttemptLimit {
+    /// At most `per_key` failures for one key and `per_client` for one
+    /// client address within any `window`. Each must be positive
+    /// ([`ConfigError::NotPositive`] names the one that is not).
+    pub fn new(per_key: u32, per_client: u32, window: TimeDelta) -> Result<Self, Error> {
+        let positive = |name, n: u32| match n {
+            0 => Err(ConfigError::NotPositive(name)),
+            _ => Ok(n),
+        };
+        if window <= TimeDelta::zero() {
+            return Err(ConfigError::NotPositive("window").into());
+        }
+        Ok(AttemptLimit {
+            per_key: positive("per_key", per_key)?,
+            per_client: positive("per_client", per_client)?,
+            window,
+        })
+    }
+
+    /// Failures allowed per key in a window.
+    pub fn per_key(&self) -> u32 {
+        self.per_key
+    }
+
+    /// Failures allowed per client address in a window.
+    pub fn per_client(&self) -> u32 {
+        self.per_client
+    }
+
+    /// The window.
+    pub fn window(&self) -> TimeDelta {
+        self.window
+    }
+
+    fn rule(&self, max: u32) -> IssuanceLimit {
+        IssuanceLimit {
+            max,
+            window: self.window,
+        }
+    }
+}
+
+/// One scope's reservation: its digest and the row this attempt inserted.
+struct Reserved {
+    scope: String,
+    row: i64,
+}
+
+/// An attempt that may go on to check the password. Finish it with
+/// [`Attempt::succeeded`]; dropping it leaves it counted as a failure.
+pub(crate) struct Attempt {
+    key: Reserved,
+    client: Option<Reserved>,
+}
+
+fn scope(kind: &str, value: &str) -> String {
+    sha256_hex(&["authstore sign-in attempts\n", kind, "\n", value])
+}
+
+/// Reserves an attempt for `key` (and `client`, when the host names one)
+/// at `now`, or refuses it with [`Error::SignInThrottled`] and writes
+/// nothing.
+pub(crate) async fn begin(
+    db: &impl ConnectionTrait,
+    limit: &AttemptLimit,
+    now: DateTime<Utc>,
+    key: &str,
+    client: Option<&str>,
+) -> Result<Attempt, Error> {
+    let start = now - limit.window;
+    let mut reserved = vec![(
+        reserve(db, scope("key", key), now, start).await?,
+        limit.per_key,
+    )];
+    if let Some(client) = client {
+        let row = reserve(db, scope("client", client), now, start).await;
+        match row {
+            Ok(row) => reserved.push((row, limit.per_client)),
+            Err(why) => {
+                release(db, &reserved[0].0).await;
+                return Err(why.into());
+            }
+        }
+    }
+    let mut retry_at = None;
+    for (mine, max) in &reserved {
+        let others = match earlier_attempts(db, mine, start).await {
+            Ok(others) => others,
+            Err(why) => {
+                release_all(db, &reserved).await;
+                return Err(why.into());
+            }
+        };
+        if let Err(at) = limit.rule(*max).decide(now, &others) {
+            retry_at = Ord::max(retry_at, Some(at));
+        }
+    }
+    if let Some(retry_at) = retry_at {
+        release_all(db, &reserved).await;
+        return Err(Error::SignInThrottled { retry_at });
+    }
+    let mut reserved = reserved.into_iter().map(|(mine, _)| mine);
+    Ok(Attempt {
+        key: reserved.next().expect("the key's reservation"),
+        client: reserved.next(),
+    })
+}
+
+impl Attempt {
+    /// The password was right: the key's failures are forgiven, and this
+    /// attempt's client row is removed (a success is no failure). Best
+    /// effort: the sign-in has happened (a single-use key is used up), so a
+    /// failure here is logged, never returned; the rows then count until
+    /// they leave the window.
+    pub(crate) async fn succeeded(self, db: &impl ConnectionTrait) {
+        let forgiven = backend::delete_by(db, ATTEMPTS_TABLE, "scope", &self.key.scope).await;
+        if let Err(why) = forgiven {
+            tracing::warn!(error = %why, "could not clear a key's failed sign-ins");
+        }
+        if let Some(client) = &self.client {
+            release(db, client).await;
+        }
+    }
+
+    /// The attempt ended before a password was checked against a stored
+    /// hash for a reason that is no guess (a database failure): it does not
+    /// count.
+    pub(crate) async fn abandoned(self, db: &impl ConnectionTrait) {
+        release(db, &self.key).await;
+        if let Some(client) = &self.client {
+            release(db, client).await;
+        }
+    }
+}
+
+/// Drops the scope's rows that left the window, then inserts this
+/// attempt's row.
+async fn reserve(
+    db: &impl ConnectionTrait,
+    scope: String,
+    now: DateTime<Utc>,
+    start: DateTime<Utc>,
+) -> Result<Reserved, DbErr> {
+    let stale = Condition::all()
+        .add(Expr::col("scope").eq(scope.as_str()))
+        .add(Expr::col("attempted_at").lte(start.timestamp_millis()));
+    backend::delete_where(db, ATTEMPTS_TABLE, stale).await?;
+    let insert = Query::insert()
+        .into_table(ATTEMPTS_TABLE)
+        .columns(["scope", "attempted_at"])
+        .values_panic([scope.as_str().into(), now.timestamp_millis().into()])
+        .to_owned();
+    let row = backend::insert_returning_id(db, insert, "id").await?;
+    Ok(Reserved { scope, row })
+}
+
+/// When the scope's other attempts in the window were made, oldest first.
+async fn earlier_attempts(
+    db: &impl ConnectionTrait,
+    mine: &Reserved,
+    start: DateTime<Utc>,
+) -> Result<Vec<DateTime<Utc>>, DbErr> {
+    let select = Query::select()
+        .column("attempted_at")
+        .from(ATTEMPTS_TABLE)
+        .and_where(Expr::col("scope").eq(mine.scope.as_str()))
+        .and_where(Expr::col("attempted_at").gt(start.timestamp_millis()))
+        .and_where(Expr::col("id").ne(mine.row))
+        .order_by("attempted_at", sea_orm::Order::Asc)
+        .to_owned();
+    let rows = db.query_all(&select).await?;
+    rows.iter()
+        .map(|row| {
+            let ms: i64 = row.try_get("", "attempted_at")?;
+            DateTime::from_timestamp_millis(ms)
+                .ok_or_else(|| DbErr::Type(format!("attempted_at = {ms} is no time")))
+        })
+        .collect()
+}
+
+async fn delete_row(db: &impl ConnectionTrait, row: i64) -> Result<u64, DbErr> {
+    backend::delete_where(
+        db,
+        ATTEMPTS_TABLE,
+        Condition::all().add(Expr::col("id").eq(row)),
+    )
+    .await
+}
+
+/// Removes a reservation, best effort: if it fails, the row counts as a
+/// failure until it leaves the window, which errs on the safe side.
+async fn release(db: &impl ConnectionTrait, reserved: &Reserved) {
+    if let Err(why) = delete_row(db, reserved.row).await {
+        tracing::warn!(error = %why, "could not release a sign-in attempt");
+    }
+}
+
+async fn release_all(db: &impl ConnectionTrait, reserved: &[(Reserved, u32)]) {
+    for (mine, _) in reserved {
+        release(db, mine).await;
+    }
+}
