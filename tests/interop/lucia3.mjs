@@ -5,17 +5,22 @@
 //
 // The tables are authstore's lucia-v3 names, `auth_user` and `user_session`;
 // the attribute columns `auth_user.username` and `user_session.country` are
-// passed through when a test adds them.
+// passed through when a test adds them. Optional settings: `expiresInMs`,
+// Lucia's sessionExpiresIn in milliseconds (default 30 days), and `now`, a
+// fixed Date.now() in milliseconds, so a test can put Lucia at an exact
+// instant (Lucia reads the time only through Date.now()).
 import pg from "pg";
 import { Lucia, TimeSpan } from "lucia";
 import { NodePostgresAdapter } from "@lucia-auth/adapter-postgresql";
 import ops from "./ops.js";
 
 async function adapter(input) {
+  if (input.now !== undefined) Date.now = () => input.now;
   const pool = new pg.Pool({ connectionString: input.url });
   const tables = { user: "auth_user", session: "user_session" };
+  const expiresIn = input.expiresInMs === undefined ? new TimeSpan(30, "d") : new TimeSpan(input.expiresInMs, "ms");
   return new Lucia(new NodePostgresAdapter(pool, tables), {
-    sessionExpiresIn: new TimeSpan(30, "d"),
+    sessionExpiresIn: expiresIn,
     getSessionAttributes: (attributes) => ({ country: attributes.country }),
     getUserAttributes: (attributes) => ({ username: attributes.username }),
   });

@@ -38,10 +38,19 @@ impl NextAuth {
     /// Runs adapter calls in order; `"$N"` / `"$N.field"` refer to earlier
     /// results (see `tests/interop/ops.js`).
     pub fn run(&self, ops: Value) -> Vec<Value> {
-        let input = json!({
+        self.run_with(json!({}), ops)
+    }
+
+    /// [`NextAuth::run`] with more settings for the script (each script
+    /// says which it reads, e.g. lucia3.mjs's `expiresInMs` and `now`).
+    pub fn run_with(&self, settings: Value, ops: Value) -> Vec<Value> {
+        let mut input = json!({
             "url": self.url, "secret": SECRET, "maxAge": MAX_AGE, "updateAge": UPDATE_AGE,
             "synchronize": self.synchronize, "ops": ops,
         });
+        if let (Some(input), Some(settings)) = (input.as_object_mut(), settings.as_object()) {
+            input.extend(settings.clone());
+        }
         let script = format!("{}/interop/{}", env!("CARGO_MANIFEST_DIR"), self.script);
         let mut node = Command::new("node");
         node.arg(script).arg(input.to_string());

@@ -241,3 +241,123 @@ async fn sessions_made_by_either_side_are_validated_by_the_other_in_every_state(
     );
     db.destroy().await;
 }
+
+/// lucia-auth 1.8.0 checks a password exactly as typed, against both of its
+/// formats. Every password it accepts signs in here too, and authstore's
+/// NFKC leniency only adds: a decomposed "é" (e and a combining acute)
+/// against a lucia-auth 0.x hash, which NFKC would otherwise break, and
+/// against lucia-auth v1's own hash (of the NFKC form), which Lucia itself
+/// refuses as typed.
+#[tokio::test]
+async fn every_password_lucia_accepts_signs_in_here() {
+    let Some((db, lucia, store)) = shared("lucia1_interop_as_typed").await else {
+        return;
+    };
+    let (decomposed, composed) = ("cafe\u{301}", "caf\u{e9}");
+    // A 0.x hash of the password as typed, by lucia-auth's own scrypt
+    // (r = 8), set on a user lucia-auth made, as a 0.x app left it.
+    let hasher = NextAuth::new("lucia1password.mjs", "");
+    let made =
+        hasher.run(json!([{ "op": "legacyHash", "args": [decomposed, "0123456789abcdef"] }]));
+    let legacy = made[0].as_str().unwrap();
+    lucia.run(json!([
+        { "op": "createUser", "args": [{ "primaryKey": their_key("old@example.com", "placeholder") }] },
+        { "op": "createUser", "args": [{ "primaryKey": their_key("new@example.com", decomposed) }] },
+    ]));
+    let set = format!(
+        "UPDATE auth_key SET hashed_password = '{legacy}' WHERE id = 'email:old@example.com'"
+    );
+    db.conn.execute_unprepared(&set).await.unwrap();
+
+    let cases = [
+        ("old@example.com", decomposed),
+        ("old@example.com", composed),
+        ("new@example.com", decomposed),
+        ("new@example.com", composed),
+    ];
+    let mut theirs = Vec::new();
+    let mut ours = Vec::new();
+    for (address, typed) in cases {
+        let read = lucia.run(json!([{ "op": "useKey", "args": ["email", address, typed] }]));
+        theirs.push(read[0].get("error").is_none());
+        let signed_in = store.use_key("email", address, Some(typed)).await;
+        ours.push(match signed_in {
+            Ok(signed_in) => {
+                assert!(
+                    !signed_in.password_needs_rehash,
+                    "a new hash of {typed:?} would be of its NFKC form, which lucia-auth refuses as typed"
+                );
+                true
+            }
+            Err(Error::SignInRefused(Refusal::WrongPassword)) => false,
+            Err(other) => panic!("{address} {typed:?}: {other:?}"),
+        });
+    }
+    assert_eq!(theirs, [true, false, false, true], "lucia-auth, as typed");
+    assert_eq!(ours, [true, false, true, true], "authstore");
+    for (accepted_by_lucia, accepted_here) in theirs.iter().zip(&ours) {
+        assert!(!accepted_by_lucia || *accepted_here);
+    }
+    // The 0.x hash was left as it was: the Lucia app still signs them in.
+    let read =
+        lucia.run(json!([{ "op": "useKey", "args": ["email", "old@example.com", decomposed] }]));
+    assert_eq!(
+        read[0]["userId"],
+        ours_user(&store, "old@example.com").await
+    );
+    db.destroy().await;
+}
+
+async fn ours_user(store: &LuciaV1Store, address: &str) -> String {
+    store
+        .get_key("email", address)
+        .await
+        .unwrap()
+        .expect("the key")
+        .user_id
+}
+
+/// lucia-auth's `createKey` and `updateKeyPassword` store a real hash of an
+/// empty password (its `createUser` stores none), and its `useKey` refuses
+/// `""` all the same. So does authstore, with the same refusal as a wrong
+/// password.
+#[tokio::test]
+async fn an_empty_password_is_refused_by_both_even_against_its_own_hash() {
+    let Some((db, lucia, store)) = shared("lucia1_interop_empty").await else {
+        return;
+    };
+    let read = lucia.run(json!([
+        { "op": "createUser", "args": [{ "primaryKey": { "providerId": "github", "providerUserId": "1", "password": null } }] },
+        { "op": "createKey", "args": ["$0.userId", { "type": "persistent", "providerId": "email", "providerUserId": "ada@example.com", "password": "" }] },
+        { "op": "createUser", "args": [{ "primaryKey": their_key("grace@example.com", "grace's password") }] },
+        { "op": "updateKeyPassword", "args": ["email", "grace@example.com", ""] },
+        { "op": "useKey", "args": ["email", "ada@example.com", ""] },
+        { "op": "useKey", "args": ["email", "grace@example.com", ""] },
+    ]));
+    assert_eq!(read[4], json!({ "error": "AUTH_INVALID_PASSWORD" }));
+    assert_eq!(read[5], json!({ "error": "AUTH_INVALID_PASSWORD" }));
+    for address in ["ada@example.com", "grace@example.com"] {
+        let stored = db
+            .strings(&format!(
+                "SELECT hashed_password AS name FROM auth_key WHERE id = 'email:{address}'"
+            ))
+            .await;
+        assert_eq!(
+            authstore::lucia_v1::verify_password("", &stored[0]),
+            authstore::lucia_v1::PasswordCheck::Valid,
+            "a real hash of the empty password"
+        );
+        assert!(matches!(
+            store.use_key("email", address, Some("")).await,
+            Err(Error::SignInRefused(Refusal::WrongPassword))
+        ));
+    }
+    // Nor does authstore write such a hash.
+    assert!(matches!(
+        store
+            .update_key_password("email", "ada@example.com", Some(""))
+            .await,
+        Err(Error::Validation(_))
+    ));
+    db.destroy().await;
+}

@@ -180,3 +180,58 @@ async fn expired_sessions_are_refused_by_both() {
     );
     db.destroy().await;
 }
+
+/// lucia 3.2.2 starts a session's second half at
+/// `new Date(expiresAt − expiresIn / 2)`, whose fraction a JS `Date` drops:
+/// with an odd period of 3,600,001 ms, renewal starts 1,800,000 ms after
+/// creation. Both sides renew at that millisecond and not one before, for a
+/// session either side made. (Lucia's clock is fixed with the script's
+/// `now`.)
+#[tokio::test]
+async fn renewal_starts_at_lucias_millisecond_for_an_odd_period() {
+    let Some((db, lucia, _)) = shared("lucia_interop_odd_period").await else {
+        return;
+    };
+    let period = 3_600_001_i64;
+    let config = LuciaConfig::default()
+        .session_expires_in(TimeDelta::milliseconds(period))
+        .unwrap();
+    let store = LuciaStore::new(db.conn.clone(), config);
+    let created = ms(Utc::now());
+    let created_ms = created.timestamp_millis();
+    let lucia_at = |offset: i64, ops: Value| {
+        let settings = json!({ "expiresInMs": period, "now": created_ms + offset });
+        lucia.run_with(settings, ops)
+    };
+    let just_before = TimeDelta::milliseconds(1_799_999);
+    let renewal = TimeDelta::milliseconds(1_800_000);
+
+    // authstore's session, validated by Lucia.
+    let ours = at(&store, created).create_session("ada").await.unwrap();
+    let validate = json!([{ "op": "validateSession", "args": [ours.id.expose()] }]);
+    let read = lucia_at(just_before.num_milliseconds(), validate.clone());
+    assert_eq!(read[0]["session"]["fresh"], false);
+    let read = lucia_at(renewal.num_milliseconds(), validate);
+    assert_eq!(read[0]["session"]["fresh"], true);
+
+    // Lucia's session, validated by authstore.
+    let out = lucia_at(0, json!([{ "op": "createSession", "args": ["ada", {}] }]));
+    let theirs = out[0]["id"].as_str().unwrap();
+    assert_eq!(
+        instant(&out[0]["expiresAt"]),
+        created + TimeDelta::milliseconds(period)
+    );
+    let valid = at(&store, created + just_before)
+        .validate_session(theirs)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!valid.session.fresh);
+    let valid = at(&store, created + renewal)
+        .validate_session(theirs)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(valid.session.fresh);
+    db.destroy().await;
+}

@@ -28,7 +28,10 @@ use super::token;
 /// What checking a password against a stored hash found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verified {
-    /// The password matches a current (`s2`) hash.
+    /// The password matches, and the stored hash should stay: a current
+    /// (`s2`) hash, or a lucia-auth 0.x one of a password NFKC changes
+    /// (whose new hash, of the NFKC form, lucia-auth v1 would refuse for
+    /// the password as typed).
     Valid,
     /// The password matches, but the hash is lucia-auth 0.x's (r = 8): store
     /// a new hash of it now, while the password is at hand.
@@ -96,6 +99,10 @@ pub(crate) fn verify(password: &str, stored: &str) -> Verified {
     match (found, r) {
         (false, _) => Verified::Invalid,
         (true, 16) => Verified::Valid,
+        // A new hash would be of the NFKC form, which lucia-auth v1 checks
+        // the typed password against: for a password NFKC changes, the user
+        // could then no longer sign in to the Lucia app. The old hash stays.
+        (true, _) if normalised != password => Verified::Valid,
         (true, _) => Verified::NeedsRehash,
     }
 }
@@ -139,7 +146,9 @@ mod tests {
         let decomposed = "cafe\u{301}";
         let legacy_salt = "0123456789abcdef";
         let legacy = format!("{legacy_salt}:{}", scrypt_hex(decomposed, legacy_salt, 8));
-        assert_eq!(verify(decomposed, &legacy), Verified::NeedsRehash);
+        // Valid, not NeedsRehash: an s2 hash (of the NFKC form) would lock
+        // the user out of the Lucia app, which checks the password as typed.
+        assert_eq!(verify(decomposed, &legacy), Verified::Valid);
         assert_eq!(verify("caf\u{e9}", &legacy), Verified::Invalid);
         // An s2 hash of the raw password (as lucia-auth 1.x's
         // updateKeyPassword would never write, but a hand-made row might)
