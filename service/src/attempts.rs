@@ -3,24 +3,23 @@
 //! by the profile's migration; the JS app never reads it), so every process
 //! sharing the database sees the same counts.
 //!
-//! An attempt first inserts a row for each of its scopes, then counts the
-//! scope's other rows in the window. Because a row is committed before its
-//! count is read, of two concurrent attempts the later count always sees
-//! the earlier row: at most `max` attempts per scope and window get as far
-//! as checking a password, however many run at once. A refused attempt
-//! deletes its rows again (a flood of refusals does not push the window
-//! forward), a successful one deletes its client row and every row of its
-//! key (the key's failures are forgiven, the client's are not: an attacker
-//! must not clear their address's count by signing in to an account of
-//! their own), and a failed one leaves its rows as the record of the
-//! failure.
+//! An attempt reserves a row in each of its scopes before it checks a
+//! password: under a lock on the scope, it counts the scope's rows in the
+//! window (failures, and attempts still checking) and inserts its own only
+//! if there is room, so at most `max` attempts per scope and window get as
+//! far as checking a password, however many run at once. A refused attempt
+//! writes nothing (a flood of refusals does not push the window forward), a
+//! successful one deletes its client row and every row of its key (the
+//! key's failures are forgiven, the client's are not: an attacker must not
+//! clear their address's count by signing in to an account of their own),
+//! and a failed one leaves its rows as the record of the failure.
 //!
 //! Scopes are stored as SHA-256 digests, so the table holds no address or
 //! key id in the clear.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, LockType, Query};
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 
 use crate::backend;
 use crate::rules::error::{ConfigError, Error};
@@ -126,50 +125,28 @@ fn scope(kind: &str, value: &str) -> String {
 /// Reserves an attempt for `key` (and `client`, when the host names one)
 /// at `now`, or refuses it with [`Error::SignInThrottled`] and writes
 /// nothing.
-pub(crate) async fn begin(
-    db: &impl ConnectionTrait,
+pub(crate) async fn begin<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     limit: &AttemptLimit,
     now: DateTime<Utc>,
     key: &str,
     client: Option<&str>,
 ) -> Result<Attempt, Error> {
-    let start = now - limit.window;
-    let mut reserved = vec![(
-        reserve(db, scope("key", key), now, start).await?,
-        limit.per_key,
-    )];
-    if let Some(client) = client {
-        let row = reserve(db, scope("client", client), now, start).await;
-        match row {
-            Ok(row) => reserved.push((row, limit.per_client)),
-            Err(why) => {
-                release(db, &reserved[0].0).await;
-                return Err(why.into());
+    let key = reserve(db, limit.rule(limit.per_key), now, scope("key", key)).await?;
+    let client = match client {
+        None => None,
+        Some(client) => {
+            let client_scope = scope("client", client);
+            match reserve(db, limit.rule(limit.per_client), now, client_scope).await {
+                Ok(reserved) => Some(reserved),
+                Err(why) => {
+                    release(db, &key).await;
+                    return Err(why);
+                }
             }
         }
-    }
-    let mut retry_at = None;
-    for (mine, max) in &reserved {
-        let others = match earlier_attempts(db, mine, start).await {
-            Ok(others) => others,
-            Err(why) => {
-                release_all(db, &reserved).await;
-                return Err(why.into());
-            }
-        };
-        if let Err(at) = limit.rule(*max).decide(now, &others) {
-            retry_at = Ord::max(retry_at, Some(at));
-        }
-    }
-    if let Some(retry_at) = retry_at {
-        release_all(db, &reserved).await;
-        return Err(Error::SignInThrottled { retry_at });
-    }
-    let mut reserved = reserved.into_iter().map(|(mine, _)| mine);
-    Ok(Attempt {
-        key: reserved.next().expect("the key's reservation"),
-        client: reserved.next(),
-    })
+    };
+    Ok(Attempt { key, client })
 }
 
 impl Attempt {
@@ -199,40 +176,50 @@ impl Attempt {
     }
 }
 
-/// Drops the scope's rows that left the window, then inserts this
-/// attempt's row.
-async fn reserve(
-    db: &impl ConnectionTrait,
-    scope: String,
+/// Under a lock on the scope, so that concurrent attempts queue: drops the
+/// scope's rows that left the window, counts the rest (failures, and
+/// attempts still checking their password), and inserts this attempt's row
+/// if the rule allows one more.
+async fn reserve<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    rule: IssuanceLimit,
     now: DateTime<Utc>,
-    start: DateTime<Utc>,
-) -> Result<Reserved, DbErr> {
-    let stale = Condition::all()
-        .add(Expr::col("scope").eq(scope.as_str()))
-        .add(Expr::col("attempted_at").lte(start.timestamp_millis()));
-    backend::delete_where(db, ATTEMPTS_TABLE, stale).await?;
-    let insert = Query::insert()
-        .into_table(ATTEMPTS_TABLE)
-        .columns(["scope", "attempted_at"])
-        .values_panic([scope.as_str().into(), now.timestamp_millis().into()])
-        .to_owned();
-    let row = backend::insert_returning_id(db, insert, "id").await?;
+    scope: String,
+) -> Result<Reserved, Error> {
+    let start = rule.window_start(now);
+    let row = backend::serialized(db, ATTEMPTS_TABLE, &scope, async |txn| {
+        let stale = Condition::all()
+            .add(Expr::col("scope").eq(scope.as_str()))
+            .add(Expr::col("attempted_at").lte(start.timestamp_millis()));
+        backend::delete_where(txn, ATTEMPTS_TABLE, stale).await?;
+        let earlier = attempts_since(txn, &scope, start).await?;
+        rule.decide(now, &earlier)
+            .map_err(|retry_at| Error::SignInThrottled { retry_at })?;
+        let insert = Query::insert()
+            .into_table(ATTEMPTS_TABLE)
+            .columns(["scope", "attempted_at"])
+            .values_panic([scope.as_str().into(), now.timestamp_millis().into()])
+            .to_owned();
+        Ok(backend::insert_returning_id(txn, insert, "id").await?)
+    })
+    .await?;
     Ok(Reserved { scope, row })
 }
 
-/// When the scope's other attempts in the window were made, oldest first.
-async fn earlier_attempts(
+/// When the scope's attempts in the window were made, oldest first. A
+/// locking read, which MySQL needs under [`backend::serialized`].
+async fn attempts_since(
     db: &impl ConnectionTrait,
-    mine: &Reserved,
+    scope: &str,
     start: DateTime<Utc>,
 ) -> Result<Vec<DateTime<Utc>>, DbErr> {
     let select = Query::select()
         .column("attempted_at")
         .from(ATTEMPTS_TABLE)
-        .and_where(Expr::col("scope").eq(mine.scope.as_str()))
+        .and_where(Expr::col("scope").eq(scope))
         .and_where(Expr::col("attempted_at").gt(start.timestamp_millis()))
-        .and_where(Expr::col("id").ne(mine.row))
         .order_by("attempted_at", sea_orm::Order::Asc)
+        .lock(LockType::Update)
         .to_owned();
     let rows = db.query_all(&select).await?;
     rows.iter()
@@ -258,11 +245,5 @@ async fn delete_row(db: &impl ConnectionTrait, row: i64) -> Result<u64, DbErr> {
 async fn release(db: &impl ConnectionTrait, reserved: &Reserved) {
     if let Err(why) = delete_row(db, reserved.row).await {
         tracing::warn!(error = %why, "could not release a sign-in attempt");
-    }
-}
-
-async fn release_all(db: &impl ConnectionTrait, reserved: &[(Reserved, u32)]) {
-    for (mine, _) in reserved {
-        release(db, mine).await;
     }
 }

@@ -64,6 +64,13 @@ pub(crate) fn canonical(raw: &str) -> Result<String, ValidationError> {
         .to_lowercase()
         .nfc()
         .collect();
+    // An address literal (`a@[10.0.0.5]`, `a@[IPv6:::1]`) is valid in RFC
+    // 5321, and the `validator` crate takes it, but it is no address in
+    // HTML5's sense, and a sign-in link sent to a host by its IP is never
+    // wanted (it is how a mail server on a private network gets reached).
+    if domain.starts_with('[') || domain.parse::<std::net::IpAddr>().is_ok() {
+        return Err(ValidationError::new("ip_literal"));
+    }
     let (domain, idna) = idna::domain_to_unicode(domain);
     if idna.is_err() {
         return Err(ValidationError::new("email"));
@@ -159,5 +166,24 @@ mod tests {
         }
         let long = format!("{}@{}.com", "a".repeat(64), "b".repeat(200));
         assert_eq!(canonical(&long).unwrap_err().code, "length");
+    }
+
+    #[test]
+    fn ip_literals_are_refused() {
+        for literal in [
+            "a@[10.0.0.5]",
+            "a@[::1]",
+            "a@[IPv6:::1]",
+            "a@10.0.0.5",
+            " A@[127.0.0.1] ",
+        ] {
+            assert_eq!(
+                canonical(literal).unwrap_err().code,
+                "ip_literal",
+                "{literal:?}"
+            );
+        }
+        // A domain that merely starts with digits is a domain.
+        assert_eq!(canonical("a@10x.example").unwrap(), "a@10x.example");
     }
 }
