@@ -1,6 +1,7 @@
 //! How errors look on the wire: `{"error": code, "message": …}` with the
 //! right status, and the bad fields for a 400. A 500 says nothing more.
 
+use authstore::Conflict;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -32,6 +33,11 @@ pub enum ApiError {
     NoRoute,
     /// The route exists, but not for this method.
     MethodNotAllowed,
+    /// A per-client or global request limit of the example
+    /// ([`crate::limits`]): wait this many seconds.
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
     /// axum refused the request before a handler ran (bad JSON, wrong
     /// content type, body too large, bad path or query): its status, and
     /// its explanation, which names the problem but never a stored value.
@@ -107,16 +113,30 @@ impl IntoResponse for ApiError {
                     Some(fields),
                 )
             }
-            ApiError::Store(E::RateLimited { retry_at }) => {
-                let wait = (*retry_at - chrono::Utc::now()).num_seconds().max(1);
-                let body = json!({
-                    "error": "too_many_requests",
-                    "message": self_message(&self),
-                    "retry_at": retry_at,
-                });
-                let retry_after = [(axum::http::header::RETRY_AFTER, wait.to_string())];
-                return (StatusCode::TOO_MANY_REQUESTS, retry_after, Json(body)).into_response();
+            ApiError::Store(E::RateLimited { retry_at } | E::SignInThrottled { retry_at }) => {
+                let wait = (*retry_at - chrono::Utc::now()).num_milliseconds();
+                let seconds = u64::try_from((wait + 999) / 1000).unwrap_or(0);
+                return too_many_requests(seconds, self_message(&self), Some(*retry_at));
             }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                return too_many_requests(*retry_after_secs, "too many requests".into(), None);
+            }
+            // What an unauthenticated caller may learn is decided in
+            // SECURITY.md ("Account enumeration"): that an address cannot be
+            // used to sign up, or an account linked, and never to whom it
+            // belongs; the library's own wording stays out of it.
+            ApiError::Store(E::Conflict(Conflict::KeyId | Conflict::Email)) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "this address cannot be used to sign up".into(),
+                None,
+            ),
+            ApiError::Store(E::Conflict(Conflict::Account)) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "this account cannot be linked".into(),
+                None,
+            ),
             ApiError::Store(E::Conflict(_)) => {
                 (StatusCode::CONFLICT, "conflict", self_message(&self), None)
             }
@@ -146,6 +166,26 @@ impl IntoResponse for ApiError {
         }
         (status, Json(body)).into_response()
     }
+}
+
+/// 429 with `Retry-After` in whole seconds (at least one), and the
+/// instant itself when the library gave one (already whole seconds).
+fn too_many_requests(
+    retry_after_secs: u64,
+    message: String,
+    retry_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Response {
+    let seconds = retry_after_secs.max(1);
+    let mut body = json!({
+        "error": "too_many_requests",
+        "message": message,
+        "retry_after": seconds,
+    });
+    if let Some(retry_at) = retry_at {
+        body["retry_at"] = json!(retry_at);
+    }
+    let retry_after = [(axum::http::header::RETRY_AFTER, seconds.to_string())];
+    (StatusCode::TOO_MANY_REQUESTS, retry_after, Json(body)).into_response()
 }
 
 fn self_message(err: &ApiError) -> String {

@@ -15,11 +15,16 @@ use axum::Router;
 
 pub mod error;
 pub mod extract;
+pub mod guard;
+pub mod limits;
 pub mod lucia;
 pub mod lucia_v1;
 pub mod pages;
 pub mod routes;
+pub mod serve;
 pub mod session;
+
+pub use serve::{Timeouts, serve};
 
 /// next-auth v3's session cookie name (without `__Secure-`, which it adds
 /// only on HTTPS). Using the same name lets the two share sessions.
@@ -59,6 +64,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The development outbox; `None` keeps `/dev/outbox` switched off.
     pub outbox: Option<Outbox>,
+    /// Links per client and for everyone ([`limits`]).
+    pub limits: limits::Limits,
 }
 
 /// Sign-in emails "sent" in development: logged, and kept for `/dev/outbox`.
@@ -81,16 +88,17 @@ impl Outbox {
     }
 }
 
-/// The whole API.
+/// The whole API, behind the rules every profile shares
+/// ([`guard::protect`]).
 pub fn app(state: AppState) -> Router {
-    routes::router(state.clone())
+    let base_url = state.base_url.clone();
+    let routes = routes::router(state.clone())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(axum::extract::DefaultBodyLimit::max(extract::BODY_LIMIT))
-        .layer(axum::middleware::from_fn(extract::refuse_oversized_bodies))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::resolve,
         ))
-        .with_state(state)
+        .with_state(state);
+    guard::protect(routes, &base_url)
 }

@@ -18,6 +18,7 @@ use axum_extra::extract::CookieJar;
 use serde_json::{Value, json};
 
 use crate::error::{self, ApiError};
+use crate::guard::ClientAddress;
 use crate::session::{cleared, cookie};
 
 /// Lucia's session cookie name (v1 and v3 alike).
@@ -30,6 +31,11 @@ pub struct LuciaState<S> {
     pub lucia: S,
     /// Mark the cookie `Secure` (set it behind HTTPS).
     pub secure_cookies: bool,
+    /// The server's public URL, without a trailing slash: the origin that
+    /// state-changing requests must come from ([`crate::guard`]).
+    pub base_url: String,
+    /// Sign-ups per client and for everyone ([`crate::limits`]).
+    pub limits: crate::limits::Limits,
 }
 
 /// What the endpoints both Lucia profiles share need from a store: the
@@ -97,15 +103,23 @@ lucia_sessions!(
     authstore::lucia_v1::ValidSession
 );
 
-/// The endpoints every Lucia profile has: sign-out, sign-out everywhere and
-/// deleting the account, plus the JSON fallbacks.
-pub fn shared_routes<S: LuciaSessions>(routes: Router<LuciaState<S>>) -> Router<LuciaState<S>> {
-    routes
+/// A Lucia profile's whole API: its own endpoints, and those every Lucia
+/// profile has (sign-out, sign-out everywhere and deleting the account),
+/// the JSON fallbacks, and the rules every route of every profile shares
+/// ([`crate::guard::protect`]).
+pub fn with_shared_routes<S: LuciaSessions>(
+    own: Router<LuciaState<S>>,
+    state: LuciaState<S>,
+) -> Router {
+    let base_url = state.base_url.clone();
+    let routes = own
         .route("/auth/signout", post(sign_out::<S>))
         .route("/auth/signout/everywhere", post(sign_out_everywhere::<S>))
         .route("/me", delete(delete_me::<S>))
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state);
+    crate::guard::protect(routes, &base_url)
 }
 
 /// The whole API on a `lucia-v3` database.
@@ -114,7 +128,7 @@ pub fn lucia_app(state: LuciaState<LuciaStore>) -> Router {
         .route("/auth/signup", post(sign_up))
         .route("/auth/session", get(current_session))
         .route("/me/sessions", get(my_sessions));
-    shared_routes(own).with_state(state)
+    with_shared_routes(own, state)
 }
 
 /// The validated session of the request's cookie; 401 without one. When
@@ -154,8 +168,10 @@ fn session_cookie(
 
 async fn sign_up(
     State(state): State<LuciaState<LuciaStore>>,
+    client: ClientAddress,
     jar: CookieJar,
 ) -> Result<(StatusCode, CookieJar, Json<Value>), ApiError> {
+    state.limits.sign_ups.check(client)?;
     let user = state.lucia.create_user(None).await?;
     let session = state.lucia.create_session(&user.id).await?;
     let jar = jar.add(session_cookie(&state, &session));

@@ -8,7 +8,10 @@
 //! - `POST /auth/signin` `{"email", "password"}`: the key and password give
 //!   a new session (200); any refusal is one 401, `invalid_credentials`,
 //!   which does not say whether the address has an account. A password
-//!   stored in lucia-auth 0.x's weaker format is rehashed on the way.
+//!   stored in lucia-auth 0.x's weaker format is rehashed on the way. After
+//!   10 failures for an address in 15 minutes, or 100 from one client
+//!   address, sign-ins are refused with 429 and `Retry-After` without
+//!   checking the password (the library's `AttemptLimit`).
 //! - `GET /auth/session`: the current session; an idle one is replaced by a
 //!   new session and the cookie re-sent (`fresh`).
 //! - `GET /me/sessions`, and the shared sign-out, sign-out everywhere and
@@ -26,7 +29,8 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::extract::JsonBody;
-use crate::lucia::{LUCIA_COOKIE, LuciaState, Signed, shared_routes};
+use crate::guard::ClientAddress;
+use crate::lucia::{LUCIA_COOKIE, LuciaState, Signed, with_shared_routes};
 use crate::session::cookie;
 
 /// The key provider for email and password sign-in.
@@ -41,7 +45,7 @@ pub fn lucia_v1_app(state: V1) -> Router {
         .route("/auth/signin", post(sign_in))
         .route("/auth/session", get(current_session))
         .route("/me/sessions", get(my_sessions));
-    shared_routes(own).with_state(state)
+    with_shared_routes(own, state)
 }
 
 #[derive(Deserialize)]
@@ -80,9 +84,11 @@ fn session_json(valid_user: &str, session: &Session) -> Value {
 
 async fn sign_up(
     State(state): State<V1>,
+    client: ClientAddress,
     jar: CookieJar,
     JsonBody(body): JsonBody<Credentials>,
 ) -> Result<(StatusCode, CookieJar, Json<Value>), ApiError> {
+    state.limits.sign_ups.check(client)?;
     let email = canonical_email(&body.email)?;
     let key = NewKey {
         provider_id: EMAIL,
@@ -105,6 +111,7 @@ async fn sign_up(
 
 async fn sign_in(
     State(state): State<V1>,
+    client: ClientAddress,
     jar: CookieJar,
     JsonBody(body): JsonBody<Credentials>,
 ) -> Result<(CookieJar, Json<Value>), ApiError> {
@@ -112,11 +119,22 @@ async fn sign_in(
     let Ok(email) = canonical_email(&body.email) else {
         return Err(ApiError::InvalidCredentials);
     };
-    let signed_in = match state
-        .lucia
-        .use_key(EMAIL, &email, Some(&body.password))
-        .await
-    {
+    // Failures count per key and, when the connection's address is known,
+    // per client (the library's sign-in attempt limit): past the limit the
+    // answer is 429 with Retry-After, whether or not the address has an
+    // account, and no password is checked.
+    let password = Some(body.password.as_str());
+    let attempt = match client.limit_key() {
+        Some(address) => {
+            let address = address.to_string();
+            state
+                .lucia
+                .use_key_from(&address, EMAIL, &email, password)
+                .await
+        }
+        None => state.lucia.use_key(EMAIL, &email, password).await,
+    };
+    let signed_in = match attempt {
         Ok(signed_in) => signed_in,
         Err(authstore::Error::SignInRefused(why)) => {
             tracing::info!(reason = %why, "sign-in refused");

@@ -9,20 +9,32 @@
 //! - `AUTHSTORE_PROFILE`: the schema profile (default `next-auth-v3`);
 //! - `AUTHSTORE_SECRET`: default a random secret per run;
 //! - `AUTHSTORE_DEV_OUTBOX=1` (same as `--dev-outbox`),
-//!   `AUTHSTORE_SECURE_COOKIES=1`, `RUST_LOG`.
+//!   `AUTHSTORE_SECURE_COOKIES=1`, `RUST_LOG`;
+//! - request limits per client address and for everyone (see
+//!   `authstore_examples::limits`): `AUTHSTORE_LINKS_PER_CLIENT_PER_HOUR`
+//!   (default 20), `AUTHSTORE_LINKS_PER_MINUTE` (60),
+//!   `AUTHSTORE_SIGNUPS_PER_CLIENT_PER_HOUR` (20),
+//!   `AUTHSTORE_SIGNUPS_PER_MINUTE` (60);
+//! - slow clients (see `authstore_examples::Timeouts`):
+//!   `AUTHSTORE_HEADER_READ_TIMEOUT` (seconds, default 10; also the idle
+//!   timeout of a kept-alive connection), `AUTHSTORE_BODY_READ_TIMEOUT`
+//!   (seconds, default 30).
 //!
 //! A setting that cannot work stops the server with one line on stderr
 //! saying what to change. Ctrl-C and SIGTERM shut it down cleanly.
 
 use std::io::IsTerminal;
+use std::num::NonZeroU32;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::{AuthStore, Config, Tz};
+use authstore_examples::limits::{Limits, RequestLimit};
 use authstore_examples::lucia::{LuciaState, lucia_app};
 use authstore_examples::lucia_v1::lucia_v1_app;
-use authstore_examples::{AppState, Outbox, app, connect_options, link_policy};
+use authstore_examples::{AppState, Outbox, Timeouts, app, connect_options, link_policy, serve};
 use authstore_migration::{Profile, ProfileMigrations};
 use sea_orm::{Database, DatabaseConnection, DbErr, RuntimeErr};
 use tracing_subscriber::EnvFilter;
@@ -73,6 +85,22 @@ async fn run() -> Result<(), Fatal> {
         Err(_) => Tz::UTC,
     };
     let secure_cookies = env_flag("AUTHSTORE_SECURE_COOKIES");
+    let limits = Limits {
+        links: RequestLimit::new(
+            positive("AUTHSTORE_LINKS_PER_CLIENT_PER_HOUR", 20)?,
+            positive("AUTHSTORE_LINKS_PER_MINUTE", 60)?,
+        ),
+        sign_ups: RequestLimit::new(
+            positive("AUTHSTORE_SIGNUPS_PER_CLIENT_PER_HOUR", 20)?,
+            positive("AUTHSTORE_SIGNUPS_PER_MINUTE", 60)?,
+        ),
+    };
+    let timeouts = Timeouts {
+        header_read: Duration::from_secs(
+            positive("AUTHSTORE_HEADER_READ_TIMEOUT", 10)?.get().into(),
+        ),
+        body_read: Duration::from_secs(positive("AUTHSTORE_BODY_READ_TIMEOUT", 30)?.get().into()),
+    };
     // The Lucia profiles have their own stores and endpoints; the rest are next-auth's.
     let store = match profile {
         Profile::LuciaV1 | Profile::LuciaV3 => None,
@@ -98,14 +126,19 @@ async fn run() -> Result<(), Fatal> {
             base_url: base_url.clone(),
             secure_cookies,
             outbox: dev_outbox.then(Outbox::default),
+            limits,
         }),
         None if profile == Profile::LuciaV1 => lucia_v1_app(LuciaState {
             lucia: LuciaV1Store::new(db, LuciaV1Config::default()),
             secure_cookies,
+            base_url: base_url.clone(),
+            limits,
         }),
         None => lucia_app(LuciaState {
             lucia: LuciaStore::new(db, LuciaConfig::default()),
             secure_cookies,
+            base_url: base_url.clone(),
+            limits,
         }),
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -114,10 +147,19 @@ async fn run() -> Result<(), Fatal> {
             format!("cannot listen on 127.0.0.1:{port}: {err} (set PORT to another port)")
         })?;
     tracing::info!(address = %format!("127.0.0.1:{port}"), base_url = %base_url, dev_outbox, profile = profile.name(), "authstore example listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
+    serve(listener, router, timeouts, shutdown_signal())
         .await
         .map_err(|err| format!("server failed: {err}"))
+}
+
+/// A whole number setting above zero, or its default when it is unset.
+fn positive(name: &str, default: u32) -> Result<NonZeroU32, Fatal> {
+    let Ok(raw) = std::env::var(name) else {
+        return Ok(NonZeroU32::new(default).expect("defaults are positive"));
+    };
+    raw.trim()
+        .parse::<NonZeroU32>()
+        .map_err(|_| format!("{name} must be a whole number above zero, not {raw:?}"))
 }
 
 /// `PORT`, or 3000. Anything but a port number is an error, not a silent

@@ -16,15 +16,14 @@
 //! no-store` (the page holds a live token) and `Referrer-Policy:
 //! no-referrer` (its URL holds the token; no Referer header may carry it
 //! off), a CSP that allows no scripts and forms only to this origin. Form
-//! posts from another site are refused (login CSRF: someone else's link
-//! submitted from their site would sign the visitor in as them). The real
-//! browser test found that under `no-referrer` Chromium sends `Origin: null`
-//! even to the same site, so `Sec-Fetch-Site` decides where it is sent.
+//! posts from another site are refused by the guard every route passes
+//! ([`crate::guard`]): someone else's link submitted from their site would
+//! sign the visitor in as them.
 
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
@@ -32,6 +31,8 @@ use html_escape::{encode_double_quoted_attribute as attribute, encode_text as te
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::error::ApiError;
+use crate::guard::ClientAddress;
 use crate::routes::send_link;
 use crate::session::{CurrentSession, session_cookie};
 
@@ -124,13 +125,9 @@ async fn confirmation(
 /// The button: uses the link and signs in.
 async fn confirm(
     State(state): State<AppState>,
-    headers: HeaderMap,
     jar: CookieJar,
     form: Result<Form<Link>, FormRejection>,
 ) -> Response {
-    if !same_origin(&state, &headers) {
-        return foreign_form();
-    }
     let Ok(Form(link)) = form else {
         return link_gone("");
     };
@@ -159,14 +156,11 @@ async fn confirm(
 /// "Send me a new link".
 async fn new_link(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    client: ClientAddress,
     form: Result<Form<NewLink>, FormRejection>,
 ) -> Response {
-    if !same_origin(&state, &headers) {
-        return foreign_form();
-    }
     let email = form.map(|Form(form)| form.email).unwrap_or_default();
-    match send_link(&state, &email).await {
+    match send_link(&state, client, &email).await {
         Ok(_) => page(
             StatusCode::ACCEPTED,
             "Check your email",
@@ -175,12 +169,12 @@ async fn new_link(
                 text(&email)
             ),
         ),
-        Err(authstore::Error::Validation(_)) => page(
+        Err(ApiError::Store(authstore::Error::Validation(_))) => page(
             StatusCode::BAD_REQUEST,
             "Not an email address",
             "<h1>That is not an email address</h1>",
         ),
-        Err(authstore::Error::RateLimited { retry_at }) => page(
+        Err(ApiError::Store(authstore::Error::RateLimited { retry_at })) => page(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many links",
             &format!(
@@ -188,7 +182,13 @@ async fn new_link(
                 text(&retry_at.format("%H:%M").to_string())
             ),
         ),
-        Err(err) => failure(err),
+        Err(ApiError::TooManyRequests { .. }) => page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many links",
+            "<h1>Too many sign-in links</h1><p>Please try again later.</p>",
+        ),
+        Err(ApiError::Store(err)) => failure(err),
+        Err(other) => other.into_response(),
     }
 }
 
@@ -210,40 +210,6 @@ async fn signed_in(current: Result<CurrentSession, crate::error::ApiError>) -> R
             current.session.expires.format("%Y-%m-%d %H:%M")
         ),
     )
-}
-
-/// The answer to a form posted from another site.
-fn foreign_form() -> Response {
-    page(
-        StatusCode::FORBIDDEN,
-        "Refused",
-        "<h1>This form must be sent from this site</h1>",
-    )
-}
-
-/// Whether a form post comes from this site. Browsers say so in
-/// `Sec-Fetch-Site`; under this page's `Referrer-Policy: no-referrer` their
-/// `Origin` is `null`, so that header decides only where `Sec-Fetch-Site` is
-/// missing (older browsers): it must then be this server's origin, and
-/// `null` is refused. A post with neither is not from a browser form, and is
-/// let through.
-fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    let header = |name| {
-        headers
-            .get(name)
-            .map(|value: &HeaderValue| value.to_str().unwrap_or(""))
-    };
-    match (header("sec-fetch-site"), header("origin")) {
-        (Some(site), _) => site == "same-origin",
-        (None, None) => true,
-        (None, Some(origin)) => {
-            origin != "null"
-                && state
-                    .base_url
-                    .strip_prefix(origin)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        }
-    }
 }
 
 /// A database failure: logged, and a page that says nothing more.

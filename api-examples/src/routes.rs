@@ -2,9 +2,8 @@
 //! the JSON; the rules themselves live in the library.
 //!
 //! Cross-site request forgery: every state-changing endpoint is a POST or
-//! DELETE, the session cookie is `SameSite=Lax` (browsers do not send it on
-//! cross-site POSTs), and JSON bodies need `Content-Type: application/json`,
-//! which a cross-site form cannot send without a CORS preflight.
+//! DELETE, and every such request from another site is refused before it
+//! gets here ([`crate::guard`]); the session cookie is `SameSite=Lax` too.
 
 use authstore::{Account, NewAccount, Secret, Session, User};
 use axum::extract::State;
@@ -19,6 +18,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Path};
+use crate::guard::ClientAddress;
 use crate::session::{CurrentSession, cleared_cookie, session_cookie};
 
 pub fn router(_: AppState) -> Router<AppState> {
@@ -46,18 +46,22 @@ struct EmailBody {
 
 /// Creates a verification request and "sends" the link: to the log and, if
 /// enabled, the dev outbox. The link opens the confirmation page
-/// (`crate::pages`), which uses nothing until the person confirms.
+/// (`crate::pages`), which uses nothing until the person confirms. Counted
+/// against the client's and everyone's link limits first
+/// ([`crate::limits`]); the library limits each address.
 pub(crate) async fn send_link(
     state: &AppState,
+    client: ClientAddress,
     email: &str,
-) -> Result<authstore::VerificationRequest, authstore::Error> {
+) -> Result<authstore::VerificationRequest, ApiError> {
+    state.limits.links.check(client)?;
     let (request, token) = state.store.verification().create(email).await?;
-    let url = format!(
-        "{}/auth/email/confirm?email={}&token={}",
-        state.base_url,
-        url_encode(&request.identifier),
-        token.expose()
-    );
+    // Emails carry `+` and `@`: the query is encoded by form_urlencoded.
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", &request.identifier)
+        .append_pair("token", token.expose())
+        .finish();
+    let url = format!("{}/auth/email/confirm?{query}", state.base_url);
     match &state.outbox {
         Some(outbox) => {
             // Development only: the link is a credential, so it is printed
@@ -76,9 +80,10 @@ pub(crate) async fn send_link(
 /// `POST /auth/email` `{"email"}`: sends a sign-in link (202).
 async fn request_sign_in_link(
     State(state): State<AppState>,
+    client: ClientAddress,
     JsonBody(body): JsonBody<EmailBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request = send_link(&state, &body.email).await?;
+    let request = send_link(&state, client, &body.email).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "sent": true, "expires": request.expires })),
@@ -266,17 +271,4 @@ fn account_json(account: &Account) -> Value {
         "access_token_expires": account.access_token_expires,
         "created_at": account.created_at,
     })
-}
-
-/// Percent-encodes a query value (emails carry `+` and `@`).
-fn url_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

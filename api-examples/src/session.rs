@@ -112,7 +112,10 @@ pub fn cleared_cookie() -> Cookie<'static> {
     cleared(SESSION_COOKIE)
 }
 
-/// A cookie that deletes the cookie `name` in the browser.
+/// A cookie that deletes the cookie `name` in the browser: empty, with
+/// `Max-Age=0` and an `Expires` in the past, on the path it was set for.
 pub fn cleared(name: &'static str) -> Cookie<'static> {
-    Cookie::build((name, "")).path("/").build()
+    let mut cookie = Cookie::build((name, "")).path("/").build();
+    cookie.make_removal();
+    cookie
 }

@@ -2,7 +2,10 @@
 //! reqwest with a cookie jar, on each backend. The store's clock is the
 //! test's, so renewal and expiry are exercised without sleeping.
 
+mod support;
+
 use authstore::{AuthStore, Config};
+use authstore_examples::limits::Limits;
 use authstore_examples::{AppState, Outbox, SESSION_COOKIE, app};
 use authstore_migration::{Migrator, MigratorTrait};
 use authstore_tests::{TestClock, TestDb, backend_tests};
@@ -23,16 +26,18 @@ async fn start(db: &TestDb) -> Server {
     let reading = clock.clone();
     let store = AuthStore::new(db.conn.clone(), Config::new("e2e-secret").unwrap())
         .with_clock(move || reading.now());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let outbox = Outbox::default();
-    let state = AppState {
-        store,
-        base_url: base.clone(),
-        secure_cookies: false,
-        outbox: Some(outbox.clone()),
-    };
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    let sent_to = outbox.clone();
+    let base = support::serve_example(move |base| {
+        app(AppState {
+            store,
+            base_url: base,
+            secure_cookies: false,
+            outbox: Some(sent_to),
+            limits: Limits::default(),
+        })
+    })
+    .await;
     Server {
         base,
         outbox,

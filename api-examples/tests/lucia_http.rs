@@ -14,6 +14,8 @@ use serde_json::Value;
 
 mod support;
 
+use authstore_examples::limits::Limits;
+
 backend_tests!(lucia_sessions_over_http);
 
 async fn lucia_sessions_over_http(db: &TestDb) {
@@ -22,13 +24,15 @@ async fn lucia_sessions_over_http(db: &TestDb) {
     let reading = clock.clone();
     let lucia =
         LuciaStore::new(db.conn.clone(), LuciaConfig::default()).with_clock(move || reading.now());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = LuciaState {
-        lucia,
-        secure_cookies: false,
-    };
-    tokio::spawn(async move { axum::serve(listener, lucia_app(state)).await.unwrap() });
+    let base = support::serve_example(move |base| {
+        lucia_app(LuciaState {
+            lucia,
+            secure_cookies: false,
+            base_url: base,
+            limits: Limits::default(),
+        })
+    })
+    .await;
     let url = |path: &str| format!("{base}{path}");
     let browser = || Client::builder().cookie_store(true).build().unwrap();
     let sets_cookie = |response: &reqwest::Response| support::sets_cookie(response, LUCIA_COOKIE);

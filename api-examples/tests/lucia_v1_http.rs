@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 
 mod support;
 
+use authstore_examples::limits::Limits;
+
 backend_tests!(email_and_password_over_http);
 
 fn sets_cookie(response: &Response) -> bool {
@@ -29,13 +31,15 @@ async fn email_and_password_over_http(db: &TestDb) {
     let reading = clock.clone();
     let lucia = LuciaV1Store::new(db.conn.clone(), LuciaV1Config::default())
         .with_clock(move || reading.now());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = LuciaState {
-        lucia,
-        secure_cookies: false,
-    };
-    tokio::spawn(async move { axum::serve(listener, lucia_v1_app(state)).await.unwrap() });
+    let base = support::serve_example(move |base| {
+        lucia_v1_app(LuciaState {
+            lucia,
+            secure_cookies: false,
+            base_url: base,
+            limits: Limits::default(),
+        })
+    })
+    .await;
     let url = |path: &str| format!("{base}{path}");
     let browser = || Client::builder().cookie_store(true).build().unwrap();
     let credentials = |email: &str, password: &str| json!({ "email": email, "password": password });

@@ -5,7 +5,8 @@
 #![allow(dead_code)]
 
 use authstore::{AuthStore, Config};
-use authstore_examples::{AppState, Outbox, app, link_policy};
+use authstore_examples::limits::Limits;
+use authstore_examples::{AppState, Outbox, Timeouts, app, link_policy};
 use authstore_migration::{Migrator, MigratorTrait};
 use authstore_tests::TestDb;
 
@@ -20,16 +21,19 @@ impl Example {
     pub async fn start(db: &TestDb, secret: &str) -> Example {
         Migrator::up(&db.conn, None).await.unwrap();
         let config = link_policy(Config::builder(secret)).build().unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let outbox = Outbox::default();
-        let state = AppState {
-            store: AuthStore::new(db.conn.clone(), config),
-            base_url: base.clone(),
-            secure_cookies: false,
-            outbox: Some(outbox.clone()),
-        };
-        tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+        let sent_to = outbox.clone();
+        let conn = db.conn.clone();
+        let base = serve_example(move |base| {
+            app(AppState {
+                store: AuthStore::new(conn, config),
+                base_url: base,
+                secure_cookies: false,
+                outbox: Some(sent_to),
+                limits: Limits::default(),
+            })
+        })
+        .await;
         Example { base, outbox }
     }
 
@@ -51,6 +55,29 @@ impl Example {
             .unwrap()
             .to_owned()
     }
+}
+
+/// Serves the router `make` builds for its base URL as the example's
+/// `main` does (its timeouts, the client's address for the limits), on
+/// 127.0.0.1 at an ephemeral port; the base URL.
+pub async fn serve_example(make: impl FnOnce(String) -> axum::Router) -> String {
+    serve_example_with(Timeouts::default(), make).await
+}
+
+/// [`serve_example`] with other timeouts.
+pub async fn serve_example_with(
+    timeouts: Timeouts,
+    make: impl FnOnce(String) -> axum::Router,
+) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = make(base.clone());
+    tokio::spawn(async move {
+        authstore_examples::serve(listener, router, timeouts, std::future::pending())
+            .await
+            .unwrap()
+    });
+    base
 }
 
 /// Whether the response sets cookie `name` to a value (not clears it).
