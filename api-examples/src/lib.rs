@@ -42,15 +42,55 @@ pub fn link_policy(config: authstore::ConfigBuilder) -> authstore::ConfigBuilder
 /// not wait for the writer and a commit is one append (measured in
 /// `benches/sqlite_writers.rs`), and a 5 s busy timeout, so a writer waits
 /// its turn instead of failing.
+///
+/// A password in the URL is taken out of it and handed to the driver's
+/// own options: sea-orm's connect span (at TRACE and DEBUG) prints the
+/// options with their URL, and so would print the password.
 pub fn connect_options(database_url: &str) -> sea_orm::ConnectOptions {
     use sea_orm::sqlx::sqlite::SqliteJournalMode;
-    let mut options = sea_orm::ConnectOptions::new(database_url);
+    let (url, password) = without_password(database_url);
+    let mut options = sea_orm::ConnectOptions::new(url);
     options.sqlx_logging(false).map_sqlx_sqlite_opts(|sqlite| {
         sqlite
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(std::time::Duration::from_secs(5))
     });
+    if let Some(password) = password {
+        let for_postgres = password.clone();
+        options
+            .map_sqlx_postgres_opts(move |postgres| postgres.password(&for_postgres))
+            .map_sqlx_mysql_opts(move |mysql| mysql.password(&password));
+    }
     options
+}
+
+/// The database URL with its password replaced by `***`, for messages and
+/// logs. A URL that does not parse is not shown at all.
+pub fn redacted(database_url: &str) -> String {
+    match url::Url::parse(database_url) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                url.set_password(Some("***")).ok();
+            }
+            url.to_string()
+        }
+        Err(_) => "(a database URL that does not parse)".to_owned(),
+    }
+}
+
+/// The URL without its password, and the password (percent-decoded).
+fn without_password(database_url: &str) -> (String, Option<String>) {
+    let Ok(mut url) = url::Url::parse(database_url) else {
+        return (database_url.to_owned(), None);
+    };
+    let Some(password) = url.password() else {
+        return (database_url.to_owned(), None);
+    };
+    let password = percent_encoding::percent_decode_str(password)
+        .decode_utf8_lossy()
+        .into_owned();
+    url.set_password(None).ok();
+    (url.to_string(), Some(password))
 }
 
 /// Shared by every handler.

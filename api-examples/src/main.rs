@@ -34,7 +34,9 @@ use authstore::{AuthStore, Config, Tz};
 use authstore_examples::limits::{Limits, RequestLimit};
 use authstore_examples::lucia::{LuciaState, lucia_app};
 use authstore_examples::lucia_v1::lucia_v1_app;
-use authstore_examples::{AppState, Outbox, Timeouts, app, connect_options, link_policy, serve};
+use authstore_examples::{
+    AppState, Outbox, Timeouts, app, connect_options, link_policy, redacted, serve,
+};
 use authstore_migration::{Profile, ProfileMigrations};
 use sea_orm::{Database, DatabaseConnection, DbErr, RuntimeErr};
 use tracing_subscriber::EnvFilter;
@@ -117,8 +119,8 @@ async fn run() -> Result<(), Fatal> {
     profile
         .up(&db)
         .await
-        .map_err(|err| format!("migrating {}: {err}", redact(&database_url)))?;
-    tracing::info!(database = %redact(&database_url), profile = profile.name(), "database migrated");
+        .map_err(|err| format!("migrating {}: {err}", redacted(&database_url)))?;
+    tracing::info!(database = %redacted(&database_url), profile = profile.name(), "database migrated");
 
     let router = match store {
         Some(config) => app(AppState {
@@ -193,8 +195,12 @@ fn base_url(port: u16) -> Result<String, Fatal> {
 
 /// Opens the database with [`connect_options`] (SQLite in WAL mode).
 async fn connect(database_url: &str) -> Result<DatabaseConnection, Fatal> {
+    // sea-orm quotes a URL it cannot parse in its error, password and all.
+    if url::Url::parse(database_url).is_err() {
+        return Err("DATABASE_URL is not a URL (e.g. postgres://user:password@host/db)".to_owned());
+    }
     Database::connect(connect_options(database_url)).await.map_err(|err| {
-        let shown = redact(database_url);
+        let shown = redacted(database_url);
         if missing_database(&err) {
             let name = database_name(database_url);
             format!(
@@ -256,15 +262,4 @@ async fn shutdown_signal() {
 
 fn env_flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes"))
-}
-
-/// Hides a password in the database URL before it is logged.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if url[scheme + 3..at].contains(':') => {
-            let user_end = scheme + 3 + url[scheme + 3..at].find(':').unwrap_or(0);
-            format!("{}:***{}", &url[..user_end], &url[at..])
-        }
-        _ => url.to_string(),
-    }
 }

@@ -68,7 +68,11 @@ async fn wait_until_up(port: u16, child: &mut Child) {
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("the server exited early: {status}");
+            let mut stderr = String::new();
+            if let Some(pipe) = child.stderr.as_mut() {
+                std::io::Read::read_to_string(pipe, &mut stderr).ok();
+            }
+            panic!("the server exited early: {status}: {stderr}");
         }
         let url = format!("http://127.0.0.1:{port}/dev/outbox");
         if client.get(url).send().await.is_ok() {
@@ -277,4 +281,184 @@ async fn sqlite_is_opened_in_wal_mode_with_a_busy_timeout() {
     assert_eq!(pragma("busy_timeout").await, "5000");
     db.close().await.ok();
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Nothing secret reaches the log, at TRACE, from authstore or anything it
+/// runs on (sea-orm, sqlx, hyper), on every backend: not the database
+/// password (sea-orm's connect span prints its options, URL included),
+/// the app's secret, a user's password, or a session id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_a_trace_log_on_any_backend() {
+    use authstore_tests::{Backend, TestDb};
+    use sea_orm::ConnectionTrait;
+
+    const DB_PASSWORD: &str = "Db-Pa55word-that-must-not-leak";
+    const APP_SECRET: &str = "app-secret-that-must-not-leak-0123456789";
+    const USER_PASSWORD: &str = "user password that must not leak";
+    let backends = [Backend::Sqlite, Backend::Postgres, Backend::MySql];
+    // A database holds one profile: each run gets its own.
+    for (backend, profile) in backends
+        .into_iter()
+        .flat_map(|backend| [(backend, "lucia-v1"), (backend, "next-auth-v3")])
+    {
+        let Some(db) = TestDb::create(backend, "trace_log").await else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{backend:?} is required in CI"
+            );
+            continue;
+        };
+        // A URL with a password: PostgreSQL's trust authentication ignores
+        // it; on MariaDB it is a user of the test's own with that password.
+        let mut url = url::Url::parse(&db.url).unwrap();
+        let mysql_user = |host| format!("'authstore_log'@'{host}'");
+        match backend {
+            Backend::Sqlite => {}
+            Backend::Postgres => url.set_password(Some(DB_PASSWORD)).unwrap(),
+            Backend::MySql => {
+                for host in ["%", "localhost"] {
+                    let user = mysql_user(host);
+                    db.conn
+                        .execute_unprepared(&format!(
+                            "CREATE OR REPLACE USER {user} IDENTIFIED BY '{DB_PASSWORD}'"
+                        ))
+                        .await
+                        .unwrap();
+                    db.conn
+                        .execute_unprepared(&format!("GRANT ALL ON `{}`.* TO {user}", db.name))
+                        .await
+                        .unwrap();
+                }
+                url.set_username("authstore_log").unwrap();
+                url.set_password(Some(DB_PASSWORD)).unwrap();
+            }
+        }
+        let log = trace_log_of_a_session(profile, url.as_str(), APP_SECRET, USER_PASSWORD).await;
+        assert!(
+            log.lines().count() > 5,
+            "{backend:?} {profile}: a TRACE log: {log}"
+        );
+        for (what, secret) in [
+            ("the database password", DB_PASSWORD),
+            ("the app's secret", APP_SECRET),
+            ("a user's password", USER_PASSWORD),
+        ] {
+            assert!(
+                !log.contains(secret),
+                "{backend:?} {profile}: {what} in the log:\n{log}"
+            );
+        }
+        for session in log_session_ids(&log) {
+            panic!("{backend:?} {profile}: a session id in the log: {session}");
+        }
+        if backend == Backend::MySql {
+            for host in ["%", "localhost"] {
+                let drop = format!("DROP USER IF EXISTS {}", mysql_user(host));
+                db.conn.execute_unprepared(&drop).await.unwrap();
+            }
+        }
+        db.destroy().await;
+    }
+}
+
+/// Session ids the server handed out (recorded by [`trace_log_of_a_session`]
+/// as `SESSION-ID <id>` lines) that appear anywhere else in the log.
+fn log_session_ids(log: &str) -> Vec<String> {
+    let ids: Vec<&str> = log
+        .lines()
+        .filter_map(|line| line.strip_prefix("SESSION-ID "))
+        .collect();
+    ids.iter()
+        .filter(|id| log.matches(*id).count() > 1)
+        .map(|id| id.to_string())
+        .collect()
+}
+
+/// Runs the server at TRACE on `database_url` with `profile`, signs a user
+/// up and in (lucia-v1) or asks for a link (next-auth), and returns its
+/// whole output, followed by a `SESSION-ID` line for each session id it
+/// set in a cookie.
+async fn trace_log_of_a_session(
+    profile: &str,
+    database_url: &str,
+    secret: &str,
+    password: &str,
+) -> String {
+    let dir = work_dir(&format!("trace-{profile}"));
+    let port = free_port();
+    let mut child = command(&dir)
+        .env("PORT", port.to_string())
+        .env("RUST_LOG", "trace")
+        .env("DATABASE_URL", database_url)
+        .env("AUTHSTORE_PROFILE", profile)
+        .env("AUTHSTORE_SECRET", secret)
+        .spawn()
+        .unwrap();
+    if let Err(why) =
+        tokio::time::timeout(Duration::from_secs(60), wait_until_up(port, &mut child)).await
+    {
+        panic!("{why}");
+    }
+    let client = reqwest::Client::builder().build().unwrap();
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let credentials = json!({ "email": "ada@example.com", "password": password });
+    let mut sessions = Vec::new();
+    let mut remember = |response: &reqwest::Response| {
+        for cookie in response.cookies() {
+            if !cookie.value().is_empty() {
+                sessions.push(cookie.value().to_owned());
+            }
+        }
+    };
+    if profile == "lucia-v1" {
+        let up = client
+            .post(url("/auth/signup"))
+            .json(&credentials)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(up.status(), 201);
+        remember(&up);
+        let wrong = json!({ "email": "ada@example.com", "password": format!("{password}!") });
+        let refused = client
+            .post(url("/auth/signin"))
+            .json(&wrong)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 401);
+        let signed_in = client
+            .post(url("/auth/signin"))
+            .json(&credentials)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), 200);
+        remember(&signed_in);
+        let cookie = format!("auth_session={}", sessions.last().unwrap());
+        let current = client
+            .get(url("/auth/session"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(current.status(), 200);
+    } else {
+        let sent = client
+            .post(url("/auth/email"))
+            .json(&json!({ "email": "ada@example.com" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 202);
+    }
+    sigterm(&child);
+    let output = run_with_timeout(child, Duration::from_secs(30));
+    std::fs::remove_dir_all(&dir).ok();
+    let mut log = String::from_utf8_lossy(&output.stdout).into_owned();
+    log.push_str(&String::from_utf8_lossy(&output.stderr));
+    for session in sessions {
+        log.push_str(&format!("\nSESSION-ID {session}"));
+    }
+    log
 }
