@@ -5,7 +5,9 @@
 //! sign-ins run through `LuciaV1Store::use_key` (scrypt on tokio's blocking
 //! pool), and while 8 run scrypt on the async executor itself, which is what
 //! the blocking pool avoids. The three run side by side in one process, in
-//! alternating rounds.
+//! alternating rounds. Then password guessing against one account by 8
+//! concurrent guessers, without the sign-in attempt limit and with the
+//! default one (`AttemptLimit`), also in alternating rounds.
 //!
 //!     cargo bench -p authstore-tests --bench passwords            # 20 calls each; 3 rounds of 3 s
 //!     cargo bench -p authstore-tests --bench passwords -- --smoke # 1 call each; 1 round of 0.3 s (CI)
@@ -17,8 +19,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use authstore::AttemptLimit;
 use authstore::lucia_v1::{
-    LuciaV1Config, LuciaV1Store, NewKey, NewUser, PasswordCheck, hash_password, verify_password,
+    LuciaV1Config, LuciaV1Store, NewKey, NewUser, PASSWORD_MAX_BYTES, PasswordCheck, hash_password,
+    verify_password,
 };
 use authstore_migration::{Profile, ProfileMigrations};
 use authstore_tests::{Backend, TestDb};
@@ -95,7 +99,10 @@ async fn validations_under_sign_ins(rounds: usize, seconds: Duration) {
         .await
         .expect("the benchmark needs PostgreSQL (AUTHSTORE_TEST_POSTGRES_URL)");
     Profile::LuciaV1.up(&db.conn).await.unwrap();
-    let lucia = LuciaV1Store::new(db.conn.clone(), LuciaV1Config::default());
+    // These measure what a password check costs: no attempt limit, which
+    // would refuse the repeated sign-ins (guessing is measured below).
+    let unlimited = LuciaV1Config::default().sign_in_attempt_limit(None);
+    let lucia = LuciaV1Store::new(db.conn.clone(), unlimited);
     let email = NewKey {
         provider_id: "email",
         provider_user_id: "ada@example.com",
@@ -153,33 +160,146 @@ async fn validations_under_sign_ins(rounds: usize, seconds: Duration) {
             sorted[sorted.len() - 1],
         );
     }
+    guessing(&db.conn, rounds, seconds).await;
     db.destroy().await;
 }
 
-/// A refused sign-in for an unknown address against one with a wrong
-/// password, alternating: the first checks a decoy hash, so both cost a
-/// scrypt and timing does not tell which addresses have accounts.
-async fn refusal_timing(lucia: &LuciaV1Store, calls: usize) {
-    let mut ms = [0f64; 2];
-    for _ in 0..calls {
-        for (i, address) in ["ada@example.com", "nobody@example.com"]
-            .into_iter()
-            .enumerate()
-        {
+/// Concurrent guessers in the guessing runs.
+const GUESSERS: usize = 8;
+
+/// Password guessing against one account: `GUESSERS` clients send wrong
+/// passwords as fast as they are answered, without the attempt limit and
+/// with the default one, in alternating rounds, each round on an account of
+/// its own (so every limited round starts from a clean count). Reports the
+/// passwords actually checked per second (a guess the attacker learns
+/// something from) and the refusals per second, with their mean latency.
+async fn guessing(conn: &sea_orm::DatabaseConnection, rounds: usize, seconds: Duration) {
+    let settings = [
+        ("no limit", None),
+        (
+            "default AttemptLimit (10 per key per 15 min)",
+            Some(AttemptLimit::default()),
+        ),
+    ];
+    let mut totals = [(0usize, 0usize, 0f64, 0f64); 2];
+    for round in 0..rounds {
+        let mut order = [0, 1];
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let config = LuciaV1Config::default().sign_in_attempt_limit(settings[i].1);
+            let lucia = LuciaV1Store::new(conn.clone(), config);
+            let address = format!("guessed-{round}-{i}@example.com");
+            let key = NewKey {
+                provider_id: "email",
+                provider_user_id: &address,
+                password: Some("the real password"),
+            };
+            let user = NewUser {
+                primary_key: Some(key),
+                ..Default::default()
+            };
+            lucia.create_user(user).await.unwrap();
             let started = Instant::now();
-            let refused = lucia.use_key("email", address, Some("wrong")).await;
+            let (checked, refused, refusal_ms) = guess(&lucia, &address, seconds).await;
+            let total = &mut totals[i];
+            total.0 += checked;
+            total.1 += refused;
+            total.2 += refusal_ms;
+            total.3 += started.elapsed().as_secs_f64();
+        }
+    }
+    println!(
+        "\n# password guessing against one account: {GUESSERS} guessers, {rounds} rounds of {:.1} s per setting\n",
+        seconds.as_secs_f64()
+    );
+    println!(
+        "| attempt limit | passwords checked | checked/s | refused/s | mean ms per refusal |\n|---|---:|---:|---:|---:|"
+    );
+    for (i, (label, _)) in settings.iter().enumerate() {
+        let (checked, refused, refusal_ms, elapsed) = totals[i];
+        let per_refusal = match refused {
+            0 => "-".to_owned(),
+            n => format!("{:.2}", refusal_ms / n as f64),
+        };
+        println!(
+            "| {label} | {checked} | {:.1} | {:.0} | {per_refusal} |",
+            checked as f64 / elapsed,
+            refused as f64 / elapsed,
+        );
+    }
+}
+
+/// `GUESSERS` clients guessing `address`'s password for `seconds`: how many
+/// guesses were checked, how many refused unchecked, and the refusals'
+/// total latency in ms.
+async fn guess(lucia: &LuciaV1Store, address: &str, seconds: Duration) -> (usize, usize, f64) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let guessers: Vec<_> = (0..GUESSERS)
+        .map(|guesser| {
+            let (lucia, stop, address) = (lucia.clone(), stop.clone(), address.to_owned());
+            tokio::spawn(async move {
+                let (mut checked, mut refused, mut refusal_ms) = (0, 0, 0f64);
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    let guess = format!("guess {guesser} {n}");
+                    let started = Instant::now();
+                    match lucia.use_key("email", &address, Some(&guess)).await {
+                        Err(authstore::Error::SignInRefused(_)) => checked += 1,
+                        Err(authstore::Error::SignInThrottled { .. }) => {
+                            refused += 1;
+                            refusal_ms += started.elapsed().as_secs_f64() * 1000.0;
+                        }
+                        other => panic!("a guess was answered {other:?}"),
+                    }
+                }
+                (checked, refused, refusal_ms)
+            })
+        })
+        .collect();
+    tokio::time::sleep(seconds).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut sums = (0, 0, 0f64);
+    for guesser in guessers {
+        let (checked, refused, ms) = guesser.await.unwrap();
+        sums = (sums.0 + checked, sums.1 + refused, sums.2 + ms);
+    }
+    sums
+}
+
+/// Refused sign-ins, alternating: a wrong password, an unknown address
+/// (checked against a decoy hash), an empty password and one over the
+/// length limit (each checked as a short decoy). All cost one scrypt, so
+/// timing does not tell which addresses have accounts, and a megabyte of
+/// password costs what a short one does.
+async fn refusal_timing(lucia: &LuciaV1Store, calls: usize) {
+    let huge = "x".repeat(PASSWORD_MAX_BYTES * 256);
+    let cases = [
+        ("wrong password", "ada@example.com", "wrong"),
+        ("unknown address", "nobody@example.com", "wrong"),
+        ("empty password", "ada@example.com", ""),
+        ("1 MiB password", "ada@example.com", huge.as_str()),
+    ];
+    let mut ms = [0f64; 4];
+    for _ in 0..calls {
+        for (i, (_, address, password)) in cases.iter().enumerate() {
+            let started = Instant::now();
+            let refused = lucia.use_key("email", address, Some(password)).await;
             ms[i] += started.elapsed().as_secs_f64() * 1000.0;
             assert!(matches!(refused, Err(authstore::Error::SignInRefused(_))));
         }
     }
-    let [wrong, unknown] = ms.map(|total| total / calls as f64);
     println!(
         "\n# refused sign-ins (use_key), {calls} of each, alternating\n\n\
-         | refusal | mean ms |\n|---|---:|\n\
-         | wrong password | {wrong:.1} |\n| unknown address | {unknown:.1} |\n\n\
-         unknown / wrong: {:.2}",
-        unknown / wrong
+         | refusal | mean ms | / wrong password |\n|---|---:|---:|"
     );
+    let wrong = ms[0] / calls as f64;
+    for (i, (label, _, _)) in cases.iter().enumerate() {
+        let mean = ms[i] / calls as f64;
+        println!("| {label} | {mean:.1} | {:.2} |", mean / wrong);
+    }
 }
 
 /// Runs the validating clients for `seconds` beside `load`; each
