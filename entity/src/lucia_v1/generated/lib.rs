@@ -5,3 +5,4 @@ pub mod prelude;
 pub mod auth_key;
 pub mod auth_session;
 pub mod auth_user;
+pub mod authstore_sign_in_attempt;

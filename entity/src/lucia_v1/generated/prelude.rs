@@ -3,3 +3,4 @@
 pub use super::auth_key::Entity as AuthKey;
 pub use super::auth_session::Entity as AuthSession;
 pub use super::auth_user::Entity as AuthUser;
+pub use super::authstore_sign_in_attempt::Entity as AuthstoreSignInAttempt;
