@@ -14,10 +14,15 @@
 //! clear their address's count by signing in to an account of their own),
 //! and a failed one leaves its rows as the record of the failure.
 //!
+//! Every write to the table happens under the scope's lock
+//! ([`backend::serialized`]), and MySQL's deadlocks between readers of
+//! neighbouring scopes are run again (`backend::retrying_deadlocks!`).
+//!
 //! Scopes are stored as SHA-256 digests, so the table holds no address or
 //! key id in the clear.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LockType, Query};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 
@@ -29,6 +34,9 @@ use crate::rules::token::sha256_hex;
 /// authstore's own table of sign-in attempts (its name in every profile
 /// that has password sign-in).
 pub const ATTEMPTS_TABLE: &str = "authstore_sign_in_attempt";
+
+/// The table's index on `(scope, attempted_at)`, as the migration names it.
+const ATTEMPTS_INDEX: &str = "authstore_sign_in_attempt_scope_attempted_at";
 
 /// How many failed sign-ins are allowed before more are refused with
 /// [`Error::SignInThrottled`], without checking the password.
@@ -155,8 +163,14 @@ impl Attempt {
     /// effort: the sign-in has happened (a single-use key is used up), so a
     /// failure here is logged, never returned; the rows then count until
     /// they leave the window.
-    pub(crate) async fn succeeded(self, db: &impl ConnectionTrait) {
-        let forgiven = backend::delete_by(db, ATTEMPTS_TABLE, "scope", &self.key.scope).await;
+    pub(crate) async fn succeeded<C: ConnectionTrait + TransactionTrait>(self, db: &C) {
+        let scope = &self.key.scope;
+        let forgiven = backend::retrying_deadlocks!(backend::serialized(
+            db,
+            ATTEMPTS_TABLE,
+            scope,
+            async |txn| Ok(backend::delete_by(txn, ATTEMPTS_TABLE, "scope", scope).await?)
+        ));
         if let Err(why) = forgiven {
             tracing::warn!(error = %why, "could not clear a key's failed sign-ins");
         }
@@ -168,7 +182,7 @@ impl Attempt {
     /// The attempt ended before a password was checked against a stored
     /// hash for a reason that is no guess (a database failure): it does not
     /// count.
-    pub(crate) async fn abandoned(self, db: &impl ConnectionTrait) {
+    pub(crate) async fn abandoned<C: ConnectionTrait + TransactionTrait>(self, db: &C) {
         release(db, &self.key).await;
         if let Some(client) = &self.client {
             release(db, client).await;
@@ -187,22 +201,26 @@ async fn reserve<C: ConnectionTrait + TransactionTrait>(
     scope: String,
 ) -> Result<Reserved, Error> {
     let start = rule.window_start(now);
-    let row = backend::serialized(db, ATTEMPTS_TABLE, &scope, async |txn| {
-        let stale = Condition::all()
-            .add(Expr::col("scope").eq(scope.as_str()))
-            .add(Expr::col("attempted_at").lte(start.timestamp_millis()));
-        backend::delete_where(txn, ATTEMPTS_TABLE, stale).await?;
-        let earlier = attempts_since(txn, &scope, start).await?;
-        rule.decide(now, &earlier)
-            .map_err(|retry_at| Error::SignInThrottled { retry_at })?;
-        let insert = Query::insert()
-            .into_table(ATTEMPTS_TABLE)
-            .columns(["scope", "attempted_at"])
-            .values_panic([scope.as_str().into(), now.timestamp_millis().into()])
-            .to_owned();
-        Ok(backend::insert_returning_id(txn, insert, "id").await?)
-    })
-    .await?;
+    let row = backend::retrying_deadlocks!(backend::serialized(
+        db,
+        ATTEMPTS_TABLE,
+        &scope,
+        async |txn| {
+            let stale = Condition::all()
+                .add(Expr::col("scope").eq(scope.as_str()))
+                .add(Expr::col("attempted_at").lte(start.timestamp_millis()));
+            backend::delete_where(txn, ATTEMPTS_TABLE, stale).await?;
+            let earlier = attempts_since(txn, &scope, start).await?;
+            rule.decide(now, &earlier)
+                .map_err(|retry_at| Error::SignInThrottled { retry_at })?;
+            let insert = Query::insert()
+                .into_table(ATTEMPTS_TABLE)
+                .columns(["scope", "attempted_at"])
+                .values_panic([scope.as_str().into(), now.timestamp_millis().into()])
+                .to_owned();
+            Ok(backend::insert_returning_id(txn, insert, "id").await?)
+        }
+    ))?;
     Ok(Reserved { scope, row })
 }
 
@@ -213,14 +231,18 @@ async fn attempts_since(
     scope: &str,
     start: DateTime<Utc>,
 ) -> Result<Vec<DateTime<Utc>>, DbErr> {
-    let select = Query::select()
+    let mut select = Query::select();
+    select
         .column("attempted_at")
         .from(ATTEMPTS_TABLE)
         .and_where(Expr::col("scope").eq(scope))
         .and_where(Expr::col("attempted_at").gt(start.timestamp_millis()))
         .order_by("attempted_at", sea_orm::Order::Asc)
-        .lock(LockType::Update)
-        .to_owned();
+        .lock(LockType::Update);
+    // On a small table MySQL may choose to scan the primary key instead, and
+    // a locking scan locks other scopes' rows, which deadlocks with their
+    // own reservations. Only MySQL's builder writes the hint.
+    select.force_index(ATTEMPTS_INDEX, IndexHintScope::All);
     let rows = db.query_all(&select).await?;
     rows.iter()
         .map(|row| {
@@ -241,9 +263,17 @@ async fn delete_row(db: &impl ConnectionTrait, row: i64) -> Result<u64, DbErr> {
 }
 
 /// Removes a reservation, best effort: if it fails, the row counts as a
-/// failure until it leaves the window, which errs on the safe side.
-async fn release(db: &impl ConnectionTrait, reserved: &Reserved) {
-    if let Err(why) = delete_row(db, reserved.row).await {
+/// failure until it leaves the window, which errs on the safe side. Under
+/// the scope's lock like every write to the table: on MySQL a delete
+/// outside it deadlocks with a reservation's locking read.
+async fn release<C: ConnectionTrait + TransactionTrait>(db: &C, reserved: &Reserved) {
+    let released = backend::retrying_deadlocks!(backend::serialized(
+        db,
+        ATTEMPTS_TABLE,
+        &reserved.scope,
+        async |txn| Ok(delete_row(txn, reserved.row).await?)
+    ));
+    if let Err(why) = released {
         tracing::warn!(error = %why, "could not release a sign-in attempt");
     }
 }

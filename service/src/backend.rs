@@ -153,6 +153,49 @@ pub(crate) async fn delete_in_batches(
     }
 }
 
+/// How many times [`retrying_deadlocks!`] runs a transaction in all.
+const DEADLOCK_TRIES: u32 = 5;
+
+/// Evaluates `$transaction` (an expression giving a future of a
+/// `Result<_, Error>`) again when MySQL/MariaDB chose it as a deadlock's
+/// victim (error 1213, SQLSTATE 40001): InnoDB has rolled it back, so
+/// running it again is safe, and InnoDB's own advice. Locking reads over a
+/// shared index can deadlock on the edges of their ranges even when every
+/// caller holds a different key's lock ([`serialized`]); the other backends
+/// never report this error. (A macro, not a function taking a closure: an
+/// async closure's future cannot be shown `Send` here.)
+macro_rules! retrying_deadlocks {
+    ($transaction:expr) => {{
+        let mut tries = 1;
+        loop {
+            match $transaction.await {
+                Err($crate::rules::error::Error::Database(why))
+                    if $crate::backend::run_again(&why, &mut tries) => {}
+                done => break done,
+            }
+        }
+    }};
+}
+pub(crate) use retrying_deadlocks;
+
+/// Whether a transaction that failed with `err` should run again (a MySQL
+/// deadlock, and tries left); counts the try.
+pub(crate) fn run_again(err: &DbErr, tries: &mut u32) -> bool {
+    if *tries >= DEADLOCK_TRIES || !is_deadlock(err) {
+        return false;
+    }
+    tracing::debug!(tries = *tries, "deadlock: running the transaction again");
+    *tries += 1;
+    true
+}
+
+/// MySQL's deadlock error. The driver's error type is behind a feature this
+/// crate leaves to the host app, so its text is read: sqlx writes
+/// "1213 (40001): Deadlock found …".
+fn is_deadlock(err: &DbErr) -> bool {
+    err.to_string().contains("1213 (40001)")
+}
+
 /// How long a MySQL caller waits for another's per-key lock before failing.
 const KEY_LOCK_WAIT_SECONDS: i64 = 10;
 
@@ -167,7 +210,10 @@ const KEY_LOCK_WAIT_SECONDS: i64 = 10;
 /// - MySQL/MariaDB: a named lock (`GET_LOCK`), which belongs to the
 ///   connection, so it is released just before the commit. The reads in
 ///   `body` that decide must therefore be locking reads (`FOR UPDATE`),
-///   which wait for the previous holder's uncommitted rows.
+///   which wait for the previous holder's uncommitted rows. The transaction
+///   is READ COMMITTED, so those reads lock no gaps; they can still meet
+///   another key's reader on the edge of their ranges, so a caller whose
+///   body reads a table other keys share runs it in [`retrying_deadlocks!`].
 /// - SQLite: a write statement first (a `DELETE` matching nothing in
 ///   `table`), which takes the database's one write lock until the commit.
 pub(crate) async fn serialized<C, T>(
@@ -183,7 +229,18 @@ where
     let backend = db.get_database_backend();
     let hash = rules::token::sha256_hex(&["authstore key lock:", key]);
     let name = format!("authstore:{}", &hash[..40]);
-    let txn = db.begin().await?;
+    // On MySQL, READ COMMITTED: its locking reads lock no gaps, while
+    // REPEATABLE READ's lock the gaps next to the rows they match, which
+    // other keys' rows border in a shared index. A locking read still waits
+    // for the previous holder's uncommitted rows, which is what the lock
+    // relies on.
+    let txn = match backend {
+        DbBackend::MySql => {
+            db.begin_with_config(Some(sea_orm::IsolationLevel::ReadCommitted), None)
+                .await?
+        }
+        _ => db.begin().await?,
+    };
     match backend {
         DbBackend::Postgres => {
             let id = u64::from_str_radix(&hash[..16], 16).expect("hex") as i64;
