@@ -132,7 +132,8 @@ impl Outbox {
 /// ([`guard::protect`]).
 pub fn app(state: AppState) -> Router {
     let base_url = state.base_url.clone();
-    let routes = routes::router(state.clone())
+    let routes = routes::router()
+        .merge(pages::router())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

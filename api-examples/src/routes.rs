@@ -21,8 +21,9 @@ use crate::extract::{JsonBody, Path};
 use crate::guard::ClientAddress;
 use crate::session::{CurrentSession, cleared_cookie, session_cookie};
 
-pub fn router(_: AppState) -> Router<AppState> {
-    crate::pages::router()
+/// The JSON endpoints (the HTML pages are `crate::pages::router`).
+pub fn router() -> Router<AppState> {
+    Router::new()
         .route("/auth/email", post(request_sign_in_link))
         .route("/auth/email/callback", post(email_callback))
         .route("/auth/session", get(current_session))
@@ -46,7 +47,7 @@ struct EmailBody {
 
 /// Creates a verification request and "sends" the link: to the log and, if
 /// enabled, the dev outbox. The link opens the confirmation page
-/// (`crate::pages`), which uses nothing until the person confirms. Counted
+/// (`pages`), which uses nothing until the person confirms. Counted
 /// against the client's and everyone's link limits first
 /// ([`crate::limits`]); the library limits each address.
 pub(crate) async fn send_link(
@@ -100,7 +101,7 @@ struct CallbackBody {
 /// the link, finds or creates the user and starts a session in one
 /// transaction (see `AuthStore::sign_in_with_link`), and sets the session
 /// cookie. A POST, never a GET: a GET that used the link is what mail
-/// scanners break (people use the confirmation page, `crate::pages`).
+/// scanners break (people use the confirmation page, `pages`).
 async fn email_callback(
     State(state): State<AppState>,
     jar: CookieJar,

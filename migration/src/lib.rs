@@ -96,6 +96,7 @@ impl ProfileMigrations for Profile {
     }
 
     async fn up(self, db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), DbErr> {
+        refuse_another_profile(self, db).await?;
         match self {
             Profile::NextAuthV4Beta => next_auth_v4_beta::Migrator::up(db, None).await,
             Profile::NextAuthV2Beta => next_auth_v2_beta::Migrator::up(db, None).await,
@@ -106,6 +107,7 @@ impl ProfileMigrations for Profile {
     }
 
     async fn down(self, db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), DbErr> {
+        refuse_another_profile(self, db).await?;
         match self {
             Profile::NextAuthV4Beta => next_auth_v4_beta::Migrator::down(db, None).await,
             Profile::NextAuthV2Beta => next_auth_v2_beta::Migrator::down(db, None).await,
@@ -125,4 +127,47 @@ impl ProfileMigrations for Profile {
             Profile::LuciaV1 => cli::run_cli(lucia_v1::Migrator).await,
         }
     }
+}
+
+/// One clear error when `db`'s migration history names another profile's
+/// migration, instead of sea-orm-migration's "Migration file … is missing"
+/// for each of them: a database holds one profile. A history naming
+/// migrations of no profile (a host app's own) is left to sea-orm-migration.
+async fn refuse_another_profile(
+    profile: Profile,
+    db: &sea_orm_migration::sea_orm::DatabaseConnection,
+) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
+    if !SchemaManager::new(db).has_table("seaql_migrations").await? {
+        return Ok(());
+    }
+    let history = Statement::from_string(
+        db.get_database_backend(),
+        "SELECT version FROM seaql_migrations",
+    );
+    let names = |p: Profile| -> Vec<String> {
+        p.migrations().iter().map(|m| m.name().to_owned()).collect()
+    };
+    let ours = names(profile);
+    for row in db.query_all_raw(history).await? {
+        let applied: String = row.try_get("", "version")?;
+        if ours.contains(&applied) {
+            continue;
+        }
+        if let Some(other) = Profile::ALL
+            .into_iter()
+            .find(|other| names(*other).contains(&applied))
+        {
+            return Err(DbErr::Custom(format!(
+                "this database holds profile {}'s schema (its migration {applied} is applied), \
+                 so profile {} cannot be migrated here: a database holds one profile, so give \
+                 {} a database of its own, or set AUTHSTORE_PROFILE={}",
+                other.name(),
+                profile.name(),
+                profile.name(),
+                other.name(),
+            )));
+        }
+    }
+    Ok(())
 }

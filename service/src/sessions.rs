@@ -134,23 +134,28 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         }
         let policy = self.ctx.config.session_expiry();
         let now = self.ctx.now();
+        // Hashed once (under hashed storage), for the cache key and the query.
+        let stored = self.stored(session_token);
         cache::through(
             self.ctx.cache_for_reads(),
-            &self.stored(session_token),
+            &stored,
             session_token,
             |hit| policy.decide(now, &hit.session.expires) == Decision::Live,
-            async || self.look_up(session_token).await,
+            async || self.look_up(session_token, stored.clone()).await,
         )
         .await
     }
 
-    /// The lookup itself, in the database: expired sessions refused (and
-    /// deleted where the profile's system does), renewal written.
-    async fn look_up(&self, session_token: &str) -> Result<Option<SessionAndUser>, Error> {
+    /// The lookup itself, in the database (`stored`: the token's stored
+    /// form): expired sessions refused (and deleted where the profile's
+    /// system does), renewal written.
+    async fn look_up(
+        &self,
+        session_token: &str,
+        stored: String,
+    ) -> Result<Option<SessionAndUser>, Error> {
         let storage = self.ctx.storage();
-        let Some((mut session, user)) =
-            storage.session_and_user(self.stored(session_token)).await?
-        else {
+        let Some((mut session, user)) = storage.session_and_user(stored).await? else {
             return Ok(None);
         };
         session.session_token = Secret::from(session_token);

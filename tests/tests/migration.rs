@@ -34,7 +34,31 @@ backend_tests!(
     foreign_keys_cascade_and_reject_orphans,
     unique_keys_reject_duplicates,
     fresh_refresh_and_reset,
+    another_profiles_database_is_refused_by_name,
 );
+
+/// A database migrated for one profile, asked to take another: one error
+/// naming both profiles, and nothing changed.
+async fn another_profiles_database_is_refused_by_name(db: &TestDb) {
+    Profile::LuciaV1.up(&db.conn).await.unwrap();
+    let before = db.table_names().await;
+    for other in [Profile::NextAuthV3, Profile::LuciaV3] {
+        let err = other.up(&db.conn).await.unwrap_err().to_string();
+        assert!(
+            err.contains("holds profile lucia-v1's schema")
+                && err.contains(&format!("profile {} cannot be migrated here", other.name())),
+            "{err}"
+        );
+        assert!(!err.contains("is missing"), "{err}");
+        let err = other.down(&db.conn).await.unwrap_err().to_string();
+        assert!(err.contains("holds profile lucia-v1's schema"), "{err}");
+    }
+    assert_eq!(db.table_names().await, before);
+    Profile::LuciaV1
+        .up(&db.conn)
+        .await
+        .expect("its own profile still migrates");
+}
 
 profile_tests!(every_profile_migrates_up_down_up);
 
