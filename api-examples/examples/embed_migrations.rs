@@ -7,6 +7,7 @@
 use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::sea_orm::{ConnectOptions, Database};
 
+/// What a host app's migration crate would hold.
 pub mod app_migrations {
     use sea_orm_migration::prelude::*;
 

@@ -36,12 +36,14 @@ pub enum ApiError {
     /// A per-client or global request limit of the example
     /// ([`crate::limits`]): wait this many seconds.
     TooManyRequests {
+        /// Whole seconds, at least one.
         retry_after_secs: u64,
     },
     /// axum refused the request before a handler ran (bad JSON, wrong
     /// content type, body too large, bad path or query): its status, and
     /// its explanation, which names the problem but never a stored value.
     Rejected(StatusCode, String),
+    /// What the library answered; its status depends on the error.
     Store(authstore::Error),
 }
 

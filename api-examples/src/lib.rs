@@ -96,6 +96,7 @@ fn without_password(database_url: &str) -> (String, Option<String>) {
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
+    /// The store every handler calls.
     pub store: AuthStore,
     /// Where sign-in links point, without a trailing slash: the server's
     /// public URL (`AUTHSTORE_BASE_URL`), e.g. `https://auth.example.com`.
@@ -113,6 +114,7 @@ pub struct AppState {
 pub struct Outbox(Arc<Mutex<Vec<serde_json::Value>>>);
 
 impl Outbox {
+    /// Keeps a sent email.
     pub fn push(&self, email: serde_json::Value) {
         self.0
             .lock()
@@ -120,6 +122,7 @@ impl Outbox {
             .push(email);
     }
 
+    /// Every email sent so far, oldest first.
     pub fn all(&self) -> Vec<serde_json::Value> {
         self.0
             .lock()

@@ -28,6 +28,7 @@ pub const LUCIA_COOKIE: &str = "auth_session";
 /// `LuciaV1Store` for lucia-v1).
 #[derive(Clone)]
 pub struct LuciaState<S> {
+    /// The store every handler calls.
     pub lucia: S,
     /// Mark the cookie `Secure` (set it behind HTTPS).
     pub secure_cookies: bool,
@@ -43,17 +44,21 @@ pub struct LuciaState<S> {
 pub trait LuciaSessions: Clone + Send + Sync + 'static {
     /// A validated session with its user.
     type Valid: Send + 'static;
+    /// The live session with this id, if any (`validate_session`).
     fn validate(
         &self,
         id: &str,
     ) -> impl Future<Output = Result<Option<Self::Valid>, authstore::Error>> + Send;
     /// The session's id (the cookie) and its user's id.
     fn ids(valid: &Self::Valid) -> (&str, &str);
+    /// Ends one session; whether it existed.
     fn invalidate(&self, id: &str) -> impl Future<Output = Result<bool, authstore::Error>> + Send;
+    /// Ends every session of a user; how many.
     fn invalidate_user(
         &self,
         user_id: &str,
     ) -> impl Future<Output = Result<u64, authstore::Error>> + Send;
+    /// Deletes the user with their sessions (and keys).
     fn delete_user(
         &self,
         user_id: &str,

@@ -36,6 +36,7 @@ use crate::guard::ClientAddress;
 use crate::routes::send_link;
 use crate::session::{CurrentSession, session_cookie};
 
+/// The HTML pages a person meets through a sign-in link.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/email/confirm", get(confirmation).post(confirm))

@@ -138,7 +138,13 @@ async fn refuse_another_profile(
     db: &sea_orm_migration::sea_orm::DatabaseConnection,
 ) -> Result<(), DbErr> {
     use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
-    if !SchemaManager::new(db).has_table("seaql_migrations").await? {
+    // `SchemaManager::has_table` needs the backend's schema-discovery
+    // feature, which a host app may leave off; the adoption check's
+    // introspection works everywhere.
+    if adopt::columns(&SchemaManager::new(db), "seaql_migrations")
+        .await?
+        .is_empty()
+    {
         return Ok(());
     }
     let history = Statement::from_string(

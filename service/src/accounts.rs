@@ -14,6 +14,7 @@ use crate::{Ctx, backend};
 /// never prints them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
+    /// The row's id.
     pub id: i32,
     /// Hex SHA-256 of `"{provider_id}:{provider_account_id}"`, as next-auth v3.
     ///
@@ -24,14 +25,23 @@ pub struct Account {
     /// also matches `provider_id` and `provider_account_id` themselves, so a
     /// collision can never reach the other account.
     pub compound_id: String,
+    /// The user the account belongs to.
     pub user_id: i32,
+    /// `"oauth"`, `"email"` or `"credentials"`, as next-auth v3 writes it.
     pub provider_type: String,
+    /// The provider, e.g. `"github"`.
     pub provider_id: String,
+    /// The user's id at the provider.
     pub provider_account_id: String,
+    /// The OAuth refresh token, if the provider gave one.
     pub refresh_token: Option<Secret>,
+    /// The OAuth access token, if the provider gave one.
     pub access_token: Option<Secret>,
+    /// When the access token expires, if the provider said.
     pub access_token_expires: Option<DateTime<Utc>>,
+    /// When the row was written first.
     pub created_at: DateTime<Utc>,
+    /// When the row was written last.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -49,6 +59,7 @@ pub struct Account {
 /// ```
 #[derive(Clone, Debug, Default, Validate)]
 pub struct NewAccount {
+    /// The user to link the account to.
     pub user_id: i32,
     /// One of `oauth`, `email`, `credentials`.
     #[validate(custom(function = "provider_type"))]
@@ -63,6 +74,7 @@ pub struct NewAccount {
     pub provider_account_id: String,
     /// At most 16 KiB, no control characters (as every OAuth token below).
     pub refresh_token: Option<Secret>,
+    /// The same rules as `refresh_token`.
     pub access_token: Option<Secret>,
     /// Any time the database can hold (on MySQL, 1970-01-01 00:00:01 to
     /// 2038-01-19 03:14:07 UTC).
@@ -80,7 +92,9 @@ pub struct NewAccount {
 pub struct OAuthTokens {
     /// The same rules as in [`NewAccount`].
     pub refresh_token: Option<Secret>,
+    /// The new access token; `None` clears it.
     pub access_token: Option<Secret>,
+    /// When the new access token expires; `None` clears it.
     pub access_token_expires: Option<DateTime<Utc>>,
 }
 

@@ -18,8 +18,11 @@ pub const PURGE_BATCH: u64 = 1000;
 /// A session. Both tokens are [`Secret`]s, so `Debug` never prints them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
+    /// The row's id (what `revoke` takes).
     pub id: i32,
+    /// The user the session belongs to.
     pub user_id: i32,
+    /// When the session ends, unless a read renews it first.
     pub expires: DateTime<Utc>,
     /// The value of the session cookie. With [`crate::TokenStorage::Hashed`],
     /// sessions from `list` hold its hash here instead.
@@ -28,14 +31,18 @@ pub struct Session {
     /// With [`crate::TokenStorage::Hashed`], sessions read back from the
     /// table (`list`, lookups) hold its hash here, not the token.
     pub access_token: Secret,
+    /// When the session was created.
     pub created_at: DateTime<Utc>,
+    /// When the row was written last (a renewal moves it).
     pub updated_at: DateTime<Utc>,
 }
 
 /// What [`Sessions::get_session_and_user`] finds for a valid token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionAndUser {
+    /// The valid session.
     pub session: Session,
+    /// Its user.
     pub user: User,
     /// This read pushed the expiry forward (its write changed the row):
     /// refresh the cookie.

@@ -15,14 +15,20 @@ use crate::rules::{self, email, text};
 /// A user as stored, with its times in UTC.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
+    /// The row's id (next-auth's integer).
     pub id: i32,
+    /// The display name, if any.
     pub name: Option<String>,
     /// The address in its canonical form ([`canonical_email`]), or as
     /// another system sharing the database stored it.
     pub email: Option<String>,
+    /// When the address was verified (an email sign-in sets it).
     pub email_verified: Option<DateTime<Utc>>,
+    /// A URL of the user's picture, if any.
     pub image: Option<String>,
+    /// When the row was written first.
     pub created_at: DateTime<Utc>,
+    /// When the row was written last.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -60,10 +66,14 @@ pub struct NewUser {
 /// ```
 #[derive(Clone, Debug, Default, Validate)]
 pub struct UserPatch {
+    /// `Some(name)` sets the name (`Some(None)` clears it); `None` leaves it.
     #[validate(custom(function = "text::name"))]
     pub name: Option<Option<String>>,
+    /// Likewise for the address, stored in its canonical form ([`canonical_email`]).
     pub email: Option<Option<String>>,
+    /// Likewise for the verification time.
     pub email_verified: Option<Option<DateTime<Utc>>>,
+    /// Likewise for the picture's URL.
     #[validate(custom(function = "text::http_url"))]
     pub image: Option<Option<String>>,
 }

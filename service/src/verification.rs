@@ -14,11 +14,15 @@ use crate::{Ctx, backend};
 /// deliberately not exposed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerificationRequest {
+    /// The row's id.
     pub id: i32,
     /// Who the link was sent to: an email address in its canonical form.
     pub identifier: String,
+    /// When the link stops working.
     pub expires: DateTime<Utc>,
+    /// When the link was issued.
     pub created_at: DateTime<Utc>,
+    /// When the row was written last.
     pub updated_at: DateTime<Utc>,
 }
 

@@ -9,14 +9,16 @@ use serde_json::{Value, json};
 
 /// The secret both sides hash verification tokens with.
 pub const SECRET: &str = "shared-between-rust-and-next-auth";
-/// next-auth's session `maxAge` and `updateAge`, in seconds.
+/// next-auth's session `maxAge`, in seconds.
 pub const MAX_AGE: i64 = 30 * 24 * 60 * 60;
+/// next-auth's session `updateAge`, in seconds.
 pub const UPDATE_AGE: i64 = 24 * 60 * 60;
 
 /// One of next-auth's adapters on one database.
 pub struct NextAuth {
     /// The driver script in `tests/interop/`, e.g. `nextauth.js`.
     pub script: &'static str,
+    /// The database both sides share.
     pub url: String,
     /// The Node process's `TZ` (next-auth 2.0 beta writes wall-clock times
     /// in it); `None` leaves the environment's.
@@ -26,6 +28,7 @@ pub struct NextAuth {
 }
 
 impl NextAuth {
+    /// The driver `script` on the database at `url`.
     pub fn new(script: &'static str, url: &str) -> Self {
         NextAuth {
             script,

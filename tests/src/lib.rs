@@ -31,12 +31,16 @@ pub const INSENSITIVE_COLLATION: &str = "utf8mb4_general_ci";
 /// A backend the suite runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
+    /// A file per test; always there.
     Sqlite,
+    /// `AUTHSTORE_TEST_POSTGRES_URL`.
     Postgres,
+    /// MySQL or MariaDB, `AUTHSTORE_TEST_MYSQL_URL`.
     MySql,
 }
 
 impl Backend {
+    /// The name test output uses.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -56,7 +60,9 @@ impl Backend {
 
 /// A fresh, empty database of one backend, owned by one test.
 pub struct TestDb {
+    /// Which server (or SQLite).
     pub backend: Backend,
+    /// A pool on the test's database.
     pub conn: DatabaseConnection,
     /// The database's name, unique to this test run.
     pub name: String,
@@ -138,6 +144,7 @@ impl TestDb {
         }
     }
 
+    /// SeaORM's name for the backend.
     pub fn db_backend(&self) -> DbBackend {
         self.conn.get_database_backend()
     }
@@ -278,6 +285,7 @@ macro_rules! backend_tests {
 /// sea-orm-migration's table and authstore's own (`authstore_…`), which
 /// no JS system's schema has. Each row comes back as `name`.
 pub mod pg_schema {
+    /// Every column: table, name, position, type, length, nullability, default.
     pub const COLUMNS: &str = "
         SELECT concat_ws(' | ', table_name, column_name, ordinal_position, data_type,
                          coalesce(character_maximum_length::text, '-'), is_nullable,
@@ -287,12 +295,14 @@ pub mod pg_schema {
           AND table_name NOT LIKE 'authstore\\_%'
         ORDER BY table_name, ordinal_position";
 
+    /// Every constraint with its definition.
     pub const CONSTRAINTS: &str = "
         SELECT conname || ' ' || pg_get_constraintdef(oid) AS name FROM pg_constraint
         WHERE connamespace = 'public'::regnamespace AND conname NOT LIKE 'seaql_migrations%'
           AND conname NOT LIKE 'authstore\\_%'
         ORDER BY 1";
 
+    /// Every index's definition.
     pub const INDEXES: &str = "
         SELECT indexdef AS name FROM pg_indexes
         WHERE schemaname = 'public' AND tablename <> 'seaql_migrations'
@@ -513,10 +523,12 @@ impl TestClock {
         )))
     }
 
+    /// The clock's time.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         *self.0.lock().unwrap()
     }
 
+    /// Moves the clock forward.
     pub fn advance(&self, by: chrono::TimeDelta) {
         *self.0.lock().unwrap() += by;
     }

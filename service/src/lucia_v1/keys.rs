@@ -14,9 +14,11 @@ use crate::rules::{self, text};
 /// A key as the app sees it; the password hash stays in the database.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Key {
+    /// Everything before the first `:` of the key id, e.g. `"email"`.
     pub provider_id: String,
     /// Everything after the first `:` of the key id.
     pub provider_user_id: String,
+    /// The user the key signs in.
     pub user_id: String,
     /// Created with the user; never deleted by [`LuciaV1Store::delete_key`].
     pub primary: bool,
@@ -33,6 +35,8 @@ pub struct NewKey<'a> {
     pub provider_id: &'a str,
     /// The user's id there, e.g. their email address.
     pub provider_user_id: &'a str,
+    /// The password, hashed before it is stored (1 to 4,096 bytes); `None`
+    /// for a key used without one (OAuth, a one-time link).
     pub password: Option<&'a str>,
 }
 
@@ -49,6 +53,7 @@ impl std::fmt::Debug for NewKey<'_> {
 /// A successful [`LuciaV1Store::use_key`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignIn {
+    /// The key that signed in; its `user_id` is who.
     pub key: Key,
     /// The password matched a hash in lucia-auth 0.x's weaker format (scrypt
     /// r = 8): store a new one now, while the password is at hand, with

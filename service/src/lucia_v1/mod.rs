@@ -97,6 +97,7 @@ pub type Attribute = (&'static str, Value);
 /// A Lucia v1 user: its id. Attribute columns are the app's to read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
+    /// The user's id (`auth_user.id`).
     pub id: String,
 }
 

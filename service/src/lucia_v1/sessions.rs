@@ -25,12 +25,15 @@ pub enum SessionState {
 /// A Lucia v1 session. Its id is the cookie value, a [`Secret`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
+    /// The session id: the `auth_session` cookie's value.
     pub id: Secret,
+    /// The user the session belongs to.
     pub user_id: String,
     /// Active up to and including this instant.
     pub active_expires: DateTime<Utc>,
     /// Idle after `active_expires` up to and including this one; dead after.
     pub idle_expires: DateTime<Utc>,
+    /// Active or idle, as of the call that returned it.
     pub state: SessionState,
     /// Made by this call (created, or replacing an idle one): set the cookie.
     pub fresh: bool,
@@ -39,7 +42,9 @@ pub struct Session {
 /// What [`LuciaV1Store::validate_session`] finds for a live session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidSession {
+    /// The session (a new one, `fresh`, if an idle one was replaced).
     pub session: Session,
+    /// Its user.
     pub user: User,
 }
 

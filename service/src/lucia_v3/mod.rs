@@ -54,14 +54,19 @@ use storage::Storage;
 /// A Lucia user: its id. Attribute columns are the app's to read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LuciaUser {
+    /// The user's id (`auth_user.id`).
     pub id: String,
 }
 
 /// A Lucia session. Its id is the cookie value, a [`Secret`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LuciaSession {
+    /// The session id: the `auth_session` cookie's value.
     pub id: Secret,
+    /// The user the session belongs to.
     pub user_id: String,
+    /// When the session ends, unless a validation in its second half
+    /// renews it first.
     pub expires_at: DateTime<Utc>,
     /// The expiry was just set (created, or renewed by this validation):
     /// send the cookie again.
@@ -71,7 +76,9 @@ pub struct LuciaSession {
 /// What [`LuciaStore::validate_session`] finds for a live session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidSession {
+    /// The session, renewed if this validation was in its second half.
     pub session: LuciaSession,
+    /// Its user.
     pub user: LuciaUser,
 }
 

@@ -44,6 +44,7 @@ pub enum Error {
     /// ([`crate::ConfigBuilder::link_issuance_limit`]); nothing was written.
     #[error("too many sign-in links for this address; retry at {retry_at}")]
     RateLimited {
+        /// The first whole second at which a link may be asked for again.
         retry_at: chrono::DateTime<chrono::Utc>,
     },
     /// Too many sign-ins failed lately for this key or client address
@@ -109,10 +110,14 @@ pub enum Conflict {
 #[derive(Clone, Debug, PartialEq, Eq, ThisError)]
 #[non_exhaustive]
 pub enum ConfigError {
+    /// The secret is empty (or only whitespace).
     #[error("the secret is empty")]
     EmptySecret,
+    /// The named setting must be above zero.
     #[error("{0} must be greater than zero")]
     NotPositive(&'static str),
+    /// next-auth renews a session once `update_age` has passed, which
+    /// cannot be after it ends.
     #[error("session_update_age must not exceed session_max_age")]
     UpdateAgeExceedsMaxAge,
     /// `AuthStore` serves the next-auth profiles; this one has its own store.

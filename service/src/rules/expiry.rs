@@ -54,7 +54,9 @@ pub trait ExpiryPolicy {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SlidingExpiry {
+    /// How long a session lives from its creation or last renewal.
     pub max_age: TimeDelta,
+    /// How long after that a read renews it (next-auth's `updateAge`).
     pub update_age: TimeDelta,
 }
 
@@ -98,6 +100,7 @@ impl ExpiryPolicy for SlidingExpiry {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HalfLifeExpiry {
+    /// How long a session lives (Lucia's `sessionExpiresIn`).
     pub expires_in: TimeDelta,
 }
 
@@ -142,7 +145,9 @@ impl ExpiryPolicy for HalfLifeExpiry {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ActiveIdleExpiry {
+    /// How long a new session is active.
     pub active_period: TimeDelta,
+    /// How long it is idle (renewable) after that.
     pub idle_period: TimeDelta,
 }
 

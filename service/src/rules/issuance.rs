@@ -18,7 +18,9 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IssuanceLimit {
+    /// How many events any window may hold.
     pub max: u32,
+    /// The window's length.
     pub window: TimeDelta,
 }
 

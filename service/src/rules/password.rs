@@ -36,6 +36,8 @@ pub enum Verified {
     /// The password matches, but the hash is lucia-auth 0.x's (r = 8): store
     /// a new hash of it now, while the password is at hand.
     NeedsRehash,
+    /// The password does not match, or the hash is in no format Lucia v1
+    /// knows.
     Invalid,
     /// A bcrypt hash (`$2a`), which this crate does not check, as Lucia v1
     /// does not: the user must reset their password.
