@@ -29,6 +29,7 @@ use authstore::{AuthStore, Config};
 use authstore_migration::{Migrator, MigratorTrait};
 use authstore_tests::sha256_hex;
 use chrono::{DateTime, TimeDelta, Utc};
+use hdrhistogram::Histogram;
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, MockDatabase};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Postgres, Row};
@@ -133,29 +134,42 @@ async fn seed(pool: &PgPool, table: &str, from: u64, to: u64) {
 
 // ---------------------------------------------------------------- measuring
 
-#[derive(Default)]
 struct Stats {
     ops: u64,
     elapsed: Duration,
-    latencies_us: Vec<u32>,
+    /// Each op's latency in microseconds.
+    latencies_us: Histogram<u64>,
+}
+
+/// A histogram of latencies in microseconds, to 3 significant figures.
+fn latency_histogram() -> Histogram<u64> {
+    Histogram::new(3).expect("3 significant figures is a valid precision")
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            ops: 0,
+            elapsed: Duration::ZERO,
+            latencies_us: latency_histogram(),
+        }
+    }
 }
 
 impl Stats {
     fn merge(&mut self, other: Stats) {
         self.ops += other.ops;
         self.elapsed += other.elapsed;
-        self.latencies_us.extend(other.latencies_us);
+        self.latencies_us
+            .add(&other.latencies_us)
+            .expect("histograms of one precision add up");
     }
     fn per_second(&self) -> f64 {
         self.ops as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
-    fn percentile(&mut self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return 0.0;
-        }
-        self.latencies_us.sort_unstable();
-        let index = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies_us[index] as f64 / 1000.0
+    /// The latency at quantile `p`, in ms (0 with no ops).
+    fn percentile(&self, p: f64) -> f64 {
+        self.latencies_us.value_at_quantile(p) as f64 / 1000.0
     }
 }
 
@@ -191,7 +205,9 @@ where
     let mut stats = Stats::default();
     for latencies in tasks.join_all().await {
         stats.ops += latencies.len() as u64;
-        stats.latencies_us.extend(latencies);
+        for us in latencies {
+            stats.latencies_us.saturating_record(u64::from(us));
+        }
     }
     stats.elapsed = started.elapsed();
     stats
@@ -1019,8 +1035,11 @@ async fn revocation_delay(
             delays.push(delay.as_secs_f64() * 1000.0);
         }
     }
-    delays.sort_by(f64::total_cmp);
-    let at = |p: f64| delays[((delays.len() - 1) as f64 * p).round() as usize];
+    let mut histogram = latency_histogram();
+    for delay in &delays {
+        histogram.saturating_record((delay * 1000.0) as u64);
+    }
+    let at = |p: f64| histogram.value_at_quantile(p) as f64 / 1000.0;
     println!("\n## Session cache: revocation delay\n");
     println!(
         "{} sign-outs by another store while the cached one validates in a loop: time from the \
@@ -1032,7 +1051,7 @@ async fn revocation_delay(
         "| {:.2} | {:.2} | {:.2} | {accepted_past_bound} |",
         at(0.5),
         at(0.99),
-        delays[delays.len() - 1]
+        histogram.max() as f64 / 1000.0
     );
     if let Some(delay) = killed_delay {
         println!(
@@ -1089,11 +1108,7 @@ fn chart(path: &str, rows: &[Row2]) {
         rows.iter()
             .filter(|row| row.label == label)
             .map(|row| {
-                let mut stats = Stats {
-                    ops: pick(row).ops,
-                    elapsed: pick(row).elapsed,
-                    latencies_us: pick(row).latencies_us.clone(),
-                };
+                let stats = pick(row);
                 (
                     row.concurrency as f64,
                     stats.per_second(),
@@ -1183,7 +1198,7 @@ async fn scale_point(
         session_token(if expired(i) { i + 1 } else { i })
     };
     let s = store.clone();
-    let mut ours = measure(1, duration, move |r| {
+    let ours = measure(1, duration, move |r| {
         let (s, t) = (s.clone(), pick(r));
         async move {
             s.sessions()
@@ -1196,7 +1211,7 @@ async fn scale_point(
     })
     .await;
     let f = floor.clone();
-    let mut theirs = measure(1, duration, move |r| {
+    let theirs = measure(1, duration, move |r| {
         let (f, t) = (f.clone(), pick(r));
         async move {
             floor_lookup(&f, &t, Utc::now()).await.expect("hit");
