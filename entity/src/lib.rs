@@ -41,6 +41,7 @@ pub mod lucia_v3;
 pub mod next_auth_v2_beta;
 pub mod next_auth_v3;
 pub mod next_auth_v4_beta;
+pub mod own_tables;
 mod profile;
 
 pub use profile::{NotifyChannels, Profile};

@@ -6,10 +6,9 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::column::big_id;
+use authstore_entity::own_tables::{SIGN_IN_ATTEMPTS as ATTEMPTS, SIGN_IN_ATTEMPTS_BY_SCOPE};
 
-/// The table's name; the `authstore` crate names it as `ATTEMPTS_TABLE`.
-const ATTEMPTS: &str = "authstore_sign_in_attempt";
+use crate::column::big_id;
 
 /// The migration that adds the table and its one index.
 pub(crate) struct SignInAttempts {
@@ -41,7 +40,7 @@ impl MigrationTrait for SignInAttempts {
         manager
             .create_index(
                 Index::create()
-                    .name(format!("{ATTEMPTS}_scope_attempted_at"))
+                    .name(SIGN_IN_ATTEMPTS_BY_SCOPE)
                     .table(ATTEMPTS)
                     .col("scope")
                     .col("attempted_at")

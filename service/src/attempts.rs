@@ -21,6 +21,7 @@
 //! Scopes are stored as SHA-256 digests, so the table holds no address or
 //! key id in the clear.
 
+use authstore_entity::own_tables;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LockType, Query};
@@ -33,10 +34,10 @@ use crate::rules::token::sha256_hex;
 
 /// authstore's own table of sign-in attempts (its name in every profile
 /// that has password sign-in).
-pub const ATTEMPTS_TABLE: &str = "authstore_sign_in_attempt";
+pub const ATTEMPTS_TABLE: &str = own_tables::SIGN_IN_ATTEMPTS;
 
-/// The table's index on `(scope, attempted_at)`, as the migration names it.
-const ATTEMPTS_INDEX: &str = "authstore_sign_in_attempt_scope_attempted_at";
+/// The table's index on `(scope, attempted_at)`.
+const ATTEMPTS_INDEX: &str = own_tables::SIGN_IN_ATTEMPTS_BY_SCOPE;
 
 /// How many failed sign-ins are allowed before more are refused with
 /// [`Error::SignInThrottled`], without checking the password.

@@ -1,0 +1,10 @@
+//! The names of authstore's own tables, which no JS system has: the
+//! migration crate creates them and the `authstore` crate queries them, both
+//! by these names. They begin with `authstore_`, which the schema tests
+//! leave out when they compare a profile with its seed.
+
+/// The sign-in attempt limit's counts (profiles with password sign-in).
+pub const SIGN_IN_ATTEMPTS: &str = "authstore_sign_in_attempt";
+
+/// Its index on `(scope, attempted_at)`.
+pub const SIGN_IN_ATTEMPTS_BY_SCOPE: &str = "authstore_sign_in_attempt_scope_attempted_at";
