@@ -103,16 +103,21 @@ async fn run() -> Result<(), Fatal> {
         ),
         body_read: Duration::from_secs(positive("AUTHSTORE_BODY_READ_TIMEOUT", 30)?.get().into()),
     };
-    // The Lucia profiles have their own stores and endpoints; the rest are next-auth's.
-    let store = match profile {
-        Profile::LuciaV1 | Profile::LuciaV3 => None,
-        _ => Some(
-            link_policy(Config::builder(secret))
-                .profile(profile)
-                .wall_clock_zone(zone)
-                .build()
-                .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?,
-        ),
+    // Each profile's store is chosen here, before anything touches the
+    // database, so a bad setting stops the server before it migrates. The
+    // match is exhaustive: a new profile does not compile until it is served.
+    let served = match profile {
+        Profile::NextAuthV3 | Profile::NextAuthV4Beta | Profile::NextAuthV2Beta => {
+            Served::NextAuth(
+                link_policy(Config::builder(secret))
+                    .profile(profile)
+                    .wall_clock_zone(zone)
+                    .build()
+                    .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?,
+            )
+        }
+        Profile::LuciaV1 => Served::LuciaV1,
+        Profile::LuciaV3 => Served::LuciaV3,
     };
 
     let db = connect(&database_url).await?;
@@ -122,21 +127,21 @@ async fn run() -> Result<(), Fatal> {
         .map_err(|err| format!("migrating {}: {err}", redacted(&database_url)))?;
     tracing::info!(database = %redacted(&database_url), profile = profile.name(), "database migrated");
 
-    let router = match store {
-        Some(config) => app(AppState {
+    let router = match served {
+        Served::NextAuth(config) => app(AppState {
             store: AuthStore::new(db, config),
             base_url: base_url.clone(),
             secure_cookies,
             outbox: dev_outbox.then(Outbox::default),
             limits,
         }),
-        None if profile == Profile::LuciaV1 => lucia_v1_app(LuciaState {
+        Served::LuciaV1 => lucia_v1_app(LuciaState {
             lucia: LuciaV1Store::new(db, LuciaV1Config::default()),
             secure_cookies,
             base_url: base_url.clone(),
             limits,
         }),
-        None => lucia_app(LuciaState {
+        Served::LuciaV3 => lucia_app(LuciaState {
             lucia: LuciaStore::new(db, LuciaConfig::default()),
             secure_cookies,
             base_url: base_url.clone(),
@@ -152,6 +157,14 @@ async fn run() -> Result<(), Fatal> {
     serve(listener, router, timeouts, shutdown_signal())
         .await
         .map_err(|err| format!("server failed: {err}"))
+}
+
+/// Which store serves the profile: next-auth's with its config, or a Lucia
+/// store (which need no secret).
+enum Served {
+    NextAuth(Config),
+    LuciaV1,
+    LuciaV3,
 }
 
 /// A whole number setting above zero, or its default when it is unset.

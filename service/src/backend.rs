@@ -3,8 +3,11 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, InsertStatement, IntoIden, Query};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::sea_query::{
+    Condition, DeleteStatement, Expr, ExprTrait, InsertStatement, IntoIden, Query, SelectStatement,
+    UpdateStatement,
+};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, StatementBuilder};
 use validator::ValidationError;
 
 use crate::rules;
@@ -87,6 +90,83 @@ pub(crate) async fn insert_returning_id(
         .await?
         .ok_or_else(|| DbErr::RecordNotInserted)?;
     row.try_get("", id)
+}
+
+/// How to read a written row back on a backend without `RETURNING`
+/// (MySQL/MariaDB). The statements are the caller's; only whether and when
+/// to run them is decided here.
+pub(crate) enum Reread {
+    /// The row the write changed, read after it: an update, whose row keeps
+    /// its key. A write that changed nothing answers `None`.
+    After(SelectStatement),
+    /// The row as it stands after the write, changed by it or not: an
+    /// update that may find the row already moved by a concurrent writer.
+    Current(SelectStatement),
+    /// The row as it stood before the write, answered only if the write
+    /// then took it: a delete that claims a row, of which one caller wins.
+    Before(SelectStatement),
+    /// The row an insert into this table made, found by the auto-increment
+    /// `id` the driver reports.
+    Inserted(&'static str),
+}
+
+/// A statement that can answer the rows it wrote (`INSERT`, `UPDATE`,
+/// `DELETE`).
+pub(crate) trait Write: StatementBuilder {
+    /// Adds `RETURNING columns`.
+    fn returning_columns(&mut self, columns: &[&'static str]);
+}
+
+macro_rules! write_statement {
+    ($($statement:ty),*) => {$(
+        impl Write for $statement {
+            fn returning_columns(&mut self, columns: &[&'static str]) {
+                self.returning(Query::returning().columns(columns.iter().copied()));
+            }
+        }
+    )*};
+}
+write_statement!(InsertStatement, UpdateStatement, DeleteStatement);
+
+/// Runs `write`, which changes at most one row, and answers that row's
+/// `columns`: in the same statement where the backend has `RETURNING`,
+/// otherwise as `reread` says. `None`: no row to answer.
+pub(crate) async fn write_returning(
+    db: &impl ConnectionTrait,
+    mut write: impl Write,
+    columns: &[&'static str],
+    reread: Reread,
+) -> Result<Option<QueryResult>, DbErr> {
+    if db.support_returning() {
+        write.returning_columns(columns);
+        let written = db.query_one(&write).await?;
+        return match (written, reread) {
+            (None, Reread::Current(select)) => db.query_one(&select).await,
+            (written, _) => Ok(written),
+        };
+    }
+    match reread {
+        Reread::After(select) | Reread::Current(select) => {
+            db.execute(&write).await?;
+            db.query_one(&select).await
+        }
+        Reread::Before(select) => {
+            let Some(row) = db.query_one(&select).await? else {
+                return Ok(None);
+            };
+            let taken = db.execute(&write).await?.rows_affected() > 0;
+            Ok(taken.then_some(row))
+        }
+        Reread::Inserted(table) => {
+            let id = db.execute(&write).await?.last_insert_id();
+            let select = Query::select()
+                .columns(columns.iter().copied())
+                .from(table)
+                .and_where(Expr::col("id").eq(id))
+                .to_owned();
+            db.query_one(&select).await
+        }
+    }
 }
 
 /// Deletes every row of `table` matching `filter`; how many.

@@ -20,13 +20,11 @@ pub(crate) use sessions::StoredTokens;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, InsertStatement, Query, ReturningClause, SelectStatement,
-};
+use sea_orm::sea_query::{Alias, Expr, InsertStatement, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
 
 use crate::Profile;
-use crate::backend::BuiltOnce;
+use crate::backend::{self, BuiltOnce, Reread};
 
 pub(crate) const USERS: &str = "users";
 pub(crate) const ACCOUNTS: &str = "accounts";
@@ -246,30 +244,16 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         }
     }
 
-    /// `INSERT`s a row and reads it back: one `INSERT … RETURNING` where
-    /// supported; MySQL inserts, then selects the new id.
+    /// `INSERT`s a row and reads it back (see [`backend::write_returning`]).
     async fn insert_returning(
         &self,
         table: &'static str,
         columns: &[&'static str],
         insert: InsertStatement,
     ) -> Result<QueryResult, DbErr> {
-        let mut insert = insert;
-        if self.db.support_returning() {
-            insert.returning(returning(columns));
-            return self
-                .db
-                .query_one(&insert)
-                .await?
-                .ok_or_else(|| DbErr::RecordNotInserted);
-        }
-        let id = self.db.execute(&insert).await?.last_insert_id();
-        let mut select = select(table, columns);
-        select.and_where(Expr::col("id").eq(id));
-        self.db
-            .query_one(&select)
+        backend::write_returning(self.db, insert, columns, Reread::Inserted(table))
             .await?
-            .ok_or_else(|| DbErr::RecordNotFound(format!("{table} {id} after its insert")))
+            .ok_or_else(|| DbErr::RecordNotFound(format!("the row just inserted into {table}")))
     }
 }
 
@@ -294,9 +278,4 @@ fn select_prefixed(
             Alias::new(format!("{pre}{column}")),
         );
     }
-}
-
-/// `RETURNING columns`.
-fn returning(columns: &[&'static str]) -> ReturningClause {
-    Query::returning().columns(columns.iter().copied())
 }

@@ -5,7 +5,7 @@ use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
 
 use super::{SESSIONS, Storage, USERS, select, select_prefixed};
-use crate::backend;
+use crate::backend::{self, Reread};
 use crate::rules::token::Secret;
 use crate::sessions::Session;
 use crate::users::User;
@@ -129,7 +129,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .add(Expr::col("session_token").eq(stored_token))
             .add(Expr::col("expires").gt(self.time(now)));
         let columns = self.schema.session_columns();
-        let mut update = Query::update()
+        let update = Query::update()
             .table(SESSIONS)
             .values([
                 ("expires", self.time(expires)),
@@ -138,19 +138,11 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .cond_where(live.clone())
             .and_where(Expr::col("expires").lt(self.time(expires)))
             .to_owned();
-        if self.db.support_returning() {
-            update.returning(super::returning(&columns));
-            if let Some(row) = self.db.query_one(&update).await? {
-                return Ok(Some(self.session_from(&row, "")?));
-            }
-        } else {
-            self.db.execute(&update).await?;
-        }
-        // Not updated by us: no live session, or a concurrent renewal already
-        // moved it at least this far. Read what is there.
-        let mut select = select(SESSIONS, &columns);
-        select.cond_where(live);
-        match self.db.query_one(&select).await? {
+        // Not updated by us (no live session, or a concurrent renewal already
+        // moved it at least this far): the reread answers what is there.
+        let mut reread = select(SESSIONS, &columns);
+        reread.cond_where(live);
+        match backend::write_returning(self.db, update, &columns, Reread::Current(reread)).await? {
             Some(row) => Ok(Some(self.session_from(&row, "")?)),
             None => Ok(None),
         }

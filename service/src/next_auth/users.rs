@@ -5,6 +5,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
 
 use super::{ACCOUNTS, SESSIONS, Storage, USERS, select, select_prefixed};
+use crate::backend::{self, Reread};
 use crate::users::{NewUser, User, UserPatch};
 
 impl<C: ConnectionTrait> Storage<'_, C> {
@@ -130,15 +131,12 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .table(USERS)
             .values(values)
             .and_where(Expr::col("id").eq(id));
-        if self.db.support_returning() {
-            update.returning(super::returning(&columns));
-            return match self.db.query_one(&update).await? {
-                Some(row) => Ok(Some(self.user_from(&row, "")?)),
-                None => Ok(None),
-            };
+        let mut reread = select(USERS, &columns);
+        reread.and_where(Expr::col("id").eq(id));
+        match backend::write_returning(self.db, update, &columns, Reread::After(reread)).await? {
+            Some(row) => Ok(Some(self.user_from(&row, "")?)),
+            None => Ok(None),
         }
-        self.db.execute(&update).await?;
-        self.user(id).await
     }
 
     /// Deletes the user's sessions, accounts and the user; whether the user

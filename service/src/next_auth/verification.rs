@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::{Storage, select};
-use crate::backend;
+use crate::backend::{self, Reread};
 use crate::verification::VerificationRequest;
 
 impl<C: ConnectionTrait> Storage<'_, C> {
@@ -63,25 +63,16 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let matching = Condition::all()
             .add(Expr::col(self.schema.differences.identifier).eq(identifier))
             .add(Expr::col("token").eq(token_hash));
-        let mut delete = Query::delete()
+        let delete = Query::delete()
             .from_table(table)
             .cond_where(matching.clone())
             .to_owned();
-        if self.db.support_returning() {
-            delete.returning(super::returning(&columns));
-            return match self.db.query_one(&delete).await? {
-                Some(row) => Ok(Some(self.verification_from(&row)?)),
-                None => Ok(None),
-            };
+        let mut claimed = select(table, &columns);
+        claimed.cond_where(matching);
+        match backend::write_returning(self.db, delete, &columns, Reread::Before(claimed)).await? {
+            Some(row) => Ok(Some(self.verification_from(&row)?)),
+            None => Ok(None),
         }
-        let mut select = select(table, &columns);
-        select.cond_where(matching);
-        let Some(row) = self.db.query_one(&select).await? else {
-            return Ok(None);
-        };
-        let found = self.verification_from(&row)?;
-        let deleted = self.db.execute(&delete).await?.rows_affected();
-        Ok((deleted > 0).then_some(found))
     }
 
     /// This schema's verification table.
