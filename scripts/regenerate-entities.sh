@@ -11,9 +11,6 @@
 # on any diff.
 set -euo pipefail
 
-# The profiles, by the names `authstore_migration::Profile` knows.
-all_profiles=(next-auth-v3 next-auth-v4-beta next-auth-v2-beta lucia-v3 lucia-v1)
-
 : "${DATABASE_URL:?set DATABASE_URL to a scratch PostgreSQL database}"
 case "$DATABASE_URL" in
   postgres://* | postgresql://*) ;;
@@ -54,5 +51,9 @@ regenerate() {
 if [ $# -gt 0 ]; then
   regenerate "$1"
 else
+  # Every profile, by the names `authstore_entity::Profile` knows.
+  mapfile -t all_profiles < <(cargo run --quiet --manifest-path "$root/Cargo.toml" \
+    -p authstore-migration --features cli -- profiles)
+  [ ${#all_profiles[@]} -gt 0 ] || { echo "regenerate-entities: no profiles listed" >&2; exit 1; }
   for profile in "${all_profiles[@]}"; do regenerate "$profile"; done
 fi

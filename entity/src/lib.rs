@@ -36,6 +36,7 @@
 //! `authstore` crate hands out wrappers whose `Debug` redacts the tokens.
 
 mod behavior;
+pub mod descriptor;
 pub mod lucia_v1;
 pub mod lucia_v3;
 pub mod next_auth_v2_beta;
@@ -44,6 +45,7 @@ pub mod next_auth_v4_beta;
 pub mod own_tables;
 mod profile;
 
+pub use descriptor::Descriptor;
 pub use profile::{NotifyChannels, Profile};
 
 pub use next_auth_v3::*;

@@ -2,6 +2,8 @@
 //! speaks. The migration crate, the `authstore` store, the example server and
 //! the regeneration script all use these names.
 
+use crate::descriptor::{self, Descriptor};
+
 /// A schema profile: one of the schemas in authstore's source documents.
 ///
 /// Deliberately exhaustive: a new profile must be handled by every `match`
@@ -60,6 +62,18 @@ impl Profile {
                     known.join(", ")
                 )
             })
+    }
+
+    /// The profile's schema facts (see [`descriptor`](crate::descriptor)):
+    /// the registry of profiles, one entry each.
+    pub const fn descriptor(self) -> Descriptor {
+        match self {
+            Profile::NextAuthV3 => Descriptor::NextAuth(&descriptor::NEXT_AUTH_V3),
+            Profile::NextAuthV4Beta => Descriptor::NextAuth(&descriptor::NEXT_AUTH_V4_BETA),
+            Profile::NextAuthV2Beta => Descriptor::NextAuth(&descriptor::NEXT_AUTH_V2_BETA),
+            Profile::LuciaV3 => Descriptor::LuciaV3(&descriptor::LUCIA_V3),
+            Profile::LuciaV1 => Descriptor::LuciaV1(&descriptor::LUCIA_V1),
+        }
     }
 
     /// The PostgreSQL channels on which this profile's `session_notify`

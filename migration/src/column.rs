@@ -20,6 +20,7 @@
 //! plain `timestamp` on MySQL (no fractional seconds) and a `*_text` type name
 //! on SQLite.
 
+use authstore_entity::descriptor::StoredTime;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
@@ -55,6 +56,19 @@ pub(crate) fn serial(backend: DatabaseBackend, name: impl IntoIden) -> ColumnDef
         _ => def.integer().auto_increment(),
     };
     def.not_null();
+    def
+}
+
+/// A column holding instants as `stored` says (see
+/// [`StoredTime`]: the descriptor decides, this spells the type).
+pub(crate) fn stored_time(name: &'static str, stored: StoredTime) -> ColumnDef {
+    let mut def = ColumnDef::new(name);
+    match stored {
+        StoredTime::Instant => def.timestamp_with_time_zone(),
+        StoredTime::UtcDateTime => def.custom("datetime"),
+        StoredTime::UnixSeconds => def.integer(),
+        StoredTime::UnixMillis => def.big_integer(),
+    };
     def
 }
 

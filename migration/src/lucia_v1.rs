@@ -15,13 +15,14 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::Profile;
 use crate::attempts::SignInAttempts;
-use crate::column::text_id;
+use crate::column::{stored_time, text_id};
 use crate::notify::{SessionNotify, Watched};
 use crate::tables::CreateTables;
+use authstore_entity::descriptor::{LUCIA_V1, StoredTime};
 
-const USERS: &str = "auth_user";
-const SESSIONS: &str = "auth_session";
-const KEYS: &str = "auth_key";
+const USERS: &str = LUCIA_V1.users;
+const SESSIONS: &str = LUCIA_V1.sessions;
+const KEYS: &str = LUCIA_V1.keys;
 
 /// This profile's migrations, oldest first; their names are its own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -68,7 +69,7 @@ impl MigratorTrait for Migrator {
 
 /// The three tables on `backend`, users first (the others point to it).
 fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
-    let millis = |name: &'static str| ColumnDef::new(name).big_integer().to_owned();
+    let millis = |name: &'static str| stored_time(name, StoredTime::UnixMillis);
     let to_user = |table: &'static str| {
         // Unnamed, as the seed's inline REFERENCES (PostgreSQL names it
         // `<table>_user_id_fkey`); no cascade, as in the seed.
@@ -86,16 +87,16 @@ fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
             .table(SESSIONS)
             .col(text_id(backend, "id").primary_key())
             .col(text_id(backend, "user_id"))
-            .col(millis("active_expires").not_null())
-            .col(millis("idle_expires").not_null())
+            .col(millis(LUCIA_V1.active_expires).not_null())
+            .col(millis(LUCIA_V1.idle_expires).not_null())
             .foreign_key(&mut to_user(SESSIONS))
             .to_owned(),
         Table::create()
             .table(KEYS)
             .col(text_id(backend, "id").primary_key())
             .col(text_id(backend, "user_id"))
-            .col(ColumnDef::new("primary_key").boolean().not_null())
-            .col(ColumnDef::new("hashed_password").text().null())
+            .col(ColumnDef::new(LUCIA_V1.primary_key).boolean().not_null())
+            .col(ColumnDef::new(LUCIA_V1.hashed_password).text().null())
             .col(millis("expires").null())
             .foreign_key(&mut to_user(KEYS))
             .to_owned(),

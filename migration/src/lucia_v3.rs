@@ -21,12 +21,13 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::Profile;
-use crate::column::text_id;
+use crate::column::{stored_time, text_id};
 use crate::notify::{SessionNotify, Watched};
 use crate::tables::CreateTables;
+use authstore_entity::descriptor::LUCIA_V3;
 
-const USERS: &str = "auth_user";
-const SESSIONS: &str = "user_session";
+const USERS: &str = LUCIA_V3.users;
+const SESSIONS: &str = LUCIA_V3.sessions;
 
 /// This profile's migrations, oldest first; their names are its own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -67,17 +68,9 @@ impl MigratorTrait for Migrator {
 
 /// The two tables on `backend`, users first (sessions point to it).
 fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
-    let expires_at = match backend {
-        DatabaseBackend::MySql => ColumnDef::new("expires_at")
-            .custom("datetime")
-            .not_null()
-            .to_owned(),
-        DatabaseBackend::Sqlite => ColumnDef::new("expires_at").integer().not_null().to_owned(),
-        _ => ColumnDef::new("expires_at")
-            .timestamp_with_time_zone()
-            .not_null()
-            .to_owned(),
-    };
+    let expires_at = stored_time(LUCIA_V3.expires_at, LUCIA_V3.expiry_on(backend))
+        .not_null()
+        .to_owned();
     vec![
         Table::create()
             .table(USERS)

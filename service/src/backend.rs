@@ -2,7 +2,8 @@
 
 use std::sync::OnceLock;
 
-use chrono::{DateTime, TimeZone, Utc};
+use authstore_entity::descriptor::StoredTime;
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use sea_orm::sea_query::{
     Condition, DeleteStatement, Expr, ExprTrait, InsertStatement, IntoIden, Query, SelectStatement,
     UpdateStatement,
@@ -48,6 +49,55 @@ pub(crate) fn check_time(
     error.add_param("min".into(), &first);
     error.add_param("max".into(), &last);
     Err(rules::invalid(field, error))
+}
+
+/// `at` as a column stored as `stored` takes it (the profile's descriptor
+/// says how each column is stored on each backend).
+pub(crate) fn time_value(stored: StoredTime, at: DateTime<Utc>) -> Expr {
+    match stored {
+        StoredTime::Instant => Expr::val(at.fixed_offset()),
+        StoredTime::UtcDateTime => Expr::val(at.naive_utc()),
+        StoredTime::UnixSeconds => Expr::val(at.timestamp()),
+        StoredTime::UnixMillis => Expr::val(at.timestamp_millis()),
+    }
+}
+
+/// The instant in `row`'s `column`, stored as `stored`.
+pub(crate) fn read_time(
+    stored: StoredTime,
+    row: &QueryResult,
+    column: &str,
+) -> Result<DateTime<Utc>, DbErr> {
+    read_optional_time(stored, row, column)?.ok_or_else(|| DbErr::Type(format!("{column} is NULL")))
+}
+
+/// The instant in `row`'s nullable `column`, stored as `stored`.
+pub(crate) fn read_optional_time(
+    stored: StoredTime,
+    row: &QueryResult,
+    column: &str,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let from_epoch = |count: Option<i64>, to_time: fn(i64) -> Option<DateTime<Utc>>| {
+        count
+            .map(|count| {
+                to_time(count).ok_or_else(|| DbErr::Type(format!("{column} = {count} is no time")))
+            })
+            .transpose()
+    };
+    match stored {
+        StoredTime::Instant => Ok(row
+            .try_get::<Option<DateTime<chrono::FixedOffset>>>("", column)?
+            .map(|at| at.to_utc())),
+        StoredTime::UtcDateTime => Ok(row
+            .try_get::<Option<NaiveDateTime>>("", column)?
+            .map(|at| at.and_utc())),
+        StoredTime::UnixSeconds => from_epoch(row.try_get("", column)?, |seconds| {
+            Utc.timestamp_opt(seconds, 0).single()
+        }),
+        StoredTime::UnixMillis => from_epoch(row.try_get("", column)?, |ms| {
+            Utc.timestamp_millis_opt(ms).single()
+        }),
+    }
 }
 
 /// A statement's SQL, built once per backend and reused. Hot-path queries

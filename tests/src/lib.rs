@@ -19,6 +19,8 @@ use std::time::Duration;
 
 pub mod interop;
 
+use authstore::entity::Descriptor;
+use authstore::entity::descriptor::NextAuthSchema;
 use authstore_migration::{Profile, ProfileMigrations};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
@@ -230,7 +232,7 @@ impl TestDb {
     /// comparison (PostgreSQL).
     pub async fn table_snapshot(&self) -> Vec<String> {
         let mut rows = Vec::new();
-        for table in ["users", "accounts", "sessions", self.verification_table()] {
+        for table in self.next_auth().tables_children_first() {
             rows.extend(
                 self.strings(&format!(
                     "SELECT '{table}:' || t::text AS name FROM {table} t ORDER BY id"
@@ -243,11 +245,15 @@ impl TestDb {
 
     /// The profile's verification table.
     pub fn verification_table(&self) -> &'static str {
-        match self.profile {
-            Profile::NextAuthV4Beta => "verification_tokens",
-            Profile::NextAuthV3 | Profile::NextAuthV2Beta => "verification_requests",
-            Profile::LuciaV3 | Profile::LuciaV1 => {
-                unreachable!("the Lucia profiles have no verification table")
+        self.next_auth().verification
+    }
+
+    /// The names of a next-auth profile's schema (the profile's descriptor).
+    pub fn next_auth(&self) -> &'static NextAuthSchema {
+        match self.profile.descriptor() {
+            Descriptor::NextAuth(schema) => schema,
+            Descriptor::LuciaV3(_) | Descriptor::LuciaV1(_) => {
+                unreachable!("{} is not a next-auth profile", self.profile)
             }
         }
     }

@@ -21,7 +21,7 @@ use crate::adopt::{Expected, has_constraint, has_index, query};
 /// The shape's tables as adoption checks them.
 fn expected<'a>(shape: &'a Shape, tables: &'a [TableCreateStatement]) -> Expected<'a> {
     Expected {
-        described_as: shape.described_as,
+        described_as: shape.schema.described_as,
         tables,
     }
 }

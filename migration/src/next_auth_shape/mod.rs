@@ -21,29 +21,19 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::column::{Times, id, serial, string};
+use authstore_entity::descriptor::{self, NextAuthSchema};
+
+const USERS: &str = NextAuthSchema::USERS;
+const ACCOUNTS: &str = NextAuthSchema::ACCOUNTS;
+const SESSIONS: &str = NextAuthSchema::SESSIONS;
 
 pub(crate) mod adopt;
 pub(crate) mod exact;
 
 /// What differs between the schemas of this shape.
 pub(crate) struct Shape {
-    /// What the schema is, for messages: "next-auth v3's TypeORM schema".
-    pub(crate) described_as: &'static str,
-    /// `accounts.provider_type` (v3, v2 beta) or `accounts.type` (v4 beta).
-    pub(crate) provider_type: &'static str,
-    /// `accounts.provider_id` (v3, v2 beta) or `accounts.provider` (v4 beta).
-    pub(crate) provider_id: &'static str,
-    /// `verification_requests` or `verification_tokens` (v4 beta).
-    pub(crate) verification_table: &'static str,
-    /// The verification table's address column: `identifier`, or
-    /// `identifer` (sic) in next-auth 2.0 beta.
-    pub(crate) identifier: &'static str,
-    /// The row clocks: `created_at`/`updated_at`, or `created`/`updated`
-    /// (v2 beta).
-    pub(crate) created: &'static str,
-    pub(crate) updated: &'static str,
-    /// Instants (`timestamptz`) or wall-clock times (v2 beta).
-    pub(crate) times: Times,
+    /// The names and time columns, shared with the storage adapter.
+    pub(crate) schema: &'static NextAuthSchema,
     /// The length of the string columns on PostgreSQL: `varchar(255)`, or
     /// `varchar` without a length (v2 beta; 255 on MySQL, which needs one).
     pub(crate) string_len: Option<u32>,
@@ -67,30 +57,28 @@ pub(crate) struct SeedIndex(
 
 /// next-auth v3's TypeORM schema (seed 000).
 pub(crate) const NEXT_AUTH_V3: Shape = Shape {
-    described_as: "next-auth v3's TypeORM schema",
-    provider_type: "provider_type",
-    provider_id: "provider_id",
-    verification_table: "verification_requests",
-    identifier: "identifier",
-    created: "created_at",
-    updated: "updated_at",
-    times: Times::Instants,
+    schema: &descriptor::NEXT_AUTH_V3,
     string_len: Some(255),
     image_is_text: true,
     indexes: &[
-        SeedIndex("compound_id", "accounts", "compound_id", true),
+        SeedIndex("compound_id", ACCOUNTS, "compound_id", true),
         SeedIndex(
             "provider_account_id",
-            "accounts",
+            ACCOUNTS,
             "provider_account_id",
             false,
         ),
-        SeedIndex("provider_id", "accounts", "provider_id", false),
-        SeedIndex("user_id", "accounts", "user_id", false),
-        SeedIndex("session_token", "sessions", "session_token", true),
-        SeedIndex("access_token", "sessions", "access_token", true),
-        SeedIndex("email", "users", "email", true),
-        SeedIndex("token", "verification_requests", "token", true),
+        SeedIndex("provider_id", ACCOUNTS, "provider_id", false),
+        SeedIndex("user_id", ACCOUNTS, "user_id", false),
+        SeedIndex("session_token", SESSIONS, "session_token", true),
+        SeedIndex("access_token", SESSIONS, "access_token", true),
+        SeedIndex("email", USERS, "email", true),
+        SeedIndex(
+            "token",
+            descriptor::NEXT_AUTH_V3.verification,
+            "token",
+            true,
+        ),
     ],
     primary_keys: None,
 };
@@ -98,23 +86,25 @@ pub(crate) const NEXT_AUTH_V3: Shape = Shape {
 /// The schema of next-auth's TypeORM docs of August 2021 (seed 001): v3's
 /// with other names, and no index on the provider column.
 pub(crate) const NEXT_AUTH_V4_BETA: Shape = Shape {
-    described_as: "the next-auth v4-beta TypeORM docs schema",
-    provider_type: "type",
-    provider_id: "provider",
-    verification_table: "verification_tokens",
+    schema: &descriptor::NEXT_AUTH_V4_BETA,
     indexes: &[
-        SeedIndex("compound_id", "accounts", "compound_id", true),
+        SeedIndex("compound_id", ACCOUNTS, "compound_id", true),
         SeedIndex(
             "provider_account_id",
-            "accounts",
+            ACCOUNTS,
             "provider_account_id",
             false,
         ),
-        SeedIndex("user_id", "accounts", "user_id", false),
-        SeedIndex("session_token", "sessions", "session_token", true),
-        SeedIndex("access_token", "sessions", "access_token", true),
-        SeedIndex("email", "users", "email", true),
-        SeedIndex("token", "verification_tokens", "token", true),
+        SeedIndex("user_id", ACCOUNTS, "user_id", false),
+        SeedIndex("session_token", SESSIONS, "session_token", true),
+        SeedIndex("access_token", SESSIONS, "access_token", true),
+        SeedIndex("email", USERS, "email", true),
+        SeedIndex(
+            "token",
+            descriptor::NEXT_AUTH_V4_BETA.verification,
+            "token",
+            true,
+        ),
     ],
     ..NEXT_AUTH_V3
 };
@@ -124,44 +114,35 @@ pub(crate) const NEXT_AUTH_V4_BETA: Shape = Shape {
 /// gives those constraints (`PK_`/`UQ_` and 27 hex digits of SHA-1 of the
 /// table and column names), the others the names the models give them.
 pub(crate) const NEXT_AUTH_V2_BETA: Shape = Shape {
-    described_as: "next-auth 2.0 beta's TypeORM models",
-    identifier: "identifer",
-    created: "created",
-    updated: "updated",
-    times: Times::WallClock,
+    schema: &descriptor::NEXT_AUTH_V2_BETA,
     string_len: None,
     image_is_text: false,
     indexes: &[
         SeedIndex(
             "UQ_95843cea26fc65b1a9d9b6e1d2b",
-            "accounts",
+            ACCOUNTS,
             "compound_id",
             true,
         ),
-        SeedIndex(
-            "providerAccountId",
-            "accounts",
-            "provider_account_id",
-            false,
-        ),
-        SeedIndex("providerId", "accounts", "provider_id", false),
-        SeedIndex("userId", "accounts", "user_id", false),
+        SeedIndex("providerAccountId", ACCOUNTS, "provider_account_id", false),
+        SeedIndex("providerId", ACCOUNTS, "provider_id", false),
+        SeedIndex("userId", ACCOUNTS, "user_id", false),
         SeedIndex(
             "UQ_f10db2949bbea55b44f31108e1a",
-            "sessions",
+            SESSIONS,
             "session_token",
             true,
         ),
         SeedIndex(
             "UQ_b02a7acc05fe8194bed8433cf25",
-            "sessions",
+            SESSIONS,
             "access_token",
             true,
         ),
-        SeedIndex("UQ_97672ac88f789774dd47f7c8be3", "users", "email", true),
+        SeedIndex("UQ_97672ac88f789774dd47f7c8be3", USERS, "email", true),
         SeedIndex(
             "UQ_77287cef70a4627091ae6d19c4d",
-            "verification_requests",
+            descriptor::NEXT_AUTH_V2_BETA.verification,
             "token",
             true,
         ),
@@ -176,6 +157,14 @@ pub(crate) const NEXT_AUTH_V2_BETA: Shape = Shape {
 };
 
 impl Shape {
+    /// Instants, or wall-clock times in a configured zone (v2 beta).
+    pub(crate) fn times(&self) -> Times {
+        match self.schema.wall_clock_times {
+            true => Times::WallClock,
+            false => Times::Instants,
+        }
+    }
+
     /// Creates the tables and indexes, or adopts the ones next-auth made.
     pub(crate) async fn create_or_adopt(&self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         if adopt::found_tables(self, manager).await? {
@@ -193,12 +182,7 @@ impl Shape {
     /// Drops the four tables, children first so the foreign keys never
     /// block a drop. Indexes and PostgreSQL's serial sequences go with them.
     pub(crate) async fn drop(&self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-        for table in [
-            Sessions::Table.into_iden(),
-            Accounts::Table.into_iden(),
-            Alias::new(self.verification_table).into_iden(),
-            Users::Table.into_iden(),
-        ] {
+        for table in self.schema.tables_children_first() {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;
@@ -210,8 +194,8 @@ impl Shape {
     /// (the others point to it). Adoption reads its expected columns from
     /// here too.
     pub(crate) fn tables(&self, db: DatabaseBackend) -> [TableCreateStatement; 4] {
-        let times = self.times;
-        let verification = Alias::new(self.verification_table);
+        let times = self.times();
+        let names = self.schema;
         let required = |name: &'static str| string(db, name, self.string_len).not_null().to_owned();
         let optional = |name: &'static str| string(db, name, self.string_len).null().to_owned();
         let image = match self.image_is_text {
@@ -221,8 +205,8 @@ impl Shape {
         let row_clocks = |table: TableCreateStatement| {
             let mut table = table;
             table
-                .col(times.row_clock(db, self.created))
-                .col(times.row_clock(db, self.updated));
+                .col(times.row_clock(db, names.created))
+                .col(times.row_clock(db, names.updated));
             table
         };
         let primary_keys = self
@@ -248,7 +232,7 @@ impl Shape {
         let [mut accounts_fk, mut sessions_fk] = foreign_keys().map(|(_, fk)| fk);
         [
             row_clocks(
-                table(Users::Table.into_iden(), 0)
+                table(USERS.into_iden(), 0)
                     .col(optional("name"))
                     .col(optional("email"))
                     .col(times.column(db, Users::EmailVerified).null())
@@ -256,11 +240,11 @@ impl Shape {
                     .to_owned(),
             ),
             row_clocks(
-                table(Accounts::Table.into_iden(), 1)
+                table(ACCOUNTS.into_iden(), 1)
                     .col(required("compound_id"))
                     .col(ColumnDef::new(Accounts::UserId).integer().not_null())
-                    .col(required(self.provider_type))
-                    .col(required(self.provider_id))
+                    .col(required(names.provider_type))
+                    .col(required(names.provider_id))
                     .col(required("provider_account_id"))
                     .col(ColumnDef::new(Accounts::RefreshToken).text().null())
                     .col(ColumnDef::new(Accounts::AccessToken).text().null())
@@ -270,7 +254,7 @@ impl Shape {
             .foreign_key(&mut accounts_fk)
             .to_owned(),
             row_clocks(
-                table(Sessions::Table.into_iden(), 2)
+                table(SESSIONS.into_iden(), 2)
                     .col(ColumnDef::new(Sessions::UserId).integer().not_null())
                     .col(times.column(db, Sessions::Expires).not_null())
                     .col(required("session_token"))
@@ -280,8 +264,8 @@ impl Shape {
             .foreign_key(&mut sessions_fk)
             .to_owned(),
             row_clocks(
-                table(verification.into_iden(), 3)
-                    .col(required(self.identifier))
+                table(names.verification.into_iden(), 3)
+                    .col(required(names.identifier))
                     .col(required("token"))
                     .col(times.column(db, Verification::Expires).not_null())
                     .to_owned(),
@@ -309,19 +293,22 @@ impl Shape {
     /// The columns lookups compare, per table (see [`exact`]).
     pub(crate) fn compared_columns(&self) -> [(&'static str, Vec<&'static str>); 4] {
         [
-            ("users", vec!["email"]),
+            (USERS, vec!["email"]),
             (
-                "accounts",
+                ACCOUNTS,
                 vec![
                     "compound_id",
-                    self.provider_id,
+                    self.schema.provider_id,
                     "provider_account_id",
                     "refresh_token",
                     "access_token",
                 ],
             ),
-            ("sessions", vec!["session_token", "access_token"]),
-            (self.verification_table, vec![self.identifier, "token"]),
+            (SESSIONS, vec!["session_token", "access_token"]),
+            (
+                self.schema.verification,
+                vec![self.schema.identifier, "token"],
+            ),
         ]
     }
 }
@@ -379,7 +366,7 @@ impl MigrationTrait for ExactComparison {
 pub(crate) fn sessions_user_id_index() -> IndexCreateStatement {
     index(
         "sessions_user_id",
-        Sessions::Table.into_iden(),
+        SESSIONS.into_iden(),
         Sessions::UserId.into_iden(),
     )
 }
@@ -389,11 +376,11 @@ pub(crate) fn foreign_keys() -> [(&'static str, ForeignKeyCreateStatement); 2] {
     [
         (
             "fk_accounts_user_id",
-            cascade_to_user("fk_accounts_user_id", Accounts::Table, Accounts::UserId),
+            cascade_to_user("fk_accounts_user_id", ACCOUNTS, Accounts::UserId),
         ),
         (
             "fk_sessions_user_id",
-            cascade_to_user("fk_sessions_user_id", Sessions::Table, Sessions::UserId),
+            cascade_to_user("fk_sessions_user_id", SESSIONS, Sessions::UserId),
         ),
     ]
 }
@@ -406,7 +393,7 @@ fn cascade_to_user(
     ForeignKey::create()
         .name(name)
         .from(table, column)
-        .to(Users::Table, Users::Id)
+        .to(USERS, Users::Id)
         .on_delete(ForeignKeyAction::Cascade)
         .on_update(ForeignKeyAction::NoAction)
         .to_owned()
@@ -422,7 +409,6 @@ fn index(name: &str, table: DynIden, column: DynIden) -> IndexCreateStatement {
 
 #[derive(DeriveIden)]
 enum Users {
-    Table,
     Id,
     EmailVerified,
     Image,
@@ -430,7 +416,6 @@ enum Users {
 
 #[derive(DeriveIden)]
 enum Accounts {
-    Table,
     UserId,
     RefreshToken,
     AccessToken,
@@ -439,7 +424,6 @@ enum Accounts {
 
 #[derive(DeriveIden)]
 enum Sessions {
-    Table,
     UserId,
     Expires,
 }

@@ -3,20 +3,25 @@
 //! keeps them; statements name only Lucia's own columns (and the attribute
 //! columns a caller names), so an app's other columns are never touched.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
 
 use super::{Attribute, Session, SessionState, User};
 use crate::backend::{self, BuiltOnce};
+use crate::entity::descriptor::{LUCIA_V1, StoredTime};
 use crate::rules::expiry::ActiveIdlePeriods;
 use crate::rules::token::Secret;
 
-const USERS: &str = "auth_user";
-const KEYS: &str = "auth_key";
-const SESSIONS: &str = "auth_session";
-const SESSION_COLUMNS: [&str; 4] = ["id", "user_id", "active_expires", "idle_expires"];
-const KEY_COLUMNS: [&str; 5] = ["id", "user_id", "primary_key", "hashed_password", "expires"];
+const USERS: &str = LUCIA_V1.users;
+const KEYS: &str = LUCIA_V1.keys;
+const SESSIONS: &str = LUCIA_V1.sessions;
+const ACTIVE_EXPIRES: &str = LUCIA_V1.active_expires;
+const IDLE_EXPIRES: &str = LUCIA_V1.idle_expires;
+const HASHED_PASSWORD: &str = LUCIA_V1.hashed_password;
+const PRIMARY_KEY: &str = LUCIA_V1.primary_key;
+const SESSION_COLUMNS: [&str; 4] = ["id", "user_id", ACTIVE_EXPIRES, IDLE_EXPIRES];
+const KEY_COLUMNS: [&str; 5] = ["id", "user_id", PRIMARY_KEY, HASHED_PASSWORD, "expires"];
 
 /// The per-request lookup, built once per backend.
 static LOOKUP: BuiltOnce = BuiltOnce::new();
@@ -35,23 +40,17 @@ pub(super) struct Storage<'a, C> {
 }
 
 fn millis(at: DateTime<Utc>) -> SimpleExpr {
-    Expr::val(at.timestamp_millis())
+    backend::time_value(StoredTime::UnixMillis, at)
 }
 
 fn instant(row: &QueryResult, column: &str) -> Result<DateTime<Utc>, DbErr> {
-    from_millis(column, row.try_get("", column)?)
-}
-
-fn from_millis(column: &str, ms: i64) -> Result<DateTime<Utc>, DbErr> {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .ok_or_else(|| DbErr::Type(format!("{column} = {ms} is no time")))
+    backend::read_time(StoredTime::UnixMillis, row, column)
 }
 
 fn periods(row: &QueryResult) -> Result<ActiveIdlePeriods, DbErr> {
     Ok(ActiveIdlePeriods {
-        active_until: instant(row, "active_expires")?,
-        idle_until: instant(row, "idle_expires")?,
+        active_until: instant(row, ACTIVE_EXPIRES)?,
+        idle_until: instant(row, IDLE_EXPIRES)?,
     })
 }
 
@@ -77,12 +76,9 @@ fn key_from(row: &QueryResult) -> Result<KeyRow, DbErr> {
     Ok(KeyRow {
         id: row.try_get("", "id")?,
         user_id: row.try_get("", "user_id")?,
-        primary_key: row.try_get("", "primary_key")?,
-        hashed_password: row.try_get("", "hashed_password")?,
-        expires: row
-            .try_get::<Option<i64>>("", "expires")?
-            .map(|ms| from_millis("expires", ms))
-            .transpose()?,
+        primary_key: row.try_get("", PRIMARY_KEY)?,
+        hashed_password: row.try_get("", HASHED_PASSWORD)?,
+        expires: backend::read_optional_time(StoredTime::UnixMillis, row, "expires")?,
     })
 }
 
@@ -191,7 +187,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<bool, DbErr> {
         let update = Query::update()
             .table(KEYS)
-            .value("hashed_password", Expr::val(Value::from(hashed)))
+            .value(HASHED_PASSWORD, Expr::val(Value::from(hashed)))
             .and_where(Expr::col("id").eq(id))
             .to_owned();
         Ok(self.db.execute(&update).await?.rows_affected() > 0)
@@ -203,7 +199,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     pub(super) async fn delete_non_primary_key(&self, id: &str) -> Result<bool, DbErr> {
         let filter = Condition::all()
             .add(Expr::col("id").eq(id))
-            .add(Expr::col("primary_key").eq(false));
+            .add(Expr::col(PRIMARY_KEY).eq(false));
         Ok(backend::delete_where(self.db, KEYS, filter).await? > 0)
     }
 
@@ -273,7 +269,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .columns(SESSION_COLUMNS)
             .from(SESSIONS)
             .and_where(Expr::col("user_id").eq(user_id))
-            .order_by("idle_expires", Order::Desc)
+            .order_by(IDLE_EXPIRES, Order::Desc)
             .to_owned();
         let rows = self.db.query_all(&select).await?;
         let mut sessions = Vec::with_capacity(rows.len());
@@ -302,7 +298,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             SESSIONS,
             Condition::all()
                 .add(Expr::col("user_id").eq(user_id))
-                .add(Expr::col("idle_expires").lt(millis(now))),
+                .add(Expr::col(IDLE_EXPIRES).lt(millis(now))),
         )
         .await
     }
@@ -312,7 +308,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         now: DateTime<Utc>,
         batch: u64,
     ) -> Result<u64, DbErr> {
-        let dead = Condition::all().add(Expr::col("idle_expires").lt(millis(now)));
+        let dead = Condition::all().add(Expr::col(IDLE_EXPIRES).lt(millis(now)));
         backend::delete_in_batches(self.db, SESSIONS, "id", dead, batch).await
     }
 }

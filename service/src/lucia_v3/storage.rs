@@ -1,19 +1,21 @@
 //! Lucia v3's rows: `auth_user` and `user_session`, naming only Lucia's own
 //! columns so an app's attribute columns are never touched.
 //!
-//! `expires_at` is kept as each Lucia adapter keeps it: `timestamptz` on
-//! PostgreSQL, a UTC `datetime` on MySQL, Unix seconds on SQLite.
+//! `expires_at` is kept as each Lucia adapter keeps it (the profile's
+//! descriptor, `authstore_entity::descriptor::LUCIA_V3`, says how).
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
 
 use super::{LuciaSession, LuciaUser};
 use crate::backend::{self, BuiltOnce};
+use crate::entity::descriptor::{LUCIA_V3, StoredTime};
 use crate::rules::token::Secret;
 
-const USERS: &str = "auth_user";
-const SESSIONS: &str = "user_session";
+const USERS: &str = LUCIA_V3.users;
+const SESSIONS: &str = LUCIA_V3.sessions;
+const EXPIRES_AT: &str = LUCIA_V3.expires_at;
 
 /// The per-request lookup, built once per backend (this profile's own cache).
 static LOOKUP: BuiltOnce = BuiltOnce::new();
@@ -27,35 +29,21 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         self.db.get_database_backend()
     }
 
-    /// `at` as `expires_at` takes it on this backend.
-    fn time(&self, at: DateTime<Utc>) -> Expr {
-        match self.backend() {
-            DbBackend::MySql => Expr::val(at.naive_utc()),
-            DbBackend::Sqlite => Expr::val(at.timestamp()),
-            _ => Expr::val(at.fixed_offset()),
-        }
+    /// How `expires_at` is stored on this backend.
+    fn expiry(&self) -> StoredTime {
+        LUCIA_V3.expiry_on(self.db.get_database_backend())
     }
 
-    fn read_time(&self, row: &QueryResult, column: &str) -> Result<DateTime<Utc>, DbErr> {
-        match self.backend() {
-            DbBackend::MySql => Ok(row.try_get::<NaiveDateTime>("", column)?.and_utc()),
-            DbBackend::Sqlite => {
-                let seconds: i64 = row.try_get("", column)?;
-                Utc.timestamp_opt(seconds, 0)
-                    .single()
-                    .ok_or_else(|| DbErr::Type(format!("{column} = {seconds} is no time")))
-            }
-            _ => Ok(row
-                .try_get::<DateTime<chrono::FixedOffset>>("", column)?
-                .to_utc()),
-        }
+    /// `at` as `expires_at` takes it on this backend.
+    fn time(&self, at: DateTime<Utc>) -> Expr {
+        backend::time_value(self.expiry(), at)
     }
 
     fn session_from(&self, row: &QueryResult) -> Result<LuciaSession, DbErr> {
         Ok(LuciaSession {
             id: Secret::from(row.try_get::<String>("", "id")?),
             user_id: row.try_get("", "user_id")?,
-            expires_at: self.read_time(row, "expires_at")?,
+            expires_at: backend::read_time(self.expiry(), row, EXPIRES_AT)?,
             fresh: false,
         })
     }
@@ -90,7 +78,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<(), DbErr> {
         let insert = Query::insert()
             .into_table(SESSIONS)
-            .columns(["id", "expires_at", "user_id"])
+            .columns(["id", EXPIRES_AT, "user_id"])
             .values_panic([id.into(), self.time(expires_at), user_id.into()])
             .to_owned();
         self.db.execute(&insert).await.map(drop)
@@ -106,7 +94,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let sql = LOOKUP.sql(backend, || {
             let select = Query::select()
                 .column((SESSIONS, "id"))
-                .column((SESSIONS, "expires_at"))
+                .column((SESSIONS, EXPIRES_AT))
                 .column((SESSIONS, "user_id"))
                 .expr_as(Expr::col((USERS, "id")), "found_user_id")
                 .from(SESSIONS)
@@ -135,7 +123,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<(), DbErr> {
         let update = Query::update()
             .table(SESSIONS)
-            .value("expires_at", self.time(expires_at))
+            .value(EXPIRES_AT, self.time(expires_at))
             .and_where(Expr::col("id").eq(id))
             .to_owned();
         self.db.execute(&update).await.map(drop)
@@ -155,11 +143,11 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         now: DateTime<Utc>,
     ) -> Result<Vec<LuciaSession>, DbErr> {
         let select = Query::select()
-            .columns(["id", "expires_at", "user_id"])
+            .columns(["id", EXPIRES_AT, "user_id"])
             .from(SESSIONS)
             .and_where(Expr::col("user_id").eq(user_id))
-            .and_where(Expr::col("expires_at").gt(self.time(now)))
-            .order_by("expires_at", Order::Desc)
+            .and_where(Expr::col(EXPIRES_AT).gt(self.time(now)))
+            .order_by(EXPIRES_AT, Order::Desc)
             .to_owned();
         let rows = self.db.query_all(&select).await?;
         rows.iter().map(|row| self.session_from(row)).collect()
@@ -170,7 +158,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         now: DateTime<Utc>,
         batch: u64,
     ) -> Result<u64, DbErr> {
-        let expired = Condition::all().add(Expr::col("expires_at").lte(self.time(now)));
+        let expired = Condition::all().add(Expr::col(EXPIRES_AT).lte(self.time(now)));
         backend::delete_in_batches(self.db, SESSIONS, "id", expired, batch).await
     }
 }

@@ -46,7 +46,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     fn this_account(&self, provider_id: &str, provider_account_id: &str) -> Condition {
         Condition::all()
             .add(Expr::col("compound_id").eq(token::compound_id(provider_id, provider_account_id)))
-            .add(Expr::col(self.schema.differences.provider_id).eq(provider_id))
+            .add(Expr::col(self.schema.names.provider_id).eq(provider_id))
             .add(Expr::col("provider_account_id").eq(provider_account_id))
     }
 
@@ -125,7 +125,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
                     "access_token_expires",
                     self.optional_time(tokens.access_token_expires),
                 ),
-                (self.schema.differences.updated, self.time(now)),
+                (self.schema.names.updated, self.time(now)),
             ])
             .cond_where(this.clone())
             .to_owned();

@@ -6,9 +6,9 @@
 //!
 //! The three schemas are one shape with different names (a few columns and
 //! the verification table) and different time columns (instants, or
-//! next-auth 2.0 beta's wall-clock times). [`Schema`] holds those
-//! differences, one `static` per profile, and every statement here is built
-//! from it. The hot statements' SQL is built once per (profile, backend):
+//! next-auth 2.0 beta's wall-clock times). The profile's descriptor
+//! (`authstore_entity::descriptor`) holds those differences, one [`Schema`]
+//! per profile wraps it, and every statement here is built from it. The hot statements' SQL is built once per (profile, backend):
 //! each profile's `Schema` owns its own [`BuiltOnce`] caches.
 
 mod accounts;
@@ -25,77 +25,30 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
 
 use crate::Profile;
 use crate::backend::{self, BuiltOnce, Reread};
+use crate::entity::descriptor::{self, NextAuthSchema};
 
-pub(crate) const USERS: &str = "users";
-pub(crate) const ACCOUNTS: &str = "accounts";
-pub(crate) const SESSIONS: &str = "sessions";
+pub(crate) const USERS: &str = NextAuthSchema::USERS;
+pub(crate) const ACCOUNTS: &str = NextAuthSchema::ACCOUNTS;
+pub(crate) const SESSIONS: &str = NextAuthSchema::SESSIONS;
 
-/// A next-auth schema: what differs between the three, and the SQL built
-/// for it.
+/// A next-auth schema: its names (the profile's descriptor), and the SQL
+/// built for it.
 pub(crate) struct Schema {
-    differences: Differences,
+    names: &'static NextAuthSchema,
     /// The per-request session lookup, built once per backend.
     lookup: BuiltOnce,
     /// The user-by-provider-account lookup, built once per backend.
     by_account: BuiltOnce,
 }
 
-/// The few names and behaviours the next-auth schemas do not share.
-#[derive(Clone, Copy)]
-struct Differences {
-    /// `accounts.provider_type`, or `type` (v4 beta).
-    provider_type: &'static str,
-    /// `accounts.provider_id`, or `provider` (v4 beta).
-    provider_id: &'static str,
-    /// `verification_requests`, or `verification_tokens` (v4 beta).
-    verification: &'static str,
-    /// `identifier`, or `identifer` (sic, v2 beta).
-    identifier: &'static str,
-    /// The row clocks: `created_at`/`updated_at`, or `created`/`updated`
-    /// (v2 beta).
-    created: &'static str,
-    updated: &'static str,
-    /// Whether time columns hold wall-clock times (v2 beta's `timestamp
-    /// without time zone`) rather than instants.
-    wall_clock_times: bool,
-    /// Whether reading an expired session deletes it, as next-auth v3 and
-    /// v4 beta do; next-auth 2.0 beta leaves the row.
-    deletes_expired_on_read: bool,
-}
-
-const V3: Differences = Differences {
-    provider_type: "provider_type",
-    provider_id: "provider_id",
-    verification: "verification_requests",
-    identifier: "identifier",
-    created: "created_at",
-    updated: "updated_at",
-    wall_clock_times: false,
-    deletes_expired_on_read: true,
-};
-
-static NEXT_AUTH_V3: Schema = Schema::new(V3);
-
-static NEXT_AUTH_V4_BETA: Schema = Schema::new(Differences {
-    provider_type: "type",
-    provider_id: "provider",
-    verification: "verification_tokens",
-    ..V3
-});
-
-static NEXT_AUTH_V2_BETA: Schema = Schema::new(Differences {
-    identifier: "identifer",
-    created: "created",
-    updated: "updated",
-    wall_clock_times: true,
-    deletes_expired_on_read: false,
-    ..V3
-});
+static NEXT_AUTH_V3: Schema = Schema::new(&descriptor::NEXT_AUTH_V3);
+static NEXT_AUTH_V4_BETA: Schema = Schema::new(&descriptor::NEXT_AUTH_V4_BETA);
+static NEXT_AUTH_V2_BETA: Schema = Schema::new(&descriptor::NEXT_AUTH_V2_BETA);
 
 impl Schema {
-    const fn new(differences: Differences) -> Schema {
+    const fn new(names: &'static NextAuthSchema) -> Schema {
         Schema {
-            differences,
+            names,
             lookup: BuiltOnce::new(),
             by_account: BuiltOnce::new(),
         }
@@ -103,7 +56,7 @@ impl Schema {
 
     /// Whether reading an expired session deletes it.
     pub(crate) fn deletes_expired_on_read(&self) -> bool {
-        self.differences.deletes_expired_on_read
+        self.names.deletes_expired_on_read
     }
 
     /// The schema of a next-auth profile; `None` for the profiles of other
@@ -118,7 +71,7 @@ impl Schema {
     }
 
     fn user_columns(&self) -> [&'static str; 7] {
-        let (created, updated) = (self.differences.created, self.differences.updated);
+        let (created, updated) = (self.names.created, self.names.updated);
         [
             "id",
             "name",
@@ -131,13 +84,13 @@ impl Schema {
     }
 
     fn account_columns(&self) -> [&'static str; 11] {
-        let (created, updated) = (self.differences.created, self.differences.updated);
+        let (created, updated) = (self.names.created, self.names.updated);
         [
             "id",
             "compound_id",
             "user_id",
-            self.differences.provider_type,
-            self.differences.provider_id,
+            self.names.provider_type,
+            self.names.provider_id,
             "provider_account_id",
             "refresh_token",
             "access_token",
@@ -148,7 +101,7 @@ impl Schema {
     }
 
     fn session_columns(&self) -> [&'static str; 7] {
-        let (created, updated) = (self.differences.created, self.differences.updated);
+        let (created, updated) = (self.names.created, self.names.updated);
         [
             "id",
             "user_id",
@@ -161,10 +114,10 @@ impl Schema {
     }
 
     fn verification_columns(&self) -> [&'static str; 6] {
-        let (created, updated) = (self.differences.created, self.differences.updated);
+        let (created, updated) = (self.names.created, self.names.updated);
         [
             "id",
-            self.differences.identifier,
+            self.names.identifier,
             "token",
             "expires",
             created,
@@ -195,7 +148,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     fn optional_time(&self, at: Option<DateTime<Utc>>) -> Expr {
-        let value: Value = if self.schema.differences.wall_clock_times {
+        let value: Value = if self.schema.names.wall_clock_times {
             at.map(|at| self.zone.from_utc_datetime(&at.naive_utc()).naive_local())
                 .into()
         } else {
@@ -221,7 +174,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         pre: &str,
         column: &str,
     ) -> Result<Option<DateTime<Utc>>, DbErr> {
-        if !self.schema.differences.wall_clock_times {
+        if !self.schema.names.wall_clock_times {
             let at: Option<DateTime<FixedOffset>> = row.try_get(pre, column)?;
             return Ok(at.map(|at| at.to_utc()));
         }

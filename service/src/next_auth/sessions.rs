@@ -108,7 +108,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .table(SESSIONS)
             .values([
                 ("expires", self.time(expires)),
-                (self.schema.differences.updated, self.time(now)),
+                (self.schema.names.updated, self.time(now)),
             ])
             .and_where(Expr::col("id").eq(id))
             .and_where(Expr::col("expires").lt(self.time(expires)))
@@ -133,7 +133,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .table(SESSIONS)
             .values([
                 ("expires", self.time(expires)),
-                (self.schema.differences.updated, self.time(now)),
+                (self.schema.names.updated, self.time(now)),
             ])
             .cond_where(live.clone())
             .and_where(Expr::col("expires").lt(self.time(expires)))

@@ -87,7 +87,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
                     Expr::col((ACCOUNTS, "user_id")).equals((USERS, "id")),
                 )
                 .and_where(Expr::col((ACCOUNTS, "compound_id")).eq(""))
-                .and_where(Expr::col((ACCOUNTS, schema.differences.provider_id)).eq(""))
+                .and_where(Expr::col((ACCOUNTS, schema.names.provider_id)).eq(""))
                 .and_where(Expr::col((ACCOUNTS, "provider_account_id")).eq(""));
             backend.build(&select).sql
         });
@@ -112,7 +112,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         now: DateTime<Utc>,
     ) -> Result<Option<User>, DbErr> {
         let mut values: Vec<(&'static str, Expr)> =
-            vec![(self.schema.differences.updated, self.time(now))];
+            vec![(self.schema.names.updated, self.time(now))];
         if let Some(name) = patch.name {
             values.push(("name", name.into()));
         }

@@ -30,7 +30,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<VerificationRequest, DbErr> {
         let columns = self.schema.verification_columns();
         let insert = Query::insert()
-            .into_table(self.schema.differences.verification)
+            .into_table(self.schema.names.verification)
             .columns(columns[1..].iter().copied())
             .values_panic([
                 identifier.into(),
@@ -41,7 +41,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             ])
             .to_owned();
         let row = self
-            .insert_returning(self.schema.differences.verification, &columns, insert)
+            .insert_returning(self.schema.names.verification, &columns, insert)
             .await?;
         self.verification_from(&row)
     }
@@ -58,10 +58,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         identifier: String,
         token_hash: String,
     ) -> Result<Option<VerificationRequest>, DbErr> {
-        let table = self.schema.differences.verification;
+        let table = self.schema.names.verification;
         let columns = self.schema.verification_columns();
         let matching = Condition::all()
-            .add(Expr::col(self.schema.differences.identifier).eq(identifier))
+            .add(Expr::col(self.schema.names.identifier).eq(identifier))
             .add(Expr::col("token").eq(token_hash));
         let delete = Query::delete()
             .from_table(table)
@@ -77,11 +77,11 @@ impl<C: ConnectionTrait> Storage<'_, C> {
 
     /// This schema's verification table.
     pub(crate) fn verification_table(&self) -> &'static str {
-        self.schema.differences.verification
+        self.schema.names.verification
     }
 
     fn of_identifier(&self, identifier: &str) -> Condition {
-        Condition::all().add(Expr::col(self.schema.differences.identifier).eq(identifier))
+        Condition::all().add(Expr::col(self.schema.names.identifier).eq(identifier))
     }
 
     /// Whether a live request has this identifier and token hash: one
@@ -94,7 +94,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<bool, DbErr> {
         let select = Query::select()
             .expr(Expr::val(1))
-            .from(self.schema.differences.verification)
+            .from(self.schema.names.verification)
             .cond_where(self.of_identifier(identifier))
             .and_where(Expr::col("token").eq(token_hash))
             .and_where(Expr::col("expires").gt(self.time(now)))
@@ -111,11 +111,11 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         identifier: &str,
         since: DateTime<Utc>,
     ) -> Result<Vec<DateTime<Utc>>, DbErr> {
-        let created = self.schema.differences.created;
+        let created = self.schema.names.created;
         let mut select = Query::select();
         select
             .column(created)
-            .from(self.schema.differences.verification)
+            .from(self.schema.names.verification)
             .cond_where(self.of_identifier(identifier))
             .and_where(Expr::col(created).gt(self.time(since)))
             .order_by(created, sea_orm::Order::Asc);
@@ -138,8 +138,8 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         keep_since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), DbErr> {
-        let table = self.schema.differences.verification;
-        let created = self.schema.differences.created;
+        let table = self.schema.names.verification;
+        let created = self.schema.names.created;
         let old = self
             .of_identifier(identifier)
             .add(Expr::col(created).lte(self.time(keep_since)));
@@ -164,10 +164,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<u64, DbErr> {
         let expired = Condition::all()
             .add(Expr::col("expires").lte(self.time(now)))
-            .add(Expr::col(self.schema.differences.created).lte(self.time(created_by)));
+            .add(Expr::col(self.schema.names.created).lte(self.time(created_by)));
         backend::delete_in_batches(
             self.db,
-            self.schema.differences.verification,
+            self.schema.names.verification,
             "id",
             expired,
             batch,

@@ -122,7 +122,8 @@ pub enum ConfigError {
     UpdateAgeExceedsMaxAge,
     /// `AuthStore` serves the next-auth profiles; this one has its own store.
     #[error(
-        "profile {0} is not a next-auth profile; it has a store of its own (lucia-v3: authstore::lucia_v3::LuciaStore; lucia-v1: authstore::lucia_v1::LuciaV1Store)"
+        "profile {0} is not a next-auth profile; it has a store of its own: {store}",
+        store = .0.descriptor().store()
     )]
     NotNextAuth(crate::Profile),
     /// Listening for session changes needs the session cache on.

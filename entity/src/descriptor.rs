@@ -1,0 +1,196 @@
+//! Each profile's schema facts, written once: the names its tables and
+//! columns go by where the JS systems differ, and how each backend stores its
+//! times. The migrations lay the schema down from these facts, the
+//! `authstore` storage adapters build their statements from them, and the
+//! tests and scripts read them; nothing else spells a profile's names.
+//!
+//! [`Profile::descriptor`](crate::Profile::descriptor) is the registry: an
+//! exhaustive `match`, so a new profile is its own folders plus one entry
+//! there, and the compiler points at every place that must handle it.
+//!
+//! ```
+//! use authstore_entity::{Descriptor, Profile};
+//!
+//! let Descriptor::NextAuth(v2) = Profile::NextAuthV2Beta.descriptor() else { unreachable!() };
+//! assert_eq!(v2.identifier, "identifer"); // (sic) next-auth 2.0 beta's spelling
+//! ```
+
+use sea_orm::DbBackend;
+
+/// The schema a profile speaks, and so which store serves it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Descriptor {
+    /// One of the next-auth schemas, served by `authstore::AuthStore`.
+    NextAuth(&'static NextAuthSchema),
+    /// Lucia v3's, served by `authstore::lucia_v3::LuciaStore`.
+    LuciaV3(&'static LuciaV3Schema),
+    /// lucia-auth v1's, served by `authstore::lucia_v1::LuciaV1Store`.
+    LuciaV1(&'static LuciaV1Schema),
+}
+
+impl Descriptor {
+    /// The `authstore` store that serves this schema, by path, for messages
+    /// that point a caller to it.
+    pub const fn store(self) -> &'static str {
+        match self {
+            Descriptor::NextAuth(_) => "authstore::AuthStore",
+            Descriptor::LuciaV3(_) => "authstore::lucia_v3::LuciaStore",
+            Descriptor::LuciaV1(_) => "authstore::lucia_v1::LuciaV1Store",
+        }
+    }
+}
+
+/// The next-auth schemas share one shape (`users`, `accounts`, `sessions`
+/// and a verification table, the same columns in the same order); these are
+/// the names and behaviours in which they differ.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NextAuthSchema {
+    /// What the schema is, for messages: "next-auth v3's TypeORM schema".
+    pub described_as: &'static str,
+    /// `accounts.provider_type`, or `accounts.type` (v4 beta).
+    pub provider_type: &'static str,
+    /// `accounts.provider_id`, or `accounts.provider` (v4 beta).
+    pub provider_id: &'static str,
+    /// `verification_requests`, or `verification_tokens` (v4 beta).
+    pub verification: &'static str,
+    /// The verification table's address column: `identifier`, or
+    /// `identifer` (sic, v2 beta).
+    pub identifier: &'static str,
+    /// The row clock set on insert: `created_at`, or `created` (v2 beta).
+    pub created: &'static str,
+    /// The row clock set on every write: `updated_at`, or `updated` (v2 beta).
+    pub updated: &'static str,
+    /// Whether time columns hold wall-clock times in a configured zone
+    /// (v2 beta's `timestamp without time zone`) rather than instants.
+    pub wall_clock_times: bool,
+    /// Whether reading an expired session deletes it, as next-auth v3 and
+    /// v4 beta do; next-auth 2.0 beta leaves the row.
+    pub deletes_expired_on_read: bool,
+}
+
+impl NextAuthSchema {
+    /// The users table, the same in every next-auth schema.
+    pub const USERS: &'static str = "users";
+    /// The linked OAuth accounts table.
+    pub const ACCOUNTS: &'static str = "accounts";
+    /// The sessions table.
+    pub const SESSIONS: &'static str = "sessions";
+
+    /// The four tables, parents after children: the order in which they can
+    /// be emptied or dropped without a foreign key objecting.
+    pub const fn tables_children_first(&self) -> [&'static str; 4] {
+        [
+            Self::SESSIONS,
+            Self::ACCOUNTS,
+            self.verification,
+            Self::USERS,
+        ]
+    }
+}
+
+/// next-auth v3's TypeORM schema (seed 000).
+pub const NEXT_AUTH_V3: NextAuthSchema = NextAuthSchema {
+    described_as: "next-auth v3's TypeORM schema",
+    provider_type: "provider_type",
+    provider_id: "provider_id",
+    verification: "verification_requests",
+    identifier: "identifier",
+    created: "created_at",
+    updated: "updated_at",
+    wall_clock_times: false,
+    deletes_expired_on_read: true,
+};
+
+/// The next-auth v4-beta TypeORM docs schema (seed 001).
+pub const NEXT_AUTH_V4_BETA: NextAuthSchema = NextAuthSchema {
+    described_as: "the next-auth v4-beta TypeORM docs schema",
+    provider_type: "type",
+    provider_id: "provider",
+    verification: "verification_tokens",
+    ..NEXT_AUTH_V3
+};
+
+/// next-auth 2.0 beta's built-in TypeORM models (seed 002).
+pub const NEXT_AUTH_V2_BETA: NextAuthSchema = NextAuthSchema {
+    described_as: "next-auth 2.0 beta's TypeORM models",
+    identifier: "identifer",
+    created: "created",
+    updated: "updated",
+    wall_clock_times: true,
+    deletes_expired_on_read: false,
+    ..NEXT_AUTH_V3
+};
+
+/// How a backend stores an instant in one column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoredTime {
+    /// A time-zone-aware instant (`timestamptz`).
+    Instant,
+    /// A zone-less `datetime` read and written in UTC, whole seconds.
+    UtcDateTime,
+    /// An integer count of seconds since the Unix epoch.
+    UnixSeconds,
+    /// An integer count of milliseconds since the Unix epoch.
+    UnixMillis,
+}
+
+/// Lucia v3's tables as its adapters keep them (seed 004).
+#[derive(Debug, PartialEq, Eq)]
+pub struct LuciaV3Schema {
+    /// The users table.
+    pub users: &'static str,
+    /// The sessions table.
+    pub sessions: &'static str,
+    /// The session's expiry column.
+    pub expires_at: &'static str,
+}
+
+impl LuciaV3Schema {
+    /// How `expires_at` is stored on `backend`: as each Lucia adapter keeps
+    /// it, so a Lucia app there can share the database.
+    pub const fn expiry_on(&self, backend: DbBackend) -> StoredTime {
+        match backend {
+            DbBackend::MySql => StoredTime::UtcDateTime,
+            DbBackend::Sqlite => StoredTime::UnixSeconds,
+            _ => StoredTime::Instant,
+        }
+    }
+}
+
+/// Lucia v3 (`lucia-v3`).
+pub const LUCIA_V3: LuciaV3Schema = LuciaV3Schema {
+    users: "auth_user",
+    sessions: "user_session",
+    expires_at: "expires_at",
+};
+
+/// lucia-auth v1's tables as its PostgreSQL adapter keeps them (seed 003).
+/// Its times are [`StoredTime::UnixMillis`] on every backend.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LuciaV1Schema {
+    /// The users table.
+    pub users: &'static str,
+    /// The keys table: a user's ways to sign in, with password hashes.
+    pub keys: &'static str,
+    /// The sessions table.
+    pub sessions: &'static str,
+    /// When a session stops being active (ms since the epoch).
+    pub active_expires: &'static str,
+    /// When an idle session is over (ms since the epoch).
+    pub idle_expires: &'static str,
+    /// A key's password hash, if it has one.
+    pub hashed_password: &'static str,
+    /// Whether a key is the user's primary key.
+    pub primary_key: &'static str,
+}
+
+/// lucia-auth v1 (`lucia-v1`).
+pub const LUCIA_V1: LuciaV1Schema = LuciaV1Schema {
+    users: "auth_user",
+    keys: "auth_key",
+    sessions: "auth_session",
+    active_expires: "active_expires",
+    idle_expires: "idle_expires",
+    hashed_password: "hashed_password",
+    primary_key: "primary_key",
+};
