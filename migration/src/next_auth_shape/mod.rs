@@ -153,7 +153,6 @@ pub(crate) const NEXT_AUTH_V2_BETA: Shape = Shape {
         "PK_3238ef96f18b355b671619111bc",
         "PK_c5d405ea25e8abd5b0b096a4f6f",
     ]),
-    ..NEXT_AUTH_V3
 };
 
 impl Shape {
