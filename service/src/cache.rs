@@ -37,10 +37,10 @@ use chrono::TimeDelta;
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
-use crate::Profile;
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::token::Secret;
 use authstore_entity::NotifyChannels;
+use authstore_entity::Profile;
 
 /// The session cache's bounds.
 ///
@@ -348,7 +348,7 @@ mod tests {
             let token = session.session_token.expose();
             let found = store.sessions().get_session_and_user(token).await.unwrap();
             assert!(found.is_some());
-            let entries = store.cache.as_ref().unwrap().entries();
+            let entries = store.core.cache().unwrap().entries();
             assert_eq!(entries.len(), 1);
             let (key, entry) = &entries[0];
             assert_eq!(*key, super::key(&storage.stored_form(token)));
@@ -376,7 +376,7 @@ mod tests {
                 let session = lucia.create_session(&user.id).await.unwrap();
                 let id = session.id.expose();
                 assert!(lucia.validate_session(id).await.unwrap().is_some());
-                let entries = lucia.cache.as_ref().unwrap().entries();
+                let entries = lucia.core.cache().unwrap().entries();
                 assert_eq!(entries.len(), 1);
                 assert_eq!(entries[0].0, super::key(id));
                 assert_eq!(entries[0].1.session.id.expose(), "");

@@ -6,12 +6,12 @@ use std::fmt;
 use chrono::TimeDelta;
 use chrono_tz::Tz;
 
-use crate::Profile;
 use crate::cache::SessionCacheConfig;
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::expiry::SlidingExpiry;
 use crate::rules::issuance::IssuanceLimit;
 use crate::rules::token::TokenStorage;
+use authstore_entity::Profile;
 
 /// How long sessions and verification links live, and the secret that
 /// verification tokens are hashed with.

@@ -72,11 +72,14 @@ use std::sync::Arc;
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
+use crate::core::Core;
+
 mod accounts;
 mod attempts;
 mod backend;
 mod cache;
 mod config;
+mod core;
 #[cfg(feature = "postgres-listen")]
 mod listen;
 pub mod lucia_v1;
@@ -111,9 +114,7 @@ pub use sign_in::EmailSignIn;
 pub use users::{NewUser, User, UserPatch, Users};
 pub use verification::{Verification, VerificationRequest};
 
-/// Where "now" comes from. Tests pass a clock they control, so expiry is
-/// tested without sleeping.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+pub use crate::core::Clock;
 
 /// The entry point: a connection, a [`Config`] and a clock.
 ///
@@ -121,22 +122,16 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 /// [crate docs](crate) for a complete example.
 #[derive(Clone)]
 pub struct AuthStore {
-    db: DatabaseConnection,
+    pub(crate) core: Core<DatabaseConnection, SessionAndUser>,
     config: Arc<Config>,
-    clock: Clock,
-    /// Shared by the store's clones ([`ConfigBuilder::session_cache`]).
-    cache: cache::Shared<SessionAndUser>,
 }
 
 impl AuthStore {
     /// A store on `db` with the system clock.
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        let cache = cache::shared(config.session_cache(), config.profile());
         AuthStore {
-            db,
+            core: Core::new(db, config.session_cache(), config.profile()),
             config: Arc::new(config),
-            clock: Arc::new(Utc::now),
-            cache,
         }
     }
 
@@ -153,13 +148,13 @@ impl AuthStore {
     /// # Ok(()) });
     /// ```
     pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.core.set_clock(clock);
         self
     }
 
     /// The connection the store was built with.
     pub fn connection(&self) -> &DatabaseConnection {
-        &self.db
+        &self.core.db
     }
 
     /// The store's configuration.
@@ -192,16 +187,16 @@ impl AuthStore {
             ctx: Ctx {
                 db,
                 config: &self.config,
-                clock: &self.clock,
-                cache: self.cache.as_deref(),
-                reads_cache,
+                clock: self.core.clock(),
+                cache: self.core.cache(),
+                reads_cache: reads_cache && self.core.reads_cache(),
             },
         }
     }
 
     /// The store itself: on its connection, with the session cache.
     fn own(&self) -> Scope<'_, DatabaseConnection> {
-        self.scope(&self.db, true)
+        self.scope(&self.core.db, true)
     }
 
     /// The `users` table on the store's connection.
@@ -256,16 +251,13 @@ impl AuthStore {
     /// [`ConfigError::NoSessionCache`] without a cache;
     /// [`ConfigError::NotPostgres`] on another backend.
     pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
-        listen::start(&self.db, &self.cache)
+        self.core.listen()
     }
 }
 
 impl std::fmt::Debug for AuthStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthStore")
-            .field("backend", &self.db.get_database_backend())
-            .field("config", &self.config)
-            .finish()
+        self.core.debug(f, "AuthStore", &self.config)
     }
 }
 

@@ -7,7 +7,7 @@ use validator::{Validate, ValidationError};
 use crate::Ctx;
 use crate::backend;
 #[cfg(doc)]
-use crate::canonical_email;
+use crate::rules::email::canonical_email;
 use crate::rules::error::{Conflict, Error, on_write};
 use crate::rules::token;
 use crate::rules::{self, email, text};

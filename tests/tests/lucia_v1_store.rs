@@ -21,6 +21,7 @@ backend_tests!(
     an_old_format_hash_signs_in_and_asks_for_a_rehash,
     bad_input_is_refused_and_nothing_is_written,
     deleting_a_user_deletes_their_keys_and_sessions,
+    writes_on_a_transaction_commit_or_roll_back_with_it,
 );
 
 const DAY: TimeDelta = TimeDelta::days(1);
@@ -461,4 +462,45 @@ async fn secrets_stay_out_of_debug_output_and_errors() {
         .await
         .unwrap_err();
     assert!(!format!("{err} {err:?}").contains("hunter2"));
+}
+
+/// `on(&txn)`: a user with a password key and a session, made inside the
+/// caller's transaction (the store's own transaction becomes a savepoint),
+/// undone by its rollback and kept by its commit.
+async fn writes_on_a_transaction_commit_or_roll_back_with_it(db: &TestDb) {
+    use sea_orm::TransactionTrait;
+    let lucia = store(db, &TestClock::new()).await;
+    let new_user = || NewUser {
+        primary_key: Some(email("ada@example.com", Some("correct horse"))),
+        ..NewUser::default()
+    };
+
+    let txn = db.conn.begin().await.unwrap();
+    let user = lucia.on(&txn).create_user(new_user()).await.unwrap();
+    let session = lucia.on(&txn).create_session(&user.id).await.unwrap();
+    let inside = lucia.on(&txn).validate_session(session.id.expose()).await;
+    assert_eq!(
+        inside.unwrap().map(|valid| valid.user.id),
+        Some(user.id.clone())
+    );
+    txn.rollback().await.unwrap();
+    assert!(
+        lucia.get_user(&user.id).await.unwrap().is_none(),
+        "rolled back"
+    );
+    assert!(
+        lucia
+            .validate_session(session.id.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let txn = db.conn.begin().await.unwrap();
+    let user = lucia.on(&txn).create_user(new_user()).await.unwrap();
+    txn.commit().await.unwrap();
+    assert!(
+        lucia.get_user(&user.id).await.unwrap().is_some(),
+        "committed"
+    );
 }

@@ -18,6 +18,7 @@ backend_tests!(
     attribute_columns_are_the_apps,
     user_ids_are_text_chosen_or_generated,
     migrates_up_down_up,
+    writes_on_a_transaction_commit_or_roll_back_with_it,
 );
 
 async fn store(db: &TestDb, clock: &TestClock) -> LuciaStore {
@@ -351,4 +352,55 @@ async fn a_lucia_database_is_adopted() {
     let valid = lucia.validate_session(id).await.unwrap().unwrap();
     assert_eq!(valid.user.id, "u1");
     db.destroy().await;
+}
+
+/// `on(&txn)`: the store's calls inside the caller's transaction, undone by
+/// its rollback and kept by its commit; a lookup there sees the
+/// transaction's own writes, and the cached store is never served from it.
+async fn writes_on_a_transaction_commit_or_roll_back_with_it(db: &TestDb) {
+    use sea_orm::TransactionTrait;
+    Profile::LuciaV3.up(&db.conn).await.expect("migrate");
+    let config = LuciaConfig::default()
+        .session_cache(100, TimeDelta::minutes(5))
+        .unwrap();
+    let lucia = LuciaStore::new(db.conn.clone(), config);
+
+    let txn = db.conn.begin().await.unwrap();
+    let user = lucia.on(&txn).create_user(None).await.unwrap();
+    let session = lucia.on(&txn).create_session(&user.id).await.unwrap();
+    let inside = lucia.on(&txn).validate_session(session.id.expose()).await;
+    assert_eq!(inside.unwrap().map(|valid| valid.user), Some(user.clone()));
+    txn.rollback().await.unwrap();
+    assert_eq!(lucia.get_user(&user.id).await.unwrap(), None, "rolled back");
+    assert_eq!(
+        lucia.validate_session(session.id.expose()).await.unwrap(),
+        None,
+        "nothing the transaction saw was cached"
+    );
+
+    let txn = db.conn.begin().await.unwrap();
+    let user = lucia.on(&txn).create_user(None).await.unwrap();
+    let session = lucia.on(&txn).create_session(&user.id).await.unwrap();
+    txn.commit().await.unwrap();
+    let valid = lucia.validate_session(session.id.expose()).await.unwrap();
+    assert_eq!(
+        valid.map(|valid| valid.user),
+        Some(user.clone()),
+        "committed"
+    );
+
+    // A sign-out inside a transaction evicts the cached session at once.
+    let txn = db.conn.begin().await.unwrap();
+    assert!(
+        lucia
+            .on(&txn)
+            .invalidate_session(session.id.expose())
+            .await
+            .unwrap()
+    );
+    txn.commit().await.unwrap();
+    assert_eq!(
+        lucia.validate_session(session.id.expose()).await.unwrap(),
+        None
+    );
 }

@@ -2,6 +2,7 @@
 //! password or without), persistent or single-use.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use validator::ValidationError;
 
 use super::storage::KeyRow;
@@ -130,7 +131,7 @@ impl From<KeyRow> for Key {
     }
 }
 
-impl LuciaV1Store {
+impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
     /// Adds a persistent, non-primary key to a user (another sign-in
     /// method). Errors, with nothing written: [`Error::Validation`] on
     /// `provider_id`, `provider_user_id` or `password`;
@@ -251,15 +252,17 @@ impl LuciaV1Store {
             return Err(Error::SignInRefused(Refusal::UnknownKey));
         };
         let attempt = match &self.config.attempt_limit {
-            Some(limit) => Some(attempts::begin(&self.db, limit, self.now(), &id, client).await?),
+            Some(limit) => {
+                Some(attempts::begin(&self.core.db, limit, self.now(), &id, client).await?)
+            }
             None => None,
         };
         let outcome = self.check_key(&id, password).await;
         if let Some(attempt) = attempt {
             match &outcome {
-                Ok(_) => attempt.succeeded(&self.db).await,
+                Ok(_) => attempt.succeeded(&self.core.db).await,
                 Err(Error::SignInRefused(_)) => {} // a failure: its rows stay
-                Err(_) => attempt.abandoned(&self.db).await,
+                Err(_) => attempt.abandoned(&self.core.db).await,
             }
         }
         outcome

@@ -67,15 +67,17 @@ mod keys;
 mod sessions;
 mod storage;
 
-use std::sync::Arc;
-
+use authstore_entity::Profile;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use sea_orm::{DatabaseConnection, TransactionTrait, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseExecutor, TransactionSession, TransactionTrait,
+    Value,
+};
 use validator::ValidationError;
 
-use crate::Clock;
 use crate::attempts::AttemptLimit;
 use crate::cache::{self, SessionCacheConfig};
+use crate::core::Core;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::ActiveIdleExpiry;
 use crate::rules::token;
@@ -215,21 +217,18 @@ fn positive_millis(name: &'static str, period: TimeDelta) -> Result<TimeDelta, C
 /// The store of a `lucia-v1` database: a connection, a [`LuciaV1Config`]
 /// and a clock. Cloning is cheap. Needs a tokio runtime (password hashing
 /// runs on its blocking pool).
+///
+/// `Db` is the store's own connection; [`LuciaV1Store::on`] gives the same
+/// store on your own transaction.
 #[derive(Clone)]
-pub struct LuciaV1Store {
-    db: DatabaseConnection,
+pub struct LuciaV1Store<Db = DatabaseConnection> {
+    pub(crate) core: Core<Db, ValidSession>,
     config: LuciaV1Config,
-    clock: Clock,
-    /// Shared by the store's clones ([`LuciaV1Config::session_cache`]).
-    pub(crate) cache: cache::Shared<ValidSession>,
 }
 
-impl std::fmt::Debug for LuciaV1Store {
+impl<Db: ConnectionTrait> std::fmt::Debug for LuciaV1Store<Db> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LuciaV1Store")
-            .field("backend", &self.db.get_database_backend())
-            .field("config", &self.config)
-            .finish()
+        self.core.debug(f, "LuciaV1Store", &self.config)
     }
 }
 
@@ -237,31 +236,59 @@ impl LuciaV1Store {
     /// A store on `db` with the system clock.
     pub fn new(db: DatabaseConnection, config: LuciaV1Config) -> Self {
         LuciaV1Store {
-            db,
+            core: Core::new(db, config.session_cache, Profile::LuciaV1),
             config,
-            clock: Arc::new(Utc::now),
-            cache: cache::shared(config.session_cache, crate::Profile::LuciaV1),
         }
     }
 
+    /// The same store on another connection, typically your own
+    /// transaction, so its writes commit or roll back with yours (its own
+    /// transactions become savepoints inside yours).
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::lucia_v1_example(async |lucia| {
+    /// use authstore::lucia_v1::NewUser;
+    /// use sea_orm::TransactionTrait;
+    /// let txn = lucia.connection().begin().await?;
+    /// let user = lucia.on(&txn).create_user(NewUser::default()).await?;
+    /// txn.rollback().await?;
+    /// assert!(lucia.get_user(&user.id).await?.is_none());
+    /// # Ok(()) });
+    /// ```
+    ///
+    /// Validations there read the database, never the session cache; the
+    /// changes made there still evict from it.
+    pub fn on<'a>(
+        &self,
+        db: impl Into<DatabaseExecutor<'a>>,
+    ) -> LuciaV1Store<DatabaseExecutor<'a>> {
+        LuciaV1Store {
+            core: self.core.on(db),
+            config: self.config,
+        }
+    }
+}
+
+impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
     /// Replaces the clock, for tests of expiry.
     pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.core.set_clock(clock);
         self
     }
 
-    /// The connection the store was built with.
-    pub fn connection(&self) -> &DatabaseConnection {
-        &self.db
+    /// The connection the store runs on.
+    pub fn connection(&self) -> &Db {
+        &self.core.db
     }
 
-    fn storage(&self) -> Storage<'_, DatabaseConnection> {
-        Storage { db: &self.db }
+    fn storage(&self) -> Storage<'_, Db> {
+        Storage { db: &self.core.db }
     }
 
     /// Now, in the milliseconds the rows keep.
     fn now(&self) -> DateTime<Utc> {
-        (self.clock)().trunc_subsecs(3)
+        self.core.now().trunc_subsecs(3)
     }
 
     /// Creates a user and, if given, their primary key, in one transaction:
@@ -285,7 +312,7 @@ impl LuciaV1Store {
             Some(key) => Some(keys::row(&id, key, true, None).await?),
             None => None,
         };
-        let txn = self.db.begin().await?;
+        let txn = self.core.db.begin().await?;
         let storage = Storage { db: &txn };
         storage
             .insert_user(&id, &user.attributes)
@@ -334,12 +361,12 @@ impl LuciaV1Store {
             return Err(Error::NotFound);
         }
         let deleted = self.delete_user_and_dependents(id).await;
-        cache::forget(self.cache.as_deref(), |cache| cache.forget_user(id));
+        cache::forget(self.core.cache(), |cache| cache.forget_user(id));
         deleted
     }
 
     async fn delete_user_and_dependents(&self, id: &str) -> Result<(), Error> {
-        let txn = self.db.begin().await?;
+        let txn = self.core.db.begin().await?;
         let storage = Storage { db: &txn };
         storage.delete_user_sessions(id).await?;
         storage.delete_user_keys(id).await?;
@@ -422,6 +449,6 @@ impl LuciaV1Store {
     /// [`ConfigError::NoSessionCache`] without a cache;
     /// [`ConfigError::NotPostgres`] on another backend.
     pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
-        crate::listen::start(&self.db, &self.cache)
+        self.core.listen()
     }
 }

@@ -3,6 +3,7 @@
 //! its decisions.
 
 use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use super::{LuciaV1Store, User};
 use crate::cache;
@@ -97,7 +98,7 @@ impl Session {
     }
 }
 
-impl LuciaV1Store {
+impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
     /// What a session with these periods is at `now`; `None`: dead.
     fn state(&self, now: DateTime<Utc>) -> impl Fn(&ActiveIdlePeriods) -> Option<SessionState> {
         let expiry = self.config.expiry;
@@ -147,7 +148,7 @@ impl LuciaV1Store {
         let now = self.now();
         let expiry = self.config.expiry;
         cache::through(
-            self.cache.as_deref(),
+            self.core.cache_for_reads(),
             id,
             id,
             |hit| expiry.decide(now, &hit.session.periods()) == Decision::Live,
@@ -207,7 +208,7 @@ impl LuciaV1Store {
             return Ok(false);
         }
         let deleted = self.storage().delete_session(id).await;
-        cache::forget(self.cache.as_deref(), |cache| cache.forget_token(id));
+        cache::forget(self.core.cache(), |cache| cache.forget_token(id));
         Ok(deleted? > 0)
     }
 
@@ -217,7 +218,7 @@ impl LuciaV1Store {
             return Ok(0);
         }
         let deleted = self.storage().delete_user_sessions(user_id).await;
-        cache::forget(self.cache.as_deref(), |cache| cache.forget_user(user_id));
+        cache::forget(self.core.cache(), |cache| cache.forget_user(user_id));
         Ok(deleted?)
     }
 

@@ -36,13 +36,15 @@
 
 mod storage;
 
-use std::sync::Arc;
-
+use authstore_entity::Profile;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseExecutor, DbBackend, TransactionSession,
+    TransactionTrait,
+};
 
-use crate::Clock;
 use crate::cache::{self, SessionCacheConfig};
+use crate::core::Core;
 use crate::rules;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::{Decision, ExpiryPolicy, HalfLifeExpiry};
@@ -166,21 +168,18 @@ impl LuciaConfig {
 
 /// The store of a `lucia-v3` database: a connection, a [`LuciaConfig`] and a
 /// clock. Cloning is cheap.
+///
+/// `Db` is the store's own connection; [`LuciaStore::on`] gives the same
+/// store on your own transaction.
 #[derive(Clone)]
-pub struct LuciaStore {
-    db: DatabaseConnection,
+pub struct LuciaStore<Db = DatabaseConnection> {
+    pub(crate) core: Core<Db, ValidSession>,
     config: LuciaConfig,
-    clock: Clock,
-    /// Shared by the store's clones ([`LuciaConfig::session_cache`]).
-    pub(crate) cache: cache::Shared<ValidSession>,
 }
 
-impl std::fmt::Debug for LuciaStore {
+impl<Db: ConnectionTrait> std::fmt::Debug for LuciaStore<Db> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LuciaStore")
-            .field("backend", &self.db.get_database_backend())
-            .field("config", &self.config)
-            .finish()
+        self.core.debug(f, "LuciaStore", &self.config)
     }
 }
 
@@ -188,37 +187,60 @@ impl LuciaStore {
     /// A store on `db` with the system clock.
     pub fn new(db: DatabaseConnection, config: LuciaConfig) -> Self {
         LuciaStore {
-            db,
+            core: Core::new(db, config.session_cache, Profile::LuciaV3),
             config,
-            clock: Arc::new(Utc::now),
-            cache: cache::shared(config.session_cache, crate::Profile::LuciaV3),
         }
     }
 
+    /// The same store on another connection, typically your own
+    /// transaction, so its writes commit or roll back with yours.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::lucia_v3_example(async |lucia| {
+    /// use sea_orm::TransactionTrait;
+    /// let txn = lucia.connection().begin().await?;
+    /// let user = lucia.on(&txn).create_user(None).await?;
+    /// txn.rollback().await?;
+    /// assert_eq!(lucia.get_user(&user.id).await?, None);
+    /// # Ok(()) });
+    /// ```
+    ///
+    /// Validations there read the database, never the session cache; the
+    /// changes made there still evict from it.
+    pub fn on<'a>(&self, db: impl Into<DatabaseExecutor<'a>>) -> LuciaStore<DatabaseExecutor<'a>> {
+        LuciaStore {
+            core: self.core.on(db),
+            config: self.config,
+        }
+    }
+}
+
+impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
     /// Replaces the clock, for tests of expiry and renewal.
     pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.core.set_clock(clock);
         self
     }
 
-    /// The connection the store was built with.
-    pub fn connection(&self) -> &DatabaseConnection {
-        &self.db
+    /// The connection the store runs on.
+    pub fn connection(&self) -> &Db {
+        &self.core.db
     }
 
-    fn storage(&self) -> Storage<'_, DatabaseConnection> {
-        Storage { db: &self.db }
+    fn storage(&self) -> Storage<'_, Db> {
+        Storage { db: &self.core.db }
     }
 
     /// Now, as the backend's `expires_at` keeps it: microseconds on
     /// PostgreSQL, whole seconds on MySQL (`datetime`) and SQLite (Unix
     /// seconds), so a time computed here equals the one read back.
     fn now(&self) -> DateTime<Utc> {
-        self.storable((self.clock)())
+        self.storable(self.core.now())
     }
 
     fn storable(&self, at: DateTime<Utc>) -> DateTime<Utc> {
-        match self.db.get_database_backend() {
+        match self.core.db.get_database_backend() {
             DbBackend::Postgres => at.trunc_subsecs(6),
             _ => at.trunc_subsecs(0),
         }
@@ -263,12 +285,12 @@ impl LuciaStore {
             return Err(Error::NotFound);
         }
         let deleted = self.delete_user_and_sessions(id).await;
-        cache::forget(self.cache.as_deref(), |cache| cache.forget_user(id));
+        cache::forget(self.core.cache(), |cache| cache.forget_user(id));
         deleted
     }
 
     async fn delete_user_and_sessions(&self, id: &str) -> Result<(), Error> {
-        let txn = self.db.begin().await?;
+        let txn = self.core.db.begin().await?;
         let storage = Storage { db: &txn };
         storage.delete_user_sessions(id).await?;
         if !storage.delete_user(id).await? {
@@ -288,7 +310,7 @@ impl LuciaStore {
         }
         let expires_at = self.storable(self.config.expiry.starting_at(self.now()));
         crate::backend::check_time(
-            self.db.get_database_backend(),
+            self.core.db.get_database_backend(),
             "expires_at",
             Some(expires_at),
         )?;
@@ -317,7 +339,7 @@ impl LuciaStore {
         let now = self.now();
         let expiry = self.config.expiry;
         cache::through(
-            self.cache.as_deref(),
+            self.core.cache_for_reads(),
             id,
             id,
             |hit| expiry.decide(now, &hit.session.expires_at) == Decision::Live,
@@ -345,7 +367,7 @@ impl LuciaStore {
             Decision::Renew(expires_at) => {
                 let expires_at = self.storable(expires_at);
                 crate::backend::check_time(
-                    self.db.get_database_backend(),
+                    self.core.db.get_database_backend(),
                     "expires_at",
                     Some(expires_at),
                 )?;
@@ -363,7 +385,7 @@ impl LuciaStore {
             return Ok(false);
         }
         let deleted = self.storage().delete_session(id).await;
-        cache::forget(self.cache.as_deref(), |cache| cache.forget_token(id));
+        cache::forget(self.core.cache(), |cache| cache.forget_token(id));
         Ok(deleted? > 0)
     }
 
@@ -373,7 +395,7 @@ impl LuciaStore {
             return Ok(0);
         }
         let deleted = self.storage().delete_user_sessions(user_id).await;
-        cache::forget(self.cache.as_deref(), |cache| cache.forget_user(user_id));
+        cache::forget(self.core.cache(), |cache| cache.forget_user(user_id));
         Ok(deleted?)
     }
 
@@ -409,6 +431,6 @@ impl LuciaStore {
     /// [`ConfigError::NoSessionCache`] without a cache;
     /// [`ConfigError::NotPostgres`] on another backend.
     pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
-        crate::listen::start(&self.db, &self.cache)
+        self.core.listen()
     }
 }

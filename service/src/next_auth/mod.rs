@@ -23,9 +23,9 @@ use chrono_tz::Tz;
 use sea_orm::sea_query::{Alias, Expr, InsertStatement, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
 
-use crate::Profile;
 use crate::backend::{self, BuiltOnce, Reread};
 use crate::entity::descriptor::{self, NextAuthSchema};
+use authstore_entity::Profile;
 
 pub(crate) const USERS: &str = NextAuthSchema::USERS;
 pub(crate) const ACCOUNTS: &str = NextAuthSchema::ACCOUNTS;

@@ -125,7 +125,7 @@ pub enum ConfigError {
         "profile {0} is not a next-auth profile; it has a store of its own: {store}",
         store = .0.descriptor().store()
     )]
-    NotNextAuth(crate::Profile),
+    NotNextAuth(authstore_entity::Profile),
     /// Listening for session changes needs the session cache on.
     #[error("the session cache is off (ConfigBuilder::session_cache)")]
     NoSessionCache,
