@@ -193,7 +193,7 @@ impl ConfigBuilder {
     /// expiry work as without it; this process's own changes are seen at
     /// once; other writers' within `max_staleness`, or within milliseconds
     /// on PostgreSQL with [`crate::AuthStore::listen_for_session_changes`].
-    /// See the README's "Session cache".
+    /// See the session cache guide ([`crate::guide::session_cache`]).
     pub fn session_cache(mut self, max_entries: u64, max_staleness: TimeDelta) -> Self {
         self.0.session_cache = Some(SessionCacheConfig::requested(max_entries, max_staleness));
         self

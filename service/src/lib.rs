@@ -80,6 +80,7 @@ mod backend;
 mod cache;
 mod config;
 mod core;
+pub mod guide;
 #[cfg(feature = "postgres-listen")]
 mod listen;
 pub mod lucia_v1;

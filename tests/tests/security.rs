@@ -110,7 +110,7 @@ async fn hashed_session_tokens_work_and_a_dump_opens_nothing(db: &TestDb) {
         .unwrap();
     assert_eq!(row.session_token, session.session_token.expose());
 
-    // Switching a deployment over (README, "Hashed session tokens"): hash the
+    // Switching a deployment over (docs/next-auth.md, "Hashed session tokens"): hash the
     // stored plain tokens in place; cookies already issued keep working.
     let convert = match db.backend {
         Backend::Postgres => Some(SWITCH_TO_HASHED_POSTGRES),
@@ -137,7 +137,7 @@ async fn hashed_session_tokens_work_and_a_dump_opens_nothing(db: &TestDb) {
     }
 }
 
-/// The conversions the README gives, verbatim.
+/// The conversions docs/next-auth.md gives, verbatim.
 const SWITCH_TO_HASHED_POSTGRES: &str = "UPDATE sessions SET session_token = encode(sha256(session_token::bytea), 'hex'), access_token = encode(sha256(access_token::bytea), 'hex')";
 const SWITCH_TO_HASHED_MYSQL: &str = "UPDATE sessions SET session_token = SHA2(session_token, 256), access_token = SHA2(access_token, 256)";
 

@@ -149,7 +149,7 @@ impl LuciaConfig {
     /// `max_entries` sessions, each served for at most `max_staleness`
     /// before the database is asked again. Off by default; both bounds must
     /// be positive. The guarantees are those of the next-auth profiles'
-    /// cache (README, "Session cache"); on PostgreSQL, other writers'
+    /// cache (the guide, docs/session-cache.md); on PostgreSQL, other writers'
     /// changes are heard with [`LuciaStore::listen_for_session_changes`].
     pub fn session_cache(
         mut self,

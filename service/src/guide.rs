@@ -1,0 +1,38 @@
+//! The guides under `docs/` (and the README), compiled with the crate: each
+//! module's page is one guide, and its code runs as this crate's doc tests,
+//! so a guide cannot drift from the API it shows.
+
+#[doc = include_str!("../../README.md")]
+pub mod readme {}
+
+#[doc = include_str!("../../docs/next-auth.md")]
+pub mod next_auth {}
+
+#[doc = include_str!("../../docs/lucia.md")]
+pub mod lucia {}
+
+#[doc = include_str!("../../docs/sign-in-links.md")]
+pub mod sign_in_links {}
+
+// Its code listens for changes, which needs the feature.
+#[cfg_attr(feature = "postgres-listen", doc = include_str!("../../docs/session-cache.md"))]
+#[cfg_attr(not(feature = "postgres-listen"), doc = "The session cache guide (`docs/session-cache.md`); built with the `postgres-listen` feature.")]
+pub mod session_cache {}
+
+#[doc = include_str!("../../docs/schema.md")]
+pub mod schema {}
+
+#[doc = include_str!("../../docs/profiles.md")]
+pub mod profiles {}
+
+#[doc = include_str!("../../docs/example-server.md")]
+pub mod example_server {}
+
+#[doc = include_str!("../../SECURITY.md")]
+pub mod security {}
+
+#[doc = include_str!("../../docs/development.md")]
+pub mod development {}
+
+#[doc = include_str!("../../docs/upgrading.md")]
+pub mod upgrading {}
