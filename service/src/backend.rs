@@ -242,6 +242,10 @@ pub(crate) async fn delete_by(
     delete_where(db, table, Condition::all().add(Expr::col(column).eq(value))).await
 }
 
+/// Rows deleted per statement by the `purge_expired` methods (every
+/// store's purges go through [`delete_in_batches`] with it).
+pub const PURGE_BATCH: u64 = 1000;
+
 /// Deletes the rows matching `filter` in batches of at most `batch` rows per
 /// statement, so a purge never locks a large table for long; returns the
 /// total deleted.

@@ -8,7 +8,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseExecutor};
 
+use chrono::SubsecRound;
+
 use crate::cache::{self, Cached, SessionCache, SessionCacheConfig};
+use crate::config::Config;
+use crate::model::SessionAndUser;
+use crate::next_auth;
 use authstore_entity::Profile;
 
 /// Where "now" comes from. Tests pass a clock they control, so expiry is
@@ -74,7 +79,7 @@ impl<E: Cached> Core<DatabaseConnection, E> {
 
     /// See the stores' `listen_for_session_changes`.
     #[cfg(feature = "postgres-listen")]
-    pub(crate) fn listen(&self) -> Result<tokio::task::JoinHandle<()>, crate::Error> {
+    pub(crate) fn listen(&self) -> Result<tokio::task::JoinHandle<()>, crate::rules::error::Error> {
         crate::listen::start(&self.db, &self.cache)
     }
 }
@@ -122,5 +127,68 @@ impl<Db: ConnectionTrait, E> Core<Db, E> {
             .field("backend", &self.db.get_database_backend())
             .field("config", config)
             .finish()
+    }
+}
+
+/// What every table's methods need: where to run, the rules, and the time.
+pub(crate) struct Ctx<'a, C> {
+    pub(crate) db: &'a C,
+    pub(crate) config: &'a Config,
+    pub(crate) clock: &'a Clock,
+    /// The session cache, if on: evicted by every change made here.
+    pub(crate) cache: Option<&'a cache::SessionCache<SessionAndUser>>,
+    /// Whether session lookups here may be served from the cache (not in a
+    /// caller's transaction).
+    pub(crate) reads_cache: bool,
+}
+
+// Manual impls: deriving would demand `C: Clone`, and `C` is only borrowed.
+impl<C> Clone for Ctx<'_, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<C> Copy for Ctx<'_, C> {}
+
+impl<'a, C> Ctx<'a, C> {
+    /// The same rules and clock on another connection, such as a
+    /// transaction begun on this one.
+    pub(crate) fn on<'b, D>(&self, db: &'b D) -> Ctx<'b, D>
+    where
+        'a: 'b,
+    {
+        Ctx {
+            db,
+            config: self.config,
+            clock: self.clock,
+            cache: self.cache,
+            reads_cache: false,
+        }
+    }
+
+    /// The session cache, for lookups that may be served from it.
+    pub(crate) fn cache_for_reads(&self) -> Option<&'a cache::SessionCache<SessionAndUser>> {
+        self.cache.filter(|_| self.reads_cache)
+    }
+
+    /// Applies `forget` to the session cache ([`cache::forget`]).
+    pub(crate) fn forget(&self, forget: impl FnOnce(&cache::SessionCache<SessionAndUser>)) {
+        cache::forget(self.cache, forget);
+    }
+
+    /// Now, in UTC, to the microsecond: the finest precision PostgreSQL and
+    /// MySQL keep, so a time computed here equals the same time read back.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        (self.clock)().trunc_subsecs(6)
+    }
+
+    /// The configured profile's tables on this connection.
+    pub(crate) fn storage(&self) -> next_auth::Storage<'a, C> {
+        next_auth::Storage {
+            db: self.db,
+            schema: next_auth::Schema::of(self.config.profile())
+                .expect("Config::build admits next-auth profiles only"),
+            zone: self.config.wall_clock_zone(),
+        }
     }
 }

@@ -16,7 +16,10 @@ pub mod sign_in_links {}
 
 // Its code listens for changes, which needs the feature.
 #[cfg_attr(feature = "postgres-listen", doc = include_str!("../../docs/session-cache.md"))]
-#[cfg_attr(not(feature = "postgres-listen"), doc = "The session cache guide (`docs/session-cache.md`); built with the `postgres-listen` feature.")]
+#[cfg_attr(
+    not(feature = "postgres-listen"),
+    doc = "The session cache guide (`docs/session-cache.md`); built with the `postgres-listen` feature."
+)]
 pub mod session_cache {}
 
 #[doc = include_str!("../../docs/schema.md")]

@@ -3,10 +3,12 @@
 
 use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
+use crate::model::{Session, User};
 use crate::rules::error::Error;
-use crate::sessions::Session;
-use crate::users::User;
-use crate::{Scope, Sessions, Users, Verification};
+use crate::sessions::Sessions;
+use crate::store::{AuthStore, Scope};
+use crate::users::Users;
+use crate::verification::Verification;
 
 /// What a successful [`Scope::sign_in_with_link`] returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,5 +65,17 @@ impl<C: ConnectionTrait + TransactionTrait> Scope<'_, C> {
             session,
             new_user,
         }))
+    }
+}
+
+impl AuthStore {
+    /// Follows an email sign-in link in one transaction; see
+    /// [`Scope::sign_in_with_link`].
+    pub async fn sign_in_with_link(
+        &self,
+        identifier: &str,
+        token: &str,
+    ) -> Result<Option<EmailSignIn>, Error> {
+        self.own().sign_in_with_link(identifier, token).await
     }
 }

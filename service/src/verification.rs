@@ -1,30 +1,15 @@
 //! The verification table (`verification_requests`, or `verification_tokens`
 //! on `next-auth-v4-beta`): single-use email sign-in tokens.
 
-use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
+use crate::backend;
+use crate::backend::PURGE_BATCH;
+use crate::core::Ctx;
+use crate::model::VerificationRequest;
 use crate::rules::error::{Conflict, Error, on_write};
 use crate::rules::token::{self, Secret};
 use crate::rules::{self, email, text};
-use crate::sessions::PURGE_BATCH;
-use crate::{Ctx, backend};
-
-/// A verification request as stored. The stored token is a hash and is
-/// deliberately not exposed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VerificationRequest {
-    /// The row's id.
-    pub id: i32,
-    /// Who the link was sent to: an email address in its canonical form.
-    pub identifier: String,
-    /// When the link stops working.
-    pub expires: DateTime<Utc>,
-    /// When the link was issued.
-    pub created_at: DateTime<Utc>,
-    /// When the row was written last.
-    pub updated_at: DateTime<Utc>,
-}
 
 /// The `verification_requests` table. Get one from
 /// [`crate::AuthStore::verification`].

@@ -409,84 +409,18 @@ fn random_hex() -> String {
 #[tokio::main]
 async fn main() {
     let args = args();
-    let server = std::env::var("AUTHSTORE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let admin = PgPool::connect(&format!("{server}/postgres"))
-        .await
-        .expect("PostgreSQL is required");
-    let name = format!("authstore_bench_{}", std::process::id());
-    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let url = format!("{server}/{name}");
-
-    let pool_size = *args.concurrency.iter().max().unwrap() as u32;
-    let mut options = ConnectOptions::new(&url);
-    options
-        .max_connections(pool_size)
-        .min_connections(pool_size)
-        .sqlx_logging(false);
-    let db = Database::connect(options).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
-    let floor = PgPoolOptions::new()
-        .max_connections(pool_size)
-        .min_connections(pool_size)
-        .connect(&url)
-        .await
-        .unwrap();
-    let store = AuthStore::new(db.clone(), Config::new(SECRET).unwrap());
-    // The same store with the session cache on, hearing every change from
-    // PostgreSQL (its own listening connection).
-    let cached_config = Config::builder(SECRET)
-        .session_cache(CACHE_ENTRIES, TimeDelta::seconds(30))
-        .build()
-        .unwrap();
-    let cached = AuthStore::new(db.clone(), cached_config);
-    cached.listen_for_session_changes().unwrap();
-    // Lucia v3's tables beside next-auth's. One database keeps one profile's
-    // migration history, so its migration runs here without the history
-    // (a second set of pools would exceed PostgreSQL's 100 connections).
-    // Its triggers and channels are its own, so the two caches below hear
-    // their own profile's changes only.
-    for migration in authstore_migration::lucia_v3::migrations() {
-        migration
-            .up(&sea_orm_migration::SchemaManager::new(&db))
-            .await
-            .unwrap();
-    }
-    let lucia = LuciaStore::new(db.clone(), LuciaConfig::default());
-    let lucia_config = LuciaConfig::default()
-        .session_cache(CACHE_ENTRIES, TimeDelta::seconds(30))
-        .unwrap();
-    let lucia_cached = LuciaStore::new(db.clone(), lucia_config);
-    lucia_cached.listen_for_session_changes().unwrap();
-    let lucia_floor = floor.clone();
-    let version: String = sqlx::query_scalar("SELECT version()")
-        .fetch_one(&floor)
-        .await
-        .unwrap();
-    println!("# authstore hot path vs a hand-written sqlx floor\n");
-    println!(
-        "{}; {} CPUs; pool {pool_size} each side; {} s per measurement, {} rounds, A/B interleaved\n",
-        version.split(" on ").next().unwrap_or(&version),
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0),
-        args.seconds,
-        args.rounds
-    );
-
+    let bench = Bench::set_up(&args).await;
     let duration = Duration::from_secs_f64(args.seconds);
-    let seed_started = Instant::now();
-    seed(&floor, "users", 1, args.users).await;
-    seed(&floor, "accounts", 1, args.accounts).await;
+    bench.print_title(&args).await;
 
+    let seed_started = Instant::now();
+    seed(&bench.floor, "users", 1, args.users).await;
+    seed(&bench.floor, "accounts", 1, args.accounts).await;
     // Scale: hit latency at 10k sessions first, then at the full size.
     let small = 10_000.min(args.sessions);
-    seed(&floor, "sessions", 1, small).await;
-    let mut scale = vec![scale_point(&store, &floor, small, duration).await];
-    seed(&floor, "sessions", small + 1, args.sessions).await;
+    seed(&bench.floor, "sessions", 1, small).await;
+    let mut scale = vec![scale_point(&bench.store, &bench.floor, small, duration).await];
+    seed(&bench.floor, "sessions", small + 1, args.sessions).await;
     println!(
         "seeded {} users, {} accounts, {} sessions ({}% expired) in {:.1} s\n",
         args.users,
@@ -495,303 +429,450 @@ async fn main() {
         10,
         seed_started.elapsed().as_secs_f64()
     );
-    scale.push(scale_point(&store, &floor, args.sessions, duration).await);
-    seed_lucia(&lucia_floor, args.users, args.sessions).await;
+    scale.push(scale_point(&bench.store, &bench.floor, args.sessions, duration).await);
+    seed_lucia(&bench.floor, args.users, args.sessions).await;
 
-    // Token ranges: hits and misses are drawn at random and reused; expired
-    // sessions and sessions due for renewal can be used once, so each side
-    // gets its own supply.
-    let n = args.sessions;
-    let hits: Arc<Vec<u64>> = Arc::new((1..n / 2).filter(|i| !expired(*i)).collect());
-    let due_ours = Supply::new((n / 2..3 * n / 4).filter(|i| !expired(*i)).collect());
-    let due_floor = Supply::new((3 * n / 4..=n).filter(|i| !expired(*i)).collect());
-    let dead: Vec<u64> = (1..=n).filter(|i| expired(*i)).collect();
-    let dead_ours = Supply::new(dead.iter().copied().filter(|i| (i / 10) % 2 == 0).collect());
-    let dead_floor = Supply::new(dead.iter().copied().filter(|i| (i / 10) % 2 == 1).collect());
-    let later = Utc::now() + TimeDelta::days(2); // live sessions are due for renewal then
-    let renewing_store = store.clone().with_clock(move || later);
-
+    let work = Arc::new(Workload::new(&args));
     print_header();
-    let mut rows: Vec<Row2> = Vec::new();
+    let mut table = Table {
+        args: &args,
+        duration,
+        rows: Vec::new(),
+    };
     for &c in &args.concurrency {
-        macro_rules! compare {
-            ($label:expr, $ours:expr, $floor:expr) => {{
-                if args
-                    .only
-                    .as_ref()
-                    .is_none_or(|only| $label.contains(only.as_str()))
-                {
-                    let mut row = Row2 {
-                        label: $label.to_string(),
-                        concurrency: c,
-                        ours: Stats::default(),
-                        floor: Stats::default(),
-                    };
-                    for round in 0..args.rounds {
-                        if round % 2 == 0 {
-                            row.ours.merge(measure(c, duration, $ours).await);
-                            row.floor.merge(measure(c, duration, $floor).await);
-                        } else {
-                            row.floor.merge(measure(c, duration, $floor).await);
-                            row.ours.merge(measure(c, duration, $ours).await);
-                        }
-                    }
-                    print_row(&mut row);
-                    rows.push(row);
-                }
-            }};
+        lucia_rows(&mut table, c, &bench, &args).await;
+        lookup_rows(&mut table, c, &bench, &work).await;
+        renewal_rows(&mut table, c, &bench, &work).await;
+        write_rows(&mut table, c, &bench, &args).await;
+    }
+    let rows = table.rows;
+
+    if args
+        .only
+        .as_ref()
+        .is_none_or(|only| "session cache revocation".contains(only.as_str()))
+    {
+        revocation_delay(&bench.cached, &bench.store, &bench.floor, &bench.url, &args).await;
+    }
+    if let Some(path) = &args.chart {
+        chart(path, &rows);
+    }
+    if args.with_10m {
+        seed(&bench.floor, "sessions", args.sessions + 1, 10_000_000).await;
+        scale.push(scale_point(&bench.store, &bench.floor, 10_000_000, duration).await);
+    }
+    print_scale(&scale);
+    if args.only.is_none() {
+        purge(&bench.store, &bench.floor, &args).await;
+        explain(&bench.floor).await;
+    }
+    bench.tear_down().await;
+    if !args.smoke {
+        println!("\n(rows measured: {})", rows.len());
+    }
+}
+
+/// The run's own database, both sides' pools, and the stores measured.
+struct Bench {
+    admin: PgPool,
+    name: String,
+    url: String,
+    db: sea_orm::DatabaseConnection,
+    /// The hand-written sqlx side.
+    floor: PgPool,
+    store: AuthStore,
+    /// The same store with the session cache on, hearing every change from
+    /// PostgreSQL (its own listening connection).
+    cached: AuthStore,
+    lucia: LuciaStore,
+    lucia_cached: LuciaStore,
+}
+
+impl Bench {
+    async fn set_up(args: &Args) -> Bench {
+        let server = std::env::var("AUTHSTORE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+        let admin = PgPool::connect(&format!("{server}/postgres"))
+            .await
+            .expect("PostgreSQL is required");
+        let name = format!("authstore_bench_{}", std::process::id());
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .unwrap();
+        let url = format!("{server}/{name}");
+
+        let pool_size = *args.concurrency.iter().max().unwrap() as u32;
+        let mut options = ConnectOptions::new(&url);
+        options
+            .max_connections(pool_size)
+            .min_connections(pool_size)
+            .sqlx_logging(false);
+        let db = Database::connect(options).await.unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        let floor = PgPoolOptions::new()
+            .max_connections(pool_size)
+            .min_connections(pool_size)
+            .connect(&url)
+            .await
+            .unwrap();
+        let store = AuthStore::new(db.clone(), Config::new(SECRET).unwrap());
+        let cached_config = Config::builder(SECRET)
+            .session_cache(CACHE_ENTRIES, TimeDelta::seconds(30))
+            .build()
+            .unwrap();
+        let cached = AuthStore::new(db.clone(), cached_config);
+        cached.listen_for_session_changes().unwrap();
+        // Lucia v3's tables beside next-auth's. One database keeps one
+        // profile's migration history, so its migration runs here without
+        // the history (a second set of pools would exceed PostgreSQL's 100
+        // connections). Its triggers and channels are its own, so the two
+        // caches hear their own profile's changes only.
+        for migration in authstore_migration::lucia_v3::migrations() {
+            migration
+                .up(&sea_orm_migration::SchemaManager::new(&db))
+                .await
+                .unwrap();
         }
-        let (s, f, h) = (store.clone(), floor.clone(), hits.clone());
-        let lucia_sessions = args.sessions;
-        // Lucia v3's cache, on the same hot-set workload as next-auth's.
-        for (label, side) in [
-            (LUCIA_CACHED_LABEL, lucia_cached.clone()),
-            (LUCIA_UNCACHED_LABEL, lucia.clone()),
-        ] {
-            compare!(
-                label,
-                {
-                    let side = side.clone();
-                    move |r: u64| {
-                        let side = side.clone();
-                        let id = lucia_id(hot_or_any(r, lucia_sessions as usize) as u64 + 1);
-                        async move {
-                            side.validate_session(&id).await.unwrap().expect("hit");
-                            true
-                        }
-                    }
-                },
-                {
-                    let f = lucia_floor.clone();
-                    move |r: u64| {
-                        let f = f.clone();
-                        let id = lucia_id(hot_or_any(r, lucia_sessions as usize) as u64 + 1);
-                        async move {
-                            floor_lucia_validate(&f, &id, Utc::now())
-                                .await
-                                .expect("hit");
-                            true
-                        }
-                    }
-                }
-            );
+        let lucia = LuciaStore::new(db.clone(), LuciaConfig::default());
+        let lucia_config = LuciaConfig::default()
+            .session_cache(CACHE_ENTRIES, TimeDelta::seconds(30))
+            .unwrap();
+        let lucia_cached = LuciaStore::new(db.clone(), lucia_config);
+        lucia_cached.listen_for_session_changes().unwrap();
+        Bench {
+            admin,
+            name,
+            url,
+            db,
+            floor,
+            store,
+            cached,
+            lucia,
+            lucia_cached,
         }
-        compare!(
+    }
+
+    async fn print_title(&self, args: &Args) {
+        let version: String = sqlx::query_scalar("SELECT version()")
+            .fetch_one(&self.floor)
+            .await
+            .unwrap();
+        println!("# authstore hot path vs a hand-written sqlx floor\n");
+        println!(
+            "{}; {} CPUs; pool {} each side; {} s per measurement, {} rounds, A/B interleaved\n",
+            version.split(" on ").next().unwrap_or(&version),
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(0),
+            args.concurrency.iter().max().unwrap(),
+            args.seconds,
+            args.rounds
+        );
+    }
+
+    /// Closes every pool and drops the run's database.
+    async fn tear_down(self) {
+        drop((self.store, self.cached, self.lucia, self.lucia_cached));
+        self.db.close().await.ok();
+        self.floor.close().await;
+        sqlx::query(AssertSqlSafe(format!(
+            "DROP DATABASE {} WITH (FORCE)",
+            self.name
+        )))
+        .execute(&self.admin)
+        .await
+        .unwrap();
+    }
+}
+
+/// Which seeded sessions each operation draws: hits and misses at random
+/// and reused; expired sessions and sessions due for renewal can be used
+/// once, so each side gets its own supply.
+struct Workload {
+    hits: Arc<Vec<u64>>,
+    due_ours: Arc<Supply>,
+    due_floor: Arc<Supply>,
+    dead_ours: Arc<Supply>,
+    dead_floor: Arc<Supply>,
+    /// When the live sessions are due for renewal.
+    later: DateTime<Utc>,
+}
+
+impl Workload {
+    fn new(args: &Args) -> Workload {
+        let n = args.sessions;
+        let dead: Vec<u64> = (1..=n).filter(|i| expired(*i)).collect();
+        Workload {
+            hits: Arc::new((1..n / 2).filter(|i| !expired(*i)).collect()),
+            due_ours: Supply::new((n / 2..3 * n / 4).filter(|i| !expired(*i)).collect()),
+            due_floor: Supply::new((3 * n / 4..=n).filter(|i| !expired(*i)).collect()),
+            dead_ours: Supply::new(dead.iter().copied().filter(|i| (i / 10) % 2 == 0).collect()),
+            dead_floor: Supply::new(dead.iter().copied().filter(|i| (i / 10) % 2 == 1).collect()),
+            later: Utc::now() + TimeDelta::days(2),
+        }
+    }
+
+    /// A hit's token, drawn by `r`.
+    fn hit(&self, r: u64) -> String {
+        session_token(self.hits[(r % self.hits.len() as u64) as usize])
+    }
+
+    /// A token from the hot set (see [`hot_or_any`]), drawn by `r`.
+    fn hot(&self, r: u64) -> String {
+        session_token(self.hits[hot_or_any(r, self.hits.len())])
+    }
+}
+
+/// The comparison table: each row one operation at one concurrency, on
+/// both sides in alternating rounds (A B B A …) so machine noise hits both.
+struct Table<'a> {
+    args: &'a Args,
+    duration: Duration,
+    rows: Vec<Row2>,
+}
+
+impl Table<'_> {
+    async fn compare<O, OF, F, FF>(&mut self, label: &str, c: usize, ours: O, floor: F)
+    where
+        O: Fn(u64) -> OF + Clone + Send + Sync + 'static,
+        OF: Future<Output = bool> + Send,
+        F: Fn(u64) -> FF + Clone + Send + Sync + 'static,
+        FF: Future<Output = bool> + Send,
+    {
+        let wanted = self.args.only.as_ref();
+        if !wanted.is_none_or(|only| label.contains(only.as_str())) {
+            return;
+        }
+        let mut row = Row2 {
+            label: label.to_string(),
+            concurrency: c,
+            ours: Stats::default(),
+            floor: Stats::default(),
+        };
+        for round in 0..self.args.rounds {
+            if round % 2 == 0 {
+                row.ours
+                    .merge(measure(c, self.duration, ours.clone()).await);
+                row.floor
+                    .merge(measure(c, self.duration, floor.clone()).await);
+            } else {
+                row.floor
+                    .merge(measure(c, self.duration, floor.clone()).await);
+                row.ours
+                    .merge(measure(c, self.duration, ours.clone()).await);
+            }
+        }
+        print_row(&mut row);
+        self.rows.push(row);
+    }
+}
+
+/// Lucia v3's validation, cached and not, against the floor.
+async fn lucia_rows(table: &mut Table<'_>, c: usize, bench: &Bench, args: &Args) {
+    let sessions = args.sessions;
+    let floor_validates = |pick: fn(u64, u64) -> u64| {
+        let f = bench.floor.clone();
+        move |r: u64| {
+            let (f, id) = (f.clone(), lucia_id(pick(r, sessions)));
+            async move {
+                floor_lucia_validate(&f, &id, Utc::now())
+                    .await
+                    .expect("hit");
+                true
+            }
+        }
+    };
+    let validates = |side: &LuciaStore, pick: fn(u64, u64) -> u64| {
+        let side = side.clone();
+        move |r: u64| {
+            let (side, id) = (side.clone(), lucia_id(pick(r, sessions)));
+            async move {
+                side.validate_session(&id).await.unwrap().expect("hit");
+                true
+            }
+        }
+    };
+    // The same hot-set workload as next-auth's cache rows.
+    let hot: fn(u64, u64) -> u64 = |r, n| hot_or_any(r, n as usize) as u64 + 1;
+    let any: fn(u64, u64) -> u64 = |r, n| r % n + 1;
+    for (label, side) in [
+        (LUCIA_CACHED_LABEL, &bench.lucia_cached),
+        (LUCIA_UNCACHED_LABEL, &bench.lucia),
+    ] {
+        table
+            .compare(label, c, validates(side, hot), floor_validates(hot))
+            .await;
+    }
+    table
+        .compare(
             "lucia-v3 validate_session (hit)",
-            {
-                let l = lucia.clone();
-                move |r: u64| {
-                    let (l, id) = (l.clone(), lucia_id(r % lucia_sessions + 1));
-                    async move {
-                        l.validate_session(&id).await.unwrap().expect("hit");
-                        true
-                    }
-                }
-            },
-            {
-                let f = lucia_floor.clone();
-                move |r: u64| {
-                    let (f, id) = (f.clone(), lucia_id(r % lucia_sessions + 1));
-                    async move {
-                        floor_lucia_validate(&f, &id, Utc::now())
-                            .await
-                            .expect("hit");
-                        true
-                    }
-                }
+            c,
+            validates(&bench.lucia, any),
+            floor_validates(any),
+        )
+        .await;
+}
+
+/// next-auth's per-request lookup: a hit, a miss, an expired session, and
+/// the session cache on a hot set.
+async fn lookup_rows(table: &mut Table<'_>, c: usize, bench: &Bench, work: &Arc<Workload>) {
+    let looks_up = |store: &AuthStore, token: fn(&Workload, u64) -> String, expect_hit: bool| {
+        let (store, work) = (store.clone(), work.clone());
+        move |r: u64| {
+            let store = store.clone();
+            let t = token(&work, r);
+            async move {
+                let found = store.sessions().get_session_and_user(&t).await.unwrap();
+                assert_eq!(found.is_some(), expect_hit);
+                true
             }
-        );
-        compare!(
-            "get_session_and_user (hit)",
-            {
-                let (s, h) = (s.clone(), h.clone());
-                move |r: u64| {
-                    let (s, t) = (s.clone(), session_token(h[(r % h.len() as u64) as usize]));
-                    async move {
-                        s.sessions()
-                            .get_session_and_user(&t)
-                            .await
-                            .unwrap()
-                            .expect("hit");
-                        true
-                    }
-                }
-            },
-            {
-                let (f, h) = (f.clone(), h.clone());
-                move |r: u64| {
-                    let (f, t) = (f.clone(), session_token(h[(r % h.len() as u64) as usize]));
-                    async move {
-                        floor_lookup(&f, &t, Utc::now()).await.expect("hit");
-                        true
-                    }
-                }
-            }
-        );
-        compare!(
-            "get_session_and_user (miss)",
-            {
-                let s = s.clone();
-                move |r: u64| {
-                    let s = s.clone();
-                    async move {
-                        assert!(
-                            s.sessions()
-                                .get_session_and_user(&sha256_hex(&format!("miss{r}")))
-                                .await
-                                .unwrap()
-                                .is_none()
-                        );
-                        true
-                    }
-                }
-            },
-            {
-                let f = f.clone();
-                move |r: u64| {
-                    let f = f.clone();
-                    async move {
-                        assert!(
-                            floor_lookup(&f, &sha256_hex(&format!("miss{r}")), Utc::now())
-                                .await
-                                .is_none()
-                        );
-                        true
-                    }
-                }
-            }
-        );
-        compare!(
-            "get_session_and_user (expired: read + delete)",
-            {
-                let (s, d) = (s.clone(), dead_ours.clone());
-                move |_| {
-                    let (s, d) = (s.clone(), d.clone());
-                    async move {
-                        let Some(i) = d.take() else { return false };
-                        assert!(
-                            s.sessions()
-                                .get_session_and_user(&session_token(i))
-                                .await
-                                .unwrap()
-                                .is_none()
-                        );
-                        true
-                    }
-                }
-            },
-            {
-                let (f, d) = (f.clone(), dead_floor.clone());
-                move |_| {
-                    let (f, d) = (f.clone(), d.clone());
-                    async move {
-                        let Some(i) = d.take() else { return false };
-                        assert!(
-                            floor_lookup(&f, &session_token(i), Utc::now())
-                                .await
-                                .is_none()
-                        );
-                        true
-                    }
-                }
-            }
-        );
-        // The session cache against the floor, on a workload with a hot
-        // set: 9 lookups in 10 go to the same 1,000 sessions, 1 in 10 to any
-        // live one. The uncached store runs the same workload, for scale.
-        for (label, side) in [(CACHED_LABEL, cached.clone()), (UNCACHED_LABEL, s.clone())] {
-            compare!(
-                label,
-                {
-                    let (side, h) = (side.clone(), h.clone());
-                    move |r: u64| {
-                        let (side, t) = (side.clone(), session_token(h[hot_or_any(r, h.len())]));
-                        async move {
-                            side.sessions()
-                                .get_session_and_user(&t)
-                                .await
-                                .unwrap()
-                                .expect("hit");
-                            true
-                        }
-                    }
-                },
-                {
-                    let (f, h) = (f.clone(), h.clone());
-                    move |r: u64| {
-                        let (f, t) = (f.clone(), session_token(h[hot_or_any(r, h.len())]));
-                        async move {
-                            floor_lookup(&f, &t, Utc::now()).await.expect("hit");
-                            true
-                        }
-                    }
-                }
-            );
         }
-        let rs = renewing_store.clone();
-        compare!(
+    };
+    let floor_looks_up = |token: fn(&Workload, u64) -> String, expect_hit: bool| {
+        let (f, work) = (bench.floor.clone(), work.clone());
+        move |r: u64| {
+            let f = f.clone();
+            let t = token(&work, r);
+            async move {
+                let found = floor_lookup(&f, &t, Utc::now()).await;
+                assert_eq!(found.is_some(), expect_hit);
+                true
+            }
+        }
+    };
+    let miss: fn(&Workload, u64) -> String = |_, r| sha256_hex(&format!("miss{r}"));
+    table
+        .compare(
+            "get_session_and_user (hit)",
+            c,
+            looks_up(&bench.store, Workload::hit, true),
+            floor_looks_up(Workload::hit, true),
+        )
+        .await;
+    table
+        .compare(
+            "get_session_and_user (miss)",
+            c,
+            looks_up(&bench.store, miss, false),
+            floor_looks_up(miss, false),
+        )
+        .await;
+    let expired_once = |store: Option<&AuthStore>, supply: &Arc<Supply>| {
+        let (store, supply, f) = (store.cloned(), supply.clone(), bench.floor.clone());
+        move |_| {
+            let (store, supply, f) = (store.clone(), supply.clone(), f.clone());
+            async move {
+                let Some(i) = supply.take() else { return false };
+                let token = session_token(i);
+                let found = match store {
+                    Some(store) => store
+                        .sessions()
+                        .get_session_and_user(&token)
+                        .await
+                        .unwrap()
+                        .is_some(),
+                    None => floor_lookup(&f, &token, Utc::now()).await.is_some(),
+                };
+                assert!(!found, "expired");
+                true
+            }
+        }
+    };
+    table
+        .compare(
+            "get_session_and_user (expired: read + delete)",
+            c,
+            expired_once(Some(&bench.store), &work.dead_ours),
+            expired_once(None, &work.dead_floor),
+        )
+        .await;
+    // The session cache against the floor, on a workload with a hot set: 9
+    // lookups in 10 go to the same 1,000 sessions, 1 in 10 to any live one.
+    // The uncached store runs the same workload, for scale.
+    for (label, side) in [
+        (CACHED_LABEL, &bench.cached),
+        (UNCACHED_LABEL, &bench.store),
+    ] {
+        table
+            .compare(
+                label,
+                c,
+                looks_up(side, Workload::hot, true),
+                floor_looks_up(Workload::hot, true),
+            )
+            .await;
+    }
+}
+
+/// Renewal: next-auth's sliding renewal inside the lookup, and a forced one.
+async fn renewal_rows(table: &mut Table<'_>, c: usize, bench: &Bench, work: &Arc<Workload>) {
+    let later = work.later;
+    let renewing = bench.store.clone().with_clock(move || later);
+    let renews_once = |store: Option<&AuthStore>, supply: &Arc<Supply>| {
+        let (store, supply, f) = (store.cloned(), supply.clone(), bench.floor.clone());
+        move |_| {
+            let (store, supply, f) = (store.clone(), supply.clone(), f.clone());
+            async move {
+                let Some(i) = supply.take() else { return false };
+                let token = session_token(i);
+                match store {
+                    Some(store) => {
+                        let found = store.sessions().get_session_and_user(&token).await.unwrap();
+                        assert!(found.expect("live").renewed);
+                    }
+                    None => {
+                        floor_lookup(&f, &token, later).await.expect("live");
+                    }
+                }
+                true
+            }
+        }
+    };
+    table
+        .compare(
             "sliding renewal (read + update)",
-            {
-                let (s, d) = (rs.clone(), due_ours.clone());
-                move |_| {
-                    let (s, d) = (s.clone(), d.clone());
-                    async move {
-                        let Some(i) = d.take() else { return false };
-                        assert!(
-                            s.sessions()
-                                .get_session_and_user(&session_token(i))
-                                .await
-                                .unwrap()
-                                .expect("live")
-                                .renewed
-                        );
-                        true
-                    }
-                }
-            },
-            {
-                let (f, d) = (f.clone(), due_floor.clone());
-                move |_| {
-                    let (f, d) = (f.clone(), d.clone());
-                    async move {
-                        let Some(i) = d.take() else { return false };
-                        floor_lookup(&f, &session_token(i), later)
-                            .await
-                            .expect("live");
-                        true
-                    }
-                }
-            }
-        );
-        compare!(
+            c,
+            renews_once(Some(&renewing), &work.due_ours),
+            renews_once(None, &work.due_floor),
+        )
+        .await;
+    let (s, w) = (bench.store.clone(), work.clone());
+    let (f, fw) = (bench.floor.clone(), work.clone());
+    table
+        .compare(
             "forced renewal",
-            {
-                let (s, h) = (s.clone(), h.clone());
-                move |r: u64| {
-                    let (s, t) = (s.clone(), session_token(h[(r % h.len() as u64) as usize]));
-                    async move {
-                        s.sessions().renew(&t).await.unwrap();
-                        true
-                    }
+            c,
+            move |r: u64| {
+                let (s, t) = (s.clone(), w.hit(r));
+                async move {
+                    s.sessions().renew(&t).await.unwrap();
+                    true
                 }
             },
-            {
-                let (f, h) = (f.clone(), h.clone());
-                move |r: u64| {
-                    let (f, t) = (f.clone(), session_token(h[(r % h.len() as u64) as usize]));
-                    async move {
-                        let now = Utc::now();
-                        let row = sqlx::query("UPDATE sessions SET expires = $1, updated_at = $2 WHERE session_token = $3 AND expires > $2 RETURNING id, user_id, expires, session_token, access_token, created_at, updated_at")
-                    .bind(now + TimeDelta::days(30)).bind(now).bind(&t).fetch_one(&f).await.unwrap();
-                        let _: (i32, DateTime<Utc>) = (row.get(0), row.get(2));
-                        true
-                    }
+            move |r: u64| {
+                let (f, t) = (f.clone(), fw.hit(r));
+                async move {
+                    let now = Utc::now();
+                    let row = sqlx::query("UPDATE sessions SET expires = $1, updated_at = $2 WHERE session_token = $3 AND expires > $2 RETURNING id, user_id, expires, session_token, access_token, created_at, updated_at")
+                        .bind(now + TimeDelta::days(30)).bind(now).bind(&t).fetch_one(&f).await.unwrap();
+                    let _: (i32, DateTime<Utc>) = (row.get(0), row.get(2));
+                    true
                 }
-            }
-        );
-        let users_n = args.users;
-        compare!(
+            },
+        )
+        .await;
+}
+
+/// The writes and the account lookup: a new session, a user by provider
+/// account, and an email link made and used.
+async fn write_rows(table: &mut Table<'_>, c: usize, bench: &Bench, args: &Args) {
+    let (users_n, accounts_n) = (args.users, args.accounts);
+    let (s, f) = (bench.store.clone(), bench.floor.clone());
+    table
+        .compare(
             "sessions.create",
+            c,
             {
                 let s = s.clone();
                 move |r: u64| {
@@ -809,16 +890,18 @@ async fn main() {
                     async move {
                         let now = Utc::now();
                         let row = sqlx::query("INSERT INTO sessions (user_id, expires, session_token, access_token, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id, user_id, expires, session_token, access_token, created_at, updated_at")
-                    .bind((1 + r % users_n) as i32).bind(now + TimeDelta::days(30)).bind(random_hex()).bind(random_hex()).bind(now).fetch_one(&f).await.unwrap();
+                            .bind((1 + r % users_n) as i32).bind(now + TimeDelta::days(30)).bind(random_hex()).bind(random_hex()).bind(now).fetch_one(&f).await.unwrap();
                         let _: i32 = row.get(0);
                         true
                     }
                 }
-            }
-        );
-        let accounts_n = args.accounts;
-        compare!(
+            },
+        )
+        .await;
+    table
+        .compare(
             "users.get_by_account",
+            c,
             {
                 let s = s.clone();
                 move |r: u64| {
@@ -843,7 +926,7 @@ async fn main() {
                         let account = format!("gh{}", 1 + r % accounts_n);
                         let compound = sha256_hex(&format!("github:{account}"));
                         let row = sqlx::query("SELECT u.id, u.name, u.email, u.email_verified, u.image, u.created_at, u.updated_at FROM users u JOIN accounts a ON a.user_id = u.id WHERE a.compound_id = $1 AND a.provider_id = $2 AND a.provider_account_id = $3 LIMIT 1")
-                    .bind(compound).bind("github").bind(account).fetch_one(&f).await.unwrap();
+                            .bind(compound).bind("github").bind(account).fetch_one(&f).await.unwrap();
                         let _ = users::Model {
                             id: row.get(0),
                             name: row.get(1),
@@ -856,10 +939,13 @@ async fn main() {
                         true
                     }
                 }
-            }
-        );
-        compare!(
+            },
+        )
+        .await;
+    table
+        .compare(
             "verification create + consume",
+            c,
             {
                 let s = s.clone();
                 move |r: u64| {
@@ -867,13 +953,8 @@ async fn main() {
                     async move {
                         let email = format!("v{r}@example.com");
                         let (_, t) = s.verification().create(&email).await.unwrap();
-                        assert!(
-                            s.verification()
-                                .consume(&email, t.expose())
-                                .await
-                                .unwrap()
-                                .is_some()
-                        );
+                        let used = s.verification().consume(&email, t.expose()).await.unwrap();
+                        assert!(used.is_some());
                         true
                     }
                 }
@@ -888,36 +969,24 @@ async fn main() {
                         let hash = sha256_hex(&format!("{token}{SECRET}"));
                         let now = Utc::now();
                         sqlx::query("INSERT INTO verification_requests (identifier, token, expires, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id")
-                    .bind(&email).bind(&hash).bind(now + TimeDelta::days(1)).bind(now).fetch_one(&f).await.unwrap();
+                            .bind(&email).bind(&hash).bind(now + TimeDelta::days(1)).bind(now).fetch_one(&f).await.unwrap();
                         let taken = sqlx::query("DELETE FROM verification_requests WHERE identifier = $1 AND token = $2 RETURNING id, identifier, expires, created_at, updated_at")
-                    .bind(&email).bind(&hash).fetch_optional(&f).await.unwrap();
+                            .bind(&email).bind(&hash).fetch_optional(&f).await.unwrap();
                         assert!(taken.is_some());
                         true
                     }
                 }
-            }
-        );
-    }
+            },
+        )
+        .await;
+}
 
-    if args
-        .only
-        .as_ref()
-        .is_none_or(|only| "session cache revocation".contains(only.as_str()))
-    {
-        revocation_delay(&cached, &store, &floor, &url, &args).await;
-    }
-    if let Some(path) = &args.chart {
-        chart(path, &rows);
-    }
-
+/// The scale table: hit latency by table size.
+fn print_scale(scale: &[ScalePoint]) {
     println!("\n## Scale: `get_session_and_user` hit latency by table size\n");
     println!("| sessions | authstore p50 ms (c=1) | sqlx p50 ms (c=1) | authstore ops/s (c=32) |");
     println!("|---:|---:|---:|---:|");
-    if args.with_10m {
-        seed(&floor, "sessions", args.sessions + 1, 10_000_000).await;
-        scale.push(scale_point(&store, &floor, 10_000_000, duration).await);
-    }
-    for point in &scale {
+    for point in scale {
         println!(
             "| {} | {:.3} | {:.3} | {:.0} |",
             point.sessions, point.ours_p50, point.floor_p50, point.ours_c32
@@ -930,21 +999,6 @@ async fn main() {
             scale[1].sessions,
             scale[1].ours_p50 / scale[0].ours_p50.max(1e-9)
         );
-    }
-
-    if args.only.is_none() {
-        purge(&store, &floor, &args).await;
-        explain(&floor).await;
-    }
-    drop((store, cached, renewing_store, lucia, lucia_cached));
-    db.close().await.ok();
-    floor.close().await;
-    sqlx::query(AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    if !args.smoke {
-        println!("\n(rows measured: {})", rows.len());
     }
 }
 

@@ -16,5 +16,8 @@ fn schema_guide_embeds_the_generated_er_diagram() {
 #[test]
 fn readme_is_under_300_lines() {
     let lines = include_str!("../../README.md").lines().count();
-    assert!(lines < 300, "README.md has {lines} lines; move detail to a guide in docs/");
+    assert!(
+        lines < 300,
+        "README.md has {lines} lines; move detail to a guide in docs/"
+    );
 }

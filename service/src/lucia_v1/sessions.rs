@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use super::{LuciaV1Store, User};
+use crate::backend::PURGE_BATCH;
 use crate::cache;
 use crate::rules::error::{Conflict, Error, on_write};
 use crate::rules::expiry::{ActiveIdlePeriods, Decision, ExpiryPolicy};
 use crate::rules::text;
 use crate::rules::token::{self, Secret};
-use crate::sessions::PURGE_BATCH;
 
 /// Where a live session is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,9 +9,9 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
 
 use super::{Attribute, Session, SessionState, User};
 use crate::backend::{self, BuiltOnce};
-use crate::entity::descriptor::{LUCIA_V1, StoredTime};
 use crate::rules::expiry::ActiveIdlePeriods;
 use crate::rules::token::Secret;
+use authstore_entity::descriptor::{LUCIA_V1, StoredTime};
 
 const USERS: &str = LUCIA_V1.users;
 const KEYS: &str = LUCIA_V1.keys;

@@ -43,6 +43,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use crate::backend::PURGE_BATCH;
 use crate::cache::{self, SessionCacheConfig};
 use crate::core::Core;
 use crate::rules;
@@ -50,7 +51,6 @@ use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::{Decision, ExpiryPolicy, HalfLifeExpiry};
 use crate::rules::text;
 use crate::rules::token::{self, Secret};
-use crate::sessions::PURGE_BATCH;
 use storage::Storage;
 
 /// A Lucia user: its id. Attribute columns are the app's to read.

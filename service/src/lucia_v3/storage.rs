@@ -10,8 +10,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
 
 use super::{LuciaSession, LuciaUser};
 use crate::backend::{self, BuiltOnce};
-use crate::entity::descriptor::{LUCIA_V3, StoredTime};
 use crate::rules::token::Secret;
+use authstore_entity::descriptor::{LUCIA_V3, StoredTime};
 
 const USERS: &str = LUCIA_V3.users;
 const SESSIONS: &str = LUCIA_V3.sessions;

@@ -5,7 +5,7 @@ use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::{ACCOUNTS, Storage, select};
-use crate::accounts::{Account, NewAccount, OAuthTokens};
+use crate::model::{Account, NewAccount, OAuthTokens};
 use crate::rules::token::{self, Secret};
 
 impl<C: ConnectionTrait> Storage<'_, C> {

@@ -24,8 +24,8 @@ use sea_orm::sea_query::{Alias, Expr, InsertStatement, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
 
 use crate::backend::{self, BuiltOnce, Reread};
-use crate::entity::descriptor::{self, NextAuthSchema};
 use authstore_entity::Profile;
+use authstore_entity::descriptor::{self, NextAuthSchema};
 
 pub(crate) const USERS: &str = NextAuthSchema::USERS;
 pub(crate) const ACCOUNTS: &str = NextAuthSchema::ACCOUNTS;

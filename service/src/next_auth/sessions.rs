@@ -6,9 +6,9 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
 
 use super::{SESSIONS, Storage, USERS, select, select_prefixed};
 use crate::backend::{self, Reread};
+use crate::model::Session;
+use crate::model::User;
 use crate::rules::token::Secret;
-use crate::sessions::Session;
-use crate::users::User;
 
 /// The stored forms of a new session's tokens.
 pub(crate) struct StoredTokens {

@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
 
 use super::{ACCOUNTS, SESSIONS, Storage, USERS, select, select_prefixed};
 use crate::backend::{self, Reread};
-use crate::users::{NewUser, User, UserPatch};
+use crate::model::{NewUser, User, UserPatch};
 
 impl<C: ConnectionTrait> Storage<'_, C> {
     /// The user in `row`, whose columns are named `{pre}{column}`.

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::{Storage, select};
 use crate::backend::{self, Reread};
-use crate::verification::VerificationRequest;
+use crate::model::VerificationRequest;
 
 impl<C: ConnectionTrait> Storage<'_, C> {
     fn verification_from(&self, row: &QueryResult) -> Result<VerificationRequest, DbErr> {

@@ -71,7 +71,7 @@ pub(crate) fn linkable(provider_id: &str, provider_account_id: &str) -> bool {
 }
 
 /// An OAuth access or refresh token as a provider returns it.
-pub(crate) fn oauth_token(value: &crate::Secret) -> Result<(), ValidationError> {
+pub(crate) fn oauth_token(value: &crate::rules::token::Secret) -> Result<(), ValidationError> {
     bounded_text(value.expose(), 1, OAUTH_TOKEN_MAX)
 }
 
@@ -111,7 +111,10 @@ mod tests {
         ] {
             assert!(name(bad).is_err(), "{bad:?}");
             assert!(provider_key(bad).is_err(), "{bad:?}");
-            assert!(oauth_token(&crate::Secret::from(bad)).is_err(), "{bad:?}");
+            assert!(
+                oauth_token(&crate::rules::token::Secret::from(bad)).is_err(),
+                "{bad:?}"
+            );
             assert!(!plausible_token(bad), "{bad:?}");
         }
         assert!(http_url("https://example.com/a\0b").is_err());
@@ -123,7 +126,7 @@ mod tests {
         assert!(provider_key(&"x".repeat(PROVIDER_KEY_MAX)).is_ok());
         assert!(provider_key(&"x".repeat(PROVIDER_KEY_MAX + 1)).is_err());
         assert!(provider_key("").is_err());
-        let token = |n| crate::Secret::from("t".repeat(n));
+        let token = |n| crate::rules::token::Secret::from("t".repeat(n));
         assert!(oauth_token(&token(OAUTH_TOKEN_MAX)).is_ok());
         assert!(oauth_token(&token(OAUTH_TOKEN_MAX + 1)).is_err());
         assert!(plausible_token(&"a".repeat(LOOKUP_TOKEN_MAX)));
