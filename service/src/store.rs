@@ -11,7 +11,6 @@ use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::core::{Core, Ctx};
 use crate::model::SessionAndUser;
-use crate::rules::error::Error;
 use crate::sessions::Sessions;
 use crate::users::Users;
 use crate::verification::Verification;
@@ -140,7 +139,9 @@ impl AuthStore {
     ///
     /// [`ConfigError::NoSessionCache`] without a cache;
     /// [`ConfigError::NotPostgres`] on another backend.
-    pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
+    pub fn listen_for_session_changes(
+        &self,
+    ) -> Result<tokio::task::JoinHandle<()>, crate::rules::error::Error> {
         self.core.listen()
     }
 }
