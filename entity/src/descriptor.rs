@@ -29,6 +29,34 @@ pub enum Descriptor {
 }
 
 impl Descriptor {
+    /// The name of the session cookie the JS system sets, as it names it
+    /// when the app's public URL is https (`https`) or not: next-auth
+    /// prefixes `__Secure-` over https (it derives that from `NEXTAUTH_URL`)
+    /// and then reads only the prefixed name; Lucia's name is the same
+    /// either way.
+    ///
+    /// ```
+    /// use authstore_entity::Profile;
+    /// let next_auth = Profile::NextAuthV3.descriptor();
+    /// assert_eq!(next_auth.session_cookie(false), "next-auth.session-token");
+    /// assert_eq!(next_auth.session_cookie(true), "__Secure-next-auth.session-token");
+    /// assert_eq!(Profile::LuciaV3.descriptor().session_cookie(true), "auth_session");
+    /// ```
+    pub const fn session_cookie(self, https: bool) -> &'static str {
+        match (self, https) {
+            (Descriptor::NextAuth(_), false) => "next-auth.session-token",
+            (Descriptor::NextAuth(_), true) => "__Secure-next-auth.session-token",
+            (Descriptor::LuciaV3(_) | Descriptor::LuciaV1(_), _) => "auth_session",
+        }
+    }
+
+    /// Whether the JS system also takes the session from an
+    /// `Authorization: Bearer` header: Lucia v3 does (`readBearerToken`);
+    /// next-auth v3 and lucia-auth v1 read the cookie only.
+    pub const fn reads_bearer_token(self) -> bool {
+        matches!(self, Descriptor::LuciaV3(_))
+    }
+
     /// The `authstore` store that serves this schema, by path, for messages
     /// that point a caller to it.
     pub const fn store(self) -> &'static str {

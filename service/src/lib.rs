@@ -86,6 +86,8 @@ mod sign_in;
 mod store;
 mod users;
 mod verification;
+#[cfg(feature = "axum")]
+pub mod web;
 
 /// The generated SeaORM entities, for queries of your own.
 pub use authstore_entity as entity;

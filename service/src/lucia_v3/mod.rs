@@ -228,6 +228,11 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
         &self.core.db
     }
 
+    /// The store's configuration.
+    pub fn config(&self) -> &LuciaConfig {
+        &self.config
+    }
+
     fn storage(&self) -> Storage<'_, Db> {
         Storage { db: &self.core.db }
     }

@@ -126,6 +126,10 @@ pub enum ConfigError {
         store = .0.descriptor().store()
     )]
     NotNextAuth(authstore_entity::Profile),
+    /// The web layer needs the app's public URL: an absolute `http` or
+    /// `https` URL with a host.
+    #[error("the public URL must be an absolute http(s) URL with a host")]
+    PublicUrl,
     /// Listening for session changes needs the session cache on.
     #[error("the session cache is off (ConfigBuilder::session_cache)")]
     NoSessionCache,

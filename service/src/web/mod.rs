@@ -1,0 +1,376 @@
+//! The web layer (feature `axum`): an axum service recognises the people
+//! signed in to the JS app that shares its database, reading and writing the
+//! session cookie exactly as that app does.
+//!
+//! One [`WebSessions`] per service holds the store and the app's public URL.
+//! Its [`layer`](WebSessions::layer) looks every request's session up once
+//! (the cookie the JS system sets, or for Lucia v3 a bearer token), and sends
+//! the cookie again when the lookup renewed it; handlers take [`SignedIn`]
+//! (401 when nobody is signed in) or `Option<SignedIn>`.
+//!
+//! ```
+//! use authstore::web::{SignedIn, WebSessions};
+//! use authstore::{AuthStore, Config, SessionAndUser};
+//! use axum::{Router, routing::get};
+//!
+//! async fn me(SignedIn { session, .. }: SignedIn<SessionAndUser>) -> String {
+//!     format!("signed in as user {}", session.user.id)
+//! }
+//!
+//! fn app(store: AuthStore) -> Result<Router, authstore::Error> {
+//!     // The URL the browser sees, as next-auth's NEXTAUTH_URL: https means the
+//!     // `__Secure-next-auth.session-token` cookie.
+//!     let sessions = WebSessions::new(store, "https://app.example.com")?;
+//!     Ok(Router::new().route("/me", get(me)).layer(sessions.layer()))
+//! }
+//! ```
+//!
+//! The cookie, per profile: next-auth's `next-auth.session-token`, or
+//! `__Secure-next-auth.session-token` when the public URL is https (then the
+//! unprefixed name is not read, as next-auth does not read it); Lucia's
+//! `auth_session`. Every cookie written is HttpOnly, SameSite=Lax, Path=/,
+//! and Secure over https; next-auth's and lucia-auth v1's expire with the
+//! session, Lucia v3's carry its `Max-Age`.
+
+mod stores;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use tower_layer::Layer;
+use tower_service::Service;
+
+pub use stores::{CookieLife, SessionStore, Validated};
+
+use crate::rules::error::{ConfigError, Error};
+use crate::rules::token::Secret;
+
+/// A store with the app's public URL: everything the layer, the extractors
+/// and sign-out need. Cloning is cheap.
+#[derive(Clone)]
+pub struct WebSessions<S> {
+    store: S,
+    cookie: &'static str,
+    secure: bool,
+    bearer: bool,
+    /// The public URL's origin (`https://app.example.com`), for the
+    /// cross-site rule.
+    origin: String,
+}
+
+impl<S: SessionStore> std::fmt::Debug for WebSessions<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSessions")
+            .field("profile", &self.store.profile())
+            .field("cookie", &self.cookie)
+            .field("secure", &self.secure)
+            .finish()
+    }
+}
+
+impl<S: SessionStore> WebSessions<S> {
+    /// Sessions of `store`, for an app whose public URL is `public_url` (the
+    /// one the browser sees: next-auth's `NEXTAUTH_URL`). An https URL gives
+    /// Secure cookies and, for next-auth, the `__Secure-` name.
+    /// [`ConfigError::PublicUrl`] if it is no absolute http(s) URL.
+    pub fn new(store: S, public_url: &str) -> Result<Self, Error> {
+        let url = url::Url::parse(public_url).map_err(|_| ConfigError::PublicUrl)?;
+        let https = match url.scheme() {
+            "https" if url.has_host() => true,
+            "http" if url.has_host() => false,
+            _ => return Err(ConfigError::PublicUrl.into()),
+        };
+        let profile = store.profile().descriptor();
+        Ok(WebSessions {
+            cookie: profile.session_cookie(https),
+            secure: https,
+            bearer: profile.reads_bearer_token(),
+            origin: url.origin().ascii_serialization(),
+            store,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The session cookie's name.
+    pub fn cookie_name(&self) -> &'static str {
+        self.cookie
+    }
+
+    /// The layer that resolves every request's session; see the
+    /// [module docs](self). It also refuses, with 403, every request but
+    /// `GET`, `HEAD` and `OPTIONS` that a browser sends from another site
+    /// ([`from_this_site`]): with the session in a cookie, such a request
+    /// would act as the visitor (login CSRF, forced sign-out).
+    pub fn layer(&self) -> SessionLayer<S> {
+        SessionLayer { web: self.clone() }
+    }
+
+    /// The cookie that carries a new session to the browser (after a
+    /// sign-in your handler made), as the JS system writes it.
+    pub fn session_cookie(&self, token: &Secret, life: CookieLife) -> Cookie<'static> {
+        let mut cookie = self.base_cookie(token.expose().to_owned());
+        match life {
+            CookieLife::Until(at) => {
+                let at = time::OffsetDateTime::from_unix_timestamp(at.timestamp())
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+                cookie.set_expires(at);
+            }
+            CookieLife::For(period) => {
+                cookie.set_max_age(time::Duration::seconds(period.num_seconds()));
+            }
+        }
+        cookie
+    }
+
+    /// The cookie that deletes the session cookie in the browser: empty,
+    /// `Max-Age=0` and an `Expires` in the past.
+    pub fn removal_cookie(&self) -> Cookie<'static> {
+        let mut cookie = self.base_cookie(String::new());
+        cookie.make_removal();
+        cookie
+    }
+
+    /// Ends the signed-in session and answers the cookie that deletes it in
+    /// the browser; put it in the response (`CookieJar::new().add(…)`).
+    pub async fn sign_out<T>(&self, signed_in: &SignedIn<T>) -> Result<Cookie<'static>, Error> {
+        self.store.invalidate(signed_in.token.expose()).await?;
+        Ok(self.removal_cookie())
+    }
+
+    fn base_cookie(&self, value: String) -> Cookie<'static> {
+        Cookie::build((self.cookie, value))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .secure(self.secure)
+            .build()
+    }
+
+    /// The request's session token: the cookie, or where the JS system
+    /// accepts one, a bearer token (which is never answered with a cookie).
+    fn token(&self, headers: &HeaderMap) -> Option<(String, bool)> {
+        if let Some(cookie) = CookieJar::from_headers(headers).get(self.cookie) {
+            return Some((cookie.value().to_owned(), true));
+        }
+        let bearer = headers.get(AUTHORIZATION)?.to_str().ok()?;
+        let token = bearer.strip_prefix("Bearer ").filter(|_| self.bearer)?;
+        Some((token.to_owned(), false))
+    }
+
+    /// Looks the request's session up and records it for the extractors;
+    /// the cookie to send again, if the lookup renewed the session.
+    async fn resolve(&self, request: &mut Request<Body>) -> Option<Cookie<'static>> {
+        let mut resolved: Resolved<S::Session> = Resolved(None);
+        let mut reissue = None;
+        if let Some((token, from_cookie)) = self.token(request.headers()) {
+            match self.store.validate(&token).await {
+                Ok(Some(found)) => {
+                    if let Some((value, life)) = found.reissue.filter(|_| from_cookie) {
+                        reissue = Some(self.session_cookie(&value, life));
+                    }
+                    resolved = Resolved(Some(SignedIn {
+                        session: found.session,
+                        token: Secret::from(token),
+                    }));
+                }
+                Ok(None) => {}
+                // Answered as "not signed in"; the error names no token.
+                Err(err) => tracing::warn!(error = %err, "session lookup failed"),
+            }
+        }
+        request.extensions_mut().insert(resolved);
+        reissue
+    }
+
+    /// Adds `cookie` to `response` unless the handler set this cookie
+    /// itself (a sign-in or sign-out wins over a renewal).
+    fn reissue(&self, response: &mut Response, cookie: Cookie<'static>) {
+        let prefix = format!("{}=", self.cookie);
+        let set_by_handler = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .any(|value| value.to_str().is_ok_and(|v| v.starts_with(&prefix)));
+        if !set_by_handler && let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+}
+
+/// The signed-in session of a request, from the [`SessionLayer`]. As an
+/// extractor it answers 401 when nobody is signed in; take
+/// `Option<SignedIn<_>>` to serve both.
+#[derive(Clone)]
+pub struct SignedIn<T> {
+    /// The session and its user.
+    pub session: T,
+    /// The token it was found by, for [`WebSessions::sign_out`].
+    token: Secret,
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for SignedIn<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedIn")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the layer found; absent when the layer is not installed.
+#[derive(Clone)]
+struct Resolved<T>(Option<SignedIn<T>>);
+
+/// Why [`SignedIn`] was refused.
+#[derive(Debug)]
+pub enum NotSignedIn {
+    /// No valid session: 401 `{"error":"unauthorized",…}`.
+    Unauthorized,
+    /// The route is not behind [`WebSessions::layer`]: a setup mistake,
+    /// answered 500 rather than a misleading 401.
+    NoLayer,
+}
+
+/// Whether a request comes from the site at `origin`. Browsers say so in
+/// `Sec-Fetch-Site`, which must be `same-origin` (or `none`: the person
+/// typed or bookmarked the URL). A page under `Referrer-Policy: no-referrer`
+/// sends `Origin: null` even to its own site, so `Origin` decides only where
+/// `Sec-Fetch-Site` is missing (older browsers): it must then be `origin`.
+/// A request with neither header comes from no browser (curl, a server),
+/// which no other site can make a visitor send.
+pub fn from_this_site(origin: &str, headers: &HeaderMap) -> bool {
+    let header = |name| {
+        headers
+            .get(name)
+            .map(|value: &HeaderValue| value.to_str().unwrap_or(""))
+    };
+    match (header("sec-fetch-site"), header("origin")) {
+        (Some(site), _) => site == "same-origin" || site == "none",
+        (None, None) => true,
+        (None, Some(sent)) => sent == origin,
+    }
+}
+
+/// A JSON refusal.
+fn refused(status: StatusCode, body: &'static str) -> Response {
+    (status, [(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+impl IntoResponse for NotSignedIn {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            NotSignedIn::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                r#"{"error":"unauthorized","message":"sign in first"}"#,
+            ),
+            NotSignedIn::NoLayer => {
+                tracing::error!("SignedIn extracted on a route without WebSessions::layer");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    r#"{"error":"internal","message":"internal error"}"#,
+                )
+            }
+        };
+        refused(status, body)
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static, St: Send + Sync> FromRequestParts<St> for SignedIn<T> {
+    type Rejection = NotSignedIn;
+
+    async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Self, NotSignedIn> {
+        match parts.extensions.get::<Resolved<T>>() {
+            Some(Resolved(Some(signed_in))) => Ok(signed_in.clone()),
+            Some(Resolved(None)) => Err(NotSignedIn::Unauthorized),
+            None => Err(NotSignedIn::NoLayer),
+        }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static, St: Send + Sync> OptionalFromRequestParts<St>
+    for SignedIn<T>
+{
+    type Rejection = NotSignedIn;
+
+    async fn from_request_parts(parts: &mut Parts, _: &St) -> Result<Option<Self>, NotSignedIn> {
+        match parts.extensions.get::<Resolved<T>>() {
+            Some(Resolved(found)) => Ok(found.clone()),
+            None => Err(NotSignedIn::NoLayer),
+        }
+    }
+}
+
+/// The tower layer of [`WebSessions::layer`].
+#[derive(Clone)]
+pub struct SessionLayer<S> {
+    web: WebSessions<S>,
+}
+
+impl<I, S: Clone> Layer<I> for SessionLayer<S> {
+    type Service = SessionService<I, S>;
+
+    fn layer(&self, inner: I) -> Self::Service {
+        SessionService {
+            inner,
+            web: self.web.clone(),
+        }
+    }
+}
+
+/// The service [`SessionLayer`] wraps around a router.
+#[derive(Clone)]
+pub struct SessionService<I, S> {
+    inner: I,
+    web: WebSessions<S>,
+}
+
+impl<I, S> Service<Request<Body>> for SessionService<I, S>
+where
+    I: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    I::Future: Send,
+    S: SessionStore,
+{
+    type Response = Response;
+    type Error = I::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, I::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        // The clone that was polled ready serves this request.
+        let ready = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready);
+        let web = self.web.clone();
+        Box::pin(async move {
+            let safe = matches!(
+                *request.method(),
+                Method::GET | Method::HEAD | Method::OPTIONS
+            );
+            if !safe && !from_this_site(&web.origin, request.headers()) {
+                return Ok(refused(
+                    StatusCode::FORBIDDEN,
+                    r#"{"error":"forbidden","message":"requests from another site are refused"}"#,
+                ));
+            }
+            let reissue = web.resolve(&mut request).await;
+            let mut response = inner.call(request).await?;
+            if let Some(cookie) = reissue {
+                web.reissue(&mut response, cookie);
+            }
+            Ok(response)
+        })
+    }
+}

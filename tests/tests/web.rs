@@ -1,0 +1,366 @@
+//! The web layer (`authstore::web`) on every profile and backend: which
+//! cookie it reads over http and over https, the cookie it writes back on a
+//! renewal and on sign-out, bearer tokens where the JS system takes them,
+//! and the extractors' answers.
+
+use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
+use authstore::lucia_v3::{LuciaConfig, LuciaStore};
+use authstore::web::{SessionStore, SignedIn, WebSessions};
+use authstore::{AuthStore, ConfigError, Error, NewUser, Profile};
+use authstore_migration::ProfileMigrations;
+use authstore_tests::{TestClock, TestDb, backend_tests, profile_tests};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use chrono::TimeDelta;
+use tower::ServiceExt;
+
+profile_tests!(next_auth_cookies_over_http_and_https);
+backend_tests!(lucia_v3_cookies_and_bearer, lucia_v1_cookies);
+
+/// What a test needs of each profile: a signed-in token and a way to make
+/// the next lookup renew it.
+struct Case<S> {
+    store: S,
+    token: String,
+    clock: TestClock,
+    /// How far to move the clock so the next lookup renews the session.
+    until_renewal: TimeDelta,
+}
+
+/// The routes every case runs: who is signed in, an anonymous-friendly page,
+/// and sign-out.
+fn app<S: SessionStore>(web: WebSessions<S>) -> Router
+where
+    S::Session: std::fmt::Debug,
+{
+    let sign_out = {
+        let web = web.clone();
+        move |signed_in: SignedIn<S::Session>| async move {
+            let removal = web.sign_out(&signed_in).await.expect("sign-out");
+            (CookieJar::new().add(removal), StatusCode::NO_CONTENT)
+        }
+    };
+    Router::new()
+        .route("/me", get(|_: SignedIn<S::Session>| async { "signed in" }))
+        .route(
+            "/maybe",
+            get(|found: Option<SignedIn<S::Session>>| async move {
+                if found.is_some() { "someone" } else { "nobody" }
+            }),
+        )
+        .route("/signout", post(sign_out))
+        .layer(web.layer())
+}
+
+async fn send(app: &Router, method: &str, path: &str, headers: &[(&str, String)]) -> Response {
+    let mut request = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let set_cookie: Vec<String> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    Response {
+        status,
+        set_cookie,
+        body: String::from_utf8(body.to_vec()).unwrap(),
+    }
+}
+
+struct Response {
+    status: StatusCode,
+    set_cookie: Vec<String>,
+    body: String,
+}
+
+fn cookie(name: &str, value: &str) -> (&'static str, String) {
+    ("cookie", format!("{name}={value}"))
+}
+
+/// The rule for one profile at one public URL: the named cookie is read,
+/// the other name is not, a renewal re-sends the cookie with the JS
+/// system's attributes, sign-out expires it and ends the session.
+async fn cookie_rule<S: SessionStore>(case: Case<S>, https: bool, read: &str, ignored: &str)
+where
+    S::Session: std::fmt::Debug,
+{
+    let url = if https {
+        "https://app.example.com"
+    } else {
+        "http://localhost:3000"
+    };
+    let web = WebSessions::new(case.store, url).unwrap();
+    assert_eq!(web.cookie_name(), read);
+    let app = app(web);
+    let token = &case.token;
+
+    let me = send(&app, "GET", "/me", &[cookie(read, token)]).await;
+    assert_eq!(
+        (me.status, me.body.as_str()),
+        (StatusCode::OK, "signed in"),
+        "{read} is read"
+    );
+    assert!(
+        me.set_cookie.is_empty(),
+        "a fresh lookup writes no cookie: {:?}",
+        me.set_cookie
+    );
+    let other = send(&app, "GET", "/me", &[cookie(ignored, token)]).await;
+    assert_eq!(
+        other.status,
+        StatusCode::UNAUTHORIZED,
+        "{ignored} is not read at {url}"
+    );
+    assert!(
+        other.body.contains(r#""error":"unauthorized""#),
+        "{}",
+        other.body
+    );
+    let maybe = send(&app, "GET", "/maybe", &[cookie(ignored, token)]).await;
+    assert_eq!(maybe.body, "nobody");
+
+    // A renewal sends the cookie again, as the JS system writes it.
+    case.clock.advance(case.until_renewal);
+    let renewed = send(&app, "GET", "/me", &[cookie(read, token)]).await;
+    assert_eq!(renewed.status, StatusCode::OK);
+    let [set] = renewed.set_cookie.as_slice() else {
+        panic!("one cookie re-sent on renewal: {:?}", renewed.set_cookie)
+    };
+    assert!(set.starts_with(&format!("{read}=")), "{set}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set.contains(attribute), "{attribute} in {set}");
+    }
+    assert_eq!(
+        set.contains("Secure"),
+        https,
+        "Secure exactly over https: {set}"
+    );
+    assert!(
+        set.contains("Expires=") || set.contains("Max-Age="),
+        "{set}"
+    );
+    let value = set[read.len() + 1..].split(';').next().unwrap().to_owned();
+
+    // A state-changing request from another site never reaches a handler.
+    let origin = url.to_owned();
+    for foreign in [
+        ("sec-fetch-site", "cross-site".to_owned()),
+        ("origin", "https://evil.example".to_owned()),
+        ("origin", "null".to_owned()),
+    ] {
+        let what = format!("{foreign:?}");
+        let forged = send(&app, "POST", "/signout", &[cookie(read, &value), foreign]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{what}");
+        assert!(forged.set_cookie.is_empty());
+    }
+    let still = send(&app, "GET", "/me", &[cookie(read, &value)]).await;
+    assert_eq!(
+        still.status,
+        StatusCode::OK,
+        "the forged sign-outs did nothing"
+    );
+
+    // Sign-out ends the session and expires the cookie.
+    let same_site = ("origin", origin);
+    let out = send(&app, "POST", "/signout", &[cookie(read, &value), same_site]).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    let [removal] = out.set_cookie.as_slice() else {
+        panic!("one removal cookie: {:?}", out.set_cookie)
+    };
+    assert!(removal.starts_with(&format!("{read}=;")), "{removal}");
+    assert!(removal.contains("Max-Age=0"), "{removal}");
+    let after = send(&app, "GET", "/me", &[cookie(read, &value)]).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "signed out");
+}
+
+async fn next_auth_case(db: &TestDb) -> Case<AuthStore> {
+    let clock = TestClock::new();
+    let reading = clock.clone();
+    let store = AuthStore::new(db.conn.clone(), db.config("secret").build().unwrap())
+        .with_clock(move || reading.now());
+    let user = store.users().create(NewUser::default()).await.unwrap();
+    let session = store.sessions().create(user.id).await.unwrap();
+    Case {
+        token: session.session_token.expose().to_owned(),
+        store,
+        clock,
+        // Due once a day has passed (update_age), live for 30.
+        until_renewal: TimeDelta::days(2),
+    }
+}
+
+/// next-auth v2 beta, v3 and v4 beta: `next-auth.session-token` over http,
+/// `__Secure-next-auth.session-token` (and only that) over https.
+async fn next_auth_cookies_over_http_and_https(db: &TestDb) {
+    db.migrate().await;
+    let (plain, secure) = (
+        "next-auth.session-token",
+        "__Secure-next-auth.session-token",
+    );
+    cookie_rule(next_auth_case(db).await, false, plain, secure).await;
+    cookie_rule(next_auth_case(db).await, true, secure, plain).await;
+
+    // next-auth reads no bearer token.
+    let case = next_auth_case(db).await;
+    let app = app(WebSessions::new(case.store, "http://localhost").unwrap());
+    let bearer = ("authorization", format!("Bearer {}", case.token));
+    assert_eq!(
+        send(&app, "GET", "/me", &[bearer]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn lucia_v3_case(db: &TestDb) -> Case<LuciaStore> {
+    let clock = TestClock::new();
+    let reading = clock.clone();
+    let store =
+        LuciaStore::new(db.conn.clone(), LuciaConfig::default()).with_clock(move || reading.now());
+    let user = store.create_user(None).await.unwrap();
+    let session = store.create_session(&user.id).await.unwrap();
+    Case {
+        token: session.id.expose().to_owned(),
+        store,
+        clock,
+        // Fresh again in the second half of its 30 days.
+        until_renewal: TimeDelta::days(16),
+    }
+}
+
+/// Lucia v3: `auth_session` over http and https (Max-Age on renewal), and a
+/// bearer token, which is never answered with a cookie.
+async fn lucia_v3_cookies_and_bearer(db: &TestDb) {
+    Profile::LuciaV3.up(&db.conn).await.unwrap();
+    for https in [false, true] {
+        cookie_rule(
+            lucia_v3_case(db).await,
+            https,
+            "auth_session",
+            "next-auth.session-token",
+        )
+        .await;
+    }
+    let case = lucia_v3_case(db).await;
+    let with_bearer = app(WebSessions::new(case.store, "https://app.example.com").unwrap());
+    case.clock.advance(TimeDelta::days(16));
+    let bearer = ("authorization", format!("Bearer {}", case.token));
+    let me = send(&with_bearer, "GET", "/me", &[bearer]).await;
+    assert_eq!(me.status, StatusCode::OK, "Lucia v3 reads a bearer token");
+    assert!(
+        me.set_cookie.is_empty(),
+        "no cookie for a bearer token: {:?}",
+        me.set_cookie
+    );
+    let renewal = lucia_v3_case(db).await;
+    let app = app(WebSessions::new(renewal.store, "http://localhost").unwrap());
+    renewal.clock.advance(TimeDelta::days(16));
+    let renewed = send(
+        &app,
+        "GET",
+        "/me",
+        &[cookie("auth_session", &renewal.token)],
+    )
+    .await;
+    assert!(
+        renewed.set_cookie[0].contains("Max-Age=2592000"),
+        "Lucia v3's cookie lives its 30 days from now: {:?}",
+        renewed.set_cookie
+    );
+}
+
+async fn lucia_v1_case(db: &TestDb) -> Case<LuciaV1Store> {
+    let clock = TestClock::new();
+    let reading = clock.clone();
+    let store = LuciaV1Store::new(db.conn.clone(), LuciaV1Config::default())
+        .with_clock(move || reading.now());
+    let user = store
+        .create_user(authstore::lucia_v1::NewUser::default())
+        .await
+        .unwrap();
+    let session = store.create_session(&user.id).await.unwrap();
+    Case {
+        token: session.id.expose().to_owned(),
+        store,
+        clock,
+        // Idle after its active day: validating replaces it.
+        until_renewal: TimeDelta::days(2),
+    }
+}
+
+/// lucia-auth v1: `auth_session`; an idle session is replaced and the cookie
+/// carries the new id.
+async fn lucia_v1_cookies(db: &TestDb) {
+    Profile::LuciaV1.up(&db.conn).await.unwrap();
+    for https in [false, true] {
+        cookie_rule(
+            lucia_v1_case(db).await,
+            https,
+            "auth_session",
+            "next-auth.session-token",
+        )
+        .await;
+    }
+    let case = lucia_v1_case(db).await;
+    let router = app(WebSessions::new(case.store, "http://localhost").unwrap());
+    case.clock.advance(TimeDelta::days(2));
+    let replaced = send(
+        &router,
+        "GET",
+        "/me",
+        &[cookie("auth_session", &case.token)],
+    )
+    .await;
+    let value = replaced.set_cookie[0]["auth_session=".len()..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_ne!(
+        value, case.token,
+        "the idle session's replacement goes in the cookie"
+    );
+    let again = send(&router, "GET", "/me", &[cookie("auth_session", &value)]).await;
+    assert_eq!(again.status, StatusCode::OK);
+}
+
+/// A public URL that is not one is refused, and a route outside the layer
+/// answers 500, not a misleading 401.
+#[tokio::test]
+async fn setup_mistakes_are_named() {
+    let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    let store = LuciaStore::new(db, LuciaConfig::default());
+    for bad in [
+        "app.example.com",
+        "ftp://app.example.com",
+        "https://",
+        "/relative",
+    ] {
+        assert!(
+            matches!(
+                WebSessions::new(store.clone(), bad),
+                Err(Error::Config(ConfigError::PublicUrl))
+            ),
+            "{bad}"
+        );
+    }
+    let outside = Router::new().route(
+        "/me",
+        get(|_: SignedIn<authstore::lucia_v3::ValidSession>| async { "unreachable" }),
+    );
+    let response = send(&outside, "GET", "/me", &[]).await;
+    assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
+}
