@@ -3,14 +3,16 @@
 //! linked OAuth accounts. `main.rs` runs it; the end-to-end tests start the
 //! same [`app`] on an ephemeral port.
 //!
-//! The path of a request: the [`session`] middleware turns the cookie into
-//! the current session (one query) → a handler in [`routes`] calls one
-//! authstore method → [`error::ApiError`] turns any `authstore::Error` into
-//! a JSON status.
+//! The path of a request: authstore's session layer (`authstore::web`)
+//! turns the cookie into the current session (one query) → a handler in
+//! [`routes`] calls one authstore method → [`error::ApiError`] turns any
+//! `authstore::Error` into a JSON status. The example has no cookie code of
+//! its own: names, attributes, renewal and removal are the layer's.
 
 use std::sync::{Arc, Mutex};
 
-use authstore::AuthStore;
+use authstore::web::WebSessions;
+use authstore::{AuthStore, Profile};
 use axum::Router;
 
 pub mod error;
@@ -22,13 +24,13 @@ pub mod lucia_v1;
 pub mod pages;
 pub mod routes;
 pub mod serve;
-pub mod session;
 
 pub use serve::{Timeouts, serve};
 
-/// next-auth v3's session cookie name (without `__Secure-`, which it adds
-/// only on HTTPS). Using the same name lets the two share sessions.
-pub const SESSION_COOKIE: &str = "next-auth.session-token";
+/// next-auth's session cookie name over http (over https it is the
+/// `__Secure-` one); the session layer reads and writes the one the public
+/// URL calls for.
+pub const SESSION_COOKIE: &str = Profile::NextAuthV3.descriptor().session_cookie(false);
 
 /// The example's sign-in link settings: only the newest link per address
 /// works, and an address gets at most 5 links per 15 minutes.
@@ -96,17 +98,40 @@ fn without_password(database_url: &str) -> (String, Option<String>) {
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
-    /// The store every handler calls.
-    pub store: AuthStore,
+    /// The store with the public URL: the session layer, the cookie and
+    /// sign-out (`authstore::web`).
+    pub sessions: WebSessions<AuthStore>,
     /// Where sign-in links point, without a trailing slash: the server's
-    /// public URL (`AUTHSTORE_BASE_URL`), e.g. `https://auth.example.com`.
+    /// public URL (`AUTHSTORE_BASE_URL`), e.g. `https://auth.example.com`;
+    /// https makes the cookie `__Secure-next-auth.session-token`, `Secure`.
     pub base_url: String,
-    /// Mark the session cookie `Secure` (set it behind HTTPS).
-    pub secure_cookies: bool,
     /// The development outbox; `None` keeps `/dev/outbox` switched off.
     pub outbox: Option<Outbox>,
     /// Links per client and for everyone ([`limits`]).
     pub limits: limits::Limits,
+}
+
+impl AppState {
+    /// The state of the API at `base_url`.
+    /// [`authstore::ConfigError::PublicUrl`] if the URL is not one.
+    pub fn new(
+        store: AuthStore,
+        base_url: String,
+        outbox: Option<Outbox>,
+        limits: limits::Limits,
+    ) -> Result<Self, authstore::Error> {
+        Ok(AppState {
+            sessions: WebSessions::new(store, &base_url)?,
+            base_url,
+            outbox,
+            limits,
+        })
+    }
+
+    /// The store every handler calls.
+    pub fn store(&self) -> &AuthStore {
+        self.sessions.store()
+    }
 }
 
 /// Sign-in emails "sent" in development: logged, and kept for `/dev/outbox`.
@@ -131,18 +156,15 @@ impl Outbox {
     }
 }
 
-/// The whole API, behind the rules every profile shares
-/// ([`guard::protect`]).
+/// The whole API, behind the session layer (which also refuses cross-site
+/// writes) and the rules every profile shares ([`guard::protect`]).
 pub fn app(state: AppState) -> Router {
-    let base_url = state.base_url.clone();
+    let sessions = state.sessions.layer();
     let routes = routes::router()
         .merge(pages::router())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            session::resolve,
-        ))
+        .layer(sessions)
         .with_state(state);
-    guard::protect(routes, &base_url)
+    guard::protect(routes)
 }

@@ -8,10 +8,11 @@
 
 use std::future::Future;
 
+use authstore::Profile;
 use authstore::lucia_v3::{LuciaStore, ValidSession};
-use axum::extract::{FromRequestParts, State};
+use authstore::web::{CookieLife, SessionStore, SignedIn, WebSessions};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
@@ -19,40 +20,50 @@ use serde_json::{Value, json};
 
 use crate::error::{self, ApiError};
 use crate::guard::ClientAddress;
-use crate::session::{cleared, cookie};
 
-/// Lucia's session cookie name (v1 and v3 alike).
-pub const LUCIA_COOKIE: &str = "auth_session";
+/// Lucia's session cookie name (v1 and v3 alike, over http and https).
+pub const LUCIA_COOKIE: &str = Profile::LuciaV3.descriptor().session_cookie(false);
 
 /// Shared by every handler: a Lucia store (`LuciaStore` for lucia-v3,
-/// `LuciaV1Store` for lucia-v1).
+/// `LuciaV1Store` for lucia-v1) in the web layer.
 #[derive(Clone)]
 pub struct LuciaState<S> {
-    /// The store every handler calls.
-    pub lucia: S,
-    /// Mark the cookie `Secure` (set it behind HTTPS).
-    pub secure_cookies: bool,
-    /// The server's public URL, without a trailing slash: the origin that
-    /// state-changing requests must come from ([`crate::guard`]).
+    /// The store with the public URL: the session layer, the cookie, sign-out.
+    pub sessions: WebSessions<S>,
+    /// The server's public URL, without a trailing slash.
     pub base_url: String,
     /// Sign-ups per client and for everyone ([`crate::limits`]).
     pub limits: crate::limits::Limits,
 }
 
-/// What the endpoints both Lucia profiles share need from a store: the
-/// session of a cookie, and ending sessions and users.
-pub trait LuciaSessions: Clone + Send + Sync + 'static {
-    /// A validated session with its user.
-    type Valid: Send + 'static;
-    /// The live session with this id, if any (`validate_session`).
-    fn validate(
-        &self,
-        id: &str,
-    ) -> impl Future<Output = Result<Option<Self::Valid>, authstore::Error>> + Send;
+impl<S: SessionStore> LuciaState<S> {
+    /// The state of a Lucia app at `base_url`; an https URL makes the
+    /// cookie `Secure`. [`authstore::ConfigError::PublicUrl`] if the URL is
+    /// not one.
+    pub fn new(
+        lucia: S,
+        base_url: String,
+        limits: crate::limits::Limits,
+    ) -> Result<Self, authstore::Error> {
+        Ok(LuciaState {
+            sessions: WebSessions::new(lucia, &base_url)?,
+            base_url,
+            limits,
+        })
+    }
+
+    /// The store.
+    pub fn lucia(&self) -> &S {
+        self.sessions.store()
+    }
+}
+
+/// What the endpoints both Lucia profiles share need from a store beyond
+/// the web layer's lookup and sign-out: the ids of a session, and ending
+/// every session and the user.
+pub trait LuciaSessions: SessionStore {
     /// The session's id (the cookie) and its user's id.
-    fn ids(valid: &Self::Valid) -> (&str, &str);
-    /// Ends one session; whether it existed.
-    fn invalidate(&self, id: &str) -> impl Future<Output = Result<bool, authstore::Error>> + Send;
+    fn ids(valid: &Self::Session) -> (&str, &str);
     /// Ends every session of a user; how many.
     fn invalidate_user(
         &self,
@@ -70,21 +81,8 @@ pub trait LuciaSessions: Clone + Send + Sync + 'static {
 macro_rules! lucia_sessions {
     ($store:ty, $valid:ty) => {
         impl LuciaSessions for $store {
-            type Valid = $valid;
-            fn validate(
-                &self,
-                id: &str,
-            ) -> impl Future<Output = Result<Option<$valid>, authstore::Error>> + Send {
-                self.validate_session(id)
-            }
             fn ids(valid: &$valid) -> (&str, &str) {
                 (valid.session.id.expose(), &valid.user.id)
-            }
-            fn invalidate(
-                &self,
-                id: &str,
-            ) -> impl Future<Output = Result<bool, authstore::Error>> + Send {
-                self.invalidate_session(id)
             }
             fn invalidate_user(
                 &self,
@@ -110,21 +108,23 @@ lucia_sessions!(
 
 /// A Lucia profile's whole API: its own endpoints, and those every Lucia
 /// profile has (sign-out, sign-out everywhere and deleting the account),
-/// the JSON fallbacks, and the rules every route of every profile shares
+/// the JSON fallbacks, the session layer (which also refuses cross-site
+/// writes), and the rules every route of every profile shares
 /// ([`crate::guard::protect`]).
 pub fn with_shared_routes<S: LuciaSessions>(
     own: Router<LuciaState<S>>,
     state: LuciaState<S>,
 ) -> Router {
-    let base_url = state.base_url.clone();
+    let sessions = state.sessions.layer();
     let routes = own
         .route("/auth/signout", post(sign_out::<S>))
         .route("/auth/signout/everywhere", post(sign_out_everywhere::<S>))
         .route("/me", delete(delete_me::<S>))
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(sessions)
         .with_state(state);
-    crate::guard::protect(routes, &base_url)
+    crate::guard::protect(routes)
 }
 
 /// The whole API on a `lucia-v3` database.
@@ -136,40 +136,8 @@ pub fn lucia_app(state: LuciaState<LuciaStore>) -> Router {
     with_shared_routes(own, state)
 }
 
-/// The validated session of the request's cookie; 401 without one. When
-/// validation renewed it (`fresh`), the handler sends the cookie again.
-pub struct Signed<S: LuciaSessions>(pub S::Valid);
-
-impl<S: LuciaSessions> FromRequestParts<LuciaState<S>> for Signed<S> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &LuciaState<S>,
-    ) -> Result<Self, ApiError> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let Some(id) = jar.get(LUCIA_COOKIE) else {
-            return Err(ApiError::Unauthorized);
-        };
-        match state.lucia.validate(id.value()).await? {
-            Some(valid) => Ok(Signed(valid)),
-            None => Err(ApiError::Unauthorized),
-        }
-    }
-}
-
-/// The cookie for a session that was just set or renewed.
-fn session_cookie(
-    state: &LuciaState<LuciaStore>,
-    valid: &authstore::lucia_v3::LuciaSession,
-) -> axum_extra::extract::cookie::Cookie<'static> {
-    cookie(
-        LUCIA_COOKIE,
-        valid.id.expose(),
-        valid.expires_at,
-        state.secure_cookies,
-    )
-}
+/// A signed-in Lucia session, from the session layer.
+type Signed<S> = SignedIn<<S as SessionStore>::Session>;
 
 async fn sign_up(
     State(state): State<LuciaState<LuciaStore>>,
@@ -177,37 +145,33 @@ async fn sign_up(
     jar: CookieJar,
 ) -> Result<(StatusCode, CookieJar, Json<Value>), ApiError> {
     state.limits.sign_ups.check(client)?;
-    let user = state.lucia.create_user(None).await?;
-    let session = state.lucia.create_session(&user.id).await?;
-    let jar = jar.add(session_cookie(&state, &session));
+    let user = state.lucia().create_user(None).await?;
+    let session = state.lucia().create_session(&user.id).await?;
+    // Lucia v3 writes its cookie with the session length as Max-Age.
+    let life = CookieLife::For(state.lucia().config().expires_in());
+    let jar = jar.add(state.sessions.session_cookie(&session.id, life));
     let body = json!({ "user": { "id": user.id }, "expires_at": session.expires_at });
     Ok((StatusCode::CREATED, jar, Json(body)))
 }
 
-async fn current_session(
-    State(state): State<LuciaState<LuciaStore>>,
-    jar: CookieJar,
-    Signed(valid): Signed<LuciaStore>,
-) -> (CookieJar, Json<Value>) {
-    let jar = match valid.session.fresh {
-        true => jar.add(session_cookie(&state, &valid.session)),
-        false => jar,
-    };
+/// The current session; when validating renewed it (`fresh`), the session
+/// layer sends the cookie again.
+async fn current_session(SignedIn { session: valid, .. }: Signed<LuciaStore>) -> Json<Value> {
     let body = json!({
         "user": { "id": valid.user.id },
         "expires_at": valid.session.expires_at,
         "fresh": valid.session.fresh,
     });
-    (jar, Json(body))
+    Json(body)
 }
 
 /// The user's live sessions: when each expires, and which is this one (the
 /// ids are the cookies of other browsers, so they are never shown).
 async fn my_sessions(
     State(state): State<LuciaState<LuciaStore>>,
-    Signed(valid): Signed<LuciaStore>,
+    SignedIn { session: valid, .. }: Signed<LuciaStore>,
 ) -> Result<Json<Value>, ApiError> {
-    let sessions = state.lucia.user_sessions(&valid.user.id).await?;
+    let sessions = state.lucia().user_sessions(&valid.user.id).await?;
     let listed: Vec<Value> = sessions
         .iter()
         .map(|s| json!({ "expires_at": s.expires_at, "current": s.id == valid.session.id }))
@@ -218,20 +182,20 @@ async fn my_sessions(
 async fn sign_out<S: LuciaSessions>(
     State(state): State<LuciaState<S>>,
     jar: CookieJar,
-    Signed(valid): Signed<S>,
+    signed_in: Signed<S>,
 ) -> Result<(StatusCode, CookieJar), ApiError> {
-    state.lucia.invalidate(S::ids(&valid).0).await?;
-    Ok((StatusCode::NO_CONTENT, jar.add(cleared(LUCIA_COOKIE))))
+    let removal = state.sessions.sign_out(&signed_in).await?;
+    Ok((StatusCode::NO_CONTENT, jar.add(removal)))
 }
 
 async fn sign_out_everywhere<S: LuciaSessions>(
     State(state): State<LuciaState<S>>,
     jar: CookieJar,
-    Signed(valid): Signed<S>,
+    SignedIn { session: valid, .. }: Signed<S>,
 ) -> Result<(CookieJar, Json<Value>), ApiError> {
-    let ended = state.lucia.invalidate_user(S::ids(&valid).1).await?;
+    let ended = state.lucia().invalidate_user(S::ids(&valid).1).await?;
     Ok((
-        jar.add(cleared(LUCIA_COOKIE)),
+        jar.add(state.sessions.removal_cookie()),
         Json(json!({ "signed_out": ended })),
     ))
 }
@@ -239,8 +203,11 @@ async fn sign_out_everywhere<S: LuciaSessions>(
 async fn delete_me<S: LuciaSessions>(
     State(state): State<LuciaState<S>>,
     jar: CookieJar,
-    Signed(valid): Signed<S>,
+    SignedIn { session: valid, .. }: Signed<S>,
 ) -> Result<(StatusCode, CookieJar), ApiError> {
-    state.lucia.delete_user(S::ids(&valid).1).await?;
-    Ok((StatusCode::NO_CONTENT, jar.add(cleared(LUCIA_COOKIE))))
+    state.lucia().delete_user(S::ids(&valid).1).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        jar.add(state.sessions.removal_cookie()),
+    ))
 }

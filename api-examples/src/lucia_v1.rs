@@ -19,6 +19,7 @@
 
 use authstore::canonical_email;
 use authstore::lucia_v1::{LuciaV1Store, NewKey, NewUser, Session, SessionState};
+use authstore::web::{CookieLife, SignedIn};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -30,8 +31,7 @@ use serde_json::{Value, json};
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::guard::ClientAddress;
-use crate::lucia::{LUCIA_COOKIE, LuciaState, Signed, with_shared_routes};
-use crate::session::cookie;
+use crate::lucia::{LuciaState, with_shared_routes};
 
 /// The key provider for email and password sign-in.
 const EMAIL: &str = "email";
@@ -63,14 +63,10 @@ impl std::fmt::Debug for Credentials {
 }
 
 /// The cookie for a session this request made; it lives as long as the
-/// session can be renewed.
+/// session can be renewed, as lucia-auth v1 writes it.
 fn session_cookie(state: &V1, session: &Session) -> axum_extra::extract::cookie::Cookie<'static> {
-    cookie(
-        LUCIA_COOKIE,
-        session.id.expose(),
-        session.idle_expires,
-        state.secure_cookies,
-    )
+    let life = CookieLife::Until(session.idle_expires);
+    state.sessions.session_cookie(&session.id, life)
 }
 
 fn session_json(valid_user: &str, session: &Session) -> Value {
@@ -99,8 +95,8 @@ async fn sign_up(
         primary_key: Some(key),
         ..Default::default()
     };
-    let user = state.lucia.create_user(new).await?;
-    let session = state.lucia.create_session(&user.id).await?;
+    let user = state.lucia().create_user(new).await?;
+    let session = state.lucia().create_session(&user.id).await?;
     let jar = jar.add(session_cookie(&state, &session));
     Ok((
         StatusCode::CREATED,
@@ -128,11 +124,11 @@ async fn sign_in(
         Some(address) => {
             let address = address.to_string();
             state
-                .lucia
+                .lucia()
                 .use_key_from(&address, EMAIL, &email, password)
                 .await
         }
-        None => state.lucia.use_key(EMAIL, &email, password).await,
+        None => state.lucia().use_key(EMAIL, &email, password).await,
     };
     let signed_in = match attempt {
         Ok(signed_in) => signed_in,
@@ -144,35 +140,31 @@ async fn sign_in(
     };
     if signed_in.password_needs_rehash {
         state
-            .lucia
+            .lucia()
             .update_key_password(EMAIL, &email, Some(&body.password))
             .await?;
     }
     let user_id = signed_in.key.user_id;
-    let session = state.lucia.create_session(&user_id).await?;
+    let session = state.lucia().create_session(&user_id).await?;
     let jar = jar.add(session_cookie(&state, &session));
     Ok((jar, Json(session_json(&user_id, &session))))
 }
 
+/// The current session; an idle one was replaced, and the session layer
+/// sends the new one's cookie.
 async fn current_session(
-    State(state): State<V1>,
-    jar: CookieJar,
-    Signed(valid): Signed<LuciaV1Store>,
-) -> (CookieJar, Json<Value>) {
-    let jar = match valid.session.fresh {
-        true => jar.add(session_cookie(&state, &valid.session)),
-        false => jar,
-    };
-    (jar, Json(session_json(&valid.user.id, &valid.session)))
+    SignedIn { session: valid, .. }: SignedIn<authstore::lucia_v1::ValidSession>,
+) -> Json<Value> {
+    Json(session_json(&valid.user.id, &valid.session))
 }
 
 /// The user's live sessions: their periods, state, and which is this one
 /// (the ids are other browsers' cookies, so they are never shown).
 async fn my_sessions(
     State(state): State<V1>,
-    Signed(valid): Signed<LuciaV1Store>,
+    SignedIn { session: valid, .. }: SignedIn<authstore::lucia_v1::ValidSession>,
 ) -> Result<Json<Value>, ApiError> {
-    let sessions = state.lucia.user_sessions(&valid.user.id).await?;
+    let sessions = state.lucia().user_sessions(&valid.user.id).await?;
     let listed: Vec<Value> = sessions
         .iter()
         .map(|s| {

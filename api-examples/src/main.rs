@@ -8,8 +8,7 @@
 //!   directory, or a PostgreSQL or MySQL URL of an existing database;
 //! - `AUTHSTORE_PROFILE`: the schema profile (default `next-auth-v3`);
 //! - `AUTHSTORE_SECRET`: default a random secret per run;
-//! - `AUTHSTORE_DEV_OUTBOX=1` (same as `--dev-outbox`),
-//!   `AUTHSTORE_SECURE_COOKIES=1`, `RUST_LOG`;
+//! - `AUTHSTORE_DEV_OUTBOX=1` (same as `--dev-outbox`), `RUST_LOG`;
 //! - request limits per client address and for everyone (see
 //!   `authstore_examples::limits`): `AUTHSTORE_LINKS_PER_CLIENT_PER_HOUR`
 //!   (default 20), `AUTHSTORE_LINKS_PER_MINUTE` (60),
@@ -86,7 +85,6 @@ async fn run() -> Result<(), Fatal> {
         })?,
         Err(_) => Tz::UTC,
     };
-    let secure_cookies = env_flag("AUTHSTORE_SECURE_COOKIES");
     let limits = Limits {
         links: RequestLimit::new(
             positive("AUTHSTORE_LINKS_PER_CLIENT_PER_HOUR", 20)?,
@@ -127,26 +125,24 @@ async fn run() -> Result<(), Fatal> {
         .map_err(|err| format!("migrating {}: {err}", redacted(&database_url)))?;
     tracing::info!(database = %redacted(&database_url), profile = profile.name(), "database migrated");
 
+    // AUTHSTORE_BASE_URL decides the cookie: https means `Secure`, and for
+    // next-auth the `__Secure-next-auth.session-token` name, as next-auth
+    // derives it from NEXTAUTH_URL.
+    let settings = |err: authstore::Error| format!("AUTHSTORE_BASE_URL: {err}");
     let router = match served {
-        Served::NextAuth(config) => app(AppState {
-            store: AuthStore::new(db, config),
-            base_url: base_url.clone(),
-            secure_cookies,
-            outbox: dev_outbox.then(Outbox::default),
-            limits,
-        }),
-        Served::LuciaV1 => lucia_v1_app(LuciaState {
-            lucia: LuciaV1Store::new(db, LuciaV1Config::default()),
-            secure_cookies,
-            base_url: base_url.clone(),
-            limits,
-        }),
-        Served::LuciaV3 => lucia_app(LuciaState {
-            lucia: LuciaStore::new(db, LuciaConfig::default()),
-            secure_cookies,
-            base_url: base_url.clone(),
-            limits,
-        }),
+        Served::NextAuth(config) => {
+            let store = AuthStore::new(db, config);
+            let outbox = dev_outbox.then(Outbox::default);
+            app(AppState::new(store, base_url.clone(), outbox, limits).map_err(settings)?)
+        }
+        Served::LuciaV1 => {
+            let lucia = LuciaV1Store::new(db, LuciaV1Config::default());
+            lucia_v1_app(LuciaState::new(lucia, base_url.clone(), limits).map_err(settings)?)
+        }
+        Served::LuciaV3 => {
+            let lucia = LuciaStore::new(db, LuciaConfig::default());
+            lucia_app(LuciaState::new(lucia, base_url.clone(), limits).map_err(settings)?)
+        }
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await

@@ -34,7 +34,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::guard::ClientAddress;
 use crate::routes::send_link;
-use crate::session::{CurrentSession, session_cookie};
+use authstore::SessionAndUser;
+use authstore::web::{CookieLife, SignedIn};
 
 /// The HTML pages a person meets through a sign-in link.
 pub fn router() -> Router<AppState> {
@@ -100,7 +101,7 @@ async fn confirmation(
         return link_gone("");
     };
     match state
-        .store
+        .store()
         .verification()
         .check(&link.email, &link.token)
         .await
@@ -133,13 +134,14 @@ async fn confirm(
         return link_gone("");
     };
     match state
-        .store
+        .store()
         .sign_in_with_link(&link.email, &link.token)
         .await
     {
         Ok(Some(signed_in)) => {
             let session = signed_in.session;
-            let cookie = session_cookie(&state, session.session_token.expose(), session.expires);
+            let life = CookieLife::Until(session.expires);
+            let cookie = state.sessions.session_cookie(&session.session_token, life);
             let mut response = (jar.add(cookie), Redirect::to("/signed-in")).into_response();
             let headers = response.headers_mut();
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -193,8 +195,11 @@ async fn new_link(
     }
 }
 
-async fn signed_in(current: Result<CurrentSession, crate::error::ApiError>) -> Response {
-    let Ok(CurrentSession(current)) = current else {
+async fn signed_in(current: Option<SignedIn<SessionAndUser>>) -> Response {
+    let Some(SignedIn {
+        session: current, ..
+    }) = current
+    else {
         return page(
             StatusCode::UNAUTHORIZED,
             "Not signed in",

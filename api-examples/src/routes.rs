@@ -3,9 +3,11 @@
 //!
 //! Cross-site request forgery: every state-changing endpoint is a POST or
 //! DELETE, and every such request from another site is refused before it
-//! gets here ([`crate::guard`]); the session cookie is `SameSite=Lax` too.
+//! gets here (authstore's session layer); the session cookie is
+//! `SameSite=Lax` too.
 
-use authstore::{Account, NewAccount, Secret, Session, User};
+use authstore::web::{CookieLife, SignedIn};
+use authstore::{Account, NewAccount, Secret, Session, SessionAndUser, User};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
@@ -19,7 +21,9 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Path};
 use crate::guard::ClientAddress;
-use crate::session::{CurrentSession, cleared_cookie, session_cookie};
+
+/// The signed-in session, from authstore's session layer (401 without one).
+type CurrentSession = SignedIn<SessionAndUser>;
 
 /// The JSON endpoints (the HTML pages are `crate::pages::router`).
 pub fn router() -> Router<AppState> {
@@ -56,7 +60,7 @@ pub(crate) async fn send_link(
     email: &str,
 ) -> Result<authstore::VerificationRequest, ApiError> {
     state.limits.links.check(client)?;
-    let (request, token) = state.store.verification().create(email).await?;
+    let (request, token) = state.store().verification().create(email).await?;
     // Emails carry `+` and `@`: the query is encoded by form_urlencoded.
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair("email", &request.identifier)
@@ -108,61 +112,70 @@ async fn email_callback(
     JsonBody(body): JsonBody<CallbackBody>,
 ) -> Result<(CookieJar, Json<Value>), ApiError> {
     let signed_in = state
-        .store
+        .store()
         .sign_in_with_link(&body.email, &body.token)
         .await?
         .ok_or(ApiError::InvalidLink)?;
     let (user, session) = (signed_in.user, signed_in.session);
-    let jar = jar.add(session_cookie(
-        &state,
-        session.session_token.expose(),
-        session.expires,
-    ));
+    let life = CookieLife::Until(session.expires);
+    let jar = jar.add(state.sessions.session_cookie(&session.session_token, life));
     Ok((jar, Json(session_json(&user, &session))))
 }
 
 /// The current session, shaped like next-auth's session JSON.
-async fn current_session(CurrentSession(current): CurrentSession) -> Json<Value> {
+async fn current_session(
+    SignedIn {
+        session: current, ..
+    }: CurrentSession,
+) -> Json<Value> {
     Json(session_json(&current.user, &current.session))
 }
 
 async fn sign_out(
     State(state): State<AppState>,
     jar: CookieJar,
-    CurrentSession(current): CurrentSession,
+    signed_in: CurrentSession,
 ) -> Result<(CookieJar, StatusCode), ApiError> {
-    state
-        .store
-        .sessions()
-        .delete(current.session.session_token.expose())
-        .await?;
-    Ok((jar.add(cleared_cookie()), StatusCode::NO_CONTENT))
+    let removal = state.sessions.sign_out(&signed_in).await?;
+    Ok((jar.add(removal), StatusCode::NO_CONTENT))
 }
 
 async fn sign_out_everywhere(
     State(state): State<AppState>,
     jar: CookieJar,
-    CurrentSession(current): CurrentSession,
+    SignedIn {
+        session: current, ..
+    }: CurrentSession,
 ) -> Result<(CookieJar, Json<Value>), ApiError> {
-    let ended = state.store.sessions().delete_all(current.user.id).await?;
-    Ok((jar.add(cleared_cookie()), Json(json!({ "ended": ended }))))
+    let ended = state.store().sessions().delete_all(current.user.id).await?;
+    Ok((
+        jar.add(state.sessions.removal_cookie()),
+        Json(json!({ "ended": ended })),
+    ))
 }
 
 async fn delete_me(
     State(state): State<AppState>,
     jar: CookieJar,
-    CurrentSession(current): CurrentSession,
+    SignedIn {
+        session: current, ..
+    }: CurrentSession,
 ) -> Result<(CookieJar, StatusCode), ApiError> {
-    state.store.users().delete(current.user.id).await?;
-    Ok((jar.add(cleared_cookie()), StatusCode::NO_CONTENT))
+    state.store().users().delete(current.user.id).await?;
+    Ok((
+        jar.add(state.sessions.removal_cookie()),
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 /// My live sessions: ids and times only, never tokens.
 async fn my_sessions(
     State(state): State<AppState>,
-    CurrentSession(current): CurrentSession,
+    SignedIn {
+        session: current, ..
+    }: CurrentSession,
 ) -> Result<Json<Value>, ApiError> {
-    let sessions = state.store.sessions().list(current.user.id).await?;
+    let sessions = state.store().sessions().list(current.user.id).await?;
     let listed: Vec<Value> = sessions
         .iter()
         .map(|s| {
@@ -179,18 +192,22 @@ async fn my_sessions(
 
 async fn revoke_session(
     State(state): State<AppState>,
-    CurrentSession(current): CurrentSession,
+    SignedIn {
+        session: current, ..
+    }: CurrentSession,
     Path(id): Path<i32>,
 ) -> Result<StatusCode, ApiError> {
-    state.store.sessions().revoke(current.user.id, id).await?;
+    state.store().sessions().revoke(current.user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn my_accounts(
     State(state): State<AppState>,
-    CurrentSession(current): CurrentSession,
+    SignedIn {
+        session: current, ..
+    }: CurrentSession,
 ) -> Result<Json<Value>, ApiError> {
-    let accounts = state.store.accounts().list(current.user.id).await?;
+    let accounts = state.store().accounts().list(current.user.id).await?;
     Ok(Json(
         json!({ "accounts": accounts.iter().map(account_json).collect::<Vec<_>>() }),
     ))
@@ -209,11 +226,13 @@ struct ProviderProfile {
 
 async fn link_account(
     State(state): State<AppState>,
-    CurrentSession(current): CurrentSession,
+    SignedIn {
+        session: current, ..
+    }: CurrentSession,
     JsonBody(profile): JsonBody<ProviderProfile>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let account = state
-        .store
+        .store()
         .accounts()
         .link(NewAccount {
             user_id: current.user.id,
@@ -230,12 +249,14 @@ async fn link_account(
 
 async fn unlink_account(
     State(state): State<AppState>,
-    CurrentSession(current): CurrentSession,
+    SignedIn {
+        session: current, ..
+    }: CurrentSession,
     Path((provider_id, provider_account_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     // Only my own accounts: someone else's answers exactly like a missing one.
     let owner = state
-        .store
+        .store()
         .users()
         .get_by_account(&provider_id, &provider_account_id)
         .await?;
@@ -243,7 +264,7 @@ async fn unlink_account(
         return Err(ApiError::NotFound);
     }
     state
-        .store
+        .store()
         .accounts()
         .unlink(&provider_id, &provider_account_id)
         .await?;

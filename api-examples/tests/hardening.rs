@@ -37,31 +37,22 @@ async fn start(profile: Profile, limits: Limits, timeouts: Timeouts) -> (String,
     profile.up(&db.conn).await.unwrap();
     let conn = db.conn.clone();
     let base = support::serve_example_with(timeouts, move |base| match profile {
-        Profile::LuciaV1 => lucia_v1_app(LuciaState {
-            lucia: LuciaV1Store::new(conn, LuciaV1Config::default()),
-            secure_cookies: false,
-            base_url: base,
-            limits,
-        }),
-        Profile::LuciaV3 => lucia_app(LuciaState {
-            lucia: LuciaStore::new(conn, LuciaConfig::default()),
-            secure_cookies: false,
-            base_url: base,
-            limits,
-        }),
-        next_auth => app(AppState {
-            store: AuthStore::new(
-                conn,
-                link_policy(Config::builder("hardening secret"))
-                    .profile(next_auth)
-                    .build()
-                    .unwrap(),
-            ),
-            base_url: base,
-            secure_cookies: false,
-            outbox: Some(Outbox::default()),
-            limits,
-        }),
+        Profile::LuciaV1 => {
+            let lucia = LuciaV1Store::new(conn, LuciaV1Config::default());
+            lucia_v1_app(LuciaState::new(lucia, base, limits).unwrap())
+        }
+        Profile::LuciaV3 => {
+            let lucia = LuciaStore::new(conn, LuciaConfig::default());
+            lucia_app(LuciaState::new(lucia, base, limits).unwrap())
+        }
+        next_auth => {
+            let config = link_policy(Config::builder("hardening secret"))
+                .profile(next_auth)
+                .build()
+                .unwrap();
+            let store = AuthStore::new(conn, config);
+            app(AppState::new(store, base, Some(Outbox::default()), limits).unwrap())
+        }
     })
     .await;
     (base, db)

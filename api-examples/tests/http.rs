@@ -29,13 +29,7 @@ async fn start(db: &TestDb) -> Server {
     let outbox = Outbox::default();
     let sent_to = outbox.clone();
     let base = support::serve_example(move |base| {
-        app(AppState {
-            store,
-            base_url: base,
-            secure_cookies: false,
-            outbox: Some(sent_to),
-            limits: Limits::default(),
-        })
+        app(AppState::new(store, base, Some(sent_to), Limits::default()).unwrap())
     })
     .await;
     Server {
@@ -117,6 +111,7 @@ backend_tests!(
     bad_input_is_a_json_400_and_writes_nothing,
     every_error_is_json,
     eight_links_opened_at_once_all_sign_in,
+    an_https_base_url_means_next_auths_secure_cookie,
 );
 
 async fn email_sign_in_sets_a_next_auth_cookie(db: &TestDb) {
@@ -756,4 +751,78 @@ async fn raw_post_declaring(server: &Server, path: &str, length: usize) -> (u16,
     let (headers, body) = response.split_once("\r\n\r\n").unwrap();
     let status = headers.split(' ').nth(1).unwrap().parse().unwrap();
     (status, headers.to_owned(), body.to_owned())
+}
+
+/// `AUTHSTORE_BASE_URL` decides the cookie, as `NEXTAUTH_URL` does for
+/// next-auth: behind an https public URL the session travels in
+/// `__Secure-next-auth.session-token` (Secure), and the unprefixed name is
+/// not read.
+async fn an_https_base_url_means_next_auths_secure_cookie(db: &TestDb) {
+    Migrator::up(&db.conn, None).await.unwrap();
+    let store = AuthStore::new(db.conn.clone(), Config::new("e2e-secret").unwrap());
+    let outbox = Outbox::default();
+    let sent_to = outbox.clone();
+    let public = "https://auth.example.com".to_owned();
+    let base = support::serve_example(move |_| {
+        app(AppState::new(store, public, Some(sent_to), Limits::default()).unwrap())
+    })
+    .await;
+    let client = Client::new();
+    let asked = client
+        .post(format!("{base}/auth/email"))
+        .json(&json!({ "email": "ada@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::ACCEPTED);
+    let link = outbox.all().last().unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link = reqwest::Url::parse(&link).unwrap();
+    assert_eq!(
+        link.host_str(),
+        Some("auth.example.com"),
+        "links point at the public URL"
+    );
+    let field = |name: &str| {
+        link.query_pairs()
+            .find(|(k, _)| k == name)
+            .unwrap()
+            .1
+            .into_owned()
+    };
+    let signed_in = client
+        .post(format!("{base}/auth/email/callback"))
+        .json(&json!({ "email": field("email"), "token": field("token") }))
+        .send()
+        .await
+        .unwrap();
+    let secure = "__Secure-next-auth.session-token";
+    let set = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{secure}=")))
+        .expect("the __Secure- cookie is set")
+        .to_owned();
+    assert!(set.contains("Secure") && set.contains("HttpOnly"), "{set}");
+    let token = set[secure.len() + 1..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let session = |name: &str| {
+        client
+            .get(format!("{base}/auth/session"))
+            .header("cookie", format!("{name}={token}"))
+            .send()
+    };
+    assert_eq!(session(secure).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        session(SESSION_COOKIE).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED,
+        "over https next-auth reads only the __Secure- name"
+    );
 }

@@ -25,12 +25,7 @@ async fn lucia_sessions_over_http(db: &TestDb) {
     let lucia =
         LuciaStore::new(db.conn.clone(), LuciaConfig::default()).with_clock(move || reading.now());
     let base = support::serve_example(move |base| {
-        lucia_app(LuciaState {
-            lucia,
-            secure_cookies: false,
-            base_url: base,
-            limits: Limits::default(),
-        })
+        lucia_app(LuciaState::new(lucia, base, Limits::default()).unwrap())
     })
     .await;
     let url = |path: &str| format!("{base}{path}");

@@ -32,12 +32,7 @@ async fn email_and_password_over_http(db: &TestDb) {
     let lucia = LuciaV1Store::new(db.conn.clone(), LuciaV1Config::default())
         .with_clock(move || reading.now());
     let base = support::serve_example(move |base| {
-        lucia_v1_app(LuciaState {
-            lucia,
-            secure_cookies: false,
-            base_url: base,
-            limits: Limits::default(),
-        })
+        lucia_v1_app(LuciaState::new(lucia, base, Limits::default()).unwrap())
     })
     .await;
     let url = |path: &str| format!("{base}{path}");

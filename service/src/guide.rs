@@ -2,8 +2,21 @@
 //! module's page is one guide, and its code runs as this crate's doc tests,
 //! so a guide cannot drift from the API it shows.
 
-#[doc = include_str!("../../README.md")]
+// The quickstart is an axum service: it needs the web layer's feature.
+#[cfg_attr(feature = "axum", doc = include_str!("../../README.md"))]
+#[cfg_attr(
+    not(feature = "axum"),
+    doc = "The README; built with the `axum` feature."
+)]
 pub mod readme {}
+
+// Its code uses the web layer, which needs the feature.
+#[cfg_attr(feature = "axum", doc = include_str!("../../docs/beside-nextjs.md"))]
+#[cfg_attr(
+    not(feature = "axum"),
+    doc = "Your Rust service beside a Next.js app (`docs/beside-nextjs.md`); built with the `axum` feature."
+)]
+pub mod beside_nextjs {}
 
 #[doc = include_str!("../../docs/next-auth.md")]
 pub mod next_auth {}

@@ -25,13 +25,8 @@ impl Example {
         let sent_to = outbox.clone();
         let conn = db.conn.clone();
         let base = serve_example(move |base| {
-            app(AppState {
-                store: AuthStore::new(conn, config),
-                base_url: base,
-                secure_cookies: false,
-                outbox: Some(sent_to),
-                limits: Limits::default(),
-            })
+            let store = AuthStore::new(conn, config);
+            app(AppState::new(store, base, Some(sent_to), Limits::default()).unwrap())
         })
         .await;
         Example { base, outbox }
