@@ -1,0 +1,91 @@
+// One browser, two apps sharing one database: next-auth 3.29.10 in a Next.js
+// app and the authstore example server, both over https on 127.0.0.1 (cookies
+// ignore ports). Drives Debian's Chromium and prints what each side saw, as
+// one JSON object; the Rust test (api-examples/tests/nextjs.rs) asserts.
+//
+//   node nextjs-e2e.mjs '{"next": "https://127.0.0.1:…", "rust": "https://127.0.0.1:…",
+//                          "links": "/tmp/…/links.jsonl", "db": "postgres://…", "email": "…"}'
+import { existsSync, readFileSync } from "fs";
+import pg from "pg";
+import { chromium } from "playwright-core";
+
+const input = JSON.parse(process.argv[2]);
+const seen = {};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+});
+try {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+
+  // The newest link for the address, once next-auth has "sent" it.
+  const linkAfter = async (count) => {
+    for (let i = 0; i < 200; i++) {
+      const lines = existsSync(input.links) ? readFileSync(input.links, "utf8").trim().split("\n").filter(Boolean) : [];
+      if (lines.length > count) return JSON.parse(lines[lines.length - 1]).url;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error("next-auth sent no link");
+  };
+  const linksSent = () => (existsSync(input.links) ? readFileSync(input.links, "utf8").trim().split("\n").filter(Boolean).length : 0);
+
+  // Signs in on the Next.js app through next-auth's own sign-in page.
+  const signInOnNext = async () => {
+    const before = linksSent();
+    await page.goto(`${input.next}/api/auth/signin`);
+    await page.fill('input[name="email"]', input.email);
+    await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    await page.goto(await linkAfter(before));
+    return (await page.textContent("#who")).trim();
+  };
+  const rustSession = async () => {
+    const response = await page.goto(`${input.rust}/auth/session`);
+    const setCookie = (await response.headersArray()).filter((h) => h.name.toLowerCase() === "set-cookie").map((h) => h.value);
+    return { status: response.status(), body: JSON.parse(await page.textContent("body")), setCookie };
+  };
+  const nextSession = async () => {
+    await page.goto(`${input.next}/api/auth/session`);
+    return JSON.parse(await page.textContent("body"));
+  };
+  const sessionCookie = async () =>
+    (await context.cookies()).filter((c) => c.name.includes("next-auth.session-token")).map((c) => ({ name: c.name, secure: c.secure, httpOnly: c.httpOnly, expires: c.expires }));
+
+  // 1. Signed in on Next.js, recognised by the Rust service.
+  seen.nextSignedInAs = await signInOnNext();
+  seen.cookiesAfterSignIn = await sessionCookie();
+  seen.rustAfterSignIn = await rustSession();
+
+  // 2. A renewal made by the Rust side is what next-auth then reports.
+  const db = new pg.Client({ connectionString: input.db });
+  await db.connect();
+  await db.query("UPDATE sessions SET expires = now() + interval '28 days'"); // due: past update_age
+  seen.rustRenewal = await rustSession();
+  seen.cookiesAfterRenewal = await sessionCookie();
+  seen.nextAfterRenewal = await nextSession();
+  const rows = await db.query("SELECT expires FROM sessions");
+  seen.storedExpires = rows.rows.map((row) => row.expires.toISOString());
+  await db.end();
+
+  // 3. Signing out in the Next.js app signs the Rust service out too.
+  await page.goto(`${input.next}/api/auth/signout`);
+  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+  seen.rustAfterNextSignOut = await rustSession();
+
+  // 4. Signing out through the Rust service signs the browser out of Next.js.
+  seen.nextSignedInAgainAs = await signInOnNext();
+  seen.rustBeforeRustSignOut = await rustSession();
+  seen.rustSignOut = await page.evaluate(async () => {
+    const response = await fetch("/auth/signout", { method: "POST" });
+    return response.status;
+  });
+  seen.nextAfterRustSignOut = await nextSession();
+  await page.goto(`${input.next}/`);
+  seen.nextHomeAfterRustSignOut = (await page.textContent("#who")).trim();
+  console.log(JSON.stringify(seen));
+} finally {
+  await browser.close();
+}
