@@ -364,3 +364,53 @@ async fn setup_mistakes_are_named() {
     let response = send(&outside, "GET", "/me", &[]).await;
     assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
 }
+
+/// With the session cache on and `listening()`, a sign-out the JS app makes
+/// (here: plain SQL) is refused at once, not after the staleness bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listening_cache_hears_the_js_apps_sign_out() {
+    authstore_tests::run(
+        authstore_tests::Backend::Postgres,
+        "web_listening",
+        async |db| {
+            db.migrate().await;
+            let config = db
+                .config("secret")
+                .session_cache(100, TimeDelta::minutes(10))
+                .build()
+                .unwrap();
+            let store = AuthStore::new(db.conn.clone(), config);
+            let user = store.users().create(NewUser::default()).await.unwrap();
+            let token = store
+                .sessions()
+                .create(user.id)
+                .await
+                .unwrap()
+                .session_token
+                .expose()
+                .to_owned();
+            let web = WebSessions::new(store, "http://localhost")
+                .unwrap()
+                .listening()
+                .unwrap();
+            let app = app(web);
+            let jar = [cookie("next-auth.session-token", &token)];
+            let me = || send(&app, "GET", "/me", &jar);
+            assert_eq!(me().await.status, StatusCode::OK, "now cached");
+            use sea_orm::ConnectionTrait;
+            db.conn
+                .execute_unprepared("DELETE FROM sessions")
+                .await
+                .unwrap();
+            let started = std::time::Instant::now();
+            while me().await.status == StatusCode::OK {
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(5),
+                    "unheard; the bound is 10 min"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        },
+    )
+    .await;
+}

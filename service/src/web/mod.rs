@@ -103,6 +103,19 @@ impl<S: SessionStore> WebSessions<S> {
         &self.store
     }
 
+    /// Turns on hearing every writer's session changes (the JS app's
+    /// sign-outs, plain SQL) from PostgreSQL, so the store's session cache
+    /// (on in its config: `ConfigBuilder::session_cache`,
+    /// `LuciaConfig::session_cache`) drops a revoked session within
+    /// milliseconds rather than its staleness bound. Feature
+    /// `postgres-listen`; errors as the store's `listen_for_session_changes`.
+    #[cfg(feature = "postgres-listen")]
+    pub fn listening(self) -> Result<Self, Error> {
+        // The task ends with the store's last clone.
+        drop(self.store.listen()?);
+        Ok(self)
+    }
+
     /// The session cookie's name.
     pub fn cookie_name(&self) -> &'static str {
         self.cookie

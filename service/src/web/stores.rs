@@ -31,6 +31,11 @@ pub trait SessionStore: Clone + Send + Sync + 'static {
 
     /// Ends the session `token` names (nothing if there is none).
     fn invalidate(&self, token: &str) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Starts the store's listener for session changes: its
+    /// `listen_for_session_changes` (PostgreSQL, a session cache on).
+    #[cfg(feature = "postgres-listen")]
+    fn listen(&self) -> Result<tokio::task::JoinHandle<()>, Error>;
 }
 
 /// A valid session, as [`SessionStore::validate`] finds it.
@@ -78,6 +83,11 @@ impl SessionStore for AuthStore {
     async fn invalidate(&self, token: &str) -> Result<(), Error> {
         self.sessions().delete(token).await.map(drop)
     }
+
+    #[cfg(feature = "postgres-listen")]
+    fn listen(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
+        self.listen_for_session_changes()
+    }
 }
 
 impl SessionStore for LuciaStore {
@@ -104,6 +114,11 @@ impl SessionStore for LuciaStore {
 
     async fn invalidate(&self, token: &str) -> Result<(), Error> {
         self.invalidate_session(token).await.map(drop)
+    }
+
+    #[cfg(feature = "postgres-listen")]
+    fn listen(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
+        self.listen_for_session_changes()
     }
 }
 
@@ -132,5 +147,10 @@ impl SessionStore for LuciaV1Store {
 
     async fn invalidate(&self, token: &str) -> Result<(), Error> {
         self.invalidate_session(token).await.map(drop)
+    }
+
+    #[cfg(feature = "postgres-listen")]
+    fn listen(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
+        self.listen_for_session_changes()
     }
 }
