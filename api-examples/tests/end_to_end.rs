@@ -126,8 +126,6 @@ async fn a_nextjs_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() 
         return;
     };
     Migrator::up(&db.conn, None).await.unwrap();
-    let dir = tempdir("nextjs");
-    let certificate = certificate(&dir);
     let next_dir = interop().join("nextjs");
     if !next_dir.join(".next/BUILD_ID").exists() {
         run(
@@ -138,76 +136,26 @@ async fn a_nextjs_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() 
                 .env("NEXT_TELEMETRY_DISABLED", "1"),
         );
     }
-
-    let [next_public, next_port, rust_public, rust_port] = [(); 4].map(|_| free_port());
-    let links = dir.join("links.jsonl");
-    let next_url = format!("https://127.0.0.1:{next_public}");
-    let rust_url = format!("https://127.0.0.1:{rust_public}");
-    let log = |name: &str| dir.join(format!("{name}.log"));
-
-    let mut next = spawn(
-        "next start",
-        Command::new(interop().join("node_modules/.bin/next"))
-            .arg("start")
+    let stack = Stack::start("nextjs", &db, "next-auth-v3", |port, public_url, dir| {
+        let mut next = Command::new(interop().join("node_modules/.bin/next"));
+        next.arg("start")
             .arg(&next_dir)
-            .args(["-p", &next_port.to_string(), "-H", "127.0.0.1"])
+            .args(["-p", &port.to_string(), "-H", "127.0.0.1"])
             .env("NEXT_TELEMETRY_DISABLED", "1")
             .env("DATABASE_URL", &db.url)
-            .env("NEXTAUTH_URL", &next_url)
+            .env("NEXTAUTH_URL", public_url)
             // Server-side getSession calls the app itself: over plain http,
             // past the self-signed certificate.
-            .env(
-                "NEXTAUTH_URL_INTERNAL",
-                format!("http://127.0.0.1:{next_port}"),
-            )
+            .env("NEXTAUTH_URL_INTERNAL", format!("http://127.0.0.1:{port}"))
             .env("NEXTAUTH_SECRET", SECRET)
-            .env("LINKS_FILE", &links),
-        &log("next"),
-    );
-    let mut rust = spawn(
-        "the example server",
-        &mut example(rust_port, &rust_url, &db, "next-auth-v3", &dir),
-        &log("rust"),
-    );
-    let mut next_tls = spawn(
-        "the TLS proxy for Next.js",
-        &mut tls(next_public, next_port, &certificate),
-        &log("next-tls"),
-    );
-    let mut rust_tls = spawn(
-        "the TLS proxy for the example",
-        &mut tls(rust_public, rust_port, &certificate),
-        &log("rust-tls"),
-    );
-    wait_for(next_port, "next start", &mut next, &log("next"));
-    wait_for(rust_port, "the example server", &mut rust, &log("rust"));
-    wait_for(
-        next_public,
-        "the TLS proxy for Next.js",
-        &mut next_tls,
-        &log("next-tls"),
-    );
-    wait_for(
-        rust_public,
-        "the TLS proxy for the example",
-        &mut rust_tls,
-        &log("rust-tls"),
-    );
-
-    let input = json!({
-        "next": next_url, "rust": rust_url, "links": links, "db": db.url, "email": "ada@example.com",
+            .env("LINKS_FILE", dir.join("links.jsonl"));
+        next
     });
-    let logs = || {
-        ["next", "rust"]
-            .map(|name| {
-                format!(
-                    "--- {name}:\n{}",
-                    std::fs::read_to_string(log(name)).unwrap_or_default()
-                )
-            })
-            .join("\n")
-    };
-    let seen = browse("nextjs-e2e.mjs", input, logs);
+    let input = json!({
+        "next": stack.js_url, "rust": stack.rust_url, "links": stack.dir.join("links.jsonl"),
+        "db": db.url, "email": "ada@example.com",
+    });
+    let seen = stack.browse("nextjs-e2e.mjs", input);
 
     // Signed in on Next.js over https: next-auth's __Secure- cookie, and
     // the Rust service recognises the same user through it.
@@ -269,9 +217,8 @@ async fn a_nextjs_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() 
         "next-auth has no session left"
     );
     assert_eq!(seen["nextHomeAfterRustSignOut"], "nobody");
-    drop((next_tls, rust_tls, next, rust));
+    drop(stack);
     db.destroy().await;
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -283,63 +230,16 @@ async fn a_lucia_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() {
         return;
     };
     Profile::LuciaV3.up(&db.conn).await.unwrap();
-    let dir = tempdir("lucia");
-    let certificate = certificate(&dir);
-    let [lucia_public, lucia_port, rust_public, rust_port] = [(); 4].map(|_| free_port());
-    let lucia_url = format!("https://127.0.0.1:{lucia_public}");
-    let rust_url = format!("https://127.0.0.1:{rust_public}");
-    let log = |name: &str| dir.join(format!("{name}.log"));
-
-    let mut lucia = spawn(
-        "the Lucia app",
-        Command::new("node")
+    let stack = Stack::start("lucia", &db, "lucia-v3", |port, _, _| {
+        let mut lucia = Command::new("node");
+        lucia
             .arg(interop().join("lucia-app.mjs"))
             .env("DATABASE_URL", &db.url)
-            .env("PORT", lucia_port.to_string()),
-        &log("lucia"),
-    );
-    let mut rust = spawn(
-        "the example server",
-        &mut example(rust_port, &rust_url, &db, "lucia-v3", &dir),
-        &log("rust"),
-    );
-    let mut lucia_tls = spawn(
-        "the TLS proxy for Lucia",
-        &mut tls(lucia_public, lucia_port, &certificate),
-        &log("lucia-tls"),
-    );
-    let mut rust_tls = spawn(
-        "the TLS proxy for the example",
-        &mut tls(rust_public, rust_port, &certificate),
-        &log("rust-tls"),
-    );
-    wait_for(lucia_port, "the Lucia app", &mut lucia, &log("lucia"));
-    wait_for(rust_port, "the example server", &mut rust, &log("rust"));
-    wait_for(
-        lucia_public,
-        "the TLS proxy for Lucia",
-        &mut lucia_tls,
-        &log("lucia-tls"),
-    );
-    wait_for(
-        rust_public,
-        "the TLS proxy for the example",
-        &mut rust_tls,
-        &log("rust-tls"),
-    );
-
-    let input = json!({ "lucia": lucia_url, "rust": rust_url, "db": db.url });
-    let logs = || {
-        ["lucia", "rust"]
-            .map(|name| {
-                format!(
-                    "--- {name}:\n{}",
-                    std::fs::read_to_string(log(name)).unwrap_or_default()
-                )
-            })
-            .join("\n")
-    };
-    let seen = browse("lucia-e2e.mjs", input, logs);
+            .env("PORT", port.to_string());
+        lucia
+    });
+    let input = json!({ "lucia": stack.js_url, "rust": stack.rust_url, "db": db.url });
+    let seen = stack.browse("lucia-e2e.mjs", input);
 
     // Signed up on the Lucia app: Lucia's own cookie, and the Rust service
     // recognises the same user through it.
@@ -386,9 +286,8 @@ async fn a_lucia_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() {
         seen["luciaAfterRustSignOut"]["status"], 401,
         "Lucia has no session left"
     );
-    drop((lucia_tls, rust_tls, lucia, rust));
+    drop(stack);
     db.destroy().await;
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A fresh directory for the certificate, the logs and the links file.
@@ -432,24 +331,109 @@ fn tls(public: u16, port: u16, (cert, key): &(PathBuf, PathBuf)) -> Command {
     command
 }
 
-/// Runs a browser scenario script of `tests/interop` with `input`; what it
-/// saw. `logs` are added to the message when it fails.
-fn browse(script: &str, input: Value, logs: impl Fn() -> String) -> Value {
-    let output = Command::new("node")
-        .current_dir(interop())
-        .arg(script)
-        .arg(input.to_string())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "the browser run failed: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        logs()
-    );
-    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
-    eprintln!("seen: {seen:#}");
-    seen
+/// A JS app and the example server, each behind its own TLS proxy on
+/// 127.0.0.1, with a certificate made for them; all of it stopped, and its
+/// directory removed, when the stack is dropped.
+struct Stack {
+    /// The certificate, the logs, and whatever the JS app writes.
+    dir: PathBuf,
+    /// The JS app's public (https) URL.
+    js_url: String,
+    /// The example server's public (https) URL.
+    rust_url: String,
+    running: Vec<Running>,
+}
+
+impl Stack {
+    /// Starts the JS app that `js` makes (given its plain-HTTP port, its
+    /// public URL and the stack's directory) and the example server on
+    /// `profile`, and waits until all four listen.
+    fn start(
+        name: &str,
+        db: &TestDb,
+        profile: &str,
+        js: impl FnOnce(u16, &str, &Path) -> Command,
+    ) -> Stack {
+        let dir = tempdir(name);
+        let certificate = certificate(&dir);
+        let [js_public, js_port, rust_public, rust_port] = [(); 4].map(|_| free_port());
+        let js_url = format!("https://127.0.0.1:{js_public}");
+        let rust_url = format!("https://127.0.0.1:{rust_public}");
+        let parts = [
+            (js_port, "the JS app", "js", js(js_port, &js_url, &dir)),
+            (
+                rust_port,
+                "the example server",
+                "rust",
+                example(rust_port, &rust_url, db, profile, &dir),
+            ),
+            (
+                js_public,
+                "the JS app's TLS proxy",
+                "js-tls",
+                tls(js_public, js_port, &certificate),
+            ),
+            (
+                rust_public,
+                "the example's TLS proxy",
+                "rust-tls",
+                tls(rust_public, rust_port, &certificate),
+            ),
+        ];
+        let mut started = Vec::new();
+        for (port, what, log, mut command) in parts {
+            let log = dir.join(format!("{log}.log"));
+            started.push((port, what, spawn(what, &mut command, &log), log));
+        }
+        for (port, what, running, log) in &mut started {
+            wait_for(*port, what, running, log);
+        }
+        let running = started
+            .into_iter()
+            .map(|(_, _, running, _)| running)
+            .collect();
+        Stack {
+            dir,
+            js_url,
+            rust_url,
+            running,
+        }
+    }
+
+    /// Runs a browser scenario script of `tests/interop` with `input`; what
+    /// it saw. A failure shows both apps' logs.
+    fn browse(&self, script: &str, input: Value) -> Value {
+        let output = Command::new("node")
+            .current_dir(interop())
+            .arg(script)
+            .arg(input.to_string())
+            .output()
+            .unwrap();
+        let logs = || {
+            ["js", "rust"]
+                .map(|name| {
+                    let log = std::fs::read_to_string(self.dir.join(format!("{name}.log")));
+                    format!("--- {name}:\n{}", log.unwrap_or_default())
+                })
+                .join("\n")
+        };
+        assert!(
+            output.status.success(),
+            "the browser run failed: {}\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            logs()
+        );
+        let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+        eprintln!("seen: {seen:#}");
+        seen
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.running.clear();
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
 }
 
 /// The example server on `port`, for the public https URL, on `db`.

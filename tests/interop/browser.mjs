@@ -7,17 +7,11 @@
 // its text; click(selector) → {status, url} of the page it leads to;
 // cookies() → the names of the page's cookies. A browser that cannot start
 // is an error (exit 1), never a skip.
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 import ops from "./ops.js";
 
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-
 async function page() {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
+  const browser = await launchChromium();
   const context = await browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(15000);

@@ -7,16 +7,12 @@
 //                          "links": "/tmp/…/links.jsonl", "db": "postgres://…", "email": "…"}'
 import { existsSync, readFileSync } from "fs";
 import pg from "pg";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const input = JSON.parse(process.argv[2]);
 const seen = {};
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-});
+const browser = await launchChromium();
 try {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
