@@ -12,7 +12,6 @@
 //! Needs Node, `npm ci --prefix tests/interop`, Chromium and openssl; under
 //! `CI` a missing one fails the test.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -21,6 +20,9 @@ use authstore_migration::{Migrator, MigratorTrait, Profile, ProfileMigrations};
 use authstore_tests::{Backend, TestDb};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use support::free_port;
+
+mod support;
 
 const EXAMPLE: &str = env!("CARGO_BIN_EXE_authstore-examples");
 const SECRET: &str = "nextjs-e2e-secret";
@@ -72,14 +74,6 @@ fn spawn(what: &'static str, command: &mut Command, log: &Path) -> Running {
         .spawn()
         .unwrap_or_else(|err| panic!("cannot start {what}: {err}"));
     Running(child)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Waits until something listens on `port`, or fails naming `what`.

@@ -7,17 +7,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::free_port;
+
+mod support;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_authstore-examples");
-
-/// A free port on the loopback interface (the listener is dropped at once).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// The binary in an empty working directory, so its default SQLite file
 /// lands there.

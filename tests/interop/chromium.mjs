@@ -9,3 +9,21 @@ export function launchChromium() {
     args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
   });
 }
+
+// A page in a fresh context that accepts the end-to-end tests' self-signed
+// certificates.
+export async function httpsPage(browser) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  return { context, page };
+}
+
+// Opens `url` in `page`: its status, its body as JSON and the cookies it set.
+export async function visitJson(page, url) {
+  const response = await page.goto(url);
+  const setCookie = (await response.headersArray())
+    .filter((header) => header.name.toLowerCase() === "set-cookie")
+    .map((header) => header.value);
+  return { status: response.status(), body: JSON.parse(await page.textContent("body")), setCookie };
+}

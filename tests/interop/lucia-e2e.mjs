@@ -5,15 +5,13 @@
 //
 //   node lucia-e2e.mjs '{"lucia": "https://127.0.0.1:…", "rust": "https://127.0.0.1:…", "db": "postgres://…"}'
 import pg from "pg";
-import { launchChromium } from "./chromium.mjs";
+import { httpsPage, launchChromium, visitJson } from "./chromium.mjs";
 
 const input = JSON.parse(process.argv[2]);
 const seen = {};
 const browser = await launchChromium();
 try {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20000);
+  const { context, page } = await httpsPage(browser);
   // A same-origin fetch from a page of `origin`: status, JSON body, Set-Cookie.
   const call = async (origin, method, path) => {
     await page.goto(`${origin}/nothing-here`);
@@ -23,11 +21,7 @@ try {
       return { status: response.status, body: text ? JSON.parse(text) : null };
     }, [method, path]);
   };
-  const rustSession = async () => {
-    const response = await page.goto(`${input.rust}/auth/session`);
-    const setCookie = (await response.headersArray()).filter((h) => h.name.toLowerCase() === "set-cookie").map((h) => h.value);
-    return { status: response.status(), body: JSON.parse(await page.textContent("body")), setCookie };
-  };
+  const rustSession = () => visitJson(page, `${input.rust}/auth/session`);
   const luciaCookie = async () =>
     (await context.cookies()).filter((c) => c.name === "auth_session").map((c) => ({ secure: c.secure, httpOnly: c.httpOnly, expires: c.expires, empty: c.value === "" }));
 

@@ -7,16 +7,14 @@
 //                          "links": "/tmp/…/links.jsonl", "db": "postgres://…", "email": "…"}'
 import { existsSync, readFileSync } from "fs";
 import pg from "pg";
-import { launchChromium } from "./chromium.mjs";
+import { httpsPage, launchChromium, visitJson } from "./chromium.mjs";
 
 const input = JSON.parse(process.argv[2]);
 const seen = {};
 
 const browser = await launchChromium();
 try {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20000);
+  const { context, page } = await httpsPage(browser);
 
   // The newest link for the address, once next-auth has "sent" it.
   const linkAfter = async (count) => {
@@ -38,11 +36,7 @@ try {
     await page.goto(await linkAfter(before));
     return (await page.textContent("#who")).trim();
   };
-  const rustSession = async () => {
-    const response = await page.goto(`${input.rust}/auth/session`);
-    const setCookie = (await response.headersArray()).filter((h) => h.name.toLowerCase() === "set-cookie").map((h) => h.value);
-    return { status: response.status(), body: JSON.parse(await page.textContent("body")), setCookie };
-  };
+  const rustSession = () => visitJson(page, `${input.rust}/auth/session`);
   const nextSession = async () => {
     await page.goto(`${input.next}/api/auth/session`);
     return JSON.parse(await page.textContent("body"));

@@ -84,3 +84,12 @@ pub fn sets_cookie(response: &reqwest::Response, name: &str) -> bool {
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.starts_with(&format!("{name}=")) && !v.starts_with(&format!("{name}=;")))
 }
+
+/// A free port on the loopback interface (the listener is dropped at once).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
