@@ -91,11 +91,28 @@ pub(crate) fn key(stored_token: &str) -> Key {
     Sha256::digest(stored_token.as_bytes()).into()
 }
 
+/// A change to what session lookups return, made by this process or heard
+/// of: the cache evicts it, and read replicas that have not replayed it stop
+/// answering for it.
+// The listener (feature `postgres-listen`) hears changes by key, or
+// unreadable ones.
+#[cfg_attr(not(feature = "postgres-listen"), allow(dead_code))]
+pub(crate) enum Change<'a, U> {
+    /// One session, by its token as the sessions table stores it.
+    Session(&'a str),
+    /// One session, by its cache key (as the listener hears it).
+    SessionKey(Key),
+    /// A user, and with it every session of theirs.
+    User(U),
+    /// Anything (a notification that could not be read).
+    Everything,
+}
+
 /// What a store's session lookup returns (a session and its user), as the
 /// cache keeps it.
 pub(crate) trait Cached: Clone + Send + Sync + 'static {
     /// The users' id type, parsed from the users trigger's payload.
-    type UserId: FromStr + PartialEq + Send + Sync + 'static;
+    type UserId: FromStr + PartialEq + Eq + std::hash::Hash + Clone + Send + Sync + 'static;
 
     /// The session's token: emptied in entries, the caller's on a hit.
     fn token_mut(&mut self) -> &mut Secret;
@@ -134,18 +151,6 @@ pub(crate) type Shared<E> = Option<Arc<SessionCache<E>>>;
 /// The cache of a store of `profile`, if `config` turns it on.
 pub(crate) fn shared<E: Cached>(config: Option<SessionCacheConfig>, profile: Profile) -> Shared<E> {
     config.map(|bounds| Arc::new(SessionCache::new(bounds, profile.notify_channels())))
-}
-
-/// Applies `forget` to the cache, if there is one: after every change to
-/// sessions or users, whatever its outcome, so this process never serves
-/// what it changed.
-pub(crate) fn forget<E: Cached>(
-    cache: Option<&SessionCache<E>>,
-    forget: impl FnOnce(&SessionCache<E>),
-) {
-    if let Some(cache) = cache {
-        forget(cache);
-    }
 }
 
 /// A session lookup through the cache, when there is one and it may be
@@ -235,9 +240,19 @@ impl<E: Cached> SessionCache<E> {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Forgets the session whose stored token is `stored_token`.
-    pub(crate) fn forget_token(&self, stored_token: &str) {
-        self.forget_key(&key(stored_token));
+    /// Evicts what `change` touched: after every change to sessions or
+    /// users, whatever its outcome, so this process never serves what it
+    /// changed.
+    pub(crate) fn forget(&self, change: &Change<'_, E::UserId>) {
+        match change {
+            Change::Session(stored_token) => self.forget_key(&key(stored_token)),
+            Change::SessionKey(key) => self.forget_key(key),
+            Change::User(user_id) => {
+                let user_id = user_id.clone();
+                self.forget_where(move |entry| *entry.user_id() == user_id);
+            }
+            Change::Everything => self.flush(),
+        }
     }
 
     fn forget_key(&self, key: &Key) {
@@ -245,38 +260,35 @@ impl<E: Cached> SessionCache<E> {
         self.entries.invalidate(key);
     }
 
-    pub(crate) fn forget_user(&self, user_id: impl Into<E::UserId>) {
-        let user_id = user_id.into();
-        self.forget_where(move |entry| *entry.user_id() == user_id);
-    }
-
-    pub(crate) fn forget_where(&self, matches: impl Fn(&E) -> bool + Send + Sync + 'static) {
+    fn forget_where(&self, matches: impl Fn(&E) -> bool + Send + Sync + 'static) {
         self.moved();
         self.entries
             .invalidate_entries_if(move |_, entry| matches(entry))
             .expect("the cache is built with invalidation closures");
     }
 
-    #[cfg(feature = "postgres-listen")]
     fn flush(&self) {
         self.moved();
         self.entries.invalidate_all();
     }
 
-    /// A notification from the database's triggers. A payload that cannot
-    /// be read flushes everything: nothing it might name is served.
+    /// What a notification from the database's triggers says changed
+    /// (`None`: not one of this profile's channels). A payload that cannot
+    /// be read is taken as everything: nothing it might name is served.
     #[cfg(feature = "postgres-listen")]
-    pub(crate) fn notified(&self, channel: &str, payload: &str) {
+    pub(crate) fn heard(&self, channel: &str, payload: &str) -> Option<Change<'static, E::UserId>> {
         if channel == self.channels.sessions {
-            match hex::decode(payload).map(Key::try_from) {
-                Ok(Ok(key)) => self.forget_key(&key),
-                _ => self.flush(),
-            }
+            Some(match hex::decode(payload).map(Key::try_from) {
+                Ok(Ok(key)) => Change::SessionKey(key),
+                _ => Change::Everything,
+            })
         } else if channel == self.channels.users {
-            match payload.parse::<E::UserId>() {
-                Ok(user_id) => self.forget_user(user_id),
-                Err(_) => self.flush(),
-            }
+            Some(match payload.parse::<E::UserId>() {
+                Ok(user_id) => Change::User(user_id),
+                Err(_) => Change::Everything,
+            })
+        } else {
+            None
         }
     }
 

@@ -1,7 +1,7 @@
 //! The shell every store shares, whatever its profile: where it runs (its
-//! connection, or a caller's transaction), its clock and its session cache.
-//! The stores put their own config and rules on top; nothing here knows a
-//! table.
+//! connection, or a caller's transaction), its clock, its session cache, its
+//! read replicas and what a revocation waits for. The stores put their own
+//! config and rules on top; nothing here knows a table.
 
 use std::sync::Arc;
 
@@ -10,11 +10,15 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseExecutor};
 
 use chrono::SubsecRound;
 
-use crate::cache::{self, Cached, SessionCache, SessionCacheConfig};
+use crate::cache::{self, Cached, Change, SessionCache, SessionCacheConfig};
 use crate::config::Config;
+use crate::durability::{Revocation, SyncStandby};
 use crate::model::SessionAndUser;
 use crate::next_auth;
+use crate::replicas::Replicas;
+use crate::rules::error::Error;
 use authstore_entity::Profile;
+use sea_orm::{DbErr, TransactionTrait};
 
 /// Where "now" comes from. Tests pass a clock they control, so expiry is
 /// tested without sleeping.
@@ -24,23 +28,47 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 ///
 /// `Db` is the store's own [`DatabaseConnection`], or, for a store scoped to
 /// a caller's transaction with `on`, a borrowed [`DatabaseExecutor`].
-pub(crate) struct Core<Db, E> {
+pub(crate) struct Core<Db, E: Cached> {
     pub(crate) db: Db,
     clock: Clock,
     /// Shared by the store's clones and scopes.
     cache: cache::Shared<E>,
-    /// Whether session lookups may be served from the cache: not inside a
-    /// caller's transaction, whose view is its own.
+    /// Shared by the store's clones and scopes.
+    topology: Arc<Topology<E>>,
+    /// Whether session lookups may be served from the cache or a replica:
+    /// not inside a caller's transaction, whose view is its own.
     reads_cache: bool,
 }
 
+/// The servers beyond the store's connection: its read replicas, and
+/// whether revocations wait for a synchronous standby.
+pub(crate) struct Topology<E: Cached> {
+    /// Set once, by `with_replicas`, for every clone and scope at once.
+    pub(crate) replicas: std::sync::OnceLock<Arc<Replicas<E>>>,
+    pub(crate) standby: SyncStandby,
+}
+
+impl<E: Cached> Topology<E> {
+    /// Records a change to sessions or users made here or heard of: the
+    /// cache evicts it, and replicas not yet past it stop answering for it.
+    pub(crate) fn changed(&self, cache: Option<&SessionCache<E>>, change: Change<'_, E::UserId>) {
+        if let Some(cache) = cache {
+            cache.forget(&change);
+        }
+        if let Some(replicas) = self.replicas.get() {
+            replicas.fence(change);
+        }
+    }
+}
+
 // By hand: deriving would demand `E: Clone`, and `E` sits behind an `Arc`.
-impl<Db: Clone, E> Clone for Core<Db, E> {
+impl<Db: Clone, E: Cached> Clone for Core<Db, E> {
     fn clone(&self) -> Self {
         Core {
             db: self.db.clone(),
             clock: self.clock.clone(),
             cache: self.cache.clone(),
+            topology: self.topology.clone(),
             reads_cache: self.reads_cache,
         }
     }
@@ -58,8 +86,33 @@ impl<E: Cached> Core<DatabaseConnection, E> {
             db,
             clock: Arc::new(Utc::now),
             cache: cache::shared(cache, profile),
+            topology: Arc::new(Topology {
+                replicas: std::sync::OnceLock::new(),
+                standby: SyncStandby::default(),
+            }),
             reads_cache: true,
         }
+    }
+
+    /// Session lookups from now on read `replicas` where they may (see
+    /// `replicas.rs`), polled in the background from a tokio runtime.
+    #[cfg(feature = "postgres-replicas")]
+    pub(crate) fn set_replicas(
+        &self,
+        replicas: Vec<sea_orm::DatabaseConnection>,
+        config: crate::replicas::ReplicaConfig,
+    ) -> Result<(), Error> {
+        let config = config.check()?;
+        if self.topology.replicas.get().is_some() {
+            return Err(crate::rules::error::ConfigError::ReplicasAlreadySet.into());
+        }
+        let replicas = Arc::new(Replicas::new(replicas, config));
+        crate::replicas::start(self.db.clone(), &replicas)?;
+        self.topology
+            .replicas
+            .set(replicas)
+            .map_err(|_| crate::rules::error::ConfigError::ReplicasAlreadySet)?;
+        Ok(())
     }
 
     /// The same clock and cache on `db`, typically a caller's transaction:
@@ -73,18 +126,77 @@ impl<E: Cached> Core<DatabaseConnection, E> {
             db: db.into(),
             clock: self.clock.clone(),
             cache: self.cache.clone(),
+            topology: self.topology.clone(),
             reads_cache: false,
         }
     }
 
     /// See the stores' `listen_for_session_changes`.
     #[cfg(feature = "postgres-listen")]
-    pub(crate) fn listen(&self) -> Result<tokio::task::JoinHandle<()>, crate::rules::error::Error> {
-        crate::listen::start(&self.db, &self.cache)
+    pub(crate) fn listen(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
+        crate::listen::start(&self.db, &self.db, &self.cache, &self.topology)
+    }
+
+    /// See the stores' `listen_for_session_changes_on`.
+    #[cfg(feature = "postgres-listen")]
+    pub(crate) async fn listen_on(
+        &self,
+        direct: &DatabaseConnection,
+    ) -> Result<tokio::task::JoinHandle<()>, Error> {
+        let task = crate::listen::start(direct, &self.db, &self.cache, &self.topology)?;
+        crate::listen::proven(&self.cache, task).await
     }
 }
 
-impl<Db: ConnectionTrait, E> Core<Db, E> {
+/// See [`Core::read_session`]; also the next-auth tables' (through `Ctx`).
+pub(crate) async fn read_session<E: Cached, T>(
+    replicas: Option<&Replicas<E>>,
+    stored_token: &str,
+    on_replica: impl AsyncFnOnce(&DatabaseConnection) -> Result<Option<T>, DbErr>,
+    on_primary: impl AsyncFnOnce() -> Result<Option<T>, DbErr>,
+    user_of: impl FnOnce(&T) -> &E::UserId,
+) -> Result<Option<T>, Error> {
+    match replicas {
+        Some(replicas) => {
+            replicas
+                .read(stored_token, on_replica, on_primary, user_of)
+                .await
+        }
+        None => Ok(on_primary().await?),
+    }
+}
+
+impl<Db: ConnectionTrait, E: Cached> Core<Db, E> {
+    /// Where the store's session lookups were answered, with replicas on.
+    #[cfg(feature = "postgres-replicas")]
+    pub(crate) fn replica_stats(&self) -> Option<crate::replicas::ReplicaStats> {
+        self.topology
+            .replicas
+            .get()
+            .map(|replicas| replicas.stats())
+    }
+
+    /// A session lookup's read (`stored_token`: the session's token as
+    /// stored): on a replica that may answer it, or on the primary. The
+    /// same read is given for either connection; `user_of` names the user
+    /// a found row belongs to.
+    pub(crate) async fn read_session<T>(
+        &self,
+        stored_token: &str,
+        on_replica: impl AsyncFnOnce(&DatabaseConnection) -> Result<Option<T>, DbErr>,
+        on_primary: impl AsyncFnOnce() -> Result<Option<T>, DbErr>,
+        user_of: impl FnOnce(&T) -> &E::UserId,
+    ) -> Result<Option<T>, Error> {
+        read_session(
+            self.replicas_for_reads(),
+            stored_token,
+            on_replica,
+            on_primary,
+            user_of,
+        )
+        .await
+    }
+
     /// Replaces the clock, for tests of expiry and renewal.
     pub(crate) fn set_clock(&mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) {
         self.clock = Arc::new(clock);
@@ -104,6 +216,26 @@ impl<Db: ConnectionTrait, E> Core<Db, E> {
     /// The session cache, for evictions: present whenever it is on.
     pub(crate) fn cache(&self) -> Option<&SessionCache<E>> {
         self.cache.as_deref()
+    }
+
+    /// The replicas, for lookups that may be served from them.
+    pub(crate) fn replicas_for_reads(&self) -> Option<&Replicas<E>> {
+        self.topology
+            .replicas
+            .get()
+            .map(|replicas| &**replicas)
+            .filter(|_| self.reads_cache)
+    }
+
+    /// The store's topology, for contexts that borrow it.
+    pub(crate) fn topology(&self) -> &Topology<E> {
+        &self.topology
+    }
+
+    /// Records a change to sessions or users made here, whatever its
+    /// outcome ([`Topology::changed`]).
+    pub(crate) fn changed(&self, change: Change<'_, E::UserId>) {
+        self.topology.changed(self.cache(), change);
     }
 
     /// The session cache, for lookups that may be served from it.
@@ -130,6 +262,14 @@ impl<Db: ConnectionTrait, E> Core<Db, E> {
     }
 }
 
+impl<Db: ConnectionTrait + TransactionTrait, E: Cached> Core<Db, E> {
+    /// Where a revocation's statements run ([`crate::durability`]); end it
+    /// with [`Revocation::finish`], then record the change.
+    pub(crate) async fn revocation(&self) -> Result<Revocation<'_, Db>, DbErr> {
+        Revocation::begin(&self.db, &self.topology.standby).await
+    }
+}
+
 /// What every table's methods need: where to run, the rules, and the time.
 pub(crate) struct Ctx<'a, C> {
     pub(crate) db: &'a C,
@@ -137,8 +277,10 @@ pub(crate) struct Ctx<'a, C> {
     pub(crate) clock: &'a Clock,
     /// The session cache, if on: evicted by every change made here.
     pub(crate) cache: Option<&'a cache::SessionCache<SessionAndUser>>,
-    /// Whether session lookups here may be served from the cache (not in a
-    /// caller's transaction).
+    /// The replicas and the standby.
+    pub(crate) topology: &'a Topology<SessionAndUser>,
+    /// Whether session lookups here may be served from the cache or a
+    /// replica (not in a caller's transaction).
     pub(crate) reads_cache: bool,
 }
 
@@ -162,6 +304,7 @@ impl<'a, C> Ctx<'a, C> {
             config: self.config,
             clock: self.clock,
             cache: self.cache,
+            topology: self.topology,
             reads_cache: false,
         }
     }
@@ -171,9 +314,28 @@ impl<'a, C> Ctx<'a, C> {
         self.cache.filter(|_| self.reads_cache)
     }
 
-    /// Applies `forget` to the session cache ([`cache::forget`]).
-    pub(crate) fn forget(&self, forget: impl FnOnce(&cache::SessionCache<SessionAndUser>)) {
-        cache::forget(self.cache, forget);
+    /// The replicas, for lookups that may be served from them.
+    pub(crate) fn replicas_for_reads(&self) -> Option<&'a Replicas<SessionAndUser>> {
+        self.topology
+            .replicas
+            .get()
+            .map(|replicas| &**replicas)
+            .filter(|_| self.reads_cache)
+    }
+
+    /// Records a change to sessions or users made here, whatever its
+    /// outcome ([`Topology::changed`]).
+    pub(crate) fn changed(&self, change: Change<'_, i32>) {
+        self.topology.changed(self.cache, change);
+    }
+
+    /// Where a revocation's statements run ([`crate::durability`]); end it
+    /// with [`Revocation::finish`], then record the change.
+    pub(crate) async fn revocation(&self) -> Result<Revocation<'a, C>, DbErr>
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
+        Revocation::begin(self.db, &self.topology.standby).await
     }
 
     /// Now, in UTC, to the microsecond: the finest precision PostgreSQL and

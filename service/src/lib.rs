@@ -73,6 +73,7 @@ mod backend;
 mod cache;
 mod config;
 mod core;
+mod durability;
 pub mod guide;
 #[cfg(feature = "postgres-listen")]
 mod listen;
@@ -80,6 +81,7 @@ pub mod lucia_v1;
 pub mod lucia_v3;
 mod model;
 mod next_auth;
+mod replicas;
 mod rules;
 mod sessions;
 mod sign_in;
@@ -106,6 +108,8 @@ pub use model::{
     Account, NewAccount, NewUser, OAuthTokens, Session, SessionAndUser, User, UserPatch,
     VerificationRequest,
 };
+#[cfg(feature = "postgres-replicas")]
+pub use replicas::{ReplicaConfig, ReplicaStats};
 pub use rules::email::canonical_email;
 pub use rules::error::{ConfigError, Conflict, Error, Refusal};
 pub use rules::expiry::{

@@ -23,6 +23,7 @@ use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::task::JoinHandle;
 
 use crate::cache::{Cached, SessionCache, Shared};
+use crate::core::Topology;
 use crate::rules::error::{ConfigError, Error};
 
 const FIRST_RETRY: Duration = Duration::from_millis(50);
@@ -62,23 +63,30 @@ impl Heartbeat {
     }
 }
 
-/// Starts listening for a store on `db` with `cache`: what every store's
+/// Starts listening on `listener_db` for a store on `store_db` (which sends
+/// the heartbeats) with `cache`: what every store's
 /// `listen_for_session_changes` does. From now on the cache is used only
 /// while the listener listens.
 ///
 /// [`ConfigError::NoSessionCache`] without a cache;
 /// [`ConfigError::NotPostgres`] on another backend.
 pub(crate) fn start<E: Cached>(
-    db: &DatabaseConnection,
+    listener_db: &DatabaseConnection,
+    store_db: &DatabaseConnection,
     cache: &Shared<E>,
+    topology: &Arc<Topology<E>>,
 ) -> Result<JoinHandle<()>, Error> {
     let Some(cache) = cache else {
         return Err(ConfigError::NoSessionCache.into());
     };
-    if db.get_database_backend() != DbBackend::Postgres {
+    if listener_db.get_database_backend() != DbBackend::Postgres
+        || store_db.get_database_backend() != DbBackend::Postgres
+    {
         return Err(ConfigError::NotPostgres.into());
     }
-    let pool = db.get_postgres_connection_pool().clone();
+    let listener_pool = listener_db.get_postgres_connection_pool().clone();
+    let pool = store_db.get_postgres_connection_pool().clone();
+    let topology = topology.clone();
     cache.set_listening(false);
     let heartbeat = Arc::new(Heartbeat {
         tag: crate::rules::token::alphanumeric(16),
@@ -87,10 +95,40 @@ pub(crate) fn start<E: Cached>(
     let cache = Arc::downgrade(cache);
     Ok(tokio::spawn(async move {
         tokio::join!(
-            run(cache.clone(), pool.clone(), heartbeat.clone()),
+            run(
+                cache.clone(),
+                listener_pool,
+                pool.clone(),
+                heartbeat.clone(),
+                topology
+            ),
             check(cache, pool, heartbeat)
         );
     }))
+}
+
+/// Waits until a listener just started hears its first heartbeat:
+/// [`ConfigError::ListenerDoesNotHear`] if it does not within
+/// [`HEARTBEAT_TIMEOUT`] (the task is then stopped).
+pub(crate) async fn proven<E: Cached>(
+    cache: &Shared<E>,
+    task: JoinHandle<()>,
+) -> Result<JoinHandle<()>, Error> {
+    let Some(cache) = cache else {
+        return Err(ConfigError::NoSessionCache.into());
+    };
+    let heard = async {
+        while !cache.listening() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    match tokio::time::timeout(HEARTBEAT_TIMEOUT, heard).await {
+        Ok(()) => Ok(task),
+        Err(_) => {
+            task.abort();
+            Err(ConfigError::ListenerDoesNotHear(HEARTBEAT_TIMEOUT).into())
+        }
+    }
 }
 
 /// Sends a heartbeat every [`HEARTBEAT_EVERY`] while the listener listens,
@@ -132,12 +170,18 @@ async fn check<E: Cached>(cache: Weak<SessionCache<E>>, pool: PgPool, heartbeat:
     }
 }
 
-/// Listens until every store sharing `cache` is gone, reconnecting with
-/// backoff.
-async fn run<E: Cached>(cache: Weak<SessionCache<E>>, pool: PgPool, heartbeat: Arc<Heartbeat>) {
+/// Listens on `listener_pool` until every store sharing `cache` is gone,
+/// reconnecting with backoff.
+async fn run<E: Cached>(
+    cache: Weak<SessionCache<E>>,
+    listener_pool: PgPool,
+    pool: PgPool,
+    heartbeat: Arc<Heartbeat>,
+    topology: Arc<Topology<E>>,
+) {
     let mut retry = FIRST_RETRY;
     loop {
-        let outcome = listen(&cache, &pool, &heartbeat).await;
+        let outcome = listen(&cache, &listener_pool, &pool, &heartbeat, &topology).await;
         // Whatever happened, nothing is heard from now until the next
         // LISTEN: flush and bypass at once, before any wait.
         let Some(live) = cache.upgrade() else {
@@ -147,7 +191,17 @@ async fn run<E: Cached>(cache: Weak<SessionCache<E>>, pool: PgPool, heartbeat: A
         drop(live);
         match outcome {
             Ok(()) => retry = FIRST_RETRY,
-            Err(why) => {
+            Err(Deaf::NotHeard) => {
+                tracing::error!(
+                    ?retry,
+                    "session cache: the listening connection does not hear notifications (is it \
+                     through a transaction pooler such as PgBouncer? LISTEN needs a direct \
+                     connection); bypassing the cache"
+                );
+                tokio::time::sleep(retry).await;
+                retry = (retry * 2).min(LAST_RETRY);
+            }
+            Err(Deaf::Failed(why)) => {
                 tracing::warn!(error = %why, ?retry, "session cache: not listening; bypassing the cache");
                 tokio::time::sleep(retry).await;
                 retry = (retry * 2).min(LAST_RETRY);
@@ -156,38 +210,71 @@ async fn run<E: Cached>(cache: Weak<SessionCache<E>>, pool: PgPool, heartbeat: A
     }
 }
 
-/// One listening connection, until it drops (`Ok`) or fails (`Err`).
+/// Why a listening connection stopped.
+enum Deaf {
+    /// It failed.
+    Failed(sea_orm::sqlx::Error),
+    /// It never heard its first heartbeat.
+    NotHeard,
+}
+
+impl From<sea_orm::sqlx::Error> for Deaf {
+    fn from(err: sea_orm::sqlx::Error) -> Self {
+        Deaf::Failed(err)
+    }
+}
+
+/// One listening connection, until it drops (`Ok`) or fails (`Err`). The
+/// cache is trusted from its first heartbeat heard, sent at once.
 async fn listen<E: Cached>(
     cache: &Weak<SessionCache<E>>,
+    listener_pool: &PgPool,
     pool: &PgPool,
     heartbeat: &Heartbeat,
-) -> Result<(), sea_orm::sqlx::Error> {
+    topology: &Topology<E>,
+) -> Result<(), Deaf> {
     let Some(channels) = cache.upgrade().map(|live| live.channels()) else {
         return Ok(());
     };
-    let mut listener = PgListener::connect_with(pool).await?;
+    let mut listener = PgListener::connect_with(listener_pool).await?;
     listener.listen_all(channels).await?;
     listener.listen(HEARTBEAT_CHANNEL).await?;
-    match cache.upgrade() {
-        Some(live) => live.set_listening(true),
-        None => return Ok(()),
-    }
-    tracing::debug!("session cache: listening for changes");
+    let first = heartbeat.heard.load(Ordering::Acquire);
+    sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(HEARTBEAT_CHANNEL)
+        .bind(heartbeat.payload(first))
+        .execute(pool)
+        .await?;
+    let deadline = tokio::time::Instant::now() + HEARTBEAT_TIMEOUT;
     // `try_recv` answers `None` when the connection was lost (it would
     // reconnect on the next call, but what was sent meanwhile is lost): start
     // over from a flushed cache instead.
-    while let Some(notification) = listener.try_recv().await? {
+    let mut proven = false;
+    loop {
+        let next = if proven {
+            listener.try_recv().await?
+        } else {
+            match tokio::time::timeout_at(deadline, listener.try_recv()).await {
+                Ok(next) => next?,
+                Err(_) => return Err(Deaf::NotHeard),
+            }
+        };
+        let Some(notification) = next else {
+            return Ok(());
+        };
         let Some(live) = cache.upgrade() else {
             return Ok(());
         };
         if notification.channel() != HEARTBEAT_CHANNEL {
-            live.notified(notification.channel(), notification.payload());
+            if let Some(change) = live.heard(notification.channel(), notification.payload()) {
+                topology.changed(Some(&live), change);
+            }
         } else if heartbeat.hear(notification.payload()) && !live.listening() {
-            // Bypassed by `check` for a late heartbeat; this connection
-            // hears again.
-            tracing::info!("session cache: a heartbeat came through; using the cache again");
+            // The first heartbeat on this connection, or one after `check`
+            // bypassed the cache for a late one: this connection hears.
+            tracing::debug!("session cache: listening for changes");
+            proven = true;
             live.set_listening(true);
         }
     }
-    Ok(())
 }

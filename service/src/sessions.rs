@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use crate::backend::PURGE_BATCH;
-use crate::core::Ctx;
+use crate::cache::Change;
+use crate::core::{Ctx, read_session};
 use crate::model::{Session, SessionAndUser};
 use crate::next_auth::StoredTokens;
 use crate::rules::error::{Conflict, Error, on_write};
@@ -109,7 +110,15 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         stored: String,
     ) -> Result<Option<SessionAndUser>, Error> {
         let storage = self.ctx.storage();
-        let Some((mut session, user)) = storage.session_and_user(stored).await? else {
+        let found = read_session(
+            self.ctx.replicas_for_reads(),
+            &stored,
+            async |replica| storage.on(replica).session_and_user(stored.clone()).await,
+            async || storage.session_and_user(stored.clone()).await,
+            |(session, _): &(Session, _)| &session.user_id,
+        )
+        .await?;
+        let Some((mut session, user)) = found else {
             return Ok(None);
         };
         session.session_token = Secret::from(session_token);
@@ -132,7 +141,9 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
                 // If a concurrent read renewed it first, the row already holds
                 // (about) this expiry; report `renewed` only for our own write.
                 let expires = self.storable(expires)?;
-                renewed = storage.extend_session(session.id, expires, now).await?;
+                let extended = storage.extend_session(session.id, expires, now).await;
+                self.ctx.changed(Change::Session(&stored));
+                renewed = extended?;
                 session.expires = expires;
                 session.updated_at = now;
             }
@@ -169,7 +180,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
             .storage()
             .renew_session(&stored, expires, now)
             .await;
-        self.ctx.forget(|cache| cache.forget_token(&stored));
+        self.ctx.changed(Change::Session(&stored));
         let mut session = renewed?.ok_or(Error::NotFound)?;
         session.session_token = Secret::from(session_token);
         Ok(session)
@@ -188,8 +199,11 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
             return Ok(false);
         }
         let stored = self.stored(session_token);
-        let deleted = self.ctx.storage().delete_session_by_token(&stored).await;
-        self.ctx.forget(|cache| cache.forget_token(&stored));
+        let db = self.ctx.revocation().await?;
+        let storage = self.ctx.storage().on(&db);
+        let deleted = storage.delete_session_by_token(&stored).await;
+        let deleted = db.finish(deleted).await;
+        self.ctx.changed(Change::Session(&stored));
         Ok(deleted? > 0)
     }
 
@@ -207,10 +221,13 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn revoke(&self, user_id: i32, session_id: i32) -> Result<(), Error> {
-        let storage = self.ctx.storage();
+        // The cache drops all of the user's sessions: it is keyed by token,
+        // and one more database read per other device is the price.
+        let db = self.ctx.revocation().await?;
+        let storage = self.ctx.storage().on(&db);
         let deleted = storage.delete_user_session(user_id, session_id).await;
-        self.ctx
-            .forget(|cache| cache.forget_where(move |hit| hit.session.id == session_id));
+        let deleted = db.finish(deleted).await;
+        self.ctx.changed(Change::User(user_id));
         match deleted? {
             0 => Err(Error::NotFound),
             _ => Ok(()),
@@ -229,8 +246,11 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn delete_all(&self, user_id: i32) -> Result<u64, Error> {
-        let deleted = self.ctx.storage().delete_user_sessions(user_id).await;
-        self.ctx.forget(|cache| cache.forget_user(user_id));
+        let db = self.ctx.revocation().await?;
+        let storage = self.ctx.storage().on(&db);
+        let deleted = storage.delete_user_sessions(user_id).await;
+        let deleted = db.finish(deleted).await;
+        self.ctx.changed(Change::User(user_id));
         Ok(deleted?)
     }
 

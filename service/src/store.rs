@@ -88,6 +88,7 @@ impl AuthStore {
                 config: &self.config,
                 clock: self.core.clock(),
                 cache: self.core.cache(),
+                topology: self.core.topology(),
                 reads_cache: reads_cache && self.core.reads_cache(),
             },
         }
@@ -119,8 +120,67 @@ impl AuthStore {
     }
 }
 
+#[cfg(feature = "postgres-replicas")]
+impl AuthStore {
+    /// Serves session lookups from PostgreSQL streaming replicas of the
+    /// store's connection where that cannot show an outdated answer; every
+    /// write still goes to the primary. Feature `postgres-replicas`; needs a
+    /// tokio runtime, which runs the poller.
+    ///
+    /// - **Read-your-writes:** a lookup never reads a replica that has not
+    ///   replayed a change this process made to that session or its user
+    ///   (or, with the listener on, heard of).
+    /// - **Bounded staleness:** a replica more than
+    ///   [`ReplicaConfig::max_lag`] behind the primary, or unreachable, is
+    ///   skipped until it catches up, so another writer's sign-out is seen
+    ///   within the bound.
+    /// - A token a replica does not know is looked up on the primary
+    ///   before the answer is "no session".
+    ///
+    /// No query per lookup reaches the primary to decide this: the poller
+    /// reads the primary's WAL position and each replica's replay position
+    /// every [`ReplicaConfig::poll_every`]. See `docs/scale-out.md`.
+    ///
+    /// [`ConfigError::ReplicasNotPostgres`] unless the store and every
+    /// replica are on PostgreSQL; [`ConfigError::NoRuntime`] outside a
+    /// tokio runtime; [`ConfigError::PollNotWithinLag`] or
+    /// [`ConfigError::NotPositive`] on `config`;
+    /// [`ConfigError::ReplicasAlreadySet`] on a second call.
+    pub fn with_replicas(
+        self,
+        replicas: Vec<DatabaseConnection>,
+        config: crate::ReplicaConfig,
+    ) -> Result<Self, crate::Error> {
+        self.core.set_replicas(replicas, config)?;
+        Ok(self)
+    }
+
+    /// Where session lookups were answered since the replicas were set:
+    /// `None` without replicas.
+    pub fn replica_stats(&self) -> Option<crate::ReplicaStats> {
+        self.core.replica_stats()
+    }
+}
+
 #[cfg(feature = "postgres-listen")]
 impl AuthStore {
+    /// [`listen_for_session_changes`](Self::listen_for_session_changes) on
+    /// a connection of its own, `direct`: for a store whose connection goes
+    /// through a transaction pooler such as PgBouncer, where LISTEN cannot
+    /// work. Returns once the listener has heard its first heartbeat (sent
+    /// through the store's connection); [`ConfigError::ListenerDoesNotHear`]
+    /// if it does not within 2 s, as on a pooled `direct` connection, so a
+    /// listener never listens to nothing.
+    ///
+    /// [`ConfigError::NoSessionCache`] without a cache;
+    /// [`ConfigError::NotPostgres`] on another backend.
+    pub async fn listen_for_session_changes_on(
+        &self,
+        direct: &DatabaseConnection,
+    ) -> Result<tokio::task::JoinHandle<()>, crate::Error> {
+        self.core.listen_on(direct).await
+    }
+
     /// Starts hearing about every change to a session or user from
     /// PostgreSQL, so the session cache ([`ConfigBuilder::session_cache`])
     /// drops what any writer changed (another process, next-auth, plain SQL)

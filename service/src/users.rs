@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
+use crate::cache::Change;
 use crate::core::Ctx;
+use crate::durability::wait_for_standby;
 use crate::model::{NewUser, User, UserPatch};
 #[cfg(doc)]
 use crate::rules::email::canonical_email;
@@ -117,7 +119,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
             .update_user(id, patch, self.ctx.now())
             .await;
         // Whatever the outcome: a failed write may still have committed.
-        self.ctx.forget(|cache| cache.forget_user(id));
+        self.ctx.changed(Change::User(id));
         updated
             .map_err(on_write(Conflict::Email))?
             .ok_or(Error::NotFound)
@@ -192,12 +194,13 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// ```
     pub async fn delete(&self, id: i32) -> Result<(), Error> {
         let txn = self.ctx.db.begin().await?;
+        wait_for_standby(&txn, &self.ctx.topology.standby).await?;
         if !self.ctx.on(&txn).storage().delete_user(id).await? {
             txn.rollback().await?;
             return Err(Error::NotFound);
         }
         txn.commit().await?;
-        self.ctx.forget(|cache| cache.forget_user(id));
+        self.ctx.changed(Change::User(id));
         tracing::debug!(
             user_id = id,
             "deleted user with their sessions and accounts"

@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use validator::ValidationError;
 
-use super::storage::KeyRow;
+use super::storage::{KeyRow, Storage};
 use super::{LuciaV1Store, off_executor};
 use crate::attempts;
 use crate::rules::error::{Conflict, Error, Refusal, on_write};
@@ -326,7 +326,12 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
             return Err(Error::NotFound);
         };
         let hashed = hash(password).await?;
-        match self.storage().set_key_password(&id, hashed).await? {
+        // A revocation too: after a failover the old password must not work
+        // again. No session changes, so lookups need not see it.
+        let db = self.core.revocation().await?;
+        let set = Storage { db: &db }.set_key_password(&id, hashed).await;
+        let set = db.finish(set).await?;
+        match set {
             true => Ok(()),
             false => Err(Error::NotFound),
         }

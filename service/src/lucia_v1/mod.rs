@@ -76,8 +76,9 @@ use sea_orm::{
 use validator::ValidationError;
 
 use crate::attempts::AttemptLimit;
-use crate::cache::{self, SessionCacheConfig};
+use crate::cache::{Change, SessionCacheConfig};
 use crate::core::Core;
+use crate::durability::wait_for_standby;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::ActiveIdleExpiry;
 use crate::rules::token;
@@ -361,12 +362,13 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
             return Err(Error::NotFound);
         }
         let deleted = self.delete_user_and_dependents(id).await;
-        cache::forget(self.core.cache(), |cache| cache.forget_user(id));
+        self.core.changed(Change::User(id.to_owned()));
         deleted
     }
 
     async fn delete_user_and_dependents(&self, id: &str) -> Result<(), Error> {
         let txn = self.core.db.begin().await?;
+        wait_for_standby(&txn, &self.core.topology().standby).await?;
         let storage = Storage { db: &txn };
         storage.delete_user_sessions(id).await?;
         storage.delete_user_keys(id).await?;
@@ -436,8 +438,40 @@ async fn off_executor<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
     }
 }
 
+#[cfg(feature = "postgres-replicas")]
+impl LuciaV1Store {
+    /// Serves session lookups from PostgreSQL streaming replicas where
+    /// that cannot show an outdated answer; see
+    /// [`AuthStore::with_replicas`](crate::AuthStore::with_replicas).
+    /// Feature `postgres-replicas`.
+    pub fn with_replicas(
+        self,
+        replicas: Vec<DatabaseConnection>,
+        config: crate::ReplicaConfig,
+    ) -> Result<Self, Error> {
+        self.core.set_replicas(replicas, config)?;
+        Ok(self)
+    }
+
+    /// Where session lookups were answered since the replicas were set:
+    /// `None` without replicas.
+    pub fn replica_stats(&self) -> Option<crate::ReplicaStats> {
+        self.core.replica_stats()
+    }
+}
+
 #[cfg(feature = "postgres-listen")]
 impl LuciaV1Store {
+    /// [`listen_for_session_changes`](Self::listen_for_session_changes) on
+    /// a direct connection of its own; see
+    /// [`AuthStore::listen_for_session_changes_on`](crate::AuthStore::listen_for_session_changes_on).
+    pub async fn listen_for_session_changes_on(
+        &self,
+        direct: &DatabaseConnection,
+    ) -> Result<tokio::task::JoinHandle<()>, Error> {
+        self.core.listen_on(direct).await
+    }
+
     /// Starts hearing about every change to a session or user from
     /// PostgreSQL, so the session cache ([`LuciaV1Config::session_cache`])
     /// drops what any writer changed (another process, the Lucia app, plain

@@ -5,9 +5,10 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
+use super::storage::Storage;
 use super::{LuciaV1Store, User};
 use crate::backend::PURGE_BATCH;
-use crate::cache;
+use crate::cache::{self, Change};
 use crate::rules::error::{Conflict, Error, on_write};
 use crate::rules::expiry::{ActiveIdlePeriods, Decision, ExpiryPolicy};
 use crate::rules::text;
@@ -160,7 +161,16 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
     /// The validation itself, in the database.
     async fn look_up(&self, id: &str, now: DateTime<Utc>) -> Result<Option<ValidSession>, Error> {
         let storage = self.storage();
-        let Some((periods, user_id, user)) = storage.session_and_user(id).await? else {
+        let found = self
+            .core
+            .read_session(
+                id,
+                async |replica| Storage { db: replica }.session_and_user(id).await,
+                async || storage.session_and_user(id).await,
+                |(_, user_id, _)| user_id,
+            )
+            .await?;
+        let Some((periods, user_id, user)) = found else {
             return Ok(None);
         };
         let Some(user) = user else {
@@ -207,8 +217,10 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
         if !token::plausible_lucia_v1_session_id(id) {
             return Ok(false);
         }
-        let deleted = self.storage().delete_session(id).await;
-        cache::forget(self.core.cache(), |cache| cache.forget_token(id));
+        let db = self.core.revocation().await?;
+        let deleted = Storage { db: &db }.delete_session(id).await;
+        let deleted = db.finish(deleted).await;
+        self.core.changed(Change::Session(id));
         Ok(deleted? > 0)
     }
 
@@ -217,8 +229,10 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
         if text::app_id(user_id).is_err() {
             return Ok(0);
         }
-        let deleted = self.storage().delete_user_sessions(user_id).await;
-        cache::forget(self.core.cache(), |cache| cache.forget_user(user_id));
+        let db = self.core.revocation().await?;
+        let deleted = Storage { db: &db }.delete_user_sessions(user_id).await;
+        let deleted = db.finish(deleted).await;
+        self.core.changed(Change::User(user_id.to_owned()));
         Ok(deleted?)
     }
 

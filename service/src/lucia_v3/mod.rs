@@ -44,8 +44,9 @@ use sea_orm::{
 };
 
 use crate::backend::PURGE_BATCH;
-use crate::cache::{self, SessionCacheConfig};
+use crate::cache::{self, Change, SessionCacheConfig};
 use crate::core::Core;
+use crate::durability::wait_for_standby;
 use crate::rules;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::{Decision, ExpiryPolicy, HalfLifeExpiry};
@@ -290,12 +291,13 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
             return Err(Error::NotFound);
         }
         let deleted = self.delete_user_and_sessions(id).await;
-        cache::forget(self.core.cache(), |cache| cache.forget_user(id));
+        self.core.changed(Change::User(id.to_owned()));
         deleted
     }
 
     async fn delete_user_and_sessions(&self, id: &str) -> Result<(), Error> {
         let txn = self.core.db.begin().await?;
+        wait_for_standby(&txn, &self.core.topology().standby).await?;
         let storage = Storage { db: &txn };
         storage.delete_user_sessions(id).await?;
         if !storage.delete_user(id).await? {
@@ -356,7 +358,16 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
     /// The validation itself, in the database.
     async fn look_up(&self, id: &str, now: DateTime<Utc>) -> Result<Option<ValidSession>, Error> {
         let storage = self.storage();
-        let Some((mut session, user)) = storage.session_and_user(id).await? else {
+        let found = self
+            .core
+            .read_session(
+                id,
+                async |replica| Storage { db: replica }.session_and_user(id).await,
+                async || storage.session_and_user(id).await,
+                |(session, _)| &session.user_id,
+            )
+            .await?;
+        let Some((mut session, user)) = found else {
             return Ok(None);
         };
         let Some(user) = user else {
@@ -376,7 +387,9 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
                     "expires_at",
                     Some(expires_at),
                 )?;
-                storage.update_expiration(id, expires_at).await?;
+                let renewed = storage.update_expiration(id, expires_at).await;
+                self.core.changed(Change::Session(id));
+                renewed?;
                 session.expires_at = expires_at;
                 session.fresh = true;
             }
@@ -389,8 +402,10 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
         if !text::plausible_token(id) {
             return Ok(false);
         }
-        let deleted = self.storage().delete_session(id).await;
-        cache::forget(self.core.cache(), |cache| cache.forget_token(id));
+        let db = self.core.revocation().await?;
+        let deleted = Storage { db: &db }.delete_session(id).await;
+        let deleted = db.finish(deleted).await;
+        self.core.changed(Change::Session(id));
         Ok(deleted? > 0)
     }
 
@@ -399,8 +414,10 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
         if text::app_id(user_id).is_err() {
             return Ok(0);
         }
-        let deleted = self.storage().delete_user_sessions(user_id).await;
-        cache::forget(self.core.cache(), |cache| cache.forget_user(user_id));
+        let db = self.core.revocation().await?;
+        let deleted = Storage { db: &db }.delete_user_sessions(user_id).await;
+        let deleted = db.finish(deleted).await;
+        self.core.changed(Change::User(user_id.to_owned()));
         Ok(deleted?)
     }
 
@@ -423,8 +440,40 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
     }
 }
 
+#[cfg(feature = "postgres-replicas")]
+impl LuciaStore {
+    /// Serves session lookups from PostgreSQL streaming replicas where
+    /// that cannot show an outdated answer; see
+    /// [`AuthStore::with_replicas`](crate::AuthStore::with_replicas).
+    /// Feature `postgres-replicas`.
+    pub fn with_replicas(
+        self,
+        replicas: Vec<DatabaseConnection>,
+        config: crate::ReplicaConfig,
+    ) -> Result<Self, Error> {
+        self.core.set_replicas(replicas, config)?;
+        Ok(self)
+    }
+
+    /// Where session lookups were answered since the replicas were set:
+    /// `None` without replicas.
+    pub fn replica_stats(&self) -> Option<crate::ReplicaStats> {
+        self.core.replica_stats()
+    }
+}
+
 #[cfg(feature = "postgres-listen")]
 impl LuciaStore {
+    /// [`listen_for_session_changes`](Self::listen_for_session_changes) on
+    /// a direct connection of its own; see
+    /// [`AuthStore::listen_for_session_changes_on`](crate::AuthStore::listen_for_session_changes_on).
+    pub async fn listen_for_session_changes_on(
+        &self,
+        direct: &DatabaseConnection,
+    ) -> Result<tokio::task::JoinHandle<()>, Error> {
+        self.core.listen_on(direct).await
+    }
+
     /// Starts hearing about every change to a session or user from
     /// PostgreSQL, so the session cache ([`LuciaConfig::session_cache`])
     /// drops what any writer changed (another process, the Lucia app, plain

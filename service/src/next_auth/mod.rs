@@ -141,6 +141,18 @@ impl<C> Clone for Storage<'_, C> {
 }
 impl<C> Copy for Storage<'_, C> {}
 
+impl<'a, C> Storage<'a, C> {
+    /// The same tables on another connection (a read replica, a
+    /// revocation's transaction).
+    pub(crate) fn on<'b, D>(&self, db: &'b D) -> Storage<'b, D> {
+        Storage {
+            db,
+            schema: self.schema,
+            zone: self.zone,
+        }
+    }
+}
+
 impl<C: ConnectionTrait> Storage<'_, C> {
     /// `at` as a time column of this schema takes it.
     pub(crate) fn time(&self, at: DateTime<Utc>) -> Expr {

@@ -136,6 +136,26 @@ pub enum ConfigError {
     /// Listening for session changes needs PostgreSQL.
     #[error("listening for session changes needs PostgreSQL")]
     NotPostgres,
+    /// Read replicas are PostgreSQL streaming replicas of a PostgreSQL
+    /// primary.
+    #[error("read replicas need PostgreSQL, for the store's connection and every replica")]
+    ReplicasNotPostgres,
+    /// A store's replicas are set once.
+    #[error("this store already has read replicas")]
+    ReplicasAlreadySet,
+    /// The replicas' poll must come round within their lag bound.
+    #[error("ReplicaConfig::poll_every must be shorter than max_lag")]
+    PollNotWithinLag,
+    /// A background task was asked for outside a tokio runtime.
+    #[error("a tokio runtime is needed to {0}")]
+    NoRuntime(&'static str),
+    /// The listener's connection did not hear a notification sent through
+    /// the store: it does not reach PostgreSQL directly (PgBouncer in
+    /// transaction or statement pooling mode cannot carry LISTEN).
+    #[error(
+        "the listener's connection did not hear a test notification within {0:?}: LISTEN needs a direct connection to PostgreSQL, not one through a transaction pooler such as PgBouncer"
+    )]
+    ListenerDoesNotHear(std::time::Duration),
 }
 
 impl From<ValidationErrors> for Error {
