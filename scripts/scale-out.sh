@@ -8,9 +8,10 @@
 #   scripts/scale-out.sh pgbouncer       PgBouncer on 127.0.0.1:6432 in
 #                                        transaction pooling mode, in front of
 #                                        the main cluster (installed if missing)
-#   scripts/scale-out.sh pair NAME PORT  a throwaway primary on PORT and its
-#                                        synchronous standby on PORT+1, for
-#                                        failover tests (made afresh each time)
+#   scripts/scale-out.sh pair NAME PORT sync|async
+#                                        a throwaway primary on PORT and its
+#                                        standby on PORT+1 (synchronous or not),
+#                                        for failover tests (made afresh)
 #   scripts/scale-out.sh drop-pair NAME  removes that pair
 #
 # The main cluster is never stopped, promoted or reconfigured beyond one
@@ -99,6 +100,12 @@ unix_socket_dir =
 auth_type = trust
 auth_file = $pgbouncer_dir/userlist.txt
 pool_mode = transaction
+; What SeaORM's prepared statements need in transaction pooling mode before
+; PgBouncer 1.21 (see service/src/pooler.rs): no statement outlives its
+; transaction on a server connection.
+server_reset_query = DEALLOCATE ALL
+server_reset_query_always = 1
+admin_users = postgres
 max_client_conn = 500
 default_pool_size = 20
 ignore_startup_parameters = extra_float_digits,options
@@ -117,8 +124,10 @@ EOF
   echo "pgbouncer $(pgbouncer --version | head -1): transaction pooling on 6432"
 }
 
-pair() { # name, port
-  local name=$1 port=$2
+pair() { # name, port, sync|async
+  local name=$1 port=$2 mode=$3
+  local sync_names=""
+  [ "$mode" = sync ] && sync_names="${name}_standby"
   local primary=${name}_primary standby=${name}_standby
   pg_dropcluster --stop "$version" "$primary" 2>/dev/null || true
   pg_dropcluster --stop "$version" "$standby" 2>/dev/null || true
@@ -126,19 +135,21 @@ pair() { # name, port
   trust_local "$primary"
   cat >>"/etc/postgresql/$version/$primary/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
-synchronous_standby_names = '$standby'
+synchronous_standby_names = '$sync_names'
 wal_level = replica
 EOF
   pg_ctlcluster --skip-systemctl-redirect "$version" "$primary" start
   wait_ready "$port" "primary $primary"
   make_standby "$standby" "$((port + 1))" "$port"
+  local expected=async
+  [ "$mode" = sync ] && expected=sync
   for _ in $(seq 1 60); do
-    [ "$(sql "$port" "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'")" = 1 ] && break
+    [ "$(sql "$port" "SELECT count(*) FROM pg_stat_replication WHERE sync_state = '$expected' AND state = 'streaming'")" = 1 ] && break
     sleep 0.5
   done
-  [ "$(sql "$port" "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'")" = 1 ] ||
-    { echo "pair $name: the standby is not synchronous" >&2; exit 1; }
-  echo "pair $name: primary on $port, synchronous standby on $((port + 1))"
+  [ "$(sql "$port" "SELECT count(*) FROM pg_stat_replication WHERE sync_state = '$expected' AND state = 'streaming'")" = 1 ] ||
+    { echo "pair $name: the standby is not streaming ($expected)" >&2; exit 1; }
+  echo "pair $name: primary on $port, $expected standby on $((port + 1))"
 }
 
 drop_pair() { # name
@@ -149,7 +160,7 @@ drop_pair() { # name
 case "${1:-}" in
   replica) replica ;;
   pgbouncer) start_pgbouncer ;;
-  pair) pair "$2" "$3" ;;
+  pair) pair "$2" "$3" "${4:-sync}" ;;
   drop-pair) drop_pair "$2" ;;
-  *) echo "usage: $0 replica | pgbouncer | pair NAME PORT | drop-pair NAME" >&2; exit 2 ;;
+  *) echo "usage: $0 replica | pgbouncer | pair NAME PORT sync|async | drop-pair NAME" >&2; exit 2 ;;
 esac

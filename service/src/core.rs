@@ -131,6 +131,18 @@ impl<E: Cached> Core<DatabaseConnection, E> {
         }
     }
 
+    /// The same store on another connection of its own (not a caller's
+    /// transaction: lookups keep the cache and replicas).
+    pub(crate) fn with_db<D>(&self, db: D) -> Core<D, E> {
+        Core {
+            db,
+            clock: self.clock.clone(),
+            cache: self.cache.clone(),
+            topology: self.topology.clone(),
+            reads_cache: self.reads_cache,
+        }
+    }
+
     /// See the stores' `listen_for_session_changes`.
     #[cfg(feature = "postgres-listen")]
     pub(crate) fn listen(&self) -> Result<tokio::task::JoinHandle<()>, Error> {

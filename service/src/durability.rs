@@ -30,10 +30,10 @@ impl SyncStandby {
         if db.get_database_backend() != DbBackend::Postgres || db.is_mock_connection() {
             return Ok(false);
         }
-        if let Some((at, configured)) = *self.lock() {
-            if at.elapsed() < RECHECK_EVERY {
-                return Ok(configured);
-            }
+        if let Some((at, configured)) = *self.lock()
+            && at.elapsed() < RECHECK_EVERY
+        {
+            return Ok(configured);
         }
         let row = db
             .query_one_raw(Statement::from_string(

@@ -81,6 +81,7 @@ pub mod lucia_v1;
 pub mod lucia_v3;
 mod model;
 mod next_auth;
+mod pooler;
 mod replicas;
 mod rules;
 mod sessions;
@@ -108,6 +109,7 @@ pub use model::{
     Account, NewAccount, NewUser, OAuthTokens, Session, SessionAndUser, User, UserPatch,
     VerificationRequest,
 };
+pub use pooler::TransactionPooled;
 #[cfg(feature = "postgres-replicas")]
 pub use replicas::{ReplicaConfig, ReplicaStats};
 pub use rules::email::canonical_email;

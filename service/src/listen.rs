@@ -145,10 +145,7 @@ async fn check<E: Cached>(cache: Weak<SessionCache<E>>, pool: PgPool, heartbeat:
         }
         number += 1;
         let payload = heartbeat.payload(number);
-        let sent = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(HEARTBEAT_CHANNEL)
-            .bind(&payload)
-            .execute(&pool);
+        let sent = send(&pool, &payload);
         let heard = async {
             sent.await?;
             while heartbeat.heard.load(Ordering::Acquire) < number {
@@ -210,6 +207,23 @@ async fn run<E: Cached>(
     }
 }
 
+/// Sends a heartbeat through the store's pool, in the simple query
+/// protocol: one message, no prepared statement, so it goes through a
+/// transaction pooler too. The payload is a tag of `[A-Za-z0-9]` and a
+/// number, nothing to escape.
+async fn send(pool: &PgPool, payload: &str) -> Result<(), sea_orm::sqlx::Error> {
+    debug_assert!(
+        payload
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b':')
+    );
+    let sql = format!("SELECT pg_notify('{HEARTBEAT_CHANNEL}', '{payload}')");
+    sea_orm::sqlx::raw_sql(sea_orm::sqlx::AssertSqlSafe(sql))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Why a listening connection stopped.
 enum Deaf {
     /// It failed.
@@ -240,11 +254,7 @@ async fn listen<E: Cached>(
     listener.listen_all(channels).await?;
     listener.listen(HEARTBEAT_CHANNEL).await?;
     let first = heartbeat.heard.load(Ordering::Acquire);
-    sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(HEARTBEAT_CHANNEL)
-        .bind(heartbeat.payload(first))
-        .execute(pool)
-        .await?;
+    send(pool, &heartbeat.payload(first)).await?;
     let deadline = tokio::time::Instant::now() + HEARTBEAT_TIMEOUT;
     // `try_recv` answers `None` when the connection was lost (it would
     // reconnect on the next call, but what was sent meanwhile is lost): start

@@ -197,10 +197,11 @@ impl<E: Cached> Replicas<E> {
         let mut fence = self.fence_all.load(Ordering::Acquire);
         {
             let fences = lock(&self.session_fences);
-            if !fences.is_empty() {
-                if let Some(at) = fences.get(&cache::key(stored_token)) {
-                    fence = fence.max(*at);
-                }
+            // The token is hashed only when some session is fenced.
+            if !fences.is_empty()
+                && let Some(at) = fences.get(&cache::key(stored_token))
+            {
+                fence = fence.max(*at);
             }
         }
         let oldest_allowed = now.saturating_sub(self.lag_bound());
@@ -396,13 +397,18 @@ const PRIMARY_POSITION: &str = "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_
 const REPLICA_POSITION: &str = "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint";
 
 #[cfg(feature = "postgres-replicas")]
-async fn position(db: &DatabaseConnection, sql: &str) -> Result<Option<i64>, DbErr> {
-    use sea_orm::{ConnectionTrait, Statement};
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?;
+async fn position(db: &DatabaseConnection, sql: &'static str) -> Result<Option<i64>, DbErr> {
+    use sea_orm::sqlx::Row;
+    // The simple query protocol: no prepared statement, so a primary
+    // reached through a transaction pooler answers too.
+    let row = sea_orm::sqlx::raw_sql(sea_orm::sqlx::AssertSqlSafe(sql))
+        .fetch_optional(db.get_postgres_connection_pool())
+        .await
+        .map_err(|err| DbErr::Custom(err.to_string()))?;
     match row {
-        Some(row) => row.try_get_by_index::<Option<i64>>(0),
+        Some(row) => row
+            .try_get::<Option<i64>, _>(0)
+            .map_err(|err| DbErr::Custom(err.to_string())),
         None => Ok(None),
     }
 }

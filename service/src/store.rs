@@ -94,6 +94,17 @@ impl AuthStore {
         }
     }
 
+    /// The store through PgBouncer in transaction pooling mode (before
+    /// 1.21): every statement in a transaction of its own. Unlike
+    /// [`AuthStore::on`], lookups here use the session cache and replicas,
+    /// as on the store's own connection. See [`TransactionPooled`](crate::TransactionPooled).
+    pub fn through_pooler<'a>(
+        &'a self,
+        pooled: &'a crate::TransactionPooled,
+    ) -> Scope<'a, crate::TransactionPooled> {
+        self.scope(pooled, true)
+    }
+
     /// The store itself: on its connection, with the session cache.
     pub(crate) fn own(&self) -> Scope<'_, DatabaseConnection> {
         self.scope(&self.core.db, true)

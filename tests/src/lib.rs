@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 pub mod interop;
+pub mod scale_out;
 
 use authstore::entity::Descriptor;
 use authstore::entity::descriptor::NextAuthSchema;

@@ -193,6 +193,20 @@ impl LuciaStore {
         }
     }
 
+    /// The same store through PgBouncer in transaction pooling mode
+    /// (before 1.21): every statement in a transaction of its own, with the
+    /// session cache and replicas as on the store's own connection. See
+    /// [`TransactionPooled`](crate::TransactionPooled).
+    pub fn through_pooler(
+        &self,
+        pooled: crate::TransactionPooled,
+    ) -> LuciaStore<crate::TransactionPooled> {
+        LuciaStore {
+            core: self.core.with_db(pooled),
+            config: self.config,
+        }
+    }
+
     /// The same store on another connection, typically your own
     /// transaction, so its writes commit or roll back with yours.
     ///
