@@ -85,8 +85,14 @@ start_pgbouncer() {
     apt-get install -y -q pgbouncer || { apt-get update -q && apt-get install -y -q pgbouncer; }
   fi
   if psql -h 127.0.0.1 -p 6432 -U postgres -XAtqc "SELECT 1" postgres >/dev/null 2>&1; then
-    echo "pgbouncer: on 6432 (reused)"
-    return
+    if psql -h 127.0.0.1 -p 6432 -U postgres -XAtqc "SHOW CONFIG" pgbouncer 2>/dev/null |
+      grep -q '^server_reset_query_always|1|'; then
+      echo "pgbouncer: on 6432 (reused)"
+      return
+    fi
+    echo "a PgBouncer on 6432 lacks server_reset_query_always = 1; restarting ours" >&2
+    [ -f "$pgbouncer_dir/pgbouncer.pid" ] && kill "$(cat "$pgbouncer_dir/pgbouncer.pid")" 2>/dev/null || true
+    sleep 1
   fi
   mkdir -p "$pgbouncer_dir"
   cat >"$pgbouncer_dir/pgbouncer.ini" <<EOF

@@ -6,6 +6,9 @@
 //!   (default `http://127.0.0.1:PORT`), e.g. `https://auth.example.com`;
 //! - `DATABASE_URL`: default a SQLite file `authstore.sqlite` in the working
 //!   directory, or a PostgreSQL or MySQL URL of an existing database;
+//! - `DATABASE_REPLICA_URL`: PostgreSQL streaming replicas of `DATABASE_URL`
+//!   (comma-separated) that session lookups read where they may (see
+//!   `docs/scale-out.md`); unset, every read goes to `DATABASE_URL`;
 //! - `AUTHSTORE_PROFILE`: the schema profile (default `next-auth-v3`);
 //! - `AUTHSTORE_SECRET`: default a random secret per run;
 //! - `AUTHSTORE_DEV_OUTBOX=1` (same as `--dev-outbox`), `RUST_LOG`;
@@ -29,7 +32,7 @@ use std::time::Duration;
 
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
-use authstore::{AuthStore, Config, Tz};
+use authstore::{AuthStore, Config, ReplicaConfig, Tz};
 use authstore_examples::limits::{Limits, RequestLimit};
 use authstore_examples::lucia::{LuciaState, lucia_app};
 use authstore_examples::lucia_v1::lucia_v1_app;
@@ -119,6 +122,7 @@ async fn run() -> Result<(), Fatal> {
     };
 
     let db = connect(&database_url).await?;
+    let replicas = replicas().await?;
     profile
         .up(&db)
         .await
@@ -131,16 +135,22 @@ async fn run() -> Result<(), Fatal> {
     let settings = |err: authstore::Error| format!("AUTHSTORE_BASE_URL: {err}");
     let router = match served {
         Served::NextAuth(config) => {
-            let store = AuthStore::new(db, config);
+            let store = replicated(
+                AuthStore::new(db, config),
+                replicas,
+                AuthStore::with_replicas,
+            )?;
             let outbox = dev_outbox.then(Outbox::default);
             app(AppState::new(store, base_url.clone(), outbox, limits).map_err(settings)?)
         }
         Served::LuciaV1 => {
             let lucia = LuciaV1Store::new(db, LuciaV1Config::default());
+            let lucia = replicated(lucia, replicas, LuciaV1Store::with_replicas)?;
             lucia_v1_app(LuciaState::new(lucia, base_url.clone(), limits).map_err(settings)?)
         }
         Served::LuciaV3 => {
             let lucia = LuciaStore::new(db, LuciaConfig::default());
+            let lucia = replicated(lucia, replicas, LuciaStore::with_replicas)?;
             lucia_app(LuciaState::new(lucia, base_url.clone(), limits).map_err(settings)?)
         }
     };
@@ -161,6 +171,41 @@ enum Served {
     NextAuth(Config),
     LuciaV1,
     LuciaV3,
+}
+
+/// The connections named by `DATABASE_REPLICA_URL`, if set.
+async fn replicas() -> Result<Vec<DatabaseConnection>, Fatal> {
+    let Ok(urls) = std::env::var("DATABASE_REPLICA_URL") else {
+        return Ok(Vec::new());
+    };
+    let mut replicas = Vec::new();
+    for url in urls.split(',').map(str::trim).filter(|url| !url.is_empty()) {
+        let replica = connect(url)
+            .await
+            .map_err(|why| format!("DATABASE_REPLICA_URL: {why}"))?;
+        replicas.push(replica);
+    }
+    Ok(replicas)
+}
+
+/// `store` reading `replicas` (with the default bounds), or as it is
+/// without any.
+fn replicated<S>(
+    store: S,
+    replicas: Vec<DatabaseConnection>,
+    with_replicas: impl FnOnce(S, Vec<DatabaseConnection>, ReplicaConfig) -> Result<S, authstore::Error>,
+) -> Result<S, Fatal> {
+    if replicas.is_empty() {
+        return Ok(store);
+    }
+    let count = replicas.len();
+    let store = with_replicas(store, replicas, ReplicaConfig::default())
+        .map_err(|err| format!("DATABASE_REPLICA_URL: {err}"))?;
+    tracing::info!(
+        replicas = count,
+        "session lookups read the replicas where they may"
+    );
+    Ok(store)
 }
 
 /// A whole number setting above zero, or its default when it is unset.

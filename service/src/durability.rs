@@ -56,19 +56,24 @@ impl SyncStandby {
     }
 }
 
-/// Makes the transaction `txn` commit only once a synchronous standby has
-/// applied it, if one is configured: for revocations that already run in a
-/// transaction of their own.
-pub(crate) async fn wait_for_standby(
-    txn: &impl ConnectionTrait,
+/// Begins a transaction on `db` for a revocation of several statements: it
+/// commits only once a synchronous standby has applied it, if one is
+/// configured.
+pub(crate) async fn begin_revocation<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     standby: &SyncStandby,
-) -> Result<(), DbErr> {
-    if standby.configured(txn).await? {
-        txn.execute_unprepared("SET LOCAL synchronous_commit = remote_apply")
-            .await?;
+) -> Result<C::Transaction, DbErr> {
+    // Asked of `db` itself, before the transaction: a mock connection says
+    // it is one, a transaction on it does not.
+    let wait = standby.configured(db).await?;
+    let txn = db.begin().await?;
+    if wait {
+        txn.execute_unprepared(REMOTE_APPLY).await?;
     }
-    Ok(())
+    Ok(txn)
 }
+
+const REMOTE_APPLY: &str = "SET LOCAL synchronous_commit = remote_apply";
 
 /// Where a revocation's statements run: straight on the connection, or,
 /// when a synchronous standby is configured, in a transaction of its own
@@ -84,8 +89,7 @@ impl<'a, C: ConnectionTrait + TransactionTrait> Revocation<'a, C> {
             return Ok(Revocation::Direct(db));
         }
         let txn = db.begin().await?;
-        txn.execute_unprepared("SET LOCAL synchronous_commit = remote_apply")
-            .await?;
+        txn.execute_unprepared(REMOTE_APPLY).await?;
         Ok(Revocation::AppliedOnStandby(txn))
     }
 

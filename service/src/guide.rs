@@ -35,6 +35,14 @@ pub mod sign_in_links {}
 )]
 pub mod session_cache {}
 
+// Its code sets read replicas, which needs the feature.
+#[cfg_attr(feature = "postgres-replicas", doc = include_str!("../../docs/scale-out.md"))]
+#[cfg_attr(
+    not(feature = "postgres-replicas"),
+    doc = "Beyond one database server (`docs/scale-out.md`); built with the `postgres-replicas` feature."
+)]
+pub mod scale_out {}
+
 #[doc = include_str!("../../docs/schema.md")]
 pub mod schema {}
 

@@ -92,6 +92,7 @@ impl ReplicaConfig {
 /// Where a store's session lookups were answered since it was built: the
 /// replicas' share, and why the others went to the primary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReplicaStats {
     /// Answered by a replica.
     pub replica: u64,
@@ -364,8 +365,18 @@ async fn poll<E: Cached>(
     while samples.0.len() > 1 && samples.0.front().is_some_and(|(at, _)| *at < oldest_useful) {
         samples.0.pop_front();
     }
-    for replica in &replicas.replicas {
-        match tokio::time::timeout(timeout, position(&replica.db, REPLICA_POSITION)).await {
+    // Every replica at once: one that hangs delays none of the others.
+    let mut asking = tokio::task::JoinSet::new();
+    for (index, replica) in replicas.replicas.iter().enumerate() {
+        let db = replica.db.clone();
+        asking.spawn(async move {
+            let replayed = tokio::time::timeout(timeout, position(&db, REPLICA_POSITION)).await;
+            (index, replayed)
+        });
+    }
+    while let Some(Ok((index, replayed))) = asking.join_next().await {
+        let replica = &replicas.replicas[index];
+        match replayed {
             Ok(Ok(Some(replayed))) => {
                 if let Some(covered) = samples.covered_by(replayed) {
                     replica.covered_until.fetch_max(covered, Ordering::AcqRel);

@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
 use crate::cache::Change;
 use crate::core::Ctx;
-use crate::durability::wait_for_standby;
+use crate::durability::begin_revocation;
 use crate::model::{NewUser, User, UserPatch};
 #[cfg(doc)]
 use crate::rules::email::canonical_email;
@@ -193,8 +193,7 @@ impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn delete(&self, id: i32) -> Result<(), Error> {
-        let txn = self.ctx.db.begin().await?;
-        wait_for_standby(&txn, &self.ctx.topology.standby).await?;
+        let txn = begin_revocation(self.ctx.db, &self.ctx.topology.standby).await?;
         if !self.ctx.on(&txn).storage().delete_user(id).await? {
             txn.rollback().await?;
             return Err(Error::NotFound);

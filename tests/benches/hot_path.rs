@@ -6,9 +6,13 @@
 //!
 //! Options: --users N --sessions N --accounts N --seconds S (per measurement), --rounds N,
 //! --only TEXT (only operations whose name contains TEXT; skips scale, purge and plans),
+//! --no-replica (skip the replica and failover rows, which need `scripts/scale-out.sh replica` and root),
 //! --chart PATH (the session cache chart, SVG, written by the benchmark from the `tests` folder: give an
 //! absolute path; BENCHMARKS.md's is docs/session-cache.svg). `--only cache` runs the session cache
 //! rows and its revocation delay alone.
+//! The replica rows read the main cluster's streaming replica (`AUTHSTORE_TEST_REPLICA_URL`, default
+//! postgres://postgres@127.0.0.1:5433); the revocation rows make a throwaway primary with a
+//! synchronous standby on 5450/5451 (`scripts/scale-out.sh pair`).
 //! The server is `AUTHSTORE_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432); the
 //! run makes its own database, `authstore_bench_<pid>` (two runs at once do not collide), and drops it
 //! at the end (`.ci/run` sweeps any a failed run left).
@@ -25,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use authstore::entity::{sessions, users};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
-use authstore::{AuthStore, Config};
+use authstore::{AuthStore, Config, ReplicaConfig};
 use authstore_migration::{Migrator, MigratorTrait};
 use authstore_tests::sha256_hex;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -50,6 +54,9 @@ struct Args {
     only: Option<String>,
     /// Write the session cache chart (SVG) here.
     chart: Option<String>,
+    /// Measure lookups from the replica and revocations on a synchronous
+    /// pair too.
+    replica: bool,
 }
 
 fn args() -> Args {
@@ -79,6 +86,7 @@ fn args() -> Args {
         smoke,
         only: value("--only"),
         chart: value("--chart"),
+        replica: !argv.iter().any(|a| a == "--no-replica"),
     }
 }
 
@@ -137,13 +145,26 @@ async fn seed(pool: &PgPool, table: &str, from: u64, to: u64) {
 struct Stats {
     ops: u64,
     elapsed: Duration,
+    /// This process's CPU time (user and system) while it ran: the
+    /// client's share of each op, which the server's does not include.
+    client_cpu: Duration,
     /// Each op's latency in microseconds.
     latencies_us: Histogram<u64>,
 }
 
-/// A histogram of latencies in microseconds, to 3 significant figures.
+/// A histogram of latencies in microseconds, to 3 significant figures,
+/// growing to fit what it records.
 fn latency_histogram() -> Histogram<u64> {
     Histogram::new(3).expect("3 significant figures is a valid precision")
+}
+
+/// Records `us` in a growing histogram. (Its `saturating_record` does not
+/// grow it: it clamps every value above the current range, 2 ms at first,
+/// down to that range's top.)
+fn record(histogram: &mut Histogram<u64>, us: u64) {
+    histogram
+        .record(us)
+        .expect("a growing histogram records any value");
 }
 
 impl Default for Stats {
@@ -151,6 +172,7 @@ impl Default for Stats {
         Stats {
             ops: 0,
             elapsed: Duration::ZERO,
+            client_cpu: Duration::ZERO,
             latencies_us: latency_histogram(),
         }
     }
@@ -160,9 +182,14 @@ impl Stats {
     fn merge(&mut self, other: Stats) {
         self.ops += other.ops;
         self.elapsed += other.elapsed;
+        self.client_cpu += other.client_cpu;
         self.latencies_us
             .add(&other.latencies_us)
             .expect("histograms of one precision add up");
+    }
+    /// Client CPU per op, in microseconds.
+    fn client_cpu_us(&self) -> f64 {
+        self.client_cpu.as_secs_f64() * 1e6 / self.ops.max(1) as f64
     }
     fn per_second(&self) -> f64 {
         self.ops as f64 / self.elapsed.as_secs_f64().max(1e-9)
@@ -181,6 +208,7 @@ where
     Fut: Future<Output = bool> + Send,
 {
     let started = Instant::now();
+    let cpu_before = process_cpu();
     let deadline = started + duration;
     let mut tasks = tokio::task::JoinSet::new();
     for worker in 0..concurrency {
@@ -206,11 +234,33 @@ where
     for latencies in tasks.join_all().await {
         stats.ops += latencies.len() as u64;
         for us in latencies {
-            stats.latencies_us.saturating_record(u64::from(us));
+            record(&mut stats.latencies_us, u64::from(us));
         }
     }
     stats.elapsed = started.elapsed();
+    stats.client_cpu = process_cpu().saturating_sub(cpu_before);
     stats
+}
+
+/// This process's CPU time so far (user and system), from /proc: to 10 ms,
+/// enough over a measurement of seconds.
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime, fields 14 and 15 of the line (11 and 12 here), in
+    // clock ticks of 1/100 s.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 /// Hands out one-shot items (expired tokens, tokens due for renewal) once each.
@@ -242,15 +292,15 @@ struct Row2 {
 
 fn print_header() {
     println!(
-        "| operation | conc. | authstore ops/s | p50 ms | p99 ms | sqlx ops/s | p50 ms | p99 ms | ratio |"
+        "| operation | conc. | authstore ops/s | p50 ms | p99 ms | sqlx ops/s | p50 ms | p99 ms | ratio | client CPU µs/op (authstore / sqlx) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 }
 
 fn print_row(row: &mut Row2) {
     let (ours, floor) = (row.ours.per_second(), row.floor.per_second());
     println!(
-        "| {} | {} | {:.0} | {:.2} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} |",
+        "| {} | {} | {:.0} | {:.2} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} / {:.0} |",
         row.label,
         row.concurrency,
         ours,
@@ -259,7 +309,9 @@ fn print_row(row: &mut Row2) {
         floor,
         row.floor.percentile(0.50),
         row.floor.percentile(0.99),
-        ours / floor.max(1e-9)
+        ours / floor.max(1e-9),
+        row.ours.client_cpu_us(),
+        row.floor.client_cpu_us()
     );
 }
 
@@ -432,6 +484,9 @@ async fn main() {
     scale.push(scale_point(&bench.store, &bench.floor, args.sessions, duration).await);
     seed_lucia(&bench.floor, args.users, args.sessions).await;
 
+    if let Some(replica) = &bench.replica {
+        caught_up(&bench.floor, &replica.floor).await;
+    }
     let work = Arc::new(Workload::new(&args));
     print_header();
     let mut table = Table {
@@ -444,6 +499,18 @@ async fn main() {
         lookup_rows(&mut table, c, &bench, &work).await;
         renewal_rows(&mut table, c, &bench, &work).await;
         write_rows(&mut table, c, &bench, &args).await;
+        replica_rows(&mut table, c, &bench, &work).await;
+    }
+    if let Some(replica) = &bench.replica {
+        print_replica_share(replica);
+    }
+    if args.replica
+        && args
+            .only
+            .as_ref()
+            .is_none_or(|only| "revocation".contains(only.as_str()))
+    {
+        revocation_rows(&mut table, &args).await;
     }
     let rows = table.rows;
 
@@ -486,6 +553,13 @@ struct Bench {
     cached: AuthStore,
     lucia: LuciaStore,
     lucia_cached: LuciaStore,
+    /// The store reading the main cluster's replica, and the floor there.
+    replica: Option<ReplicaSide>,
+}
+
+struct ReplicaSide {
+    store: AuthStore,
+    floor: PgPool,
 }
 
 impl Bench {
@@ -522,7 +596,14 @@ impl Bench {
             .build()
             .unwrap();
         let cached = AuthStore::new(db.clone(), cached_config);
-        cached.listen_for_session_changes().unwrap();
+        // The listeners hold a connection each for as long as they listen:
+        // on the store's own pool they would leave authstore's side fewer
+        // connections than the floor's at the top concurrency.
+        let listening = Database::connect(&url).await.unwrap();
+        cached
+            .listen_for_session_changes_on(&listening)
+            .await
+            .unwrap();
         // Lucia v3's tables beside next-auth's. One database keeps one
         // profile's migration history, so its migration runs here without
         // the history (a second set of pools would exceed PostgreSQL's 100
@@ -539,7 +620,14 @@ impl Bench {
             .session_cache(CACHE_ENTRIES, TimeDelta::seconds(30))
             .unwrap();
         let lucia_cached = LuciaStore::new(db.clone(), lucia_config);
-        lucia_cached.listen_for_session_changes().unwrap();
+        lucia_cached
+            .listen_for_session_changes_on(&listening)
+            .await
+            .unwrap();
+        let replica = match args.replica {
+            true => Some(ReplicaSide::connect(&db, &name, pool_size).await),
+            false => None,
+        };
         Bench {
             admin,
             name,
@@ -550,6 +638,7 @@ impl Bench {
             cached,
             lucia,
             lucia_cached,
+            replica,
         }
     }
 
@@ -574,6 +663,10 @@ impl Bench {
     /// Closes every pool and drops the run's database.
     async fn tear_down(self) {
         drop((self.store, self.cached, self.lucia, self.lucia_cached));
+        if let Some(replica) = self.replica {
+            drop(replica.store);
+            replica.floor.close().await;
+        }
         self.db.close().await.ok();
         self.floor.close().await;
         sqlx::query(AssertSqlSafe(format!(
@@ -1091,7 +1184,7 @@ async fn revocation_delay(
     }
     let mut histogram = latency_histogram();
     for delay in &delays {
-        histogram.saturating_record((delay * 1000.0) as u64);
+        record(&mut histogram, (delay * 1000.0) as u64);
     }
     let at = |p: f64| histogram.value_at_quantile(p) as f64 / 1000.0;
     println!("\n## Session cache: revocation delay\n");
@@ -1441,4 +1534,238 @@ async fn explain(floor: &PgPool) {
         }
         println!("```");
     }
+}
+
+// ---------------------------------------------------------------- scale-out
+
+impl ReplicaSide {
+    /// The bench database on the replica (once it has replayed its
+    /// creation), a store of its own (replicas are shared by a store's
+    /// clones) on the primary `db` reading it, and the floor's pool there.
+    async fn connect(db: &sea_orm::DatabaseConnection, name: &str, pool_size: u32) -> ReplicaSide {
+        let server = authstore_tests::scale_out::replica_server();
+        let url = format!("{server}/{name}");
+        let started = Instant::now();
+        let floor = loop {
+            match PgPoolOptions::new()
+                .max_connections(pool_size)
+                .min_connections(pool_size)
+                .connect(&url)
+                .await
+            {
+                Ok(pool) => break pool,
+                Err(err) if started.elapsed() > Duration::from_secs(30) => {
+                    panic!(
+                        "the replica ({server}) is unreachable: {err}; run scripts/scale-out.sh replica, or pass --no-replica"
+                    )
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        };
+        let mut options = ConnectOptions::new(&url);
+        options
+            .max_connections(pool_size)
+            .min_connections(pool_size)
+            .sqlx_logging(false);
+        let replica = Database::connect(options).await.unwrap();
+        let store = AuthStore::new(db.clone(), Config::new(SECRET).unwrap())
+            .with_replicas(vec![replica], ReplicaConfig::default())
+            .unwrap();
+        ReplicaSide { store, floor }
+    }
+}
+
+/// Waits until the replica has replayed everything written so far (the
+/// seeding), then a little more for the store's poller to see it.
+async fn caught_up(primary: &PgPool, replica: &PgPool) {
+    let target: i64 =
+        sqlx::query_scalar("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint")
+            .fetch_one(primary)
+            .await
+            .unwrap();
+    loop {
+        let replayed: i64 =
+            sqlx::query_scalar("SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint")
+                .fetch_one(replica)
+                .await
+                .unwrap();
+        if replayed >= target {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(ReplicaConfig::default().poll_every * 5).await;
+}
+
+/// Uncached lookups from the replica: against the floor on the replica
+/// (the same query there), and against authstore on the primary.
+async fn replica_rows(table: &mut Table<'_>, c: usize, bench: &Bench, work: &Arc<Workload>) {
+    let Some(replica) = &bench.replica else {
+        return;
+    };
+    let looks_up = |store: &AuthStore| {
+        let (store, work) = (store.clone(), work.clone());
+        move |r: u64| {
+            let store = store.clone();
+            let t = work.hit(r);
+            async move {
+                assert!(
+                    store
+                        .sessions()
+                        .get_session_and_user(&t)
+                        .await
+                        .unwrap()
+                        .is_some()
+                );
+                true
+            }
+        }
+    };
+    let floor = {
+        let (f, work) = (replica.floor.clone(), work.clone());
+        move |r: u64| {
+            let f = f.clone();
+            let t = work.hit(r);
+            async move {
+                assert!(floor_lookup(&f, &t, Utc::now()).await.is_some());
+                true
+            }
+        }
+    };
+    table
+        .compare(REPLICA_LABEL, c, looks_up(&replica.store), floor)
+        .await;
+    table
+        .compare(
+            REPLICA_VS_PRIMARY_LABEL,
+            c,
+            looks_up(&replica.store),
+            looks_up(&bench.store),
+        )
+        .await;
+}
+
+const REPLICA_LABEL: &str = "get_session_and_user (hit) from a replica, floor on the replica";
+const REPLICA_VS_PRIMARY_LABEL: &str =
+    "get_session_and_user (hit) from a replica, \"floor\" = authstore on the primary";
+
+/// Where the replica store's lookups were answered over the whole run.
+fn print_replica_share(replica: &ReplicaSide) {
+    let stats = replica.store.replica_stats().unwrap();
+    let on_primary =
+        stats.primary_no_replica + stats.primary_rechecked + stats.primary_replica_failed;
+    let total = stats.replica + on_primary;
+    println!(
+        "\nlookups through the replica store: {} answered by the replica, {} on the primary ({:.4} primary queries per lookup; {:?}); \
+         the poller adds {} queries/s to the primary whatever the load\n",
+        stats.replica,
+        on_primary,
+        on_primary as f64 / total.max(1) as f64,
+        stats,
+        (1.0 / ReplicaConfig::default().poll_every.as_secs_f64()).round()
+    );
+}
+
+/// Sign-out latency on a primary with a synchronous standby: authstore's
+/// revocation (`remote_apply`, waits for the standby to apply it) against
+/// the same `DELETE` by hand with the server's setting (`on`: the standby's
+/// disk) and with `synchronous_commit = local` (the standby not waited for).
+async fn revocation_rows(table: &mut Table<'_>, args: &Args) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/scale-out.sh");
+    let status = std::process::Command::new("bash")
+        .args([script, "pair", "authstore_bench", "5450", "sync"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "scripts/scale-out.sh pair failed (root is needed), or pass --no-replica"
+    );
+    let url = "postgres://postgres@127.0.0.1:5450/postgres";
+    let db = Database::connect(url).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let store = AuthStore::new(db.clone(), Config::new(SECRET).unwrap());
+    let user = store.users().create(Default::default()).await.unwrap();
+    let floor = PgPoolOptions::new()
+        .max_connections(8)
+        .connect(url)
+        .await
+        .unwrap();
+    let local = PgPoolOptions::new()
+        .max_connections(8)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::Executor::execute(&mut *conn, "SET synchronous_commit = local").await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .unwrap();
+    // Each side signs out sessions made for it beforehand, one per op.
+    let per_side = if args.smoke { 200 } else { 4_000 };
+    let sessions = |n: usize| {
+        let store = store.clone();
+        async move {
+            let mut tokens = Vec::with_capacity(n);
+            for _ in 0..n {
+                let session = store.sessions().create(user.id).await.unwrap();
+                tokens.push(session.session_token.expose().to_owned());
+            }
+            Arc::new(std::sync::Mutex::new(tokens))
+        }
+    };
+    let signs_out = |tokens: Arc<std::sync::Mutex<Vec<String>>>| {
+        let store = store.clone();
+        move |_: u64| {
+            let (store, token) = (store.clone(), tokens.lock().unwrap().pop());
+            async move {
+                let Some(token) = token else { return false };
+                assert!(store.sessions().delete(&token).await.unwrap());
+                true
+            }
+        }
+    };
+    let deletes = |pool: &PgPool, tokens: Arc<std::sync::Mutex<Vec<String>>>| {
+        let pool = pool.clone();
+        move |_: u64| {
+            let (pool, token) = (pool.clone(), tokens.lock().unwrap().pop());
+            async move {
+                let Some(token) = token else { return false };
+                let deleted = sqlx::query("DELETE FROM sessions WHERE session_token = $1")
+                    .bind(token)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                assert_eq!(deleted.rows_affected(), 1);
+                true
+            }
+        }
+    };
+    for (label, pool) in [
+        (
+            "sign-out, remote_apply (\"floor\" = DELETE with the server's synchronous_commit = on)",
+            &floor,
+        ),
+        (
+            "sign-out, remote_apply (\"floor\" = DELETE with synchronous_commit = local)",
+            &local,
+        ),
+    ] {
+        // Enough sessions for every round of both sides.
+        let rounds = table.args.rounds;
+        let ours = sessions(per_side * rounds).await;
+        let theirs = sessions(per_side * rounds).await;
+        table
+            .compare(label, 1, signs_out(ours), deletes(pool, theirs))
+            .await;
+    }
+    drop(store);
+    db.close().await.ok();
+    floor.close().await;
+    local.close().await;
+    std::process::Command::new("bash")
+        .args([script, "drop-pair", "authstore_bench"])
+        .status()
+        .unwrap();
 }

@@ -78,7 +78,7 @@ use validator::ValidationError;
 use crate::attempts::AttemptLimit;
 use crate::cache::{Change, SessionCacheConfig};
 use crate::core::Core;
-use crate::durability::wait_for_standby;
+use crate::durability::begin_revocation;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::ActiveIdleExpiry;
 use crate::rules::token;
@@ -381,8 +381,7 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
     }
 
     async fn delete_user_and_dependents(&self, id: &str) -> Result<(), Error> {
-        let txn = self.core.db.begin().await?;
-        wait_for_standby(&txn, &self.core.topology().standby).await?;
+        let txn = begin_revocation(&self.core.db, &self.core.topology().standby).await?;
         let storage = Storage { db: &txn };
         storage.delete_user_sessions(id).await?;
         storage.delete_user_keys(id).await?;

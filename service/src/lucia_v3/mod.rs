@@ -46,7 +46,7 @@ use sea_orm::{
 use crate::backend::PURGE_BATCH;
 use crate::cache::{self, Change, SessionCacheConfig};
 use crate::core::Core;
-use crate::durability::wait_for_standby;
+use crate::durability::begin_revocation;
 use crate::rules;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::{Decision, ExpiryPolicy, HalfLifeExpiry};
@@ -310,8 +310,7 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
     }
 
     async fn delete_user_and_sessions(&self, id: &str) -> Result<(), Error> {
-        let txn = self.core.db.begin().await?;
-        wait_for_standby(&txn, &self.core.topology().standby).await?;
+        let txn = begin_revocation(&self.core.db, &self.core.topology().standby).await?;
         let storage = Storage { db: &txn };
         storage.delete_user_sessions(id).await?;
         if !storage.delete_user(id).await? {
