@@ -17,6 +17,7 @@ use crate::model::SessionAndUser;
 use crate::next_auth;
 use crate::replicas::Replicas;
 use crate::rules::error::Error;
+use crate::topology::Topology;
 use authstore_entity::Profile;
 use sea_orm::{DbErr, TransactionTrait};
 
@@ -38,27 +39,6 @@ pub(crate) struct Core<Db, E: Cached> {
     /// Whether session lookups may be served from the cache or a replica:
     /// not inside a caller's transaction, whose view is its own.
     reads_cache: bool,
-}
-
-/// The servers beyond the store's connection: its read replicas, and
-/// whether revocations wait for a synchronous standby.
-pub(crate) struct Topology<E: Cached> {
-    /// Set once, by `with_replicas`, for every clone and scope at once.
-    pub(crate) replicas: std::sync::OnceLock<Arc<Replicas<E>>>,
-    pub(crate) standby: SyncStandby,
-}
-
-impl<E: Cached> Topology<E> {
-    /// Records a change to sessions or users made here or heard of: the
-    /// cache evicts it, and replicas not yet past it stop answering for it.
-    pub(crate) fn changed(&self, cache: Option<&SessionCache<E>>, change: Change<'_, E::UserId>) {
-        if let Some(cache) = cache {
-            cache.forget(&change);
-        }
-        if let Some(replicas) = self.replicas.get() {
-            replicas.fence(change);
-        }
-    }
 }
 
 // By hand: deriving would demand `E: Clone`, and `E` sits behind an `Arc`.

@@ -87,6 +87,7 @@ mod rules;
 mod sessions;
 mod sign_in;
 mod store;
+mod topology;
 mod users;
 mod verification;
 #[cfg(feature = "axum")]

@@ -23,8 +23,8 @@ use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::task::JoinHandle;
 
 use crate::cache::{Cached, SessionCache, Shared};
-use crate::core::Topology;
 use crate::rules::error::{ConfigError, Error};
+use crate::topology::Topology;
 
 const FIRST_RETRY: Duration = Duration::from_millis(50);
 const LAST_RETRY: Duration = Duration::from_secs(5);

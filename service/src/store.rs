@@ -97,11 +97,11 @@ impl AuthStore {
     /// The store through PgBouncer in transaction pooling mode (before
     /// 1.21): every statement in a transaction of its own. Unlike
     /// [`AuthStore::on`], lookups here use the session cache and replicas,
-    /// as on the store's own connection. See [`TransactionPooled`](crate::TransactionPooled).
+    /// as on the store's own connection. See [`TransactionPooled`](crate::pooler::TransactionPooled).
     pub fn through_pooler<'a>(
         &'a self,
-        pooled: &'a crate::TransactionPooled,
-    ) -> Scope<'a, crate::TransactionPooled> {
+        pooled: &'a crate::pooler::TransactionPooled,
+    ) -> Scope<'a, crate::pooler::TransactionPooled> {
         self.scope(pooled, true)
     }
 
@@ -160,15 +160,15 @@ impl AuthStore {
     pub fn with_replicas(
         self,
         replicas: Vec<DatabaseConnection>,
-        config: crate::ReplicaConfig,
-    ) -> Result<Self, crate::Error> {
+        config: crate::replicas::ReplicaConfig,
+    ) -> Result<Self, crate::rules::error::Error> {
         self.core.set_replicas(replicas, config)?;
         Ok(self)
     }
 
     /// Where session lookups were answered since the replicas were set:
     /// `None` without replicas.
-    pub fn replica_stats(&self) -> Option<crate::ReplicaStats> {
+    pub fn replica_stats(&self) -> Option<crate::replicas::ReplicaStats> {
         self.core.replica_stats()
     }
 }
@@ -188,7 +188,7 @@ impl AuthStore {
     pub async fn listen_for_session_changes_on(
         &self,
         direct: &DatabaseConnection,
-    ) -> Result<tokio::task::JoinHandle<()>, crate::Error> {
+    ) -> Result<tokio::task::JoinHandle<()>, crate::rules::error::Error> {
         self.core.listen_on(direct).await
     }
 

@@ -245,11 +245,11 @@ impl LuciaV1Store {
     /// The same store through PgBouncer in transaction pooling mode
     /// (before 1.21): every statement in a transaction of its own, with the
     /// session cache and replicas as on the store's own connection. See
-    /// [`TransactionPooled`](crate::TransactionPooled).
+    /// [`TransactionPooled`](crate::pooler::TransactionPooled).
     pub fn through_pooler(
         &self,
-        pooled: crate::TransactionPooled,
-    ) -> LuciaV1Store<crate::TransactionPooled> {
+        pooled: crate::pooler::TransactionPooled,
+    ) -> LuciaV1Store<crate::pooler::TransactionPooled> {
         LuciaV1Store {
             core: self.core.with_db(pooled),
             config: self.config,
@@ -460,7 +460,7 @@ impl LuciaV1Store {
     pub fn with_replicas(
         self,
         replicas: Vec<DatabaseConnection>,
-        config: crate::ReplicaConfig,
+        config: crate::replicas::ReplicaConfig,
     ) -> Result<Self, Error> {
         self.core.set_replicas(replicas, config)?;
         Ok(self)
@@ -468,7 +468,7 @@ impl LuciaV1Store {
 
     /// Where session lookups were answered since the replicas were set:
     /// `None` without replicas.
-    pub fn replica_stats(&self) -> Option<crate::ReplicaStats> {
+    pub fn replica_stats(&self) -> Option<crate::replicas::ReplicaStats> {
         self.core.replica_stats()
     }
 }

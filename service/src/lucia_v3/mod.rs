@@ -196,11 +196,11 @@ impl LuciaStore {
     /// The same store through PgBouncer in transaction pooling mode
     /// (before 1.21): every statement in a transaction of its own, with the
     /// session cache and replicas as on the store's own connection. See
-    /// [`TransactionPooled`](crate::TransactionPooled).
+    /// [`TransactionPooled`](crate::pooler::TransactionPooled).
     pub fn through_pooler(
         &self,
-        pooled: crate::TransactionPooled,
-    ) -> LuciaStore<crate::TransactionPooled> {
+        pooled: crate::pooler::TransactionPooled,
+    ) -> LuciaStore<crate::pooler::TransactionPooled> {
         LuciaStore {
             core: self.core.with_db(pooled),
             config: self.config,
@@ -462,7 +462,7 @@ impl LuciaStore {
     pub fn with_replicas(
         self,
         replicas: Vec<DatabaseConnection>,
-        config: crate::ReplicaConfig,
+        config: crate::replicas::ReplicaConfig,
     ) -> Result<Self, Error> {
         self.core.set_replicas(replicas, config)?;
         Ok(self)
@@ -470,7 +470,7 @@ impl LuciaStore {
 
     /// Where session lookups were answered since the replicas were set:
     /// `None` without replicas.
-    pub fn replica_stats(&self) -> Option<crate::ReplicaStats> {
+    pub fn replica_stats(&self) -> Option<crate::replicas::ReplicaStats> {
         self.core.replica_stats()
     }
 }
