@@ -16,11 +16,9 @@ use authstore::{
     TransactionPooled, UserPatch,
 };
 use authstore_migration::ProfileMigrations as _;
-use authstore_tests::scale_out::{
-    Pair, Replicated, caught_up, pgbouncer_server, scalar_i64, wait_for,
-};
+use authstore_tests::scale_out::{self, Pair, Replicated, caught_up, scalar_i64, wait_for};
 use authstore_tests::{Backend, TestDb, connect};
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::sync::Mutex;
 
 /// Held by every test that uses the main replica.
@@ -143,12 +141,12 @@ lucia_store!(LuciaV1Store, LuciaV1Config, LuciaV1, sessions: "auth_session",
 
 /// A replicated database of `S`'s profile and a store on it reading the
 /// replica, with the replica caught up and polled.
-async fn set_up<S: Store>(test: &str) -> (Replicated, S) {
-    let db = Replicated::create(test, S::PROFILE).await;
+async fn set_up<S: Store>(test: &str) -> Option<(Replicated, S)> {
+    let db = Replicated::create(test, S::PROFILE).await?;
     let store = S::new(connect(&db.primary.url).await.unwrap())
         .with_replicas(connect(&db.replica_url).await.unwrap());
     settle(&db).await;
-    (db, store)
+    Some((db, store))
 }
 
 /// Waits until the replica has replayed everything and been polled since.
@@ -161,7 +159,9 @@ async fn settle(db: &Replicated) {
 /// is found at once (the replica does not have it; the primary does).
 async fn a_new_session_is_found_with_replay_paused<S: Store>() {
     let _replica = REPLICA.lock().await;
-    let (db, store) = set_up::<S>("ryw_new_session").await;
+    let Some((db, store)) = set_up::<S>("ryw_new_session").await else {
+        return;
+    };
     db.pause().await;
     let user = store.new_user().await;
     let token = store.sign_in(&user).await;
@@ -179,7 +179,9 @@ async fn a_new_session_is_found_with_replay_paused<S: Store>() {
 /// by a replica that still holds the rows.
 async fn a_sign_out_is_not_undone_by_a_paused_replica<S: Store>() {
     let _replica = REPLICA.lock().await;
-    let (db, store) = set_up::<S>("ryw_sign_out").await;
+    let Some((db, store)) = set_up::<S>("ryw_sign_out").await else {
+        return;
+    };
     let user = store.new_user().await;
     let (one, two, three) = (
         store.sign_in(&user).await,
@@ -217,7 +219,9 @@ async fn a_sign_out_is_not_undone_by_a_paused_replica<S: Store>() {
 async fn lookups_are_served_by_the_replica<S: Store>() {
     const LOOKUPS: i64 = 50;
     let _replica = REPLICA.lock().await;
-    let db = Replicated::create("served_by_replica", S::PROFILE).await;
+    let Some(db) = Replicated::create("served_by_replica", S::PROFILE).await else {
+        return;
+    };
     let setup_pool = connect(&db.primary.url).await.unwrap();
     let setup = S::new(setup_pool.clone());
     let user = setup.new_user().await;
@@ -299,7 +303,9 @@ async fn wait_for_count(db: &DatabaseConnection, sql: &str, at_least: i64) -> i6
 /// bound, though the paused replica still holds it.
 async fn a_session_deleted_by_sql_is_refused_within_the_bound<S: Store>() {
     let _replica = REPLICA.lock().await;
-    let (db, store) = set_up::<S>("stale_bound").await;
+    let Some((db, store)) = set_up::<S>("stale_bound").await else {
+        return;
+    };
     let user = store.new_user().await;
     let token = store.sign_in(&user).await;
     settle(&db).await;
@@ -338,7 +344,9 @@ async fn a_session_deleted_by_sql_is_refused_within_the_bound<S: Store>() {
 /// the replica does not know it, the primary does.
 async fn a_token_made_by_another_store_is_found<S: Store>() {
     let _replica = REPLICA.lock().await;
-    let (db, store) = set_up::<S>("other_store").await;
+    let Some((db, store)) = set_up::<S>("other_store").await else {
+        return;
+    };
     let other = S::new(connect(&db.primary.url).await.unwrap());
     db.pause().await;
     let user = other.new_user().await;
@@ -357,7 +365,9 @@ async fn a_token_made_by_another_store_is_found<S: Store>() {
 /// it catches up, to the replica again.
 async fn lag_past_the_bound_goes_to_the_primary<S: Store>() {
     let _replica = REPLICA.lock().await;
-    let (db, store) = set_up::<S>("lag_bound").await;
+    let Some((db, store)) = set_up::<S>("lag_bound").await else {
+        return;
+    };
     let user = store.new_user().await;
     let token = store.sign_in(&user).await;
     settle(&db).await;
@@ -430,7 +440,9 @@ store_tests!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_update_is_seen_with_replay_paused() {
     let _replica = REPLICA.lock().await;
-    let (db, store) = set_up::<AuthStore>("ryw_user").await;
+    let Some((db, store)) = set_up::<AuthStore>("ryw_user").await else {
+        return;
+    };
     let user = store.users().create(NewUser::default()).await.unwrap();
     let token = store
         .sessions()
@@ -470,9 +482,9 @@ async fn replica_settings_are_checked() {
         store.with_replicas(vec![sqlite], BOUND),
         Err(Error::Config(ConfigError::ReplicasNotPostgres))
     ));
-    let db = TestDb::create(Backend::Postgres, "replica_settings")
-        .await
-        .unwrap();
+    let Some(db) = TestDb::create(Backend::Postgres, "replica_settings").await else {
+        return;
+    };
     db.migrate().await;
     let store = AuthStore::new(db.conn.clone(), Config::new("s").unwrap());
     let slow_poll = ReplicaConfig {
@@ -517,7 +529,9 @@ async fn replica_settings_are_checked() {
 /// a synchronous standby would stop every commit.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_replica_is_skipped() {
-    let pair = Pair::create("authstore_rs", 5442, false);
+    let Some(pair) = Pair::create("authstore_rs", 5442, false) else {
+        return;
+    };
     let (primary, standby) = (
         connect(&pair.primary_url).await.unwrap(),
         wait_for(&pair.standby_url).await,
@@ -602,7 +616,9 @@ async fn wait_until(check: impl AsyncFn() -> bool) -> bool {
 /// and none of the signed-out ones.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_outs_survive_a_failover() {
-    let pair = Pair::create("authstore_fo", 5440, true);
+    let Some(pair) = Pair::create("authstore_fo", 5440, true) else {
+        return;
+    };
     let primary = connect(&pair.primary_url).await.unwrap();
     let standby = wait_for(&pair.standby_url).await;
     // Ordinary commits wait for the standby's disk, not its replay; a
@@ -723,14 +739,13 @@ async fn sign_outs_survive_a_failover() {
     );
 }
 
-/// The pool options PgBouncer in transaction pooling mode needs.
-async fn through_pgbouncer(database: &str) -> DatabaseConnection {
-    let mut options = ConnectOptions::new(format!("{}/{database}", pgbouncer_server()));
-    options.max_connections(8).sqlx_logging(false);
-    options.map_sqlx_postgres_opts(|o| o.statement_cache_capacity(0));
-    sea_orm::Database::connect(options)
-        .await
-        .expect("PgBouncer on 6432; make it with `scripts/scale-out.sh pgbouncer`")
+/// A pool through PgBouncer with what transaction pooling needs of sqlx:
+/// its statement cache off.
+async fn through_pgbouncer(database: &str) -> Option<DatabaseConnection> {
+    scale_out::through_pgbouncer(database, |options| {
+        options.map_sqlx_postgres_opts(|o| o.statement_cache_capacity(0));
+    })
+    .await
 }
 
 /// The whole next-auth session API through PgBouncer in transaction
@@ -738,11 +753,16 @@ async fn through_pgbouncer(database: &str) -> DatabaseConnection {
 /// lookups without the wrapper fail.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_api_works_through_pgbouncer() {
-    let db = TestDb::create(Backend::Postgres, "pgbouncer_api")
-        .await
-        .unwrap();
+    let Some(db) = TestDb::create(Backend::Postgres, "pgbouncer_api").await else {
+        return;
+    };
     db.migrate().await;
-    let pooled = TransactionPooled::new(through_pgbouncer(&db.name).await);
+    let Some(pooled) = through_pgbouncer(&db.name)
+        .await
+        .map(TransactionPooled::new)
+    else {
+        return;
+    };
     let config = Config::builder("s")
         .session_cache(1000, chrono::TimeDelta::seconds(30))
         .build()
@@ -823,12 +843,12 @@ async fn the_session_api_works_through_pgbouncer() {
         task.await.expect("every call through PgBouncer succeeded");
     }
     // Lucia v3 too, through its own store.
-    let lucia_db = TestDb::create(Backend::Postgres, "pgbouncer_lucia")
-        .await
-        .unwrap();
+    let Some(lucia_db) = TestDb::create(Backend::Postgres, "pgbouncer_lucia").await else {
+        return;
+    };
     Profile::LuciaV3.up(&lucia_db.conn).await.unwrap();
     let lucia = LuciaStore::new(lucia_db.conn.clone(), LuciaConfig::default()).through_pooler(
-        TransactionPooled::new(through_pgbouncer(&lucia_db.name).await),
+        TransactionPooled::new(through_pgbouncer(&lucia_db.name).await.unwrap()),
     );
     let user = lucia.create_user(None).await.unwrap();
     let session = lucia.create_session(&user.id).await.unwrap();
@@ -843,7 +863,10 @@ async fn the_session_api_works_through_pgbouncer() {
     lucia.delete_user(&user.id).await.unwrap();
 
     // The control: SeaORM's prepared statements without the wrapper.
-    let bare = AuthStore::new(through_pgbouncer(&db.name).await, Config::new("s").unwrap());
+    let bare = AuthStore::new(
+        through_pgbouncer(&db.name).await.unwrap(),
+        Config::new("s").unwrap(),
+    );
     let mut failures = 0;
     let mut lookups = Vec::new();
     for _ in 0..8 {
@@ -875,16 +898,18 @@ async fn the_session_api_works_through_pgbouncer() {
 /// nothing) and listens on a direct one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_listener_refuses_a_pooled_connection() {
-    let db = TestDb::create(Backend::Postgres, "pgbouncer_listen")
-        .await
-        .unwrap();
+    let Some(db) = TestDb::create(Backend::Postgres, "pgbouncer_listen").await else {
+        return;
+    };
     db.migrate().await;
     let config = Config::builder("s")
         .session_cache(1000, chrono::TimeDelta::seconds(30))
         .build()
         .unwrap();
     let store = AuthStore::new(db.conn.clone(), config);
-    let pooled = through_pgbouncer(&db.name).await;
+    let Some(pooled) = through_pgbouncer(&db.name).await else {
+        return;
+    };
     let refused = store.listen_for_session_changes_on(&pooled).await;
     assert!(
         matches!(
