@@ -123,12 +123,10 @@ async fn run() -> Result<(), Fatal> {
 
     let db = connect(&database_url).await?;
     let replicas = replicas().await?;
-    profile
-        .up(&db)
-        .await
-        .map_err(|err| format!("migrating {}: {err}", redacted(&database_url)))?;
-    tracing::info!(database = %redacted(&database_url), profile = profile.name(), "database migrated");
 
+    // The app is built before the migration, which it does not touch, so a
+    // setting it refuses (AUTHSTORE_BASE_URL, DATABASE_REPLICA_URL) stops the
+    // server before anything is written.
     // AUTHSTORE_BASE_URL decides the cookie: https means `Secure`, and for
     // next-auth the `__Secure-next-auth.session-token` name, as next-auth
     // derives it from NEXTAUTH_URL.
@@ -136,7 +134,7 @@ async fn run() -> Result<(), Fatal> {
     let router = match served {
         Served::NextAuth(config) => {
             let store = replicated(
-                AuthStore::new(db, config),
+                AuthStore::new(db.clone(), config),
                 replicas,
                 AuthStore::with_replicas,
             )?;
@@ -144,16 +142,21 @@ async fn run() -> Result<(), Fatal> {
             app(AppState::new(store, base_url.clone(), outbox, limits).map_err(settings)?)
         }
         Served::LuciaV1 => {
-            let lucia = LuciaV1Store::new(db, LuciaV1Config::default());
+            let lucia = LuciaV1Store::new(db.clone(), LuciaV1Config::default());
             let lucia = replicated(lucia, replicas, LuciaV1Store::with_replicas)?;
             lucia_v1_app(LuciaState::new(lucia, base_url.clone(), limits).map_err(settings)?)
         }
         Served::LuciaV3 => {
-            let lucia = LuciaStore::new(db, LuciaConfig::default());
+            let lucia = LuciaStore::new(db.clone(), LuciaConfig::default());
             let lucia = replicated(lucia, replicas, LuciaStore::with_replicas)?;
             lucia_app(LuciaState::new(lucia, base_url.clone(), limits).map_err(settings)?)
         }
     };
+    profile
+        .up(&db)
+        .await
+        .map_err(|err| format!("migrating {}: {err}", redacted(&database_url)))?;
+    tracing::info!(database = %redacted(&database_url), profile = profile.name(), "database migrated");
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|err| {
