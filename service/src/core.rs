@@ -16,6 +16,7 @@ use crate::durability::{Revocation, SyncStandby};
 use crate::model::SessionAndUser;
 use crate::next_auth;
 use crate::replicas::Replicas;
+#[cfg(any(feature = "postgres-listen", feature = "postgres-replicas"))]
 use crate::rules::error::Error;
 use crate::topology::Topology;
 use authstore_entity::Profile;
@@ -140,24 +141,6 @@ impl<E: Cached> Core<DatabaseConnection, E> {
     }
 }
 
-/// See [`Core::read_session`]; also the next-auth tables' (through `Ctx`).
-pub(crate) async fn read_session<E: Cached, T>(
-    replicas: Option<&Replicas<E>>,
-    stored_token: &str,
-    on_replica: impl AsyncFnOnce(&DatabaseConnection) -> Result<Option<T>, DbErr>,
-    on_primary: impl AsyncFnOnce() -> Result<Option<T>, DbErr>,
-    user_of: impl FnOnce(&T) -> &E::UserId,
-) -> Result<Option<T>, Error> {
-    match replicas {
-        Some(replicas) => {
-            replicas
-                .read(stored_token, on_replica, on_primary, user_of)
-                .await
-        }
-        None => Ok(on_primary().await?),
-    }
-}
-
 impl<Db: ConnectionTrait, E: Cached> Core<Db, E> {
     /// Where the store's session lookups were answered, with replicas on.
     #[cfg(feature = "postgres-replicas")]
@@ -166,27 +149,6 @@ impl<Db: ConnectionTrait, E: Cached> Core<Db, E> {
             .replicas
             .get()
             .map(|replicas| replicas.stats())
-    }
-
-    /// A session lookup's read (`stored_token`: the session's token as
-    /// stored): on a replica that may answer it, or on the primary. The
-    /// same read is given for either connection; `user_of` names the user
-    /// a found row belongs to.
-    pub(crate) async fn read_session<T>(
-        &self,
-        stored_token: &str,
-        on_replica: impl AsyncFnOnce(&DatabaseConnection) -> Result<Option<T>, DbErr>,
-        on_primary: impl AsyncFnOnce() -> Result<Option<T>, DbErr>,
-        user_of: impl FnOnce(&T) -> &E::UserId,
-    ) -> Result<Option<T>, Error> {
-        read_session(
-            self.replicas_for_reads(),
-            stored_token,
-            on_replica,
-            on_primary,
-            user_of,
-        )
-        .await
     }
 
     /// Replaces the clock, for tests of expiry and renewal.

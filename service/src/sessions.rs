@@ -6,9 +6,10 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use crate::backend::PURGE_BATCH;
 use crate::cache::Change;
-use crate::core::{Ctx, read_session};
+use crate::core::Ctx;
 use crate::model::{Session, SessionAndUser};
 use crate::next_auth::StoredTokens;
+use crate::replicas::read_session;
 use crate::rules::error::{Conflict, Error, on_write};
 use crate::rules::expiry::{Decision, ExpiryPolicy};
 use crate::rules::text;

@@ -9,6 +9,7 @@ use super::storage::Storage;
 use super::{LuciaV1Store, User};
 use crate::backend::PURGE_BATCH;
 use crate::cache::{self, Change};
+use crate::replicas::read_session;
 use crate::rules::error::{Conflict, Error, on_write};
 use crate::rules::expiry::{ActiveIdlePeriods, Decision, ExpiryPolicy};
 use crate::rules::text;
@@ -161,15 +162,14 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
     /// The validation itself, in the database.
     async fn look_up(&self, id: &str, now: DateTime<Utc>) -> Result<Option<ValidSession>, Error> {
         let storage = self.storage();
-        let found = self
-            .core
-            .read_session(
-                id,
-                async |replica| Storage { db: replica }.session_and_user(id).await,
-                async || storage.session_and_user(id).await,
-                |(_, user_id, _)| user_id,
-            )
-            .await?;
+        let found = read_session(
+            self.core.replicas_for_reads(),
+            id,
+            async |replica| Storage { db: replica }.session_and_user(id).await,
+            async || storage.session_and_user(id).await,
+            |(_, user_id, _)| user_id,
+        )
+        .await?;
         let Some((periods, user_id, user)) = found else {
             return Ok(None);
         };

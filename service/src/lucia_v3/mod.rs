@@ -47,6 +47,7 @@ use crate::backend::PURGE_BATCH;
 use crate::cache::{self, Change, SessionCacheConfig};
 use crate::core::Core;
 use crate::durability::begin_revocation;
+use crate::replicas::read_session;
 use crate::rules;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::{Decision, ExpiryPolicy, HalfLifeExpiry};
@@ -371,15 +372,14 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
     /// The validation itself, in the database.
     async fn look_up(&self, id: &str, now: DateTime<Utc>) -> Result<Option<ValidSession>, Error> {
         let storage = self.storage();
-        let found = self
-            .core
-            .read_session(
-                id,
-                async |replica| Storage { db: replica }.session_and_user(id).await,
-                async || storage.session_and_user(id).await,
-                |(session, _)| &session.user_id,
-            )
-            .await?;
+        let found = read_session(
+            self.core.replicas_for_reads(),
+            id,
+            async |replica| Storage { db: replica }.session_and_user(id).await,
+            async || storage.session_and_user(id).await,
+            |(session, _)| &session.user_id,
+        )
+        .await?;
         let Some((mut session, user)) = found else {
             return Ok(None);
         };
