@@ -28,6 +28,8 @@ regenerate() {
   AUTHSTORE_PROFILE=$profile cargo run --quiet --manifest-path "$root/Cargo.toml" \
     -p authstore-migration --features cli -- fresh
   rm -rf "$out"
+  # Migration histories are not entities (better-auth's has its own table,
+  # so the profile can sit beside another profile's tables).
   # sea-orm-cli reads .env from its working directory and the ones above it,
   # and DATABASE_SCHEMA from the environment; either would add `schema_name`
   # to every entity. Running it from an empty directory with the variable
@@ -41,6 +43,7 @@ regenerate() {
       --with-serde both \
       --date-time-crate chrono \
       --impl-active-model-behavior=false \
+      --ignore-tables seaql_migrations,seaql_migrations_better_auth \
       --er-diagram
   )
   mkdir -p "$root/docs"

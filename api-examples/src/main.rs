@@ -119,6 +119,13 @@ async fn run() -> Result<(), Fatal> {
         }
         Profile::LuciaV1 => Served::LuciaV1,
         Profile::LuciaV3 => Served::LuciaV3,
+        Profile::BetterAuth => {
+            return Err(
+                "AUTHSTORE_PROFILE=better-auth: the example server does not serve better-auth's \
+                 routes; use authstore::better_auth::BetterAuthStore in your own service"
+                    .into(),
+            );
+        }
     };
 
     let db = connect(&database_url).await?;

@@ -17,6 +17,8 @@
 
 use sea_orm::DbBackend;
 
+use crate::better_auth::BetterAuthSchema;
+
 /// The schema a profile speaks, and so which store serves it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Descriptor {
@@ -26,6 +28,8 @@ pub enum Descriptor {
     LuciaV3(&'static LuciaV3Schema),
     /// lucia-auth v1's, served by `authstore::lucia_v1::LuciaV1Store`.
     LuciaV1(&'static LuciaV1Schema),
+    /// better-auth's, served by `authstore::better_auth::BetterAuthStore`.
+    BetterAuth(&'static BetterAuthSchema),
 }
 
 impl Descriptor {
@@ -47,12 +51,15 @@ impl Descriptor {
             (Descriptor::NextAuth(_), false) => "next-auth.session-token",
             (Descriptor::NextAuth(_), true) => "__Secure-next-auth.session-token",
             (Descriptor::LuciaV3(_) | Descriptor::LuciaV1(_), _) => "auth_session",
+            (Descriptor::BetterAuth(_), false) => "better-auth.session_token",
+            (Descriptor::BetterAuth(_), true) => "__Secure-better-auth.session_token",
         }
     }
 
     /// Whether the JS system also takes the session from an
     /// `Authorization: Bearer` header: Lucia v3 does (`readBearerToken`);
-    /// next-auth v3 and lucia-auth v1 read the cookie only.
+    /// next-auth v3 and lucia-auth v1 read the cookie only, and better-auth
+    /// does only with its `bearer()` plugin.
     pub const fn reads_bearer_token(self) -> bool {
         matches!(self, Descriptor::LuciaV3(_))
     }
@@ -64,6 +71,7 @@ impl Descriptor {
             Descriptor::NextAuth(_) => "authstore::AuthStore",
             Descriptor::LuciaV3(_) => "authstore::lucia_v3::LuciaStore",
             Descriptor::LuciaV1(_) => "authstore::lucia_v1::LuciaV1Store",
+            Descriptor::BetterAuth(_) => "authstore::better_auth::BetterAuthStore",
         }
     }
 }

@@ -4,8 +4,9 @@
 //! [`next_auth_v4_beta`] (`users`, `accounts`, `sessions`,
 //! `verification_tokens`), [`next_auth_v2_beta`] (as v3, with `created` /
 //! `updated` and wall-clock times), [`lucia_v3`] (`auth_user`,
-//! `user_session`) and [`lucia_v1`] (`auth_user`, `auth_session`,
-//! `auth_key`).
+//! `user_session`), [`lucia_v1`] (`auth_user`, `auth_session`,
+//! `auth_key`) and [`better_auth`] (`user`, `session`, `account`,
+//! `verification`).
 //!
 //! Each profile's `generated/` folder is written by
 //! `scripts/regenerate-entities.sh <profile>` (sea-orm-cli) and never edited
@@ -36,6 +37,7 @@
 //! `authstore` crate hands out wrappers whose `Debug` redacts the tokens.
 
 mod behavior;
+pub mod better_auth;
 pub mod descriptor;
 pub mod lucia_v1;
 pub mod lucia_v3;

@@ -21,16 +21,19 @@ pub enum Profile {
     LuciaV3,
     /// lucia-auth v1 with its PostgreSQL adapter (seed 003).
     LuciaV1,
+    /// better-auth 1.7, where the other profiles' users move to.
+    BetterAuth,
 }
 
 impl Profile {
     /// Every profile this release speaks.
-    pub const ALL: [Profile; 5] = [
+    pub const ALL: [Profile; 6] = [
         Profile::NextAuthV3,
         Profile::NextAuthV4Beta,
         Profile::NextAuthV2Beta,
         Profile::LuciaV3,
         Profile::LuciaV1,
+        Profile::BetterAuth,
     ];
 
     /// The profile's name, e.g. `next-auth-v3`.
@@ -41,6 +44,7 @@ impl Profile {
             Profile::NextAuthV2Beta => "next-auth-v2-beta",
             Profile::LuciaV3 => "lucia-v3",
             Profile::LuciaV1 => "lucia-v1",
+            Profile::BetterAuth => "better-auth",
         }
     }
 
@@ -73,6 +77,7 @@ impl Profile {
             Profile::NextAuthV2Beta => Descriptor::NextAuth(&descriptor::NEXT_AUTH_V2_BETA),
             Profile::LuciaV3 => Descriptor::LuciaV3(&descriptor::LUCIA_V3),
             Profile::LuciaV1 => Descriptor::LuciaV1(&descriptor::LUCIA_V1),
+            Profile::BetterAuth => Descriptor::BetterAuth(&crate::better_auth::BETTER_AUTH),
         }
     }
 
@@ -101,6 +106,10 @@ impl Profile {
             Profile::LuciaV1 => NotifyChannels {
                 sessions: "authstore_lucia_v1_sessions",
                 users: "authstore_lucia_v1_users",
+            },
+            Profile::BetterAuth => NotifyChannels {
+                sessions: "authstore_better_auth_sessions",
+                users: "authstore_better_auth_users",
             },
         }
     }

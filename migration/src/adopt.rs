@@ -137,6 +137,9 @@ pub(crate) async fn has_index(
     name: &str,
 ) -> Result<bool, DbErr> {
     let sql = match manager.get_database_backend() {
+        DatabaseBackend::Sqlite => format!(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}' AND name = '{name}'"
+        ),
         DatabaseBackend::MySql => format!(
             "SELECT index_name FROM information_schema.statistics \
              WHERE table_schema = DATABASE() AND table_name = '{table}' AND index_name = '{name}'"

@@ -1,6 +1,6 @@
 //! Migrations for authstore, one set per schema [`Profile`]
 //! ([`next_auth_v3`], the default, [`next_auth_v4_beta`] and
-//! [`next_auth_v2_beta`]; [`lucia_v3`], [`lucia_v1`]), on
+//! [`next_auth_v2_beta`]; [`lucia_v3`], [`lucia_v1`]; [`better_auth`]), on
 //! PostgreSQL, MySQL/MariaDB and SQLite.
 //!
 //! Run the default profile's on their own with [`Migrator`]:
@@ -40,6 +40,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod adopt;
 mod attempts;
+pub mod better_auth;
 mod column;
 pub mod lucia_v1;
 pub mod lucia_v3;
@@ -92,6 +93,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV3 => next_auth_v3::migrations(),
             Profile::LuciaV3 => lucia_v3::migrations(),
             Profile::LuciaV1 => lucia_v1::migrations(),
+            Profile::BetterAuth => better_auth::migrations(),
         }
     }
 
@@ -103,6 +105,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV3 => next_auth_v3::Migrator::up(db, None).await,
             Profile::LuciaV3 => lucia_v3::Migrator::up(db, None).await,
             Profile::LuciaV1 => lucia_v1::Migrator::up(db, None).await,
+            Profile::BetterAuth => better_auth::Migrator::up(db, None).await,
         }
     }
 
@@ -114,6 +117,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV3 => next_auth_v3::Migrator::down(db, None).await,
             Profile::LuciaV3 => lucia_v3::Migrator::down(db, None).await,
             Profile::LuciaV1 => lucia_v1::Migrator::down(db, None).await,
+            Profile::BetterAuth => better_auth::Migrator::down(db, None).await,
         }
     }
 
@@ -125,6 +129,7 @@ impl ProfileMigrations for Profile {
             Profile::NextAuthV3 => cli::run_cli(next_auth_v3::Migrator).await,
             Profile::LuciaV3 => cli::run_cli(lucia_v3::Migrator).await,
             Profile::LuciaV1 => cli::run_cli(lucia_v1::Migrator).await,
+            Profile::BetterAuth => cli::run_cli(better_auth::Migrator).await,
         }
     }
 }

@@ -70,6 +70,7 @@
 mod accounts;
 mod attempts;
 mod backend;
+pub mod better_auth;
 mod cache;
 mod config;
 mod core;

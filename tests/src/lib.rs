@@ -253,9 +253,7 @@ impl TestDb {
     pub fn next_auth(&self) -> &'static NextAuthSchema {
         match self.profile.descriptor() {
             Descriptor::NextAuth(schema) => schema,
-            Descriptor::LuciaV3(_) | Descriptor::LuciaV1(_) => {
-                unreachable!("{} is not a next-auth profile", self.profile)
-            }
+            _ => unreachable!("{} is not a next-auth profile", self.profile),
         }
     }
 }

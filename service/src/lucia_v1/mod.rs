@@ -443,7 +443,9 @@ pub fn verify_password(password: &str, stored: &str) -> PasswordCheck {
 
 /// Runs slow work (scrypt) on tokio's blocking pool, so the executor's
 /// threads keep serving other requests meanwhile.
-async fn off_executor<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) async fn off_executor<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> T {
     match tokio::task::spawn_blocking(work).await {
         Ok(done) => done,
         Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),

@@ -113,7 +113,7 @@ fn nfkc(password: &str) -> String {
     password.nfkc().collect()
 }
 
-fn scrypt_hex(password: &str, salt: &str, r: u32) -> String {
+pub(crate) fn scrypt_hex(password: &str, salt: &str, r: u32) -> String {
     let params = Params::new(14, r, 1, 64).expect("Lucia's scrypt parameters are valid");
     let mut key = [0u8; 64];
     scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, &mut key)

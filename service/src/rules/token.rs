@@ -80,7 +80,7 @@ impl TokenStorage {
 }
 
 /// `N` bytes from the operating system's RNG.
-fn random_bytes<const N: usize>() -> [u8; N] {
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     // The OS RNG failing means the machine cannot make secrets at all;
     // continuing with anything weaker would be worse than stopping.

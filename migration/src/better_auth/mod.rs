@@ -1,0 +1,291 @@
+//! Profile `better-auth`: the tables better-auth 1.7.25's own migration
+//! (`getMigrations(options).runMigrations()`) makes, on each backend, column
+//! for column and index for index, so a better-auth app and authstore share
+//! the database either way round:
+//!
+//! | column kind | PostgreSQL | MySQL / MariaDB | SQLite |
+//! |---|---|---|---|
+//! | ids, `userId` | `text` | `varchar(36)` | `text` |
+//! | `name`, `email`, `token`, `identifier` | `text` | `varchar(255)` | `text` |
+//! | times | `timestamptz` | `timestamp(3)` | `date` (ISO-8601 text) |
+//! | `emailVerified` | `boolean` | `tinyint(1)` | `integer` |
+//!
+//! `createdAt` (and the user's and verification's `updatedAt`) default to
+//! the current time on PostgreSQL and MySQL, as better-auth declares them;
+//! `session.updatedAt` and `account.updatedAt` have no default, and SQLite
+//! none at all. There is no unique key on `(providerId, accountId)`: a
+//! better-auth database may hold the same OAuth account twice.
+//!
+//! Over a database better-auth migrated itself the migration adopts the
+//! tables: it checks the columns and changes nothing. Its history is kept
+//! in a table of its own, `seaql_migrations_better_auth`, so the profile can
+//! be laid down beside an older profile's tables in one database, the
+//! carry-over's target (`carry-over` in this crate's command line).
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
+
+use crate::adopt::has_index;
+use crate::tables::CreateTables;
+use authstore_entity::better_auth::BETTER_AUTH;
+
+const USERS: &str = BETTER_AUTH.users;
+const SESSIONS: &str = BETTER_AUTH.sessions;
+const ACCOUNTS: &str = BETTER_AUTH.accounts;
+const VERIFICATION: &str = BETTER_AUTH.verification;
+
+/// better-auth's indexes, as (table, column); each is named
+/// `{table}_{column}_idx`, as better-auth names them.
+const INDEXES: [(&str, &str); 3] = [
+    (SESSIONS, "userId"),
+    (ACCOUNTS, "userId"),
+    (VERIFICATION, "identifier"),
+];
+
+/// This profile's migrations, oldest first; their names are its own.
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![
+        Box::new(CreateTables {
+            name: "m20261203_000601_authstore_better_auth_schema",
+            described_as: "better-auth's tables",
+            tables,
+            indexes: &[],
+        }),
+        Box::new(Indexes),
+    ]
+}
+
+/// A migrator that runs this profile's migrations alone, with its history
+/// in `seaql_migrations_better_auth`.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        migrations()
+    }
+
+    fn migration_table_name() -> DynIden {
+        "seaql_migrations_better_auth".into_iden()
+    }
+}
+
+/// What a column holds, which decides its type on each backend.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A row id or a reference to one.
+    Id,
+    /// A short string better-auth gives `varchar(255)` on MySQL.
+    Short,
+    /// Free text.
+    Text,
+    /// `emailVerified`.
+    Flag,
+    /// An instant.
+    Time,
+}
+
+/// One column: its name, kind, whether it is NOT NULL, whether it defaults
+/// to the current time.
+#[derive(Clone, Copy)]
+struct Column(&'static str, Kind, Null, Preset);
+
+#[derive(Clone, Copy, PartialEq)]
+enum Null {
+    Allowed,
+    Refused,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Preset {
+    Nothing,
+    CurrentTime,
+}
+
+use Kind::{Flag, Id, Short, Text, Time};
+use Null::{Allowed, Refused};
+use Preset::{CurrentTime, Nothing};
+
+/// The row clocks every table ends with; `updated` says whether
+/// `updatedAt` has a default.
+const fn clocks(updated: Preset) -> [Column; 2] {
+    [
+        Column("createdAt", Time, Refused, CurrentTime),
+        Column("updatedAt", Time, Refused, updated),
+    ]
+}
+
+fn definition(backend: DatabaseBackend, column: &Column) -> ColumnDef {
+    let Column(name, kind, null, default) = *column;
+    let mut def = ColumnDef::new(name);
+    let my_sql = backend == DatabaseBackend::MySql;
+    match kind {
+        Id if my_sql => def.string_len(36),
+        Short if my_sql => def.string_len(255),
+        Id | Short | Text => def.text(),
+        Flag if backend == DatabaseBackend::Sqlite => def.custom("integer"),
+        Flag => def.boolean(),
+        Time => match backend {
+            DatabaseBackend::MySql => def.custom("timestamp(3)"),
+            DatabaseBackend::Sqlite => def.custom("date"),
+            _ => def.timestamp_with_time_zone(),
+        },
+    };
+    if null == Refused {
+        def.not_null();
+    }
+    match (default, backend) {
+        (Nothing, _) | (CurrentTime, DatabaseBackend::Sqlite) => {}
+        (CurrentTime, DatabaseBackend::MySql) => {
+            def.default(Expr::cust("CURRENT_TIMESTAMP(3)"));
+        }
+        (CurrentTime, _) => {
+            def.default(Expr::cust("CURRENT_TIMESTAMP"));
+        }
+    }
+    def
+}
+
+/// A table of `columns`, the first of them its primary key; `unique` names
+/// the columns with a unique key of their own (better-auth's inline
+/// `unique`, which PostgreSQL names `{table}_{column}_key` and MySQL after
+/// the column), and every `userId` points to the user, cascading deletes.
+fn table(
+    backend: DatabaseBackend,
+    name: &'static str,
+    columns: &[Column],
+    unique: &[&str],
+) -> TableCreateStatement {
+    let mut create = Table::create();
+    create.table(name);
+    for (position, column) in columns.iter().enumerate() {
+        let mut def = definition(backend, column);
+        if position == 0 {
+            def.primary_key();
+        }
+        if unique.contains(&column.0) {
+            def.unique_key();
+        }
+        create.col(def);
+        if column.0 == "userId" {
+            // Unnamed, as better-auth's inline `references`.
+            create.foreign_key(
+                ForeignKey::create()
+                    .from(name, "userId")
+                    .to(USERS, "id")
+                    .on_delete(ForeignKeyAction::Cascade),
+            );
+        }
+    }
+    create.to_owned()
+}
+
+/// The four tables on `backend`, users first (the others point to it).
+fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
+    let plain = |name, kind, null| Column(name, kind, null, Nothing);
+    let id = plain("id", Id, Refused);
+    let user_id = plain("userId", Id, Refused);
+    let user = [
+        id,
+        plain("name", Short, Refused),
+        plain("email", Short, Refused),
+        plain("emailVerified", Flag, Refused),
+        plain("image", Text, Allowed),
+    ];
+    let session = [
+        id,
+        plain("expiresAt", Time, Refused),
+        plain("token", Short, Refused),
+    ];
+    let session_after_clocks = [
+        plain("ipAddress", Text, Allowed),
+        plain("userAgent", Text, Allowed),
+        user_id,
+    ];
+    let account = [
+        id,
+        plain("accountId", Text, Refused),
+        plain("providerId", Text, Refused),
+        user_id,
+        plain("accessToken", Text, Allowed),
+        plain("refreshToken", Text, Allowed),
+        plain("idToken", Text, Allowed),
+        plain("accessTokenExpiresAt", Time, Allowed),
+        plain("refreshTokenExpiresAt", Time, Allowed),
+        plain("scope", Text, Allowed),
+        plain("password", Text, Allowed),
+    ];
+    let verification = [
+        id,
+        plain("identifier", Short, Refused),
+        plain("value", Text, Refused),
+        plain("expiresAt", Time, Refused),
+    ];
+    vec![
+        table(
+            backend,
+            USERS,
+            &[&user[..], &clocks(CurrentTime)].concat(),
+            &["email"],
+        ),
+        table(
+            backend,
+            SESSIONS,
+            &[&session[..], &clocks(Nothing), &session_after_clocks].concat(),
+            &["token"],
+        ),
+        table(
+            backend,
+            ACCOUNTS,
+            &[&account[..], &clocks(Nothing)].concat(),
+            &[],
+        ),
+        table(
+            backend,
+            VERIFICATION,
+            &[&verification[..], &clocks(CurrentTime)].concat(),
+            &[],
+        ),
+    ]
+}
+
+/// better-auth's three indexes, each added unless a better-auth database
+/// being adopted has it already.
+struct Indexes;
+
+impl MigrationName for Indexes {
+    fn name(&self) -> &str {
+        "m20261203_000602_authstore_better_auth_indexes"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Indexes {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (table, column) in INDEXES {
+            let name = format!("{table}_{column}_idx");
+            if !has_index(manager, table, &name).await? {
+                manager
+                    .create_index(
+                        Index::create()
+                            .name(name)
+                            .table(table)
+                            .col(column)
+                            .to_owned(),
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (table, column) in INDEXES {
+            let name = format!("{table}_{column}_idx");
+            manager
+                .drop_index(Index::drop().name(name).table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,710 @@
+//! Profile `better-auth`: better-auth 1.7's `user`, `session`, `account`
+//! and `verification` tables, shared with a better-auth app, with its rules.
+//!
+//! ```
+//! use authstore::better_auth::{BetterAuthStore, NewUser, SessionMeta};
+//! use authstore_migration::{Profile, ProfileMigrations};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let db = sea_orm::Database::connect("sqlite::memory:").await?;
+//! Profile::BetterAuth.up(&db).await?;
+//! let auth = BetterAuthStore::new(db, Default::default());
+//!
+//! let ada = NewUser { name: "Ada".into(), email: "Ada@Example.com".into(), ..Default::default() };
+//! let user = auth.sign_up_with_password(ada, "correct horse").await?;
+//! assert_eq!(user.email, "ada@example.com"); // better-auth lowercases addresses
+//!
+//! let session = auth.sign_in_with_password("ADA@example.com", "correct horse", SessionMeta::default()).await?;
+//! let valid = auth.validate_session(session.token.expose()).await?.expect("a live session");
+//! assert_eq!(valid.user.id, user.id);
+//! auth.revoke_session(session.token.expose()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The rules are better-auth 1.7.25's, read from its source and checked
+//! against it (`tests/tests/interop_better_auth.rs`):
+//! - a session lives [`BetterAuthConfig::expires_in`] (7 days); a
+//!   validation renews it to now + that once `expiresAt − expiresIn +
+//!   updateAge ≤ now` (`updateAge`, 1 day), and reports it `fresh` (send
+//!   the cookie again, same token); it is valid up to and including
+//!   `expiresAt`, and a read after that deletes it;
+//! - ids and session tokens are 32 characters of `[A-Za-z0-9]` from the OS
+//!   RNG; the token is stored plain in `session.token` and travels in the
+//!   signed cookie of [`cookie`];
+//! - the password lives in the `credential` account whose `accountId` is the
+//!   user's id, in better-auth's scrypt format ([`password`]);
+//! - addresses are looked up lowercased;
+//! - times are JavaScript's, whole milliseconds.
+
+pub mod cookie;
+pub mod password;
+mod storage;
+
+use authstore_entity::Profile;
+use authstore_entity::better_auth::BETTER_AUTH;
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionSession, TransactionTrait};
+
+use crate::backend::{PURGE_BATCH, check_time};
+use crate::cache::{self, Change, SessionCacheConfig};
+use crate::core::Core;
+use crate::durability::begin_revocation;
+use crate::lucia_v1::off_executor;
+use crate::replicas::read_session;
+use crate::rules;
+use crate::rules::email::canonical;
+use crate::rules::error::{ConfigError, Conflict, Error, Refusal, on_write};
+use crate::rules::expiry::{Decision, ExpiryPolicy};
+use crate::rules::text;
+use crate::rules::token::{self, Secret};
+use password::Checked;
+use storage::Storage;
+
+/// The length of better-auth's ids and session tokens.
+const ID_LEN: usize = 32;
+
+/// The longest password better-auth accepts (`maxPasswordLength`).
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+/// A better-auth user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// `user.id`.
+    pub id: String,
+    /// The display name (NOT NULL in better-auth; may be empty).
+    pub name: String,
+    /// The address, lowercased.
+    pub email: String,
+    /// Whether the address was proven.
+    pub email_verified: bool,
+    /// A picture's URL.
+    pub image: Option<String>,
+    /// When the user was made.
+    pub created_at: DateTime<Utc>,
+    /// When the user last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a new user is made of.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewUser {
+    /// The display name.
+    pub name: String,
+    /// The address; stored canonical and lowercased.
+    pub email: String,
+    /// Whether the address is already proven (an OAuth provider said so).
+    pub email_verified: bool,
+    /// A picture's URL.
+    pub image: Option<String>,
+}
+
+/// Where a session was started from, as better-auth records it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionMeta {
+    /// The client's address.
+    pub ip_address: Option<String>,
+    /// The client's `User-Agent`.
+    pub user_agent: Option<String>,
+}
+
+/// A better-auth session. Its token is a [`Secret`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// `session.id`, which better-auth's API never hands to a browser.
+    pub id: String,
+    /// The token the signed cookie carries.
+    pub token: Secret,
+    /// Whose session it is.
+    pub user_id: String,
+    /// When it ends unless renewed.
+    pub expires_at: DateTime<Utc>,
+    /// When it started (better-auth's `freshAge` counts from here).
+    pub created_at: DateTime<Utc>,
+    /// When it was last renewed.
+    pub updated_at: DateTime<Utc>,
+    /// Where it was started from.
+    pub meta: SessionMeta,
+    /// The expiry was just set (created, or renewed by this validation):
+    /// send the cookie again.
+    pub fresh: bool,
+}
+
+/// What [`BetterAuthStore::validate_session`] finds for a live session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidSession {
+    /// The session, renewed if this validation was due to.
+    pub session: Session,
+    /// Its user.
+    pub user: User,
+}
+
+impl cache::Cached for ValidSession {
+    type UserId = String;
+
+    fn token_mut(&mut self) -> &mut Secret {
+        &mut self.session.token
+    }
+
+    fn per_call_flag(&mut self) -> &mut bool {
+        &mut self.session.fresh
+    }
+
+    fn user_id(&self) -> &String {
+        &self.user.id
+    }
+}
+
+/// An OAuth account as better-auth keeps it (`account` without a
+/// password). Its tokens are [`Secret`]s.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinkedAccount {
+    /// The provider, e.g. `github`.
+    pub provider_id: String,
+    /// The provider's id of the user.
+    pub account_id: String,
+    /// The provider's access token.
+    pub access_token: Option<Secret>,
+    /// The provider's refresh token.
+    pub refresh_token: Option<Secret>,
+    /// The OpenID Connect id token.
+    pub id_token: Option<Secret>,
+    /// When the access token ends.
+    pub access_token_expires_at: Option<DateTime<Utc>>,
+    /// When the refresh token ends.
+    pub refresh_token_expires_at: Option<DateTime<Utc>>,
+    /// The granted scopes, comma-separated (better-auth's separator).
+    pub scope: Option<String>,
+}
+
+/// A row of `account`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// `account.id`.
+    pub id: String,
+    /// Whose account it is.
+    pub user_id: String,
+    /// What it links.
+    pub linked: LinkedAccount,
+}
+
+/// better-auth's session rule: a session lives `expires_in`, and a read
+/// renews it once `expires_at − expires_in + update_age` is reached.
+///
+/// ```
+/// use authstore::better_auth::UpdateAgeExpiry;
+/// use authstore::{Decision, ExpiryPolicy};
+/// use chrono::{TimeDelta, TimeZone, Utc};
+///
+/// let policy = UpdateAgeExpiry::default();
+/// let created = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+/// let expires_at = policy.starting_at(created);
+/// let due = created + TimeDelta::days(1);
+/// assert_eq!(policy.decide(due - TimeDelta::milliseconds(1), &expires_at), Decision::Live);
+/// assert_eq!(policy.decide(due, &expires_at), Decision::Renew(due + TimeDelta::days(7)));
+/// assert_eq!(policy.decide(expires_at, &expires_at), Decision::Renew(expires_at + TimeDelta::days(7)));
+/// let after = expires_at + TimeDelta::milliseconds(1);
+/// assert_eq!(policy.decide(after, &expires_at), Decision::Expired);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UpdateAgeExpiry {
+    /// How long a session lives (`session.expiresIn`).
+    pub expires_in: TimeDelta,
+    /// How long after its start or renewal a read renews it
+    /// (`session.updateAge`).
+    pub update_age: TimeDelta,
+}
+
+impl Default for UpdateAgeExpiry {
+    /// better-auth's defaults: 7 days, renewed after a day.
+    fn default() -> Self {
+        UpdateAgeExpiry {
+            expires_in: TimeDelta::days(7),
+            update_age: TimeDelta::days(1),
+        }
+    }
+}
+
+impl ExpiryPolicy for UpdateAgeExpiry {
+    type Expiry = DateTime<Utc>;
+
+    fn starting_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + self.expires_in
+    }
+
+    fn decide(&self, now: DateTime<Utc>, expires_at: &DateTime<Utc>) -> Decision<DateTime<Utc>> {
+        if *expires_at < now {
+            return Decision::Expired;
+        }
+        if *expires_at - self.expires_in + self.update_age <= now {
+            return Decision::Renew(self.starting_at(now));
+        }
+        Decision::Live
+    }
+}
+
+/// How long better-auth sessions live, and whether validations are cached.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BetterAuthConfig {
+    expiry: UpdateAgeExpiry,
+    session_cache: Option<SessionCacheConfig>,
+}
+
+impl BetterAuthConfig {
+    /// Sets better-auth's `session.expiresIn` and `session.updateAge`, as
+    /// the better-auth app sets them; `update_age` must be positive and no
+    /// longer than `expires_in`.
+    pub fn expiry(mut self, expires_in: TimeDelta, update_age: TimeDelta) -> Result<Self, Error> {
+        if update_age <= TimeDelta::zero() {
+            return Err(ConfigError::NotPositive("update_age").into());
+        }
+        if update_age > expires_in {
+            return Err(ConfigError::UpdateAgeExceedsMaxAge.into());
+        }
+        self.expiry = UpdateAgeExpiry {
+            expires_in,
+            update_age,
+        };
+        Ok(self)
+    }
+
+    /// The session lifetime.
+    pub fn expires_in(&self) -> TimeDelta {
+        self.expiry.expires_in
+    }
+
+    /// Keeps what [`BetterAuthStore::validate_session`] finds in memory, as
+    /// the other stores' session cache does; off by default.
+    pub fn session_cache(
+        mut self,
+        max_entries: u64,
+        max_staleness: TimeDelta,
+    ) -> Result<Self, Error> {
+        self.session_cache = Some(SessionCacheConfig::new(max_entries, max_staleness)?);
+        Ok(self)
+    }
+}
+
+/// The store of a `better-auth` database. Cloning is cheap.
+#[derive(Clone)]
+pub struct BetterAuthStore<Db = DatabaseConnection> {
+    pub(crate) core: Core<Db, ValidSession>,
+    config: BetterAuthConfig,
+}
+
+impl<Db: ConnectionTrait> std::fmt::Debug for BetterAuthStore<Db> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.core.debug(f, "BetterAuthStore", &self.config)
+    }
+}
+
+impl BetterAuthStore {
+    /// A store on `db` with the system clock.
+    pub fn new(db: DatabaseConnection, config: BetterAuthConfig) -> Self {
+        BetterAuthStore {
+            core: Core::new(db, config.session_cache, Profile::BetterAuth),
+            config,
+        }
+    }
+}
+
+impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
+    /// Replaces the clock, for tests of expiry and renewal.
+    pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        self.core.set_clock(clock);
+        self
+    }
+
+    /// The connection the store runs on.
+    pub fn connection(&self) -> &Db {
+        &self.core.db
+    }
+
+    fn storage(&self) -> Storage<'_, Db> {
+        Storage { db: &self.core.db }
+    }
+
+    /// Now, in whole milliseconds, as a JavaScript `Date` holds it.
+    fn now(&self) -> DateTime<Utc> {
+        self.core.now().trunc_subsecs(3)
+    }
+
+    fn check_time(&self, field: &'static str, at: DateTime<Utc>) -> Result<(), Error> {
+        check_time(self.core.db.get_database_backend(), field, Some(at))
+    }
+
+    /// Makes a user with a new id. The address is made canonical and
+    /// lowercased; a taken one is [`Error::Conflict`]`(`[`Conflict::Email`]`)`,
+    /// a malformed one or a name with control characters
+    /// [`Error::Validation`].
+    pub async fn create_user(&self, new: NewUser) -> Result<User, Error> {
+        let user = self.user_from(new)?;
+        self.storage()
+            .insert_user(&user)
+            .await
+            .map_err(on_write(Conflict::Email))?;
+        Ok(user)
+    }
+
+    fn user_from(&self, new: NewUser) -> Result<User, Error> {
+        let email = canonical(&new.email)
+            .map_err(|why| rules::invalid("email", why))?
+            .to_lowercase();
+        text::no_control_chars(&new.name).map_err(|why| rules::invalid("name", why))?;
+        let now = self.now();
+        Ok(User {
+            id: token::alphanumeric(ID_LEN),
+            name: new.name,
+            email,
+            email_verified: new.email_verified,
+            image: new.image,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// The user with this id, if any.
+    pub async fn get_user(&self, id: &str) -> Result<Option<User>, Error> {
+        if text::app_id(id).is_err() {
+            return Ok(None);
+        }
+        Ok(self.storage().user_where("id", id).await?)
+    }
+
+    /// The user with this address, looked up lowercased as better-auth
+    /// does.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, Error> {
+        let Ok(email) = canonical(email) else {
+            return Ok(None);
+        };
+        Ok(self
+            .storage()
+            .user_where("email", &email.to_lowercase())
+            .await?)
+    }
+
+    /// Deletes the user with their sessions and accounts, in one
+    /// transaction. [`Error::NotFound`] if there is no such user.
+    pub async fn delete_user(&self, id: &str) -> Result<(), Error> {
+        if text::app_id(id).is_err() {
+            return Err(Error::NotFound);
+        }
+        let txn = begin_revocation(&self.core.db, &self.core.topology().standby).await?;
+        let storage = Storage { db: &txn };
+        storage.delete_user_sessions(id).await?;
+        storage.delete_user_accounts(id).await?;
+        let found = storage.delete_user(id).await?;
+        if found {
+            txn.commit().await?;
+        } else {
+            txn.rollback().await?;
+        }
+        self.core.changed(Change::User(id.to_owned()));
+        found.then_some(()).ok_or(Error::NotFound)
+    }
+
+    /// better-auth's `signUpEmail` without the session: a user and their
+    /// `credential` account holding the password's hash, in one
+    /// transaction. The password must be 1 to [`PASSWORD_MAX_CHARS`]
+    /// characters.
+    pub async fn sign_up_with_password(&self, new: NewUser, password: &str) -> Result<User, Error> {
+        acceptable(password)?;
+        let user = self.user_from(new)?;
+        let password = password.to_owned();
+        let hash = off_executor(move || password::hash(&password)).await;
+        let txn = self.core.db.begin().await?;
+        let storage = Storage { db: &txn };
+        storage
+            .insert_user(&user)
+            .await
+            .map_err(on_write(Conflict::Email))?;
+        let credential = LinkedAccount {
+            provider_id: BETTER_AUTH.credential_provider.to_owned(),
+            account_id: user.id.clone(),
+            ..LinkedAccount::default()
+        };
+        storage
+            .insert_account(
+                &token::alphanumeric(ID_LEN),
+                &user.id,
+                &credential,
+                Some(&hash),
+                user.created_at,
+            )
+            .await?;
+        txn.commit().await?;
+        Ok(user)
+    }
+
+    /// better-auth's `signInEmail`: the password checked against the user's
+    /// `credential` account, then a new session. An unknown address and a
+    /// wrong password are both
+    /// [`Error::SignInRefused`]`(`[`Refusal::WrongPassword`]`)`, after the
+    /// same scrypt work, as better-auth answers both alike. A carried
+    /// lucia-auth 0.x hash that matches is replaced by better-auth's hash.
+    pub async fn sign_in_with_password(
+        &self,
+        email: &str,
+        password: &str,
+        meta: SessionMeta,
+    ) -> Result<Session, Error> {
+        if password.is_empty() || password.chars().count() > PASSWORD_MAX_CHARS {
+            return Err(Error::SignInRefused(Refusal::WrongPassword));
+        }
+        let user = self.user_by_email(email).await?;
+        let stored = match &user {
+            Some(user) => self.storage().password_of(&user.id).await?,
+            None => None,
+        };
+        let (account_id, hash) = match stored {
+            Some((account_id, Some(hash))) => (Some(account_id), hash),
+            _ => (None, DECOY_HASH.to_owned()),
+        };
+        let typed = password.to_owned();
+        let checked = off_executor(move || password::verify(&typed, &hash)).await;
+        let (Some(user), Some(account_id)) = (user, account_id) else {
+            return Err(Error::SignInRefused(Refusal::WrongPassword));
+        };
+        match checked {
+            Checked::Invalid => return Err(Error::SignInRefused(Refusal::WrongPassword)),
+            Checked::Valid => {}
+            Checked::NeedsRehash => {
+                let typed = password.to_owned();
+                let hash = off_executor(move || password::hash(&typed)).await;
+                self.storage()
+                    .set_password(&account_id, &hash, self.now())
+                    .await?;
+            }
+        }
+        self.create_session(&user.id, meta).await
+    }
+
+    /// Replaces the user's password (their `credential` account's), or
+    /// gives them one. [`Error::UnknownUser`] if there is no such user.
+    pub async fn set_password(&self, user_id: &str, password: &str) -> Result<(), Error> {
+        acceptable(password)?;
+        let password = password.to_owned();
+        let hash = off_executor(move || password::hash(&password)).await;
+        let now = self.now();
+        match self.storage().password_of(user_id).await? {
+            Some((account_id, _)) => {
+                Ok(self.storage().set_password(&account_id, &hash, now).await?)
+            }
+            None => {
+                let credential = LinkedAccount {
+                    provider_id: BETTER_AUTH.credential_provider.to_owned(),
+                    account_id: user_id.to_owned(),
+                    ..LinkedAccount::default()
+                };
+                self.storage()
+                    .insert_account(
+                        &token::alphanumeric(ID_LEN),
+                        user_id,
+                        &credential,
+                        Some(&hash),
+                        now,
+                    )
+                    .await
+                    .map_err(on_write(Conflict::Account))
+            }
+        }
+    }
+
+    /// Links an OAuth account to a user. better-auth has no unique key on
+    /// `(providerId, accountId)`; this refuses one that is linked already,
+    /// [`Error::Conflict`]`(`[`Conflict::Account`]`)`, and an unknown user,
+    /// [`Error::UnknownUser`].
+    pub async fn link_account(
+        &self,
+        user_id: &str,
+        linked: LinkedAccount,
+    ) -> Result<Account, Error> {
+        if !text::linkable(&linked.provider_id, &linked.account_id)
+            || linked.provider_id == BETTER_AUTH.credential_provider
+        {
+            return Err(rules::invalid(
+                "provider_id",
+                validator::ValidationError::new("provider"),
+            ));
+        }
+        if self
+            .storage()
+            .account(&linked.provider_id, &linked.account_id)
+            .await?
+            .is_some()
+        {
+            return Err(Error::Conflict(Conflict::Account));
+        }
+        let id = token::alphanumeric(ID_LEN);
+        self.storage()
+            .insert_account(&id, user_id, &linked, None, self.now())
+            .await
+            .map_err(on_write(Conflict::Account))?;
+        Ok(Account {
+            id,
+            user_id: user_id.to_owned(),
+            linked,
+        })
+    }
+
+    /// The account of a provider's user, if linked.
+    pub async fn account(
+        &self,
+        provider_id: &str,
+        account_id: &str,
+    ) -> Result<Option<Account>, Error> {
+        Ok(self.storage().account(provider_id, account_id).await?)
+    }
+
+    /// A user's accounts, the `credential` one included (its password is
+    /// never read here).
+    pub async fn accounts(&self, user_id: &str) -> Result<Vec<Account>, Error> {
+        Ok(self.storage().user_accounts(user_id).await?)
+    }
+
+    /// Starts a session: a new token, `expiresAt` = now + `expires_in`.
+    /// [`Error::UnknownUser`] if the user does not exist.
+    pub async fn create_session(&self, user_id: &str, meta: SessionMeta) -> Result<Session, Error> {
+        if text::app_id(user_id).is_err() {
+            return Err(Error::UnknownUser);
+        }
+        let now = self.now();
+        let expires_at = self.config.expiry.starting_at(now);
+        self.check_time("expires_at", expires_at)?;
+        let session = Session {
+            id: token::alphanumeric(ID_LEN),
+            token: Secret::from(token::alphanumeric(ID_LEN)),
+            user_id: user_id.to_owned(),
+            expires_at,
+            created_at: now,
+            updated_at: now,
+            meta,
+            fresh: true,
+        };
+        self.storage()
+            .insert_session(&session)
+            .await
+            .map_err(on_write(Conflict::Token))?;
+        Ok(session)
+    }
+
+    /// The session for a token and its user, or `None`: better-auth's
+    /// `getSession`. One `SELECT … JOIN`; a write only to renew it (then
+    /// `fresh` is true: send the cookie again) or to delete it once expired.
+    pub async fn validate_session(&self, token: &str) -> Result<Option<ValidSession>, Error> {
+        if !text::plausible_token(token) {
+            return Ok(None);
+        }
+        let now = self.now();
+        let expiry = self.config.expiry;
+        cache::through(
+            self.core.cache_for_reads(),
+            token,
+            token,
+            |hit| expiry.decide(now, &hit.session.expires_at) == Decision::Live,
+            async || self.look_up(token, now).await,
+        )
+        .await
+    }
+
+    async fn look_up(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ValidSession>, Error> {
+        let storage = self.storage();
+        let found = read_session(
+            self.core.replicas_for_reads(),
+            token,
+            async |replica| Storage { db: replica }.session_and_user(token).await,
+            async || storage.session_and_user(token).await,
+            |(session, _)| &session.user_id,
+        )
+        .await?;
+        let Some((mut session, user)) = found else {
+            return Ok(None);
+        };
+        match self.config.expiry.decide(now, &session.expires_at) {
+            Decision::Live => {}
+            Decision::Expired => {
+                storage.delete_session(token).await?;
+                self.core.changed(Change::Session(token));
+                return Ok(None);
+            }
+            Decision::Renew(expires_at) => {
+                self.check_time("expires_at", expires_at)?;
+                let renewed = storage.renew_session(token, expires_at, now).await;
+                self.core.changed(Change::Session(token));
+                if renewed? == 0 {
+                    return Ok(None);
+                }
+                session.expires_at = expires_at;
+                session.updated_at = now;
+                session.fresh = true;
+            }
+        }
+        Ok(Some(ValidSession { session, user }))
+    }
+
+    /// A user's live sessions, newest first, as better-auth's
+    /// `listSessions`.
+    pub async fn list_sessions(&self, user_id: &str) -> Result<Vec<Session>, Error> {
+        if text::app_id(user_id).is_err() {
+            return Ok(Vec::new());
+        }
+        Ok(self.storage().live_sessions(user_id, self.now()).await?)
+    }
+
+    /// Ends one session (better-auth's `revokeSession` and `signOut`).
+    /// Returns whether it existed.
+    pub async fn revoke_session(&self, token: &str) -> Result<bool, Error> {
+        if !text::plausible_token(token) {
+            return Ok(false);
+        }
+        let db = self.core.revocation().await?;
+        let deleted = Storage { db: &db }.delete_session(token).await;
+        let deleted = db.finish(deleted).await;
+        self.core.changed(Change::Session(token));
+        Ok(deleted? > 0)
+    }
+
+    /// Ends every session of a user (`revokeSessions`). Returns how many.
+    pub async fn revoke_user_sessions(&self, user_id: &str) -> Result<u64, Error> {
+        if text::app_id(user_id).is_err() {
+            return Ok(0);
+        }
+        let db = self.core.revocation().await?;
+        let deleted = Storage { db: &db }.delete_user_sessions(user_id).await;
+        let deleted = db.finish(deleted).await;
+        self.core.changed(Change::User(user_id.to_owned()));
+        Ok(deleted?)
+    }
+
+    /// Deletes expired sessions in batches. Returns how many.
+    pub async fn delete_expired_sessions(&self) -> Result<u64, Error> {
+        Ok(self
+            .storage()
+            .purge_sessions(self.now(), PURGE_BATCH)
+            .await?)
+    }
+}
+
+/// A well-formed better-auth hash of no password anyone has: an unknown
+/// address costs the scrypt work a wrong password costs.
+const DECOY_HASH: &str = concat!(
+    "00000000000000000000000000000000:",
+    "00000000000000000000000000000000000000000000000000000000000000000000",
+    "000000000000000000000000000000000000000000000000000000000000"
+);
+
+/// A password better-auth would accept at sign-up: 1 to
+/// [`PASSWORD_MAX_CHARS`] characters.
+fn acceptable(password: &str) -> Result<(), Error> {
+    let length = password.chars().count();
+    if length == 0 || length > PASSWORD_MAX_CHARS {
+        let mut error = validator::ValidationError::new("length");
+        error.add_param("max".into(), &PASSWORD_MAX_CHARS);
+        return Err(rules::invalid("password", error));
+    }
+    Ok(())
+}

@@ -1,0 +1,381 @@
+//! better-auth's rows. Every statement names its columns (camelCase, as
+//! better-auth's Kysely adapter writes them), and every time goes through
+//! [`Storage::time`] and [`Storage::read_time`], so each backend keeps it as
+//! better-auth does (the profile's schema facts,
+//! `authstore_entity::better_auth::BETTER_AUTH`, say how).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+
+use super::{Account, LinkedAccount, Session, SessionMeta, User};
+use crate::backend;
+use crate::rules::token::Secret;
+use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime};
+
+const USERS: &str = BETTER_AUTH.users;
+const SESSIONS: &str = BETTER_AUTH.sessions;
+const ACCOUNTS: &str = BETTER_AUTH.accounts;
+
+const USER_COLUMNS: [&str; 7] = [
+    "id",
+    "name",
+    "email",
+    "emailVerified",
+    "image",
+    "createdAt",
+    "updatedAt",
+];
+const SESSION_COLUMNS: [&str; 8] = [
+    "id",
+    "token",
+    "userId",
+    "expiresAt",
+    "createdAt",
+    "updatedAt",
+    "ipAddress",
+    "userAgent",
+];
+const ACCOUNT_COLUMNS: [&str; 10] = [
+    "id",
+    "accountId",
+    "providerId",
+    "userId",
+    "accessToken",
+    "refreshToken",
+    "idToken",
+    "accessTokenExpiresAt",
+    "refreshTokenExpiresAt",
+    "scope",
+];
+
+pub(super) struct Storage<'a, C> {
+    pub(super) db: &'a C,
+}
+
+impl<C: ConnectionTrait> Storage<'_, C> {
+    fn times(&self) -> BetterAuthTime {
+        BETTER_AUTH.time_on(self.db.get_database_backend())
+    }
+
+    /// `at` as a better-auth time column takes it on this backend.
+    pub(super) fn time(&self, at: DateTime<Utc>) -> SimpleExpr {
+        match self.times() {
+            BetterAuthTime::Stored(stored) => backend::time_value(stored, at),
+            BetterAuthTime::IsoText => Expr::val(at.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        }
+    }
+
+    fn optional_time(&self, at: Option<DateTime<Utc>>) -> SimpleExpr {
+        at.map_or_else(|| Expr::val(Option::<String>::None), |at| self.time(at))
+    }
+
+    fn read_time(&self, row: &QueryResult, column: &str) -> Result<Option<DateTime<Utc>>, DbErr> {
+        match self.times() {
+            BetterAuthTime::Stored(stored) => backend::read_optional_time(stored, row, column),
+            BetterAuthTime::IsoText => row
+                .try_get::<Option<String>>("", column)?
+                .map(|text| {
+                    DateTime::parse_from_rfc3339(&text)
+                        .map(|at| at.to_utc())
+                        .map_err(|_| {
+                            DbErr::Type(format!("{column} = {text:?} is no ISO-8601 time"))
+                        })
+                })
+                .transpose(),
+        }
+    }
+
+    fn required_time(&self, row: &QueryResult, column: &str) -> Result<DateTime<Utc>, DbErr> {
+        self.read_time(row, column)?
+            .ok_or_else(|| DbErr::Type(format!("{column} is NULL")))
+    }
+
+    fn user_from(&self, row: &QueryResult, prefix: &str) -> Result<User, DbErr> {
+        let column = |name: &str| format!("{prefix}{name}");
+        Ok(User {
+            id: row.try_get("", &column("id"))?,
+            name: row.try_get("", &column("name"))?,
+            email: row.try_get("", &column("email"))?,
+            email_verified: row.try_get("", &column("emailVerified"))?,
+            image: row.try_get("", &column("image"))?,
+            created_at: self.required_time(row, &column("createdAt"))?,
+            updated_at: self.required_time(row, &column("updatedAt"))?,
+        })
+    }
+
+    fn session_from(&self, row: &QueryResult) -> Result<Session, DbErr> {
+        Ok(Session {
+            id: row.try_get("", "id")?,
+            token: Secret::from(row.try_get::<String>("", "token")?),
+            user_id: row.try_get("", "userId")?,
+            expires_at: self.required_time(row, "expiresAt")?,
+            created_at: self.required_time(row, "createdAt")?,
+            updated_at: self.required_time(row, "updatedAt")?,
+            meta: SessionMeta {
+                ip_address: row.try_get("", "ipAddress")?,
+                user_agent: row.try_get("", "userAgent")?,
+            },
+            fresh: false,
+        })
+    }
+
+    fn account_from(&self, row: &QueryResult) -> Result<Account, DbErr> {
+        let secret = |column: &str| -> Result<Option<Secret>, DbErr> {
+            Ok(row.try_get::<Option<String>>("", column)?.map(Secret::from))
+        };
+        Ok(Account {
+            id: row.try_get("", "id")?,
+            user_id: row.try_get("", "userId")?,
+            linked: LinkedAccount {
+                provider_id: row.try_get("", "providerId")?,
+                account_id: row.try_get("", "accountId")?,
+                access_token: secret("accessToken")?,
+                refresh_token: secret("refreshToken")?,
+                id_token: secret("idToken")?,
+                access_token_expires_at: self.read_time(row, "accessTokenExpiresAt")?,
+                refresh_token_expires_at: self.read_time(row, "refreshTokenExpiresAt")?,
+                scope: row.try_get("", "scope")?,
+            },
+        })
+    }
+
+    pub(super) async fn insert_user(&self, user: &User) -> Result<(), DbErr> {
+        let insert = Query::insert()
+            .into_table(USERS)
+            .columns(USER_COLUMNS)
+            .values_panic([
+                user.id.as_str().into(),
+                user.name.as_str().into(),
+                user.email.as_str().into(),
+                user.email_verified.into(),
+                user.image.clone().into(),
+                self.time(user.created_at),
+                self.time(user.updated_at),
+            ])
+            .to_owned();
+        self.db.execute(&insert).await.map(drop)
+    }
+
+    pub(super) async fn user_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<User>, DbErr> {
+        let select = Query::select()
+            .columns(USER_COLUMNS)
+            .from(USERS)
+            .and_where(Expr::col(column).eq(value))
+            .to_owned();
+        self.db
+            .query_one(&select)
+            .await?
+            .map(|row| self.user_from(&row, ""))
+            .transpose()
+    }
+
+    pub(super) async fn delete_user(&self, id: &str) -> Result<bool, DbErr> {
+        Ok(backend::delete_by(self.db, USERS, "id", id).await? > 0)
+    }
+
+    pub(super) async fn insert_session(&self, session: &Session) -> Result<(), DbErr> {
+        let insert = Query::insert()
+            .into_table(SESSIONS)
+            .columns(SESSION_COLUMNS)
+            .values_panic([
+                session.id.as_str().into(),
+                session.token.expose().into(),
+                session.user_id.as_str().into(),
+                self.time(session.expires_at),
+                self.time(session.created_at),
+                self.time(session.updated_at),
+                session.meta.ip_address.clone().into(),
+                session.meta.user_agent.clone().into(),
+            ])
+            .to_owned();
+        self.db.execute(&insert).await.map(drop)
+    }
+
+    /// The session with this token and its user: one `SELECT … JOIN` (the
+    /// foreign key cascades, so a session always has its user).
+    pub(super) async fn session_and_user(
+        &self,
+        token: &str,
+    ) -> Result<Option<(Session, User)>, DbErr> {
+        let mut select = Query::select();
+        for column in SESSION_COLUMNS {
+            select.column((SESSIONS, column));
+        }
+        for column in USER_COLUMNS {
+            select.expr_as(Expr::col((USERS, column)), format!("user_{column}"));
+        }
+        select
+            .from(SESSIONS)
+            .inner_join(USERS, Expr::col((USERS, "id")).equals((SESSIONS, "userId")))
+            .and_where(Expr::col((SESSIONS, "token")).eq(token));
+        let Some(row) = self.db.query_one(&select).await? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            self.session_from(&row)?,
+            self.user_from(&row, "user_")?,
+        )))
+    }
+
+    pub(super) async fn renew_session(
+        &self,
+        token: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, DbErr> {
+        let update = Query::update()
+            .table(SESSIONS)
+            .value("expiresAt", self.time(expires_at))
+            .value("updatedAt", self.time(now))
+            .and_where(Expr::col("token").eq(token))
+            .to_owned();
+        Ok(self.db.execute(&update).await?.rows_affected())
+    }
+
+    pub(super) async fn delete_session(&self, token: &str) -> Result<u64, DbErr> {
+        backend::delete_by(self.db, SESSIONS, "token", token).await
+    }
+
+    pub(super) async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbErr> {
+        backend::delete_by(self.db, SESSIONS, "userId", user_id).await
+    }
+
+    pub(super) async fn delete_user_accounts(&self, user_id: &str) -> Result<u64, DbErr> {
+        backend::delete_by(self.db, ACCOUNTS, "userId", user_id).await
+    }
+
+    /// A user's sessions that have not expired, newest first.
+    pub(super) async fn live_sessions(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Session>, DbErr> {
+        let select = Query::select()
+            .columns(SESSION_COLUMNS)
+            .from(SESSIONS)
+            .and_where(Expr::col("userId").eq(user_id))
+            .and_where(Expr::col("expiresAt").gt(self.time(now)))
+            .order_by("createdAt", Order::Desc)
+            .to_owned();
+        let rows = self.db.query_all(&select).await?;
+        rows.iter().map(|row| self.session_from(row)).collect()
+    }
+
+    pub(super) async fn insert_account(
+        &self,
+        id: &str,
+        user_id: &str,
+        linked: &LinkedAccount,
+        password: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let token = |secret: &Option<Secret>| -> SimpleExpr {
+            secret.as_ref().map(|s| s.expose().to_owned()).into()
+        };
+        let insert = Query::insert()
+            .into_table(ACCOUNTS)
+            .columns(
+                ACCOUNT_COLUMNS
+                    .into_iter()
+                    .chain(["password", "createdAt", "updatedAt"]),
+            )
+            .values_panic([
+                id.into(),
+                linked.account_id.as_str().into(),
+                linked.provider_id.as_str().into(),
+                user_id.into(),
+                token(&linked.access_token),
+                token(&linked.refresh_token),
+                token(&linked.id_token),
+                self.optional_time(linked.access_token_expires_at),
+                self.optional_time(linked.refresh_token_expires_at),
+                linked.scope.clone().into(),
+                password.map(str::to_owned).into(),
+                self.time(now),
+                self.time(now),
+            ])
+            .to_owned();
+        self.db.execute(&insert).await.map(drop)
+    }
+
+    /// The account of `provider_id` with `account_id`, the oldest if
+    /// better-auth linked it twice (it has no unique key there).
+    pub(super) async fn account(
+        &self,
+        provider_id: &str,
+        account_id: &str,
+    ) -> Result<Option<Account>, DbErr> {
+        let select = Query::select()
+            .columns(ACCOUNT_COLUMNS)
+            .from(ACCOUNTS)
+            .and_where(Expr::col("providerId").eq(provider_id))
+            .and_where(Expr::col("accountId").eq(account_id))
+            .order_by("createdAt", Order::Asc)
+            .limit(1)
+            .to_owned();
+        self.db
+            .query_one(&select)
+            .await?
+            .map(|row| self.account_from(&row))
+            .transpose()
+    }
+
+    pub(super) async fn user_accounts(&self, user_id: &str) -> Result<Vec<Account>, DbErr> {
+        let select = Query::select()
+            .columns(ACCOUNT_COLUMNS)
+            .from(ACCOUNTS)
+            .and_where(Expr::col("userId").eq(user_id))
+            .order_by("createdAt", Order::Asc)
+            .to_owned();
+        let rows = self.db.query_all(&select).await?;
+        rows.iter().map(|row| self.account_from(row)).collect()
+    }
+
+    /// The user's credential account's id and stored password, if any.
+    pub(super) async fn password_of(
+        &self,
+        user_id: &str,
+    ) -> Result<Option<(String, Option<String>)>, DbErr> {
+        let select = Query::select()
+            .columns(["id", "password"])
+            .from(ACCOUNTS)
+            .and_where(Expr::col("providerId").eq(BETTER_AUTH.credential_provider))
+            .and_where(Expr::col("userId").eq(user_id))
+            .order_by("createdAt", Order::Asc)
+            .limit(1)
+            .to_owned();
+        let Some(row) = self.db.query_one(&select).await? else {
+            return Ok(None);
+        };
+        Ok(Some((row.try_get("", "id")?, row.try_get("", "password")?)))
+    }
+
+    pub(super) async fn set_password(
+        &self,
+        account_id: &str,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let update = Query::update()
+            .table(ACCOUNTS)
+            .value("password", hash)
+            .value("updatedAt", self.time(now))
+            .and_where(Expr::col("id").eq(account_id))
+            .to_owned();
+        self.db.execute(&update).await.map(drop)
+    }
+
+    pub(super) async fn purge_sessions(
+        &self,
+        now: DateTime<Utc>,
+        batch: u64,
+    ) -> Result<u64, DbErr> {
+        let expired = Condition::all().add(Expr::col("expiresAt").lt(self.time(now)));
+        backend::delete_in_batches(self.db, SESSIONS, "id", expired, batch).await
+    }
+}
