@@ -73,13 +73,25 @@ impl NextAuth {
 /// Whether `npm ci --prefix tests/interop` has run; without it the tests
 /// skip with a note, except in CI, where they fail.
 pub fn installed() -> bool {
-    let installed = std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/interop/node_modules/next-auth-v2-beta"
-    ))
-    .exists();
+    installed_at("node_modules/next-auth-v2-beta", "tests/interop")
+}
+
+/// Whether better-auth is installed in `tests/interop/better-auth`, its own
+/// package (next-auth 3 and better-auth need different majors of `jose`).
+pub fn better_auth_installed() -> bool {
+    installed_at(
+        "better-auth/node_modules/better-auth",
+        "tests/interop/better-auth",
+    )
+}
+
+/// Whether `package` is in `tests/interop/`; without it the tests skip
+/// with a note, except in CI, where they fail.
+fn installed_at(package: &str, prefix: &str) -> bool {
+    let path = format!("{}/interop/{package}", env!("CARGO_MANIFEST_DIR"));
+    let installed = std::path::Path::new(&path).exists();
     if !installed {
-        let why = "the interop packages are not installed: run `npm ci --prefix tests/interop`";
+        let why = format!("the interop packages are not installed: run `npm ci --prefix {prefix}`");
         assert!(std::env::var_os("CI").is_none(), "{why}");
         eprintln!("skipped: {why}");
     }

@@ -26,8 +26,9 @@ pub struct BetterAuthSchema {
 /// How a backend keeps a better-auth time column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BetterAuthTime {
-    /// As another profile's column is kept: `timestamptz` on PostgreSQL,
-    /// `timestamp(3)` read in the connection's zone (UTC) on MySQL.
+    /// As another profile's column is kept: an instant (`timestamptz` on
+    /// PostgreSQL; `timestamp(3)` on MySQL, which converts to and from the
+    /// connection's zone: UTC for authstore, as sqlx sets it).
     Stored(StoredTime),
     /// SQLite's `date` column holding JavaScript's `toISOString()` text,
     /// `2026-12-03T14:57:10.123Z`: better-auth misreads integers there.
@@ -40,7 +41,6 @@ impl BetterAuthSchema {
     pub const fn time_on(&self, backend: DbBackend) -> BetterAuthTime {
         match backend {
             DbBackend::Sqlite => BetterAuthTime::IsoText,
-            DbBackend::MySql => BetterAuthTime::Stored(StoredTime::UtcDateTime),
             _ => BetterAuthTime::Stored(StoredTime::Instant),
         }
     }

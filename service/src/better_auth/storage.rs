@@ -4,7 +4,7 @@
 //! better-auth does (the profile's schema facts,
 //! `authstore_entity::better_auth::BETTER_AUTH`, say how).
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
@@ -66,8 +66,13 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         }
     }
 
+    /// A NULL of the type the backend's time column takes, or `at`.
     fn optional_time(&self, at: Option<DateTime<Utc>>) -> SimpleExpr {
-        at.map_or_else(|| Expr::val(Option::<String>::None), |at| self.time(at))
+        match (at, self.times()) {
+            (Some(at), _) => self.time(at),
+            (None, BetterAuthTime::IsoText) => Expr::val(Option::<String>::None),
+            (None, BetterAuthTime::Stored(_)) => Expr::val(Option::<DateTime<FixedOffset>>::None),
+        }
     }
 
     fn read_time(&self, row: &QueryResult, column: &str) -> Result<Option<DateTime<Utc>>, DbErr> {
