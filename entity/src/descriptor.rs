@@ -15,6 +15,7 @@
 //! assert_eq!(v2.identifier, "identifer"); // (sic) next-auth 2.0 beta's spelling
 //! ```
 
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use sea_orm::DbBackend;
 
 use crate::better_auth::BetterAuthSchema;
@@ -168,6 +169,39 @@ pub enum StoredTime {
     UnixSeconds,
     /// An integer count of milliseconds since the Unix epoch.
     UnixMillis,
+}
+
+impl StoredTime {
+    /// The instant in `row`'s nullable `column`, stored this way.
+    pub fn read(
+        self,
+        row: &sea_orm::QueryResult,
+        column: &str,
+    ) -> Result<Option<DateTime<Utc>>, sea_orm::DbErr> {
+        let from_epoch = |count: Option<i64>, to_time: fn(i64) -> Option<DateTime<Utc>>| {
+            count
+                .map(|count| {
+                    to_time(count).ok_or_else(|| {
+                        sea_orm::DbErr::Type(format!("{column} = {count} is no time"))
+                    })
+                })
+                .transpose()
+        };
+        match self {
+            StoredTime::Instant => Ok(row
+                .try_get::<Option<DateTime<FixedOffset>>>("", column)?
+                .map(|at| at.to_utc())),
+            StoredTime::UtcDateTime => Ok(row
+                .try_get::<Option<NaiveDateTime>>("", column)?
+                .map(|at| at.and_utc())),
+            StoredTime::UnixSeconds => from_epoch(row.try_get("", column)?, |seconds| {
+                Utc.timestamp_opt(seconds, 0).single()
+            }),
+            StoredTime::UnixMillis => from_epoch(row.try_get("", column)?, |ms| {
+                Utc.timestamp_millis_opt(ms).single()
+            }),
+        }
+    }
 }
 
 /// Lucia v3's tables as its adapters keep them (seed 004).

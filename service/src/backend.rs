@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use authstore_entity::descriptor::StoredTime;
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::{
     Condition, DeleteStatement, Expr, ExprTrait, InsertStatement, IntoIden, Query, SelectStatement,
     UpdateStatement,
@@ -77,27 +77,7 @@ pub(crate) fn read_optional_time(
     row: &QueryResult,
     column: &str,
 ) -> Result<Option<DateTime<Utc>>, DbErr> {
-    let from_epoch = |count: Option<i64>, to_time: fn(i64) -> Option<DateTime<Utc>>| {
-        count
-            .map(|count| {
-                to_time(count).ok_or_else(|| DbErr::Type(format!("{column} = {count} is no time")))
-            })
-            .transpose()
-    };
-    match stored {
-        StoredTime::Instant => Ok(row
-            .try_get::<Option<DateTime<chrono::FixedOffset>>>("", column)?
-            .map(|at| at.to_utc())),
-        StoredTime::UtcDateTime => Ok(row
-            .try_get::<Option<NaiveDateTime>>("", column)?
-            .map(|at| at.and_utc())),
-        StoredTime::UnixSeconds => from_epoch(row.try_get("", column)?, |seconds| {
-            Utc.timestamp_opt(seconds, 0).single()
-        }),
-        StoredTime::UnixMillis => from_epoch(row.try_get("", column)?, |ms| {
-            Utc.timestamp_millis_opt(ms).single()
-        }),
-    }
+    stored.read(row, column)
 }
 
 /// A statement's SQL, built once per backend and reused. Hot-path queries

@@ -2,7 +2,8 @@
 //! (`getMigrations(options).runMigrations()`) lays them down: the names, and
 //! how each backend keeps a time.
 
-use sea_orm::DbBackend;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{DbBackend, DbErr, QueryResult, Value};
 
 use crate::descriptor::StoredTime;
 
@@ -23,27 +24,86 @@ pub struct BetterAuthSchema {
     pub credential_provider: &'static str,
 }
 
-/// How a backend keeps a better-auth time column.
+/// How a backend keeps a better-auth time column. better-auth keeps
+/// milliseconds everywhere (JavaScript `Date`s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BetterAuthTime {
-    /// As another profile's column is kept: an instant (`timestamptz` on
-    /// PostgreSQL; `timestamp(3)` on MySQL, which converts to and from the
-    /// connection's zone: UTC for authstore, as sqlx sets it).
-    Stored(StoredTime),
+    /// An instant: `timestamptz` on PostgreSQL; `timestamp(3)` on MySQL,
+    /// which converts to and from the connection's zone (UTC for authstore,
+    /// as sqlx sets it; the server's for better-auth's mysql2).
+    Instant,
     /// SQLite's `date` column holding JavaScript's `toISOString()` text,
-    /// `2026-12-03T14:57:10.123Z`: better-auth misreads integers there.
+    /// `2026-12-03T14:57:10.123Z`, which also sorts as time does: better-auth
+    /// misreads integers there.
     IsoText,
 }
 
+impl BetterAuthTime {
+    /// `at` as the column takes it (a typed NULL for `None`).
+    pub fn value(self, at: Option<DateTime<Utc>>) -> Value {
+        match self {
+            BetterAuthTime::Instant => {
+                Value::ChronoDateTimeWithTimeZone(at.map(|at| at.fixed_offset()))
+            }
+            BetterAuthTime::IsoText => {
+                Value::String(at.map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)))
+            }
+        }
+    }
+
+    /// The instant in `row`'s nullable `column`.
+    pub fn read(self, row: &QueryResult, column: &str) -> Result<Option<DateTime<Utc>>, DbErr> {
+        match self {
+            BetterAuthTime::Instant => StoredTime::Instant.read(row, column),
+            BetterAuthTime::IsoText => row
+                .try_get::<Option<String>>("", column)?
+                .map(|text| {
+                    DateTime::parse_from_rfc3339(&text)
+                        .map(|at| at.to_utc())
+                        .map_err(|_| {
+                            DbErr::Type(format!("{column} = {text:?} is no ISO-8601 time"))
+                        })
+                })
+                .transpose(),
+        }
+    }
+}
+
 impl BetterAuthSchema {
-    /// How every time column is kept on `backend`. better-auth keeps
-    /// milliseconds everywhere (JavaScript `Date`s).
+    /// How every time column is kept on `backend`.
     pub const fn time_on(&self, backend: DbBackend) -> BetterAuthTime {
         match backend {
             DbBackend::Sqlite => BetterAuthTime::IsoText,
-            _ => BetterAuthTime::Stored(StoredTime::Instant),
+            _ => BetterAuthTime::Instant,
         }
     }
+
+    /// A lucia-auth v1 password hash as it is kept in `account.password`:
+    /// `s2:{salt}:{key}` with `s2:` removed, which better-auth verifies as it
+    /// is (the same scrypt, r = 16); a lucia-auth 0.x `{salt}:{key}` (r = 8),
+    /// which better-auth cannot verify, behind [`Self::LUCIA_AUTH_0X`];
+    /// `None` for what no better-auth reader can use (bcrypt).
+    ///
+    /// ```
+    /// use authstore_entity::better_auth::BETTER_AUTH;
+    /// assert_eq!(BETTER_AUTH.password_from_lucia_v1("s2:salt:key").as_deref(), Some("salt:key"));
+    /// assert_eq!(BETTER_AUTH.password_from_lucia_v1("salt:key").as_deref(), Some("lucia-auth-0.x:salt:key"));
+    /// assert_eq!(BETTER_AUTH.password_from_lucia_v1("$2a$10$abc"), None);
+    /// ```
+    pub fn password_from_lucia_v1(&self, stored: &str) -> Option<String> {
+        if let Some(current) = stored.strip_prefix("s2:") {
+            return Some(current.to_owned());
+        }
+        match stored.split(':').count() {
+            2 => Some(format!("{}{stored}", Self::LUCIA_AUTH_0X)),
+            _ => None,
+        }
+    }
+
+    /// The mark in front of a carried lucia-auth 0.x hash. better-auth reads
+    /// the value as a wrong password; authstore checks it as lucia-auth did
+    /// and replaces it by better-auth's hash at the user's next sign-in.
+    pub const LUCIA_AUTH_0X: &'static str = "lucia-auth-0.x:";
 
     /// The four tables, children first: the order in which they can be
     /// emptied or dropped without a foreign key objecting.

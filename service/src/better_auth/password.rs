@@ -7,18 +7,15 @@
 //! length, so oslo's `Scrypt` hashes (Lucia v3's guides) and lucia-auth v1's
 //! `s2:{salt}:{key}` with its `s2:` removed verify as they are. lucia-auth
 //! 0.x's hashes (r = 8) cannot: the carry-over stores them behind
-//! [`LUCIA_AUTH_0X`], which better-auth refuses as a wrong password and
-//! authstore checks and replaces by a better-auth hash at the user's next
-//! sign-in.
+//! [`BetterAuthSchema::LUCIA_AUTH_0X`], which better-auth refuses as a wrong
+//! password and authstore checks and replaces by a better-auth hash at the
+//! user's next sign-in.
 
 use unicode_normalization::UnicodeNormalization;
 
 use crate::rules::password::{self as lucia_v1, scrypt_hex};
 use crate::rules::token::random_bytes;
-
-/// The mark in front of a lucia-auth 0.x hash carried into a better-auth
-/// database: `lucia-auth-0.x:{salt}:{key}`.
-pub const LUCIA_AUTH_0X: &str = "lucia-auth-0.x:";
+use authstore_entity::better_auth::BetterAuthSchema;
 
 /// What checking a password against `account.password` found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +40,7 @@ pub(crate) fn hash(password: &str) -> String {
 /// stored salt), comparing in constant time; a carried lucia-auth 0.x hash
 /// is checked as lucia-auth did.
 pub(crate) fn verify(password: &str, stored: &str) -> Checked {
-    if let Some(old) = stored.strip_prefix(LUCIA_AUTH_0X) {
+    if let Some(old) = stored.strip_prefix(BetterAuthSchema::LUCIA_AUTH_0X) {
         return match lucia_v1::verify(password, old) {
             lucia_v1::Verified::Valid | lucia_v1::Verified::NeedsRehash => Checked::NeedsRehash,
             _ => Checked::Invalid,
@@ -63,22 +60,10 @@ pub(crate) fn verify(password: &str, stored: &str) -> Checked {
     }
 }
 
-/// A lucia-auth v1 hash as better-auth stores it: `s2:` removed, a 0.x
-/// hash marked with [`LUCIA_AUTH_0X`]; `None` for a hash no better-auth
-/// reader can use (bcrypt).
-pub fn from_lucia_v1(stored: &str) -> Option<String> {
-    if let Some(current) = stored.strip_prefix("s2:") {
-        return Some(current.to_owned());
-    }
-    match stored.split(':').count() {
-        2 => Some(format!("{LUCIA_AUTH_0X}{stored}")),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use authstore_entity::better_auth::BETTER_AUTH;
 
     #[test]
     fn a_hash_verifies_its_password_and_its_nfkc_form_only() {
@@ -98,17 +83,25 @@ mod tests {
     #[test]
     fn lucia_v1_hashes_carry_over() {
         let current = lucia_v1::hash("hunter22");
-        let carried = from_lucia_v1(&current).unwrap();
+        let carried = BETTER_AUTH.password_from_lucia_v1(&current).unwrap();
         assert_eq!(verify("hunter22", &carried), Checked::Valid);
-        assert_eq!(from_lucia_v1("$2a$10$abcdefghijklmnopqrstuv"), None);
+        assert_eq!(
+            BETTER_AUTH.password_from_lucia_v1("$2a$10$abcdefghijklmnopqrstuv"),
+            None
+        );
         let salt = "aBcDeFgHiJkLmNoP";
         let zero_x = format!("{salt}:{}", scrypt_hex("hunter22", salt, 8));
-        let carried = from_lucia_v1(&zero_x).unwrap();
+        let carried = BETTER_AUTH.password_from_lucia_v1(&zero_x).unwrap();
         assert_eq!(verify("hunter22", &carried), Checked::NeedsRehash);
         assert_eq!(verify("hunter23", &carried), Checked::Invalid);
         // better-auth's own reading of the marked value fails, as intended.
         assert_eq!(
-            verify("hunter22", carried.strip_prefix(LUCIA_AUTH_0X).unwrap()),
+            verify(
+                "hunter22",
+                carried
+                    .strip_prefix(BetterAuthSchema::LUCIA_AUTH_0X)
+                    .unwrap()
+            ),
             Checked::Invalid
         );
     }

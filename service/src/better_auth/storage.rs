@@ -4,7 +4,7 @@
 //! better-auth does (the profile's schema facts,
 //! `authstore_entity::better_auth::BETTER_AUTH`, say how).
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
@@ -59,36 +59,16 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     /// `at` as a better-auth time column takes it on this backend.
-    pub(super) fn time(&self, at: DateTime<Utc>) -> SimpleExpr {
-        match self.times() {
-            BetterAuthTime::Stored(stored) => backend::time_value(stored, at),
-            BetterAuthTime::IsoText => Expr::val(at.to_rfc3339_opts(SecondsFormat::Millis, true)),
-        }
+    fn time(&self, at: DateTime<Utc>) -> SimpleExpr {
+        self.optional_time(Some(at))
     }
 
-    /// A NULL of the type the backend's time column takes, or `at`.
     fn optional_time(&self, at: Option<DateTime<Utc>>) -> SimpleExpr {
-        match (at, self.times()) {
-            (Some(at), _) => self.time(at),
-            (None, BetterAuthTime::IsoText) => Expr::val(Option::<String>::None),
-            (None, BetterAuthTime::Stored(_)) => Expr::val(Option::<DateTime<FixedOffset>>::None),
-        }
+        Expr::val(self.times().value(at))
     }
 
     fn read_time(&self, row: &QueryResult, column: &str) -> Result<Option<DateTime<Utc>>, DbErr> {
-        match self.times() {
-            BetterAuthTime::Stored(stored) => backend::read_optional_time(stored, row, column),
-            BetterAuthTime::IsoText => row
-                .try_get::<Option<String>>("", column)?
-                .map(|text| {
-                    DateTime::parse_from_rfc3339(&text)
-                        .map(|at| at.to_utc())
-                        .map_err(|_| {
-                            DbErr::Type(format!("{column} = {text:?} is no ISO-8601 time"))
-                        })
-                })
-                .transpose(),
-        }
+        self.times().read(row, column)
     }
 
     fn required_time(&self, row: &QueryResult, column: &str) -> Result<DateTime<Utc>, DbErr> {
