@@ -8,3 +8,8 @@ pub const SIGN_IN_ATTEMPTS: &str = "authstore_sign_in_attempt";
 
 /// Its index on `(scope, attempted_at)`.
 pub const SIGN_IN_ATTEMPTS_BY_SCOPE: &str = "authstore_sign_in_attempt_scope_attempted_at";
+
+/// What a carry-over into a `better-auth` database has written, by kind
+/// (`user`, `session`) and source id, so a run never re-creates a row the
+/// better-auth app deleted since (a user who left, a session signed out).
+pub const CARRIED: &str = "authstore_carried";

@@ -143,6 +143,11 @@ async fn refuse_another_profile(
     db: &sea_orm_migration::sea_orm::DatabaseConnection,
 ) -> Result<(), DbErr> {
     use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
+    if profile == Profile::BetterAuth {
+        // Its history has a table of its own: it may sit beside another
+        // profile's tables, as a carry-over's target.
+        return Ok(());
+    }
     // `SchemaManager::has_table` needs the backend's schema-discovery
     // feature, which a host app may leave off; the adoption check's
     // introspection works everywhere.

@@ -491,6 +491,11 @@ impl TestDb {
 
     /// How many rows `table` holds.
     pub async fn count_rows(&self, table: &str) -> i64 {
+        // Quoted: better-auth's `user` is a reserved word.
+        let table = match self.backend {
+            Backend::MySql => format!("`{table}`"),
+            _ => format!("\"{table}\""),
+        };
         let sql = format!("SELECT COUNT(*) AS n FROM {table}");
         let row = self
             .conn

@@ -17,7 +17,8 @@
 //! better-auth database may hold the same OAuth account twice.
 //!
 //! Over a database better-auth migrated itself the migration adopts the
-//! tables: it checks the columns and changes nothing. Its history is kept
+//! tables: it checks the columns and changes nothing of them. It adds one
+//! table of authstore's own, `authstore_carried`, the carry-over's record. Its history is kept
 //! in a table of its own, `seaql_migrations_better_auth`, so the profile can
 //! be laid down beside an older profile's tables in one database, the
 //! carry-over's target (`carry-over` in this crate's command line).
@@ -26,8 +27,10 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::adopt::has_index;
+use crate::column::text_id;
 use crate::tables::CreateTables;
 use authstore_entity::better_auth::BETTER_AUTH;
+use authstore_entity::own_tables::CARRIED;
 
 const USERS: &str = BETTER_AUTH.users;
 const SESSIONS: &str = BETTER_AUTH.sessions;
@@ -52,6 +55,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             indexes: &[],
         }),
         Box::new(Indexes),
+        Box::new(Carried),
     ]
 }
 
@@ -287,5 +291,40 @@ impl MigrationTrait for Indexes {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// authstore's record of what a carry-over wrote
+/// (`authstore_entity::own_tables::CARRIED`): `(kind, id)`, the source's id
+/// of a carried user or session.
+struct Carried;
+
+impl MigrationName for Carried {
+    fn name(&self) -> &str {
+        "m20261203_000603_authstore_carried"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Carried {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(CARRIED)
+                    .if_not_exists()
+                    .col(ColumnDef::new("kind").string_len(16).not_null())
+                    // Byte for byte on MySQL too: Lucia ids differ by case.
+                    .col(text_id(manager.get_database_backend(), "id"))
+                    .primary_key(Index::create().col("kind").col("id"))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(CARRIED).to_owned())
+            .await
     }
 }

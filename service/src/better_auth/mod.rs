@@ -37,6 +37,7 @@
 //! - addresses are looked up lowercased;
 //! - times are JavaScript's, whole milliseconds.
 
+pub mod carry_over;
 pub mod cookie;
 pub mod password;
 mod storage;

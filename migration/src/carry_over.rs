@@ -1,0 +1,172 @@
+//! The `carry-over` command: its arguments, the progress bar and the
+//! printed report around `authstore::better_auth::carry_over`.
+
+use std::process::ExitCode;
+
+use authstore::better_auth::carry_over::{CarryOver, CarryOverReport, LeftBehind, Source};
+use authstore_migration::{Profile, ProfileMigrations};
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm_migration::sea_orm::{Database, DatabaseConnection};
+
+/// The parsed command line.
+struct Args {
+    from: Profile,
+    source: String,
+    dry_run: bool,
+    batch: Option<u64>,
+    email_column: Option<String>,
+    password_column: Option<String>,
+}
+
+const USAGE: &str = "usage: AUTHSTORE_PROFILE=better-auth DATABASE_URL=<target> authstore-migration carry-over \
+--from <profile> --source <url> [--dry-run] [--batch <users>] [--email-column <column>] [--password-column <column>]";
+
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let (mut from, mut source, mut dry_run, mut batch) = (None, None, false, None);
+    let (mut email_column, mut password_column) = (None, None);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--from" => from = Some(Profile::from_name(&value("--from")?)?),
+            "--source" => source = Some(value("--source")?),
+            "--dry-run" => dry_run = true,
+            "--batch" => {
+                batch = Some(
+                    value("--batch")?
+                        .parse()
+                        .map_err(|_| "--batch takes a number of users")?,
+                )
+            }
+            "--email-column" => email_column = Some(value("--email-column")?),
+            "--password-column" => password_column = Some(value("--password-column")?),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(Args {
+        from: from.ok_or("--from is required")?,
+        source: source.ok_or("--source is required")?,
+        dry_run,
+        batch,
+        email_column,
+        password_column,
+    })
+}
+
+pub(crate) async fn main(args: impl Iterator<Item = String>) -> ExitCode {
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("authstore-migration carry-over: {why}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
+    let args = parse(args)?;
+    match Profile::from_env()? {
+        Profile::BetterAuth => {}
+        other => {
+            return Err(format!(
+                "AUTHSTORE_PROFILE is {other}: the target must be better-auth"
+            ));
+        }
+    }
+    let target_url =
+        std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL (the target) is not set")?;
+    let source = connect(&args.source, "--source").await?;
+    let target = connect(&target_url, "DATABASE_URL").await?;
+    if args.dry_run {
+        eprintln!("dry run: nothing is written");
+    } else {
+        Profile::BetterAuth
+            .up(&target)
+            .await
+            .map_err(|err| format!("migrating the target: {err}"))?;
+    }
+    let from = Source::of(
+        args.from,
+        args.email_column.as_deref(),
+        args.password_column.as_deref(),
+    )
+    .map_err(|err| format!("--from {}: {err}", args.from))?;
+    let mut carry = CarryOver::new(from).dry_run(args.dry_run);
+    if let Some(batch) = args.batch {
+        carry = carry
+            .batch(batch)
+            .map_err(|err| format!("--batch: {err}"))?;
+    }
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} users, {per_sec}, {eta} left")
+            .expect("a valid template"),
+    );
+    let report = carry
+        .run(&source, &target, |progress| {
+            bar.set_length(progress.total);
+            bar.set_position(progress.done);
+        })
+        .await
+        .map_err(|err| format!("{err}: {}", source_of(&err)))?;
+    bar.finish();
+    print(&report, args.dry_run);
+    Ok(())
+}
+
+async fn connect(url: &str, name: &str) -> Result<DatabaseConnection, String> {
+    Database::connect(url)
+        .await
+        .map_err(|err| format!("{name}: cannot connect: {err}"))
+}
+
+fn source_of(err: &authstore::Error) -> String {
+    std::error::Error::source(err).map_or_else(String::new, ToString::to_string)
+}
+
+fn print(report: &CarryOverReport, dry_run: bool) {
+    let verb = if dry_run { "would carry" } else { "carried" };
+    println!(
+        "{verb}: {} users, {} OAuth accounts, {} passwords, {} live sessions",
+        report.users, report.accounts, report.passwords, report.sessions
+    );
+    println!(
+        "dead sessions skipped: {}; carried sessions ended (gone from the source): {}; \
+         deleted in better-auth since an earlier run, not re-created: {}",
+        report.dead_sessions, report.ended_sessions, report.deleted_since
+    );
+    if report.left_behind.is_empty() {
+        println!("left behind: nothing");
+        return;
+    }
+    println!("left behind or changed ({}):", report.left_behind.len());
+    for item in &report.left_behind {
+        let line = match item {
+            LeftBehind::NoAddress { user_id } => format!("user {user_id}: no address; not carried"),
+            LeftBehind::BadAddress { user_id } => {
+                format!("user {user_id}: the address is invalid; not carried")
+            }
+            LeftBehind::SameAddress { address, user_ids } => format!(
+                "users {}: one address once lowercased ({address}); none carried, merge them by hand",
+                user_ids.join(", ")
+            ),
+            LeftBehind::AddressTaken { user_id } => {
+                format!("user {user_id}: a better-auth user has this address already; not carried")
+            }
+            LeftBehind::IdTooLong { user_id } => {
+                format!(
+                    "user {user_id}: the id is longer than better-auth's 36 characters; not carried"
+                )
+            }
+            LeftBehind::OldPassword { user_id } => format!(
+                "user {user_id}: lucia-auth 0.x password hash; carried marked, rewritten at their next \
+                 sign-in through authstore, refused by better-auth until then"
+            ),
+            LeftBehind::UnusablePassword { user_id } => {
+                format!(
+                    "user {user_id}: password hash no better-auth reader checks; carried without a password"
+                )
+            }
+            _ => format!("{item:?}"),
+        };
+        println!("  {line}");
+    }
+}
