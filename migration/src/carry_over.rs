@@ -72,17 +72,13 @@ async fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
             ));
         }
     }
-    let target_url =
-        std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL (the target) is not set")?;
-    let source = connect(&args.source, "--source").await?;
-    let target = connect(&target_url, "DATABASE_URL").await?;
-    if args.dry_run {
-        eprintln!("dry run: nothing is written");
-    } else {
-        Profile::BetterAuth
-            .up(&target)
-            .await
-            .map_err(|err| format!("migrating the target: {err}"))?;
+    // Every argument is checked before anything is written.
+    if args.from == Profile::LuciaV3 && args.email_column.is_none() {
+        return Err(
+            "--from lucia-v3: Lucia v3 keeps no address; name the auth_user column \
+                    that holds it with --email-column"
+                .into(),
+        );
     }
     let from = Source::of(
         args.from,
@@ -95,6 +91,18 @@ async fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
         carry = carry
             .batch(batch)
             .map_err(|err| format!("--batch: {err}"))?;
+    }
+    let target_url =
+        std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL (the target) is not set")?;
+    let source = connect(&args.source, "--source").await?;
+    let target = connect(&target_url, "DATABASE_URL").await?;
+    if args.dry_run {
+        eprintln!("dry run: nothing is written");
+    } else {
+        Profile::BetterAuth
+            .up(&target)
+            .await
+            .map_err(|err| format!("migrating the target: {err}"))?;
     }
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} users, {per_sec}, {eta} left")

@@ -49,3 +49,87 @@ fn the_named_profile_is_migrated() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `carry-over` from a next-auth v3 SQLite file into a better-auth one: the
+/// dry run writes nothing (not even the schema), the run carries and
+/// reports, and a refused argument stops it before anything is written.
+#[tokio::test]
+async fn carry_over_reports_and_writes_only_when_not_dry() {
+    use sea_orm_migration::sea_orm::{ConnectionTrait, Database};
+    let dir = std::env::temp_dir().join(format!("authstore-carry-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = format!("sqlite://{}/source.sqlite?mode=rwc", dir.display());
+    let target = format!("sqlite://{}/target.sqlite?mode=rwc", dir.display());
+    let up = Command::new(CLI)
+        .env("AUTHSTORE_PROFILE", "next-auth-v3")
+        .env("DATABASE_URL", &source)
+        .arg("up")
+        .output()
+        .unwrap();
+    assert!(up.status.success());
+    let db = Database::connect(&source).await.unwrap();
+    db.execute_unprepared(
+        "INSERT INTO users (id, name, email, created_at, updated_at) VALUES
+           (1, 'Ada', 'Ada@Example.com', '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00'),
+           (2, 'Nobody', NULL, '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00');
+         INSERT INTO sessions (id, user_id, expires, session_token, access_token, created_at, updated_at) VALUES
+           (1, 1, '2099-01-01 00:00:00+00:00', 'live-token-of-ada', 'a', '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00'),
+           (2, 1, '2020-01-01 00:00:00+00:00', 'dead-token-of-ada', 'b', '2019-01-01 00:00:00+00:00', '2019-01-01 00:00:00+00:00');",
+    )
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+    let carry = |extra: &[&str]| {
+        let output = Command::new(CLI)
+            .env("AUTHSTORE_PROFILE", "better-auth")
+            .env("DATABASE_URL", &target)
+            .args(["carry-over", "--from", "next-auth-v3", "--source", &source])
+            .args(extra)
+            .output()
+            .unwrap();
+        let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+        (
+            output.status.code(),
+            printed,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let tables = || async {
+        let db = Database::connect(&target).await.unwrap();
+        let rows = db
+            .query_all_raw(sea_orm_migration::sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT name FROM sqlite_master WHERE type = 'table'",
+            ))
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+        rows.len()
+    };
+
+    let (code, _, stderr) = carry(&["--batch", "0"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--batch"), "{stderr}");
+    let (code, printed, stderr) = carry(&["--dry-run"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        printed.contains("would carry: 1 users, 0 OAuth accounts, 0 passwords, 1 live sessions"),
+        "{printed}"
+    );
+    assert!(printed.contains("user 2: no address"), "{printed}");
+    assert_eq!(
+        tables().await,
+        0,
+        "a dry run writes nothing, not even the schema"
+    );
+
+    let (code, printed, stderr) = carry(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        printed.contains("carried: 1 users, 0 OAuth accounts, 0 passwords, 1 live sessions"),
+        "{printed}"
+    );
+    assert!(printed.contains("dead sessions skipped: 1"), "{printed}");
+    assert!(tables().await >= 5, "migrated and carried");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -291,7 +291,14 @@ impl CarryOver {
             db: target,
             times: BETTER_AUTH.time_on(target.get_database_backend()),
             now,
+            migrated: migrated(target).await,
         };
+        if !writer.migrated && !self.dry_run {
+            return Err(Error::Database(DbErr::Custom(
+                "the target has no better-auth schema: migrate it first (Profile::BetterAuth.up)"
+                    .into(),
+            )));
+        }
         let mut live_sessions = HashSet::new();
         let mut after: Option<Value> = None;
         let mut done = 0;
@@ -836,11 +843,24 @@ impl Reader<'_> {
     }
 }
 
+/// Whether `target` holds this profile's migrated schema (a dry run may
+/// look at one that does not yet, as empty).
+async fn migrated(target: &DatabaseConnection) -> bool {
+    let probe = Query::select()
+        .expr(Expr::val(1))
+        .from(CARRIED)
+        .limit(1)
+        .to_owned();
+    target.query_one(&probe).await.is_ok()
+}
+
 /// Writes better-auth's rows on the target.
 struct Writer<'a> {
     db: &'a DatabaseConnection,
     times: BetterAuthTime,
     now: DateTime<Utc>,
+    /// Without the schema (a dry run only) every lookup finds nothing.
+    migrated: bool,
 }
 
 impl Writer<'_> {
@@ -854,6 +874,9 @@ impl Writer<'_> {
         select: SelectStatement,
         column: &str,
     ) -> Result<HashSet<String>, DbErr> {
+        if !self.migrated {
+            return Ok(HashSet::new());
+        }
         let rows = self.db.query_all(&select).await?;
         rows.iter()
             .map(|row| row.try_get::<String>("", column))
@@ -900,7 +923,7 @@ impl Writer<'_> {
 
     /// Who holds each of these addresses in the target.
     async fn address_holders(&self, emails: &[&str]) -> Result<BTreeMap<String, String>, DbErr> {
-        if emails.is_empty() {
+        if emails.is_empty() || !self.migrated {
             return Ok(BTreeMap::new());
         }
         let select = Query::select()
