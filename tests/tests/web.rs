@@ -3,10 +3,12 @@
 //! renewal and on sign-out, bearer tokens where the JS system takes them,
 //! and the extractors' answers.
 
+use authstore::better_auth::cookie::{signed_session_cookie, token_from_cookie};
+use authstore::better_auth::{self, BetterAuthConfig, BetterAuthStore};
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::web::{SessionStore, SignedIn, WebSessions};
-use authstore::{AuthStore, ConfigError, Error, NewUser, Profile};
+use authstore::{AuthStore, ConfigError, Error, NewUser, Profile, Secret};
 use authstore_migration::ProfileMigrations;
 use authstore_tests::{TestClock, TestDb, backend_tests, profile_tests};
 use axum::Router;
@@ -18,7 +20,12 @@ use chrono::TimeDelta;
 use tower::ServiceExt;
 
 profile_tests!(next_auth_cookies_over_http_and_https);
-backend_tests!(lucia_v3_cookies_and_bearer, lucia_v1_cookies);
+backend_tests!(
+    lucia_v3_cookies_and_bearer,
+    lucia_v1_cookies,
+    better_auth_cookies_are_signed,
+    the_carry_over_bridge_swaps_the_old_cookie,
+);
 
 /// What a test needs of each profile: a signed-in token and a way to make
 /// the next lookup renew it.
@@ -413,4 +420,114 @@ async fn a_listening_cache_hears_the_js_apps_sign_out() {
         },
     )
     .await;
+}
+
+const BETTER_AUTH_SECRET: &str = "better-auth-secret-for-the-web-tests";
+
+async fn better_auth(db: &TestDb) -> (BetterAuthStore, String) {
+    Profile::BetterAuth.up(&db.conn).await.unwrap();
+    let config = BetterAuthConfig::default()
+        .secret(BETTER_AUTH_SECRET)
+        .unwrap();
+    let store = BetterAuthStore::new(db.conn.clone(), config);
+    let user = store
+        .create_user(better_auth::NewUser {
+            email: "ada@example.com".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    (store, user.id)
+}
+
+async fn better_auth_cookies_are_signed(db: &TestDb) {
+    let (store, user_id) = better_auth(db).await;
+    assert!(matches!(
+        WebSessions::new(
+            BetterAuthStore::new(db.conn.clone(), Default::default()),
+            "http://127.0.0.1"
+        ),
+        Err(Error::Config(ConfigError::EmptySecret))
+    ));
+    let session = store
+        .create_session(&user_id, Default::default())
+        .await
+        .unwrap();
+    let web = WebSessions::new(store, "https://app.example.com").unwrap();
+    let name = "__Secure-better-auth.session_token";
+    assert_eq!(web.cookie_name(), name);
+    let app = app(web);
+    let signed =
+        signed_session_cookie(&session.token, &Secret::from(BETTER_AUTH_SECRET.to_owned()));
+    assert_eq!(
+        send(&app, "GET", "/me", &[cookie(name, &signed)])
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // The bare token, as better-auth itself refuses it.
+    let bare = send(&app, "GET", "/me", &[cookie(name, session.token.expose())]).await;
+    assert_eq!(bare.status, StatusCode::UNAUTHORIZED);
+    let forged = signed_session_cookie(&session.token, &Secret::from("another-secret".to_owned()));
+    assert_eq!(
+        send(&app, "GET", "/me", &[cookie(name, &forged)])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
+    let (store, user_id) = better_auth(db).await;
+    // A session the carry-over brought over keeps next-auth's token.
+    let carried = store
+        .create_session(&user_id, Default::default())
+        .await
+        .unwrap();
+    let web = WebSessions::new(store.clone(), "http://127.0.0.1:3000")
+        .unwrap()
+        .carrying_over_from(Profile::NextAuthV3);
+    let app = app(web);
+    let old = "next-auth.session-token";
+    let bridged = send(&app, "GET", "/me", &[cookie(old, carried.token.expose())]).await;
+    assert_eq!(
+        bridged.status,
+        StatusCode::OK,
+        "signed in through the old cookie"
+    );
+    let [new, removal] = &bridged.set_cookie[..] else {
+        panic!("two cookies: {:?}", bridged.set_cookie)
+    };
+    let value = new
+        .strip_prefix("better-auth.session_token=")
+        .and_then(|rest| rest.split(';').next())
+        .expect("better-auth's cookie");
+    assert_eq!(
+        token_from_cookie(value, &Secret::from(BETTER_AUTH_SECRET.to_owned())),
+        Some(carried.token.clone()),
+        "signed with better-auth's secret"
+    );
+    assert!(
+        new.contains("HttpOnly") && new.contains("SameSite=Lax") && new.contains("Max-Age=604800"),
+        "{new}"
+    );
+    assert!(
+        removal.starts_with("next-auth.session-token=;") && removal.contains("Max-Age=0"),
+        "{removal}"
+    );
+    // With the new cookie, the old one is not looked at, and nothing is set.
+    let after = send(
+        &app,
+        "GET",
+        "/me",
+        &[cookie("better-auth.session_token", value)],
+    )
+    .await;
+    assert_eq!((after.status, after.set_cookie.len()), (StatusCode::OK, 0));
+    // An old cookie whose session was not carried signs nobody in.
+    let stranger = send(&app, "GET", "/me", &[cookie(old, "a-token-nobody-carried")]).await;
+    assert_eq!(
+        (stranger.status, stranger.set_cookie.len()),
+        (StatusCode::UNAUTHORIZED, 0)
+    );
 }

@@ -41,6 +41,8 @@ pub mod carry_over;
 pub mod cookie;
 pub mod password;
 mod storage;
+#[cfg(feature = "axum")]
+mod web;
 
 use authstore_entity::Profile;
 use authstore_entity::better_auth::BETTER_AUTH;
@@ -48,7 +50,7 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionSession, TransactionTrait};
 
 use crate::backend::{PURGE_BATCH, check_time};
-use crate::cache::{self, Change, SessionCacheConfig};
+use crate::cache::{self, Change};
 use crate::core::Core;
 use crate::durability::begin_revocation;
 use crate::lucia_v1::off_executor;
@@ -244,11 +246,24 @@ impl ExpiryPolicy for UpdateAgeExpiry {
     }
 }
 
-/// How long better-auth sessions live, and whether validations are cached.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How long better-auth sessions live, and the app's secret (its
+/// `BETTER_AUTH_SECRET`), which signs the session cookie.
+///
+/// There is no session cache for this profile yet: it has no triggers to
+/// tell a cache about the better-auth app's sign-outs.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct BetterAuthConfig {
     expiry: UpdateAgeExpiry,
-    session_cache: Option<SessionCacheConfig>,
+    secret: Option<Secret>,
+}
+
+impl std::fmt::Debug for BetterAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BetterAuthConfig")
+            .field("expiry", &self.expiry)
+            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 impl BetterAuthConfig {
@@ -274,15 +289,20 @@ impl BetterAuthConfig {
         self.expiry.expires_in
     }
 
-    /// Keeps what [`BetterAuthStore::validate_session`] finds in memory, as
-    /// the other stores' session cache does; off by default.
-    pub fn session_cache(
-        mut self,
-        max_entries: u64,
-        max_staleness: TimeDelta,
-    ) -> Result<Self, Error> {
-        self.session_cache = Some(SessionCacheConfig::new(max_entries, max_staleness)?);
+    /// The better-auth app's secret (`BETTER_AUTH_SECRET`), with which the
+    /// web layer signs and checks the session cookie; [`ConfigError::EmptySecret`]
+    /// if empty.
+    pub fn secret(mut self, secret: &str) -> Result<Self, Error> {
+        if secret.is_empty() {
+            return Err(ConfigError::EmptySecret.into());
+        }
+        self.secret = Some(Secret::from(secret.to_owned()));
         Ok(self)
+    }
+
+    /// The secret, if set.
+    pub(crate) fn cookie_secret(&self) -> Option<&Secret> {
+        self.secret.as_ref()
     }
 }
 
@@ -303,7 +323,7 @@ impl BetterAuthStore {
     /// A store on `db` with the system clock.
     pub fn new(db: DatabaseConnection, config: BetterAuthConfig) -> Self {
         BetterAuthStore {
-            core: Core::new(db, config.session_cache, Profile::BetterAuth),
+            core: Core::new(db, None, Profile::BetterAuth),
             config,
         }
     }
@@ -319,6 +339,11 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
     /// The connection the store runs on.
     pub fn connection(&self) -> &Db {
         &self.core.db
+    }
+
+    /// The store's configuration.
+    pub fn config(&self) -> &BetterAuthConfig {
+        &self.config
     }
 
     fn storage(&self) -> Storage<'_, Db> {

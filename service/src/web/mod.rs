@@ -52,6 +52,7 @@ pub use stores::{CookieLife, SessionStore, Validated};
 
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::token::Secret;
+use authstore_entity::Profile;
 
 /// A store with the app's public URL: everything the layer, the extractors
 /// and sign-out need. Cloning is cheap.
@@ -64,6 +65,9 @@ pub struct WebSessions<S> {
     /// The public URL's origin (`https://app.example.com`), for the
     /// cross-site rule.
     origin: String,
+    /// The cookie of the system the users were carried over from, if any
+    /// ([`WebSessions::carrying_over_from`]).
+    bridge: Option<&'static str>,
 }
 
 impl<S: SessionStore> std::fmt::Debug for WebSessions<S> {
@@ -82,6 +86,7 @@ impl<S: SessionStore> WebSessions<S> {
     /// Secure cookies and, for next-auth, the `__Secure-` name.
     /// [`ConfigError::PublicUrl`] if it is no absolute http(s) URL.
     pub fn new(store: S, public_url: &str) -> Result<Self, Error> {
+        store.ready_for_web()?;
         let url = url::Url::parse(public_url).map_err(|_| ConfigError::PublicUrl)?;
         let https = match url.scheme() {
             "https" if url.has_host() => true,
@@ -94,8 +99,23 @@ impl<S: SessionStore> WebSessions<S> {
             secure: https,
             bearer: profile.reads_bearer_token(),
             origin: url.origin().ascii_serialization(),
+            bridge: None,
             store,
         })
+    }
+
+    /// The cookie bridge of a carry-over (`authstore::better_auth::carry_over`):
+    /// a request with no session cookie of the store's but with `old`'s (the
+    /// system the users were carried from, e.g. next-auth's) is looked up by
+    /// that cookie's token, which the carry-over kept. When the session is
+    /// there, the response sets the store's cookie for it and expires the
+    /// old one, so nobody is signed out at the cutover.
+    ///
+    /// The old cookie's name follows the public URL as the old system
+    /// chose it (next-auth's `__Secure-` over https).
+    pub fn carrying_over_from(mut self, old: Profile) -> Self {
+        self.bridge = Some(old.descriptor().session_cookie(self.secure));
+        self
     }
 
     /// The store.
@@ -133,7 +153,7 @@ impl<S: SessionStore> WebSessions<S> {
     /// The cookie that carries a new session to the browser (after a
     /// sign-in your handler made), as the JS system writes it.
     pub fn session_cookie(&self, token: &Secret, life: CookieLife) -> Cookie<'static> {
-        let mut cookie = self.base_cookie(token.expose().to_owned());
+        let mut cookie = self.base_cookie(self.cookie, self.store.cookie_value(token));
         match life {
             CookieLife::Until(at) => {
                 let at = time::OffsetDateTime::from_unix_timestamp(at.timestamp())
@@ -150,7 +170,11 @@ impl<S: SessionStore> WebSessions<S> {
     /// The cookie that deletes the session cookie in the browser: empty,
     /// `Max-Age=0` and an `Expires` in the past.
     pub fn removal_cookie(&self) -> Cookie<'static> {
-        let mut cookie = self.base_cookie(String::new());
+        self.removal_of(self.cookie)
+    }
+
+    fn removal_of(&self, name: &'static str) -> Cookie<'static> {
+        let mut cookie = self.base_cookie(name, String::new());
         cookie.make_removal();
         cookie
     }
@@ -162,8 +186,8 @@ impl<S: SessionStore> WebSessions<S> {
         Ok(self.removal_cookie())
     }
 
-    fn base_cookie(&self, value: String) -> Cookie<'static> {
-        Cookie::build((self.cookie, value))
+    fn base_cookie(&self, name: &'static str, value: String) -> Cookie<'static> {
+        Cookie::build((name, value))
             .http_only(true)
             .same_site(SameSite::Lax)
             .path("/")
@@ -171,27 +195,53 @@ impl<S: SessionStore> WebSessions<S> {
             .build()
     }
 
-    /// The request's session token: the cookie, or where the JS system
-    /// accepts one, a bearer token (which is never answered with a cookie).
-    fn token(&self, headers: &HeaderMap) -> Option<(String, bool)> {
-        if let Some(cookie) = CookieJar::from_headers(headers).get(self.cookie) {
-            return Some((cookie.value().to_owned(), true));
+    /// The request's session token and where it came from: the cookie
+    /// (a value that is no token, such as a badly signed one, counts as
+    /// none), the old system's cookie with a bridge, or where the JS system
+    /// accepts one, a bearer token.
+    fn token(&self, headers: &HeaderMap) -> Option<(String, Carrier)> {
+        let jar = CookieJar::from_headers(headers);
+        if let Some(cookie) = jar.get(self.cookie) {
+            return Some((
+                self.store.token_from_cookie(cookie.value())?,
+                Carrier::Cookie,
+            ));
+        }
+        if let Some(old) = self.bridge.and_then(|name| jar.get(name)) {
+            return Some((old.value().to_owned(), Carrier::OldCookie));
         }
         let bearer = headers.get(AUTHORIZATION)?.to_str().ok()?;
         let token = bearer.strip_prefix("Bearer ").filter(|_| self.bearer)?;
-        Some((token.to_owned(), false))
+        Some((token.to_owned(), Carrier::Bearer))
     }
 
     /// Looks the request's session up and records it for the extractors;
-    /// the cookie to send again, if the lookup renewed the session.
-    async fn resolve(&self, request: &mut Request<Body>) -> Option<Cookie<'static>> {
+    /// the cookies to send: the session's again if the lookup renewed it,
+    /// and across a carry-over's bridge the new one and the old one's
+    /// removal.
+    async fn resolve(&self, request: &mut Request<Body>) -> Vec<Cookie<'static>> {
         let mut resolved: Resolved<S::Session> = Resolved(None);
-        let mut reissue = None;
-        if let Some((token, from_cookie)) = self.token(request.headers()) {
+        let mut reissue = Vec::new();
+        if let Some((token, carrier)) = self.token(request.headers()) {
             match self.store.validate(&token).await {
                 Ok(Some(found)) => {
-                    if let Some((value, life)) = found.reissue.filter(|_| from_cookie) {
-                        reissue = Some(self.session_cookie(&value, life));
+                    match (carrier, found.reissue) {
+                        (Carrier::Bearer, _) | (Carrier::Cookie, None) => {}
+                        (Carrier::Cookie, Some((value, life))) => {
+                            reissue.push(self.session_cookie(&value, life));
+                        }
+                        (Carrier::OldCookie, renewed) => {
+                            let (value, life) = renewed.unwrap_or_else(|| {
+                                (
+                                    Secret::from(token.clone()),
+                                    self.store.cookie_life(&found.session),
+                                )
+                            });
+                            reissue.push(self.session_cookie(&value, life));
+                            if let Some(old) = self.bridge {
+                                reissue.push(self.removal_of(old));
+                            }
+                        }
                     }
                     resolved = Resolved(Some(SignedIn {
                         session: found.session,
@@ -210,7 +260,7 @@ impl<S: SessionStore> WebSessions<S> {
     /// Adds `cookie` to `response` unless the handler set this cookie
     /// itself (a sign-in or sign-out wins over a renewal).
     fn reissue(&self, response: &mut Response, cookie: Cookie<'static>) {
-        let prefix = format!("{}=", self.cookie);
+        let prefix = format!("{}=", cookie.name());
         let set_by_handler = response
             .headers()
             .get_all(SET_COOKIE)
@@ -220,6 +270,17 @@ impl<S: SessionStore> WebSessions<S> {
             response.headers_mut().append(SET_COOKIE, value);
         }
     }
+}
+
+/// Where a request's session token came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Carrier {
+    /// The store's own cookie.
+    Cookie,
+    /// The cookie of the system the users were carried from.
+    OldCookie,
+    /// `Authorization: Bearer`, which is never answered with a cookie.
+    Bearer,
 }
 
 /// The signed-in session of a request, from the [`SessionLayer`]. As an
@@ -380,7 +441,7 @@ where
             }
             let reissue = web.resolve(&mut request).await;
             let mut response = inner.call(request).await?;
-            if let Some(cookie) = reissue {
+            for cookie in reissue {
                 web.reissue(&mut response, cookie);
             }
             Ok(response)

@@ -14,7 +14,8 @@ use crate::rules::token::Secret;
 use crate::store::AuthStore;
 
 /// A store the web layer can serve: [`AuthStore`] (the next-auth
-/// profiles), [`LuciaStore`] and [`LuciaV1Store`].
+/// profiles), [`LuciaStore`], [`LuciaV1Store`] and
+/// [`BetterAuthStore`](crate::better_auth::BetterAuthStore).
 pub trait SessionStore: Clone + Send + Sync + 'static {
     /// What a valid session gives a handler: the session and its user.
     type Session: Clone + Send + Sync + 'static;
@@ -31,6 +32,27 @@ pub trait SessionStore: Clone + Send + Sync + 'static {
 
     /// Ends the session `token` names (nothing if there is none).
     fn invalidate(&self, token: &str) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// How long the cookie of a valid session lives when it is set anew
+    /// (across a carry-over's bridge), as the JS system writes it.
+    fn cookie_life(&self, session: &Self::Session) -> CookieLife;
+
+    /// Whether the store has what the web layer needs (better-auth's: the
+    /// secret that signs its cookie). Checked by `WebSessions::new`.
+    fn ready_for_web(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// The cookie's value for a session token: the token itself, as
+    /// next-auth and Lucia write it; better-auth signs it.
+    fn cookie_value(&self, token: &Secret) -> String {
+        token.expose().to_owned()
+    }
+
+    /// The session token in a cookie's value, if the value is one.
+    fn token_from_cookie(&self, value: &str) -> Option<String> {
+        Some(value.to_owned())
+    }
 
     /// Starts the store's listener for session changes: its
     /// `listen_for_session_changes` (PostgreSQL, a session cache on).
@@ -63,17 +85,18 @@ impl SessionStore for AuthStore {
         self.config().profile()
     }
 
+    fn cookie_life(&self, found: &SessionAndUser) -> CookieLife {
+        CookieLife::Until(found.session.expires)
+    }
+
     async fn validate(&self, token: &str) -> Result<Option<Validated<SessionAndUser>>, Error> {
         let Some(found) = self.sessions().get_session_and_user(token).await? else {
             return Ok(None);
         };
         // next-auth's sliding renewal keeps the token and moves the expiry.
-        let reissue = found.renewed.then(|| {
-            (
-                Secret::from(token),
-                CookieLife::Until(found.session.expires),
-            )
-        });
+        let reissue = found
+            .renewed
+            .then(|| (Secret::from(token), self.cookie_life(&found)));
         Ok(Some(Validated {
             session: found,
             reissue,
@@ -97,15 +120,19 @@ impl SessionStore for LuciaStore {
         Profile::LuciaV3
     }
 
+    fn cookie_life(&self, _: &Self::Session) -> CookieLife {
+        CookieLife::For(self.config().expires_in())
+    }
+
     async fn validate(&self, token: &str) -> Result<Option<Validated<Self::Session>>, Error> {
         let Some(valid) = self.validate_session(token).await? else {
             return Ok(None);
         };
         // Lucia v3 re-sends a `fresh` session's cookie with its full Max-Age.
-        let reissue = valid.session.fresh.then(|| {
-            let life = CookieLife::For(self.config().expires_in());
-            (Secret::from(token), life)
-        });
+        let reissue = valid
+            .session
+            .fresh
+            .then(|| (Secret::from(token), self.cookie_life(&valid)));
         Ok(Some(Validated {
             session: valid,
             reissue,
@@ -129,16 +156,20 @@ impl SessionStore for LuciaV1Store {
         Profile::LuciaV1
     }
 
+    fn cookie_life(&self, valid: &Self::Session) -> CookieLife {
+        CookieLife::Until(valid.session.idle_expires)
+    }
+
     async fn validate(&self, token: &str) -> Result<Option<Validated<Self::Session>>, Error> {
         let Some(valid) = self.validate_session(token).await? else {
             return Ok(None);
         };
         // An idle session was replaced: the cookie gets the new id, expiring
         // with its idle period, as lucia-auth v1 writes it.
-        let reissue = valid.session.fresh.then(|| {
-            let life = CookieLife::Until(valid.session.idle_expires);
-            (valid.session.id.clone(), life)
-        });
+        let reissue = valid
+            .session
+            .fresh
+            .then(|| (valid.session.id.clone(), self.cookie_life(&valid)));
         Ok(Some(Validated {
             session: valid,
             reissue,

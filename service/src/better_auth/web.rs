@@ -1,0 +1,70 @@
+//! The web layer's view of a better-auth store: its signed cookie, and
+//! better-auth's way of re-sending it.
+
+use authstore_entity::Profile;
+
+use super::cookie::{signed_session_cookie, token_from_cookie};
+use super::{BetterAuthStore, ValidSession};
+use crate::rules::error::{ConfigError, Error};
+use crate::rules::token::Secret;
+use crate::web::{CookieLife, SessionStore, Validated};
+
+impl SessionStore for BetterAuthStore {
+    type Session = ValidSession;
+
+    fn profile(&self) -> Profile {
+        Profile::BetterAuth
+    }
+
+    /// better-auth writes the cookie with its full `Max-Age`.
+    fn cookie_life(&self, _: &ValidSession) -> CookieLife {
+        CookieLife::For(self.config().expires_in())
+    }
+
+    /// The cookie is signed with the app's secret, so one is needed.
+    fn ready_for_web(&self) -> Result<(), Error> {
+        match self.config().cookie_secret() {
+            Some(_) => Ok(()),
+            None => Err(ConfigError::EmptySecret.into()),
+        }
+    }
+
+    fn cookie_value(&self, token: &Secret) -> String {
+        let secret = self
+            .config()
+            .cookie_secret()
+            .expect("checked by ready_for_web");
+        signed_session_cookie(token, secret)
+    }
+
+    fn token_from_cookie(&self, value: &str) -> Option<String> {
+        let secret = self.config().cookie_secret()?;
+        token_from_cookie(value, secret).map(|token| token.expose().to_owned())
+    }
+
+    async fn validate(&self, token: &str) -> Result<Option<Validated<ValidSession>>, Error> {
+        let Some(valid) = self.validate_session(token).await? else {
+            return Ok(None);
+        };
+        // better-auth re-sends a renewed session's cookie, same token, with
+        // the full Max-Age.
+        let reissue = valid
+            .session
+            .fresh
+            .then(|| (Secret::from(token), self.cookie_life(&valid)));
+        Ok(Some(Validated {
+            session: valid,
+            reissue,
+        }))
+    }
+
+    async fn invalidate(&self, token: &str) -> Result<(), Error> {
+        self.revoke_session(token).await.map(drop)
+    }
+
+    /// This profile has no session cache to keep fresh.
+    #[cfg(feature = "postgres-listen")]
+    fn listen(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
+        Err(ConfigError::NoSessionCache.into())
+    }
+}
