@@ -15,6 +15,7 @@ use authstore::web::WebSessions;
 use authstore::{AuthStore, Profile};
 use axum::Router;
 
+pub mod better_auth;
 pub mod error;
 pub mod extract;
 pub mod guard;

@@ -10,7 +10,10 @@
 //!   (comma-separated) that session lookups read where they may (see
 //!   `docs/scale-out.md`); unset, every read goes to `DATABASE_URL`;
 //! - `AUTHSTORE_PROFILE`: the schema profile (default `next-auth-v3`);
-//! - `AUTHSTORE_SECRET`: default a random secret per run;
+//! - `AUTHSTORE_SECRET`: default a random secret per run; on `better-auth`,
+//!   the better-auth app's `BETTER_AUTH_SECRET` (its cookie is signed);
+//! - `AUTHSTORE_CARRY_OVER_FROM` (`better-auth` only): the profile whose
+//!   session cookie the cookie bridge turns into better-auth's;
 //! - `AUTHSTORE_DEV_OUTBOX=1` (same as `--dev-outbox`), `RUST_LOG`;
 //! - request limits per client address and for everyone (see
 //!   `authstore_examples::limits`): `AUTHSTORE_LINKS_PER_CLIENT_PER_HOUR`
@@ -30,9 +33,11 @@ use std::num::NonZeroU32;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use authstore::better_auth::{BetterAuthConfig, BetterAuthStore};
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::{AuthStore, Config, ReplicaConfig, Tz};
+use authstore_examples::better_auth::{BetterAuthState, better_auth_app};
 use authstore_examples::limits::{Limits, RequestLimit};
 use authstore_examples::lucia::{LuciaState, lucia_app};
 use authstore_examples::lucia_v1::lucia_v1_app;
@@ -119,13 +124,18 @@ async fn run() -> Result<(), Fatal> {
         }
         Profile::LuciaV1 => Served::LuciaV1,
         Profile::LuciaV3 => Served::LuciaV3,
-        Profile::BetterAuth => {
-            return Err(
-                "AUTHSTORE_PROFILE=better-auth: the example server does not serve better-auth's \
-                 routes; use authstore::better_auth::BetterAuthStore in your own service"
-                    .into(),
-            );
-        }
+        Profile::BetterAuth => Served::BetterAuth {
+            config: BetterAuthConfig::default()
+                .secret(&secret)
+                .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?,
+            old: match std::env::var("AUTHSTORE_CARRY_OVER_FROM") {
+                Ok(name) => Some(
+                    Profile::from_name(name.trim())
+                        .map_err(|why| format!("AUTHSTORE_CARRY_OVER_FROM: {why}"))?,
+                ),
+                Err(_) => None,
+            },
+        },
     };
 
     let db = connect(&database_url).await?;
@@ -158,6 +168,11 @@ async fn run() -> Result<(), Fatal> {
             let lucia = replicated(lucia, replicas, LuciaStore::with_replicas)?;
             lucia_app(LuciaState::new(lucia, base_url.clone(), limits).map_err(settings)?)
         }
+        Served::BetterAuth { config, old } => {
+            let store = BetterAuthStore::new(db.clone(), config);
+            let store = replicated(store, replicas, BetterAuthStore::with_replicas)?;
+            better_auth_app(BetterAuthState::new(store, &base_url, old).map_err(settings)?)
+        }
     };
     profile
         .up(&db)
@@ -181,6 +196,12 @@ enum Served {
     NextAuth(Config),
     LuciaV1,
     LuciaV3,
+    /// better-auth's store with its secret, and the profile whose cookie it
+    /// bridges from (`AUTHSTORE_CARRY_OVER_FROM`), if any.
+    BetterAuth {
+        config: BetterAuthConfig,
+        old: Option<Profile>,
+    },
 }
 
 /// The connections named by `DATABASE_REPLICA_URL`, if set.

@@ -56,6 +56,175 @@ fn ready() -> bool {
     false
 }
 
+/// The Next.js + next-auth 3 app (built first if it is not), given its
+/// plain-HTTP port, its public URL and the stack's directory, where it
+/// writes the sign-in links it "mails".
+fn nextjs(db: &TestDb) -> impl FnOnce(u16, &str, &Path) -> Command {
+    let next_dir = interop().join("nextjs");
+    if !next_dir.join(".next/BUILD_ID").exists() {
+        run(
+            "next build",
+            Command::new(interop().join("node_modules/.bin/next"))
+                .arg("build")
+                .arg(&next_dir)
+                .env("NEXT_TELEMETRY_DISABLED", "1"),
+        );
+    }
+    let url = db.url.clone();
+    move |port, public_url, dir| {
+        let mut next = Command::new(interop().join("node_modules/.bin/next"));
+        next.arg("start")
+            .arg(&next_dir)
+            .args(["-p", &port.to_string(), "-H", "127.0.0.1"])
+            .env("NEXT_TELEMETRY_DISABLED", "1")
+            .env("DATABASE_URL", url)
+            .env("NEXTAUTH_URL", public_url)
+            // Server-side getSession calls the app itself: over plain http,
+            // past the self-signed certificate.
+            .env("NEXTAUTH_URL_INTERNAL", format!("http://127.0.0.1:{port}"))
+            .env("NEXTAUTH_SECRET", SECRET)
+            .env("LINKS_FILE", dir.join("links.jsonl"));
+        next
+    }
+}
+
+/// better-auth's secret in the carry-over test: the example server signs
+/// better-auth's cookie with it, as the better-auth app does.
+const BETTER_AUTH_SECRET: &str = "better-auth-e2e-secret-of-32-characters";
+
+/// The move off next-auth, in one browser: signed in to the Next.js +
+/// next-auth 3 app, the users are carried over to better-auth's tables in
+/// the same database; one request through the Rust service (the cookie
+/// bridge) swaps next-auth's cookie for better-auth's, and then a real
+/// better-auth app recognises the same browser without a new sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nextjs_sign_in_survives_the_move_to_better_auth() {
+    use authstore::better_auth::carry_over::{CarryOver, Source};
+    if !ready() {
+        return;
+    }
+    let better_auth_server = interop().join("better-auth/server.mjs");
+    let installed = interop()
+        .join("better-auth/node_modules/better-auth")
+        .exists();
+    if !installed {
+        let why = "better-auth is not installed: run `npm ci --prefix tests/interop/better-auth`";
+        assert!(std::env::var_os("CI").is_none(), "{why}");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let Some(db) = TestDb::create(Backend::Postgres, "carry_over_e2e").await else {
+        return;
+    };
+    Migrator::up(&db.conn, None).await.unwrap();
+    let settings = [
+        ("AUTHSTORE_SECRET", BETTER_AUTH_SECRET),
+        ("AUTHSTORE_CARRY_OVER_FROM", "next-auth-v3"),
+    ];
+    let stack = Stack::start("carry", &db, "better-auth", &settings, nextjs(&db));
+    let state = stack.dir.join("browser-state.json");
+    let before = stack.browse(
+        "better-auth/carry-over-e2e.mjs",
+        json!({
+            "phase": "before", "next": stack.js_url, "links": stack.dir.join("links.jsonl"),
+            "email": "ada@example.com", "state": state,
+        }),
+    );
+    assert_eq!(before["nextSignedInAs"], "ada@example.com");
+    let next_cookie = before["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "__Secure-next-auth.session-token")
+        .expect("next-auth's cookie")["value"]
+        .clone();
+
+    // The move: next-auth's users and live sessions into better-auth's
+    // tables, beside them.
+    let report = CarryOver::new(Source::NextAuth(Profile::NextAuthV3))
+        .run(&db.conn, &db.conn, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((report.users, report.sessions), (1, 1), "{report:?}");
+
+    // A better-auth app on the same database, over https like the others.
+    let [public, port] = [(); 2].map(|_| free_port());
+    let better_auth_url = format!("https://127.0.0.1:{public}");
+    let mut server = Command::new("node");
+    server
+        .arg(&better_auth_server)
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", &db.url)
+        .env("BETTER_AUTH_SECRET", BETTER_AUTH_SECRET)
+        .env("BETTER_AUTH_URL", &better_auth_url);
+    let tls_dir = stack.dir.join("better-auth-tls");
+    std::fs::create_dir_all(&tls_dir).unwrap();
+    let certificate = certificate(&tls_dir);
+    let mut proxy = tls(public, port, &certificate);
+    let logs = [
+        stack.dir.join("better-auth.log"),
+        stack.dir.join("better-auth-tls.log"),
+    ];
+    let mut running = [
+        spawn("the better-auth app", &mut server, &logs[0]),
+        spawn("better-auth's TLS proxy", &mut proxy, &logs[1]),
+    ];
+    wait_for(port, "the better-auth app", &mut running[0], &logs[0]);
+    wait_for(public, "better-auth's TLS proxy", &mut running[1], &logs[1]);
+
+    let after = stack.browse(
+        "better-auth/carry-over-e2e.mjs",
+        json!({ "phase": "after", "rust": stack.rust_url, "betterAuth": better_auth_url, "state": state }),
+    );
+    // One request through the Rust service: recognised by next-auth's
+    // cookie, answered with better-auth's and the old one's removal.
+    assert_eq!(after["rust"]["status"], 200, "{after}");
+    assert_eq!(after["rust"]["body"]["user"]["email"], "ada@example.com");
+    let set: Vec<&str> = after["rust"]["setCookie"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with("__Secure-better-auth.session_token=")),
+        "{set:?}"
+    );
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with("__Secure-next-auth.session-token=;")),
+        "{set:?}"
+    );
+    let names: Vec<&str> = after["cookiesAfterRust"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"__Secure-better-auth.session_token"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"__Secure-next-auth.session-token"),
+        "the old cookie expired: {names:?}"
+    );
+    // better-auth itself now knows the browser: no new sign-in.
+    assert_eq!(after["betterAuth"]["status"], 200, "{after}");
+    assert_eq!(
+        after["betterAuth"]["body"]["user"]["email"], "ada@example.com",
+        "{after}"
+    );
+    assert_eq!(
+        after["betterAuth"]["body"]["session"]["token"], next_cookie,
+        "the same session"
+    );
+    drop(running);
+    drop(stack);
+    db.destroy().await;
+}
+
 /// A child process killed when the test ends, however it ends.
 struct Running(Child);
 
@@ -120,31 +289,7 @@ async fn a_nextjs_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() 
         return;
     };
     Migrator::up(&db.conn, None).await.unwrap();
-    let next_dir = interop().join("nextjs");
-    if !next_dir.join(".next/BUILD_ID").exists() {
-        run(
-            "next build",
-            Command::new(interop().join("node_modules/.bin/next"))
-                .arg("build")
-                .arg(&next_dir)
-                .env("NEXT_TELEMETRY_DISABLED", "1"),
-        );
-    }
-    let stack = Stack::start("nextjs", &db, "next-auth-v3", |port, public_url, dir| {
-        let mut next = Command::new(interop().join("node_modules/.bin/next"));
-        next.arg("start")
-            .arg(&next_dir)
-            .args(["-p", &port.to_string(), "-H", "127.0.0.1"])
-            .env("NEXT_TELEMETRY_DISABLED", "1")
-            .env("DATABASE_URL", &db.url)
-            .env("NEXTAUTH_URL", public_url)
-            // Server-side getSession calls the app itself: over plain http,
-            // past the self-signed certificate.
-            .env("NEXTAUTH_URL_INTERNAL", format!("http://127.0.0.1:{port}"))
-            .env("NEXTAUTH_SECRET", SECRET)
-            .env("LINKS_FILE", dir.join("links.jsonl"));
-        next
-    });
+    let stack = Stack::start("nextjs", &db, "next-auth-v3", &[], nextjs(&db));
     let input = json!({
         "next": stack.js_url, "rust": stack.rust_url, "links": stack.dir.join("links.jsonl"),
         "db": db.url, "email": "ada@example.com",
@@ -224,7 +369,7 @@ async fn a_lucia_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() {
         return;
     };
     Profile::LuciaV3.up(&db.conn).await.unwrap();
-    let stack = Stack::start("lucia", &db, "lucia-v3", |port, _, _| {
+    let stack = Stack::start("lucia", &db, "lucia-v3", &[], |port, _, _| {
         let mut lucia = Command::new("node");
         lucia
             .arg(interop().join("lucia-app.mjs"))
@@ -341,11 +486,13 @@ struct Stack {
 impl Stack {
     /// Starts the JS app that `js` makes (given its plain-HTTP port, its
     /// public URL and the stack's directory) and the example server on
-    /// `profile`, and waits until all four listen.
+    /// `profile` with `settings` in its environment, and waits until all
+    /// four listen.
     fn start(
         name: &str,
         db: &TestDb,
         profile: &str,
+        settings: &[(&str, &str)],
         js: impl FnOnce(u16, &str, &Path) -> Command,
     ) -> Stack {
         let dir = tempdir(name);
@@ -359,7 +506,7 @@ impl Stack {
                 rust_port,
                 "the example server",
                 "rust",
-                example(rust_port, &rust_url, db, profile, &dir),
+                example(rust_port, &rust_url, db, profile, &dir, settings),
             ),
             (
                 js_public,
@@ -431,7 +578,14 @@ impl Drop for Stack {
 }
 
 /// The example server on `port`, for the public https URL, on `db`.
-fn example(port: u16, public_url: &str, db: &TestDb, profile: &str, dir: &Path) -> Command {
+fn example(
+    port: u16,
+    public_url: &str,
+    db: &TestDb,
+    profile: &str,
+    dir: &Path,
+    settings: &[(&str, &str)],
+) -> Command {
     let mut command = Command::new(EXAMPLE);
     command
         .current_dir(dir)
@@ -440,6 +594,7 @@ fn example(port: u16, public_url: &str, db: &TestDb, profile: &str, dir: &Path) 
         .env("AUTHSTORE_BASE_URL", public_url)
         .env("AUTHSTORE_PROFILE", profile)
         .env("AUTHSTORE_SECRET", SECRET)
-        .env("RUST_LOG", "warn");
+        .env("RUST_LOG", "warn")
+        .envs(settings.iter().copied());
     command
 }

@@ -11,9 +11,10 @@ export function launchChromium() {
 }
 
 // A page in a fresh context that accepts the end-to-end tests' self-signed
-// certificates.
-export async function httpsPage(browser) {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+// certificates; with `storageState`, a file an earlier run saved, the
+// context starts with that run's cookies.
+export async function httpsPage(browser, storageState) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, storageState });
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
   return { context, page };

@@ -734,3 +734,25 @@ fn acceptable(password: &str) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(feature = "postgres-replicas")]
+impl BetterAuthStore {
+    /// Serves session lookups from PostgreSQL streaming replicas where
+    /// that cannot show an outdated answer; see
+    /// [`AuthStore::with_replicas`](crate::AuthStore::with_replicas).
+    /// Feature `postgres-replicas`.
+    pub fn with_replicas(
+        self,
+        replicas: Vec<DatabaseConnection>,
+        config: crate::replicas::ReplicaConfig,
+    ) -> Result<Self, Error> {
+        self.core.set_replicas(replicas, config)?;
+        Ok(self)
+    }
+
+    /// Where session lookups were answered since the replicas were set:
+    /// `None` without replicas.
+    pub fn replica_stats(&self) -> Option<crate::replicas::ReplicaStats> {
+        self.core.replica_stats()
+    }
+}
