@@ -942,137 +942,145 @@ impl Writer<'_> {
             .collect()
     }
 
-    /// One batch, in one transaction: upserts by id, and the record.
+    /// One batch, in one transaction: one multi-row upsert (by id) per
+    /// table, and the record of what was carried.
     async fn write(&self, carried: &Carried) -> Result<(), Error> {
         use sea_orm::TransactionTrait;
+        let now = || self.time(Some(self.now));
+        let users = carried.users.iter().map(|NewRow { email, user }| {
+            vec![
+                user.id.as_str().into(),
+                user.name.as_str().into(),
+                email.as_str().into(),
+                user.email_verified.into(),
+                user.image.clone().into(),
+                self.time(user.created_at.or(Some(self.now))),
+                self.time(user.updated_at.or(Some(self.now))),
+            ]
+        });
+        let accounts = carried.accounts.iter().map(|account| {
+            vec![
+                account.id.as_str().into(),
+                account.account_id.as_str().into(),
+                account.provider_id.as_str().into(),
+                account.user_id.as_str().into(),
+                account.access_token.clone().into(),
+                account.refresh_token.clone().into(),
+                self.time(account.access_token_expires_at),
+                now(),
+                now(),
+            ]
+        });
+        let passwords = carried.passwords.iter().map(|(user_id, password)| {
+            vec![
+                carried_id("credential", user_id).into(),
+                user_id.as_str().into(),
+                BETTER_AUTH.credential_provider.into(),
+                user_id.as_str().into(),
+                password.as_str().into(),
+                now(),
+                now(),
+            ]
+        });
+        let sessions = carried.sessions.iter().map(|(id, session)| {
+            vec![
+                id.as_str().into(),
+                session.token.as_str().into(),
+                session.user_id.as_str().into(),
+                self.time(Some(session.expires_at)),
+                self.time(session.created_at.or(Some(self.now))),
+                now(),
+            ]
+        });
+        let records = carried
+            .users
+            .iter()
+            .map(|row| (KIND_USER, row.user.id.as_str()))
+            .chain(
+                carried
+                    .sessions
+                    .iter()
+                    .map(|(id, _)| (KIND_SESSION, id.as_str())),
+            )
+            .map(|(kind, id)| vec![kind.into(), id.into()]);
         let txn = self.db.begin().await?;
-        let now = self.time(Some(self.now));
-        for NewRow { email, user } in &carried.users {
-            let insert = Query::insert()
-                .into_table(BETTER_AUTH.users)
-                .columns([
-                    "id",
-                    "name",
-                    "email",
-                    "emailVerified",
-                    "image",
-                    "createdAt",
-                    "updatedAt",
-                ])
-                .values_panic([
-                    user.id.as_str().into(),
-                    user.name.as_str().into(),
-                    email.as_str().into(),
-                    user.email_verified.into(),
-                    user.image.clone().into(),
-                    self.time(user.created_at.or(Some(self.now))),
-                    self.time(user.updated_at.or(Some(self.now))),
-                ])
-                .on_conflict(
-                    OnConflict::column("id")
-                        .update_columns(["name", "email", "emailVerified", "image", "updatedAt"])
-                        .to_owned(),
-                )
-                .to_owned();
-            txn.execute(&insert).await?;
-            record(&txn, KIND_USER, &user.id).await?;
-        }
-        for account in &carried.accounts {
-            let insert = Query::insert()
-                .into_table(BETTER_AUTH.accounts)
-                .columns([
-                    "id",
-                    "accountId",
-                    "providerId",
-                    "userId",
-                    "accessToken",
-                    "refreshToken",
-                    "accessTokenExpiresAt",
-                    "createdAt",
-                    "updatedAt",
-                ])
-                .values_panic([
-                    account.id.as_str().into(),
-                    account.account_id.as_str().into(),
-                    account.provider_id.as_str().into(),
-                    account.user_id.as_str().into(),
-                    account.access_token.clone().into(),
-                    account.refresh_token.clone().into(),
-                    self.time(account.access_token_expires_at),
-                    now.clone(),
-                    now.clone(),
-                ])
-                .on_conflict(
-                    OnConflict::column("id")
-                        .update_columns([
-                            "accessToken",
-                            "refreshToken",
-                            "accessTokenExpiresAt",
-                            "updatedAt",
-                        ])
-                        .to_owned(),
-                )
-                .to_owned();
-            txn.execute(&insert).await?;
-        }
-        for (user_id, password) in &carried.passwords {
-            let insert = Query::insert()
-                .into_table(BETTER_AUTH.accounts)
-                .columns([
-                    "id",
-                    "accountId",
-                    "providerId",
-                    "userId",
-                    "password",
-                    "createdAt",
-                    "updatedAt",
-                ])
-                .values_panic([
-                    carried_id("credential", user_id).into(),
-                    user_id.as_str().into(),
-                    BETTER_AUTH.credential_provider.into(),
-                    user_id.as_str().into(),
-                    password.as_str().into(),
-                    now.clone(),
-                    now.clone(),
-                ])
-                .on_conflict(
-                    OnConflict::column("id")
-                        .update_columns(["password", "updatedAt"])
-                        .to_owned(),
-                )
-                .to_owned();
-            txn.execute(&insert).await?;
-        }
-        for (id, session) in &carried.sessions {
-            let created = self.time(session.created_at.or(Some(self.now)));
-            let insert = Query::insert()
-                .into_table(BETTER_AUTH.sessions)
-                .columns([
-                    "id",
-                    "token",
-                    "userId",
-                    "expiresAt",
-                    "createdAt",
-                    "updatedAt",
-                ])
-                .values_panic([
-                    id.as_str().into(),
-                    session.token.as_str().into(),
-                    session.user_id.as_str().into(),
-                    self.time(Some(session.expires_at)),
-                    created,
-                    now.clone(),
-                ])
-                .on_conflict(
-                    OnConflict::column("id")
-                        .update_columns(["expiresAt", "updatedAt"])
-                        .to_owned(),
-                )
-                .to_owned();
-            txn.execute(&insert).await?;
-            record(&txn, KIND_SESSION, id).await?;
-        }
+        upsert(
+            &txn,
+            BETTER_AUTH.users,
+            1,
+            &[
+                "id",
+                "name",
+                "email",
+                "emailVerified",
+                "image",
+                "createdAt",
+                "updatedAt",
+            ],
+            users,
+            &["name", "email", "emailVerified", "image", "updatedAt"],
+        )
+        .await?;
+        upsert(
+            &txn,
+            BETTER_AUTH.accounts,
+            1,
+            &[
+                "id",
+                "accountId",
+                "providerId",
+                "userId",
+                "accessToken",
+                "refreshToken",
+                "accessTokenExpiresAt",
+                "createdAt",
+                "updatedAt",
+            ],
+            accounts,
+            &[
+                "accessToken",
+                "refreshToken",
+                "accessTokenExpiresAt",
+                "updatedAt",
+            ],
+        )
+        .await?;
+        upsert(
+            &txn,
+            BETTER_AUTH.accounts,
+            1,
+            &[
+                "id",
+                "accountId",
+                "providerId",
+                "userId",
+                "password",
+                "createdAt",
+                "updatedAt",
+            ],
+            passwords,
+            &["password", "updatedAt"],
+        )
+        .await?;
+        upsert(
+            &txn,
+            BETTER_AUTH.sessions,
+            1,
+            &[
+                "id",
+                "token",
+                "userId",
+                "expiresAt",
+                "createdAt",
+                "updatedAt",
+            ],
+            sessions,
+            &["expiresAt", "updatedAt"],
+        )
+        .await?;
+        // An update of nothing rather than `do_nothing`, which MariaDB
+        // cannot parse as SeaQuery writes it.
+        upsert(&txn, CARRIED, 2, &["kind", "id"], records, &["kind"]).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -1104,19 +1112,32 @@ impl Writer<'_> {
     }
 }
 
-/// Notes that `id` of `kind` was carried (once).
-async fn record(db: &impl ConnectionTrait, kind: &str, id: &str) -> Result<(), DbErr> {
-    let insert = Query::insert()
-        .into_table(CARRIED)
-        .columns(["kind", "id"])
-        .values_panic([kind.into(), id.into()])
-        // An update of nothing rather than `do_nothing`, which MariaDB
-        // cannot parse as SeaQuery writes it.
-        .on_conflict(
-            OnConflict::columns(["kind", "id"])
-                .update_column("kind")
-                .to_owned(),
-        )
-        .to_owned();
+/// One `INSERT` of every row, updating `on_conflict` where the key (the
+/// first `key_len` columns) is there already; nothing for no rows.
+async fn upsert(
+    db: &impl ConnectionTrait,
+    table: &str,
+    key_len: usize,
+    columns: &[&'static str],
+    rows: impl Iterator<Item = Vec<SimpleExpr>>,
+    on_conflict: &[&'static str],
+) -> Result<(), DbErr> {
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(table))
+        .columns(columns.iter().copied());
+    let mut any = false;
+    for row in rows {
+        insert.values_panic(row);
+        any = true;
+    }
+    if !any {
+        return Ok(());
+    }
+    insert.on_conflict(
+        OnConflict::columns(columns[..key_len].iter().copied())
+            .update_columns(on_conflict.iter().copied())
+            .to_owned(),
+    );
     db.execute(&insert).await.map(drop)
 }

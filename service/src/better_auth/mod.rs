@@ -301,6 +301,7 @@ impl BetterAuthConfig {
     }
 
     /// The secret, if set.
+    #[cfg(feature = "axum")]
     pub(crate) fn cookie_secret(&self) -> Option<&Secret> {
         self.secret.as_ref()
     }
