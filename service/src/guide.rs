@@ -24,6 +24,14 @@ pub mod next_auth {}
 #[doc = include_str!("../../docs/lucia.md")]
 pub mod lucia {}
 
+// Its code bridges cookies in the web layer, which needs the feature.
+#[cfg_attr(feature = "axum", doc = include_str!("../../docs/leaving-a-deprecated-system.md"))]
+#[cfg_attr(
+    not(feature = "axum"),
+    doc = "Leaving a deprecated system (`docs/leaving-a-deprecated-system.md`); built with the `axum` feature."
+)]
+pub mod leaving_a_deprecated_system {}
+
 #[doc = include_str!("../../docs/sign-in-links.md")]
 pub mod sign_in_links {}
 

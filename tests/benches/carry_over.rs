@@ -25,7 +25,10 @@ fn main() {
         args.iter()
             .position(|a| a == name)
             .and_then(|at| args.get(at + 1))
-            .map(|v| v.parse::<u64>().unwrap_or_else(|_| panic!("{name} takes a number")))
+            .map(|v| {
+                v.parse::<u64>()
+                    .unwrap_or_else(|_| panic!("{name} takes a number"))
+            })
     };
     let smoke = args.iter().any(|a| a == "--smoke");
     let users = value("--users").unwrap_or(if smoke { 2_000 } else { 1_000_000 });
@@ -60,7 +63,10 @@ async fn run(users: u64, batch: u64) {
     println!(
         "# carry-over: next-auth v3 → better-auth, {users} users with {users} live sessions, batches of {batch} users (PostgreSQL, one database)\n"
     );
-    println!("source written by SQL in {:.1} s\n", filled.elapsed().as_secs_f64());
+    println!(
+        "source written by SQL in {:.1} s\n",
+        filled.elapsed().as_secs_f64()
+    );
     println!("| run | seconds | users/s | rows/s (users + sessions) |\n|---|---:|---:|---:|");
     for run in ["first (everything new)", "again (nothing changed)"] {
         let started = Instant::now();
@@ -71,7 +77,11 @@ async fn run(users: u64, batch: u64) {
             .await
             .unwrap();
         let seconds = started.elapsed().as_secs_f64();
-        assert_eq!((report.users, report.sessions), (users, users), "{report:?}");
+        assert_eq!(
+            (report.users, report.sessions),
+            (users, users),
+            "{report:?}"
+        );
         assert!(report.left_behind.is_empty());
         println!(
             "| {run} | {seconds:.1} | {:.0} | {:.0} |",

@@ -158,6 +158,23 @@ impl cache::Cached for ValidSession {
     }
 }
 
+/// A row of `verification`: a short-lived value under an identifier (a
+/// sign-in link's `magic-link:<token>`, a reset's `reset-password:<token>`).
+/// The value is a [`Secret`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verification {
+    /// `verification.id`.
+    pub id: String,
+    /// What the value is for.
+    pub identifier: String,
+    /// The value (better-auth's magic links keep JSON here).
+    pub value: Secret,
+    /// When it stops being good.
+    pub expires_at: DateTime<Utc>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
 /// An OAuth account as better-auth keeps it (`account` without a
 /// password). Its tokens are [`Secret`]s.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -705,6 +722,51 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
         let deleted = db.finish(deleted).await;
         self.core.changed(Change::User(user_id.to_owned()));
         Ok(deleted?)
+    }
+
+    /// Stores a value under `identifier` until `expires_in` from now
+    /// (better-auth's `createVerificationValue`). An identifier with
+    /// control characters or longer than 255 characters is
+    /// [`Error::Validation`].
+    pub async fn create_verification(
+        &self,
+        identifier: &str,
+        value: &str,
+        expires_in: TimeDelta,
+    ) -> Result<Verification, Error> {
+        text::provider_key(identifier).map_err(|why| rules::invalid("identifier", why))?;
+        if expires_in <= TimeDelta::zero() {
+            return Err(ConfigError::NotPositive("expires_in").into());
+        }
+        let now = self.now();
+        self.check_time("expires_at", now + expires_in)?;
+        let row = Verification {
+            id: token::alphanumeric(ID_LEN),
+            identifier: identifier.to_owned(),
+            value: Secret::from(value.to_owned()),
+            expires_at: now + expires_in,
+            created_at: now,
+        };
+        self.storage().insert_verification(&row).await?;
+        Ok(row)
+    }
+
+    /// Takes the newest value under `identifier`, once: every value under
+    /// it is deleted, and of racing callers only the one whose delete
+    /// removed the rows gets it (better-auth's single-use consumption).
+    /// `None` when there is none, another caller took it, or it expired.
+    pub async fn consume_verification(
+        &self,
+        identifier: &str,
+    ) -> Result<Option<Verification>, Error> {
+        let storage = self.storage();
+        let Some(newest) = storage.newest_verification(identifier).await? else {
+            return Ok(None);
+        };
+        if storage.delete_verifications(identifier).await? == 0 {
+            return Ok(None);
+        }
+        Ok((newest.expires_at >= self.now()).then_some(newest))
     }
 
     /// Deletes expired sessions in batches. Returns how many.

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
-use super::{Account, LinkedAccount, Session, SessionMeta, User};
+use super::{Account, LinkedAccount, Session, SessionMeta, User, Verification};
 use crate::backend;
 use crate::rules::token::Secret;
 use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime};
@@ -16,6 +16,7 @@ use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime};
 const USERS: &str = BETTER_AUTH.users;
 const SESSIONS: &str = BETTER_AUTH.sessions;
 const ACCOUNTS: &str = BETTER_AUTH.accounts;
+const VERIFICATION: &str = BETTER_AUTH.verification;
 
 const USER_COLUMNS: [&str; 7] = [
     "id",
@@ -353,6 +354,58 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .and_where(Expr::col("id").eq(account_id))
             .to_owned();
         self.db.execute(&update).await.map(drop)
+    }
+
+    pub(super) async fn insert_verification(&self, row: &Verification) -> Result<(), DbErr> {
+        let insert = Query::insert()
+            .into_table(VERIFICATION)
+            .columns([
+                "id",
+                "identifier",
+                "value",
+                "expiresAt",
+                "createdAt",
+                "updatedAt",
+            ])
+            .values_panic([
+                row.id.as_str().into(),
+                row.identifier.as_str().into(),
+                row.value.expose().into(),
+                self.time(row.expires_at),
+                self.time(row.created_at),
+                self.time(row.created_at),
+            ])
+            .to_owned();
+        self.db.execute(&insert).await.map(drop)
+    }
+
+    /// The newest value for `identifier`, as better-auth's
+    /// `findVerificationValue` picks it.
+    pub(super) async fn newest_verification(
+        &self,
+        identifier: &str,
+    ) -> Result<Option<Verification>, DbErr> {
+        let select = Query::select()
+            .columns(["id", "identifier", "value", "expiresAt", "createdAt"])
+            .from(VERIFICATION)
+            .and_where(Expr::col("identifier").eq(identifier))
+            .order_by("createdAt", Order::Desc)
+            .limit(1)
+            .to_owned();
+        let Some(row) = self.db.query_one(&select).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Verification {
+            id: row.try_get("", "id")?,
+            identifier: row.try_get("", "identifier")?,
+            value: Secret::from(row.try_get::<String>("", "value")?),
+            expires_at: self.required_time(&row, "expiresAt")?,
+            created_at: self.required_time(&row, "createdAt")?,
+        }))
+    }
+
+    pub(super) async fn delete_verifications(&self, identifier: &str) -> Result<u64, DbErr> {
+        backend::delete_by(self.db, VERIFICATION, "identifier", identifier).await
     }
 
     pub(super) async fn purge_sessions(
