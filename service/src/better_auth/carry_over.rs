@@ -53,6 +53,7 @@ use sha2::{Digest, Sha256};
 
 use validator::ValidationError;
 
+use super::storage::USER_COLUMNS;
 use crate::rules;
 use crate::rules::email::canonical;
 use crate::rules::error::{ConfigError, Error};
@@ -1008,15 +1009,7 @@ impl Writer<'_> {
             &txn,
             BETTER_AUTH.users,
             1,
-            &[
-                "id",
-                "name",
-                "email",
-                "emailVerified",
-                "image",
-                "createdAt",
-                "updatedAt",
-            ],
+            &USER_COLUMNS,
             users,
             &["name", "email", "emailVerified", "image", "updatedAt"],
         )

@@ -18,7 +18,9 @@ const SESSIONS: &str = BETTER_AUTH.sessions;
 const ACCOUNTS: &str = BETTER_AUTH.accounts;
 const VERIFICATION: &str = BETTER_AUTH.verification;
 
-const USER_COLUMNS: [&str; 7] = [
+/// A user's columns, in the order `insert_user` writes them (the
+/// carry-over writes them in this order too).
+pub(super) const USER_COLUMNS: [&str; 7] = [
     "id",
     "name",
     "email",
