@@ -5,10 +5,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use validator::ValidationError;
 
+use super::LuciaV1Store;
 use super::storage::{KeyRow, Storage};
-use super::{LuciaV1Store, off_executor};
 use crate::attempts;
 use crate::rules::error::{Conflict, Error, Refusal, on_write};
+use crate::rules::password::off_executor;
 use crate::rules::password::{self, Verified};
 use crate::rules::{self, text};
 

@@ -441,18 +441,6 @@ pub fn verify_password(password: &str, stored: &str) -> PasswordCheck {
     password::verify(password, stored)
 }
 
-/// Runs slow work (scrypt) on tokio's blocking pool, so the executor's
-/// threads keep serving other requests meanwhile.
-pub(crate) async fn off_executor<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(done) => done,
-        Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
-        Err(_) => panic!("the tokio runtime shut down during a password hash"),
-    }
-}
-
 #[cfg(feature = "postgres-replicas")]
 impl LuciaV1Store {
     /// Serves session lookups from PostgreSQL streaming replicas where
