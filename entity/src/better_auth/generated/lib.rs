@@ -3,6 +3,7 @@
 pub mod prelude;
 
 pub mod account;
+pub mod authstore_carried;
 pub mod session;
 pub mod user;
 pub mod verification;
