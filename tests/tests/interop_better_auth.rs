@@ -1,6 +1,7 @@
 //! authstore's `better-auth` profile against better-auth 1.7.25 itself
 //! (`tests/interop/better-auth/better-auth.mjs` under Node, its Kysely
-//! adapter on node-postgres and mysql2), on PostgreSQL and MariaDB:
+//! adapter on node-postgres, mysql2 and better-sqlite3), on PostgreSQL,
+//! MariaDB and SQLite:
 //! - the schema authstore lays down is the one better-auth's own migration
 //!   makes, column, index and key alike, and authstore adopts a database
 //!   better-auth made without changing it;
@@ -9,7 +10,8 @@
 //! - renewal, expiry and revocation by one side are what the other sees;
 //! - OAuth accounts linked on either side are found on the other.
 //!
-//! Needs `npm ci --prefix tests/interop/better-auth` (CI does it); without
+//! Needs `npm ci --prefix tests/interop/better-auth` and, for SQLite,
+//! `npm rebuild better-sqlite3` there (CI does both); without
 //! it the tests are skipped with a note, or fail when `CI` is set.
 
 use authstore::Profile;
@@ -22,10 +24,14 @@ use authstore_tests::{Backend, TestDb};
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde_json::{Value, json};
 
-/// One test per server for each body.
-macro_rules! both_servers {
+/// One test per backend for each body.
+macro_rules! every_backend {
     ($($body:ident),+ $(,)?) => {$(
         mod $body {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body(authstore_tests::Backend::Sqlite, concat!("ba_", stringify!($body))).await
+            }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 super::$body(authstore_tests::Backend::Postgres, concat!("ba_", stringify!($body))).await
@@ -38,7 +44,7 @@ macro_rules! both_servers {
     )+};
 }
 
-both_servers!(
+every_backend!(
     schema_is_better_auths_own,
     passwords_and_sessions_cross_both_ways,
     renewal_and_expiry_agree,
@@ -95,7 +101,23 @@ async fn schema(db: &TestDb) -> Vec<String> {
                  ORDER BY conname"
             ),
         ],
-        _ => vec![
+        Backend::Sqlite => vec![
+            format!(
+                "SELECT m.name || ' ' || c.name || ' ' || c.type || ' ' || c.\"notnull\" || ' ' || c.pk || ' ' || ifnull(c.dflt_value, '-') AS name
+                 FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name IN {ours}
+                 ORDER BY m.name, c.cid"
+            ),
+            format!(
+                "SELECT m.name || ' ' || i.name || ' ' || i.\"unique\" || ' ' || i.origin || ' ' || ii.name AS name
+                 FROM sqlite_master m, pragma_index_list(m.name) i, pragma_index_info(i.name) ii
+                 WHERE m.type = 'table' AND m.name IN {ours} ORDER BY 1"
+            ),
+            format!(
+                "SELECT m.name || ' ' || f.\"from\" || ' ' || f.\"table\" || '.' || f.\"to\" || ' ' || f.on_delete AS name
+                 FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND m.name IN {ours} ORDER BY 1"
+            ),
+        ],
+        Backend::MySql => vec![
             format!(
                 "SELECT concat_ws(' ', table_name, column_name, column_type, is_nullable, ifnull(column_default, '-')) AS name
                  FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name IN {ours}

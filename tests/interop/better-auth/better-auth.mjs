@@ -4,16 +4,20 @@
 //
 //   node better-auth.mjs '{"url": "...", "secret": "...", "ops": [{"op": "signInEmail", "args": [{...}]}, ...]}'
 //
-// `url` is a postgres:// or mysql:// URL. `baseURL` (optional) decides the
+// `url` is a postgres://, mysql:// or sqlite:// URL. `baseURL` (optional) decides the
 // cookie's name (`__Secure-` over https). Each op answers JSON; those that
 // take a cookie take the value of `better-auth.session_token`.
 import pg from "pg";
 import mysql from "mysql2/promise";
+import Database from "better-sqlite3";
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
 import ops from "../ops.js";
 
+// A pool, or for SQLite the file: `sqlite:///tmp/x.sqlite?mode=rwc` is
+// authstore's URL of /tmp/x.sqlite.
 function database(url) {
+  if (url.startsWith("sqlite:")) return new Database(url.replace(/^sqlite:\/\//, "").replace(/\?.*$/, ""));
   return url.startsWith("mysql:") ? mysql.createPool(url) : new pg.Pool({ connectionString: url });
 }
 
