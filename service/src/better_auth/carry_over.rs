@@ -1107,6 +1107,12 @@ impl Writer<'_> {
 
 /// One `INSERT` of every row, updating `on_conflict` where the key (the
 /// first `key_len` columns) is there already; nothing for no rows.
+///
+/// On PostgreSQL and SQLite an existing row is rewritten only when one of
+/// `on_conflict` other than `updatedAt` differs, so a repeat run leaves the
+/// rows the old app did not change alone (no new row version, no index
+/// writes). MySQL's `ON DUPLICATE KEY UPDATE` takes no condition; it does
+/// not write a row whose values are unchanged, but `updatedAt` moves.
 async fn upsert(
     db: &impl ConnectionTrait,
     table: &str,
@@ -1127,10 +1133,31 @@ async fn upsert(
     if !any {
         return Ok(());
     }
-    insert.on_conflict(
-        OnConflict::columns(columns[..key_len].iter().copied())
-            .update_columns(on_conflict.iter().copied())
-            .to_owned(),
-    );
+    let mut action = OnConflict::columns(columns[..key_len].iter().copied());
+    action.update_columns(on_conflict.iter().copied());
+    let compared: Vec<&str> = on_conflict.iter().copied().filter(|c| *c != "updatedAt").collect();
+    let pair = |column: &str| (format!("\"{table}\".\"{column}\""), format!("\"excluded\".\"{column}\""));
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let (ours, theirs): (Vec<String>, Vec<String>) = compared.iter().map(|c| pair(c)).unzip();
+            action.action_and_where(Expr::cust(format!(
+                "({}) IS DISTINCT FROM ({})",
+                ours.join(", "),
+                theirs.join(", ")
+            )));
+        }
+        DbBackend::Sqlite => {
+            let differs: Vec<String> = compared
+                .iter()
+                .map(|c| {
+                    let (ours, theirs) = pair(c);
+                    format!("{ours} IS NOT {theirs}")
+                })
+                .collect();
+            action.action_and_where(Expr::cust(differs.join(" OR ")));
+        }
+        _ => {}
+    }
+    insert.on_conflict(action.to_owned());
     db.execute(&insert).await.map(drop)
 }
