@@ -375,6 +375,11 @@ async fn lucia_v3_addresses_come_from_a_named_column(db: &TestDb) {
         Source::of(Profile::LuciaV3, None, None),
         Err(Error::Validation(_))
     ));
+    // A next-auth source naming a profile that is not next-auth's.
+    let wrong = CarryOver::new(Source::NextAuth(Profile::LuciaV3))
+        .run(&db.conn, &db.conn, |_| {})
+        .await;
+    assert!(matches!(wrong, Err(Error::Validation(_))));
     let report = carry(
         db,
         Source::of(Profile::LuciaV3, Some("email"), None).unwrap(),

@@ -278,6 +278,14 @@ impl CarryOver {
         target: &DatabaseConnection,
         mut progress: impl FnMut(Progress),
     ) -> Result<CarryOverReport, Error> {
+        if let Source::NextAuth(profile) = self.source
+            && !matches!(profile.descriptor(), Descriptor::NextAuth(_))
+        {
+            return Err(rules::invalid(
+                "from",
+                ValidationError::new("not_next_auth"),
+            ));
+        }
         let now = self.now.unwrap_or_else(Utc::now).trunc_subsecs(3);
         let reader = Reader {
             db: source,
@@ -1135,11 +1143,21 @@ async fn upsert(
     }
     let mut action = OnConflict::columns(columns[..key_len].iter().copied());
     action.update_columns(on_conflict.iter().copied());
-    let compared: Vec<&str> = on_conflict.iter().copied().filter(|c| *c != "updatedAt").collect();
-    let pair = |column: &str| (format!("\"{table}\".\"{column}\""), format!("\"excluded\".\"{column}\""));
+    let compared: Vec<&str> = on_conflict
+        .iter()
+        .copied()
+        .filter(|c| *c != "updatedAt")
+        .collect();
+    let pair = |column: &str| {
+        (
+            format!("\"{table}\".\"{column}\""),
+            format!("\"excluded\".\"{column}\""),
+        )
+    };
     match db.get_database_backend() {
         DbBackend::Postgres => {
-            let (ours, theirs): (Vec<String>, Vec<String>) = compared.iter().map(|c| pair(c)).unzip();
+            let (ours, theirs): (Vec<String>, Vec<String>) =
+                compared.iter().map(|c| pair(c)).unzip();
             action.action_and_where(Expr::cust(format!(
                 "({}) IS DISTINCT FROM ({})",
                 ours.join(", "),
