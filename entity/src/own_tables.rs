@@ -13,3 +13,8 @@ pub const SIGN_IN_ATTEMPTS_BY_SCOPE: &str = "authstore_sign_in_attempt_scope_att
 /// (`user`, `session`) and source id, so a run never re-creates a row the
 /// better-auth app deleted since (a user who left, a session signed out).
 pub const CARRIED: &str = "authstore_carried";
+
+/// The sources a carry-over has read, by identity (the source server's own
+/// id and the database's name, never its URL): a run from a source not
+/// recorded here is refused unless the operator names it another source.
+pub const CARRIED_SOURCES: &str = "authstore_carried_source";

@@ -6,23 +6,25 @@ use std::process::ExitCode;
 use authstore::better_auth::carry_over::{CarryOver, CarryOverReport, LeftBehind, Source};
 use authstore_migration::{Profile, ProfileMigrations};
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm_migration::sea_orm::{Database, DatabaseConnection};
+use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 /// The parsed command line.
 struct Args {
     from: Profile,
     source: String,
     dry_run: bool,
+    another_source: bool,
     batch: Option<u64>,
     email_column: Option<String>,
     password_column: Option<String>,
 }
 
 const USAGE: &str = "usage: AUTHSTORE_PROFILE=better-auth DATABASE_URL=<target> authstore-migration carry-over \
---from <profile> --source <url> [--dry-run] [--batch <users>] [--email-column <column>] [--password-column <column>]";
+--from <profile> --source <url> [--dry-run] [--another-source] [--batch <users>] [--email-column <column>] [--password-column <column>]";
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let (mut from, mut source, mut dry_run, mut batch) = (None, None, false, None);
+    let mut another_source = false;
     let (mut email_column, mut password_column) = (None, None);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -30,6 +32,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--from" => from = Some(Profile::from_name(&value("--from")?)?),
             "--source" => source = Some(value("--source")?),
             "--dry-run" => dry_run = true,
+            "--another-source" => another_source = true,
             "--batch" => {
                 batch = Some(
                     value("--batch")?
@@ -46,6 +49,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         from: from.ok_or("--from is required")?,
         source: source.ok_or("--source is required")?,
         dry_run,
+        another_source,
         batch,
         email_column,
         password_column,
@@ -86,7 +90,9 @@ async fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
         args.password_column.as_deref(),
     )
     .map_err(|err| format!("--from {}: {err}", args.from))?;
-    let mut carry = CarryOver::new(from).dry_run(args.dry_run);
+    let mut carry = CarryOver::new(from)
+        .dry_run(args.dry_run)
+        .another_source(args.another_source);
     if let Some(batch) = args.batch {
         carry = carry
             .batch(batch)
@@ -96,6 +102,9 @@ async fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
         std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL (the target) is not set")?;
     let source = connect(&args.source, "--source").await?;
     let target = connect(&target_url, "DATABASE_URL").await?;
+    carry
+        .check_batch(source.get_database_backend(), target.get_database_backend())
+        .map_err(|err| format!("--batch: {err}"))?;
     if args.dry_run {
         eprintln!("dry run: nothing is written");
     } else {
@@ -120,13 +129,51 @@ async fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
     Ok(())
 }
 
+/// Connects to `url`; an error names the URL without its password, and
+/// never repeats what the driver said of a URL it could not parse (which
+/// may quote it whole).
 async fn connect(url: &str, name: &str) -> Result<DatabaseConnection, String> {
-    Database::connect(url)
-        .await
-        .map_err(|err| format!("{name}: cannot connect: {err}"))
+    let parsed = url::Url::parse(url).map_err(|err| {
+        format!("{name}: not a database URL ({err}); it is not shown, as it may hold a password")
+    })?;
+    let shown = redacted(&parsed);
+    let mut options = ConnectOptions::new(url);
+    // sqlx logs each statement, and a failed connection, at INFO and WARN.
+    options.sqlx_logging(false);
+    Database::connect(options).await.map_err(|err| {
+        let mut said = err.to_string();
+        for secret in [Some(url.to_owned()), parsed.password().map(str::to_owned)]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+        {
+            said = said.replace(&secret, "***");
+        }
+        format!("{name} ({shown}): cannot connect: {said}")
+    })
 }
 
+/// `url` with its password, if any, as `***`.
+fn redacted(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some("***"));
+    }
+    shown.to_string()
+}
+
+/// What the database said under `err`, unless it may quote a value: a
+/// unique-key violation's message names the duplicated value on MySQL (a
+/// session token among them), so it is only named.
 fn source_of(err: &authstore::Error) -> String {
+    use sea_orm_migration::sea_orm::SqlErr;
+    if let authstore::Error::Database(db) = err
+        && matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+    {
+        return "a row of the target already holds one of this batch's unique values \
+                (an address or a session token); nothing of the batch was written"
+            .into();
+    }
     std::error::Error::source(err).map_or_else(String::new, ToString::to_string)
 }
 
@@ -140,6 +187,10 @@ fn print(report: &CarryOverReport, dry_run: bool) {
         "dead sessions skipped: {}; carried sessions ended (gone from the source): {}; \
          deleted in better-auth since an earlier run, not re-created: {}",
         report.dead_sessions, report.ended_sessions, report.deleted_since
+    );
+    println!(
+        "removed (gone from the source): {} users, {} OAuth accounts and passwords",
+        report.removed_users, report.removed_accounts
     );
     if report.left_behind.is_empty() {
         println!("left behind: nothing");
@@ -159,6 +210,19 @@ fn print(report: &CarryOverReport, dry_run: bool) {
             LeftBehind::AddressTaken { user_id } => {
                 format!("user {user_id}: a better-auth user has this address already; not carried")
             }
+            LeftBehind::IdTaken { user_id } => format!(
+                "user {user_id}: the id is a better-auth user's that this source did not carry; not carried"
+            ),
+            LeftBehind::AccountIdTaken { account_id } => format!(
+                "account {account_id}: the id is an account that this source did not carry; not carried"
+            ),
+            LeftBehind::Unstorable { user_id, field } => format!(
+                "user {user_id}: the target cannot hold the {field}; not carried"
+            ),
+            LeftBehind::EmptyPassword { user_id } => format!(
+                "user {user_id}: the password hash is of the empty password, which lucia-auth refuses; \
+                 carried without a password"
+            ),
             LeftBehind::IdTooLong { user_id } => {
                 format!(
                     "user {user_id}: the id is longer than better-auth's 36 characters; not carried"
@@ -170,7 +234,7 @@ fn print(report: &CarryOverReport, dry_run: bool) {
             ),
             LeftBehind::UnusablePassword { user_id } => {
                 format!(
-                    "user {user_id}: password hash no better-auth reader checks; carried without a password"
+                    "user {user_id}: password hash no better-auth reader checks (or no hash); carried without a password"
                 )
             }
             _ => format!("{item:?}"),

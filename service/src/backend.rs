@@ -415,3 +415,303 @@ where
         }
     }
 }
+
+/// `column = value`, compared byte for byte on every backend. PostgreSQL and
+/// SQLite compare text so already; a MySQL/MariaDB column keeps its
+/// collation (better-auth's tables take the server's default, case- and
+/// accent-insensitive), so there the collation's match, which its index
+/// serves, is narrowed to the identical bytes.
+pub(crate) fn exact_eq(backend: DbBackend, column: (&'static str, &'static str), value: &str) -> Condition {
+    let equal = Expr::col(column).eq(value);
+    match backend {
+        DbBackend::MySql => Condition::all().add(equal).add(Expr::cust_with_values(
+            format!("CAST(`{}`.`{}` AS BINARY) = CAST(? AS BINARY)", column.0, column.1),
+            [value],
+        )),
+        _ => Condition::all().add(equal),
+    }
+}
+
+/// Parameters one statement may bind on `backend`: 65,535 on PostgreSQL
+/// and MySQL, 32,766 on SQLite (its default since 3.32).
+pub(crate) const fn bind_limit(backend: DbBackend) -> usize {
+    match backend {
+        DbBackend::Sqlite => 32_766,
+        _ => 65_535,
+    }
+}
+
+/// How a column compares strings, so code outside the database can tell
+/// which values the database takes for one: two values are one exactly
+/// when their [`Collation::keys`] are equal.
+pub(crate) struct Collation {
+    /// MySQL/MariaDB: the column's character set and collation. `None`
+    /// elsewhere: PostgreSQL's and SQLite's default text comparison is
+    /// byte for byte.
+    my_sql: Option<(String, String)>,
+}
+
+impl Collation {
+    /// How `table.column` compares; on MySQL the column's collation, or the
+    /// database's default for a table not made yet (what it will get).
+    pub(crate) async fn of(
+        db: &impl ConnectionTrait,
+        table: &str,
+        column: &str,
+    ) -> Result<Collation, DbErr> {
+        use sea_orm::Statement;
+        let backend = db.get_database_backend();
+        if backend != DbBackend::MySql {
+            return Ok(Collation { my_sql: None });
+        }
+        let column_sql = Statement::from_sql_and_values(
+            backend,
+            "SELECT CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation \
+             FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?",
+            [table.into(), column.into()],
+        );
+        let row = match db.query_one_raw(column_sql).await? {
+            Some(row) => row,
+            None => db
+                .query_one_raw(Statement::from_string(
+                    backend,
+                    "SELECT @@character_set_database AS charset, @@collation_database AS collation",
+                ))
+                .await?
+                .ok_or_else(|| DbErr::Custom("no default collation".into()))?,
+        };
+        let charset: String = row.try_get("", "charset")?;
+        let collation: String = row.try_get("", "collation")?;
+        // Both are spliced into SQL below: names only.
+        let name = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !name(&charset) || !name(&collation) {
+            return Err(DbErr::Custom(format!(
+                "unexpected collation {charset:?}/{collation:?}"
+            )));
+        }
+        Ok(Collation {
+            my_sql: Some((charset, collation)),
+        })
+    }
+
+    /// Each value's key: equal keys, one value to the database. On MySQL the
+    /// collation's own sort key (`WEIGHT_STRING`), asked of the server in
+    /// statements of 500 values.
+    pub(crate) async fn keys(
+        &self,
+        db: &impl ConnectionTrait,
+        values: &[&str],
+    ) -> Result<Vec<Vec<u8>>, DbErr> {
+        use sea_orm::Statement;
+        let Some((charset, collation)) = &self.my_sql else {
+            return Ok(values.iter().map(|v| v.as_bytes().to_vec()).collect());
+        };
+        let mut keys = Vec::with_capacity(values.len());
+        for chunk in values.chunks(500) {
+            let sql = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "SELECT {i} AS i, WEIGHT_STRING(CONVERT(? USING {charset}) COLLATE {collation}) AS k"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ");
+            let statement = Statement::from_sql_and_values(
+                DbBackend::MySql,
+                format!("SELECT i, k FROM ({sql}) AS v ORDER BY i"),
+                chunk.iter().map(|v| (*v).into()),
+            );
+            for row in db.query_all_raw(statement).await? {
+                keys.push(row.try_get::<Vec<u8>>("", "k")?);
+            }
+        }
+        Ok(keys)
+    }
+}
+
+/// The identity of the database `db` is connected to, for a person to read
+/// and for a run to recognise it again: the server's own id where it has
+/// one and the database's name, never a URL or a password. PostgreSQL:
+/// the cluster's system identifier (or, where the role may not read it,
+/// the server's address and port); MySQL: the server's UUID; MariaDB,
+/// which has none: its host, port and data directory; SQLite: the file.
+pub(crate) async fn identity(db: &impl ConnectionTrait) -> Result<String, DbErr> {
+    use sea_orm::Statement;
+    let backend = db.get_database_backend();
+    let one = |sql: &str| Statement::from_string(backend, sql.to_owned());
+    let text = |row: &QueryResult, column: &str| -> Result<String, DbErr> {
+        Ok(row.try_get::<Option<String>>("", column)?.unwrap_or_default())
+    };
+    match backend {
+        DbBackend::Postgres => {
+            let system = db
+                .query_one_raw(one(
+                    "SELECT system_identifier::text AS server, current_database() AS db \
+                     FROM pg_control_system()",
+                ))
+                .await;
+            let (kind, row) = match system {
+                Ok(Some(row)) => ("system", row),
+                _ => (
+                    "server",
+                    db.query_one_raw(one(
+                        "SELECT coalesce(host(inet_server_addr()), 'local') || ':' || \
+                         coalesce(inet_server_port()::text, '') AS server, current_database() AS db",
+                    ))
+                    .await?
+                    .ok_or_else(|| DbErr::Custom("no identity".into()))?,
+                ),
+            };
+            Ok(format!(
+                "PostgreSQL {kind} {}, database {:?}",
+                text(&row, "server")?,
+                text(&row, "db")?
+            ))
+        }
+        DbBackend::MySql => {
+            if let Ok(Some(row)) = db
+                .query_one_raw(one("SELECT @@server_uuid AS server, DATABASE() AS db"))
+                .await
+            {
+                return Ok(format!(
+                    "MySQL server {}, database {:?}",
+                    text(&row, "server")?,
+                    text(&row, "db")?
+                ));
+            }
+            let row = db
+                .query_one_raw(one(
+                    "SELECT CONCAT(@@hostname, ':', @@port, ' ', @@datadir) AS server, DATABASE() AS db",
+                ))
+                .await?
+                .ok_or_else(|| DbErr::Custom("no identity".into()))?;
+            Ok(format!(
+                "MariaDB server {}, database {:?}",
+                text(&row, "server")?,
+                text(&row, "db")?
+            ))
+        }
+        _ => match sqlite_file(db).await? {
+            Some(file) => Ok(format!("SQLite file {file:?}")),
+            None => Ok("SQLite in-memory database".into()),
+        },
+    }
+}
+
+/// The file of a SQLite database, `None` in memory.
+async fn sqlite_file(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
+    use sea_orm::Statement;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA database_list",
+        ))
+        .await?;
+    for row in rows {
+        let name: String = row.try_get("", "name")?;
+        if name == "main" {
+            let file: Option<String> = row.try_get("", "file")?;
+            return Ok(file.filter(|f| !f.is_empty()));
+        }
+    }
+    Ok(None)
+}
+
+/// A lock one holder at a time has on a database, for work that must not
+/// run twice at once; it ends with [`Exclusive::release`], or with the
+/// process. PostgreSQL: a transaction-scoped advisory lock; MySQL: a named
+/// lock (`GET_LOCK`) on one connection; both in a transaction that pins the
+/// connection. SQLite: an OS lock on a file beside the database (none for a
+/// database in memory, which no other process can reach).
+pub(crate) struct Exclusive {
+    held: Held,
+}
+
+enum Held {
+    Transaction(sea_orm::DatabaseTransaction, Option<String>),
+    File(#[allow(dead_code)] std::fs::File),
+    Nothing,
+}
+
+impl Exclusive {
+    /// Takes the lock `name` on `db`, or `None` if another holder has it.
+    pub(crate) async fn try_take(
+        db: &sea_orm::DatabaseConnection,
+        name: &str,
+    ) -> Result<Option<Exclusive>, DbErr> {
+        use sea_orm::{Statement, TransactionTrait};
+        let backend = db.get_database_backend();
+        let hash = rules::token::sha256_hex(&["authstore exclusive:", name]);
+        match backend {
+            DbBackend::Postgres | DbBackend::MySql => {
+                let txn = db.begin().await?;
+                let (sql, key): (&str, sea_orm::Value) = if backend == DbBackend::Postgres {
+                    let id = u64::from_str_radix(&hash[..16], 16).expect("hex") as i64;
+                    ("SELECT pg_try_advisory_xact_lock($1)::int::int8 AS locked", id.into())
+                } else {
+                    ("SELECT GET_LOCK(?, 0) AS locked", format!("authstore:{}", &hash[..40]).into())
+                };
+                let row = txn
+                    .query_one_raw(Statement::from_sql_and_values(backend, sql, [key.clone()]))
+                    .await?;
+                let locked: Option<i64> = match row {
+                    Some(row) => row.try_get::<Option<i64>>("", "locked")?,
+                    None => None,
+                };
+                if locked != Some(1) {
+                    txn.rollback().await?;
+                    return Ok(None);
+                }
+                let my_sql_name = match key {
+                    sea_orm::Value::String(Some(name)) => Some(name),
+                    _ => None,
+                };
+                Ok(Some(Exclusive {
+                    held: Held::Transaction(txn, my_sql_name),
+                }))
+            }
+            _ => {
+                let Some(file) = sqlite_file(db).await? else {
+                    return Ok(Some(Exclusive {
+                        held: Held::Nothing,
+                    }));
+                };
+                let path = format!("{file}-authstore-{}.lock", &hash[..12]);
+                let lock = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .map_err(|err| DbErr::Custom(format!("the lock file beside the database: {err}")))?;
+                match lock.try_lock() {
+                    Ok(()) => Ok(Some(Exclusive {
+                        held: Held::File(lock),
+                    })),
+                    Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+                    Err(std::fs::TryLockError::Error(err)) => Err(DbErr::Custom(format!(
+                        "the lock file beside the database: {err}"
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// Gives the lock up.
+    pub(crate) async fn release(self) -> Result<(), DbErr> {
+        use sea_orm::Statement;
+        match self.held {
+            Held::Transaction(txn, Some(name)) => {
+                txn.query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::MySql,
+                    "SELECT RELEASE_LOCK(?) AS released",
+                    [name.into()],
+                ))
+                .await?;
+                txn.commit().await
+            }
+            Held::Transaction(txn, None) => txn.commit().await,
+            Held::File(_) | Held::Nothing => Ok(()),
+        }
+    }
+}

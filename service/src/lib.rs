@@ -115,7 +115,7 @@ pub use pooler::TransactionPooled;
 #[cfg(feature = "postgres-replicas")]
 pub use replicas::{ReplicaConfig, ReplicaStats};
 pub use rules::email::canonical_email;
-pub use rules::error::{ConfigError, Conflict, Error, Refusal};
+pub use rules::error::{CarryOverRefusal, ConfigError, Conflict, Error, Refusal};
 pub use rules::expiry::{
     ActiveIdleExpiry, ActiveIdlePeriods, Decision, ExpiryPolicy, HalfLifeExpiry, SlidingExpiry,
 };

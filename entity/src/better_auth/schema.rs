@@ -82,23 +82,50 @@ impl BetterAuthSchema {
     /// `s2:{salt}:{key}` with `s2:` removed, which better-auth verifies as it
     /// is (the same scrypt, r = 16); a lucia-auth 0.x `{salt}:{key}` (r = 8),
     /// which better-auth cannot verify, behind [`Self::LUCIA_AUTH_0X`];
-    /// `None` for what no better-auth reader can use (bcrypt).
+    /// `None` for what no better-auth reader can use (bcrypt, a value that is
+    /// no hash).
     ///
     /// ```
     /// use authstore_entity::better_auth::BETTER_AUTH;
-    /// assert_eq!(BETTER_AUTH.password_from_lucia_v1("s2:salt:key").as_deref(), Some("salt:key"));
-    /// assert_eq!(BETTER_AUTH.password_from_lucia_v1("salt:key").as_deref(), Some("lucia-auth-0.x:salt:key"));
+    /// let key = "0f".repeat(64);
+    /// let current = BETTER_AUTH.password_from_lucia_v1(&format!("s2:salt:{key}"));
+    /// assert_eq!(current, Some(format!("salt:{key}")));
+    /// let zero_x = BETTER_AUTH.password_from_lucia_v1(&format!("salt:{key}"));
+    /// assert_eq!(zero_x, Some(format!("lucia-auth-0.x:salt:{key}")));
     /// assert_eq!(BETTER_AUTH.password_from_lucia_v1("$2a$10$abc"), None);
+    /// assert_eq!(BETTER_AUTH.password_from_lucia_v1("hunter2:notahash"), None);
     /// ```
     pub fn password_from_lucia_v1(&self, stored: &str) -> Option<String> {
         if let Some(current) = stored.strip_prefix("s2:") {
-            return Some(current.to_owned());
+            return Self::is_scrypt_hash(current).then(|| current.to_owned());
         }
-        match stored.split(':').count() {
-            2 => Some(format!("{}{stored}", Self::LUCIA_AUTH_0X)),
-            _ => None,
-        }
+        Self::is_scrypt_hash(stored).then(|| format!("{}{stored}", Self::LUCIA_AUTH_0X))
     }
+
+    /// Whether `value` has the shape every scrypt hash of these systems
+    /// has: `{salt}:{key}`, a salt without `:` and a key of 64 bytes in
+    /// lowercase hex. A one-colon value that is no hash
+    /// (`hunter2:notahash`) is not one, so it is never carried as a
+    /// password.
+    ///
+    /// ```
+    /// use authstore_entity::better_auth::BetterAuthSchema;
+    /// assert!(BetterAuthSchema::is_scrypt_hash(&format!("salt:{}", "0f".repeat(64))));
+    /// assert!(!BetterAuthSchema::is_scrypt_hash("hunter2:notahash"));
+    /// assert!(!BetterAuthSchema::is_scrypt_hash(&format!(":{}", "0f".repeat(64))));
+    /// ```
+    pub fn is_scrypt_hash(value: &str) -> bool {
+        let Some((salt, key)) = value.split_once(':') else {
+            return false;
+        };
+        !salt.is_empty()
+            && key.len() == Self::SCRYPT_KEY_HEX
+            && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    }
+
+    /// The length of a scrypt key in hex: 64 bytes, as lucia-auth, oslo and
+    /// better-auth derive it.
+    pub const SCRYPT_KEY_HEX: usize = 128;
 
     /// The mark in front of a carried lucia-auth 0.x hash. better-auth reads
     /// the value as a wrong password; authstore checks it as lucia-auth did

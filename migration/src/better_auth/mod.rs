@@ -30,7 +30,7 @@ use crate::adopt::has_index;
 use crate::column::text_id;
 use crate::tables::CreateTables;
 use authstore_entity::better_auth::BETTER_AUTH;
-use authstore_entity::own_tables::CARRIED;
+use authstore_entity::own_tables::{CARRIED, CARRIED_SOURCES};
 
 const USERS: &str = BETTER_AUTH.users;
 const SESSIONS: &str = BETTER_AUTH.sessions;
@@ -56,6 +56,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         }),
         Box::new(Indexes),
         Box::new(Carried),
+        Box::new(Provenance),
     ]
 }
 
@@ -328,6 +329,138 @@ impl MigrationTrait for Carried {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table(CARRIED).to_owned())
+            .await
+    }
+}
+
+/// Where each carried row came from, and when better-auth let a carried
+/// session expire:
+/// - `authstore_carried.source`: the digest of the source's identity (rows
+///   carried before it existed get `''`, which the next run claims for its
+///   source), so each run removes and updates only what its own source
+///   carried;
+/// - `authstore_carried_source` (`CARRIED_SOURCES`): each source's identity
+///   as the operator will read it in an error;
+/// - a trigger on better-auth's `session`: a carried session deleted after
+///   its expiry (better-auth deletes one when it is read then) forgets its
+///   record, so a later run carries it again while the old app keeps it
+///   alive; a carried session deleted before its expiry (a sign-out) keeps
+///   it, and stays ended. The trigger touches only authstore's table.
+struct Provenance;
+
+impl MigrationName for Provenance {
+    fn name(&self) -> &str {
+        "m20261207_000604_authstore_carried_provenance"
+    }
+}
+
+/// The trigger's name, on every backend.
+const EXPIRED_TRIGGER: &str = "authstore_carried_session_deleted";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Provenance {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(CARRIED)
+                    .add_column(
+                        ColumnDef::new("source")
+                            .string_len(32)
+                            .not_null()
+                            .default(""),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(CARRIED_SOURCES)
+                    .if_not_exists()
+                    .col(ColumnDef::new("id").string_len(32).not_null().primary_key())
+                    .col(ColumnDef::new("identity").string_len(255).not_null())
+                    .col(ColumnDef::new("first_run_at").big_integer().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        // `expiresAt` as each backend keeps it, against the current time
+        // kept the same way (ISO-8601 text sorts as time on SQLite).
+        let now = match backend {
+            DatabaseBackend::MySql => "NOW(3)",
+            DatabaseBackend::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            _ => "now()",
+        };
+        let q = |name: &str| match backend {
+            DatabaseBackend::MySql => format!("`{name}`"),
+            _ => format!("\"{name}\""),
+        };
+        let forget_sql = format!(
+            "DELETE FROM {carried} WHERE {id} = OLD.{id} AND {kind} = 'session' \
+             AND OLD.{expires} <= {now}",
+            carried = q(CARRIED),
+            id = q("id"),
+            kind = q("kind"),
+            expires = q("expiresAt"),
+        );
+        let sessions = q(SESSIONS);
+        match backend {
+            DatabaseBackend::Postgres => {
+                db.execute_unprepared(&format!(
+                    "CREATE OR REPLACE FUNCTION {EXPIRED_TRIGGER}() RETURNS trigger \
+                     LANGUAGE plpgsql AS $$ BEGIN {forget_sql}; RETURN NULL; END $$;\n\
+                     CREATE TRIGGER {EXPIRED_TRIGGER} AFTER DELETE ON {sessions} \
+                     FOR EACH ROW WHEN (OLD.\"id\" LIKE 'carried-%') \
+                     EXECUTE FUNCTION {EXPIRED_TRIGGER}();"
+                ))
+                .await?;
+            }
+            DatabaseBackend::MySql => {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER {EXPIRED_TRIGGER} AFTER DELETE ON {sessions} \
+                     FOR EACH ROW {forget_sql}"
+                ))
+                .await?;
+            }
+            _ => {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER {EXPIRED_TRIGGER} AFTER DELETE ON {sessions} \
+                     FOR EACH ROW WHEN OLD.\"id\" LIKE 'carried-%' BEGIN {forget_sql}; END"
+                ))
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
+        let db = manager.get_connection();
+        match backend {
+            DatabaseBackend::Postgres => {
+                db.execute_unprepared(&format!(
+                    "DROP TRIGGER IF EXISTS {EXPIRED_TRIGGER} ON \"{SESSIONS}\";\n\
+                     DROP FUNCTION IF EXISTS {EXPIRED_TRIGGER}();"
+                ))
+                .await?;
+            }
+            _ => {
+                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {EXPIRED_TRIGGER}"))
+                    .await?;
+            }
+        }
+        manager
+            .drop_table(Table::drop().table(CARRIED_SOURCES).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(CARRIED)
+                    .drop_column("source")
+                    .to_owned(),
+            )
             .await
     }
 }

@@ -16,12 +16,34 @@
 //!   does, and rewrites them); bcrypt hashes are listed and left behind.
 //! - **Sessions** that are live in the source keep their token and expiry;
 //!   dead ones are not carried.
-//! - **Runs repeat.** Until the cutover the source is the record of truth:
-//!   a later run updates carried users, accounts and passwords and the
-//!   expiry of carried sessions, and deletes carried sessions the source no
-//!   longer has alive (signed out, expired). It never re-creates a carried
-//!   user or session the better-auth app deleted since: authstore's table
-//!   `authstore_carried` remembers what was carried.
+//! - **Runs repeat, and the source is the record of truth** until the
+//!   cutover: each run brings the source's changes *and its removals* for
+//!   what the carry-over itself carried (a deleted user, an unlinked or
+//!   relinked OAuth account, a removed or changed password, a signed-out or
+//!   expired session), and never touches a row the better-auth app made.
+//!   It never re-creates a carried user, account or session the better-auth
+//!   app deleted since (a user who left, an unlink, a sign-out):
+//!   authstore's table `authstore_carried` remembers what was carried, and
+//!   from where. A carried session better-auth deleted once it expired is
+//!   carried again while the source keeps it alive.
+//! - **Addresses compare as the target compares.** On MySQL/MariaDB
+//!   better-auth's `email` keeps the server's collation (case- and
+//!   accent-insensitive by default), so two addresses the collation takes
+//!   for one are one collision there, decided by the server's own sort keys;
+//!   a write keyed by a carried id never lands on another row.
+//! - **One source.** The first run records the source's identity (the
+//!   server's own id and the database's name); a run from another source
+//!   is refused ([`CarryOverRefusal::AnotherSource`]) unless
+//!   [`CarryOver::another_source`] says so, and then ids another source or
+//!   the better-auth app holds are listed, never overwritten.
+//! - **One run at a time**: a run holds a lock the target keeps
+//!   ([`CarryOverRefusal::AlreadyRunning`] for a second).
+//! - **No credential the source refused**: a lucia-auth hash of the empty
+//!   password (lucia-auth refuses an empty password at sign-in; better-auth
+//!   would accept it) and a value that is no hash are listed, not carried.
+//! - **A dry run decides exactly as a real run**, and a row the target
+//!   cannot hold (a time outside MySQL's `TIMESTAMP`) lists its user, who is
+//!   skipped, rather than failing the run.
 //!
 //! ```
 //! use authstore::better_auth::carry_over::{CarryOver, Source};
@@ -38,25 +60,29 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use authstore_entity::Profile;
 use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime};
 use authstore_entity::descriptor::{Descriptor, LUCIA_V1, LUCIA_V3, NextAuthSchema, StoredTime};
-use authstore_entity::own_tables::CARRIED;
+use authstore_entity::own_tables::{CARRIED, CARRIED_SOURCES};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement, SimpleExpr,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, TransactionTrait, Value,
+};
 use sha2::{Digest, Sha256};
 
 use validator::ValidationError;
 
 use super::storage::USER_COLUMNS;
+use super::password::{self, Checked};
+use crate::backend::{self, Collation, Exclusive};
 use crate::rules;
 use crate::rules::email::canonical;
-use crate::rules::error::{ConfigError, Error};
+use crate::rules::error::{CarryOverRefusal, ConfigError, Error};
 
 /// Where the users come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,6 +138,7 @@ pub struct CarryOver {
     batch: u64,
     dry_run: bool,
     now: Option<DateTime<Utc>>,
+    another_source: bool,
 }
 
 /// Why a source user, or part of one, was not carried.
@@ -130,22 +157,46 @@ pub enum LeftBehind {
         /// The source user's id.
         user_id: String,
     },
-    /// These source users' addresses are one once lowercased.
+    /// These source users' addresses are one to the target: once
+    /// canonical, and on MySQL/MariaDB under the `email` column's collation
+    /// (`ada@example.com` and `ada@exámple.com` under the default one).
     SameAddress {
-        /// The address they share.
+        /// The address they share (the first user's, canonical).
         address: String,
         /// Their ids.
         user_ids: Vec<String>,
     },
-    /// A user of the target, not carried from this source, has the address.
+    /// A user of the target, not carried from this source, has the address
+    /// (compared canonical, as the target compares).
     AddressTaken {
         /// The source user's id.
         user_id: String,
+    },
+    /// A user of the target that this source did not carry has the id (the
+    /// better-auth app's, or another source's): it is not overwritten.
+    IdTaken {
+        /// The source user's id.
+        user_id: String,
+    },
+    /// An OAuth account of the target that this source did not carry has
+    /// the id (another source's): it is not overwritten.
+    AccountIdTaken {
+        /// The source account's id, as carried.
+        account_id: String,
     },
     /// The id does not fit better-auth's `varchar(36)` on MySQL.
     IdTooLong {
         /// The source user's id.
         user_id: String,
+    },
+    /// A value of the user, or of one of their accounts or sessions, that
+    /// the target's column cannot hold (a time outside MySQL's
+    /// `TIMESTAMP`, a name over `varchar(255)`): the user is skipped.
+    Unstorable {
+        /// The source user's id.
+        user_id: String,
+        /// Which value.
+        field: &'static str,
     },
     /// A lucia-auth 0.x hash: carried behind a mark; better-auth refuses
     /// it, and authstore's sign-in rewrites it.
@@ -153,9 +204,16 @@ pub enum LeftBehind {
         /// The source user's id.
         user_id: String,
     },
-    /// A hash no better-auth reader can check (bcrypt, argon2): the user
-    /// is carried without a password and must reset it.
+    /// A hash no better-auth reader can check (bcrypt, argon2), or a value
+    /// that is no hash: the user is carried without a password and must
+    /// reset it.
     UnusablePassword {
+        /// The source user's id.
+        user_id: String,
+    },
+    /// A hash of the empty password, which lucia-auth refuses at sign-in
+    /// and better-auth would accept: the user is carried without it.
+    EmptyPassword {
         /// The source user's id.
         user_id: String,
     },
@@ -176,8 +234,14 @@ pub struct CarryOverReport {
     pub dead_sessions: u64,
     /// Carried sessions deleted because the source no longer has them alive.
     pub ended_sessions: u64,
-    /// Users and sessions not re-created because the better-auth app
-    /// deleted them after an earlier run.
+    /// Carried users deleted because the source no longer has them.
+    pub removed_users: u64,
+    /// Carried OAuth accounts and passwords deleted because the source no
+    /// longer has them (unlinked, moved to another user, password removed
+    /// or no longer carried).
+    pub removed_accounts: u64,
+    /// Users, accounts and sessions not re-created because the better-auth
+    /// app deleted them after an earlier run.
     pub deleted_since: u64,
     /// Every user, or part of one, not carried as it was, with why.
     pub left_behind: Vec<LeftBehind>,
@@ -229,13 +293,19 @@ struct Batch {
     sessions: Vec<SourceSession>,
 }
 
+/// The kinds of row `authstore_carried` records.
 const KIND_USER: &str = "user";
+const KIND_ACCOUNT: &str = "account";
 const KIND_SESSION: &str = "session";
 /// Carried ids made from a source key begin so; better-auth's own are
 /// `[A-Za-z0-9]` only (and `-` is no wildcard in `LIKE`).
 const CARRIED_PREFIX: &str = "carried-";
 /// better-auth's ids are `varchar(36)` on MySQL.
 const ID_MAX: usize = 36;
+/// better-auth's `name`, `email` and `token` are `varchar(255)` on MySQL.
+const SHORT_MAX: usize = 255;
+/// The lock a run holds on the target.
+const LOCK: &str = "carry-over into better-auth";
 
 impl CarryOver {
     /// A carry-over from `source`, in batches of 1,000 users.
@@ -245,10 +315,13 @@ impl CarryOver {
             batch: 1_000,
             dry_run: false,
             now: None,
+            another_source: false,
         }
     }
 
-    /// Users per batch (each batch is one transaction on the target).
+    /// Users per batch (each batch is one transaction on the target); at
+    /// most [`CarryOver::max_batch`] of the backends, checked when the run
+    /// starts.
     pub fn batch(mut self, users: u64) -> Result<Self, Error> {
         if users == 0 {
             return Err(ConfigError::NotPositive("batch").into());
@@ -257,7 +330,27 @@ impl CarryOver {
         Ok(self)
     }
 
-    /// Reads and reports everything, writes nothing.
+    /// The largest batch `backend` takes: a batch's users are written in one
+    /// statement, whose parameters the backend limits (65,535 on PostgreSQL
+    /// and MySQL, 32,766 on SQLite).
+    pub fn max_batch(backend: DbBackend) -> u64 {
+        (backend::bind_limit(backend) / USER_COLUMNS.len()) as u64
+    }
+
+    /// [`Error::Validation`] on `batch` if the batch is larger than either
+    /// backend takes; nothing is read or written.
+    pub fn check_batch(&self, source: DbBackend, target: DbBackend) -> Result<(), Error> {
+        let max = std::cmp::Ord::min(Self::max_batch(source), Self::max_batch(target));
+        if self.batch <= max {
+            return Ok(());
+        }
+        let mut error = ValidationError::new("bind_limit");
+        error.add_param("max".into(), &max);
+        Err(rules::invalid("batch", error))
+    }
+
+    /// Reads and reports everything, writes nothing. It decides exactly as
+    /// a real run would.
     pub fn dry_run(mut self, dry_run: bool) -> Self {
         self.dry_run = dry_run;
         self
@@ -269,6 +362,17 @@ impl CarryOver {
         self
     }
 
+    /// Carries from this source although the target holds rows carried
+    /// from another one (default: refused,
+    /// [`CarryOverRefusal::AnotherSource`]). Users, accounts and sessions
+    /// whose ids another source or the better-auth app holds are then
+    /// listed and left alone, and each source's removals touch only what it
+    /// carried.
+    pub fn another_source(mut self, yes: bool) -> Self {
+        self.another_source = yes;
+        self
+    }
+
     /// Carries `source`'s users into `target`, a migrated `better-auth`
     /// database (one database may be both). `progress` hears after each
     /// batch.
@@ -276,7 +380,7 @@ impl CarryOver {
         &self,
         source: &DatabaseConnection,
         target: &DatabaseConnection,
-        mut progress: impl FnMut(Progress),
+        progress: impl FnMut(Progress),
     ) -> Result<CarryOverReport, Error> {
         if let Source::NextAuth(profile) = self.source
             && !matches!(profile.descriptor(), Descriptor::NextAuth(_))
@@ -286,7 +390,54 @@ impl CarryOver {
                 ValidationError::new("not_next_auth"),
             ));
         }
+        self.check_batch(source.get_database_backend(), target.get_database_backend())?;
+        let migrated = migrated(target).await;
+        if !migrated && !self.dry_run {
+            return Err(Error::Database(DbErr::Custom(
+                "the target has no better-auth schema: migrate it first (Profile::BetterAuth.up)"
+                    .into(),
+            )));
+        }
+        // A dry run writes nothing, so it may look while a run works.
+        let lock = if self.dry_run {
+            None
+        } else {
+            Some(
+                Exclusive::try_take(target, LOCK)
+                    .await?
+                    .ok_or(Error::CarryOverRefused(CarryOverRefusal::AlreadyRunning))?,
+            )
+        };
+        let result = self.run_alone(source, target, migrated, progress).await;
+        if let Some(lock) = lock {
+            let released = lock.release().await;
+            if result.is_ok() {
+                released?;
+            }
+        }
+        result
+    }
+
+    async fn run_alone(
+        &self,
+        source: &DatabaseConnection,
+        target: &DatabaseConnection,
+        migrated: bool,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<CarryOverReport, Error> {
         let now = self.now.unwrap_or_else(Utc::now).trunc_subsecs(3);
+        let identity = backend::identity(source).await?;
+        let writer = Writer {
+            db: target,
+            times: BETTER_AUTH.time_on(target.get_database_backend()),
+            now,
+            migrated,
+            dry_run: self.dry_run,
+            source: rules::token::sha256_hex(&["authstore carry-over source:", &identity])[..32]
+                .to_owned(),
+            emails: Collation::of(target, BETTER_AUTH.users, "email").await?,
+        };
+        writer.claim_source(&identity, self.another_source).await?;
         let reader = Reader {
             db: source,
             source: &self.source,
@@ -294,21 +445,11 @@ impl CarryOver {
         let mut report = CarryOverReport::default();
         // One pass over every address first: a collision spans batches.
         let addresses = reader.addresses().await?;
-        let shared = shared_addresses(&addresses, &mut report);
+        let shared = shared_addresses(&writer, &addresses, &mut report).await?;
+        let holders = writer.address_holders().await?;
         let total = addresses.len() as u64;
-        let writer = Writer {
-            db: target,
-            times: BETTER_AUTH.time_on(target.get_database_backend()),
-            now,
-            migrated: migrated(target).await,
-        };
-        if !writer.migrated && !self.dry_run {
-            return Err(Error::Database(DbErr::Custom(
-                "the target has no better-auth schema: migrate it first (Profile::BetterAuth.up)"
-                    .into(),
-            )));
-        }
-        let mut live_sessions = HashSet::new();
+        let in_source: HashSet<String> = addresses.into_iter().map(|(id, _)| id).collect();
+        let mut kept = Kept::default();
         let mut after: Option<Value> = None;
         let mut done = 0;
         loop {
@@ -318,9 +459,12 @@ impl CarryOver {
             };
             after = Some(reader.user_key(&last.id));
             done += batch.users.len() as u64;
-            let carried = self
-                .plan(batch, &shared, &writer, &mut report, &mut live_sessions)
-                .await?;
+            let rules = Rules {
+                shared: &shared,
+                holders: &holders,
+                writer: &writer,
+            };
+            let carried = self.plan(batch, &rules, &mut report, &mut kept).await?;
             if !self.dry_run {
                 writer.write(&carried).await?;
             }
@@ -331,7 +475,9 @@ impl CarryOver {
             report.deleted_since += carried.deleted_since;
             progress(Progress { done, total });
         }
-        report.ended_sessions = writer.end_sessions(&live_sessions, self.dry_run).await?;
+        report.ended_sessions = writer.sweep(KIND_SESSION, &kept.sessions).await?;
+        report.removed_accounts = writer.sweep(KIND_ACCOUNT, &kept.accounts).await?;
+        report.removed_users = writer.sweep(KIND_USER, &in_source).await?;
         Ok(report)
     }
 
@@ -339,13 +485,13 @@ impl CarryOver {
     async fn plan(
         &self,
         batch: Batch,
-        shared: &HashSet<String>,
-        writer: &Writer<'_>,
+        rules: &Rules<'_>,
         report: &mut CarryOverReport,
-        live_sessions: &mut HashSet<String>,
+        kept: &mut Kept,
     ) -> Result<Carried, Error> {
+        let writer = rules.writer;
         let mut carried = Carried::default();
-        let mut user_rows = Vec::new();
+        let mut candidates = Vec::new();
         for user in batch.users {
             let Some(raw) = user.email.as_deref().filter(|e| !e.trim().is_empty()) else {
                 report
@@ -359,102 +505,217 @@ impl CarryOver {
                     .push(LeftBehind::BadAddress { user_id: user.id });
                 continue;
             };
-            if shared.contains(&email) {
-                continue; // listed once, with every id, by `shared_addresses`
-            }
             if user.id.len() > ID_MAX {
                 report
                     .left_behind
                     .push(LeftBehind::IdTooLong { user_id: user.id });
                 continue;
             }
-            user_rows.push((user, email));
+            candidates.push(NewRow { email, user });
         }
-        let ids: Vec<&str> = user_rows.iter().map(|(u, _)| u.id.as_str()).collect();
-        let emails: Vec<&str> = user_rows.iter().map(|(_, e)| e.as_str()).collect();
+        let emails: Vec<&str> = candidates.iter().map(|row| row.email.as_str()).collect();
+        let keys = writer.emails.keys(writer.db, &emails).await?;
+        let ids: Vec<&str> = candidates.iter().map(|row| row.user.id.as_str()).collect();
         let recorded = writer.recorded(KIND_USER, &ids).await?;
-        let present = writer.present_users(&ids).await?;
-        let holders = writer.address_holders(&emails).await?;
-        let mut kept = HashSet::new();
-        for (user, email) in user_rows {
-            if holders.get(&email).is_some_and(|holder| *holder != user.id) {
-                report
-                    .left_behind
-                    .push(LeftBehind::AddressTaken { user_id: user.id });
+        let present = writer.present(BETTER_AUTH.users, &ids).await?;
+        let mut accounts_of: HashMap<String, Vec<SourceAccount>> = HashMap::new();
+        for account in batch.accounts {
+            accounts_of.entry(account.user_id.clone()).or_default().push(account);
+        }
+        let mut sessions_of: HashMap<String, Vec<SourceSession>> = HashMap::new();
+        for session in batch.sessions {
+            sessions_of.entry(session.user_id.clone()).or_default().push(session);
+        }
+        let mut users = Vec::new();
+        for (row, key) in candidates.into_iter().zip(keys) {
+            let user_id = row.user.id.clone();
+            if rules.shared.contains(&key) {
+                continue; // listed once, with every id, by `shared_addresses`
+            }
+            if rules.holders.get(&key).is_some_and(|holder| *holder != user_id) {
+                report.left_behind.push(LeftBehind::AddressTaken { user_id });
                 continue;
             }
-            if recorded.contains(&user.id) && !present.contains(&user.id) {
-                carried.deleted_since += 1;
-                continue;
-            }
-            if let Some(hash) = &user.password {
-                match self.password(hash) {
-                    Password::Carried(value) => carried.passwords.push((user.id.clone(), value)),
-                    Password::Old(value) => {
-                        report.left_behind.push(LeftBehind::OldPassword {
-                            user_id: user.id.clone(),
-                        });
-                        carried.passwords.push((user.id.clone(), value));
-                    }
-                    Password::Unusable => report.left_behind.push(LeftBehind::UnusablePassword {
-                        user_id: user.id.clone(),
-                    }),
+            match writer.ownership(recorded.get(&user_id), present.contains(&user_id)) {
+                Ownership::Ours | Ownership::New => {}
+                Ownership::DeletedSince => {
+                    carried.deleted_since += 1;
+                    continue;
+                }
+                Ownership::Theirs => {
+                    report.left_behind.push(LeftBehind::IdTaken { user_id });
+                    continue;
                 }
             }
-            kept.insert(user.id.clone());
-            carried.users.push(NewRow { email, user });
+            let accounts = accounts_of.remove(&user_id).unwrap_or_default();
+            let sessions = sessions_of.remove(&user_id).unwrap_or_default();
+            if let Some(field) = writer.unstorable(&row, &accounts, &sessions) {
+                report
+                    .left_behind
+                    .push(LeftBehind::Unstorable { user_id, field });
+                continue;
+            }
+            users.push((row, accounts, sessions));
         }
-        carried.accounts = batch
-            .accounts
-            .into_iter()
-            .filter(|a| kept.contains(&a.user_id))
-            .collect();
-        let sessions: Vec<SourceSession> = batch
-            .sessions
-            .into_iter()
-            .filter(|s| kept.contains(&s.user_id))
-            .collect();
-        let session_ids: Vec<String> = sessions
-            .iter()
-            .map(|s| carried_id("session", &s.token))
-            .collect();
-        let id_refs: Vec<&str> = session_ids.iter().map(String::as_str).collect();
-        let recorded = writer.recorded(KIND_SESSION, &id_refs).await?;
-        let present = writer.present_sessions(&id_refs).await?;
-        for (session, id) in sessions.into_iter().zip(session_ids) {
+        carried.passwords = self.passwords(&users, writer, report).await?;
+        for (row, accounts, sessions) in users {
+            carried.accounts.extend(accounts);
+            carried.sessions.extend(sessions.into_iter().map(|s| (carried_id(KIND_SESSION, &s.token), s)));
+            carried.users.push(row);
+        }
+        // Accounts: Lucia keys' and next-auth's ids, as carried.
+        let account_ids: Vec<&str> = carried.accounts.iter().map(|a| a.id.as_str()).collect();
+        let recorded = writer.recorded(KIND_ACCOUNT, &account_ids).await?;
+        let present = writer.present(BETTER_AUTH.accounts, &account_ids).await?;
+        let mut accounts = Vec::new();
+        for account in std::mem::take(&mut carried.accounts) {
+            match writer.ownership(recorded.get(&account.id), present.contains(&account.id)) {
+                Ownership::Ours | Ownership::New => {
+                    kept.accounts.insert(account.id.clone());
+                    accounts.push(account);
+                }
+                // Kept in the record, so it stays deleted.
+                Ownership::DeletedSince => {
+                    kept.accounts.insert(account.id);
+                    carried.deleted_since += 1;
+                }
+                Ownership::Theirs => report.left_behind.push(LeftBehind::AccountIdTaken {
+                    account_id: account.id,
+                }),
+            }
+        }
+        carried.accounts = accounts;
+        for (user_id, _) in &carried.passwords {
+            kept.accounts.insert(carried_id("credential", user_id));
+        }
+        // Sessions: live ones, unless better-auth ended them since.
+        let session_ids: Vec<&str> = carried.sessions.iter().map(|(id, _)| id.as_str()).collect();
+        let recorded = writer.recorded(KIND_SESSION, &session_ids).await?;
+        let present = writer.present(BETTER_AUTH.sessions, &session_ids).await?;
+        let mut sessions = Vec::new();
+        for (id, session) in std::mem::take(&mut carried.sessions) {
             if session.expires_at < writer.now {
                 report.dead_sessions += 1;
                 continue;
             }
-            if recorded.contains(&id) && !present.contains(&id) {
-                carried.deleted_since += 1;
-                continue;
+            match writer.ownership(recorded.get(&id), present.contains(&id)) {
+                Ownership::Ours | Ownership::New => {
+                    kept.sessions.insert(id.clone());
+                    sessions.push((id, session));
+                }
+                // A sign-out in better-auth (an expired copy's record is
+                // gone): kept in the record, so it stays ended.
+                Ownership::DeletedSince => {
+                    kept.sessions.insert(id);
+                    carried.deleted_since += 1;
+                }
+                // The same token from another source: not this one's.
+                Ownership::Theirs => {}
             }
-            live_sessions.insert(id.clone());
-            carried.sessions.push((id, session));
         }
+        carried.sessions = sessions;
         Ok(carried)
     }
 
+    /// The passwords of `users` to write, as better-auth keeps them; each
+    /// one the source would refuse (a hash of the empty password, for
+    /// lucia-auth) or that is no hash is listed instead.
+    async fn passwords(
+        &self,
+        users: &[(NewRow, Vec<SourceAccount>, Vec<SourceSession>)],
+        writer: &Writer<'_>,
+        report: &mut CarryOverReport,
+    ) -> Result<Vec<(String, String)>, Error> {
+        let mut values = Vec::new();
+        for (row, _, _) in users {
+            let Some(hash) = &row.user.password else {
+                continue;
+            };
+            let user_id = row.user.id.clone();
+            match self.password(hash) {
+                Password::Carried(value) => values.push((user_id, value)),
+                Password::Old(value) => {
+                    report.left_behind.push(LeftBehind::OldPassword {
+                        user_id: user_id.clone(),
+                    });
+                    values.push((user_id, value));
+                }
+                Password::Unusable => {
+                    report.left_behind.push(LeftBehind::UnusablePassword { user_id })
+                }
+            }
+        }
+        if self.source != Source::LuciaV1 || values.is_empty() {
+            return Ok(values);
+        }
+        // A value the target holds already was checked when it was written.
+        let user_ids: Vec<&str> = values.iter().map(|(id, _)| id.as_str()).collect();
+        let current = writer.passwords(&user_ids).await?;
+        let unchecked: Vec<String> = values
+            .iter()
+            .filter(|(id, value)| current.get(id) != Some(value))
+            .map(|(_, value)| value.clone())
+            .collect();
+        let empty = empty_password_hashes(unchecked).await?;
+        Ok(values
+            .into_iter()
+            .filter(|(user_id, value)| {
+                if empty.contains(value) {
+                    report.left_behind.push(LeftBehind::EmptyPassword {
+                        user_id: user_id.clone(),
+                    });
+                    false
+                } else {
+                    true
+                }
+            })
+            .collect())
+    }
+
     fn password(&self, stored: &str) -> Password {
+        use authstore_entity::better_auth::BetterAuthSchema;
         match &self.source {
             Source::LuciaV1 => match BETTER_AUTH.password_from_lucia_v1(stored) {
-                Some(value)
-                    if value.starts_with(
-                        authstore_entity::better_auth::BetterAuthSchema::LUCIA_AUTH_0X,
-                    ) =>
-                {
+                Some(value) if value.starts_with(BetterAuthSchema::LUCIA_AUTH_0X) => {
                     Password::Old(value)
                 }
                 Some(value) => Password::Carried(value),
                 None => Password::Unusable,
             },
             // oslo's scrypt (Lucia v3's guides) is better-auth's format; an
-            // argon2 or bcrypt hash (`$…`) is not.
-            _ if stored.split(':').count() == 2 && !stored.starts_with('$') => {
-                Password::Carried(stored.to_owned())
-            }
+            // argon2 or bcrypt hash (`$…`), or a value that is no hash, is
+            // not.
+            _ if BetterAuthSchema::is_scrypt_hash(stored) => Password::Carried(stored.to_owned()),
             _ => Password::Unusable,
+        }
+    }
+}
+
+/// Which of `values` (as better-auth keeps them) are hashes of the empty
+/// password. Each check is one scrypt (N = 16384, r = 16: 16 MiB, tens of
+/// milliseconds), run on the blocking pool, as many at once as the machine
+/// has cores.
+async fn empty_password_hashes(values: Vec<String>) -> Result<HashSet<String>, Error> {
+    let width = std::thread::available_parallelism().map_or(2, usize::from);
+    let mut empty = HashSet::new();
+    let mut values = values.into_iter();
+    loop {
+        let mut checks = tokio::task::JoinSet::new();
+        for value in values.by_ref().take(width) {
+            checks.spawn_blocking(move || {
+                let accepts_empty = password::verify("", &value) != Checked::Invalid;
+                (value, accepts_empty)
+            });
+        }
+        if checks.is_empty() {
+            return Ok(empty);
+        }
+        while let Some(checked) = checks.join_next().await {
+            let (value, accepts_empty) = checked
+                .map_err(|err| Error::Database(DbErr::Custom(format!("a password check: {err}"))))?;
+            if accepts_empty {
+                empty.insert(value);
+            }
         }
     }
 }
@@ -480,41 +741,90 @@ struct Carried {
     deleted_since: u64,
 }
 
-/// Addresses two or more source users share once canonical, each listed
-/// once in the report with every id.
-fn shared_addresses(
+/// The target ids a run carried (or, dry, would), by kind: whatever this
+/// source carried before and no longer has is removed at the end.
+#[derive(Default)]
+struct Kept {
+    accounts: HashSet<String>,
+    sessions: HashSet<String>,
+}
+
+/// What every batch is checked against.
+struct Rules<'a> {
+    /// The address keys two or more source users share.
+    shared: &'a HashSet<Vec<u8>>,
+    /// The target's users by address key.
+    holders: &'a HashMap<Vec<u8>, String>,
+    writer: &'a Writer<'a>,
+}
+
+/// Whose a target id is, for this run's source.
+enum Ownership {
+    /// Carried from this source, and still there: updated.
+    Ours,
+    /// Nobody's yet: inserted.
+    New,
+    /// Carried from this source, and deleted in better-auth since: left
+    /// deleted.
+    DeletedSince,
+    /// The better-auth app's, or another source's: left alone.
+    Theirs,
+}
+
+/// Addresses two or more source users share, as the target compares them
+/// (canonical, and on MySQL under the column's collation): their keys, each
+/// listed once in the report with every id.
+async fn shared_addresses(
+    writer: &Writer<'_>,
     addresses: &[(String, Option<String>)],
     report: &mut CarryOverReport,
-) -> HashSet<String> {
-    let mut by_address: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (id, email) in addresses {
-        if let Some(email) = email.as_deref().and_then(|e| canonical(e).ok()) {
-            by_address.entry(email).or_default().push(id.clone());
-        }
+) -> Result<HashSet<Vec<u8>>, Error> {
+    let canonical: Vec<(&str, String)> = addresses
+        .iter()
+        .filter_map(|(id, email)| {
+            let email = canonical(email.as_deref()?).ok()?;
+            Some((id.as_str(), email))
+        })
+        .collect();
+    let emails: Vec<&str> = canonical.iter().map(|(_, e)| e.as_str()).collect();
+    let keys = writer.emails.keys(writer.db, &emails).await?;
+    let mut by_key: BTreeMap<Vec<u8>, (String, Vec<String>)> = BTreeMap::new();
+    for ((id, email), key) in canonical.into_iter().zip(keys) {
+        by_key
+            .entry(key)
+            .or_insert_with(|| (email, Vec::new()))
+            .1
+            .push(id.to_owned());
     }
     let mut shared = HashSet::new();
-    for (address, mut user_ids) in by_address {
+    for (key, (address, mut user_ids)) in by_key {
         if user_ids.len() > 1 {
             user_ids.sort();
-            shared.insert(address.clone());
+            shared.insert(key);
             report
                 .left_behind
                 .push(LeftBehind::SameAddress { address, user_ids });
         }
     }
-    shared
+    Ok(shared)
 }
 
 /// A target id for a row the source keys otherwise (a Lucia key, a session
 /// token): `carried-` and 24 hex characters of its SHA-256, 32 in all, so a
 /// run finds its own row again and the token never becomes an id.
-fn carried_id(kind: &str, key: &str) -> String {
+pub(crate) fn carried_id(kind: &str, key: &str) -> String {
     let digest = Sha256::new()
         .chain_update(kind)
         .chain_update(":")
         .chain_update(key)
         .finalize();
     format!("{CARRIED_PREFIX}{}", &hex::encode(digest)[..24])
+}
+
+/// The id a carried session has in better-auth: the bridge serves a
+/// session only if its id is this (better-auth's own ids never are).
+pub(crate) fn carried_session_id(token: &str) -> String {
+    carried_id(KIND_SESSION, token)
 }
 
 /// Reads the source's rows by its profile's names.
@@ -857,7 +1167,7 @@ impl Reader<'_> {
 async fn migrated(target: &DatabaseConnection) -> bool {
     let probe = Query::select()
         .expr(Expr::val(1))
-        .from(CARRIED)
+        .from(CARRIED_SOURCES)
         .limit(1)
         .to_owned();
     target.query_one(&probe).await.is_ok()
@@ -870,6 +1180,12 @@ struct Writer<'a> {
     now: DateTime<Utc>,
     /// Without the schema (a dry run only) every lookup finds nothing.
     migrated: bool,
+    dry_run: bool,
+    /// The digest of this run's source identity, as `authstore_carried`
+    /// records it.
+    source: String,
+    /// How the target compares addresses.
+    emails: Collation,
 }
 
 impl Writer<'_> {
@@ -878,83 +1194,207 @@ impl Writer<'_> {
         Expr::val(self.times.value(at.map(|at| at.trunc_subsecs(3))))
     }
 
-    async fn strings(
-        &self,
-        select: SelectStatement,
-        column: &str,
-    ) -> Result<HashSet<String>, DbErr> {
+    /// Checks this run's source against the ones the target was carried
+    /// from, and records it (not dry). Rows carried before sources were
+    /// recorded (`source = ''`) are the first source's.
+    async fn claim_source(&self, identity: &str, another_source: bool) -> Result<(), Error> {
         if !self.migrated {
-            return Ok(HashSet::new());
-        }
-        let rows = self.db.query_all(&select).await?;
-        rows.iter()
-            .map(|row| row.try_get::<String>("", column))
-            .collect()
-    }
-
-    async fn recorded(&self, kind: &str, ids: &[&str]) -> Result<HashSet<String>, DbErr> {
-        if ids.is_empty() {
-            return Ok(HashSet::new());
+            return Ok(());
         }
         let select = Query::select()
-            .column("id")
-            .from(CARRIED)
-            .and_where(Expr::col("kind").eq(kind))
-            .and_where(Expr::col("id").is_in(ids.iter().copied()))
+            .columns(["id", "identity"])
+            .from(CARRIED_SOURCES)
+            .order_by("first_run_at", Order::Asc)
+            .order_by("id", Order::Asc)
             .to_owned();
-        self.strings(select, "id").await
-    }
-
-    async fn present(
-        &self,
-        table: &str,
-        column: &'static str,
-        ids: &[&str],
-    ) -> Result<HashSet<String>, DbErr> {
-        if ids.is_empty() {
-            return Ok(HashSet::new());
+        let recorded: Vec<(String, String)> = self
+            .db
+            .query_all(&select)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "identity")?)))
+            .collect::<Result<_, DbErr>>()?;
+        if recorded.iter().any(|(id, _)| *id == self.source) {
+            return Ok(());
         }
-        let select = Query::select()
-            .column(column)
-            .from(Alias::new(table))
-            .and_where(Expr::col(column).is_in(ids.iter().copied()))
+        if let Some((_, first)) = recorded.first()
+            && !another_source
+        {
+            return Err(Error::CarryOverRefused(CarryOverRefusal::AnotherSource {
+                recorded: first.clone(),
+                given: identity.to_owned(),
+            }));
+        }
+        if self.dry_run {
+            return Ok(());
+        }
+        let txn = self.db.begin().await?;
+        let insert = Query::insert()
+            .into_table(CARRIED_SOURCES)
+            .columns(["id", "identity", "first_run_at"])
+            .values_panic([
+                self.source.as_str().into(),
+                identity.chars().take(255).collect::<String>().into(),
+                self.now.timestamp_millis().into(),
+            ])
             .to_owned();
-        self.strings(select, column).await
+        txn.execute(&insert).await?;
+        if recorded.is_empty() {
+            let claim = Query::update()
+                .table(CARRIED)
+                .value("source", self.source.as_str())
+                .and_where(Expr::col("source").eq(""))
+                .to_owned();
+            txn.execute(&claim).await?;
+        }
+        txn.commit().await?;
+        Ok(())
     }
 
-    async fn present_users(&self, ids: &[&str]) -> Result<HashSet<String>, DbErr> {
-        self.present(BETTER_AUTH.users, "id", ids).await
+    /// Whose a target id is: `recorded` is the source that carried it, if
+    /// any; `present`, whether the target has the row.
+    fn ownership(&self, recorded: Option<&String>, present: bool) -> Ownership {
+        match (recorded, present) {
+            (Some(source), _) if *source != self.source => Ownership::Theirs,
+            (Some(_), true) => Ownership::Ours,
+            (Some(_), false) => Ownership::DeletedSince,
+            (None, true) => Ownership::Theirs,
+            (None, false) => Ownership::New,
+        }
     }
 
-    async fn present_sessions(&self, ids: &[&str]) -> Result<HashSet<String>, DbErr> {
-        self.present(BETTER_AUTH.sessions, "id", ids).await
+    /// Which of `ids` (of `kind`) were carried, and from which source.
+    async fn recorded(&self, kind: &str, ids: &[&str]) -> Result<HashMap<String, String>, DbErr> {
+        let mut out = HashMap::new();
+        if !self.migrated {
+            return Ok(out);
+        }
+        for chunk in ids.chunks(IN_LIST) {
+            let select = Query::select()
+                .columns(["id", "source"])
+                .from(CARRIED)
+                .and_where(Expr::col("kind").eq(kind))
+                .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+                .to_owned();
+            for row in self.db.query_all(&select).await? {
+                out.insert(row.try_get("", "id")?, row.try_get("", "source")?);
+            }
+        }
+        Ok(out)
     }
 
-    /// Who holds each of these addresses in the target.
-    async fn address_holders(&self, emails: &[&str]) -> Result<BTreeMap<String, String>, DbErr> {
-        if emails.is_empty() || !self.migrated {
-            return Ok(BTreeMap::new());
+    /// Which of `ids` `table` has.
+    async fn present(&self, table: &str, ids: &[&str]) -> Result<HashSet<String>, DbErr> {
+        let mut out = HashSet::new();
+        if !self.migrated {
+            return Ok(out);
+        }
+        for chunk in ids.chunks(IN_LIST) {
+            let select = Query::select()
+                .column("id")
+                .from(Alias::new(table))
+                .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+                .to_owned();
+            for row in self.db.query_all(&select).await? {
+                out.insert(row.try_get("", "id")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every user of the target by address key: the address made canonical
+    /// (as the source's are, so `dup@xn--caf-dma.example` holds
+    /// `dup@café.example`), keyed as the target compares.
+    async fn address_holders(&self) -> Result<HashMap<Vec<u8>, String>, Error> {
+        if !self.migrated {
+            return Ok(HashMap::new());
         }
         let select = Query::select()
             .columns(["id", "email"])
             .from(BETTER_AUTH.users)
-            .and_where(Expr::col("email").is_in(emails.iter().copied()))
             .to_owned();
-        let rows = self.db.query_all(&select).await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get::<String>("", "email")?.to_lowercase(),
-                    row.try_get("", "id")?,
-                ))
-            })
-            .collect()
+        let mut ids = Vec::new();
+        let mut emails = Vec::new();
+        for row in self.db.query_all(&select).await? {
+            let email: String = row.try_get("", "email")?;
+            ids.push(row.try_get::<String>("", "id")?);
+            emails.push(canonical(&email).unwrap_or_else(|_| email.trim().to_lowercase()));
+        }
+        let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+        let keys = self.emails.keys(self.db, &refs).await?;
+        Ok(keys.into_iter().zip(ids).collect())
+    }
+
+    /// The passwords the target holds for these users, by user id.
+    async fn passwords(&self, user_ids: &[&str]) -> Result<HashMap<String, String>, DbErr> {
+        let mut out = HashMap::new();
+        if !self.migrated {
+            return Ok(out);
+        }
+        let select = Query::select()
+            .columns(["userId", "password"])
+            .from(BETTER_AUTH.accounts)
+            .and_where(Expr::col("providerId").eq(BETTER_AUTH.credential_provider))
+            .and_where(Expr::col("userId").is_in(user_ids.iter().copied()))
+            .to_owned();
+        for row in self.db.query_all(&select).await? {
+            if let Some(password) = row.try_get::<Option<String>>("", "password")? {
+                out.insert(row.try_get("", "userId")?, password);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The first value of a user, their accounts or sessions that the
+    /// target's column cannot hold, by name.
+    fn unstorable(
+        &self,
+        row: &NewRow,
+        accounts: &[SourceAccount],
+        sessions: &[SourceSession],
+    ) -> Option<&'static str> {
+        let backend = self.db.get_database_backend();
+        let time_fits = |at: Option<DateTime<Utc>>| {
+            backend::check_time(backend, "time", at.map(|at| at.trunc_subsecs(3))).is_ok()
+        };
+        let short_fits =
+            |text: &str| backend != DbBackend::MySql || text.chars().count() <= SHORT_MAX;
+        let user = &row.user;
+        if !short_fits(&user.name) {
+            return Some("name");
+        }
+        if !short_fits(&row.email) {
+            return Some("email");
+        }
+        if !time_fits(user.created_at) || !time_fits(user.updated_at) {
+            return Some("user time");
+        }
+        if !time_fits(Some(self.now)) {
+            return Some("the current time");
+        }
+        if accounts
+            .iter()
+            .any(|a| !time_fits(a.access_token_expires_at))
+        {
+            return Some("account time");
+        }
+        // Dead sessions are not carried: only a live one's values matter.
+        let live = sessions.iter().filter(|s| s.expires_at >= self.now);
+        for session in live {
+            if !short_fits(&session.token) {
+                return Some("session token");
+            }
+            if !time_fits(Some(session.expires_at)) || !time_fits(session.created_at) {
+                return Some("session time");
+            }
+        }
+        None
     }
 
     /// One batch, in one transaction: one multi-row upsert (by id) per
-    /// table, and the record of what was carried.
+    /// table, the carried accounts an OAuth identity moved away from
+    /// deleted, and the record of what was carried.
     async fn write(&self, carried: &Carried) -> Result<(), Error> {
-        use sea_orm::TransactionTrait;
         let now = || self.time(Some(self.now));
         let users = carried.users.iter().map(|NewRow { email, user }| {
             vec![
@@ -1001,17 +1441,24 @@ impl Writer<'_> {
                 now(),
             ]
         });
+        let credential_ids: Vec<String> = carried
+            .passwords
+            .iter()
+            .map(|(user_id, _)| carried_id("credential", user_id))
+            .collect();
         let records = carried
             .users
             .iter()
             .map(|row| (KIND_USER, row.user.id.as_str()))
+            .chain(carried.accounts.iter().map(|a| (KIND_ACCOUNT, a.id.as_str())))
+            .chain(credential_ids.iter().map(|id| (KIND_ACCOUNT, id.as_str())))
             .chain(
                 carried
                     .sessions
                     .iter()
                     .map(|(id, _)| (KIND_SESSION, id.as_str())),
             )
-            .map(|(kind, id)| vec![kind.into(), id.into()]);
+            .map(|(kind, id)| vec![kind.into(), id.into(), self.source.as_str().into()]);
         let txn = self.db.begin().await?;
         upsert(
             &txn,
@@ -1022,6 +1469,17 @@ impl Writer<'_> {
             &["name", "email", "emailVerified", "image", "updatedAt"],
         )
         .await?;
+        landed(
+            &txn,
+            BETTER_AUTH.users,
+            "email",
+            carried
+                .users
+                .iter()
+                .map(|row| (row.user.id.as_str(), row.email.as_str())),
+        )
+        .await?;
+        self.delete_moved_accounts(&txn, &carried.accounts).await?;
         upsert(
             &txn,
             BETTER_AUTH.accounts,
@@ -1039,6 +1497,7 @@ impl Writer<'_> {
             ],
             accounts,
             &[
+                "userId",
                 "accessToken",
                 "refreshToken",
                 "accessTokenExpiresAt",
@@ -1079,42 +1538,169 @@ impl Writer<'_> {
             &["expiresAt", "updatedAt"],
         )
         .await?;
-        // An update of nothing rather than `do_nothing`, which MariaDB
-        // cannot parse as SeaQuery writes it.
-        upsert(&txn, CARRIED, 2, &["kind", "id"], records, &["kind"]).await?;
+        landed(
+            &txn,
+            BETTER_AUTH.sessions,
+            "token",
+            carried
+                .sessions
+                .iter()
+                .map(|(id, session)| (id.as_str(), session.token.as_str())),
+        )
+        .await?;
+        upsert(
+            &txn,
+            CARRIED,
+            2,
+            &["kind", "id", "source"],
+            records,
+            &["source"],
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
-    /// Deletes carried sessions not in `live` (the source no longer has
-    /// them alive). Returns how many (dry: would).
-    async fn end_sessions(&self, live: &HashSet<String>, dry_run: bool) -> Result<u64, Error> {
+    /// Deletes the accounts this source carried that hold the provider and
+    /// account id of one of `accounts` under another id: the OAuth identity
+    /// moved to another user in the source (unlinked from one, linked to
+    /// another), and the old link must not sign its holder in as the old
+    /// user for a moment longer.
+    async fn delete_moved_accounts(
+        &self,
+        txn: &impl ConnectionTrait,
+        accounts: &[SourceAccount],
+    ) -> Result<(), DbErr> {
+        // Four parameters an account, and the source's.
+        for chunk in accounts.chunks(backend::bind_limit(txn.get_database_backend()) / 5) {
+            let mut identities = sea_orm::sea_query::Condition::any();
+            for account in chunk {
+                identities = identities.add(
+                    Expr::col("providerId")
+                        .eq(account.provider_id.as_str())
+                        .and(Expr::col("accountId").eq(account.account_id.as_str()))
+                        .and(Expr::col("id").ne(account.id.as_str())),
+                );
+            }
+            let ours = Query::select()
+                .column("id")
+                .from(CARRIED)
+                .and_where(Expr::col("kind").eq(KIND_ACCOUNT))
+                .and_where(Expr::col("source").eq(self.source.as_str()))
+                .to_owned();
+            let delete = Query::delete()
+                .from_table(BETTER_AUTH.accounts)
+                .cond_where(identities)
+                .and_where(Expr::col("id").in_subquery(ours))
+                .to_owned();
+            txn.execute(&delete).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes what this source carried of `kind` and did not keep in this
+    /// run (the source no longer has it, or no longer alive): the rows and
+    /// their records. Returns how many rows (dry: would). A row better-auth
+    /// deleted already only loses its record.
+    async fn sweep(&self, kind: &'static str, kept: &HashSet<String>) -> Result<u64, Error> {
+        if !self.migrated {
+            return Ok(0);
+        }
         let select = Query::select()
             .column("id")
-            .from(BETTER_AUTH.sessions)
-            .and_where(Expr::col("id").like(format!("{CARRIED_PREFIX}%")))
+            .from(CARRIED)
+            .and_where(Expr::col("kind").eq(kind))
+            .and_where(Expr::col("source").eq(self.source.as_str()))
             .to_owned();
-        let ended: Vec<String> = self
-            .strings(select, "id")
+        let gone: Vec<String> = self
+            .db
+            .query_all(&select)
             .await?
-            .into_iter()
-            .filter(|id| !live.contains(id))
-            .collect();
-        if !dry_run {
-            for chunk in ended.chunks(1_000) {
-                let delete = Query::delete()
-                    .from_table(BETTER_AUTH.sessions)
-                    .and_where(Expr::col("id").is_in(chunk.iter().map(String::as_str)))
-                    .to_owned();
-                self.db.execute(&delete).await?;
+            .iter()
+            .map(|row| row.try_get::<String>("", "id"))
+            .filter(|id| id.as_ref().map_or(true, |id| !kept.contains(id)))
+            .collect::<Result<_, DbErr>>()?;
+        let table = match kind {
+            KIND_USER => BETTER_AUTH.users,
+            KIND_ACCOUNT => BETTER_AUTH.accounts,
+            _ => BETTER_AUTH.sessions,
+        };
+        let mut removed = 0;
+        for chunk in gone.chunks(IN_LIST) {
+            let ids = || chunk.iter().map(String::as_str);
+            if self.dry_run {
+                removed += self.present(table, &ids().collect::<Vec<_>>()).await?.len() as u64;
+                continue;
             }
+            let txn = self.db.begin().await?;
+            let delete = Query::delete()
+                .from_table(table)
+                .and_where(Expr::col("id").is_in(ids()))
+                .to_owned();
+            removed += txn.execute(&delete).await?.rows_affected();
+            let forget = Query::delete()
+                .from_table(CARRIED)
+                .and_where(Expr::col("kind").eq(kind))
+                .and_where(Expr::col("id").is_in(ids()))
+                .to_owned();
+            txn.execute(&forget).await?;
+            txn.commit().await?;
         }
-        Ok(ended.len() as u64)
+        Ok(removed)
     }
 }
 
+/// Ids per `IN (…)` list.
+const IN_LIST: usize = 1_000;
+
+/// Checks that each `(id, value)` row just upserted holds exactly `value`
+/// in `column`. On MySQL/MariaDB an upsert whose row meets another row's
+/// unique key (an address the collation takes for another) updates that
+/// other row instead of writing its own; this finds it before the commit,
+/// so the batch rolls back rather than hand one user's row to another.
+/// PostgreSQL and SQLite upsert by the named key only (any other key
+/// raises an error), so only MySQL needs the check.
+async fn landed<'v>(
+    txn: &impl ConnectionTrait,
+    table: &'static str,
+    column: &'static str,
+    rows: impl Iterator<Item = (&'v str, &'v str)>,
+) -> Result<(), Error> {
+    if txn.get_database_backend() != DbBackend::MySql {
+        return Ok(());
+    }
+    let expected: HashMap<&str, &str> = rows.collect();
+    let ids: Vec<&str> = expected.keys().copied().collect();
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(IN_LIST) {
+        let select = Query::select()
+            .column("id")
+            .column(column)
+            .from(table)
+            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+            .to_owned();
+        for row in txn.query_all(&select).await? {
+            found.insert(
+                row.try_get::<String>("", "id")?,
+                row.try_get::<String>("", column)?,
+            );
+        }
+    }
+    for (id, value) in expected {
+        if found.get(id).map(String::as_str) != Some(value) {
+            return Err(Error::Database(DbErr::Custom(format!(
+                "{table} {id}: another row of the target holds its {column} under the \
+                 database's collation (written by someone else during the run?); nothing of \
+                 this batch was written: run again, and the row is listed"
+            ))));
+        }
+    }
+    Ok(())
+}
+
 /// One `INSERT` of every row, updating `on_conflict` where the key (the
-/// first `key_len` columns) is there already; nothing for no rows.
+/// first `key_len` columns) is there already; nothing for no rows. Rows go
+/// in statements of as many as the backend's parameter limit allows.
 ///
 /// On PostgreSQL and SQLite an existing row is rewritten only when one of
 /// `on_conflict` other than `updatedAt` differs, so a repeat run leaves the
@@ -1129,18 +1715,31 @@ async fn upsert(
     rows: impl Iterator<Item = Vec<SimpleExpr>>,
     on_conflict: &[&'static str],
 ) -> Result<(), DbErr> {
-    let mut insert = Query::insert();
-    insert
-        .into_table(Alias::new(table))
-        .columns(columns.iter().copied());
-    let mut any = false;
-    for row in rows {
-        insert.values_panic(row);
-        any = true;
+    let rows: Vec<Vec<SimpleExpr>> = rows.collect();
+    // As many rows a statement as the backend binds parameters for.
+    let per_statement = backend::bind_limit(db.get_database_backend()) / columns.len();
+    for chunk in rows.chunks(per_statement) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(table))
+            .columns(columns.iter().copied());
+        for row in chunk {
+            insert.values_panic(row.iter().cloned());
+        }
+        upsert_statement(db, table, key_len, columns, insert, on_conflict).await?;
     }
-    if !any {
-        return Ok(());
-    }
+    Ok(())
+}
+
+/// The `ON CONFLICT` part of [`upsert`], and the statement run.
+async fn upsert_statement(
+    db: &impl ConnectionTrait,
+    table: &str,
+    key_len: usize,
+    columns: &[&'static str],
+    mut insert: sea_orm::sea_query::InsertStatement,
+    on_conflict: &[&'static str],
+) -> Result<(), DbErr> {
     let mut action = OnConflict::columns(columns[..key_len].iter().copied());
     action.update_columns(on_conflict.iter().copied());
     let compared: Vec<&str> = on_conflict
@@ -1178,4 +1777,70 @@ async fn upsert(
     }
     insert.on_conflict(action.to_owned());
     db.execute(&insert).await.map(drop)
+}
+
+/// Where the old system keeps a session by its cookie's token: the table,
+/// the token's column, the expiry column and how it is kept. `None` for a
+/// profile no carry-over comes from.
+fn old_sessions(old: Profile, backend: DbBackend) -> Option<(&'static str, &'static str, &'static str, StoredTime)> {
+    match old.descriptor() {
+        Descriptor::NextAuth(schema) => Some((
+            NextAuthSchema::SESSIONS,
+            "session_token",
+            "expires",
+            Reader::next_auth_time(schema),
+        )),
+        // Usable, renewed, until the idle period ends.
+        Descriptor::LuciaV1(_) => Some((
+            LUCIA_V1.sessions,
+            "id",
+            LUCIA_V1.idle_expires,
+            StoredTime::UnixMillis,
+        )),
+        Descriptor::LuciaV3(_) => Some((
+            LUCIA_V3.sessions,
+            "id",
+            LUCIA_V3.expires_at,
+            LUCIA_V3.expiry_on(backend),
+        )),
+        Descriptor::BetterAuth(_) => None,
+    }
+}
+
+/// Whether the old system (`old`'s tables in `db`) still holds the session
+/// of `token` alive at `now`: the cookie bridge serves a carried session
+/// only then, so a sign-out in the old app is honoured at once.
+pub(crate) async fn live_in_source(
+    db: &impl ConnectionTrait,
+    old: Profile,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, Error> {
+    let backend = db.get_database_backend();
+    let Some((table, token_column, expires, stored)) = old_sessions(old, backend) else {
+        return Ok(false);
+    };
+    let select = Query::select()
+        .expr(Expr::val(1))
+        .from(table)
+        .cond_where(backend::exact_eq(backend, (table, token_column), token))
+        .and_where(Expr::col(expires).gt(backend::time_value(stored, now)))
+        .to_owned();
+    Ok(db.query_one(&select).await?.is_some())
+}
+
+/// Ends the old system's session of `token` (`old`'s tables in `db`): a
+/// sign-out through the bridge signs out of the old app too.
+pub(crate) async fn end_in_source(
+    db: &impl ConnectionTrait,
+    old: Profile,
+    token: &str,
+) -> Result<(), Error> {
+    let backend = db.get_database_backend();
+    let Some((table, token_column, _, _)) = old_sessions(old, backend) else {
+        return Ok(());
+    };
+    backend::delete_where(db, table, backend::exact_eq(backend, (table, token_column), token))
+        .await?;
+    Ok(())
 }

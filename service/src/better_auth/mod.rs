@@ -690,6 +690,49 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
         Ok(Some(ValidSession { session, user }))
     }
 
+    /// A session the carry-over carried from `old`, found by the old
+    /// system's cookie (the cookie bridge,
+    /// `authstore::web::WebSessions::carrying_over_from`): valid as
+    /// [`validate_session`](Self::validate_session) says, and only if
+    /// - the carry-over made it: its id is the one a carried session of this
+    ///   token has, which no session of better-auth's own has, so a token
+    ///   read from better-auth's table is never signed into a cookie here;
+    /// - the old system, whose tables are in this store's database, still
+    ///   holds it alive. A session the old app signed out is ended here too.
+    ///
+    /// An old table that cannot be read is an error, answered as "not
+    /// signed in" by the web layer.
+    pub async fn validate_carried_session(
+        &self,
+        old: Profile,
+        token: &str,
+    ) -> Result<Option<ValidSession>, Error> {
+        if !text::plausible_token(token) {
+            return Ok(None);
+        }
+        let Some(valid) = self.validate_session(token).await? else {
+            return Ok(None);
+        };
+        if valid.session.id != carry_over::carried_session_id(token) {
+            return Ok(None);
+        }
+        if !carry_over::live_in_source(self.connection(), old, token, self.now()).await? {
+            self.revoke_session(token).await?;
+            return Ok(None);
+        }
+        Ok(Some(valid))
+    }
+
+    /// Ends the old system's session of `token` (profile `old`, its tables
+    /// in this store's database): signing out through the bridge signs out
+    /// of the old app too, whose session shares the token.
+    pub async fn end_carried_session(&self, old: Profile, token: &str) -> Result<(), Error> {
+        if !text::plausible_token(token) {
+            return Ok(());
+        }
+        carry_over::end_in_source(self.connection(), old, token).await
+    }
+
     /// A user's live sessions, newest first, as better-auth's
     /// `listSessions`.
     pub async fn list_sessions(&self, user_id: &str) -> Result<Vec<Session>, Error> {

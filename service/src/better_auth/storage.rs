@@ -57,6 +57,14 @@ pub(super) struct Storage<'a, C> {
 }
 
 impl<C: ConnectionTrait> Storage<'_, C> {
+    /// `table.column = value`, byte for byte on every backend: on MySQL
+    /// better-auth's columns keep the server's collation, under which
+    /// `ada@exámple.com` would find `ada@example.com` and a Lucia id `abc`
+    /// the user `ABC`.
+    fn exact(&self, table: &'static str, column: &'static str, value: &str) -> Condition {
+        backend::exact_eq(self.db.get_database_backend(), (table, column), value)
+    }
+
     fn times(&self) -> BetterAuthTime {
         BETTER_AUTH.time_on(self.db.get_database_backend())
     }
@@ -153,7 +161,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let select = Query::select()
             .columns(USER_COLUMNS)
             .from(USERS)
-            .and_where(Expr::col(column).eq(value))
+            .cond_where(self.exact(USERS, column, value))
             .to_owned();
         self.db
             .query_one(&select)
@@ -163,7 +171,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     pub(super) async fn delete_user(&self, id: &str) -> Result<bool, DbErr> {
-        Ok(backend::delete_by(self.db, USERS, "id", id).await? > 0)
+        Ok(backend::delete_where(self.db, USERS, self.exact(USERS, "id", id)).await? > 0)
     }
 
     pub(super) async fn insert_session(&self, session: &Session) -> Result<(), DbErr> {
@@ -200,7 +208,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         select
             .from(SESSIONS)
             .inner_join(USERS, Expr::col((USERS, "id")).equals((SESSIONS, "userId")))
-            .and_where(Expr::col((SESSIONS, "token")).eq(token));
+            .cond_where(self.exact(SESSIONS, "token", token));
         let Some(row) = self.db.query_one(&select).await? else {
             return Ok(None);
         };
@@ -220,21 +228,21 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .table(SESSIONS)
             .value("expiresAt", self.time(expires_at))
             .value("updatedAt", self.time(now))
-            .and_where(Expr::col("token").eq(token))
+            .cond_where(self.exact(SESSIONS, "token", token))
             .to_owned();
         Ok(self.db.execute(&update).await?.rows_affected())
     }
 
     pub(super) async fn delete_session(&self, token: &str) -> Result<u64, DbErr> {
-        backend::delete_by(self.db, SESSIONS, "token", token).await
+        backend::delete_where(self.db, SESSIONS, self.exact(SESSIONS, "token", token)).await
     }
 
     pub(super) async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbErr> {
-        backend::delete_by(self.db, SESSIONS, "userId", user_id).await
+        backend::delete_where(self.db, SESSIONS, self.exact(SESSIONS, "userId", user_id)).await
     }
 
     pub(super) async fn delete_user_accounts(&self, user_id: &str) -> Result<u64, DbErr> {
-        backend::delete_by(self.db, ACCOUNTS, "userId", user_id).await
+        backend::delete_where(self.db, ACCOUNTS, self.exact(ACCOUNTS, "userId", user_id)).await
     }
 
     /// A user's sessions that have not expired, newest first.
@@ -246,7 +254,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let select = Query::select()
             .columns(SESSION_COLUMNS)
             .from(SESSIONS)
-            .and_where(Expr::col("userId").eq(user_id))
+            .cond_where(self.exact(SESSIONS, "userId", user_id))
             .and_where(Expr::col("expiresAt").gt(self.time(now)))
             .order_by("createdAt", Order::Desc)
             .to_owned();
@@ -301,8 +309,8 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let select = Query::select()
             .columns(ACCOUNT_COLUMNS)
             .from(ACCOUNTS)
-            .and_where(Expr::col("providerId").eq(provider_id))
-            .and_where(Expr::col("accountId").eq(account_id))
+            .cond_where(self.exact(ACCOUNTS, "providerId", provider_id))
+            .cond_where(self.exact(ACCOUNTS, "accountId", account_id))
             .order_by("createdAt", Order::Asc)
             .limit(1)
             .to_owned();
@@ -317,7 +325,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let select = Query::select()
             .columns(ACCOUNT_COLUMNS)
             .from(ACCOUNTS)
-            .and_where(Expr::col("userId").eq(user_id))
+            .cond_where(self.exact(ACCOUNTS, "userId", user_id))
             .order_by("createdAt", Order::Asc)
             .to_owned();
         let rows = self.db.query_all(&select).await?;
@@ -333,7 +341,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .columns(["id", "password"])
             .from(ACCOUNTS)
             .and_where(Expr::col("providerId").eq(BETTER_AUTH.credential_provider))
-            .and_where(Expr::col("userId").eq(user_id))
+            .cond_where(self.exact(ACCOUNTS, "userId", user_id))
             .order_by("createdAt", Order::Asc)
             .limit(1)
             .to_owned();
@@ -390,7 +398,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let select = Query::select()
             .columns(["id", "identifier", "value", "expiresAt", "createdAt"])
             .from(VERIFICATION)
-            .and_where(Expr::col("identifier").eq(identifier))
+            .cond_where(self.exact(VERIFICATION, "identifier", identifier))
             .order_by("createdAt", Order::Desc)
             .limit(1)
             .to_owned();
@@ -407,7 +415,12 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     pub(super) async fn delete_verifications(&self, identifier: &str) -> Result<u64, DbErr> {
-        backend::delete_by(self.db, VERIFICATION, "identifier", identifier).await
+        backend::delete_where(
+            self.db,
+            VERIFICATION,
+            self.exact(VERIFICATION, "identifier", identifier),
+        )
+        .await
     }
 
     pub(super) async fn purge_sessions(

@@ -58,6 +58,28 @@ impl SessionStore for BetterAuthStore {
         }))
     }
 
+    async fn validate_carried(
+        &self,
+        old: Profile,
+        token: &str,
+    ) -> Result<Option<Validated<ValidSession>>, Error> {
+        let Some(valid) = self.validate_carried_session(old, token).await? else {
+            return Ok(None);
+        };
+        let reissue = valid
+            .session
+            .fresh
+            .then(|| (Secret::from(token), self.cookie_life(&valid)));
+        Ok(Some(Validated {
+            session: valid,
+            reissue,
+        }))
+    }
+
+    async fn end_carried(&self, old: Profile, token: &str) -> Result<(), Error> {
+        self.end_carried_session(old, token).await
+    }
+
     async fn invalidate(&self, token: &str) -> Result<(), Error> {
         self.revoke_session(token).await.map(drop)
     }

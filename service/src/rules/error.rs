@@ -60,6 +60,36 @@ pub enum Error {
     /// show the person that reason or one vague line is the app's choice.
     #[error("sign-in refused: {0}")]
     SignInRefused(Refusal),
+    /// A carry-over into better-auth (`better_auth::carry_over`) was refused
+    /// before it wrote anything.
+    #[error("carry-over refused: {0}")]
+    CarryOverRefused(CarryOverRefusal),
+}
+
+/// Why a carry-over run was refused before it wrote anything.
+#[derive(Clone, Debug, PartialEq, Eq, ThisError)]
+#[non_exhaustive]
+pub enum CarryOverRefusal {
+    /// The target holds rows carried from another source. Carrying from a
+    /// second database (a staging copy, another app) would overwrite users
+    /// whose ids collide; say so explicitly (`CarryOver::another_source`,
+    /// `--another-source`) to carry from it too, and colliding ids are then
+    /// listed, never overwritten. Both identities name a server and a
+    /// database, never a URL or a password.
+    #[error(
+        "the target was carried over from {recorded}, and this source is {given}; \
+         to carry from a second source too, say so (another source)"
+    )]
+    AnotherSource {
+        /// The first source the target was carried from.
+        recorded: String,
+        /// The source of this run.
+        given: String,
+    },
+    /// Another carry-over into this target is running (it holds the
+    /// target's lock); two at once would end each other's sessions.
+    #[error("another carry-over into this database is running; try again when it ends")]
+    AlreadyRunning,
 }
 
 /// Why a key could not be used to sign in: lucia-auth v1's

@@ -65,9 +65,9 @@ pub struct WebSessions<S> {
     /// The public URL's origin (`https://app.example.com`), for the
     /// cross-site rule.
     origin: String,
-    /// The cookie of the system the users were carried over from, if any
+    /// The system the users were carried over from and its cookie, if any
     /// ([`WebSessions::carrying_over_from`]).
-    bridge: Option<&'static str>,
+    bridge: Option<(Profile, &'static str)>,
 }
 
 impl<S: SessionStore> std::fmt::Debug for WebSessions<S> {
@@ -111,10 +111,17 @@ impl<S: SessionStore> WebSessions<S> {
     /// there, the response sets the store's cookie for it and expires the
     /// old one, so nobody is signed out at the cutover.
     ///
+    /// The bridge serves only a session the carry-over carried (never one
+    /// better-auth made, whose token someone may have read from its table),
+    /// and only while the old system, whose tables must be in the store's
+    /// database, still holds it alive: a sign-out in the old app counts at
+    /// once. [`WebSessions::sign_out`] of a bridged session ends the old
+    /// system's session too.
+    ///
     /// The old cookie's name follows the public URL as the old system
     /// chose it (next-auth's `__Secure-` over https).
     pub fn carrying_over_from(mut self, old: Profile) -> Self {
-        self.bridge = Some(old.descriptor().session_cookie(self.secure));
+        self.bridge = Some((old, old.descriptor().session_cookie(self.secure)));
         self
     }
 
@@ -183,6 +190,9 @@ impl<S: SessionStore> WebSessions<S> {
     /// the browser; put it in the response (`CookieJar::new().add(…)`).
     pub async fn sign_out<T>(&self, signed_in: &SignedIn<T>) -> Result<Cookie<'static>, Error> {
         self.store.invalidate(signed_in.token.expose()).await?;
+        if let Some((old, _)) = self.bridge {
+            self.store.end_carried(old, signed_in.token.expose()).await?;
+        }
         Ok(self.removal_cookie())
     }
 
@@ -207,7 +217,7 @@ impl<S: SessionStore> WebSessions<S> {
                 Carrier::Cookie,
             ));
         }
-        if let Some(old) = self.bridge.and_then(|name| jar.get(name)) {
+        if let Some(old) = self.bridge.and_then(|(_, name)| jar.get(name)) {
             return Some((old.value().to_owned(), Carrier::OldCookie));
         }
         let bearer = headers.get(AUTHORIZATION)?.to_str().ok()?;
@@ -223,7 +233,13 @@ impl<S: SessionStore> WebSessions<S> {
         let mut resolved: Resolved<S::Session> = Resolved(None);
         let mut reissue = Vec::new();
         if let Some((token, carrier)) = self.token(request.headers()) {
-            match self.store.validate(&token).await {
+            let found = match (carrier, self.bridge) {
+                (Carrier::OldCookie, Some((old, _))) => {
+                    self.store.validate_carried(old, &token).await
+                }
+                _ => self.store.validate(&token).await,
+            };
+            match found {
                 Ok(Some(found)) => {
                     match (carrier, found.reissue) {
                         (Carrier::Bearer, _) | (Carrier::Cookie, None) => {}
@@ -238,7 +254,7 @@ impl<S: SessionStore> WebSessions<S> {
                                 )
                             });
                             reissue.push(self.session_cookie(&value, life));
-                            if let Some(old) = self.bridge {
+                            if let Some((_, old)) = self.bridge {
                                 reissue.push(self.removal_of(old));
                             }
                         }

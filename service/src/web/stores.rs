@@ -54,6 +54,26 @@ pub trait SessionStore: Clone + Send + Sync + 'static {
         Some(value.to_owned())
     }
 
+    /// The session of `token` if the cookie bridge of a carry-over from
+    /// `old` may serve it (the store the users were carried into decides:
+    /// only sessions the carry-over carried, only while the old system
+    /// holds them alive). Other stores carry nothing over: `None`.
+    fn validate_carried(
+        &self,
+        old: Profile,
+        token: &str,
+    ) -> impl Future<Output = Result<Option<Validated<Self::Session>>, Error>> + Send {
+        let _ = (old, token);
+        async { Ok(None) }
+    }
+
+    /// Ends the old system's session of `token` after a sign-out through
+    /// the bridge of a carry-over from `old`. Other stores: nothing.
+    fn end_carried(&self, old: Profile, token: &str) -> impl Future<Output = Result<(), Error>> + Send {
+        let _ = (old, token);
+        async { Ok(()) }
+    }
+
     /// Starts the store's listener for session changes: its
     /// `listen_for_session_changes` (PostgreSQL, a session cache on).
     #[cfg(feature = "postgres-listen")]
