@@ -478,18 +478,36 @@ async fn better_auth_cookies_are_signed(db: &TestDb) {
 }
 
 async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
-    let (store, user_id) = better_auth(db).await;
-    // A session the carry-over brought over keeps next-auth's token.
-    let carried = store
-        .create_session(&user_id, Default::default())
+    use authstore::better_auth::carry_over::{CarryOver, Source};
+    // The old app: next-auth v3's tables beside better-auth's, a user with
+    // two live sessions, carried over.
+    Profile::NextAuthV3.up(&db.conn).await.unwrap();
+    let old = AuthStore::new(db.conn.clone(), db.config("next-auth-secret").build().unwrap());
+    let ada = old
+        .users()
+        .create(NewUser {
+            email: Some("ada@example.com".into()),
+            ..Default::default()
+        })
         .await
         .unwrap();
+    let carried = old.sessions().create(ada.id).await.unwrap().session_token;
+    let signed_out_in_old_app = old.sessions().create(ada.id).await.unwrap().session_token;
+    Profile::BetterAuth.up(&db.conn).await.unwrap();
+    CarryOver::new(Source::NextAuth(Profile::NextAuthV3))
+        .run(&db.conn, &db.conn, |_| {})
+        .await
+        .unwrap();
+    let config = BetterAuthConfig::default()
+        .secret(BETTER_AUTH_SECRET)
+        .unwrap();
+    let store = BetterAuthStore::new(db.conn.clone(), config);
     let web = WebSessions::new(store.clone(), "http://127.0.0.1:3000")
         .unwrap()
         .carrying_over_from(Profile::NextAuthV3);
     let app = app(web);
-    let old = "next-auth.session-token";
-    let bridged = send(&app, "GET", "/me", &[cookie(old, carried.token.expose())]).await;
+    let old_name = "next-auth.session-token";
+    let bridged = send(&app, "GET", "/me", &[cookie(old_name, carried.expose())]).await;
     assert_eq!(
         bridged.status,
         StatusCode::OK,
@@ -504,7 +522,7 @@ async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
         .expect("better-auth's cookie");
     assert_eq!(
         token_from_cookie(value, &Secret::from(BETTER_AUTH_SECRET.to_owned())),
-        Some(carried.token.clone()),
+        Some(carried.clone()),
         "signed with better-auth's secret"
     );
     assert!(
@@ -524,8 +542,60 @@ async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
     )
     .await;
     assert_eq!((after.status, after.set_cookie.len()), (StatusCode::OK, 0));
+
+    // A session better-auth made itself is never served through the old
+    // cookie: its token, read from better-auth's table, would otherwise
+    // come back signed.
+    let native = store
+        .create_session(&ada.id.to_string(), Default::default())
+        .await
+        .unwrap();
+    let oracle = send(&app, "GET", "/me", &[cookie(old_name, native.token.expose())]).await;
+    assert_eq!(
+        (oracle.status, oracle.set_cookie.len()),
+        (StatusCode::UNAUTHORIZED, 0),
+        "a native better-auth token is not signed through the bridge"
+    );
+
+    // Signed out in the old app: refused at once, and ended in better-auth.
+    old.sessions()
+        .delete(signed_out_in_old_app.expose())
+        .await
+        .unwrap();
+    let stale = send(
+        &app,
+        "GET",
+        "/me",
+        &[cookie(old_name, signed_out_in_old_app.expose())],
+    )
+    .await;
+    assert_eq!(
+        (stale.status, stale.set_cookie.len()),
+        (StatusCode::UNAUTHORIZED, 0)
+    );
+    assert!(
+        store
+            .validate_session(signed_out_in_old_app.expose())
+            .await
+            .unwrap()
+            .is_none(),
+        "the carried copy ended with the old session"
+    );
+
+    // A sign-out through the bridge ends the old app's session too.
+    let out = send(
+        &app,
+        "POST",
+        "/signout",
+        &[cookie("better-auth.session_token", value)],
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert!(old.sessions().get_session_and_user(carried.expose()).await.unwrap().is_none());
+    assert!(store.validate_session(carried.expose()).await.unwrap().is_none());
+
     // An old cookie whose session was not carried signs nobody in.
-    let stranger = send(&app, "GET", "/me", &[cookie(old, "a-token-nobody-carried")]).await;
+    let stranger = send(&app, "GET", "/me", &[cookie(old_name, "a-token-nobody-carried")]).await;
     assert_eq!(
         (stranger.status, stranger.set_cookie.len()),
         (StatusCode::UNAUTHORIZED, 0)

@@ -466,7 +466,7 @@ impl CarryOver {
             };
             let carried = self.plan(batch, &rules, &mut report, &mut kept).await?;
             if !self.dry_run {
-                writer.write(&carried).await?;
+                report.removed_accounts += writer.write(&carried).await?;
             }
             report.users += carried.users.len() as u64;
             report.accounts += carried.accounts.len() as u64;
@@ -476,7 +476,7 @@ impl CarryOver {
             progress(Progress { done, total });
         }
         report.ended_sessions = writer.sweep(KIND_SESSION, &kept.sessions).await?;
-        report.removed_accounts = writer.sweep(KIND_ACCOUNT, &kept.accounts).await?;
+        report.removed_accounts += writer.sweep(KIND_ACCOUNT, &kept.accounts).await?;
         report.removed_users = writer.sweep(KIND_USER, &in_source).await?;
         Ok(report)
     }
@@ -529,8 +529,10 @@ impl CarryOver {
         let mut users = Vec::new();
         for (row, key) in candidates.into_iter().zip(keys) {
             let user_id = row.user.id.clone();
-            if rules.shared.contains(&key) {
-                continue; // listed once, with every id, by `shared_addresses`
+            // Listed once, with every id, by `shared_addresses`; the one
+            // of them carried already keeps the address.
+            if rules.shared.contains(&key) && rules.holders.get(&key) != Some(&user_id) {
+                continue;
             }
             if rules.holders.get(&key).is_some_and(|holder| *holder != user_id) {
                 report.left_behind.push(LeftBehind::AddressTaken { user_id });
@@ -1393,8 +1395,8 @@ impl Writer<'_> {
 
     /// One batch, in one transaction: one multi-row upsert (by id) per
     /// table, the carried accounts an OAuth identity moved away from
-    /// deleted, and the record of what was carried.
-    async fn write(&self, carried: &Carried) -> Result<(), Error> {
+    /// deleted (how many is returned), and the record of what was carried.
+    async fn write(&self, carried: &Carried) -> Result<u64, Error> {
         let now = || self.time(Some(self.now));
         let users = carried.users.iter().map(|NewRow { email, user }| {
             vec![
@@ -1479,7 +1481,7 @@ impl Writer<'_> {
                 .map(|row| (row.user.id.as_str(), row.email.as_str())),
         )
         .await?;
-        self.delete_moved_accounts(&txn, &carried.accounts).await?;
+        let moved = self.delete_moved_accounts(&txn, &carried.accounts).await?;
         upsert(
             &txn,
             BETTER_AUTH.accounts,
@@ -1558,7 +1560,7 @@ impl Writer<'_> {
         )
         .await?;
         txn.commit().await?;
-        Ok(())
+        Ok(moved)
     }
 
     /// Deletes the accounts this source carried that hold the provider and
@@ -1570,7 +1572,8 @@ impl Writer<'_> {
         &self,
         txn: &impl ConnectionTrait,
         accounts: &[SourceAccount],
-    ) -> Result<(), DbErr> {
+    ) -> Result<u64, DbErr> {
+        let mut deleted = 0;
         // Four parameters an account, and the source's.
         for chunk in accounts.chunks(backend::bind_limit(txn.get_database_backend()) / 5) {
             let mut identities = sea_orm::sea_query::Condition::any();
@@ -1593,9 +1596,9 @@ impl Writer<'_> {
                 .cond_where(identities)
                 .and_where(Expr::col("id").in_subquery(ours))
                 .to_owned();
-            txn.execute(&delete).await?;
+            deleted += txn.execute(&delete).await?.rows_affected();
         }
-        Ok(())
+        Ok(deleted)
     }
 
     /// Removes what this source carried of `kind` and did not keep in this
