@@ -4,6 +4,7 @@ pub mod prelude;
 
 pub mod account;
 pub mod authstore_carried;
+pub mod authstore_carried_source;
 pub mod session;
 pub mod user;
 pub mod verification;

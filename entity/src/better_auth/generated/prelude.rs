@@ -2,6 +2,7 @@
 
 pub use super::account::Entity as Account;
 pub use super::authstore_carried::Entity as AuthstoreCarried;
+pub use super::authstore_carried_source::Entity as AuthstoreCarriedSource;
 pub use super::session::Entity as Session;
 pub use super::user::Entity as User;
 pub use super::verification::Entity as Verification;
