@@ -198,7 +198,36 @@ async fn removals_and_moves_in_the_source_are_carried(db: &TestDb) {
     link(&old, bob, "1001").await;
     old.users().delete(carol).await.unwrap();
     old.sessions().delete(alice_session.expose()).await.unwrap();
-    let report = carry(db).await;
+    // One user a batch; after Bob's (the second), before the run's end,
+    // the GitHub identity is his alone already.
+    let (progress, mut batches) = tokio::sync::mpsc::unbounded_channel();
+    let (resume, paused) = std::sync::mpsc::channel::<()>();
+    let source = db.conn.clone();
+    let run = tokio::spawn(async move {
+        CarryOver::new(Source::NextAuth(Profile::NextAuthV3))
+            .batch(1)
+            .unwrap()
+            .run(&source, &source, move |at| {
+                progress.send(at.done).unwrap();
+                // Holds the run (and this worker thread) until the test looked.
+                paused.recv().unwrap();
+            })
+            .await
+            .unwrap()
+    });
+    let mut mid_run = None;
+    while let Some(done) = batches.recv().await {
+        if done == 2 {
+            mid_run = Some(github_holder(&new, "1001").await);
+        }
+        resume.send(()).unwrap();
+    }
+    let report = run.await.unwrap();
+    assert_eq!(
+        mid_run,
+        Some(Some(bob.to_string())),
+        "mid-run, the moved identity is not Alice's"
+    );
     assert_eq!(
         (report.removed_users, report.ended_sessions),
         (1, 2),

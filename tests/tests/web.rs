@@ -17,6 +17,7 @@ use axum::http::{Request, StatusCode, header};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use chrono::TimeDelta;
+use sea_orm::ConnectionTrait;
 use tower::ServiceExt;
 
 profile_tests!(next_auth_cookies_over_http_and_https);
@@ -555,6 +556,30 @@ async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
         (oracle.status, oracle.set_cookie.len()),
         (StatusCode::UNAUTHORIZED, 0),
         "a native better-auth token is not signed through the bridge"
+    );
+    // Not even when the old system holds that token too: its better-auth
+    // row is not one the carry-over made.
+    let in_both = old.sessions().create(ada.id).await.unwrap();
+    db.conn
+        .execute_unprepared(&format!(
+            "UPDATE sessions SET session_token = '{}' WHERE id = {}",
+            native.token.expose(),
+            in_both.id
+        ))
+        .await
+        .unwrap();
+    let oracle = send(&app, "GET", "/me", &[cookie(old_name, native.token.expose())]).await;
+    assert_eq!(
+        (oracle.status, oracle.set_cookie.len()),
+        (StatusCode::UNAUTHORIZED, 0)
+    );
+    assert!(
+        store
+            .validate_session(native.token.expose())
+            .await
+            .unwrap()
+            .is_some(),
+        "and the native session is left alone"
     );
 
     // Signed out in the old app: refused at once, and ended in better-auth.

@@ -402,8 +402,11 @@ impl CarryOver {
         let lock = if self.dry_run {
             None
         } else {
+            // MySQL's named locks are the server's: the name says which
+            // database.
+            let name = format!("{LOCK} into {}", backend::identity(target).await?);
             Some(
-                Exclusive::try_take(target, LOCK)
+                Exclusive::try_take(target, &name)
                     .await?
                     .ok_or(Error::CarryOverRefused(CarryOverRefusal::AlreadyRunning))?,
             )
