@@ -129,6 +129,9 @@ async fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
     Ok(())
 }
 
+/// How long a database may take to answer the first connection.
+const CONNECT_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Connects to `url`; an error names the URL without its password, and
 /// never repeats what the driver said of a URL it could not parse (which
 /// may quote it whole).
@@ -140,6 +143,10 @@ async fn connect(url: &str, name: &str) -> Result<DatabaseConnection, String> {
     let mut options = ConnectOptions::new(url);
     // sqlx logs each statement, and a failed connection, at INFO and WARN.
     options.sqlx_logging(false);
+    // A wrong host or port fails in seconds, not after the pool's retries.
+    options
+        .connect_timeout(CONNECT_WITHIN)
+        .acquire_timeout(CONNECT_WITHIN);
     Database::connect(options).await.map_err(|err| {
         let mut said = err.to_string();
         for secret in [Some(url.to_owned()), parsed.password().map(str::to_owned)]

@@ -133,3 +133,78 @@ async fn carry_over_reports_and_writes_only_when_not_dry() {
     assert!(tables().await >= 5, "migrated and carried");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// No path of `carry-over` prints a password: an unparsable URL, one that
+/// parses but reaches no server, either as `--source` or as `DATABASE_URL`.
+/// A `--batch` over the backend's parameter limit is refused before the
+/// target is migrated.
+#[test]
+fn carry_over_names_no_password_and_checks_the_batch_first() {
+    let dir = std::env::temp_dir().join(format!("authstore-carry-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = format!("sqlite://{}/source.sqlite?mode=rwc", dir.display());
+    let target = format!("sqlite://{}/target.sqlite?mode=rwc", dir.display());
+    let secret = "pw-s3cret-Xy";
+    let run = |source: &str, target: &str, extra: &[&str]| {
+        let output = Command::new(CLI)
+            .env("AUTHSTORE_PROFILE", "better-auth")
+            .env("DATABASE_URL", target)
+            .env("RUST_LOG", "trace")
+            .args(["carry-over", "--from", "next-auth-v3", "--source", source])
+            .args(extra)
+            .output()
+            .unwrap();
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.code(), printed)
+    };
+    let unparsable = format!("postgres://ada:{secret}@[not-a-host/app");
+    let unreachable = format!("postgres://ada:{secret}@127.0.0.1:1/app");
+    let mysql_unreachable = format!("mysql://ada:{secret}@127.0.0.1:1/app");
+    let up = Command::new(CLI)
+        .env("AUTHSTORE_PROFILE", "next-auth-v3")
+        .env("DATABASE_URL", &good)
+        .arg("up")
+        .output()
+        .unwrap();
+    assert!(up.status.success());
+    for (source, target, shown) in [
+        (unparsable.as_str(), target.as_str(), None),
+        (
+            unreachable.as_str(),
+            target.as_str(),
+            Some("postgres://ada:***@127.0.0.1:1/app"),
+        ),
+        (good.as_str(), unparsable.as_str(), None),
+        (
+            good.as_str(),
+            mysql_unreachable.as_str(),
+            Some("mysql://ada:***@127.0.0.1:1/app"),
+        ),
+    ] {
+        let (code, printed) = run(source, target, &[]);
+        assert_eq!(code, Some(2), "{printed}");
+        assert!(!printed.contains(secret), "a password printed: {printed}");
+        if let Some(shown) = shown {
+            assert!(
+                printed.contains(shown),
+                "the URL is named, without its password: {printed}"
+            );
+        }
+    }
+
+    let (code, printed) = run(&good, &target, &["--batch", "4681"]);
+    assert_eq!(code, Some(2), "{printed}");
+    assert!(printed.contains("--batch"), "{printed}");
+    assert!(
+        !dir.join("target.sqlite").exists()
+            || std::fs::metadata(dir.join("target.sqlite")).unwrap().len() == 0,
+        "nothing migrated before the batch was checked"
+    );
+    let (code, printed) = run(&good, &target, &["--batch", "4680", "--dry-run"]);
+    assert_eq!(code, Some(0), "SQLite's largest batch: {printed}");
+    std::fs::remove_dir_all(&dir).ok();
+}
