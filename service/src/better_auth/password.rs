@@ -39,7 +39,7 @@ pub(crate) fn hash(password: &str) -> String {
 /// Checks `password` as better-auth does (NFKC, then scrypt with the
 /// stored salt), comparing in constant time; a carried lucia-auth 0.x hash
 /// is checked as lucia-auth did.
-pub(crate) fn verify(password: &str, stored: &str) -> Checked {
+pub fn verify(password: &str, stored: &str) -> Checked {
     if let Some(old) = stored.strip_prefix(BetterAuthSchema::LUCIA_AUTH_0X) {
         return match lucia_v1::verify(password, old) {
             lucia_v1::Verified::Valid | lucia_v1::Verified::NeedsRehash => Checked::NeedsRehash,
