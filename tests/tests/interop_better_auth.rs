@@ -8,7 +8,9 @@
 //! - users, passwords and sessions made on either side work on the other,
 //!   through the signed cookie a browser carries;
 //! - renewal, expiry and revocation by one side are what the other sees;
-//! - OAuth accounts linked on either side are found on the other.
+//! - OAuth accounts linked on either side are found on the other;
+//! - what the carry-over refuses to carry (a lucia-auth hash of the empty
+//!   password, a look-alike address on MySQL) better-auth then refuses too.
 //!
 //! Needs `npm ci --prefix tests/interop/better-auth` and, for SQLite,
 //! `npm rebuild better-sqlite3` there (CI does both); without
@@ -50,6 +52,7 @@ every_backend!(
     renewal_and_expiry_agree,
     revocation_is_seen_by_the_other_side,
     oauth_accounts_cross_both_ways,
+    the_carry_overs_refusals_hold_in_better_auth,
 );
 
 fn secret() -> Secret {
@@ -390,5 +393,61 @@ async fn oauth_accounts_cross_both_ways(backend: Backend, test: &str) {
         store.link_account(&user.id, theirs.linked.clone()).await,
         Err(Error::Conflict(_))
     ));
+    db.destroy().await;
+}
+
+/// lucia-auth v1 stores a real hash of `""` (its `createKey` takes one) but
+/// refuses an empty password at sign-in; better-auth 1.7.25 checks no
+/// minimum, so a carried copy would sign anyone in with nothing. And a
+/// look-alike address added later (`ada@exámple.com`, one to MySQL's
+/// default collation) must not reach Ada's account. better-auth itself,
+/// after two runs of the carry-over, refuses both.
+async fn the_carry_overs_refusals_hold_in_better_auth(backend: Backend, test: &str) {
+    use authstore::better_auth::carry_over::{CarryOver, Source};
+    use authstore::lucia_v1::{self, LuciaV1Config, LuciaV1Store, NewKey};
+    use sea_orm::ConnectionTrait;
+    let Some((db, better_auth, _)) = shared(backend, test).await else {
+        return;
+    };
+    Profile::LuciaV1.up(&db.conn).await.unwrap();
+    let old = LuciaV1Store::new(db.conn.clone(), LuciaV1Config::default());
+    let user = |address: &'static str, password: &'static str| {
+        let old = old.clone();
+        async move {
+            old.create_user(lucia_v1::NewUser {
+                primary_key: Some(NewKey {
+                    provider_id: "email",
+                    provider_user_id: address,
+                    password: Some(password),
+                }),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .id
+        }
+    };
+    let ada = user("ada@example.com", "hunter22").await;
+    let eve = user("eve@example.com", "to-be-emptied").await;
+    db.conn
+        .execute_unprepared(&format!(
+            "UPDATE auth_key SET hashed_password = '{}' WHERE user_id = '{eve}'",
+            lucia_v1::hash_password("")
+        ))
+        .await
+        .unwrap();
+    let carry = || CarryOver::new(Source::LuciaV1).run(&db.conn, &db.conn, |_| {});
+    carry().await.unwrap();
+    user("ada@exámple.com", "mallory-pass").await;
+    carry().await.unwrap();
+    let out = better_auth.run(json!([
+        { "op": "signInEmailError", "args": [{ "email": "eve@example.com", "password": "" }] },
+        { "op": "signInEmail", "args": [{ "email": "ada@example.com", "password": "hunter22" }] },
+        { "op": "signInEmailError", "args": [{ "email": "ada@example.com", "password": "mallory-pass" }] },
+    ]));
+    assert_ne!(out[0]["error"], Value::Null, "{out}");
+    assert_eq!(out[1]["user"]["id"], ada.as_str(), "{out}");
+    assert_eq!(out[1]["user"]["email"], "ada@example.com");
+    assert_eq!(out[2]["error"], "INVALID_EMAIL_OR_PASSWORD", "{out}");
     db.destroy().await;
 }
