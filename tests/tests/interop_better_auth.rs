@@ -436,18 +436,18 @@ async fn the_carry_overs_refusals_hold_in_better_auth(backend: Backend, test: &s
         ))
         .await
         .unwrap();
-    let carry = || CarryOver::new(Source::LuciaV1).run(&db.conn, &db.conn, |_| {});
-    carry().await.unwrap();
+    let carry = CarryOver::new(Source::LuciaV1);
+    carry.run(&db.conn, &db.conn, |_| {}).await.unwrap();
     user("ada@exámple.com", "mallory-pass").await;
-    carry().await.unwrap();
+    carry.run(&db.conn, &db.conn, |_| {}).await.unwrap();
     let out = better_auth.run(json!([
         { "op": "signInEmailError", "args": [{ "email": "eve@example.com", "password": "" }] },
         { "op": "signInEmail", "args": [{ "email": "ada@example.com", "password": "hunter22" }] },
         { "op": "signInEmailError", "args": [{ "email": "ada@example.com", "password": "mallory-pass" }] },
     ]));
-    assert_ne!(out[0]["error"], Value::Null, "{out}");
-    assert_eq!(out[1]["user"]["id"], ada.as_str(), "{out}");
+    assert_ne!(out[0]["error"], Value::Null, "{out:?}");
+    assert_eq!(out[1]["user"]["id"], ada.as_str(), "{out:?}");
     assert_eq!(out[1]["user"]["email"], "ada@example.com");
-    assert_eq!(out[2]["error"], "INVALID_EMAIL_OR_PASSWORD", "{out}");
+    assert_eq!(out[2]["error"], "INVALID_EMAIL_OR_PASSWORD", "{out:?}");
     db.destroy().await;
 }
