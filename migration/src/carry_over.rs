@@ -14,17 +14,19 @@ struct Args {
     source: String,
     dry_run: bool,
     another_source: bool,
+    password_checks: Option<u64>,
     batch: Option<u64>,
     email_column: Option<String>,
     password_column: Option<String>,
 }
 
 const USAGE: &str = "usage: AUTHSTORE_PROFILE=better-auth DATABASE_URL=<target> authstore-migration carry-over \
---from <profile> --source <url> [--dry-run] [--another-source] [--batch <users>] [--email-column <column>] [--password-column <column>]";
+--from <profile> --source <url> [--dry-run] [--another-source] [--batch <users>] [--password-checks <hashes>] [--email-column <column>] [--password-column <column>]";
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let (mut from, mut source, mut dry_run, mut batch) = (None, None, false, None);
     let mut another_source = false;
+    let mut password_checks = None;
     let (mut email_column, mut password_column) = (None, None);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -33,6 +35,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--source" => source = Some(value("--source")?),
             "--dry-run" => dry_run = true,
             "--another-source" => another_source = true,
+            "--password-checks" => {
+                password_checks = Some(
+                    value("--password-checks")?
+                        .parse()
+                        .map_err(|_| "--password-checks takes a number of hashes")?,
+                )
+            }
             "--batch" => {
                 batch = Some(
                     value("--batch")?
@@ -50,6 +59,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         source: source.ok_or("--source is required")?,
         dry_run,
         another_source,
+        password_checks,
         batch,
         email_column,
         password_column,
@@ -93,6 +103,9 @@ async fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
     let mut carry = CarryOver::new(from)
         .dry_run(args.dry_run)
         .another_source(args.another_source);
+    if let Some(hashes) = args.password_checks {
+        carry = carry.password_checks(hashes);
+    }
     if let Some(batch) = args.batch {
         carry = carry
             .batch(batch)
@@ -229,6 +242,10 @@ fn print(report: &CarryOverReport, dry_run: bool) {
             LeftBehind::EmptyPassword { user_id } => format!(
                 "user {user_id}: the password hash is of the empty password, which lucia-auth refuses; \
                  carried without a password"
+            ),
+            LeftBehind::PasswordNotChecked { user_id } => format!(
+                "user {user_id}: the password is not checked yet (--password-checks); \
+                 carried without it this time, a later run brings it"
             ),
             LeftBehind::IdTooLong { user_id } => {
                 format!(

@@ -24,6 +24,7 @@ backend_tests!(
     lucia_v1_key_moves_and_password_changes_are_carried,
     a_second_source_is_refused_unless_named_and_then_overwrites_nothing,
     credentials_the_source_refused_are_not_carried,
+    password_checks_can_be_spread_over_runs,
     only_a_sign_out_in_better_auth_is_final,
     two_runs_at_once_are_refused,
     rows_the_target_cannot_hold_are_listed_and_skipped,
@@ -608,4 +609,35 @@ async fn a_native_user_holds_every_spelling_of_its_address(db: &TestDb) {
         }]
     );
     assert_eq!(new.get_user(&dup.to_string()).await.unwrap(), None);
+}
+
+/// With a number of checks per run, a password not checked yet is left
+/// out of this run (never carried unchecked), and the next runs bring it;
+/// a password carried before costs no check again.
+async fn password_checks_can_be_spread_over_runs(db: &TestDb) {
+    let old = lucia_v1(db).await;
+    for n in 0..3 {
+        lucia_user(&old, &format!("user{n}@example.com"), "hunter22").await;
+    }
+    let carry = CarryOver::new(Source::LuciaV1).password_checks(2);
+    let run = || carry.run(&db.conn, &db.conn, |_| {});
+    let not_checked = |report: &CarryOverReport| {
+        report
+            .left_behind
+            .iter()
+            .filter(|item| matches!(item, LeftBehind::PasswordNotChecked { .. }))
+            .count()
+    };
+    let first = run().await.unwrap();
+    assert_eq!((first.users, first.passwords, not_checked(&first)), (3, 2, 1), "{first:?}");
+    let new = target(db);
+    let signed_in = [
+        signs_in(&new, "user0@example.com", "hunter22").await,
+        signs_in(&new, "user1@example.com", "hunter22").await,
+        signs_in(&new, "user2@example.com", "hunter22").await,
+    ];
+    assert_eq!(signed_in.iter().filter(|s| **s).count(), 2);
+    let second = run().await.unwrap();
+    assert_eq!((second.passwords, not_checked(&second)), (3, 0), "{second:?}");
+    assert!(signs_in(&new, "user2@example.com", "hunter22").await);
 }

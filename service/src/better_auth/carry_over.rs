@@ -139,6 +139,7 @@ pub struct CarryOver {
     dry_run: bool,
     now: Option<DateTime<Utc>>,
     another_source: bool,
+    password_checks: Option<u64>,
 }
 
 /// Why a source user, or part of one, was not carried.
@@ -214,6 +215,13 @@ pub enum LeftBehind {
     /// A hash of the empty password, which lucia-auth refuses at sign-in
     /// and better-auth would accept: the user is carried without it.
     EmptyPassword {
+        /// The source user's id.
+        user_id: String,
+    },
+    /// A new or changed lucia-auth hash this run had no check left for
+    /// ([`CarryOver::password_checks`]): the user is carried without it
+    /// this time, and a later run checks it.
+    PasswordNotChecked {
         /// The source user's id.
         user_id: String,
     },
@@ -316,6 +324,7 @@ impl CarryOver {
             dry_run: false,
             now: None,
             another_source: false,
+            password_checks: None,
         }
     }
 
@@ -370,6 +379,18 @@ impl CarryOver {
     /// carried.
     pub fn another_source(mut self, yes: bool) -> Self {
         self.another_source = yes;
+        self
+    }
+
+    /// Checks at most `hashes` new lucia-auth hashes against the empty
+    /// password in this run (default: every one). Each check is one scrypt
+    /// (about 50 ms of a core here), so a first run from a large lucia-auth
+    /// v1 source can spread them over several runs: a password not checked
+    /// yet is not carried in this run ([`LeftBehind::PasswordNotChecked`]),
+    /// and a later run checks it. A count, not a time, so a dry run reports
+    /// exactly what the run will do.
+    pub fn password_checks(mut self, hashes: u64) -> Self {
+        self.password_checks = Some(hashes);
         self
     }
 
@@ -452,7 +473,10 @@ impl CarryOver {
         let holders = writer.address_holders().await?;
         let total = addresses.len() as u64;
         let in_source: HashSet<String> = addresses.into_iter().map(|(id, _)| id).collect();
-        let mut kept = Kept::default();
+        let mut kept = Kept {
+            password_checks_left: self.password_checks,
+            ..Kept::default()
+        };
         let mut after: Option<Value> = None;
         let mut done = 0;
         loop {
@@ -562,7 +586,9 @@ impl CarryOver {
             }
             users.push((row, accounts, sessions));
         }
-        carried.passwords = self.passwords(&users, writer, report).await?;
+        carried.passwords = self
+            .passwords(&users, writer, report, &mut kept.password_checks_left)
+            .await?;
         for (row, accounts, sessions) in users {
             carried.accounts.extend(accounts);
             carried.sessions.extend(sessions.into_iter().map(|s| (carried_id(KIND_SESSION, &s.token), s)));
@@ -630,6 +656,7 @@ impl CarryOver {
         users: &[(NewRow, Vec<SourceAccount>, Vec<SourceSession>)],
         writer: &Writer<'_>,
         report: &mut CarryOverReport,
+        checks_left: &mut Option<u64>,
     ) -> Result<Vec<(String, String)>, Error> {
         let mut values = Vec::new();
         for (row, _, _) in users {
@@ -656,23 +683,40 @@ impl CarryOver {
         // A value the target holds already was checked when it was written.
         let user_ids: Vec<&str> = values.iter().map(|(id, _)| id.as_str()).collect();
         let current = writer.passwords(&user_ids).await?;
-        let unchecked: Vec<String> = values
-            .iter()
-            .filter(|(id, value)| current.get(id) != Some(value))
-            .map(|(_, value)| value.clone())
-            .collect();
-        let empty = empty_password_hashes(unchecked).await?;
+        let mut to_check = Vec::new();
+        let mut not_yet = HashSet::new();
+        for (user_id, value) in &values {
+            if current.get(user_id) == Some(value) {
+                continue;
+            }
+            match checks_left {
+                Some(0) => {
+                    not_yet.insert(user_id.clone());
+                }
+                Some(left) => {
+                    *left -= 1;
+                    to_check.push(value.clone());
+                }
+                None => to_check.push(value.clone()),
+            }
+        }
+        let empty = empty_password_hashes(to_check).await?;
         Ok(values
             .into_iter()
             .filter(|(user_id, value)| {
-                if empty.contains(value) {
-                    report.left_behind.push(LeftBehind::EmptyPassword {
+                let why = if not_yet.contains(user_id) {
+                    LeftBehind::PasswordNotChecked {
                         user_id: user_id.clone(),
-                    });
-                    false
+                    }
+                } else if empty.contains(value) {
+                    LeftBehind::EmptyPassword {
+                        user_id: user_id.clone(),
+                    }
                 } else {
-                    true
-                }
+                    return true;
+                };
+                report.left_behind.push(why);
+                false
             })
             .collect())
     }
@@ -697,9 +741,9 @@ impl CarryOver {
 }
 
 /// Which of `values` (as better-auth keeps them) are hashes of the empty
-/// password. Each check is one scrypt (N = 16384, r = 16: 16 MiB, tens of
-/// milliseconds), run on the blocking pool, as many at once as the machine
-/// has cores.
+/// password. Each check is one scrypt (N = 16384, r = 16: 32 MiB, about
+/// 50 ms of wall time a hash on this project's 2 cores), run on the
+/// blocking pool, as many at once as the machine has cores.
 async fn empty_password_hashes(values: Vec<String>) -> Result<HashSet<String>, Error> {
     let width = std::thread::available_parallelism().map_or(2, usize::from);
     let mut empty = HashSet::new();
@@ -747,11 +791,13 @@ struct Carried {
 }
 
 /// The target ids a run carried (or, dry, would), by kind: whatever this
-/// source carried before and no longer has is removed at the end.
+/// source carried before and no longer has is removed at the end. And how
+/// many more hashes this run may check ([`CarryOver::password_checks`]).
 #[derive(Default)]
 struct Kept {
     accounts: HashSet<String>,
     sessions: HashSet<String>,
+    password_checks_left: Option<u64>,
 }
 
 /// What every batch is checked against.
