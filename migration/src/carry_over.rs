@@ -236,9 +236,9 @@ fn print(report: &CarryOverReport, dry_run: bool) {
             LeftBehind::AccountIdTaken { account_id } => format!(
                 "account {account_id}: the id is an account that this source did not carry; not carried"
             ),
-            LeftBehind::Unstorable { user_id, field } => format!(
-                "user {user_id}: the target cannot hold the {field}; not carried"
-            ),
+            LeftBehind::Unstorable { user_id, field } => {
+                format!("user {user_id}: the target cannot hold the {field}; not carried")
+            }
             LeftBehind::EmptyPassword { user_id } => format!(
                 "user {user_id}: the password hash is of the empty password, which lucia-auth refuses; \
                  carried without a password"

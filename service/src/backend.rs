@@ -421,11 +421,18 @@ where
 /// collation (better-auth's tables take the server's default, case- and
 /// accent-insensitive), so there the collation's match, which its index
 /// serves, is narrowed to the identical bytes.
-pub(crate) fn exact_eq(backend: DbBackend, column: (&'static str, &'static str), value: &str) -> Condition {
+pub(crate) fn exact_eq(
+    backend: DbBackend,
+    column: (&'static str, &'static str),
+    value: &str,
+) -> Condition {
     let equal = Expr::col(column).eq(value);
     match backend {
         DbBackend::MySql => Condition::all().add(equal).add(Expr::cust_with_values(
-            format!("CAST(`{}`.`{}` AS BINARY) = CAST(? AS BINARY)", column.0, column.1),
+            format!(
+                "CAST(`{}`.`{}` AS BINARY) = CAST(? AS BINARY)",
+                column.0, column.1
+            ),
             [value],
         )),
         _ => Condition::all().add(equal),
@@ -484,7 +491,8 @@ impl Collation {
         let charset: String = row.try_get("", "charset")?;
         let collation: String = row.try_get("", "collation")?;
         // Both are spliced into SQL below: names only.
-        let name = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let name =
+            |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !name(&charset) || !name(&collation) {
             return Err(DbErr::Custom(format!(
                 "unexpected collation {charset:?}/{collation:?}"
@@ -541,7 +549,9 @@ pub(crate) async fn identity(db: &impl ConnectionTrait) -> Result<String, DbErr>
     let backend = db.get_database_backend();
     let one = |sql: &str| Statement::from_string(backend, sql.to_owned());
     let text = |row: &QueryResult, column: &str| -> Result<String, DbErr> {
-        Ok(row.try_get::<Option<String>>("", column)?.unwrap_or_default())
+        Ok(row
+            .try_get::<Option<String>>("", column)?
+            .unwrap_or_default())
     };
     match backend {
         DbBackend::Postgres => {
@@ -648,9 +658,15 @@ impl Exclusive {
                 let txn = db.begin().await?;
                 let (sql, key): (&str, sea_orm::Value) = if backend == DbBackend::Postgres {
                     let id = u64::from_str_radix(&hash[..16], 16).expect("hex") as i64;
-                    ("SELECT pg_try_advisory_xact_lock($1)::int::int8 AS locked", id.into())
+                    (
+                        "SELECT pg_try_advisory_xact_lock($1)::int::int8 AS locked",
+                        id.into(),
+                    )
                 } else {
-                    ("SELECT GET_LOCK(?, 0) AS locked", format!("authstore:{}", &hash[..40]).into())
+                    (
+                        "SELECT GET_LOCK(?, 0) AS locked",
+                        format!("authstore:{}", &hash[..40]).into(),
+                    )
                 };
                 let row = txn
                     .query_one_raw(Statement::from_sql_and_values(backend, sql, [key.clone()]))
@@ -683,7 +699,9 @@ impl Exclusive {
                     .truncate(false)
                     .write(true)
                     .open(&path)
-                    .map_err(|err| DbErr::Custom(format!("the lock file beside the database: {err}")))?;
+                    .map_err(|err| {
+                        DbErr::Custom(format!("the lock file beside the database: {err}"))
+                    })?;
                 match lock.try_lock() {
                     Ok(()) => Ok(Some(Exclusive {
                         held: Held::File(lock),

@@ -8,12 +8,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-
+use authstore::Profile;
 use authstore::better_auth::carry_over::{CarryOver, CarryOverReport, LeftBehind, Source};
 use authstore::better_auth::password::{Checked, verify};
 use authstore::better_auth::{BetterAuthStore, SessionMeta};
 use authstore::lucia_v1::{self, LuciaV1Config, LuciaV1Store};
-use authstore::Profile;
 use authstore_entity::better_auth::BETTER_AUTH;
 use authstore_entity::descriptor::LUCIA_V1;
 use authstore_entity::own_tables::{CARRIED, CARRIED_SOURCES, SIGN_IN_ATTEMPTS};
@@ -45,15 +44,39 @@ const GITHUB_IDS: usize = 3;
 
 #[derive(Clone, Debug)]
 enum Change {
-    Create { slot: usize, address: usize, password: Option<usize> },
-    Rename { slot: usize, address: usize },
-    Delete { slot: usize },
-    Link { slot: usize, github: usize },
-    Unlink { github: usize },
-    Relink { github: usize, slot: usize },
-    SignIn { slot: usize },
-    SignOut { session: usize },
-    SetPassword { slot: usize, password: Option<usize> },
+    Create {
+        slot: usize,
+        address: usize,
+        password: Option<usize>,
+    },
+    Rename {
+        slot: usize,
+        address: usize,
+    },
+    Delete {
+        slot: usize,
+    },
+    Link {
+        slot: usize,
+        github: usize,
+    },
+    Unlink {
+        github: usize,
+    },
+    Relink {
+        github: usize,
+        slot: usize,
+    },
+    SignIn {
+        slot: usize,
+    },
+    SignOut {
+        session: usize,
+    },
+    SetPassword {
+        slot: usize,
+        password: Option<usize>,
+    },
     Run,
 }
 
@@ -169,7 +192,9 @@ async fn one_case(db: &TestDb, changes: Vec<Change>) -> Result<(), TestCaseError
     for (id, address, password) in model.users.values() {
         if let Some(password) = password.as_deref().filter(|p| !p.is_empty())
             && carried.contains(id)
-            && !report.left_behind.contains(&LeftBehind::EmptyPassword { user_id: id.clone() })
+            && !report.left_behind.contains(&LeftBehind::EmptyPassword {
+                user_id: id.clone(),
+            })
         {
             let signed_in = new
                 .sign_in_with_password(address, password, SessionMeta::default())
@@ -180,7 +205,10 @@ async fn one_case(db: &TestDb, changes: Vec<Change>) -> Result<(), TestCaseError
     // OAuth: a carried GitHub identity signs in only as its source holder.
     for github in 0..GITHUB_IDS {
         let holder = new.account("github", &github.to_string()).await.unwrap();
-        let expected = model.github.get(&github).map(|slot| model.users[slot].0.clone());
+        let expected = model
+            .github
+            .get(&github)
+            .map(|slot| model.users[slot].0.clone());
         if let Some(account) = holder {
             prop_assert_eq!(Some(account.user_id), expected, "github {}", github);
         }
@@ -215,7 +243,11 @@ async fn run(db: &DatabaseConnection) -> CarryOverReport {
 async fn apply(db: &TestDb, old: &LuciaV1Store, model: &mut Model, change: Change) {
     let conn = &db.conn;
     match change {
-        Change::Create { slot, address, password } => {
+        Change::Create {
+            slot,
+            address,
+            password,
+        } => {
             let address = ADDRESSES[address];
             if model.users.contains_key(&slot) || model.holder_of(address).is_some() {
                 return;
@@ -231,7 +263,9 @@ async fn apply(db: &TestDb, old: &LuciaV1Store, model: &mut Model, change: Chang
                 .unwrap();
             let password = password.map(|p| PASSWORDS[p].to_owned());
             insert_email_key(conn, &user.id, address, password.as_deref()).await;
-            model.users.insert(slot, (user.id, address.to_owned(), password));
+            model
+                .users
+                .insert(slot, (user.id, address.to_owned(), password));
         }
         Change::Rename { slot, address } => {
             let address = ADDRESSES[address];
@@ -272,7 +306,11 @@ async fn apply(db: &TestDb, old: &LuciaV1Store, model: &mut Model, change: Chang
             let insert = Query::insert()
                 .into_table(LUCIA_V1.keys)
                 .columns(["id", "user_id", LUCIA_V1.primary_key])
-                .values_panic([format!("github:{github}").into(), id.as_str().into(), false.into()])
+                .values_panic([
+                    format!("github:{github}").into(),
+                    id.as_str().into(),
+                    false.into(),
+                ])
                 .to_owned();
             conn.execute(&insert).await.unwrap();
             model.github.insert(github, slot);
@@ -290,14 +328,14 @@ async fn apply(db: &TestDb, old: &LuciaV1Store, model: &mut Model, change: Chang
             let Some((id, _, _)) = model.users.get(&slot) else {
                 return;
             };
-            if model.github.contains_key(&github) {
+            if let Some(holder) = model.github.get_mut(&github) {
                 let relink = Query::update()
                     .table(LUCIA_V1.keys)
                     .value("user_id", id.as_str())
                     .and_where(Expr::col("id").eq(format!("github:{github}")))
                     .to_owned();
                 conn.execute(&relink).await.unwrap();
-                model.github.insert(github, slot);
+                *holder = slot;
             }
         }
         Change::SignIn { slot } => {
@@ -305,7 +343,9 @@ async fn apply(db: &TestDb, old: &LuciaV1Store, model: &mut Model, change: Chang
                 return;
             };
             let session = old.create_session(id).await.unwrap();
-            model.sessions.push((session.id.expose().to_owned(), slot, true));
+            model
+                .sessions
+                .push((session.id.expose().to_owned(), slot, true));
         }
         Change::SignOut { session } => {
             let count = model.sessions.len().max(1);
@@ -337,10 +377,20 @@ async fn apply(db: &TestDb, old: &LuciaV1Store, model: &mut Model, change: Chang
     }
 }
 
-async fn insert_email_key(conn: &DatabaseConnection, user_id: &str, address: &str, password: Option<&str>) {
+async fn insert_email_key(
+    conn: &DatabaseConnection,
+    user_id: &str,
+    address: &str,
+    password: Option<&str>,
+) {
     let insert = Query::insert()
         .into_table(LUCIA_V1.keys)
-        .columns(["id", "user_id", LUCIA_V1.primary_key, LUCIA_V1.hashed_password])
+        .columns([
+            "id",
+            "user_id",
+            LUCIA_V1.primary_key,
+            LUCIA_V1.hashed_password,
+        ])
         .values_panic([
             format!("email:{address}").into(),
             user_id.into(),
@@ -358,7 +408,9 @@ async fn stored_password(conn: &DatabaseConnection, account_id: &str) -> String 
         .and_where(Expr::col("id").eq(account_id))
         .to_owned();
     let row = conn.query_one(&select).await.unwrap().unwrap();
-    row.try_get::<Option<String>>("", "password").unwrap().unwrap_or_default()
+    row.try_get::<Option<String>>("", "password")
+        .unwrap()
+        .unwrap_or_default()
 }
 
 /// Every table of both systems and authstore's records, emptied: each case

@@ -34,7 +34,10 @@ backend_tests!(
 async fn next_auth(db: &TestDb) -> AuthStore {
     Profile::NextAuthV3.up(&db.conn).await.unwrap();
     Profile::BetterAuth.up(&db.conn).await.unwrap();
-    AuthStore::new(db.conn.clone(), db.config("carry-over-secret").build().unwrap())
+    AuthStore::new(
+        db.conn.clone(),
+        db.config("carry-over-secret").build().unwrap(),
+    )
 }
 
 async fn lucia_v1(db: &TestDb) -> LuciaV1Store {
@@ -143,7 +146,14 @@ async fn look_alike_addresses_never_take_a_carried_user(db: &TestDb) {
         }
         // Lookups compare bytes, whatever the column's collation.
         assert_eq!(new.user_by_email("ada@exámple.com").await.unwrap(), None);
-        assert_eq!(new.user_by_email("ADA@example.com").await.unwrap().map(|u| u.id), Some(ada.to_string()), "the address is lowercased first, as better-auth does");
+        assert_eq!(
+            new.user_by_email("ADA@example.com")
+                .await
+                .unwrap()
+                .map(|u| u.id),
+            Some(ada.to_string()),
+            "the address is lowercased first, as better-auth does"
+        );
         assert!(!live(&new, &session.expose().to_uppercase()).await);
     } else {
         assert_eq!(report.users, 4, "{report:?}");
@@ -192,10 +202,7 @@ async fn removals_and_moves_in_the_source_are_carried(db: &TestDb) {
         .unwrap();
 
     // GitHub 1001 moves from Alice to Bob; Carol leaves; Alice signs out.
-    old.accounts()
-        .unlink("github", "1001")
-        .await
-        .unwrap();
+    old.accounts().unlink("github", "1001").await.unwrap();
     link(&old, bob, "1001").await;
     old.users().delete(carol).await.unwrap();
     old.sessions().delete(alice_session.expose()).await.unwrap();
@@ -247,14 +254,21 @@ async fn removals_and_moves_in_the_source_are_carried(db: &TestDb) {
     // Untouched: the better-auth app's own rows.
     assert!(new.get_user(&native.id).await.unwrap().is_some());
     assert_eq!(
-        new.account("google", "g-1").await.unwrap().map(|a| a.user_id),
+        new.account("google", "g-1")
+            .await
+            .unwrap()
+            .map(|a| a.user_id),
         Some(native.id.clone())
     );
     assert!(live(&new, native_session.token.expose()).await);
     // And a run with nothing changed removes nothing.
     let again = carry(db).await;
     assert_eq!(
-        (again.removed_users, again.removed_accounts, again.ended_sessions),
+        (
+            again.removed_users,
+            again.removed_accounts,
+            again.ended_sessions
+        ),
         (0, 0, 0),
         "{again:?}"
     );
@@ -318,7 +332,10 @@ async fn lucia_v1_key_moves_and_password_changes_are_carried(db: &TestDb) {
         .await
         .unwrap();
     let report = carry_from(db, Source::LuciaV1).await;
-    assert!(!signs_in(&new, "ada@example.com", "hunter22").await, "{report:?}");
+    assert!(
+        !signs_in(&new, "ada@example.com", "hunter22").await,
+        "{report:?}"
+    );
     assert!(signs_in(&new, "ada@example.com", "new-pass-22").await);
     assert!(
         !signs_in(&new, "bob@example.com", "bobs-pass").await,
@@ -359,10 +376,16 @@ async fn a_second_source_is_refused_unless_named_and_then_overwrites_nothing(db:
         panic!("{refused:?}");
     };
     assert_ne!(recorded, given);
-    assert!(recorded.contains(&db.name) || db.backend == Backend::Sqlite, "{recorded}");
+    assert!(
+        recorded.contains(&db.name) || db.backend == Backend::Sqlite,
+        "{recorded}"
+    );
     assert!(given.contains(&second.name), "{given}");
     let message = refused.to_string();
-    assert!(message.contains(recorded) && message.contains(given), "{message}");
+    assert!(
+        message.contains(recorded) && message.contains(given),
+        "{message}"
+    );
     let dry = from_second(false)
         .dry_run(true)
         .run(&second.conn, &db.conn, |_| {})
@@ -392,7 +415,11 @@ async fn a_second_source_is_refused_unless_named_and_then_overwrites_nothing(db:
     assert!(live(&new, session.expose()).await);
     // The first source again: its sessions stay, the second's users too.
     let again = carry(db).await;
-    assert_eq!((again.ended_sessions, again.removed_users), (0, 0), "{again:?}");
+    assert_eq!(
+        (again.ended_sessions, again.removed_users),
+        (0, 0),
+        "{again:?}"
+    );
     assert!(live(&new, session.expose()).await);
     assert!(new.get_user(&zed.to_string()).await.unwrap().is_some());
     second.destroy().await;
@@ -451,7 +478,10 @@ async fn credentials_the_source_refused_are_not_carried(db: &TestDb) {
         .run(&db.conn, &db.conn, |_| {})
         .await
         .unwrap();
-    assert!(dry.left_behind.contains(&LeftBehind::EmptyPassword { user_id: empty }));
+    assert!(
+        dry.left_behind
+            .contains(&LeftBehind::EmptyPassword { user_id: empty })
+    );
 }
 
 /// A carried session better-auth deleted once it expired comes back while
@@ -485,7 +515,10 @@ async fn only_a_sign_out_in_better_auth_is_final(db: &TestDb) {
         live(&new, renewed_by_old_app.expose()).await,
         "live in the source, so live again"
     );
-    assert!(!live(&new, signed_out.expose()).await, "a sign-out is final");
+    assert!(
+        !live(&new, signed_out.expose()).await,
+        "a sign-out is final"
+    );
     let again = carry(db).await;
     assert_eq!(again.deleted_since, 1, "{again:?}");
     assert!(!live(&new, signed_out.expose()).await);
@@ -555,7 +588,11 @@ async fn rows_the_target_cannot_hold_are_listed_and_skipped(db: &TestDb) {
         matches!(&refused, Error::Validation(e) if e.field_errors().contains_key("batch")),
         "{refused:?}"
     );
-    assert_eq!(target(db).get_user(&bob).await.unwrap(), None, "nothing written");
+    assert_eq!(
+        target(db).get_user(&bob).await.unwrap(),
+        None,
+        "nothing written"
+    );
 
     let dry = CarryOver::new(Source::LuciaV1)
         .dry_run(true)
@@ -629,7 +666,11 @@ async fn password_checks_can_be_spread_over_runs(db: &TestDb) {
             .count()
     };
     let first = run().await.unwrap();
-    assert_eq!((first.users, first.passwords, not_checked(&first)), (3, 2, 1), "{first:?}");
+    assert_eq!(
+        (first.users, first.passwords, not_checked(&first)),
+        (3, 2, 1),
+        "{first:?}"
+    );
     let new = target(db);
     let signed_in = [
         signs_in(&new, "user0@example.com", "hunter22").await,
@@ -638,6 +679,10 @@ async fn password_checks_can_be_spread_over_runs(db: &TestDb) {
     ];
     assert_eq!(signed_in.iter().filter(|s| **s).count(), 2);
     let second = run().await.unwrap();
-    assert_eq!((second.passwords, not_checked(&second)), (3, 0), "{second:?}");
+    assert_eq!(
+        (second.passwords, not_checked(&second)),
+        (3, 0),
+        "{second:?}"
+    );
     assert!(signs_in(&new, "user2@example.com", "hunter22").await);
 }

@@ -483,7 +483,10 @@ async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
     // The old app: next-auth v3's tables beside better-auth's, a user with
     // two live sessions, carried over.
     Profile::NextAuthV3.up(&db.conn).await.unwrap();
-    let old = AuthStore::new(db.conn.clone(), db.config("next-auth-secret").build().unwrap());
+    let old = AuthStore::new(
+        db.conn.clone(),
+        db.config("next-auth-secret").build().unwrap(),
+    );
     let ada = old
         .users()
         .create(NewUser {
@@ -551,7 +554,13 @@ async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
         .create_session(&ada.id.to_string(), Default::default())
         .await
         .unwrap();
-    let oracle = send(&app, "GET", "/me", &[cookie(old_name, native.token.expose())]).await;
+    let oracle = send(
+        &app,
+        "GET",
+        "/me",
+        &[cookie(old_name, native.token.expose())],
+    )
+    .await;
     assert_eq!(
         (oracle.status, oracle.set_cookie.len()),
         (StatusCode::UNAUTHORIZED, 0),
@@ -568,7 +577,13 @@ async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
         ))
         .await
         .unwrap();
-    let oracle = send(&app, "GET", "/me", &[cookie(old_name, native.token.expose())]).await;
+    let oracle = send(
+        &app,
+        "GET",
+        "/me",
+        &[cookie(old_name, native.token.expose())],
+    )
+    .await;
     assert_eq!(
         (oracle.status, oracle.set_cookie.len()),
         (StatusCode::UNAUTHORIZED, 0)
@@ -616,11 +631,29 @@ async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
     )
     .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
-    assert!(old.sessions().get_session_and_user(carried.expose()).await.unwrap().is_none());
-    assert!(store.validate_session(carried.expose()).await.unwrap().is_none());
+    assert!(
+        old.sessions()
+            .get_session_and_user(carried.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .validate_session(carried.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // An old cookie whose session was not carried signs nobody in.
-    let stranger = send(&app, "GET", "/me", &[cookie(old_name, "a-token-nobody-carried")]).await;
+    let stranger = send(
+        &app,
+        "GET",
+        "/me",
+        &[cookie(old_name, "a-token-nobody-carried")],
+    )
+    .await;
     assert_eq!(
         (stranger.status, stranger.set_cookie.len()),
         (StatusCode::UNAUTHORIZED, 0)

@@ -77,8 +77,8 @@ use sha2::{Digest, Sha256};
 
 use validator::ValidationError;
 
-use super::storage::USER_COLUMNS;
 use super::password::{self, Checked};
+use super::storage::USER_COLUMNS;
 use crate::backend::{self, Collation, Exclusive};
 use crate::rules;
 use crate::rules::email::canonical;
@@ -547,11 +547,17 @@ impl CarryOver {
         let present = writer.present(BETTER_AUTH.users, &ids).await?;
         let mut accounts_of: HashMap<String, Vec<SourceAccount>> = HashMap::new();
         for account in batch.accounts {
-            accounts_of.entry(account.user_id.clone()).or_default().push(account);
+            accounts_of
+                .entry(account.user_id.clone())
+                .or_default()
+                .push(account);
         }
         let mut sessions_of: HashMap<String, Vec<SourceSession>> = HashMap::new();
         for session in batch.sessions {
-            sessions_of.entry(session.user_id.clone()).or_default().push(session);
+            sessions_of
+                .entry(session.user_id.clone())
+                .or_default()
+                .push(session);
         }
         let mut users = Vec::new();
         for (row, key) in candidates.into_iter().zip(keys) {
@@ -561,8 +567,14 @@ impl CarryOver {
             if rules.shared.contains(&key) && rules.holders.get(&key) != Some(&user_id) {
                 continue;
             }
-            if rules.holders.get(&key).is_some_and(|holder| *holder != user_id) {
-                report.left_behind.push(LeftBehind::AddressTaken { user_id });
+            if rules
+                .holders
+                .get(&key)
+                .is_some_and(|holder| *holder != user_id)
+            {
+                report
+                    .left_behind
+                    .push(LeftBehind::AddressTaken { user_id });
                 continue;
             }
             match writer.ownership(recorded.get(&user_id), present.contains(&user_id)) {
@@ -591,7 +603,11 @@ impl CarryOver {
             .await?;
         for (row, accounts, sessions) in users {
             carried.accounts.extend(accounts);
-            carried.sessions.extend(sessions.into_iter().map(|s| (carried_id(KIND_SESSION, &s.token), s)));
+            carried.sessions.extend(
+                sessions
+                    .into_iter()
+                    .map(|s| (carried_id(KIND_SESSION, &s.token), s)),
+            );
             carried.users.push(row);
         }
         // Accounts: Lucia keys' and next-auth's ids, as carried.
@@ -672,9 +688,9 @@ impl CarryOver {
                     });
                     values.push((user_id, value));
                 }
-                Password::Unusable => {
-                    report.left_behind.push(LeftBehind::UnusablePassword { user_id })
-                }
+                Password::Unusable => report
+                    .left_behind
+                    .push(LeftBehind::UnusablePassword { user_id }),
             }
         }
         if self.source != Source::LuciaV1 || values.is_empty() {
@@ -760,8 +776,9 @@ async fn empty_password_hashes(values: Vec<String>) -> Result<HashSet<String>, E
             return Ok(empty);
         }
         while let Some(checked) = checks.join_next().await {
-            let (value, accepts_empty) = checked
-                .map_err(|err| Error::Database(DbErr::Custom(format!("a password check: {err}"))))?;
+            let (value, accepts_empty) = checked.map_err(|err| {
+                Error::Database(DbErr::Custom(format!("a password check: {err}")))
+            })?;
             if accepts_empty {
                 empty.insert(value);
             }
@@ -1501,7 +1518,12 @@ impl Writer<'_> {
             .users
             .iter()
             .map(|row| (KIND_USER, row.user.id.as_str()))
-            .chain(carried.accounts.iter().map(|a| (KIND_ACCOUNT, a.id.as_str())))
+            .chain(
+                carried
+                    .accounts
+                    .iter()
+                    .map(|a| (KIND_ACCOUNT, a.id.as_str())),
+            )
             .chain(credential_ids.iter().map(|id| (KIND_ACCOUNT, id.as_str())))
             .chain(
                 carried
@@ -1834,7 +1856,10 @@ async fn upsert_statement(
 /// Where the old system keeps a session by its cookie's token: the table,
 /// the token's column, the expiry column and how it is kept. `None` for a
 /// profile no carry-over comes from.
-fn old_sessions(old: Profile, backend: DbBackend) -> Option<(&'static str, &'static str, &'static str, StoredTime)> {
+fn old_sessions(
+    old: Profile,
+    backend: DbBackend,
+) -> Option<(&'static str, &'static str, &'static str, StoredTime)> {
     match old.descriptor() {
         Descriptor::NextAuth(schema) => Some((
             NextAuthSchema::SESSIONS,
@@ -1892,7 +1917,11 @@ pub(crate) async fn end_in_source(
     let Some((table, token_column, _, _)) = old_sessions(old, backend) else {
         return Ok(());
     };
-    backend::delete_where(db, table, backend::exact_eq(backend, (table, token_column), token))
-        .await?;
+    backend::delete_where(
+        db,
+        table,
+        backend::exact_eq(backend, (table, token_column), token),
+    )
+    .await?;
     Ok(())
 }

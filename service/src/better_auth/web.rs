@@ -43,19 +43,8 @@ impl SessionStore for BetterAuthStore {
     }
 
     async fn validate(&self, token: &str) -> Result<Option<Validated<ValidSession>>, Error> {
-        let Some(valid) = self.validate_session(token).await? else {
-            return Ok(None);
-        };
-        // better-auth re-sends a renewed session's cookie, same token, with
-        // the full Max-Age.
-        let reissue = valid
-            .session
-            .fresh
-            .then(|| (Secret::from(token), self.cookie_life(&valid)));
-        Ok(Some(Validated {
-            session: valid,
-            reissue,
-        }))
+        let valid = self.validate_session(token).await?;
+        Ok(valid.map(|valid| self.validated(token, valid)))
     }
 
     async fn validate_carried(
@@ -63,17 +52,8 @@ impl SessionStore for BetterAuthStore {
         old: Profile,
         token: &str,
     ) -> Result<Option<Validated<ValidSession>>, Error> {
-        let Some(valid) = self.validate_carried_session(old, token).await? else {
-            return Ok(None);
-        };
-        let reissue = valid
-            .session
-            .fresh
-            .then(|| (Secret::from(token), self.cookie_life(&valid)));
-        Ok(Some(Validated {
-            session: valid,
-            reissue,
-        }))
+        let valid = self.validate_carried_session(old, token).await?;
+        Ok(valid.map(|valid| self.validated(token, valid)))
     }
 
     async fn end_carried(&self, old: Profile, token: &str) -> Result<(), Error> {
@@ -88,5 +68,20 @@ impl SessionStore for BetterAuthStore {
     #[cfg(feature = "postgres-listen")]
     fn listen(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
         Err(ConfigError::NoSessionCache.into())
+    }
+}
+
+impl BetterAuthStore {
+    /// A valid session as the web layer takes it: better-auth re-sends a
+    /// renewed session's cookie, same token, with the full Max-Age.
+    fn validated(&self, token: &str, valid: ValidSession) -> Validated<ValidSession> {
+        let reissue = valid
+            .session
+            .fresh
+            .then(|| (Secret::from(token), self.cookie_life(&valid)));
+        Validated {
+            session: valid,
+            reissue,
+        }
     }
 }

@@ -191,7 +191,9 @@ impl<S: SessionStore> WebSessions<S> {
     pub async fn sign_out<T>(&self, signed_in: &SignedIn<T>) -> Result<Cookie<'static>, Error> {
         self.store.invalidate(signed_in.token.expose()).await?;
         if let Some((old, _)) = self.bridge {
-            self.store.end_carried(old, signed_in.token.expose()).await?;
+            self.store
+                .end_carried(old, signed_in.token.expose())
+                .await?;
         }
         Ok(self.removal_cookie())
     }

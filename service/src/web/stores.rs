@@ -69,7 +69,11 @@ pub trait SessionStore: Clone + Send + Sync + 'static {
 
     /// Ends the old system's session of `token` after a sign-out through
     /// the bridge of a carry-over from `old`. Other stores: nothing.
-    fn end_carried(&self, old: Profile, token: &str) -> impl Future<Output = Result<(), Error>> + Send {
+    fn end_carried(
+        &self,
+        old: Profile,
+        token: &str,
+    ) -> impl Future<Output = Result<(), Error>> + Send {
         let _ = (old, token);
         async { Ok(()) }
     }
