@@ -29,6 +29,7 @@ backend_tests!(
     two_runs_at_once_are_refused,
     rows_the_target_cannot_hold_are_listed_and_skipped,
     a_native_user_holds_every_spelling_of_its_address,
+    a_target_of_an_earlier_release_is_refused_until_migrated,
 );
 
 async fn next_auth(db: &TestDb) -> AuthStore {
@@ -217,8 +218,10 @@ async fn removals_and_moves_in_the_source_are_carried(db: &TestDb) {
             .unwrap()
             .run(&source, &source, move |at| {
                 progress.send(at.done).unwrap();
-                // Holds the run (and this worker thread) until the test looked.
-                paused.recv().unwrap();
+                // Holds the run until the test looked; `block_in_place`
+                // hands this worker's queued tasks to another thread, so
+                // nothing the test awaits is stuck behind the wait.
+                tokio::task::block_in_place(|| paused.recv()).unwrap();
             })
             .await
             .unwrap()
@@ -539,8 +542,8 @@ async fn two_runs_at_once_are_refused(db: &TestDb) {
             .unwrap()
             .run(&source, &source, |_| {
                 started.send(()).ok();
-                // Holds this worker thread, as a long batch would.
-                std::thread::sleep(Duration::from_millis(300));
+                // Holds the run, as a long batch would.
+                tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(300)));
             })
             .await
     });
@@ -685,4 +688,25 @@ async fn password_checks_can_be_spread_over_runs(db: &TestDb) {
         "{second:?}"
     );
     assert!(signs_in(&new, "user2@example.com", "hunter22").await);
+}
+
+/// A target whose better-auth schema predates the records of sources is
+/// refused, dry or not (a dry run would otherwise take it for empty and
+/// report everything as new), until it is migrated.
+async fn a_target_of_an_earlier_release_is_refused_until_migrated(db: &TestDb) {
+    let old = next_auth(db).await;
+    user(&old, "ada@example.com").await;
+    let drop = sea_orm::sea_query::Table::drop()
+        .table(authstore_entity::own_tables::CARRIED_SOURCES)
+        .to_owned();
+    db.conn.execute(&drop).await.unwrap();
+    for dry in [true, false] {
+        let refused = CarryOver::new(Source::NextAuth(Profile::NextAuthV3))
+            .dry_run(dry)
+            .run(&db.conn, &db.conn, |_| {})
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("database error"), "{refused}");
+    }
+    assert_eq!(target(db).get_user("1").await.unwrap(), None);
 }

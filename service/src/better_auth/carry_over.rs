@@ -412,13 +412,28 @@ impl CarryOver {
             ));
         }
         self.check_batch(source.get_database_backend(), target.get_database_backend())?;
-        let migrated = migrated(target).await;
-        if !migrated && !self.dry_run {
-            return Err(Error::Database(DbErr::Custom(
-                "the target has no better-auth schema: migrate it first (Profile::BetterAuth.up)"
-                    .into(),
-            )));
-        }
+        let migrated = match (
+            has(target, CARRIED).await,
+            has(target, CARRIED_SOURCES).await,
+        ) {
+            (true, true) => true,
+            // An earlier release's schema: a dry run taking it for empty
+            // would report everything as new.
+            (true, false) => {
+                return Err(Error::Database(DbErr::Custom(
+                    "the target's better-auth schema predates the carry-over's records of \
+                     sources: migrate it first (Profile::BetterAuth.up)"
+                        .into(),
+                )));
+            }
+            (false, _) if !self.dry_run => {
+                return Err(Error::Database(DbErr::Custom(
+                    "the target has no better-auth schema: migrate it first (Profile::BetterAuth.up)"
+                        .into(),
+                )));
+            }
+            (false, _) => false,
+        };
         // A dry run writes nothing, so it may look while a run works.
         let lock = if self.dry_run {
             None
@@ -1230,12 +1245,12 @@ impl Reader<'_> {
     }
 }
 
-/// Whether `target` holds this profile's migrated schema (a dry run may
-/// look at one that does not yet, as empty).
-async fn migrated(target: &DatabaseConnection) -> bool {
+/// Whether `target` has `table` (of this profile's migrated schema; a dry
+/// run may look at a target without it, as empty).
+async fn has(target: &DatabaseConnection, table: &'static str) -> bool {
     let probe = Query::select()
         .expr(Expr::val(1))
-        .from(CARRIED_SOURCES)
+        .from(table)
         .limit(1)
         .to_owned();
     target.query_one(&probe).await.is_ok()
