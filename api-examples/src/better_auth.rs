@@ -35,10 +35,10 @@ impl BetterAuthState {
     /// secret.
     pub fn new(
         store: BetterAuthStore,
-        base_url: &str,
+        site: impl Into<crate::Site>,
         old: Option<Profile>,
     ) -> Result<Self, authstore::Error> {
-        let sessions = WebSessions::new(store, base_url)?;
+        let sessions = site.into().sessions(store)?;
         let sessions = match old {
             Some(old) => sessions.carrying_over_from(old),
             None => sessions,

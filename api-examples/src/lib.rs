@@ -11,7 +11,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use authstore::web::WebSessions;
+use authstore::web::{SessionStore, WebSessions};
 use authstore::{AuthStore, Profile};
 use axum::Router;
 
@@ -32,6 +32,53 @@ pub use serve::{Timeouts, serve};
 /// `__Secure-` one); the session layer reads and writes the one the public
 /// URL calls for.
 pub const SESSION_COOKIE: &str = Profile::NextAuthV3.descriptor().session_cookie(false);
+
+/// Where the example is served, as the browser sees it: the public URL
+/// (`AUTHSTORE_BASE_URL`) and the other origins whose pages may send it
+/// writes (`AUTHSTORE_TRUSTED_ORIGINS`: the app's origin when this server
+/// runs on a sibling, `api.example.com` beside `app.example.com`).
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// The public URL, without a trailing slash.
+    pub base_url: String,
+    /// Origins trusted besides the public URL's
+    /// (`WebSessions::trusting_origins`).
+    pub trusted_origins: Vec<String>,
+}
+
+impl Site {
+    /// The session layer's state for `store` on this site.
+    /// [`authstore::ConfigError::PublicUrl`] or
+    /// [`authstore::ConfigError::TrustedOrigin`] for a URL that is none.
+    pub fn sessions<S: SessionStore>(&self, store: S) -> Result<WebSessions<S>, authstore::Error> {
+        WebSessions::new(store, &self.base_url)?
+            .trusting_origins(self.trusted_origins.iter().map(String::as_str))
+    }
+}
+
+/// A site at `base_url` that trusts no other origin.
+impl From<String> for Site {
+    fn from(base_url: String) -> Self {
+        Site {
+            base_url,
+            trusted_origins: Vec::new(),
+        }
+    }
+}
+
+/// A site at `base_url` that trusts no other origin.
+impl From<&str> for Site {
+    fn from(base_url: &str) -> Self {
+        Site::from(base_url.to_owned())
+    }
+}
+
+/// A site at `base_url` that trusts no other origin.
+impl From<&String> for Site {
+    fn from(base_url: &String) -> Self {
+        Site::from(base_url.clone())
+    }
+}
 
 /// The example's sign-in link settings: only the newest link per address
 /// works, and an address gets at most 5 links per 15 minutes.
@@ -117,13 +164,14 @@ impl AppState {
     /// [`authstore::ConfigError::PublicUrl`] if the URL is not one.
     pub fn new(
         store: AuthStore,
-        base_url: String,
+        site: impl Into<Site>,
         outbox: Option<Outbox>,
         limits: limits::Limits,
     ) -> Result<Self, authstore::Error> {
+        let site = site.into();
         Ok(AppState {
-            sessions: WebSessions::new(store, &base_url)?,
-            base_url,
+            sessions: site.sessions(store)?,
+            base_url: site.base_url,
             outbox,
             limits,
         })

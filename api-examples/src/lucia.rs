@@ -42,12 +42,13 @@ impl<S: SessionStore> LuciaState<S> {
     /// not one.
     pub fn new(
         lucia: S,
-        base_url: String,
+        site: impl Into<crate::Site>,
         limits: crate::limits::Limits,
     ) -> Result<Self, authstore::Error> {
+        let site = site.into();
         Ok(LuciaState {
-            sessions: WebSessions::new(lucia, &base_url)?,
-            base_url,
+            sessions: site.sessions(lucia)?,
+            base_url: site.base_url,
             limits,
         })
     }

@@ -9,6 +9,16 @@
 //! - `DATABASE_REPLICA_URL`: PostgreSQL streaming replicas of `DATABASE_URL`
 //!   (comma-separated) that session lookups read where they may (see
 //!   `docs/scale-out.md`); unset, every read goes to `DATABASE_URL`;
+//!   A replica that does not answer at start is used once it does (one
+//!   warning); one that is another database stops the server;
+//! - `AUTHSTORE_TRUSTED_ORIGINS`: origins besides the public URL's whose
+//!   pages may send this server writes (comma-separated, e.g.
+//!   `https://app.example.com` for a server on `api.example.com`; see
+//!   `docs/beside-nextjs.md`); default none;
+//! - `AUTHSTORE_TRUSTED_PROXIES`: your reverse proxies, as addresses or
+//!   CIDR blocks (comma-separated), whose `X-Forwarded-For` names the
+//!   client for the per-client limits; default none, so the connection's
+//!   address is the client's;
 //! - `AUTHSTORE_PROFILE`: the schema profile (default `next-auth-v3`);
 //! - `AUTHSTORE_SECRET`: default a random secret per run; on `better-auth`,
 //!   the better-auth app's `BETTER_AUTH_SECRET` (its cookie is signed);
@@ -38,11 +48,12 @@ use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::{AuthStore, Config, ReplicaConfig, Tz};
 use authstore_examples::better_auth::{BetterAuthState, better_auth_app};
+use authstore_examples::guard::TrustedProxies;
 use authstore_examples::limits::{Limits, RequestLimit};
 use authstore_examples::lucia::{LuciaState, lucia_app};
 use authstore_examples::lucia_v1::lucia_v1_app;
 use authstore_examples::{
-    AppState, Outbox, Timeouts, app, connect_options, link_policy, redacted, serve,
+    AppState, Outbox, Site, Timeouts, app, connect_options, link_policy, redacted, serve,
 };
 use authstore_migration::{Profile, ProfileMigrations};
 use sea_orm::{Database, DatabaseConnection, DbErr, RuntimeErr};
@@ -70,7 +81,14 @@ type Fatal = String;
 
 async fn run() -> Result<(), Fatal> {
     let port = port()?;
-    let base_url = base_url(port)?;
+    let site = Site {
+        base_url: base_url(port)?,
+        trusted_origins: list("AUTHSTORE_TRUSTED_ORIGINS"),
+    };
+    let base_url = site.base_url.clone();
+    let proxies =
+        TrustedProxies::parse(&std::env::var("AUTHSTORE_TRUSTED_PROXIES").unwrap_or_default())
+            .map_err(|why| format!("AUTHSTORE_TRUSTED_PROXIES: {why}"))?;
     let database_url = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "sqlite://authstore.sqlite?mode=rwc".to_string());
     let dev_outbox =
@@ -139,7 +157,7 @@ async fn run() -> Result<(), Fatal> {
     };
 
     let db = connect(&database_url).await?;
-    let replicas = replicas().await?;
+    let replicas = replicas(&db).await?;
 
     // The app is built before the migration, which it does not touch, so a
     // setting it refuses (AUTHSTORE_BASE_URL, DATABASE_REPLICA_URL) stops the
@@ -147,7 +165,8 @@ async fn run() -> Result<(), Fatal> {
     // AUTHSTORE_BASE_URL decides the cookie: https means `Secure`, and for
     // next-auth the `__Secure-next-auth.session-token` name, as next-auth
     // derives it from NEXTAUTH_URL.
-    let settings = |err: authstore::Error| format!("AUTHSTORE_BASE_URL: {err}");
+    let settings =
+        |err: authstore::Error| format!("AUTHSTORE_BASE_URL or AUTHSTORE_TRUSTED_ORIGINS: {err}");
     let router = match served {
         Served::NextAuth(config) => {
             let store = replicated(
@@ -156,22 +175,22 @@ async fn run() -> Result<(), Fatal> {
                 AuthStore::with_replicas,
             )?;
             let outbox = dev_outbox.then(Outbox::default);
-            app(AppState::new(store, base_url.clone(), outbox, limits).map_err(settings)?)
+            app(AppState::new(store, site, outbox, limits).map_err(settings)?)
         }
         Served::LuciaV1 => {
             let lucia = LuciaV1Store::new(db.clone(), LuciaV1Config::default());
             let lucia = replicated(lucia, replicas, LuciaV1Store::with_replicas)?;
-            lucia_v1_app(LuciaState::new(lucia, base_url.clone(), limits).map_err(settings)?)
+            lucia_v1_app(LuciaState::new(lucia, site, limits).map_err(settings)?)
         }
         Served::LuciaV3 => {
             let lucia = LuciaStore::new(db.clone(), LuciaConfig::default());
             let lucia = replicated(lucia, replicas, LuciaStore::with_replicas)?;
-            lucia_app(LuciaState::new(lucia, base_url.clone(), limits).map_err(settings)?)
+            lucia_app(LuciaState::new(lucia, site, limits).map_err(settings)?)
         }
         Served::BetterAuth { config, old } => {
             let store = BetterAuthStore::new(db.clone(), config);
             let store = replicated(store, replicas, BetterAuthStore::with_replicas)?;
-            better_auth_app(BetterAuthState::new(store, &base_url, old).map_err(settings)?)
+            better_auth_app(BetterAuthState::new(store, site, old).map_err(settings)?)
         }
     };
     profile
@@ -185,6 +204,7 @@ async fn run() -> Result<(), Fatal> {
             format!("cannot listen on 127.0.0.1:{port}: {err} (set PORT to another port)")
         })?;
     tracing::info!(address = %format!("127.0.0.1:{port}"), base_url = %base_url, dev_outbox, profile = profile.name(), "authstore example listening");
+    let router = router.layer(axum::Extension(proxies));
     serve(listener, router, timeouts, shutdown_signal())
         .await
         .map_err(|err| format!("server failed: {err}"))
@@ -204,19 +224,56 @@ enum Served {
     },
 }
 
-/// The connections named by `DATABASE_REPLICA_URL`, if set.
-async fn replicas() -> Result<Vec<DatabaseConnection>, Fatal> {
-    let Ok(urls) = std::env::var("DATABASE_REPLICA_URL") else {
-        return Ok(Vec::new());
-    };
+/// The connections named by `DATABASE_REPLICA_URL`, if set, each checked
+/// to be a copy of `primary`'s database. A replica that does not answer
+/// yet is kept (connected lazily): the store reads the primary until it
+/// answers and checks out.
+async fn replicas(primary: &DatabaseConnection) -> Result<Vec<DatabaseConnection>, Fatal> {
     let mut replicas = Vec::new();
-    for url in urls.split(',').map(str::trim).filter(|url| !url.is_empty()) {
-        let replica = connect(url)
+    for url in list("DATABASE_REPLICA_URL") {
+        if url::Url::parse(&url).is_err() {
+            return Err(
+                "DATABASE_REPLICA_URL is not a URL (e.g. postgres://user:password@host/db)"
+                    .to_owned(),
+            );
+        }
+        let mut options = connect_options(&url);
+        options.connect_lazy(true);
+        let replica = Database::connect(options)
             .await
-            .map_err(|why| format!("DATABASE_REPLICA_URL: {why}"))?;
+            .map_err(|err| format!("DATABASE_REPLICA_URL {}: {err}", redacted(&url)))?;
+        let checked = tokio::time::timeout(
+            Duration::from_secs(5),
+            authstore::check_replica(primary, &replica),
+        );
+        let unreachable = match checked.await {
+            Ok(Ok(())) => None,
+            Ok(Err(authstore::Error::Database(err))) => Some(err.to_string()),
+            Err(_) => Some("no answer within 5 s".to_owned()),
+            Ok(Err(err)) => return Err(format!("DATABASE_REPLICA_URL {}: {err}", redacted(&url))),
+        };
+        if let Some(why) = unreachable {
+            tracing::warn!(
+                replica = %redacted(&url),
+                error = %why,
+                "read replica not reachable; reading the primary until it answers"
+            );
+        }
         replicas.push(replica);
     }
     Ok(replicas)
+}
+
+/// The comma-separated setting `name`, trimmed, empty entries dropped;
+/// empty when unset.
+fn list(name: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// `store` reading `replicas` (with the default bounds), or as it is

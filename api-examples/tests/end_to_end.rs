@@ -429,6 +429,80 @@ async fn a_lucia_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() {
     db.destroy().await;
 }
 
+/// A sibling origin (`http://evil.authstore.test`) plants the attacker's own
+/// session in the visitor's Chromium for `Domain=authstore.test`. The
+/// browser refuses the `__Secure-` name over http, but keeps the name with
+/// its `-` percent-encoded, another cookie to it. The example server on
+/// `https://app.authstore.test` must not take that for
+/// `__Secure-next-auth.session-token`: the visitor stays signed out, and no
+/// cookie is written that would make the planted session a real one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cookie_planted_by_a_sibling_origin_never_becomes_the_session() {
+    if !ready() {
+        return;
+    }
+    let Some(db) = TestDb::create(Backend::Postgres, "planted_cookie_e2e").await else {
+        return;
+    };
+    Migrator::up(&db.conn, None).await.unwrap();
+    let store = authstore::AuthStore::new(db.conn.clone(), authstore::Config::new(SECRET).unwrap());
+    let attacker = store
+        .users()
+        .create(authstore::NewUser::default())
+        .await
+        .unwrap();
+    let planted = store
+        .sessions()
+        .create(attacker.id)
+        .await
+        .unwrap()
+        .session_token;
+
+    let dir = tempdir("planted-cookie");
+    let certificate = certificate(&dir);
+    let [public, port] = [(); 2].map(|_| free_port());
+    let app_url = format!("https://app.authstore.test:{public}");
+    let log = dir.join("rust.log");
+    let mut server = spawn(
+        "the example server",
+        &mut example(port, &app_url, &db, "next-auth-v3", &dir, &[]),
+        &log,
+    );
+    let tls_log = dir.join("rust-tls.log");
+    let mut proxy = spawn(
+        "the example's TLS proxy",
+        &mut tls(public, port, &certificate),
+        &tls_log,
+    );
+    wait_for(port, "the example server", &mut server, &log);
+    wait_for(public, "the example's TLS proxy", &mut proxy, &tls_log);
+
+    let name = "__Secure-next-auth.session-token";
+    let output = run(
+        "planted-cookie.mjs",
+        Command::new("node")
+            .current_dir(interop())
+            .arg("planted-cookie.mjs")
+            .arg(json!({ "app": app_url, "name": name, "token": planted.expose() }).to_string()),
+    );
+    let seen: Value = serde_json::from_str(&output).unwrap();
+    eprintln!("seen: {seen:#}");
+    assert_eq!(
+        seen["planted"],
+        json!(["__Secure%2Dnext-auth.session-token"]),
+        "Chromium keeps only the look-alike"
+    );
+    assert_eq!(seen["status"], 401, "the look-alike is no session: {seen}");
+    assert_eq!(
+        seen["setCookie"],
+        json!([]),
+        "and no cookie is written for it"
+    );
+    drop((server, proxy));
+    std::fs::remove_dir_all(&dir).ok();
+    db.destroy().await;
+}
+
 /// A fresh directory for the certificate, the logs and the links file.
 fn tempdir(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("authstore-{test}-{}", std::process::id()));

@@ -458,3 +458,73 @@ async fn trace_log_of_a_session(
     }
     log
 }
+
+/// `AUTHSTORE_TRUSTED_ORIGINS` and `AUTHSTORE_TRUSTED_PROXIES` that are no
+/// origins or addresses stop the server, naming the setting and the entry.
+#[test]
+fn bad_trusted_origins_or_proxies_are_named() {
+    let dir = work_dir("bad-trust");
+    let stderr = refused(command(&dir).env(
+        "AUTHSTORE_TRUSTED_ORIGINS",
+        "https://app.example.com, app.example.com",
+    ));
+    assert!(
+        stderr.contains("AUTHSTORE_TRUSTED_ORIGINS") && stderr.contains("\"app.example.com\""),
+        "{stderr}"
+    );
+    let stderr = refused(command(&dir).env("AUTHSTORE_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/33"));
+    assert!(
+        stderr.contains("AUTHSTORE_TRUSTED_PROXIES") && stderr.contains("10.0.0.0/33"),
+        "{stderr}"
+    );
+}
+
+/// A replica that is down at start is no reason to stop: the server comes
+/// up on the primary at once and says so once. A replica URL naming another
+/// database of the replica's cluster stops it, naming both databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_down_at_start_waits_and_another_database_is_refused() {
+    use authstore_tests::{Backend, TestDb};
+    let Some(db) = TestDb::create(Backend::Postgres, "server_replica").await else {
+        return;
+    };
+    let dir = work_dir("replica-down");
+    let port = free_port();
+    let started = Instant::now();
+    let mut child = command(&dir)
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", &db.url)
+        .env(
+            "DATABASE_REPLICA_URL",
+            "postgres://postgres@127.0.0.1:1/nothing_here",
+        )
+        .spawn()
+        .unwrap();
+    wait_until_up(port, &mut child).await;
+    let up_after = started.elapsed();
+    sigterm(&child);
+    let output = run_with_timeout(child, Duration::from_secs(30));
+    let log = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(up_after < Duration::from_secs(20), "up after {up_after:?}");
+    assert_eq!(
+        log.matches("read replica not reachable").count(),
+        1,
+        "one warning: {log}"
+    );
+
+    let replica_server = authstore_tests::scale_out::replica_server();
+    let other = format!("{replica_server}/postgres");
+    let stderr = refused(
+        command(&dir)
+            .env("DATABASE_URL", &db.url)
+            .env("DATABASE_REPLICA_URL", &other),
+    );
+    assert!(
+        stderr.contains("not a copy of the primary's database")
+            && stderr.contains(&format!("{:?}", db.name))
+            && stderr.contains("\"postgres\""),
+        "{stderr}"
+    );
+    db.destroy().await;
+}

@@ -57,6 +57,27 @@ impl Descriptor {
         }
     }
 
+    /// Which of several cookies of the session cookie's name the JS
+    /// system's own parser reads. next-auth (Next.js's copy of the `cookie`
+    /// package), lucia-auth v1 (its copy of it) and better-auth
+    /// (better-call's parser) keep the first; Lucia v3 (`parseCookies`
+    /// filling a `Map`) keeps the last. Browsers send the cookie of the
+    /// longer path, then the older one, first.
+    ///
+    /// ```
+    /// use authstore_entity::{Profile, RepeatedCookie};
+    /// assert_eq!(Profile::NextAuthV3.descriptor().repeated_cookie(), RepeatedCookie::First);
+    /// assert_eq!(Profile::LuciaV3.descriptor().repeated_cookie(), RepeatedCookie::Last);
+    /// ```
+    pub const fn repeated_cookie(self) -> RepeatedCookie {
+        match self {
+            Descriptor::LuciaV3(_) => RepeatedCookie::Last,
+            Descriptor::NextAuth(_) | Descriptor::LuciaV1(_) | Descriptor::BetterAuth(_) => {
+                RepeatedCookie::First
+            }
+        }
+    }
+
     /// Whether the JS system also takes the session from an
     /// `Authorization: Bearer` header: Lucia v3 does (`readBearerToken`);
     /// next-auth v3 and lucia-auth v1 read the cookie only, and better-auth
@@ -75,6 +96,16 @@ impl Descriptor {
             Descriptor::BetterAuth(_) => "authstore::better_auth::BetterAuthStore",
         }
     }
+}
+
+/// Which one of a repeated cookie a parser reads
+/// ([`Descriptor::repeated_cookie`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepeatedCookie {
+    /// The first in the `Cookie` header.
+    First,
+    /// The last in the `Cookie` header.
+    Last,
 }
 
 /// The next-auth schemas share one shape (`users`, `accounts`, `sessions`

@@ -47,7 +47,7 @@ pub mod next_auth_v4_beta;
 pub mod own_tables;
 mod profile;
 
-pub use descriptor::Descriptor;
+pub use descriptor::{Descriptor, RepeatedCookie};
 pub use profile::{NotifyChannels, Profile};
 
 pub use next_auth_v3::*;

@@ -503,6 +503,12 @@ impl Collation {
         })
     }
 
+    /// Whether values compare byte for byte (PostgreSQL, SQLite): each is
+    /// then its own key.
+    pub(crate) fn compares_bytes(&self) -> bool {
+        self.my_sql.is_none()
+    }
+
     /// Each value's key: equal keys, one value to the database. On MySQL the
     /// collation's own sort key (`WEIGHT_STRING`), asked of the server in
     /// statements of 500 values.

@@ -113,6 +113,8 @@ pub use model::{
 };
 pub use pooler::TransactionPooled;
 #[cfg(feature = "postgres-replicas")]
+pub use replicas::check_replica;
+#[cfg(feature = "postgres-replicas")]
 pub use replicas::{ReplicaConfig, ReplicaStats};
 pub use rules::email::canonical_email;
 pub use rules::error::{CarryOverRefusal, ConfigError, Conflict, Error, Refusal};

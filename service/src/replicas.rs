@@ -117,6 +117,12 @@ pub(crate) struct Replica {
     covered_until: AtomicU64,
     /// A read failed since the last poll reached it: skipped until then.
     failed: AtomicBool,
+    /// Shown by its identity to be a copy of the primary's database since
+    /// it last failed: a replica answers nothing before that, and is asked
+    /// again after every failure (a reconnect may reach another server).
+    copy_of_primary: AtomicBool,
+    /// Found to be another database, and said so in the log.
+    refused: AtomicBool,
 }
 
 /// A store's replicas, the poller's samples and the fences: shared by the
@@ -150,6 +156,8 @@ impl<E: Cached> Replicas<E> {
                     db,
                     covered_until: AtomicU64::new(0),
                     failed: AtomicBool::new(true),
+                    copy_of_primary: AtomicBool::new(false),
+                    refused: AtomicBool::new(false),
                 })
                 .collect(),
             config,
@@ -223,17 +231,22 @@ impl<E: Cached> Replicas<E> {
     }
 
     /// A session lookup's read: on a replica that may answer it, otherwise
-    /// (or when the replica has no such session, or is behind its user) on
-    /// the primary.
+    /// (or when the replica has no such session, is behind its user, or
+    /// holds a row the lookup would write for) on the primary.
     ///
     /// `on_replica` and `on_primary` are the same read on either connection;
-    /// `user_of` names the user a found row belongs to.
+    /// `user_of` names the user a found row belongs to; `live` says whether
+    /// a row is served as it is. A row due for renewal, expired or without
+    /// its user is read again on the primary, so every renewal and deletion
+    /// is decided on the primary's row, never on a copy that may be behind
+    /// (or, misconfigured, of another database).
     pub(crate) async fn read<T>(
         &self,
         stored_token: &str,
         on_replica: impl AsyncFnOnce(&DatabaseConnection) -> Result<Option<T>, DbErr>,
         on_primary: impl AsyncFnOnce() -> Result<Option<T>, DbErr>,
         user_of: impl FnOnce(&T) -> &E::UserId,
+        live: impl FnOnce(&T) -> bool,
     ) -> Result<Option<T>, Error> {
         let Some((replica, covered)) = self.choose(stored_token) else {
             self.stats
@@ -242,7 +255,7 @@ impl<E: Cached> Replicas<E> {
             return Ok(on_primary().await?);
         };
         match on_replica(&replica.db).await {
-            Ok(Some(found)) if self.passed_user(user_of(&found), covered) => {
+            Ok(Some(found)) if self.passed_user(user_of(&found), covered) && live(&found) => {
                 self.stats.replica.fetch_add(1, Ordering::Relaxed);
                 return Ok(Some(found));
             }
@@ -252,6 +265,7 @@ impl<E: Cached> Replicas<E> {
             Err(err) => {
                 tracing::warn!(error = %err, "read replica failed; skipping it until it answers a poll");
                 replica.failed.store(true, Ordering::Release);
+                replica.copy_of_primary.store(false, Ordering::Release);
                 self.stats
                     .primary_replica_failed
                     .fetch_add(1, Ordering::Relaxed);
@@ -278,7 +292,8 @@ impl<E: Cached> Replicas<E> {
 }
 
 /// A session lookup's read (`stored_token`: the session's token as stored)
-/// through `replicas` when the store reads them here ([`Replicas::read`]),
+/// through `replicas` when the store reads them here ([`Replicas::read`],
+/// which also says what `live` is for),
 /// otherwise on the primary. The one entry point of every store's lookup.
 pub(crate) async fn read_session<E: Cached, T>(
     replicas: Option<&Replicas<E>>,
@@ -286,11 +301,12 @@ pub(crate) async fn read_session<E: Cached, T>(
     on_replica: impl AsyncFnOnce(&DatabaseConnection) -> Result<Option<T>, DbErr>,
     on_primary: impl AsyncFnOnce() -> Result<Option<T>, DbErr>,
     user_of: impl FnOnce(&T) -> &E::UserId,
+    live: impl FnOnce(&T) -> bool,
 ) -> Result<Option<T>, Error> {
     match replicas {
         Some(replicas) => {
             replicas
-                .read(stored_token, on_replica, on_primary, user_of)
+                .read(stored_token, on_replica, on_primary, user_of, live)
                 .await
         }
         None => Ok(on_primary().await?),
@@ -345,16 +361,37 @@ fn replicas_period<E: Cached>(replicas: &std::sync::Weak<Replicas<E>>) -> Durati
         .map_or(Duration::from_secs(1), |live| live.config.poll_every)
 }
 
-/// The primary's recent WAL positions, each with the moment it was asked.
+/// The primary's recent WAL positions, each with the moment it was asked,
+/// and its identity once read.
 #[cfg(feature = "postgres-replicas")]
-#[derive(Default)]
-struct Samples(std::collections::VecDeque<(Moment, i64)>);
+struct Samples {
+    positions: std::collections::VecDeque<(Moment, i64)>,
+    primary_identity: Option<Identity>,
+    /// When replicas not yet shown to be copies are asked again.
+    next_verification: Instant,
+}
+
+#[cfg(feature = "postgres-replicas")]
+impl Default for Samples {
+    fn default() -> Self {
+        Samples {
+            positions: Default::default(),
+            primary_identity: None,
+            next_verification: Instant::now(),
+        }
+    }
+}
+
+/// How long a replica that could not be shown to be a copy waits to be
+/// asked again; also how long each identity question may take.
+#[cfg(feature = "postgres-replicas")]
+const VERIFY_AGAIN_AFTER: Duration = Duration::from_secs(1);
 
 #[cfg(feature = "postgres-replicas")]
 impl Samples {
     /// The latest moment whose position `replayed` has reached.
     fn covered_by(&self, replayed: i64) -> Option<Moment> {
-        self.0
+        self.positions
             .iter()
             .rev()
             .find(|(_, position)| *position <= replayed)
@@ -362,17 +399,33 @@ impl Samples {
     }
 }
 
-/// One poll: the primary first, then every replica, each within `max_lag`.
+/// One poll: the primary first, then every replica, each within `max_lag`;
+/// a replica not yet shown to be a copy of the primary's database is
+/// asked for its identity first.
 #[cfg(feature = "postgres-replicas")]
 async fn poll<E: Cached>(
     replicas: &Replicas<E>,
     primary: &DatabaseConnection,
     samples: &mut Samples,
 ) {
+    let unverified = |replicas: &Replicas<E>| {
+        replicas
+            .replicas
+            .iter()
+            .any(|replica| !replica.copy_of_primary.load(Ordering::Acquire))
+    };
+    // A replica that does not answer is asked again once a second, not on
+    // every poll, so it delays the others' polls little.
+    if unverified(replicas) && samples.next_verification <= Instant::now() {
+        verify_copies(replicas, primary, &mut samples.primary_identity).await;
+        if unverified(replicas) {
+            samples.next_verification = Instant::now() + VERIFY_AGAIN_AFTER;
+        }
+    }
     let timeout = replicas.config.max_lag;
     let asked = replicas.now();
     match tokio::time::timeout(timeout, position(primary, PRIMARY_POSITION)).await {
-        Ok(Ok(Some(position))) => samples.0.push_back((asked, position)),
+        Ok(Ok(Some(position))) => samples.positions.push_back((asked, position)),
         outcome => {
             tracing::warn!(
                 ?outcome,
@@ -382,8 +435,13 @@ async fn poll<E: Cached>(
     }
     // Samples older than the bound can no longer make a replica eligible.
     let oldest_useful = asked.saturating_sub(replicas.lag_bound());
-    while samples.0.len() > 1 && samples.0.front().is_some_and(|(at, _)| *at < oldest_useful) {
-        samples.0.pop_front();
+    while samples.positions.len() > 1
+        && samples
+            .positions
+            .front()
+            .is_some_and(|(at, _)| *at < oldest_useful)
+    {
+        samples.positions.pop_front();
     }
     // Every replica at once: one that hangs delays none of the others.
     let mut asking = tokio::task::JoinSet::new();
@@ -396,6 +454,10 @@ async fn poll<E: Cached>(
     }
     while let Some(Ok((index, replayed))) = asking.join_next().await {
         let replica = &replicas.replicas[index];
+        if !replica.copy_of_primary.load(Ordering::Acquire) {
+            replica.failed.store(true, Ordering::Release);
+            continue;
+        }
         match replayed {
             Ok(Ok(Some(replayed))) => {
                 if let Some(covered) = samples.covered_by(replayed) {
@@ -406,12 +468,14 @@ async fn poll<E: Cached>(
             // Not replaying: promoted, or not a replica at all.
             Ok(Ok(None)) => replica.failed.store(true, Ordering::Release),
             Ok(Err(err)) => {
+                replica.copy_of_primary.store(false, Ordering::Release);
                 if !replica.failed.swap(true, Ordering::AcqRel) {
                     tracing::warn!(error = %err, "read replica unreachable; reads go to the primary");
                 }
             }
             Err(_) => {
                 replica.failed.store(true, Ordering::Release);
+                replica.copy_of_primary.store(false, Ordering::Release);
             }
         }
     }
@@ -441,5 +505,122 @@ async fn position(db: &DatabaseConnection, sql: &'static str) -> Result<Option<i
             .try_get::<Option<i64>, _>(0)
             .map_err(|err| DbErr::Custom(err.to_string())),
         None => Ok(None),
+    }
+}
+
+#[cfg(feature = "postgres-replicas")]
+/// What makes a PostgreSQL database the one it is: its cluster's system
+/// identifier (a streaming replica shares its primary's) and its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Identity {
+    system: String,
+    database: String,
+}
+
+#[cfg(feature = "postgres-replicas")]
+impl std::fmt::Display for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "database {:?} of cluster {}", self.database, self.system)
+    }
+}
+
+#[cfg(feature = "postgres-replicas")]
+/// The simple query protocol, as [`position`]: a primary behind a
+/// transaction pooler answers too.
+const IDENTITY: &str =
+    "SELECT system_identifier::text, current_database()::text FROM pg_control_system()";
+
+#[cfg(feature = "postgres-replicas")]
+async fn identity(db: &DatabaseConnection) -> Result<Identity, DbErr> {
+    use sea_orm::sqlx::Row;
+    let row = sea_orm::sqlx::raw_sql(sea_orm::sqlx::AssertSqlSafe(IDENTITY))
+        .fetch_one(db.get_postgres_connection_pool())
+        .await
+        .map_err(|err| DbErr::Custom(err.to_string()))?;
+    let text = |column| {
+        row.try_get::<String, _>(column)
+            .map_err(|err| DbErr::Custom(err.to_string()))
+    };
+    Ok(Identity {
+        system: text(0)?,
+        database: text(1)?,
+    })
+}
+
+#[cfg(feature = "postgres-replicas")]
+/// Whether `replica` is a physical copy of `primary`'s database (the same
+/// cluster identifier and database name), as a store with replicas checks
+/// each before it lets it answer, and again after it fails. Call it before
+/// serving to stop at once on a wrong `DATABASE_REPLICA_URL`:
+/// [`ConfigError::ReplicaNotACopy`] names both databases; an unreachable
+/// server gives its [`Error::Database`] (a store starts without that
+/// replica and uses it once it answers and checks out).
+///
+/// PostgreSQL only; any role may read what it compares.
+pub async fn check_replica(
+    primary: &DatabaseConnection,
+    replica: &DatabaseConnection,
+) -> Result<(), Error> {
+    if primary.get_database_backend() != sea_orm::DbBackend::Postgres
+        || replica.get_database_backend() != sea_orm::DbBackend::Postgres
+    {
+        return Err(ConfigError::ReplicasNotPostgres.into());
+    }
+    let primary = identity(primary).await?;
+    let replica = identity(replica).await?;
+    same_database(&primary, &replica)
+}
+
+#[cfg(feature = "postgres-replicas")]
+fn same_database(primary: &Identity, replica: &Identity) -> Result<(), Error> {
+    if primary == replica {
+        return Ok(());
+    }
+    Err(ConfigError::ReplicaNotACopy {
+        primary: primary.to_string(),
+        replica: replica.to_string(),
+    }
+    .into())
+}
+
+/// Asks each replica not yet shown to be a copy for its identity, and the
+/// primary for its own when not known yet. A replica that is another
+/// database stays out, with one error in the log each time it is found so.
+#[cfg(feature = "postgres-replicas")]
+async fn verify_copies<E: Cached>(
+    replicas: &Replicas<E>,
+    primary: &DatabaseConnection,
+    primary_identity: &mut Option<Identity>,
+) {
+    let timeout = VERIFY_AGAIN_AFTER;
+    if primary_identity.is_none() {
+        match tokio::time::timeout(timeout, identity(primary)).await {
+            Ok(Ok(found)) => *primary_identity = Some(found),
+            // The position poll reports the primary's trouble.
+            _ => return,
+        }
+    }
+    let Some(expected) = primary_identity.as_ref() else {
+        return;
+    };
+    for replica in &replicas.replicas {
+        if replica.copy_of_primary.load(Ordering::Acquire) {
+            continue;
+        }
+        let Ok(Ok(found)) = tokio::time::timeout(timeout, identity(&replica.db)).await else {
+            continue;
+        };
+        match same_database(expected, &found) {
+            Ok(()) => {
+                replica.refused.store(false, Ordering::Release);
+                replica.copy_of_primary.store(true, Ordering::Release);
+            }
+            Err(refused) => {
+                replica.failed.store(true, Ordering::Release);
+                if !replica.refused.swap(true, Ordering::AcqRel) {
+                    tracing::error!(error = %refused, "read replica refused; reads go to the primary");
+                }
+            }
+        }
     }
 }

@@ -111,30 +111,27 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         stored: String,
     ) -> Result<Option<SessionAndUser>, Error> {
         let storage = self.ctx.storage();
+        let now = self.ctx.now();
+        let expiry = self.ctx.config.session_expiry();
         let found = read_session(
             self.ctx.replicas_for_reads(),
             &stored,
             async |replica| storage.on(replica).session_and_user(stored.clone()).await,
             async || storage.session_and_user(stored.clone()).await,
             |(session, _): &(Session, _)| &session.user_id,
+            |(session, _): &(Session, _)| expiry.decide(now, &session.expires) == Decision::Live,
         )
         .await?;
         let Some((mut session, user)) = found else {
             return Ok(None);
         };
         session.session_token = Secret::from(session_token);
-        let now = self.ctx.now();
         let mut renewed = false;
-        match self
-            .ctx
-            .config
-            .session_expiry()
-            .decide(now, &session.expires)
-        {
+        match expiry.decide(now, &session.expires) {
             Decision::Live => {}
             Decision::Expired => {
                 if storage.schema.deletes_expired_on_read() {
-                    storage.delete_session(session.id).await?;
+                    storage.delete_expired_session(session.id, now).await?;
                 }
                 return Ok(None);
             }

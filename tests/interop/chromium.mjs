@@ -1,12 +1,13 @@
 // Debian's Chromium for the browser tests, headless, through playwright-core
-// (no browser download): the one place that says how it is started.
+// (no browser download): the one place that says how it is started
+// (`extraArgs`: a test's own switches, such as host resolver rules).
 import { chromium } from "playwright-core";
 
-export function launchChromium() {
+export function launchChromium(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run", ...extraArgs],
   });
 }
 

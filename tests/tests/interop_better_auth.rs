@@ -17,7 +17,7 @@
 //! it the tests are skipped with a note, or fail when `CI` is set.
 
 use authstore::Profile;
-use authstore::better_auth::cookie::{signed_session_cookie, token_from_cookie};
+use authstore::better_auth::cookie::{signed_session_cookie, token_from_set_cookie};
 use authstore::better_auth::{BetterAuthStore, LinkedAccount, NewUser, SessionMeta};
 use authstore::{Error, Refusal, Secret};
 use authstore_migration::ProfileMigrations;
@@ -187,7 +187,7 @@ async fn passwords_and_sessions_cross_both_ways(backend: Backend, test: &str) {
     let grace = out[0]["user"]["id"].as_str().unwrap().to_owned();
     assert_eq!(out[0]["user"]["email"], "grace@example.com");
     let cookie = out[0]["cookie"].as_str().unwrap();
-    let token = token_from_cookie(cookie, &secret()).expect("better-auth's cookie checks");
+    let token = token_from_set_cookie(cookie, &secret()).expect("better-auth's cookie checks");
     let valid = store
         .validate_session(token.expose())
         .await
@@ -268,7 +268,7 @@ async fn renewal_and_expiry_agree(backend: Backend, test: &str) {
     assert!(renewed >= now + TimeDelta::days(7), "{renewed}");
     let cookie = out[0]["cookie"].as_str().expect("the cookie is sent again");
     assert_eq!(
-        token_from_cookie(cookie, &secret()),
+        token_from_set_cookie(cookie, &secret()),
         Some(due.token.clone())
     );
     let seen = store

@@ -925,3 +925,100 @@ async fn the_listener_refuses_a_pooled_connection() {
     listening.abort();
     db.destroy().await;
 }
+
+/// A replica URL naming another database of the replica's cluster (a typo,
+/// a staging clone) is refused: `check_replica` names both databases, and a
+/// store given it anyway never reads it, so it neither serves the other
+/// database's sessions nor lets that database's expired copy of a session
+/// end a live one on the primary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_of_another_database_is_never_read() {
+    let _replica = REPLICA.lock().await;
+    let Some(ours) = Replicated::create("rs_ours", Profile::NextAuthV3).await else {
+        return;
+    };
+    let Some(theirs) = Replicated::create("rs_theirs", Profile::NextAuthV3).await else {
+        ours.destroy().await;
+        return;
+    };
+    let primary = connect(&ours.primary.url).await.unwrap();
+    let wrong = connect(&theirs.replica_url).await.unwrap();
+    match authstore::check_replica(&primary, &wrong).await {
+        Err(Error::Config(ConfigError::ReplicaNotACopy { primary, replica })) => {
+            assert!(primary.contains(&ours.primary.name), "{primary}");
+            assert!(replica.contains(&theirs.primary.name), "{replica}");
+        }
+        other => panic!("another database was taken for a copy: {other:?}"),
+    }
+    let right = connect(&ours.replica_url).await.unwrap();
+    authstore::check_replica(&primary, &right)
+        .await
+        .expect("the real copy");
+
+    // The same session token in both databases: live here, expired there.
+    let store = AuthStore::new(primary, Config::new("s").unwrap())
+        .with_replicas(vec![wrong], BOUND)
+        .unwrap();
+    let user = store.users().create(NewUser::default()).await.unwrap();
+    let token = store
+        .sessions()
+        .create(user.id)
+        .await
+        .unwrap()
+        .session_token;
+    let theirs_store = AuthStore::new(theirs.primary.conn.clone(), Config::new("s").unwrap());
+    let stranger = theirs_store
+        .users()
+        .create(NewUser::default())
+        .await
+        .unwrap();
+    theirs
+        .primary
+        .conn
+        .execute_unprepared(&format!(
+            "INSERT INTO sessions (user_id, expires, session_token, access_token) \
+             VALUES ({}, now() - interval '1 hour', '{}', 'x')",
+            stranger.id,
+            token.expose()
+        ))
+        .await
+        .unwrap();
+    let only_theirs = theirs_store
+        .sessions()
+        .create(stranger.id)
+        .await
+        .unwrap()
+        .session_token;
+    theirs.caught_up().await;
+    tokio::time::sleep(BOUND.poll_every * 10).await;
+
+    for _ in 0..20 {
+        let found = store
+            .sessions()
+            .get_session_and_user(token.expose())
+            .await
+            .unwrap();
+        assert_eq!(
+            found.map(|found| found.user.id),
+            Some(user.id),
+            "our live session stands"
+        );
+        let stranger_found = store
+            .sessions()
+            .get_session_and_user(only_theirs.expose())
+            .await
+            .unwrap();
+        assert!(
+            stranger_found.is_none(),
+            "another database's session is not served"
+        );
+    }
+    assert_eq!(
+        store.replica_stats().unwrap().replica,
+        0,
+        "the wrong replica answered nothing"
+    );
+    drop(store);
+    theirs.destroy().await;
+    ours.destroy().await;
+}

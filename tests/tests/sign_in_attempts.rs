@@ -8,8 +8,9 @@
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store, NewKey, NewUser, PASSWORD_MAX_BYTES};
 use authstore::{ATTEMPTS_TABLE, AttemptLimit, Error, Profile, Refusal};
 use authstore_migration::ProfileMigrations;
-use authstore_tests::{TestClock, TestDb, backend_tests};
+use authstore_tests::{Backend, TestClock, TestDb, backend_tests};
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use sea_orm::ConnectionTrait;
 
 backend_tests!(
     failures_are_counted_per_key_across_stores,
@@ -215,4 +216,59 @@ async fn concurrent_successes_and_failures_never_fail(db: &TestDb) {
             }
         }
     }
+}
+
+/// lucia-auth v1's MySQL tables as its MySQL adapter's docs create them,
+/// at the database's default collation, which ignores case and accents.
+const ADOPTED_MYSQL_LUCIA_V1: [&str; 3] = [
+    "CREATE TABLE auth_user (id VARCHAR(15) NOT NULL PRIMARY KEY)",
+    "CREATE TABLE auth_key (id VARCHAR(255) NOT NULL PRIMARY KEY, user_id VARCHAR(15) NOT NULL, \
+     primary_key BOOLEAN NOT NULL, hashed_password VARCHAR(255), expires BIGINT, \
+     FOREIGN KEY (user_id) REFERENCES auth_user(id))",
+    "CREATE TABLE auth_session (id VARCHAR(127) NOT NULL PRIMARY KEY, user_id VARCHAR(15) NOT NULL, \
+     active_expires BIGINT NOT NULL, idle_expires BIGINT NOT NULL, \
+     FOREIGN KEY (user_id) REFERENCES auth_user(id))",
+];
+
+/// On an adopted MySQL/MariaDB lucia-auth v1 database every spelling that
+/// reaches Ada's key (case, accents) draws on one budget: guesses through
+/// `ADA@…`, `ada@exámple…` and the rest count together, and once it is
+/// spent the right password is refused through any of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_spelling_of_a_key_shares_its_budget_on_an_insensitive_collation() {
+    authstore_tests::run(Backend::MySql, "attempts_collation", async |db: &TestDb| {
+        for statement in ADOPTED_MYSQL_LUCIA_V1 {
+            db.conn.execute_unprepared(statement).await.unwrap();
+        }
+        let clock = TestClock::new();
+        let lucia = store(db, &clock, 4, 100).await;
+        sign_up(&lucia, "ada@example.com", "correct horse").await;
+        let spellings = [
+            "ADA@example.com",
+            "ada@exámple.com",
+            "ådá@example.com",
+            "Ada@Example.COM",
+        ];
+        for spelling in spellings {
+            let result = lucia.use_key("email", spelling, Some("guess")).await;
+            assert_eq!(
+                refused(result),
+                Refusal::WrongPassword,
+                "{spelling} reaches Ada's key"
+            );
+        }
+        for spelling in spellings.into_iter().chain(["ada@example.com"]) {
+            let right = lucia
+                .use_key("email", spelling, Some("correct horse"))
+                .await;
+            throttled(right);
+        }
+        // Another key keeps its own budget.
+        sign_up(&lucia, "grace@example.com", "pass phrase").await;
+        lucia
+            .use_key("email", "grace@example.com", Some("pass phrase"))
+            .await
+            .expect("another key is not throttled");
+    })
+    .await;
 }

@@ -3,7 +3,7 @@
 //! renewal and on sign-out, bearer tokens where the JS system takes them,
 //! and the extractors' answers.
 
-use authstore::better_auth::cookie::{signed_session_cookie, token_from_cookie};
+use authstore::better_auth::cookie::{signed_session_cookie, token_from_set_cookie};
 use authstore::better_auth::{self, BetterAuthConfig, BetterAuthStore};
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
@@ -222,6 +222,9 @@ async fn next_auth_cookies_over_http_and_https(db: &TestDb) {
     );
     cookie_rule(next_auth_case(db).await, false, plain, secure).await;
     cookie_rule(next_auth_case(db).await, true, secure, plain).await;
+    let case = next_auth_case(db).await;
+    let token = case.token.clone();
+    planted_cookie_rule(case, &token).await;
 
     // next-auth reads no bearer token.
     let case = next_auth_case(db).await;
@@ -262,6 +265,9 @@ async fn lucia_v3_cookies_and_bearer(db: &TestDb) {
         )
         .await;
     }
+    let case = lucia_v3_case(db).await;
+    let token = case.token.clone();
+    planted_cookie_rule(case, &token).await;
     let case = lucia_v3_case(db).await;
     let with_bearer = app(WebSessions::new(case.store, "https://app.example.com").unwrap());
     case.clock.advance(TimeDelta::days(16));
@@ -323,6 +329,9 @@ async fn lucia_v1_cookies(db: &TestDb) {
         .await;
     }
     let case = lucia_v1_case(db).await;
+    let token = case.token.clone();
+    planted_cookie_rule(case, &token).await;
+    let case = lucia_v1_case(db).await;
     let router = app(WebSessions::new(case.store, "http://localhost").unwrap());
     case.clock.advance(TimeDelta::days(2));
     let replaced = send(
@@ -371,6 +380,82 @@ async fn setup_mistakes_are_named() {
     );
     let response = send(&outside, "GET", "/me", &[]).await;
     assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+/// A service on a sibling origin (`api.example.com` beside the app at
+/// `app.example.com`) gets `Sec-Fetch-Site: same-site` on the app's own
+/// writes: admitted from a trusted origin, refused from every other
+/// (another sibling, a look-alike, `null`, none at all), and a trusted
+/// origin must be one.
+#[tokio::test]
+async fn sibling_origins_are_admitted_only_when_trusted() {
+    let db = TestDb::create(authstore_tests::Backend::Sqlite, "web_origins")
+        .await
+        .unwrap();
+    Profile::LuciaV3.up(&db.conn).await.unwrap();
+    let store = LuciaStore::new(db.conn.clone(), LuciaConfig::default());
+    let user = store.create_user(None).await.unwrap();
+    let web = WebSessions::new(store.clone(), "https://api.example.com").unwrap();
+    for bad in [
+        "null",
+        "app.example.com",
+        "https://app.example.com/path",
+        "https://app.example.com?x",
+        "ftp://app.example.com",
+        "https://user@app.example.com",
+    ] {
+        assert!(
+            matches!(
+                web.clone().trusting_origins([bad]),
+                Err(Error::Config(ConfigError::TrustedOrigin(named))) if named == bad
+            ),
+            "{bad}"
+        );
+    }
+    let untrusting = app(web.clone());
+    let trusting = app(web
+        .trusting_origins(["https://app.example.com/", "https://other.example.com:8443"])
+        .unwrap());
+    let sign_out = async |app: &Router, origin: Option<&str>| {
+        let session = store.create_session(&user.id).await.unwrap();
+        let mut headers = vec![
+            cookie("auth_session", session.id.expose()),
+            ("sec-fetch-site", "same-site".to_owned()),
+        ];
+        if let Some(origin) = origin {
+            headers.push(("origin", origin.to_owned()));
+        }
+        send(app, "POST", "/signout", &headers).await.status
+    };
+    let app_origin = Some("https://app.example.com");
+    assert_eq!(
+        sign_out(&untrusting, app_origin).await,
+        StatusCode::FORBIDDEN,
+        "not trusted by default"
+    );
+    assert_eq!(
+        sign_out(&trusting, app_origin).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        sign_out(&trusting, Some("https://other.example.com:8443")).await,
+        StatusCode::NO_CONTENT
+    );
+    for refused in [
+        Some("https://evil.example.com"),
+        Some("https://app.example.com.evil.test"),
+        Some("http://app.example.com"),
+        Some("https://other.example.com"),
+        Some("null"),
+        None,
+    ] {
+        assert_eq!(
+            sign_out(&trusting, refused).await,
+            StatusCode::FORBIDDEN,
+            "{refused:?}"
+        );
+    }
+    db.destroy().await;
 }
 
 /// With the session cache on and `listening()`, a sign-out the JS app makes
@@ -476,6 +561,37 @@ async fn better_auth_cookies_are_signed(db: &TestDb) {
             .status,
         StatusCode::UNAUTHORIZED
     );
+    // A value escaped twice: decoded once, its signature is no signature.
+    let twice = signed.replace('%', "%25");
+    assert_eq!(
+        send(&app, "GET", "/me", &[cookie(name, &twice)])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "a value escaped twice is refused, as better-auth refuses it"
+    );
+
+    // Planted cookies, with the signed value a browser holds.
+    let clock = TestClock::new();
+    let reading = clock.clone();
+    let config = BetterAuthConfig::default()
+        .secret(BETTER_AUTH_SECRET)
+        .unwrap();
+    let store = BetterAuthStore::new(db.conn.clone(), config).with_clock(move || reading.now());
+    let session = store
+        .create_session(&user_id, Default::default())
+        .await
+        .unwrap();
+    let signed =
+        signed_session_cookie(&session.token, &Secret::from(BETTER_AUTH_SECRET.to_owned()));
+    let case = Case {
+        token: session.token.expose().to_owned(),
+        store,
+        clock,
+        // Due once a day of its 7 has passed (better-auth's updateAge).
+        until_renewal: TimeDelta::days(2),
+    };
+    planted_cookie_rule(case, &signed).await;
 }
 
 async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
@@ -525,7 +641,7 @@ async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
         .and_then(|rest| rest.split(';').next())
         .expect("better-auth's cookie");
     assert_eq!(
-        token_from_cookie(value, &Secret::from(BETTER_AUTH_SECRET.to_owned())),
+        token_from_set_cookie(value, &Secret::from(BETTER_AUTH_SECRET.to_owned())),
         Some(carried.clone()),
         "signed with better-auth's secret"
     );
@@ -657,5 +773,59 @@ async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
     assert_eq!(
         (stranger.status, stranger.set_cookie.len()),
         (StatusCode::UNAUTHORIZED, 0)
+    );
+}
+
+/// A session cookie the browser did not present alone, or under a name
+/// only spelled like the session cookie's, as a sibling origin or a network
+/// attacker can plant it: the encoded name is no session cookie; of a
+/// repeated one the JS system's pick is read (the first; Lucia v3: the
+/// last) and never written back, even when the lookup renewed it.
+async fn planted_cookie_rule<S: SessionStore>(case: Case<S>, value: &str)
+where
+    S::Session: std::fmt::Debug,
+{
+    let web = WebSessions::new(case.store, "https://app.example.com").unwrap();
+    let name = web.cookie_name();
+    let first_wins = web.store().profile().descriptor().repeated_cookie()
+        == authstore::web::RepeatedCookie::First;
+    let app = app(web);
+    let encoded_names = [
+        name.replacen('-', "%2D", 1),
+        name.replacen('_', "%5F", 1),
+        format!("{}{}", name[..1].to_uppercase(), &name[1..]),
+    ];
+    for encoded in encoded_names.iter().filter(|encoded| *encoded != name) {
+        let planted = send(&app, "GET", "/me", &[cookie(encoded, value)]).await;
+        assert_eq!(
+            planted.status,
+            StatusCode::UNAUTHORIZED,
+            "{encoded} is another cookie"
+        );
+    }
+
+    case.clock.advance(case.until_renewal);
+    let (picked, other) = (format!("{name}={value}"), format!("{name}=planted"));
+    let pair = |first: &str, second: &str| ("cookie", format!("{first}; {second}"));
+    let (read_first, read_second) = match first_wins {
+        true => (pair(&picked, &other), pair(&other, &picked)),
+        false => (pair(&other, &picked), pair(&picked, &other)),
+    };
+    let ignored = send(&app, "GET", "/me", &[read_second]).await;
+    assert_eq!(
+        ignored.status,
+        StatusCode::UNAUTHORIZED,
+        "the JS system's pick is read, not the other"
+    );
+    let served = send(&app, "GET", "/me", &[read_first]).await;
+    assert_eq!(
+        served.status,
+        StatusCode::OK,
+        "the JS system's pick is read"
+    );
+    assert!(
+        served.set_cookie.is_empty(),
+        "no cookie for a session presented twice, though due for renewal: {:?}",
+        served.set_cookie
     );
 }

@@ -41,9 +41,14 @@ pub fn signed_session_cookie(token: &Secret, secret: &Secret) -> String {
 /// The session token in a `better-auth.session_token` cookie value, if its
 /// signature checks with `secret` (in constant time); `None` for an
 /// unsigned, tampered or malformed value, which better-auth ignores too.
+///
+/// `value` is the value as a cookie parser gives it, decoded once (the
+/// web layer's reader does that); it is not decoded again, as better-auth
+/// does not decode it again: a value escaped twice is refused. For the
+/// value as written in a `Set-Cookie` header, use
+/// [`token_from_set_cookie`].
 pub fn token_from_cookie(value: &str, secret: &Secret) -> Option<Secret> {
-    let decoded = percent_decode_str(value).decode_utf8().ok()?;
-    let (token, signature) = decoded.rsplit_once('.')?;
+    let (token, signature) = value.rsplit_once('.')?;
     if signature.len() != SIGNATURE_LEN || !signature.ends_with('=') || token.is_empty() {
         return None;
     }
@@ -52,6 +57,13 @@ pub fn token_from_cookie(value: &str, secret: &Secret) -> Option<Secret> {
     mac.update(token.as_bytes());
     mac.verify_slice(&signature).ok()?;
     Some(Secret::from(token.to_owned()))
+}
+
+/// [`token_from_cookie`] of a value as [`signed_session_cookie`] and
+/// better-auth write it (percent-encoded), decoded once first.
+pub fn token_from_set_cookie(value: &str, secret: &Secret) -> Option<Secret> {
+    let decoded = percent_decode_str(value).decode_utf8().ok()?;
+    token_from_cookie(&decoded, secret)
 }
 
 #[cfg(test)]
@@ -68,7 +80,20 @@ mod tests {
         let cookie = signed_session_cookie(&token, &secret());
         // The base64 signature's `=` (and any `+` or `/`) are escaped.
         assert!(cookie.ends_with("%3D"), "{cookie}");
-        assert_eq!(token_from_cookie(&cookie, &secret()), Some(token));
+        assert_eq!(
+            token_from_set_cookie(&cookie, &secret()),
+            Some(token.clone())
+        );
+        let decoded = percent_decode_str(&cookie).decode_utf8().unwrap();
+        assert_eq!(token_from_cookie(&decoded, &secret()), Some(token));
+    }
+
+    #[test]
+    fn a_value_escaped_twice_is_refused_as_better_auth_refuses_it() {
+        let token = Secret::from("abcDEF0123456789abcDEF0123456789".to_owned());
+        let once = signed_session_cookie(&token, &secret());
+        // What a parser hands over for `encodeURIComponent` applied twice.
+        assert_eq!(token_from_cookie(&once, &secret()), None);
     }
 
     #[test]
@@ -77,9 +102,9 @@ mod tests {
         let cookie = signed_session_cookie(&token, &secret());
         assert_eq!(token_from_cookie(token.expose(), &secret()), None);
         let other = Secret::from("another-secret-another-secret-xx".to_owned());
-        assert_eq!(token_from_cookie(&cookie, &other), None);
+        assert_eq!(token_from_set_cookie(&cookie, &other), None);
         let tampered = cookie.replacen('a', "b", 1);
-        assert_eq!(token_from_cookie(&tampered, &secret()), None);
-        assert_eq!(token_from_cookie("%FF.%FF", &secret()), None);
+        assert_eq!(token_from_set_cookie(&tampered, &secret()), None);
+        assert_eq!(token_from_set_cookie("%FF.%FF", &secret()), None);
     }
 }

@@ -663,6 +663,7 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
             async |replica| Storage { db: replica }.session_and_user(token).await,
             async || storage.session_and_user(token).await,
             |(session, _)| &session.user_id,
+            |(session, _)| self.config.expiry.decide(now, &session.expires_at) == Decision::Live,
         )
         .await?;
         let Some((mut session, user)) = found else {
@@ -671,7 +672,7 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
         match self.config.expiry.decide(now, &session.expires_at) {
             Decision::Live => {}
             Decision::Expired => {
-                storage.delete_session(token).await?;
+                storage.delete_expired_session(token, now).await?;
                 self.core.changed(Change::Session(token));
                 return Ok(None);
             }

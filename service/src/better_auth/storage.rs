@@ -229,12 +229,26 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .value("expiresAt", self.time(expires_at))
             .value("updatedAt", self.time(now))
             .cond_where(self.exact(SESSIONS, "token", token))
+            .and_where(Expr::col("expiresAt").gt(self.time(now)))
             .to_owned();
         Ok(self.db.execute(&update).await?.rows_affected())
     }
 
     pub(super) async fn delete_session(&self, token: &str) -> Result<u64, DbErr> {
         backend::delete_where(self.db, SESSIONS, self.exact(SESSIONS, "token", token)).await
+    }
+
+    /// Deletes the session of `token` if its own row here has expired at
+    /// `now`: a row read elsewhere never ends a live one.
+    pub(super) async fn delete_expired_session(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, DbErr> {
+        let expired = self
+            .exact(SESSIONS, "token", token)
+            .add(Expr::col("expiresAt").lte(self.time(now)));
+        backend::delete_where(self.db, SESSIONS, expired).await
     }
 
     pub(super) async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbErr> {

@@ -254,7 +254,8 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
         };
         let attempt = match &self.config.attempt_limit {
             Some(limit) => {
-                Some(attempts::begin(&self.core.db, limit, self.now(), &id, client).await?)
+                let key = self.storage().key_as_compared(&id).await?;
+                Some(attempts::begin(&self.core.db, limit, self.now(), &key, client).await?)
             }
             None => None,
         };

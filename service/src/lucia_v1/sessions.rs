@@ -168,6 +168,9 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
             async |replica| Storage { db: replica }.session_and_user(id).await,
             async || storage.session_and_user(id).await,
             |(_, user_id, _)| user_id,
+            |(periods, _, user)| {
+                user.is_some() && self.config.expiry.decide(now, periods) == Decision::Live
+            },
         )
         .await?;
         let Some((periods, user_id, user)) = found else {
@@ -183,7 +186,7 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
             }
             Decision::Renew(_) => self.create_session(&user_id).await?,
             Decision::Expired => {
-                storage.delete_session(id).await?;
+                storage.delete_dead_session(id, now).await?;
                 return Ok(None);
             }
         };

@@ -150,6 +150,20 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         self.db.execute(&insert).await.map(drop)
     }
 
+    /// The key id `id` as the keys table compares it: every spelling that
+    /// finds one key (on an adopted MySQL table, whose insensitive
+    /// collation matches `EMAIL:Ada@…` and `email:ada@…` alike) gives the
+    /// same value, so the sign-in attempt limit counts them as one key.
+    /// PostgreSQL and SQLite compare bytes: the id itself.
+    pub(super) async fn key_as_compared(&self, id: &str) -> Result<String, DbErr> {
+        let collation = backend::Collation::of(self.db, KEYS, "id").await?;
+        if collation.compares_bytes() {
+            return Ok(id.to_owned());
+        }
+        let key = collation.keys(self.db, &[id]).await?;
+        Ok(format!("collation key {}", hex::encode(key.concat())))
+    }
+
     pub(super) async fn key(&self, id: &str) -> Result<Option<KeyRow>, DbErr> {
         let select = Query::select()
             .columns(KEY_COLUMNS)
@@ -281,6 +295,19 @@ impl<C: ConnectionTrait> Storage<'_, C> {
 
     pub(super) async fn delete_session(&self, id: &str) -> Result<u64, DbErr> {
         backend::delete_by(self.db, SESSIONS, "id", id).await
+    }
+
+    /// Deletes the session `id` if its own row here is dead at `now` (past
+    /// its idle period): a row read elsewhere never ends a live one.
+    pub(super) async fn delete_dead_session(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, DbErr> {
+        let dead = Condition::all()
+            .add(Expr::col("id").eq(id))
+            .add(Expr::col(IDLE_EXPIRES).lt(millis(now)));
+        backend::delete_where(self.db, SESSIONS, dead).await
     }
 
     pub(super) async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbErr> {

@@ -378,6 +378,10 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
             async |replica| Storage { db: replica }.session_and_user(id).await,
             async || storage.session_and_user(id).await,
             |(session, _)| &session.user_id,
+            |(session, user)| {
+                user.is_some()
+                    && self.config.expiry.decide(now, &session.expires_at) == Decision::Live
+            },
         )
         .await?;
         let Some((mut session, user)) = found else {
@@ -390,7 +394,7 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
         match self.config.expiry.decide(now, &session.expires_at) {
             Decision::Live => {}
             Decision::Expired => {
-                storage.delete_session(id).await?;
+                storage.delete_expired_session(id, now).await?;
                 return Ok(None);
             }
             Decision::Renew(expires_at) => {

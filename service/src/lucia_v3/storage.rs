@@ -133,6 +133,19 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         backend::delete_by(self.db, SESSIONS, "id", id).await
     }
 
+    /// Deletes the session `id` if its own row here has expired at `now`:
+    /// a row read elsewhere never ends a live one.
+    pub(super) async fn delete_expired_session(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, DbErr> {
+        let expired = Condition::all()
+            .add(Expr::col("id").eq(id))
+            .add(Expr::col(EXPIRES_AT).lte(self.time(now)));
+        backend::delete_where(self.db, SESSIONS, expired).await
+    }
+
     pub(super) async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbErr> {
         backend::delete_by(self.db, SESSIONS, "user_id", user_id).await
     }

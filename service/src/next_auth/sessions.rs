@@ -87,10 +87,18 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         )))
     }
 
-    pub(crate) async fn delete_session(&self, id: i32) -> Result<(), DbErr> {
+    /// Deletes the session `id` if it is over at `now` in this database's
+    /// own row: a row read elsewhere (a replica behind, or another
+    /// database) never deletes a live one.
+    pub(crate) async fn delete_expired_session(
+        &self,
+        id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
         let delete = Query::delete()
             .from_table(SESSIONS)
             .and_where(Expr::col("id").eq(id))
+            .and_where(Expr::col("expires").lte(self.time(now)))
             .to_owned();
         self.db.execute(&delete).await?;
         Ok(())

@@ -160,6 +160,22 @@ pub enum ConfigError {
     /// `https` URL with a host.
     #[error("the public URL must be an absolute http(s) URL with a host")]
     PublicUrl,
+    /// A read replica is not a physical copy of the primary's database
+    /// (another cluster, or another database of the replica's cluster):
+    /// it would answer with sessions the primary does not hold.
+    #[error(
+        "the read replica is not a copy of the primary's database: the primary is {primary}, the replica {replica}"
+    )]
+    ReplicaNotACopy {
+        /// The primary's database and cluster.
+        primary: String,
+        /// The replica's.
+        replica: String,
+    },
+    /// A trusted origin (`WebSessions::trusting_origins`) must be an
+    /// http(s) origin: scheme, host and port, nothing more.
+    #[error("{0:?} is no http(s) origin such as https://app.example.com")]
+    TrustedOrigin(String),
     /// Listening for session changes needs the session cache on.
     #[error("the session cache is off (ConfigBuilder::session_cache)")]
     NoSessionCache,

@@ -32,6 +32,7 @@
 //! and Secure over https; next-auth's and lucia-auth v1's expire with the
 //! session, Lucia v3's carry its `Max-Age`.
 
+pub mod cookies;
 mod stores;
 
 use std::future::Future;
@@ -44,10 +45,11 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use tower_layer::Layer;
 use tower_service::Service;
 
+pub use authstore_entity::RepeatedCookie;
 pub use stores::{CookieLife, SessionStore, Validated};
 
 use crate::rules::error::{ConfigError, Error};
@@ -62,9 +64,10 @@ pub struct WebSessions<S> {
     cookie: &'static str,
     secure: bool,
     bearer: bool,
-    /// The public URL's origin (`https://app.example.com`), for the
-    /// cross-site rule.
-    origin: String,
+    /// The origins whose pages may send writes from another origin: the
+    /// public URL's (`https://app.example.com`) first, then any of
+    /// [`WebSessions::trusting_origins`]. For the cross-site rule.
+    trusted_origins: Vec<String>,
     /// The system the users were carried over from and its cookie, if any
     /// ([`WebSessions::carrying_over_from`]).
     bridge: Option<(Profile, &'static str)>,
@@ -98,7 +101,7 @@ impl<S: SessionStore> WebSessions<S> {
             cookie: profile.session_cookie(https),
             secure: https,
             bearer: profile.reads_bearer_token(),
-            origin: url.origin().ascii_serialization(),
+            trusted_origins: vec![url.origin().ascii_serialization()],
             bridge: None,
             store,
         })
@@ -123,6 +126,38 @@ impl<S: SessionStore> WebSessions<S> {
     pub fn carrying_over_from(mut self, old: Profile) -> Self {
         self.bridge = Some((old, old.descriptor().session_cookie(self.secure)));
         self
+    }
+
+    /// Also admits writes from pages at `origins` (`https://app.example.com`,
+    /// as a browser's `Origin` header names them): a service on
+    /// a sibling origin of the app (`api.example.com` beside
+    /// `app.example.com`) gets `Sec-Fetch-Site: same-site` on the app's own
+    /// requests, which the layer otherwise refuses. As better-auth's
+    /// `trustedOrigins`; an origin is compared whole, so a look-alike
+    /// (`https://app.example.com.evil.test`) and `null` stay refused.
+    ///
+    /// [`ConfigError::TrustedOrigin`] for anything but an http(s) origin:
+    /// a scheme and a host (and a port), no path, query or user.
+    ///
+    /// ```
+    /// # use authstore::web::WebSessions;
+    /// # fn with(sessions: WebSessions<authstore::AuthStore>) -> Result<(), authstore::Error> {
+    /// let sessions = sessions.trusting_origins(["https://app.example.com"])?;
+    /// assert!(sessions.clone().trusting_origins(["https://app.example.com/path"]).is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn trusting_origins<'a>(
+        mut self,
+        origins: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, Error> {
+        for given in origins {
+            let origin =
+                origin_of(given).ok_or_else(|| ConfigError::TrustedOrigin(given.to_owned()))?;
+            if !self.trusted_origins.contains(&origin) {
+                self.trusted_origins.push(origin);
+            }
+        }
+        Ok(self)
     }
 
     /// The store.
@@ -150,9 +185,11 @@ impl<S: SessionStore> WebSessions<S> {
 
     /// The layer that resolves every request's session; see the
     /// [module docs](self). It also refuses, with 403, every request but
-    /// `GET`, `HEAD` and `OPTIONS` that a browser sends from another site
-    /// ([`from_this_site`]): with the session in a cookie, such a request
-    /// would act as the visitor (login CSRF, forced sign-out).
+    /// `GET`, `HEAD` and `OPTIONS` that a browser sends from another
+    /// origin than the public URL's or one of
+    /// [`trusting_origins`](WebSessions::trusting_origins)
+    /// ([`from_trusted_site`]): with the session in a cookie, such a
+    /// request would act as the visitor (login CSRF, forced sign-out).
     pub fn layer(&self) -> SessionLayer<S> {
         SessionLayer { web: self.clone() }
     }
@@ -207,24 +244,39 @@ impl<S: SessionStore> WebSessions<S> {
             .build()
     }
 
-    /// The request's session token and where it came from: the cookie
-    /// (a value that is no token, such as a badly signed one, counts as
-    /// none), the old system's cookie with a bridge, or where the JS system
-    /// accepts one, a bearer token.
-    fn token(&self, headers: &HeaderMap) -> Option<(String, Carrier)> {
-        let jar = CookieJar::from_headers(headers);
-        if let Some(cookie) = jar.get(self.cookie) {
-            return Some((
-                self.store.token_from_cookie(cookie.value())?,
-                Carrier::Cookie,
-            ));
+    /// The request's session token, where it came from, and whether the
+    /// browser presented it alone: the cookie (a value that is no token,
+    /// such as a badly signed one, counts as none), the old system's
+    /// cookie with a bridge, or where the JS system accepts one, a bearer
+    /// token. Cookies are read as [`cookies`] says: names literally, each
+    /// profile's pick of a repeated one.
+    fn token(&self, headers: &HeaderMap) -> Option<Presented> {
+        let profile = self.store.profile().descriptor();
+        if let Some(cookie) = cookies::read_cookie(headers, self.cookie, profile.repeated_cookie())
+        {
+            return Some(Presented {
+                token: self.store.token_from_cookie(&cookie.value)?,
+                carrier: Carrier::Cookie,
+                alone: cookie.alone,
+            });
         }
-        if let Some(old) = self.bridge.and_then(|(_, name)| jar.get(name)) {
-            return Some((old.value().to_owned(), Carrier::OldCookie));
+        if let Some((old, name)) = self.bridge
+            && let Some(cookie) =
+                cookies::read_cookie(headers, name, old.descriptor().repeated_cookie())
+        {
+            return Some(Presented {
+                token: cookie.value,
+                carrier: Carrier::OldCookie,
+                alone: cookie.alone,
+            });
         }
         let bearer = headers.get(AUTHORIZATION)?.to_str().ok()?;
         let token = bearer.strip_prefix("Bearer ").filter(|_| self.bearer)?;
-        Some((token.to_owned(), Carrier::Bearer))
+        Some(Presented {
+            token: token.to_owned(),
+            carrier: Carrier::Bearer,
+            alone: true,
+        })
     }
 
     /// Looks the request's session up and records it for the extractors;
@@ -234,7 +286,12 @@ impl<S: SessionStore> WebSessions<S> {
     async fn resolve(&self, request: &mut Request<Body>) -> Vec<Cookie<'static>> {
         let mut resolved: Resolved<S::Session> = Resolved(None);
         let mut reissue = Vec::new();
-        if let Some((token, carrier)) = self.token(request.headers()) {
+        if let Some(Presented {
+            token,
+            carrier,
+            alone,
+        }) = self.token(request.headers())
+        {
             let found = match (carrier, self.bridge) {
                 (Carrier::OldCookie, Some((old, _))) => {
                     self.store.validate_carried(old, &token).await
@@ -244,6 +301,9 @@ impl<S: SessionStore> WebSessions<S> {
             match found {
                 Ok(Some(found)) => {
                     match (carrier, found.reissue) {
+                        // Never a cookie for a session the browser did not
+                        // present alone: it may be one another site planted.
+                        _ if !alone => {}
                         (Carrier::Bearer, _) | (Carrier::Cookie, None) => {}
                         (Carrier::Cookie, Some((value, life))) => {
                             reissue.push(self.session_cookie(&value, life));
@@ -290,6 +350,14 @@ impl<S: SessionStore> WebSessions<S> {
     }
 }
 
+/// A request's session token as [`WebSessions::token`] found it.
+struct Presented {
+    token: String,
+    carrier: Carrier,
+    /// The only cookie of its name (always, for a bearer token).
+    alone: bool,
+}
+
 /// Where a request's session token came from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Carrier {
@@ -334,24 +402,52 @@ pub enum NotSignedIn {
     NoLayer,
 }
 
-/// Whether a request comes from the site at `origin`. Browsers say so in
-/// `Sec-Fetch-Site`, which must be `same-origin` (or `none`: the person
-/// typed or bookmarked the URL). A page under `Referrer-Policy: no-referrer`
-/// sends `Origin: null` even to its own site, so `Origin` decides only where
-/// `Sec-Fetch-Site` is missing (older browsers): it must then be `origin`.
-/// A request with neither header comes from no browser (curl, a server),
-/// which no other site can make a visitor send.
+/// Whether a request comes from the site at `origin`: [`from_trusted_site`]
+/// with that one origin.
 pub fn from_this_site(origin: &str, headers: &HeaderMap) -> bool {
+    from_trusted_site(&[origin], headers)
+}
+
+/// Whether a request comes from this origin or a page at one of
+/// `trusted` (serialized origins, `https://app.example.com`). Browsers say
+/// where a request comes from in `Sec-Fetch-Site`: `same-origin`, or
+/// `none` (the person typed or bookmarked the URL), is admitted; from any
+/// other origin (`same-site`, `cross-site`) the browser's `Origin` header
+/// must name a trusted one, compared whole. A page under
+/// `Referrer-Policy: no-referrer` sends `Origin: null` even to its own
+/// origin, which is why `Sec-Fetch-Site` decides first. Where it is
+/// missing (older browsers) `Origin` must be trusted. A request with
+/// neither header comes from no browser (curl, a server), which no other
+/// site can make a visitor send.
+pub fn from_trusted_site(trusted: &[impl AsRef<str>], headers: &HeaderMap) -> bool {
     let header = |name| {
         headers
             .get(name)
             .map(|value: &HeaderValue| value.to_str().unwrap_or(""))
     };
+    let is_trusted = |sent: &str| trusted.iter().any(|origin| origin.as_ref() == sent);
     match (header("sec-fetch-site"), header("origin")) {
-        (Some(site), _) => site == "same-origin" || site == "none",
+        (Some("same-origin" | "none"), _) => true,
+        (Some(_), sent) => sent.is_some_and(is_trusted),
         (None, None) => true,
-        (None, Some(sent)) => sent == origin,
+        (None, Some(sent)) => is_trusted(sent),
     }
+}
+
+/// `given` as browsers serialize an origin, if it is exactly one: an
+/// http(s) URL with a host and nothing past it but an optional `/`.
+fn origin_of(given: &str) -> Option<String> {
+    let url = url::Url::parse(given.trim()).ok()?;
+    let bare = matches!(url.scheme(), "http" | "https")
+        && url.has_host()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && !given.trim().ends_with('?')
+        && !given.trim().ends_with('#');
+    bare.then(|| url.origin().ascii_serialization())
 }
 
 /// A JSON refusal.
@@ -451,7 +547,7 @@ where
                 *request.method(),
                 Method::GET | Method::HEAD | Method::OPTIONS
             );
-            if !safe && !from_this_site(&web.origin, request.headers()) {
+            if !safe && !from_trusted_site(&web.trusted_origins, request.headers()) {
                 return Ok(refused(
                     StatusCode::FORBIDDEN,
                     r#"{"error":"forbidden","message":"requests from another site are refused"}"#,

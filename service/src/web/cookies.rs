@@ -1,0 +1,169 @@
+//! Reading one cookie from a request as the JS systems read it, and as
+//! browsers scope it.
+//!
+//! - **Names are literal.** Browsers apply the `__Secure-` and `__Host-`
+//!   rules to the name exactly as it was set, so `__Secure%2Dname` is a
+//!   different, unprotected cookie that a plain-http sibling can set. A
+//!   reader that decoded names would take it for the protected one.
+//! - **Values are decoded once**, as the `cookie` package's `tryDecode`
+//!   does: `decodeURIComponent` when the value holds a `%`, the value as it
+//!   is when that would fail; a leading double quote and the last
+//!   character are dropped first.
+//! - **Of a repeated name** the profile's parser decides which is read
+//!   ([`RepeatedCookie`]), and the reading says that the name was repeated:
+//!   another site may have added one (a sibling's `Domain` cookie, a longer
+//!   `Path`), so the browser did not present one session unambiguously.
+
+use authstore_entity::RepeatedCookie;
+use axum::http::HeaderMap;
+use axum::http::header::COOKIE;
+use axum_extra::extract::cookie::Cookie;
+use percent_encoding::percent_decode_str;
+
+/// A cookie as the request presented it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SentCookie {
+    /// The value the profile's parser reads, decoded once.
+    pub value: String,
+    /// The name came once: only then may a response set the cookie again.
+    pub alone: bool,
+}
+
+/// The cookie named exactly `name` in `headers` (every `Cookie` header, in
+/// order, as Node joins them), read as `which` says when it is repeated;
+/// see the [module docs](self) for the rules. The web layer reads the
+/// session cookie with it; a handler may read the app's other cookies so.
+///
+/// ```
+/// use authstore::web::cookies::{read_cookie, SentCookie};
+/// use authstore::web::RepeatedCookie;
+/// use axum::http::{HeaderMap, HeaderValue, header::COOKIE};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert(COOKIE, HeaderValue::from_static("__Secure%2Dsid=planted; sid=a%3Db; sid=c"));
+/// assert_eq!(read_cookie(&headers, "__Secure-sid", RepeatedCookie::First), None);
+/// let sid = read_cookie(&headers, "sid", RepeatedCookie::First).unwrap();
+/// assert_eq!(sid, SentCookie { value: "a=b".to_owned(), alone: false });
+/// ```
+pub fn read_cookie(headers: &HeaderMap, name: &str, which: RepeatedCookie) -> Option<SentCookie> {
+    let mut values = headers
+        .get_all(COOKIE)
+        .iter()
+        // A header that is not visible ASCII holds no cookie authstore or
+        // the JS systems would accept as a session.
+        .filter_map(|header| header.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .filter(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value().to_owned());
+    let first = values.next()?;
+    let (value, alone) = match (values.last(), which) {
+        (None, _) => (first, true),
+        (Some(_), RepeatedCookie::First) => (first, false),
+        (Some(last), RepeatedCookie::Last) => (last, false),
+    };
+    Some(SentCookie {
+        value: decode_once(&value),
+        alone,
+    })
+}
+
+/// `tryDecode` of the `cookie` package: quotes dropped, then
+/// `decodeURIComponent` if there is a `%` and it succeeds (every `%`
+/// followed by two hex digits, the bytes UTF-8).
+fn decode_once(raw: &str) -> String {
+    let unquoted = match raw.strip_prefix('"') {
+        // `slice(1, -1)`: the last character goes whatever it is.
+        Some(rest) => {
+            let mut chars = rest.chars();
+            chars.next_back();
+            chars.as_str()
+        }
+        None => raw,
+    };
+    if !unquoted.contains('%') || !well_formed_escapes(unquoted) {
+        return unquoted.to_owned();
+    }
+    match percent_decode_str(unquoted).decode_utf8() {
+        Ok(decoded) => decoded.into_owned(),
+        Err(_) => unquoted.to_owned(),
+    }
+}
+
+fn well_formed_escapes(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.iter().enumerate().all(|(at, byte)| {
+        *byte != b'%'
+            || bytes
+                .get(at + 1..at + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(cookie_headers: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in cookie_headers {
+            headers.append(COOKIE, HeaderValue::from_str(value).unwrap());
+        }
+        headers
+    }
+
+    fn read_first(cookie_headers: &[&str], name: &str) -> Option<SentCookie> {
+        read_cookie(&headers(cookie_headers), name, RepeatedCookie::First)
+    }
+
+    fn alone(value: &str) -> Option<SentCookie> {
+        Some(SentCookie {
+            value: value.to_owned(),
+            alone: true,
+        })
+    }
+
+    #[test]
+    fn names_are_never_decoded() {
+        let name = "__Secure-next-auth.session-token";
+        for encoded in [
+            "__Secure%2Dnext-auth.session-token=planted",
+            "%5F%5FSecure-next-auth.session-token=planted",
+            "__secure-next-auth.session-token=planted",
+        ] {
+            assert_eq!(read_first(&[encoded], name), None, "{encoded}");
+        }
+        assert_eq!(
+            read_first(
+                &[
+                    "__Secure%2Dnext-auth.session-token=planted; __Secure-next-auth.session-token=real"
+                ],
+                name
+            ),
+            alone("real"),
+            "an encoded look-alike is another cookie, not a repetition"
+        );
+    }
+
+    #[test]
+    fn a_repeated_name_is_read_as_the_profile_reads_it_and_flagged() {
+        let headers = headers(&["a=1; s=first", "s=second; b=2"]);
+        let first = read_cookie(&headers, "s", RepeatedCookie::First).unwrap();
+        let last = read_cookie(&headers, "s", RepeatedCookie::Last).unwrap();
+        assert_eq!((first.value.as_str(), first.alone), ("first", false));
+        assert_eq!((last.value.as_str(), last.alone), ("second", false));
+        assert_eq!(read_first(&["s=x; s=x"], "s").unwrap().alone, false);
+    }
+
+    #[test]
+    fn values_are_decoded_exactly_once() {
+        assert_eq!(read_first(&["s=a%3Db"], "s"), alone("a=b"));
+        assert_eq!(read_first(&["s=a%253Db"], "s"), alone("a%3Db"));
+        // decodeURIComponent would throw: the value stays as sent.
+        assert_eq!(read_first(&["s=a%3Db%zz"], "s"), alone("a%3Db%zz"));
+        assert_eq!(read_first(&["s=%FF"], "s"), alone("%FF"));
+        assert_eq!(read_first(&["s=\"quoted\""], "s"), alone("quoted"));
+        assert_eq!(read_first(&["s= spaced ; t=1"], "s"), alone("spaced"));
+    }
+}
