@@ -943,21 +943,9 @@ async fn a_replica_of_another_database_is_never_read() {
     };
     let primary = connect(&ours.primary.url).await.unwrap();
     let wrong = connect(&theirs.replica_url).await.unwrap();
-    match authstore::check_replica(&primary, &wrong).await {
-        Err(Error::Config(ConfigError::ReplicaNotACopy { primary, replica })) => {
-            assert!(primary.contains(&ours.primary.name), "{primary}");
-            assert!(replica.contains(&theirs.primary.name), "{replica}");
-        }
-        other => panic!("another database was taken for a copy: {other:?}"),
-    }
-    let right = connect(&ours.replica_url).await.unwrap();
-    authstore::check_replica(&primary, &right)
-        .await
-        .expect("the real copy");
-
     // The same session token in both databases: live here, expired there.
-    let store = AuthStore::new(primary, Config::new("s").unwrap())
-        .with_replicas(vec![wrong], BOUND)
+    let store = AuthStore::new(primary.clone(), Config::new("s").unwrap())
+        .with_replicas(vec![wrong.clone()], BOUND)
         .unwrap();
     let user = store.users().create(NewUser::default()).await.unwrap();
     let token = store
@@ -1019,6 +1007,18 @@ async fn a_replica_of_another_database_is_never_read() {
         "the wrong replica answered nothing"
     );
     drop(store);
+    match authstore::check_replica(&primary, &wrong).await {
+        Err(Error::Config(ConfigError::ReplicaNotACopy { primary, replica })) => {
+            assert!(primary.contains(&ours.primary.name), "{primary}");
+            assert!(replica.contains(&theirs.primary.name), "{replica}");
+        }
+        other => panic!("another database was taken for a copy: {other:?}"),
+    }
+    let right = connect(&ours.replica_url).await.unwrap();
+    authstore::check_replica(&primary, &right)
+        .await
+        .expect("the real copy");
+
     theirs.destroy().await;
     ours.destroy().await;
 }
