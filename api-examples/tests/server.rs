@@ -528,3 +528,66 @@ async fn a_replica_down_at_start_waits_and_another_database_is_refused() {
     );
     db.destroy().await;
 }
+
+/// Behind a proxy named in `AUTHSTORE_TRUSTED_PROXIES`, clients are told
+/// apart by the hop the proxy appended, so one client's limit is not
+/// everyone's; and a page at an origin of `AUTHSTORE_TRUSTED_ORIGINS`
+/// reaches the handlers with `Sec-Fetch-Site: same-site`, while another
+/// site's page does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trusted_proxies_and_origins_are_heeded() {
+    let dir = work_dir("trusted");
+    let port = free_port();
+    let mut child = command(&dir)
+        .env("PORT", port.to_string())
+        .env("AUTHSTORE_TRUSTED_PROXIES", "127.0.0.1")
+        .env("AUTHSTORE_TRUSTED_ORIGINS", "https://app.example.com")
+        .env("AUTHSTORE_LINKS_PER_CLIENT_PER_HOUR", "1")
+        .arg("--dev-outbox")
+        .spawn()
+        .unwrap();
+    wait_until_up(port, &mut child).await;
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let link_for = async |client_address: &str, email: &str| {
+        client
+            .post(url("/auth/email"))
+            .header("x-forwarded-for", format!("198.51.100.1, {client_address}"))
+            .json(&json!({ "email": email }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(link_for("203.0.113.1", "ada@example.com").await, 202);
+    assert_eq!(
+        link_for("203.0.113.1", "bob@example.com").await,
+        429,
+        "one link per client"
+    );
+    assert_eq!(
+        link_for("203.0.113.2", "bob@example.com").await,
+        202,
+        "another client's own"
+    );
+
+    let sign_out = async |origin: &str| {
+        client
+            .post(url("/auth/signout"))
+            .header("sec-fetch-site", "same-site")
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(
+        sign_out("https://app.example.com").await,
+        401,
+        "reaches the handler"
+    );
+    assert_eq!(sign_out("https://evil.example.com").await, 403);
+    sigterm(&child);
+    run_with_timeout(child, Duration::from_secs(30));
+    std::fs::remove_dir_all(&dir).ok();
+}

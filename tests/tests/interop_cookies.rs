@@ -52,14 +52,7 @@ fn the_session_cookie_is_read_as_each_js_system_reads_it() {
     for (system, profile) in SYSTEMS {
         let name = profile.descriptor().session_cookie(false);
         let headers: Vec<String> = HEADERS.iter().map(|h| h.replace('S', name)).collect();
-        let read_by_js = js_reads(&headers, system);
-        for (header, js) in headers.iter().zip(read_by_js) {
-            let ours = read_cookie(
-                &cookie_header(header),
-                name,
-                profile.descriptor().repeated_cookie(),
-            )
-            .map(|cookie| cookie.value);
+        for (header, js, ours) in both_read(&headers, system, profile) {
             // Lucia v3 splits only on "; ", keeps quotes, and cuts a value at
             // its second `=`; authstore reads as the `cookie` package does.
             // Its tokens hold none of these, so for a real token both agree.
@@ -89,14 +82,7 @@ fn a_look_alike_name_is_never_the_session_cookie() {
             .iter()
             .map(|h| h.replace("%S", &encoded).replace('S', name))
             .collect();
-        let read_by_js = js_reads(&headers, system);
-        for (header, js) in headers.iter().zip(read_by_js) {
-            let ours = read_cookie(
-                &cookie_header(header),
-                name,
-                profile.descriptor().repeated_cookie(),
-            )
-            .map(|cookie| cookie.value);
+        for (header, js, ours) in both_read(&headers, system, profile) {
             let real = header.contains(&format!("{name}=real")).then_some("real");
             assert_eq!(ours.as_deref(), real, "{system} on {header:?}");
             if system == "lucia-v3" {
@@ -113,15 +99,25 @@ fn a_look_alike_name_is_never_the_session_cookie() {
     }
 }
 
-fn cookie_header(value: &str) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert(COOKIE, HeaderValue::from_str(value).unwrap());
-    headers
-}
-
-/// What `system`'s own parser reads from each header.
-fn js_reads(headers: &[String], system: &str) -> Vec<Value> {
+/// Each header with the session cookie `system`'s own parser reads from
+/// it (JSON null for none) and the one authstore reads for `profile`.
+fn both_read<'h>(
+    headers: &'h [String],
+    system: &str,
+    profile: Profile,
+) -> Vec<(&'h String, Value, Option<String>)> {
     let parsers = NextAuth::new("cookie-parsers.mjs", "");
     let out = parsers.run_with(json!({ "headers": headers }), json!([]));
-    out.iter().map(|read| read[system].clone()).collect()
+    let name = profile.descriptor().session_cookie(false);
+    let which = profile.descriptor().repeated_cookie();
+    headers
+        .iter()
+        .zip(out)
+        .map(|(header, js)| {
+            let mut map = HeaderMap::new();
+            map.insert(COOKIE, HeaderValue::from_str(header).unwrap());
+            let ours = read_cookie(&map, name, which).map(|cookie| cookie.value);
+            (header, js[system].clone(), ours)
+        })
+        .collect()
 }

@@ -446,6 +446,8 @@ async fn sibling_origins_are_admitted_only_when_trusted() {
         Some("https://app.example.com.evil.test"),
         Some("http://app.example.com"),
         Some("https://other.example.com"),
+        // Its own origin cannot be same-site to it: a forged pair.
+        Some("https://api.example.com"),
         Some("null"),
         None,
     ] {
@@ -627,6 +629,26 @@ async fn the_carry_over_bridge_swaps_the_old_cookie(db: &TestDb) {
         .carrying_over_from(Profile::NextAuthV3);
     let app = app(web);
     let old_name = "next-auth.session-token";
+    // Presented twice (a sibling may have planted one of them), the old
+    // cookie is read as next-auth reads it, the first, but never swapped:
+    // no better-auth cookie is made from it.
+    let twice = (
+        "cookie",
+        format!("{old_name}={}; {old_name}=planted", carried.expose()),
+    );
+    let ambiguous = send(&app, "GET", "/me", &[twice]).await;
+    assert_eq!(
+        (ambiguous.status, ambiguous.set_cookie.len()),
+        (StatusCode::OK, 0),
+        "served, never swapped: {:?}",
+        ambiguous.set_cookie
+    );
+    let encoded = "next%2Dauth.session-token";
+    let look_alike = send(&app, "GET", "/me", &[cookie(encoded, carried.expose())]).await;
+    assert_eq!(
+        (look_alike.status, look_alike.set_cookie.len()),
+        (StatusCode::UNAUTHORIZED, 0)
+    );
     let bridged = send(&app, "GET", "/me", &[cookie(old_name, carried.expose())]).await;
     assert_eq!(
         bridged.status,

@@ -64,9 +64,11 @@ pub struct WebSessions<S> {
     cookie: &'static str,
     secure: bool,
     bearer: bool,
-    /// The origins whose pages may send writes from another origin: the
-    /// public URL's (`https://app.example.com`) first, then any of
-    /// [`WebSessions::trusting_origins`]. For the cross-site rule.
+    /// The public URL's origin (`https://app.example.com`), for the
+    /// cross-site rule.
+    origin: String,
+    /// Other origins whose pages may send writes
+    /// ([`WebSessions::trusting_origins`]); none by default.
     trusted_origins: Vec<String>,
     /// The system the users were carried over from and its cookie, if any
     /// ([`WebSessions::carrying_over_from`]).
@@ -101,7 +103,8 @@ impl<S: SessionStore> WebSessions<S> {
             cookie: profile.session_cookie(https),
             secure: https,
             bearer: profile.reads_bearer_token(),
-            trusted_origins: vec![url.origin().ascii_serialization()],
+            origin: url.origin().ascii_serialization(),
+            trusted_origins: Vec::new(),
             bridge: None,
             store,
         })
@@ -186,7 +189,7 @@ impl<S: SessionStore> WebSessions<S> {
     /// The layer that resolves every request's session; see the
     /// [module docs](self). It also refuses, with 403, every request but
     /// `GET`, `HEAD` and `OPTIONS` that a browser sends from another
-    /// origin than the public URL's or one of
+    /// origin than the public URL's, unless it is one of
     /// [`trusting_origins`](WebSessions::trusting_origins)
     /// ([`from_trusted_site`]): with the session in a cookie, such a
     /// request would act as the visitor (login CSRF, forced sign-out).
@@ -403,34 +406,34 @@ pub enum NotSignedIn {
 }
 
 /// Whether a request comes from the site at `origin`: [`from_trusted_site`]
-/// with that one origin.
+/// trusting no other origin.
 pub fn from_this_site(origin: &str, headers: &HeaderMap) -> bool {
-    from_trusted_site(&[origin], headers)
+    from_trusted_site(origin, &[] as &[&str], headers)
 }
 
-/// Whether a request comes from this origin or a page at one of
-/// `trusted` (serialized origins, `https://app.example.com`). Browsers say
-/// where a request comes from in `Sec-Fetch-Site`: `same-origin`, or
-/// `none` (the person typed or bookmarked the URL), is admitted; from any
-/// other origin (`same-site`, `cross-site`) the browser's `Origin` header
-/// must name a trusted one, compared whole. A page under
-/// `Referrer-Policy: no-referrer` sends `Origin: null` even to its own
-/// origin, which is why `Sec-Fetch-Site` decides first. Where it is
-/// missing (older browsers) `Origin` must be trusted. A request with
-/// neither header comes from no browser (curl, a server), which no other
-/// site can make a visitor send.
-pub fn from_trusted_site(trusted: &[impl AsRef<str>], headers: &HeaderMap) -> bool {
+/// Whether a request comes from the public origin `origin` or from a page
+/// at one of `trusted` (serialized origins, `https://app.example.com`).
+/// Browsers say where a request comes from in `Sec-Fetch-Site`:
+/// `same-origin`, or `none` (the person typed or bookmarked the URL), is
+/// admitted; from any other origin (`same-site`, `cross-site`) the
+/// browser's `Origin` header must name one of `trusted`, compared whole.
+/// A page under `Referrer-Policy: no-referrer` sends `Origin: null` even to
+/// its own origin, which is why `Sec-Fetch-Site` decides first. Where it is
+/// missing (older browsers) `Origin` must be `origin` or trusted. A request
+/// with neither header comes from no browser (curl, a server), which no
+/// other site can make a visitor send.
+pub fn from_trusted_site(origin: &str, trusted: &[impl AsRef<str>], headers: &HeaderMap) -> bool {
     let header = |name| {
         headers
             .get(name)
             .map(|value: &HeaderValue| value.to_str().unwrap_or(""))
     };
-    let is_trusted = |sent: &str| trusted.iter().any(|origin| origin.as_ref() == sent);
+    let is_trusted = |sent: &str| trusted.iter().any(|other| other.as_ref() == sent);
     match (header("sec-fetch-site"), header("origin")) {
         (Some("same-origin" | "none"), _) => true,
         (Some(_), sent) => sent.is_some_and(is_trusted),
         (None, None) => true,
-        (None, Some(sent)) => is_trusted(sent),
+        (None, Some(sent)) => sent == origin || is_trusted(sent),
     }
 }
 
@@ -547,7 +550,7 @@ where
                 *request.method(),
                 Method::GET | Method::HEAD | Method::OPTIONS
             );
-            if !safe && !from_trusted_site(&web.trusted_origins, request.headers()) {
+            if !safe && !from_trusted_site(&web.origin, &web.trusted_origins, request.headers()) {
                 return Ok(refused(
                     StatusCode::FORBIDDEN,
                     r#"{"error":"forbidden","message":"requests from another site are refused"}"#,
