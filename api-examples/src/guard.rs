@@ -86,8 +86,9 @@ impl TrustedProxies {
     /// The client of a request that reached this server from `peer`: `peer`
     /// itself unless it is a trusted proxy; then, walking the
     /// `X-Forwarded-For` hops from the right, the first that is not
-    /// trusted. A hop that is no address ends the walk at the last trusted
-    /// one (a proxy that forwards garbage is the client then).
+    /// trusted (an address, with or without a port). A hop that is no
+    /// address ends the walk at the last trusted one (a proxy that forwards
+    /// garbage is the client then).
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         let mut client = canonical(peer);
         if !self.trusts(client) {
@@ -100,7 +101,7 @@ impl TrustedProxies {
             .flat_map(|value| value.split(','))
             .collect::<Vec<_>>();
         for hop in hops.into_iter().rev() {
-            let Ok(address) = hop.trim().parse::<IpAddr>() else {
+            let Some(address) = hop_address(hop) else {
                 break;
             };
             client = canonical(address);
@@ -110,6 +111,15 @@ impl TrustedProxies {
         }
         client
     }
+}
+
+/// The address of one `X-Forwarded-For` hop: an address, or one with the
+/// port some proxies append (`203.0.113.9:41234`, `[2001:db8::1]:41234`).
+fn hop_address(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|at| at.ip()))
 }
 
 /// An IPv4 address written as IPv6 (`::ffff:10.0.0.1`) as IPv4, so either
@@ -175,6 +185,9 @@ mod tests {
             proxies.client(ip("::ffff:10.1.2.3"), &spoofed),
             ip("203.0.113.9")
         );
+        // Hops with the port a proxy appended.
+        let ported = forwarded(&["203.0.113.9:41234, [2001:db8::1]:443"]);
+        assert_eq!(proxies.client(ip("10.1.2.3"), &ported), ip("2001:db8::1"));
         // A proxy that forwarded garbage is the client.
         let garbage = forwarded(&["203.0.113.9, not-an-address"]);
         assert_eq!(proxies.client(ip("10.1.2.3"), &garbage), ip("10.1.2.3"));

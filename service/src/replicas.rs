@@ -117,11 +117,8 @@ pub(crate) struct Replica {
     covered_until: AtomicU64,
     /// A read failed since the last poll reached it: skipped until then.
     failed: AtomicBool,
-    /// Shown by its identity to be a copy of the primary's database since
-    /// it last failed: a replica answers nothing before that, and is asked
-    /// again after every failure (a reconnect may reach another server).
-    copy_of_primary: AtomicBool,
-    /// Found to be another database, and said so in the log.
+    /// Found by the last poll to be another database than the primary's,
+    /// and said so in the log (once, until it is a copy again).
     refused: AtomicBool,
 }
 
@@ -156,7 +153,6 @@ impl<E: Cached> Replicas<E> {
                     db,
                     covered_until: AtomicU64::new(0),
                     failed: AtomicBool::new(true),
-                    copy_of_primary: AtomicBool::new(false),
                     refused: AtomicBool::new(false),
                 })
                 .collect(),
@@ -265,7 +261,6 @@ impl<E: Cached> Replicas<E> {
             Err(err) => {
                 tracing::warn!(error = %err, "read replica failed; skipping it until it answers a poll");
                 replica.failed.store(true, Ordering::Release);
-                replica.copy_of_primary.store(false, Ordering::Release);
                 self.stats
                     .primary_replica_failed
                     .fetch_add(1, Ordering::Relaxed);
@@ -364,28 +359,11 @@ fn replicas_period<E: Cached>(replicas: &std::sync::Weak<Replicas<E>>) -> Durati
 /// The primary's recent WAL positions, each with the moment it was asked,
 /// and its identity once read.
 #[cfg(feature = "postgres-replicas")]
+#[derive(Default)]
 struct Samples {
     positions: std::collections::VecDeque<(Moment, i64)>,
     primary_identity: Option<Identity>,
-    /// When replicas not yet shown to be copies are asked again.
-    next_verification: Instant,
 }
-
-#[cfg(feature = "postgres-replicas")]
-impl Default for Samples {
-    fn default() -> Self {
-        Samples {
-            positions: Default::default(),
-            primary_identity: None,
-            next_verification: Instant::now(),
-        }
-    }
-}
-
-/// How long a replica that could not be shown to be a copy waits to be
-/// asked again; also how long each identity question may take.
-#[cfg(feature = "postgres-replicas")]
-const VERIFY_AGAIN_AFTER: Duration = Duration::from_secs(1);
 
 #[cfg(feature = "postgres-replicas")]
 impl Samples {
@@ -399,30 +377,22 @@ impl Samples {
     }
 }
 
-/// One poll: the primary first, then every replica, each within `max_lag`;
-/// a replica not yet shown to be a copy of the primary's database is
-/// asked for its identity first.
+/// One poll: the primary first, then every replica, each within `max_lag`.
+/// Each replica answers its replay position with its identity, so it
+/// answers lookups only while the last poll found it a copy of the
+/// primary's database (a reconnect may reach another server).
 #[cfg(feature = "postgres-replicas")]
 async fn poll<E: Cached>(
     replicas: &Replicas<E>,
     primary: &DatabaseConnection,
     samples: &mut Samples,
 ) {
-    let unverified = |replicas: &Replicas<E>| {
-        replicas
-            .replicas
-            .iter()
-            .any(|replica| !replica.copy_of_primary.load(Ordering::Acquire))
-    };
-    // A replica that does not answer is asked again once a second, not on
-    // every poll, so it delays the others' polls little.
-    if unverified(replicas) && samples.next_verification <= Instant::now() {
-        verify_copies(replicas, primary, &mut samples.primary_identity).await;
-        if unverified(replicas) {
-            samples.next_verification = Instant::now() + VERIFY_AGAIN_AFTER;
-        }
-    }
     let timeout = replicas.config.max_lag;
+    if samples.primary_identity.is_none()
+        && let Ok(Ok(found)) = tokio::time::timeout(timeout, identity(primary)).await
+    {
+        samples.primary_identity = Some(found);
+    }
     let asked = replicas.now();
     match tokio::time::timeout(timeout, position(primary, PRIMARY_POSITION)).await {
         Ok(Ok(Some(position))) => samples.positions.push_back((asked, position)),
@@ -448,34 +418,46 @@ async fn poll<E: Cached>(
     for (index, replica) in replicas.replicas.iter().enumerate() {
         let db = replica.db.clone();
         asking.spawn(async move {
-            let replayed = tokio::time::timeout(timeout, position(&db, REPLICA_POSITION)).await;
-            (index, replayed)
+            let answer = tokio::time::timeout(timeout, replica_state(&db)).await;
+            (index, answer)
         });
     }
-    while let Some(Ok((index, replayed))) = asking.join_next().await {
+    while let Some(Ok((index, answer))) = asking.join_next().await {
         let replica = &replicas.replicas[index];
-        if !replica.copy_of_primary.load(Ordering::Acquire) {
-            replica.failed.store(true, Ordering::Release);
-            continue;
-        }
-        match replayed {
-            Ok(Ok(Some(replayed))) => {
-                if let Some(covered) = samples.covered_by(replayed) {
-                    replica.covered_until.fetch_max(covered, Ordering::AcqRel);
+        match answer {
+            Ok(Ok((replayed, found))) => {
+                // Not known to be a copy (the primary's identity not read
+                // yet, or another database): it answers nothing.
+                let Some(expected) = samples.primary_identity.as_ref() else {
+                    replica.failed.store(true, Ordering::Release);
+                    continue;
+                };
+                if let Err(refused) = same_database(expected, &found) {
+                    replica.failed.store(true, Ordering::Release);
+                    if !replica.refused.swap(true, Ordering::AcqRel) {
+                        tracing::error!(error = %refused, "read replica refused; reads go to the primary");
+                    }
+                    continue;
                 }
-                replica.failed.store(false, Ordering::Release);
+                replica.refused.store(false, Ordering::Release);
+                match replayed {
+                    Some(replayed) => {
+                        if let Some(covered) = samples.covered_by(replayed) {
+                            replica.covered_until.fetch_max(covered, Ordering::AcqRel);
+                        }
+                        replica.failed.store(false, Ordering::Release);
+                    }
+                    // Not replaying: promoted, or not a replica at all.
+                    None => replica.failed.store(true, Ordering::Release),
+                }
             }
-            // Not replaying: promoted, or not a replica at all.
-            Ok(Ok(None)) => replica.failed.store(true, Ordering::Release),
             Ok(Err(err)) => {
-                replica.copy_of_primary.store(false, Ordering::Release);
                 if !replica.failed.swap(true, Ordering::AcqRel) {
                     tracing::warn!(error = %err, "read replica unreachable; reads go to the primary");
                 }
             }
             Err(_) => {
                 replica.failed.store(true, Ordering::Release);
-                replica.copy_of_primary.store(false, Ordering::Release);
             }
         }
     }
@@ -487,9 +469,6 @@ async fn poll<E: Cached>(
 /// `synchronous_commit = off`).
 #[cfg(feature = "postgres-replicas")]
 const PRIMARY_POSITION: &str = "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint";
-/// How far a replica has replayed; NULL when it is not in recovery.
-#[cfg(feature = "postgres-replicas")]
-const REPLICA_POSITION: &str = "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint";
 
 #[cfg(feature = "postgres-replicas")]
 async fn position(db: &DatabaseConnection, sql: &'static str) -> Result<Option<i64>, DbErr> {
@@ -508,49 +487,98 @@ async fn position(db: &DatabaseConnection, sql: &'static str) -> Result<Option<i
     }
 }
 
+/// What makes the tables a connection reads the ones they are: its
+/// cluster's system identifier (a streaming replica shares its primary's),
+/// its database's name, and the schemas its `search_path` resolves to (a
+/// replica role or URL with another path reads other tables).
 #[cfg(feature = "postgres-replicas")]
-/// What makes a PostgreSQL database the one it is: its cluster's system
-/// identifier (a streaming replica shares its primary's) and its name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Identity {
     system: String,
     database: String,
+    schemas: String,
 }
 
 #[cfg(feature = "postgres-replicas")]
 impl std::fmt::Display for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "database {:?} of cluster {}", self.database, self.system)
+        write!(
+            f,
+            "database {:?} (schemas {:?}) of cluster {}",
+            self.database, self.schemas, self.system
+        )
     }
 }
 
+/// The identity's columns, read from `pg_control_system()`; with the
+/// replay position first, a replica's poll. In the simple query protocol,
+/// as [`position`]: a primary behind a transaction pooler answers too.
 #[cfg(feature = "postgres-replicas")]
-/// The simple query protocol, as [`position`]: a primary behind a
-/// transaction pooler answers too.
-const IDENTITY: &str =
-    "SELECT system_identifier::text, current_database()::text FROM pg_control_system()";
+macro_rules! identity_query {
+    ($($first:literal)?) => {
+        concat!(
+            "SELECT ", $($first, ", ",)?
+            "system_identifier::text, current_database()::text, ",
+            "array_to_string(current_schemas(false), ',') FROM pg_control_system()"
+        )
+    };
+}
+
+#[cfg(feature = "postgres-replicas")]
+const IDENTITY: &str = identity_query!();
+/// How far a replica has replayed (NULL when it is not in recovery), and
+/// what it is.
+#[cfg(feature = "postgres-replicas")]
+const REPLICA_STATE: &str = identity_query!("(pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint");
 
 #[cfg(feature = "postgres-replicas")]
 async fn identity(db: &DatabaseConnection) -> Result<Identity, DbErr> {
+    let row = fetch_one(db, IDENTITY).await?;
+    identity_at(&row, 0)
+}
+
+/// A replica's replay position and identity, in one round trip.
+#[cfg(feature = "postgres-replicas")]
+async fn replica_state(db: &DatabaseConnection) -> Result<(Option<i64>, Identity), DbErr> {
     use sea_orm::sqlx::Row;
-    let row = sea_orm::sqlx::raw_sql(sea_orm::sqlx::AssertSqlSafe(IDENTITY))
+    let row = fetch_one(db, REPLICA_STATE).await?;
+    let replayed = row
+        .try_get::<Option<i64>, _>(0)
+        .map_err(|err| DbErr::Custom(err.to_string()))?;
+    Ok((replayed, identity_at(&row, 1)?))
+}
+
+#[cfg(feature = "postgres-replicas")]
+async fn fetch_one(
+    db: &DatabaseConnection,
+    sql: &'static str,
+) -> Result<sea_orm::sqlx::postgres::PgRow, DbErr> {
+    sea_orm::sqlx::raw_sql(sea_orm::sqlx::AssertSqlSafe(sql))
         .fetch_one(db.get_postgres_connection_pool())
         .await
-        .map_err(|err| DbErr::Custom(err.to_string()))?;
-    let text = |column| {
-        row.try_get::<String, _>(column)
+        .map_err(|err| DbErr::Custom(err.to_string()))
+}
+
+/// The identity in `row`'s columns from `first` on.
+#[cfg(feature = "postgres-replicas")]
+fn identity_at(row: &sea_orm::sqlx::postgres::PgRow, first: usize) -> Result<Identity, DbErr> {
+    use sea_orm::sqlx::Row;
+    let text = |column: usize| {
+        row.try_get::<String, _>(first + column)
             .map_err(|err| DbErr::Custom(err.to_string()))
     };
     Ok(Identity {
         system: text(0)?,
         database: text(1)?,
+        schemas: text(2)?,
     })
 }
 
 #[cfg(feature = "postgres-replicas")]
 /// Whether `replica` is a physical copy of `primary`'s database (the same
-/// cluster identifier and database name), as a store with replicas checks
-/// each before it lets it answer, and again after it fails. Call it before
+/// cluster identifier, database name and `search_path` schemas), as a
+/// store with replicas checks each replica on every poll before it lets it
+/// answer. Call it before
 /// serving to stop at once on a wrong `DATABASE_REPLICA_URL`:
 /// [`ConfigError::ReplicaNotACopy`] names both databases; an unreachable
 /// server gives its [`Error::Database`] (a store starts without that
@@ -581,46 +609,4 @@ fn same_database(primary: &Identity, replica: &Identity) -> Result<(), Error> {
         replica: replica.to_string(),
     }
     .into())
-}
-
-/// Asks each replica not yet shown to be a copy for its identity, and the
-/// primary for its own when not known yet. A replica that is another
-/// database stays out, with one error in the log each time it is found so.
-#[cfg(feature = "postgres-replicas")]
-async fn verify_copies<E: Cached>(
-    replicas: &Replicas<E>,
-    primary: &DatabaseConnection,
-    primary_identity: &mut Option<Identity>,
-) {
-    let timeout = VERIFY_AGAIN_AFTER;
-    if primary_identity.is_none() {
-        match tokio::time::timeout(timeout, identity(primary)).await {
-            Ok(Ok(found)) => *primary_identity = Some(found),
-            // The position poll reports the primary's trouble.
-            _ => return,
-        }
-    }
-    let Some(expected) = primary_identity.as_ref() else {
-        return;
-    };
-    for replica in &replicas.replicas {
-        if replica.copy_of_primary.load(Ordering::Acquire) {
-            continue;
-        }
-        let Ok(Ok(found)) = tokio::time::timeout(timeout, identity(&replica.db)).await else {
-            continue;
-        };
-        match same_database(expected, &found) {
-            Ok(()) => {
-                replica.refused.store(false, Ordering::Release);
-                replica.copy_of_primary.store(true, Ordering::Release);
-            }
-            Err(refused) => {
-                replica.failed.store(true, Ordering::Release);
-                if !replica.refused.swap(true, Ordering::AcqRel) {
-                    tracing::error!(error = %refused, "read replica refused; reads go to the primary");
-                }
-            }
-        }
-    }
 }

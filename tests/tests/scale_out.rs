@@ -1018,6 +1018,26 @@ async fn a_replica_of_another_database_is_never_read() {
     authstore::check_replica(&primary, &right)
         .await
         .expect("the real copy");
+    // The same database read through another search_path reads other tables.
+    ours.primary
+        .conn
+        .execute_unprepared("CREATE SCHEMA app")
+        .await
+        .unwrap();
+    ours.caught_up().await;
+    let elsewhere = connect(&format!(
+        "{}?options=-c%20search_path%3Dapp",
+        ours.primary.url
+    ))
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            authstore::check_replica(&elsewhere, &right).await,
+            Err(Error::Config(ConfigError::ReplicaNotACopy { .. }))
+        ),
+        "another search_path is another set of tables"
+    );
 
     theirs.destroy().await;
     ours.destroy().await;

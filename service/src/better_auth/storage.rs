@@ -229,7 +229,8 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .value("expiresAt", self.time(expires_at))
             .value("updatedAt", self.time(now))
             .cond_where(self.exact(SESSIONS, "token", token))
-            .and_where(Expr::col("expiresAt").gt(self.time(now)))
+            // Not expired, by better-auth's rule: over only after `expiresAt`.
+            .and_where(Expr::col("expiresAt").gte(self.time(now)))
             .to_owned();
         Ok(self.db.execute(&update).await?.rows_affected())
     }
@@ -239,7 +240,8 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     }
 
     /// Deletes the session of `token` if its own row here has expired at
-    /// `now`: a row read elsewhere never ends a live one.
+    /// `now` (better-auth's rule: after `expiresAt`): a row read elsewhere
+    /// never ends a live one.
     pub(super) async fn delete_expired_session(
         &self,
         token: &str,
@@ -247,7 +249,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<u64, DbErr> {
         let expired = self
             .exact(SESSIONS, "token", token)
-            .add(Expr::col("expiresAt").lte(self.time(now)));
+            .add(Expr::col("expiresAt").lt(self.time(now)));
         backend::delete_where(self.db, SESSIONS, expired).await
     }
 
@@ -269,7 +271,8 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .columns(SESSION_COLUMNS)
             .from(SESSIONS)
             .cond_where(self.exact(SESSIONS, "userId", user_id))
-            .and_where(Expr::col("expiresAt").gt(self.time(now)))
+            // Not expired, by better-auth's rule: over only after `expiresAt`.
+            .and_where(Expr::col("expiresAt").gte(self.time(now)))
             .order_by("createdAt", Order::Desc)
             .to_owned();
         let rows = self.db.query_all(&select).await?;

@@ -46,13 +46,14 @@ pub struct SentCookie {
 /// assert_eq!(sid, SentCookie { value: "a=b".to_owned(), alone: false });
 /// ```
 pub fn read_cookie(headers: &HeaderMap, name: &str, which: RepeatedCookie) -> Option<SentCookie> {
-    let mut values = headers
+    let texts: Vec<String> = headers
         .get_all(COOKIE)
         .iter()
-        // A header that is not visible ASCII holds no cookie authstore or
-        // the JS systems would accept as a session.
-        .filter_map(|header| header.to_str().ok())
-        .flat_map(Cookie::split_parse)
+        .map(|header| latin1(header.as_bytes()))
+        .collect();
+    let mut values = texts
+        .iter()
+        .flat_map(|text| Cookie::split_parse(text.as_str()))
         .filter_map(Result::ok)
         .filter(|cookie| cookie.name() == name)
         .map(|cookie| cookie.value().to_owned());
@@ -66,6 +67,13 @@ pub fn read_cookie(headers: &HeaderMap, name: &str, which: RepeatedCookie) -> Op
         value: decode_once(&value),
         alone,
     })
+}
+
+/// A header's bytes as Node reads them, one character per byte (Latin-1),
+/// so a cookie of bytes past ASCII (a sibling's `x=é`) neither hides the
+/// session cookie beside it nor a repetition of it.
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&byte| char::from(byte)).collect()
 }
 
 /// `tryDecode` of the `cookie` package: quotes dropped, then
@@ -154,6 +162,31 @@ mod tests {
         assert_eq!((first.value.as_str(), first.alone), ("first", false));
         assert_eq!((last.value.as_str(), last.alone), ("second", false));
         assert!(!read_first(&["s=x; s=x"], "s").unwrap().alone);
+    }
+
+    #[test]
+    fn bytes_past_ascii_hide_nothing() {
+        let mut headers = HeaderMap::new();
+        headers.append(COOKIE, HeaderValue::from_static("s=real"));
+        headers.append(
+            COOKIE,
+            HeaderValue::from_bytes("x=\u{e9}; s=planted".as_bytes()).unwrap(),
+        );
+        let read = read_cookie(&headers, "s", RepeatedCookie::First).unwrap();
+        assert_eq!(
+            (read.value.as_str(), read.alone),
+            ("real", false),
+            "a repetition"
+        );
+        let mut headers = HeaderMap::new();
+        headers.append(
+            COOKIE,
+            HeaderValue::from_bytes("x=\u{e9}; s=real".as_bytes()).unwrap(),
+        );
+        assert_eq!(
+            read_cookie(&headers, "s", RepeatedCookie::First),
+            alone("real")
+        );
     }
 
     #[test]
