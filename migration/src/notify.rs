@@ -19,7 +19,9 @@ pub(crate) struct Watched {
     /// keep their own.
     pub(crate) functions: &'static str,
     pub(crate) channels: NotifyChannels,
-    /// The sessions table and the column holding its (stored) token.
+    /// The sessions table and the column holding its (stored) token, as
+    /// the schema spells them (they are quoted: better-auth's `user` is a
+    /// reserved word).
     pub(crate) sessions: &'static str,
     pub(crate) token: &'static str,
     /// A condition on `OLD` true for a session that expired a day or more
@@ -80,17 +82,17 @@ BEGIN
         RETURN NULL;
     END IF;
     PERFORM pg_notify('{sessions_channel}',
-                      encode(sha256(convert_to(OLD.{token}, 'UTF8')), 'hex'));
+                      encode(sha256(convert_to(OLD."{token}", 'UTF8')), 'hex'));
     RETURN NULL;
 END $$;
-CREATE TRIGGER authstore_session_changed AFTER UPDATE OR DELETE ON {sessions}
+CREATE TRIGGER authstore_session_changed AFTER UPDATE OR DELETE ON "{sessions}"
     FOR EACH ROW EXECUTE FUNCTION {functions}_session_changed();
 CREATE OR REPLACE FUNCTION {functions}_user_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('{users_channel}', OLD.id::text);
     RETURN NULL;
 END $$;
-CREATE TRIGGER authstore_user_changed AFTER {user_events} ON {users}
+CREATE TRIGGER authstore_user_changed AFTER {user_events} ON "{users}"
     FOR EACH ROW EXECUTE FUNCTION {functions}_user_changed();
 "#
         )
@@ -105,9 +107,9 @@ CREATE TRIGGER authstore_user_changed AFTER {user_events} ON {users}
         } = self;
         format!(
             r#"
-DROP TRIGGER IF EXISTS authstore_session_changed ON {sessions};
+DROP TRIGGER IF EXISTS authstore_session_changed ON "{sessions}";
 DROP FUNCTION IF EXISTS {functions}_session_changed();
-DROP TRIGGER IF EXISTS authstore_user_changed ON {users};
+DROP TRIGGER IF EXISTS authstore_user_changed ON "{users}";
 DROP FUNCTION IF EXISTS {functions}_user_changed();
 "#
         )

@@ -382,6 +382,52 @@ async fn setup_mistakes_are_named() {
     assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
 }
 
+/// The same on better-auth: `listening()` on its store hears the better-auth
+/// app's sign-out (here: plain SQL) through the triggers authstore adds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listening_better_auth_cache_hears_the_apps_sign_out() {
+    authstore_tests::run(
+        authstore_tests::Backend::Postgres,
+        "web_listening_better_auth",
+        async |db| {
+            let (_, user_id) = better_auth(db).await;
+            let config = BetterAuthConfig::default()
+                .secret(BETTER_AUTH_SECRET)
+                .unwrap()
+                .session_cache(100, TimeDelta::minutes(10))
+                .unwrap();
+            let store = BetterAuthStore::new(db.conn.clone(), config);
+            let session = store
+                .create_session(&user_id, Default::default())
+                .await
+                .unwrap();
+            let signed =
+                signed_session_cookie(&session.token, &Secret::from(BETTER_AUTH_SECRET.to_owned()));
+            let web = WebSessions::new(store, "http://localhost")
+                .unwrap()
+                .listening()
+                .unwrap();
+            let app = app(web);
+            let jar = [cookie("better-auth.session_token", &signed)];
+            let me = || send(&app, "GET", "/me", &jar);
+            assert_eq!(me().await.status, StatusCode::OK, "now cached");
+            db.conn
+                .execute_unprepared("DELETE FROM session")
+                .await
+                .unwrap();
+            let started = std::time::Instant::now();
+            while me().await.status == StatusCode::OK {
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(2),
+                    "unheard; the bound is 10 min"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        },
+    )
+    .await;
+}
+
 /// A service on a sibling origin (`api.example.com` beside the app at
 /// `app.example.com`) gets `Sec-Fetch-Site: same-site` on the app's own
 /// writes: admitted from a trusted origin, refused from every other

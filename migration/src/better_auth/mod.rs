@@ -26,8 +26,10 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
+use crate::Profile;
 use crate::adopt::has_index;
 use crate::column::text_id;
+use crate::notify::{SessionNotify, Watched};
 use crate::tables::CreateTables;
 use authstore_entity::better_auth::BETTER_AUTH;
 use authstore_entity::own_tables::{CARRIED, CARRIED_SOURCES};
@@ -57,6 +59,21 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(Indexes),
         Box::new(Carried),
         Box::new(Provenance),
+        // The session cache's triggers (PostgreSQL only), on better-auth's
+        // own tables; better-auth never sees them. The lookup returns the
+        // user's columns, so any change of a user matters.
+        Box::new(SessionNotify {
+            name: "m20261207_000605_authstore_better_auth_session_notify",
+            watched: Watched {
+                functions: "authstore_better_auth",
+                channels: Profile::BetterAuth.notify_channels(),
+                sessions: SESSIONS,
+                token: "token",
+                long_expired: r#"OLD."expiresAt" < now() - interval '1 day'"#,
+                users: USERS,
+                user_events: "UPDATE OR DELETE",
+            },
+        }),
     ]
 }
 

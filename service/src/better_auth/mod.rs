@@ -50,7 +50,7 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionSession, TransactionTrait};
 
 use crate::backend::{PURGE_BATCH, check_time};
-use crate::cache::{self, Change};
+use crate::cache::{self, Change, SessionCacheConfig};
 use crate::core::Core;
 use crate::durability::begin_revocation;
 use crate::replicas::read_session;
@@ -263,15 +263,22 @@ impl ExpiryPolicy for UpdateAgeExpiry {
     }
 }
 
-/// How long better-auth sessions live, and the app's secret (its
-/// `BETTER_AUTH_SECRET`), which signs the session cookie.
+/// How long better-auth sessions live, the app's secret (its
+/// `BETTER_AUTH_SECRET`), which signs the session cookie, and whether
+/// validations are cached.
 ///
-/// There is no session cache for this profile yet: it has no triggers to
-/// tell a cache about the better-auth app's sign-outs.
+/// ```
+/// use authstore::better_auth::BetterAuthConfig;
+/// use chrono::TimeDelta;
+/// let config = BetterAuthConfig::default().session_cache(100_000, TimeDelta::minutes(5))?;
+/// assert_eq!(config.session_cache_bounds().map(|c| c.max_entries), Some(100_000));
+/// # Ok::<(), authstore::Error>(())
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct BetterAuthConfig {
     expiry: UpdateAgeExpiry,
     secret: Option<Secret>,
+    session_cache: Option<SessionCacheConfig>,
 }
 
 impl std::fmt::Debug for BetterAuthConfig {
@@ -279,6 +286,7 @@ impl std::fmt::Debug for BetterAuthConfig {
         f.debug_struct("BetterAuthConfig")
             .field("expiry", &self.expiry)
             .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
+            .field("session_cache", &self.session_cache)
             .finish()
     }
 }
@@ -322,6 +330,28 @@ impl BetterAuthConfig {
     pub(crate) fn cookie_secret(&self) -> Option<&Secret> {
         self.secret.as_ref()
     }
+
+    /// Keeps what [`BetterAuthStore::validate_session`] finds in memory: at
+    /// most `max_entries` sessions, each served for at most
+    /// `max_staleness` after it was read, as `LuciaConfig::session_cache`
+    /// does (see the session cache guide). A sign-out through this store
+    /// (any clone) is seen at once; one by the better-auth app or plain SQL
+    /// within `max_staleness`, or within milliseconds with
+    /// [`BetterAuthStore::listen_for_session_changes`] (PostgreSQL).
+    /// [`ConfigError::NotPositive`] for a zero bound.
+    pub fn session_cache(
+        mut self,
+        max_entries: u64,
+        max_staleness: TimeDelta,
+    ) -> Result<Self, Error> {
+        self.session_cache = Some(SessionCacheConfig::new(max_entries, max_staleness)?);
+        Ok(self)
+    }
+
+    /// The session cache's bounds, if it is on.
+    pub fn session_cache_bounds(&self) -> Option<SessionCacheConfig> {
+        self.session_cache
+    }
 }
 
 /// The store of a `better-auth` database. Cloning is cheap.
@@ -341,7 +371,7 @@ impl BetterAuthStore {
     /// A store on `db` with the system clock.
     pub fn new(db: DatabaseConnection, config: BetterAuthConfig) -> Self {
         BetterAuthStore {
-            core: Core::new(db, None, Profile::BetterAuth),
+            core: Core::new(db, config.session_cache, Profile::BetterAuth),
             config,
         }
     }
@@ -861,5 +891,24 @@ impl BetterAuthStore {
     /// `None` without replicas.
     pub fn replica_stats(&self) -> Option<crate::replicas::ReplicaStats> {
         self.core.replica_stats()
+    }
+}
+
+#[cfg(feature = "postgres-listen")]
+impl BetterAuthStore {
+    /// Starts hearing about every change to a session or user from
+    /// PostgreSQL, so the session cache ([`BetterAuthConfig::session_cache`])
+    /// drops what any writer changed (another process, the better-auth app,
+    /// plain SQL) within milliseconds instead of its staleness bound. Needs
+    /// this profile's `session_notify` migration
+    /// (`m20261207_000605_authstore_better_auth_session_notify`), a tokio
+    /// runtime and a real PostgreSQL connection; see
+    /// [`crate::AuthStore::listen_for_session_changes`] for what happens
+    /// when the connection drops. Feature `postgres-listen`.
+    ///
+    /// [`ConfigError::NoSessionCache`] without a cache;
+    /// [`ConfigError::NotPostgres`] on another backend.
+    pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
+        self.core.listen()
     }
 }

@@ -64,10 +64,9 @@ impl SessionStore for BetterAuthStore {
         self.revoke_session(token).await.map(drop)
     }
 
-    /// This profile has no session cache to keep fresh.
     #[cfg(feature = "postgres-listen")]
     fn listen(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
-        Err(ConfigError::NoSessionCache.into())
+        self.listen_for_session_changes()
     }
 }
 
