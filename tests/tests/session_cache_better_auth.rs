@@ -125,21 +125,26 @@ async fn every_revocation_by_another_writer_is_heard() {
         assert!(served(&a, &token).await);
         let sql = |statement: String| {
             let db = &db;
-            async move { db.conn.execute_unprepared(&statement).await.unwrap() }
+            async move {
+                db.conn.execute_unprepared(&statement).await.unwrap();
+            }
         };
         match how {
             "sign-out" => assert!(b.revoke_session(&token).await.unwrap()),
             "sign-out everywhere" => assert_eq!(b.revoke_user_sessions(&user).await.unwrap(), 1),
-            "SQL DELETE" => drop(sql(format!("DELETE FROM session WHERE token = '{token}'")).await),
-            "SQL expiry" => drop(
+            "SQL DELETE" => sql(format!("DELETE FROM session WHERE token = '{token}'")).await,
+            "SQL expiry" => {
                 sql(format!(
                     r#"UPDATE session SET "expiresAt" = now() - interval '1 minute' WHERE token = '{token}'"#
                 ))
-                .await,
-            ),
+                .await
+            }
             "user deletion" => b.delete_user(&user).await.unwrap(),
             "SQL user deletion" => {
-                drop(sql(format!(r#"DELETE FROM session WHERE "userId" = '{user}'; DELETE FROM "user" WHERE id = '{user}'"#)).await)
+                sql(format!(
+                    r#"DELETE FROM session WHERE "userId" = '{user}'; DELETE FROM "user" WHERE id = '{user}'"#
+                ))
+                .await
             }
             _ => unreachable!(),
         }
