@@ -10,6 +10,13 @@
 //! the latest sent-moment whose position it has reached: it holds every
 //! commit acknowledged before then. Covered-until only moves forward.
 //!
+//! **Which server is a replica at all.** Each replica answers its replay
+//! position together with its identity (cluster system identifier,
+//! database name, `search_path` schemas), and answers lookups only while
+//! the last poll found that identity to be the primary's: a URL naming
+//! another database, or a reconnect that reached another server, serves
+//! nothing. [`check_replica`] asks the same once, at start.
+//!
 //! **Which replica may answer a lookup**, decided in memory with no round
 //! trip to the primary:
 //! - one covered until no more than [`ReplicaConfig::max_lag`] ago (bounded

@@ -28,9 +28,16 @@
 //! The cookie, per profile: next-auth's `next-auth.session-token`, or
 //! `__Secure-next-auth.session-token` when the public URL is https (then the
 //! unprefixed name is not read, as next-auth does not read it); Lucia's
-//! `auth_session`. Every cookie written is HttpOnly, SameSite=Lax, Path=/,
-//! and Secure over https; next-auth's and lucia-auth v1's expire with the
-//! session, Lucia v3's carry its `Max-Age`.
+//! `auth_session`; better-auth's `better-auth.session_token` (signed), with
+//! `__Secure-` over https. Every cookie written is HttpOnly, SameSite=Lax,
+//! Path=/, and Secure over https; next-auth's and lucia-auth v1's expire
+//! with the session, Lucia v3's and better-auth's carry their `Max-Age`.
+//!
+//! Cookies are read as browsers scope them and as each JS system parses
+//! them ([`cookies`]): by their literal names, values decoded once, and of
+//! a repeated session cookie the JS system's pick, served but never
+//! written back. Writes from other origins are refused unless named in
+//! [`WebSessions::trusting_origins`].
 
 pub mod cookies;
 mod stores;
