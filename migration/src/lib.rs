@@ -38,6 +38,24 @@
 
 pub use sea_orm_migration::prelude::*;
 
+/// A profile module's `Migrator`: the profile's migrations alone, with
+/// sea-orm-migration's history table.
+macro_rules! profile_migrator {
+    () => {
+        /// A migrator that runs this profile's migrations alone.
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct Migrator;
+
+        #[async_trait::async_trait]
+        impl MigratorTrait for Migrator {
+            fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+                migrations()
+            }
+        }
+    };
+}
+pub(crate) use profile_migrator;
+
 mod adopt;
 mod attempts;
 pub mod better_auth;
@@ -85,52 +103,79 @@ pub trait ProfileMigrations {
     fn run_cli(self) -> impl Future<Output = ()> + Send;
 }
 
+/// The registry of migration sets: each profile's module, one entry each.
+fn migrator(profile: Profile) -> &'static dyn MigrationSet {
+    match profile {
+        Profile::NextAuthV3 => &next_auth_v3::Migrator,
+        Profile::NextAuthV4Beta => &next_auth_v4_beta::Migrator,
+        Profile::NextAuthV2Beta => &next_auth_v2_beta::Migrator,
+        Profile::LuciaV3 => &lucia_v3::Migrator,
+        Profile::LuciaV1 => &lucia_v1::Migrator,
+        Profile::BetterAuth => &better_auth::Migrator,
+    }
+}
+
+type Running<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a profile's `Migrator` does, callable on a profile chosen at run
+/// time (sea-orm-migration's `MigratorTrait` is static).
+trait MigrationSet: Sync {
+    fn migrations(&self) -> Vec<Box<dyn MigrationTrait>>;
+    fn up<'a>(
+        &self,
+        db: &'a sea_orm_migration::sea_orm::DatabaseConnection,
+    ) -> Running<'a, Result<(), DbErr>>;
+    fn down<'a>(
+        &self,
+        db: &'a sea_orm_migration::sea_orm::DatabaseConnection,
+    ) -> Running<'a, Result<(), DbErr>>;
+    #[cfg(feature = "cli")]
+    fn run_cli(&self) -> Running<'static, ()>;
+}
+
+impl<M: MigratorTrait + Copy + Sync + Send + 'static> MigrationSet for M {
+    fn migrations(&self) -> Vec<Box<dyn MigrationTrait>> {
+        M::migrations()
+    }
+
+    fn up<'a>(
+        &self,
+        db: &'a sea_orm_migration::sea_orm::DatabaseConnection,
+    ) -> Running<'a, Result<(), DbErr>> {
+        Box::pin(M::up(db, None))
+    }
+
+    fn down<'a>(
+        &self,
+        db: &'a sea_orm_migration::sea_orm::DatabaseConnection,
+    ) -> Running<'a, Result<(), DbErr>> {
+        Box::pin(M::down(db, None))
+    }
+
+    #[cfg(feature = "cli")]
+    fn run_cli(&self) -> Running<'static, ()> {
+        Box::pin(cli::run_cli(*self))
+    }
+}
+
 impl ProfileMigrations for Profile {
     fn migrations(self) -> Vec<Box<dyn MigrationTrait>> {
-        match self {
-            Profile::NextAuthV4Beta => next_auth_v4_beta::migrations(),
-            Profile::NextAuthV2Beta => next_auth_v2_beta::migrations(),
-            Profile::NextAuthV3 => next_auth_v3::migrations(),
-            Profile::LuciaV3 => lucia_v3::migrations(),
-            Profile::LuciaV1 => lucia_v1::migrations(),
-            Profile::BetterAuth => better_auth::migrations(),
-        }
+        migrator(self).migrations()
     }
 
     async fn up(self, db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), DbErr> {
         refuse_another_profile(self, db).await?;
-        match self {
-            Profile::NextAuthV4Beta => next_auth_v4_beta::Migrator::up(db, None).await,
-            Profile::NextAuthV2Beta => next_auth_v2_beta::Migrator::up(db, None).await,
-            Profile::NextAuthV3 => next_auth_v3::Migrator::up(db, None).await,
-            Profile::LuciaV3 => lucia_v3::Migrator::up(db, None).await,
-            Profile::LuciaV1 => lucia_v1::Migrator::up(db, None).await,
-            Profile::BetterAuth => better_auth::Migrator::up(db, None).await,
-        }
+        migrator(self).up(db).await
     }
 
     async fn down(self, db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), DbErr> {
         refuse_another_profile(self, db).await?;
-        match self {
-            Profile::NextAuthV4Beta => next_auth_v4_beta::Migrator::down(db, None).await,
-            Profile::NextAuthV2Beta => next_auth_v2_beta::Migrator::down(db, None).await,
-            Profile::NextAuthV3 => next_auth_v3::Migrator::down(db, None).await,
-            Profile::LuciaV3 => lucia_v3::Migrator::down(db, None).await,
-            Profile::LuciaV1 => lucia_v1::Migrator::down(db, None).await,
-            Profile::BetterAuth => better_auth::Migrator::down(db, None).await,
-        }
+        migrator(self).down(db).await
     }
 
     #[cfg(feature = "cli")]
     async fn run_cli(self) {
-        match self {
-            Profile::NextAuthV4Beta => cli::run_cli(next_auth_v4_beta::Migrator).await,
-            Profile::NextAuthV2Beta => cli::run_cli(next_auth_v2_beta::Migrator).await,
-            Profile::NextAuthV3 => cli::run_cli(next_auth_v3::Migrator).await,
-            Profile::LuciaV3 => cli::run_cli(lucia_v3::Migrator).await,
-            Profile::LuciaV1 => cli::run_cli(lucia_v1::Migrator).await,
-            Profile::BetterAuth => cli::run_cli(better_auth::Migrator).await,
-        }
+        migrator(self).run_cli().await
     }
 }
 

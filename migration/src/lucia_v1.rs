@@ -57,15 +57,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     ]
 }
 
-/// A migrator that runs this profile's migrations alone.
-pub struct Migrator;
-
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        migrations()
-    }
-}
+crate::profile_migrator!();
 
 /// The three tables on `backend`, users first (the others point to it).
 fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {

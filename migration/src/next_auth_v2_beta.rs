@@ -13,33 +13,18 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V2_BETA};
-use crate::notify::{self, SessionNotify};
+use crate::next_auth_shape::{self, NEXT_AUTH_V2_BETA};
 
 /// This profile's migrations, oldest first; their names are its own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![
-        Box::new(CreateTables {
-            name: "m20261122_000201_authstore_v2_beta_schema",
-            shape: &NEXT_AUTH_V2_BETA,
-        }),
-        Box::new(ExactComparison {
-            name: "m20261122_000202_authstore_v2_beta_exact_comparison",
-            shape: &NEXT_AUTH_V2_BETA,
-        }),
-        Box::new(SessionNotify {
-            name: "m20261123_000203_authstore_v2_beta_session_notify",
-            watched: notify::NEXT_AUTH,
-        }),
-    ]
+    next_auth_shape::migrations(
+        &NEXT_AUTH_V2_BETA,
+        [
+            "m20261122_000201_authstore_v2_beta_schema",
+            "m20261122_000202_authstore_v2_beta_exact_comparison",
+            "m20261123_000203_authstore_v2_beta_session_notify",
+        ],
+    )
 }
 
-/// A migrator that runs this profile's migrations alone.
-pub struct Migrator;
-
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        migrations()
-    }
-}
+crate::profile_migrator!();

@@ -6,35 +6,20 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::next_auth_shape::{CreateTables, ExactComparison, NEXT_AUTH_V3};
-use crate::notify::{self, SessionNotify};
+use crate::next_auth_shape::{self, NEXT_AUTH_V3};
 
 /// This profile's migrations, oldest first, for a host app to put in its
 /// own [`MigratorTrait::migrations`] list. Their names never change: they
 /// are what `seaql_migrations` records.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![
-        Box::new(CreateTables {
-            name: "m20261122_000001_authstore_schema",
-            shape: &NEXT_AUTH_V3,
-        }),
-        Box::new(ExactComparison {
-            name: "m20261122_000002_authstore_exact_comparison",
-            shape: &NEXT_AUTH_V3,
-        }),
-        Box::new(SessionNotify {
-            name: "m20261123_000003_authstore_session_notify",
-            watched: notify::NEXT_AUTH,
-        }),
-    ]
+    next_auth_shape::migrations(
+        &NEXT_AUTH_V3,
+        [
+            "m20261122_000001_authstore_schema",
+            "m20261122_000002_authstore_exact_comparison",
+            "m20261123_000003_authstore_session_notify",
+        ],
+    )
 }
 
-/// A migrator that runs this profile's migrations alone.
-pub struct Migrator;
-
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        migrations()
-    }
-}
+crate::profile_migrator!();

@@ -8,19 +8,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseExecutor};
 
-use chrono::SubsecRound;
-
 use crate::cache::{self, Cached, Change, SessionCache, SessionCacheConfig};
-use crate::config::Config;
-use crate::durability::{Revocation, SyncStandby};
-use crate::model::SessionAndUser;
-use crate::next_auth;
+use crate::durability::{Revocation, SyncStandby, begin_revocation};
 use crate::replicas::Replicas;
-#[cfg(any(feature = "postgres-listen", feature = "postgres-replicas"))]
 use crate::rules::error::Error;
 use crate::topology::Topology;
 use authstore_entity::Profile;
-use sea_orm::{DbErr, TransactionTrait};
+use sea_orm::{DbErr, TransactionSession, TransactionTrait};
 
 /// Where "now" comes from. Tests pass a clock they control, so expiry is
 /// tested without sleeping.
@@ -142,7 +136,7 @@ impl<E: Cached> Core<DatabaseConnection, E> {
 }
 
 impl<Db: ConnectionTrait, E: Cached> Core<Db, E> {
-    /// Where the store's session lookups were answered, with replicas on.
+    /// Where session lookups were answered, with replicas on.
     #[cfg(feature = "postgres-replicas")]
     pub(crate) fn replica_stats(&self) -> Option<crate::replicas::ReplicaStats> {
         self.topology
@@ -156,50 +150,34 @@ impl<Db: ConnectionTrait, E: Cached> Core<Db, E> {
         self.clock = Arc::new(clock);
     }
 
-    /// The clock, for contexts that borrow it.
-    pub(crate) fn clock(&self) -> &Clock {
-        &self.clock
-    }
-
     /// Now, as the clock says it, to the nanosecond; each store rounds it to
     /// what its columns keep.
     pub(crate) fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
 
-    /// The session cache, for evictions: present whenever it is on.
+    /// The session cache, for tests that look inside it.
+    #[cfg(test)]
     pub(crate) fn cache(&self) -> Option<&SessionCache<E>> {
         self.cache.as_deref()
     }
 
-    /// The replicas, for lookups that may be served from them.
-    pub(crate) fn replicas_for_reads(&self) -> Option<&Replicas<E>> {
-        self.topology
-            .replicas
-            .get()
-            .map(|replicas| &**replicas)
-            .filter(|_| self.reads_cache)
+    /// The core on its own connection, borrowed: what the lifecycle and the
+    /// table methods run on.
+    pub(crate) fn here(&self) -> CoreRef<'_, Db, E> {
+        self.here_on(&self.db, true)
     }
 
-    /// The store's topology, for contexts that borrow it.
-    pub(crate) fn topology(&self) -> &Topology<E> {
-        &self.topology
-    }
-
-    /// Records a change to sessions or users made here, whatever its
-    /// outcome ([`Topology::changed`]).
-    pub(crate) fn changed(&self, change: Change<'_, E::UserId>) {
-        self.topology.changed(self.cache(), change);
-    }
-
-    /// The session cache, for lookups that may be served from it.
-    pub(crate) fn cache_for_reads(&self) -> Option<&SessionCache<E>> {
-        self.cache().filter(|_| self.reads_cache)
-    }
-
-    /// Whether lookups may be served from the cache here.
-    pub(crate) fn reads_cache(&self) -> bool {
-        self.reads_cache
+    /// The core borrowed onto `db`; lookups there may be served from the
+    /// cache and replicas only if `reads_cache` and the core itself may.
+    pub(crate) fn here_on<'a, C>(&'a self, db: &'a C, reads_cache: bool) -> CoreRef<'a, C, E> {
+        CoreRef {
+            db,
+            clock: &self.clock,
+            cache: self.cache.as_deref(),
+            topology: &self.topology,
+            reads_cache: reads_cache && self.reads_cache,
+        }
     }
 
     /// A store's `Debug`: its name, backend and config, never a secret.
@@ -216,46 +194,38 @@ impl<Db: ConnectionTrait, E: Cached> Core<Db, E> {
     }
 }
 
-impl<Db: ConnectionTrait + TransactionTrait, E: Cached> Core<Db, E> {
-    /// Where a revocation's statements run ([`crate::durability`]); end it
-    /// with [`Revocation::finish`], then record the change.
-    pub(crate) async fn revocation(&self) -> Result<Revocation<'_, Db>, DbErr> {
-        Revocation::begin(&self.db, &self.topology.standby).await
-    }
-}
-
-/// What every table's methods need: where to run, the rules, and the time.
-pub(crate) struct Ctx<'a, C> {
+/// A store's core, borrowed onto one connection (the store's own, or a
+/// caller's transaction): what every session and user method needs.
+pub(crate) struct CoreRef<'a, C, E: Cached> {
     pub(crate) db: &'a C,
-    pub(crate) config: &'a Config,
-    pub(crate) clock: &'a Clock,
+    clock: &'a Clock,
     /// The session cache, if on: evicted by every change made here.
-    pub(crate) cache: Option<&'a cache::SessionCache<SessionAndUser>>,
+    cache: Option<&'a SessionCache<E>>,
     /// The replicas and the standby.
-    pub(crate) topology: &'a Topology<SessionAndUser>,
+    topology: &'a Topology<E>,
     /// Whether session lookups here may be served from the cache or a
-    /// replica (not in a caller's transaction).
-    pub(crate) reads_cache: bool,
+    /// replica (not in a caller's transaction, whose view is its own).
+    reads_cache: bool,
 }
 
-// Manual impls: deriving would demand `C: Clone`, and `C` is only borrowed.
-impl<C> Clone for Ctx<'_, C> {
+// Manual impls: deriving would demand `C: Clone` and `E: Clone`, and both
+// are only borrowed.
+impl<C, E: Cached> Clone for CoreRef<'_, C, E> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<C> Copy for Ctx<'_, C> {}
+impl<C, E: Cached> Copy for CoreRef<'_, C, E> {}
 
-impl<'a, C> Ctx<'a, C> {
-    /// The same rules and clock on another connection, such as a
-    /// transaction begun on this one.
-    pub(crate) fn on<'b, D>(&self, db: &'b D) -> Ctx<'b, D>
+impl<'a, C, E: Cached> CoreRef<'a, C, E> {
+    /// The same core on another connection, such as a transaction begun
+    /// on this one: lookups there read the database, never the cache.
+    pub(crate) fn on<'b, D>(&self, db: &'b D) -> CoreRef<'b, D, E>
     where
         'a: 'b,
     {
-        Ctx {
+        CoreRef {
             db,
-            config: self.config,
             clock: self.clock,
             cache: self.cache,
             topology: self.topology,
@@ -263,13 +233,18 @@ impl<'a, C> Ctx<'a, C> {
         }
     }
 
+    /// Now, as the clock says it, to the nanosecond.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
     /// The session cache, for lookups that may be served from it.
-    pub(crate) fn cache_for_reads(&self) -> Option<&'a cache::SessionCache<SessionAndUser>> {
+    pub(crate) fn cache_for_reads(&self) -> Option<&'a SessionCache<E>> {
         self.cache.filter(|_| self.reads_cache)
     }
 
     /// The replicas, for lookups that may be served from them.
-    pub(crate) fn replicas_for_reads(&self) -> Option<&'a Replicas<SessionAndUser>> {
+    pub(crate) fn replicas_for_reads(&self) -> Option<&'a Replicas<E>> {
         self.topology
             .replicas
             .get()
@@ -279,32 +254,215 @@ impl<'a, C> Ctx<'a, C> {
 
     /// Records a change to sessions or users made here, whatever its
     /// outcome ([`Topology::changed`]).
-    pub(crate) fn changed(&self, change: Change<'_, i32>) {
+    pub(crate) fn changed(&self, change: Change<'_, E::UserId>) {
         self.topology.changed(self.cache, change);
     }
+}
 
-    /// Where a revocation's statements run ([`crate::durability`]); end it
-    /// with [`Revocation::finish`], then record the change.
-    pub(crate) async fn revocation(&self) -> Result<Revocation<'a, C>, DbErr>
-    where
-        C: ConnectionTrait + TransactionTrait,
-    {
+impl<'a, C: ConnectionTrait + TransactionTrait, E: Cached> CoreRef<'a, C, E> {
+    /// Where a revocation's statements run, so that it survives a failover
+    /// ([`crate::durability`]); end it with [`Revocation::finish`], then
+    /// record the change.
+    pub(crate) async fn revocation(&self) -> Result<Revocation<'a, C>, DbErr> {
         Revocation::begin(self.db, &self.topology.standby).await
     }
 
-    /// Now, in UTC, to the microsecond: the finest precision PostgreSQL and
-    /// MySQL keep, so a time computed here equals the same time read back.
-    pub(crate) fn now(&self) -> DateTime<Utc> {
-        (self.clock)().trunc_subsecs(6)
+    /// Begins deleting a user with what hangs off them: one transaction,
+    /// which a synchronous standby applies before it commits. End it with
+    /// [`CoreRef::finish_user_deletion`].
+    pub(crate) async fn begin_user_deletion(&self) -> Result<C::Transaction, DbErr> {
+        begin_revocation(self.db, &self.topology.standby).await
     }
 
-    /// The configured profile's tables on this connection.
-    pub(crate) fn storage(&self) -> next_auth::Storage<'a, C> {
-        next_auth::Storage {
-            db: self.db,
-            schema: next_auth::Schema::of(self.config.profile())
-                .expect("Config::build admits next-auth profiles only"),
-            zone: self.config.wall_clock_zone(),
-        }
+    /// Commits the deletion of user `id` if `found` (the user's row was
+    /// deleted), rolls it back with [`Error::NotFound`] if not; the change
+    /// is recorded either way.
+    pub(crate) async fn finish_user_deletion(
+        &self,
+        txn: C::Transaction,
+        id: E::UserId,
+        found: bool,
+    ) -> Result<(), Error> {
+        let finished = match found {
+            true => txn.commit().await,
+            false => txn.rollback().await,
+        };
+        self.changed(Change::User(id));
+        finished?;
+        found.then_some(()).ok_or(Error::NotFound)
     }
 }
+
+/// What every store of its own profile family has, the same way: its
+/// constructor, the same store on another connection (a caller's
+/// transaction, or PgBouncer in transaction mode), its clock, connection
+/// and config, its `Debug`, replicas and the listener. Written once here;
+/// each family's store invokes it with its name, its config, its profile
+/// and an example for `on` (whose doctests need a database of its profile).
+macro_rules! store_methods {
+    ($store:ident, $config:ident, $profile:expr, on_example = $on_example:literal) => {
+        impl $store {
+            /// A store on `db` with the system clock.
+            pub fn new(db: sea_orm::DatabaseConnection, config: $config) -> Self {
+                $store {
+                    core: $crate::core::Core::new(db, config.session_cache_bounds(), $profile),
+                    config,
+                }
+            }
+
+            /// The same store through PgBouncer in transaction pooling mode
+            /// (before 1.21): every statement in a transaction of its own,
+            /// with the session cache and replicas as on the store's own
+            /// connection. See
+            /// [`TransactionPooled`](crate::pooler::TransactionPooled).
+            pub fn through_pooler(
+                &self,
+                pooled: $crate::pooler::TransactionPooled,
+            ) -> $store<$crate::pooler::TransactionPooled> {
+                $store {
+                    core: self.core.with_db(pooled),
+                    config: self.config.clone(),
+                }
+            }
+
+            /// The same store on another connection, typically your own
+            /// transaction, so its writes commit or roll back with yours
+            /// (its own transactions become savepoints inside yours).
+            ///
+            #[doc = $on_example]
+            ///
+            /// Validations there read the database, never the session
+            /// cache; the changes made there still evict from it.
+            pub fn on<'a>(
+                &self,
+                db: impl Into<sea_orm::DatabaseExecutor<'a>>,
+            ) -> $store<sea_orm::DatabaseExecutor<'a>> {
+                $store {
+                    core: self.core.on(db),
+                    config: self.config.clone(),
+                }
+            }
+        }
+
+        impl<Db: sea_orm::ConnectionTrait + sea_orm::TransactionTrait> $store<Db> {
+            /// Replaces the clock, for tests of expiry and renewal.
+            pub fn with_clock(
+                mut self,
+                clock: impl Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync + 'static,
+            ) -> Self {
+                self.core.set_clock(clock);
+                self
+            }
+
+            /// The connection the store runs on.
+            pub fn connection(&self) -> &Db {
+                &self.core.db
+            }
+
+            /// The store's configuration.
+            pub fn config(&self) -> &$config {
+                &self.config
+            }
+        }
+
+        impl<Db: sea_orm::ConnectionTrait> std::fmt::Debug for $store<Db> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.core.debug(f, stringify!($store), &self.config)
+            }
+        }
+
+        #[cfg(feature = "postgres-replicas")]
+        impl $store {
+            /// Serves session lookups from PostgreSQL streaming replicas
+            /// where that cannot show an outdated answer; see
+            /// [`AuthStore::with_replicas`](crate::AuthStore::with_replicas).
+            /// Feature `postgres-replicas`.
+            pub fn with_replicas(
+                self,
+                replicas: Vec<sea_orm::DatabaseConnection>,
+                config: $crate::replicas::ReplicaConfig,
+            ) -> Result<Self, $crate::Error> {
+                self.core.set_replicas(replicas, config)?;
+                Ok(self)
+            }
+
+            /// Where session lookups were answered since the replicas were
+            /// set: `None` without replicas.
+            pub fn replica_stats(&self) -> Option<$crate::replicas::ReplicaStats> {
+                self.core.replica_stats()
+            }
+        }
+
+        #[cfg(feature = "postgres-listen")]
+        impl $store {
+            /// [`listen_for_session_changes`](Self::listen_for_session_changes)
+            /// on a direct connection of its own; see
+            /// [`AuthStore::listen_for_session_changes_on`](crate::AuthStore::listen_for_session_changes_on).
+            pub async fn listen_for_session_changes_on(
+                &self,
+                direct: &sea_orm::DatabaseConnection,
+            ) -> Result<tokio::task::JoinHandle<()>, $crate::Error> {
+                self.core.listen_on(direct).await
+            }
+
+            /// Starts hearing about every change to a session or user from
+            /// PostgreSQL, so the session cache
+            #[doc = concat!("([`", stringify!($config), "::session_cache`])")]
+            /// drops what any writer changed (another process, the JS app,
+            /// plain SQL) within milliseconds instead of its staleness
+            /// bound. Needs this profile's `session_notify` migration, a
+            /// tokio runtime and a real PostgreSQL connection; see
+            /// [`AuthStore::listen_for_session_changes`](crate::AuthStore::listen_for_session_changes)
+            /// for what happens when the connection drops. Feature
+            /// `postgres-listen`.
+            ///
+            /// [`ConfigError::NoSessionCache`](crate::ConfigError::NoSessionCache)
+            /// without a cache;
+            /// [`ConfigError::NotPostgres`](crate::ConfigError::NotPostgres)
+            /// on another backend.
+            pub fn listen_for_session_changes(
+                &self,
+            ) -> Result<tokio::task::JoinHandle<()>, $crate::Error> {
+                self.core.listen()
+            }
+        }
+    };
+}
+pub(crate) use store_methods;
+
+/// A config's session cache setting, the same on every profile family's
+/// config (a field `session_cache: Option<SessionCacheConfig>`); `$store`
+/// names the store whose `validate_session` it caches.
+macro_rules! session_cache_setting {
+    ($store:ident) => {
+        #[doc = concat!("Keeps what [`", stringify!($store), "::validate_session`] finds")]
+        /// in memory: at most `max_entries` sessions, each served for at
+        /// most `max_staleness` after it was read, before the database is
+        /// asked again. Off by default; both bounds must be positive
+        /// ([`ConfigError::NotPositive`](crate::ConfigError::NotPositive)
+        /// otherwise). A session due for renewal always goes to the
+        /// database. A sign-out through the store (any clone) is seen at
+        /// once; one by another writer (the JS app, plain SQL) within
+        /// `max_staleness`, or within milliseconds with
+        #[doc = concat!("[`", stringify!($store), "::listen_for_session_changes`]")]
+        /// on PostgreSQL. The guarantees are those of the session cache
+        /// guide (docs/session-cache.md).
+        pub fn session_cache(
+            mut self,
+            max_entries: u64,
+            max_staleness: chrono::TimeDelta,
+        ) -> Result<Self, $crate::Error> {
+            self.session_cache = Some($crate::cache::SessionCacheConfig::new(
+                max_entries,
+                max_staleness,
+            )?);
+            Ok(self)
+        }
+
+        /// The session cache's bounds, if it is on.
+        pub fn session_cache_bounds(&self) -> Option<$crate::cache::SessionCacheConfig> {
+            self.session_cache
+        }
+    };
+}
+pub(crate) use session_cache_setting;

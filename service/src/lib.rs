@@ -67,30 +67,25 @@
 //! PostgreSQL, MariaDB and SQLite. On MySQL, which lacks `RETURNING`, a few
 //! writes take one statement more (see each method).
 
-mod accounts;
+#![deny(missing_docs)]
+
 mod attempts;
 mod backend;
 pub mod better_auth;
 mod cache;
-mod config;
 mod core;
 mod durability;
 pub mod guide;
+mod lifecycle;
 #[cfg(feature = "postgres-listen")]
 mod listen;
 pub mod lucia_v1;
 pub mod lucia_v3;
-mod model;
 mod next_auth;
 mod pooler;
 mod replicas;
 mod rules;
-mod sessions;
-mod sign_in;
-mod store;
 mod topology;
-mod users;
-mod verification;
 #[cfg(feature = "axum")]
 pub mod web;
 
@@ -101,14 +96,13 @@ pub use authstore_entity::Profile;
 /// A time zone from the IANA database, for [`ConfigBuilder::wall_clock_zone`].
 pub use chrono_tz::Tz;
 
-pub use accounts::Accounts;
 pub use attempts::{ATTEMPTS_TABLE, AttemptLimit};
 pub use backend::PURGE_BATCH;
 pub use cache::SessionCacheConfig;
-pub use config::{Config, ConfigBuilder};
 pub use core::Clock;
-pub use model::{
-    Account, NewAccount, NewUser, OAuthTokens, Session, SessionAndUser, User, UserPatch,
+pub use next_auth::{
+    Account, Accounts, AuthStore, Config, ConfigBuilder, EmailSignIn, NewAccount, NewUser,
+    OAuthTokens, Scope, Session, SessionAndUser, Sessions, User, UserPatch, Users, Verification,
     VerificationRequest,
 };
 pub use pooler::TransactionPooled;
@@ -123,8 +117,3 @@ pub use rules::expiry::{
 };
 pub use rules::issuance::IssuanceLimit;
 pub use rules::token::{Secret, TokenStorage};
-pub use sessions::Sessions;
-pub use sign_in::EmailSignIn;
-pub use store::{AuthStore, Scope};
-pub use users::Users;
-pub use verification::Verification;

@@ -79,6 +79,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
 
 /// A migrator that runs this profile's migrations alone, with its history
 /// in `seaql_migrations_better_auth`.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Migrator;
 
 #[async_trait::async_trait]

@@ -30,6 +30,31 @@ const SESSIONS: &str = NextAuthSchema::SESSIONS;
 pub(crate) mod adopt;
 pub(crate) mod exact;
 
+/// A next-auth profile's migrations, oldest first: its tables (created or
+/// adopted), exact comparison on MySQL, and the session cache's triggers
+/// on PostgreSQL. `names` are the three migrations' names, the profile's
+/// own: they are what `seaql_migrations` records, and never change.
+pub(crate) fn migrations(
+    shape: &'static Shape,
+    names: [&'static str; 3],
+) -> Vec<Box<dyn MigrationTrait>> {
+    let [schema, exact_comparison, session_notify] = names;
+    vec![
+        Box::new(CreateTables {
+            name: schema,
+            shape,
+        }),
+        Box::new(ExactComparison {
+            name: exact_comparison,
+            shape,
+        }),
+        Box::new(crate::notify::SessionNotify {
+            name: session_notify,
+            watched: crate::notify::NEXT_AUTH,
+        }),
+    ]
+}
+
 /// What differs between the schemas of this shape.
 pub(crate) struct Shape {
     /// The names and time columns, shared with the storage adapter.
@@ -50,36 +75,56 @@ pub(crate) struct Shape {
 /// One of a seed's indexes: name, table, column, unique.
 pub(crate) struct SeedIndex(
     pub(crate) &'static str,
-    pub(crate) &'static str,
+    pub(crate) SeedTable,
     pub(crate) &'static str,
     pub(crate) bool,
 );
+
+/// The table of a [`SeedIndex`], by its role: the verification table's
+/// name differs between the shapes.
+#[derive(Clone, Copy)]
+pub(crate) enum SeedTable {
+    Users,
+    Accounts,
+    Sessions,
+    Verification,
+}
+
+impl SeedTable {
+    fn name(self, schema: &NextAuthSchema) -> &'static str {
+        match self {
+            SeedTable::Users => USERS,
+            SeedTable::Accounts => ACCOUNTS,
+            SeedTable::Sessions => SESSIONS,
+            SeedTable::Verification => schema.verification,
+        }
+    }
+}
+
+/// next-auth v3's indexes (seed 000). The provider column's comes first:
+/// the v4-beta docs' schema has all the others, with the same names.
+const NEXT_AUTH_V3_INDEXES: [SeedIndex; 8] = [
+    SeedIndex("provider_id", SeedTable::Accounts, "provider_id", false),
+    SeedIndex("compound_id", SeedTable::Accounts, "compound_id", true),
+    SeedIndex(
+        "provider_account_id",
+        SeedTable::Accounts,
+        "provider_account_id",
+        false,
+    ),
+    SeedIndex("user_id", SeedTable::Accounts, "user_id", false),
+    SeedIndex("session_token", SeedTable::Sessions, "session_token", true),
+    SeedIndex("access_token", SeedTable::Sessions, "access_token", true),
+    SeedIndex("email", SeedTable::Users, "email", true),
+    SeedIndex("token", SeedTable::Verification, "token", true),
+];
 
 /// next-auth v3's TypeORM schema (seed 000).
 pub(crate) const NEXT_AUTH_V3: Shape = Shape {
     schema: &descriptor::NEXT_AUTH_V3,
     string_len: Some(255),
     image_is_text: true,
-    indexes: &[
-        SeedIndex("compound_id", ACCOUNTS, "compound_id", true),
-        SeedIndex(
-            "provider_account_id",
-            ACCOUNTS,
-            "provider_account_id",
-            false,
-        ),
-        SeedIndex("provider_id", ACCOUNTS, "provider_id", false),
-        SeedIndex("user_id", ACCOUNTS, "user_id", false),
-        SeedIndex("session_token", SESSIONS, "session_token", true),
-        SeedIndex("access_token", SESSIONS, "access_token", true),
-        SeedIndex("email", USERS, "email", true),
-        SeedIndex(
-            "token",
-            descriptor::NEXT_AUTH_V3.verification,
-            "token",
-            true,
-        ),
-    ],
+    indexes: &NEXT_AUTH_V3_INDEXES,
     primary_keys: None,
 };
 
@@ -87,25 +132,7 @@ pub(crate) const NEXT_AUTH_V3: Shape = Shape {
 /// with other names, and no index on the provider column.
 pub(crate) const NEXT_AUTH_V4_BETA: Shape = Shape {
     schema: &descriptor::NEXT_AUTH_V4_BETA,
-    indexes: &[
-        SeedIndex("compound_id", ACCOUNTS, "compound_id", true),
-        SeedIndex(
-            "provider_account_id",
-            ACCOUNTS,
-            "provider_account_id",
-            false,
-        ),
-        SeedIndex("user_id", ACCOUNTS, "user_id", false),
-        SeedIndex("session_token", SESSIONS, "session_token", true),
-        SeedIndex("access_token", SESSIONS, "access_token", true),
-        SeedIndex("email", USERS, "email", true),
-        SeedIndex(
-            "token",
-            descriptor::NEXT_AUTH_V4_BETA.verification,
-            "token",
-            true,
-        ),
-    ],
+    indexes: NEXT_AUTH_V3_INDEXES.split_first().expect("eight indexes").1,
     ..NEXT_AUTH_V3
 };
 
@@ -120,29 +147,39 @@ pub(crate) const NEXT_AUTH_V2_BETA: Shape = Shape {
     indexes: &[
         SeedIndex(
             "UQ_95843cea26fc65b1a9d9b6e1d2b",
-            ACCOUNTS,
+            SeedTable::Accounts,
             "compound_id",
             true,
         ),
-        SeedIndex("providerAccountId", ACCOUNTS, "provider_account_id", false),
-        SeedIndex("providerId", ACCOUNTS, "provider_id", false),
-        SeedIndex("userId", ACCOUNTS, "user_id", false),
+        SeedIndex(
+            "providerAccountId",
+            SeedTable::Accounts,
+            "provider_account_id",
+            false,
+        ),
+        SeedIndex("providerId", SeedTable::Accounts, "provider_id", false),
+        SeedIndex("userId", SeedTable::Accounts, "user_id", false),
         SeedIndex(
             "UQ_f10db2949bbea55b44f31108e1a",
-            SESSIONS,
+            SeedTable::Sessions,
             "session_token",
             true,
         ),
         SeedIndex(
             "UQ_b02a7acc05fe8194bed8433cf25",
-            SESSIONS,
+            SeedTable::Sessions,
             "access_token",
             true,
         ),
-        SeedIndex("UQ_97672ac88f789774dd47f7c8be3", USERS, "email", true),
+        SeedIndex(
+            "UQ_97672ac88f789774dd47f7c8be3",
+            SeedTable::Users,
+            "email",
+            true,
+        ),
         SeedIndex(
             "UQ_77287cef70a4627091ae6d19c4d",
-            descriptor::NEXT_AUTH_V2_BETA.verification,
+            SeedTable::Verification,
             "token",
             true,
         ),
@@ -278,6 +315,7 @@ impl Shape {
             .indexes
             .iter()
             .map(|&SeedIndex(name, table, column, unique)| {
+                let table = table.name(self.schema);
                 let mut index = index(name, table.into_iden(), column.into_iden());
                 if unique {
                     index.unique();

@@ -50,10 +50,9 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionSession, TransactionTrait};
 
 use crate::backend::{PURGE_BATCH, check_time};
-use crate::cache::{self, Change, SessionCacheConfig};
+use crate::cache::{self, SessionCacheConfig};
 use crate::core::Core;
-use crate::durability::begin_revocation;
-use crate::replicas::read_session;
+use crate::lifecycle::Lifecycle;
 use crate::rules;
 use crate::rules::email::canonical;
 use crate::rules::error::{ConfigError, Conflict, Error, Refusal, on_write};
@@ -62,7 +61,7 @@ use crate::rules::password::off_executor;
 use crate::rules::text;
 use crate::rules::token::{self, Secret};
 use password::Checked;
-use storage::Storage;
+use storage::{Rows, Storage};
 
 /// The length of better-auth's ids and session tokens.
 const ID_LEN: usize = 32;
@@ -331,27 +330,7 @@ impl BetterAuthConfig {
         self.secret.as_ref()
     }
 
-    /// Keeps what [`BetterAuthStore::validate_session`] finds in memory: at
-    /// most `max_entries` sessions, each served for at most
-    /// `max_staleness` after it was read, as `LuciaConfig::session_cache`
-    /// does (see the session cache guide). A sign-out through this store
-    /// (any clone) is seen at once; one by the better-auth app or plain SQL
-    /// within `max_staleness`, or within milliseconds with
-    /// [`BetterAuthStore::listen_for_session_changes`] (PostgreSQL).
-    /// [`ConfigError::NotPositive`] for a zero bound.
-    pub fn session_cache(
-        mut self,
-        max_entries: u64,
-        max_staleness: TimeDelta,
-    ) -> Result<Self, Error> {
-        self.session_cache = Some(SessionCacheConfig::new(max_entries, max_staleness)?);
-        Ok(self)
-    }
-
-    /// The session cache's bounds, if it is on.
-    pub fn session_cache_bounds(&self) -> Option<SessionCacheConfig> {
-        self.session_cache
-    }
+    crate::core::session_cache_setting!(BetterAuthStore);
 }
 
 /// The store of a `better-auth` database. Cloning is cheap.
@@ -361,39 +340,31 @@ pub struct BetterAuthStore<Db = DatabaseConnection> {
     config: BetterAuthConfig,
 }
 
-impl<Db: ConnectionTrait> std::fmt::Debug for BetterAuthStore<Db> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.core.debug(f, "BetterAuthStore", &self.config)
-    }
-}
-
-impl BetterAuthStore {
-    /// A store on `db` with the system clock.
-    pub fn new(db: DatabaseConnection, config: BetterAuthConfig) -> Self {
-        BetterAuthStore {
-            core: Core::new(db, config.session_cache, Profile::BetterAuth),
-            config,
-        }
-    }
-}
+crate::core::store_methods!(
+    BetterAuthStore,
+    BetterAuthConfig,
+    Profile::BetterAuth,
+    on_example = r#"
+```
+use authstore::better_auth::{BetterAuthStore, NewUser};
+use authstore_migration::{Profile, ProfileMigrations};
+use sea_orm::TransactionTrait;
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> Result<(), Box<dyn std::error::Error>> {
+let db = sea_orm::Database::connect("sqlite::memory:").await?;
+Profile::BetterAuth.up(&db).await?;
+let auth = BetterAuthStore::new(db, Default::default());
+let txn = auth.connection().begin().await?;
+let ada = NewUser { name: "Ada".into(), email: "ada@example.com".into(), ..Default::default() };
+let user = auth.on(&txn).create_user(ada).await?;
+txn.rollback().await?;
+assert_eq!(auth.get_user(&user.id).await?, None);
+# Ok(()) }
+```
+"#
+);
 
 impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
-    /// Replaces the clock, for tests of expiry and renewal.
-    pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
-        self.core.set_clock(clock);
-        self
-    }
-
-    /// The connection the store runs on.
-    pub fn connection(&self) -> &Db {
-        &self.core.db
-    }
-
-    /// The store's configuration.
-    pub fn config(&self) -> &BetterAuthConfig {
-        &self.config
-    }
-
     fn storage(&self) -> Storage<'_, Db> {
         Storage { db: &self.core.db }
     }
@@ -401,6 +372,17 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
     /// Now, in whole milliseconds, as a JavaScript `Date` holds it.
     fn now(&self) -> DateTime<Utc> {
         self.core.now().trunc_subsecs(3)
+    }
+
+    /// The session lifecycle, at this call's now.
+    fn sessions(&self) -> Lifecycle<'_, Db, Rows> {
+        Lifecycle {
+            core: self.core.here(),
+            rows: Rows {
+                expiry: self.config.expiry,
+            },
+            now: self.now(),
+        }
     }
 
     fn check_time(&self, field: &'static str, at: DateTime<Utc>) -> Result<(), Error> {
@@ -463,18 +445,13 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
         if text::app_id(id).is_err() {
             return Err(Error::NotFound);
         }
-        let txn = begin_revocation(&self.core.db, &self.core.topology().standby).await?;
+        let core = self.core.here();
+        let txn = core.begin_user_deletion().await?;
         let storage = Storage { db: &txn };
         storage.delete_user_sessions(id).await?;
         storage.delete_user_accounts(id).await?;
         let found = storage.delete_user(id).await?;
-        if found {
-            txn.commit().await?;
-        } else {
-            txn.rollback().await?;
-        }
-        self.core.changed(Change::User(id.to_owned()));
-        found.then_some(()).ok_or(Error::NotFound)
+        core.finish_user_deletion(txn, id.to_owned(), found).await
     }
 
     /// better-auth's `signUpEmail` without the session: a user and their
@@ -666,59 +643,7 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
     /// `getSession`. One `SELECT … JOIN`; a write only to renew it (then
     /// `fresh` is true: send the cookie again) or to delete it once expired.
     pub async fn validate_session(&self, token: &str) -> Result<Option<ValidSession>, Error> {
-        if !text::plausible_token(token) {
-            return Ok(None);
-        }
-        let now = self.now();
-        let expiry = self.config.expiry;
-        cache::through(
-            self.core.cache_for_reads(),
-            token,
-            token,
-            |hit| expiry.decide(now, &hit.session.expires_at) == Decision::Live,
-            async || self.look_up(token, now).await,
-        )
-        .await
-    }
-
-    async fn look_up(
-        &self,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<ValidSession>, Error> {
-        let storage = self.storage();
-        let found = read_session(
-            self.core.replicas_for_reads(),
-            token,
-            async |replica| Storage { db: replica }.session_and_user(token).await,
-            async || storage.session_and_user(token).await,
-            |(session, _)| &session.user_id,
-            |(session, _)| self.config.expiry.decide(now, &session.expires_at) == Decision::Live,
-        )
-        .await?;
-        let Some((mut session, user)) = found else {
-            return Ok(None);
-        };
-        match self.config.expiry.decide(now, &session.expires_at) {
-            Decision::Live => {}
-            Decision::Expired => {
-                storage.delete_expired_session(token, now).await?;
-                self.core.changed(Change::Session(token));
-                return Ok(None);
-            }
-            Decision::Renew(expires_at) => {
-                self.check_time("expires_at", expires_at)?;
-                let renewed = storage.renew_session(token, expires_at, now).await;
-                self.core.changed(Change::Session(token));
-                if renewed? == 0 {
-                    return Ok(None);
-                }
-                session.expires_at = expires_at;
-                session.updated_at = now;
-                session.fresh = true;
-            }
-        }
-        Ok(Some(ValidSession { session, user }))
+        self.sessions().validate(token).await
     }
 
     /// A session the carry-over carried from `old`, found by the old
@@ -776,14 +701,7 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
     /// Ends one session (better-auth's `revokeSession` and `signOut`).
     /// Returns whether it existed.
     pub async fn revoke_session(&self, token: &str) -> Result<bool, Error> {
-        if !text::plausible_token(token) {
-            return Ok(false);
-        }
-        let db = self.core.revocation().await?;
-        let deleted = Storage { db: &db }.delete_session(token).await;
-        let deleted = db.finish(deleted).await;
-        self.core.changed(Change::Session(token));
-        Ok(deleted? > 0)
+        self.sessions().revoke(token).await
     }
 
     /// Ends every session of a user (`revokeSessions`). Returns how many.
@@ -791,11 +709,7 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
         if text::app_id(user_id).is_err() {
             return Ok(0);
         }
-        let db = self.core.revocation().await?;
-        let deleted = Storage { db: &db }.delete_user_sessions(user_id).await;
-        let deleted = db.finish(deleted).await;
-        self.core.changed(Change::User(user_id.to_owned()));
-        Ok(deleted?)
+        self.sessions().revoke_user(&user_id.to_owned()).await
     }
 
     /// Stores a value under `identifier` until `expires_in` from now
@@ -870,45 +784,4 @@ fn acceptable(password: &str) -> Result<(), Error> {
         return Err(rules::invalid("password", error));
     }
     Ok(())
-}
-
-#[cfg(feature = "postgres-replicas")]
-impl BetterAuthStore {
-    /// Serves session lookups from PostgreSQL streaming replicas where
-    /// that cannot show an outdated answer; see
-    /// [`AuthStore::with_replicas`](crate::AuthStore::with_replicas).
-    /// Feature `postgres-replicas`.
-    pub fn with_replicas(
-        self,
-        replicas: Vec<DatabaseConnection>,
-        config: crate::replicas::ReplicaConfig,
-    ) -> Result<Self, Error> {
-        self.core.set_replicas(replicas, config)?;
-        Ok(self)
-    }
-
-    /// Where session lookups were answered since the replicas were set:
-    /// `None` without replicas.
-    pub fn replica_stats(&self) -> Option<crate::replicas::ReplicaStats> {
-        self.core.replica_stats()
-    }
-}
-
-#[cfg(feature = "postgres-listen")]
-impl BetterAuthStore {
-    /// Starts hearing about every change to a session or user from
-    /// PostgreSQL, so the session cache ([`BetterAuthConfig::session_cache`])
-    /// drops what any writer changed (another process, the better-auth app,
-    /// plain SQL) within milliseconds instead of its staleness bound. Needs
-    /// this profile's `session_notify` migration
-    /// (`m20261207_000605_authstore_better_auth_session_notify`), a tokio
-    /// runtime and a real PostgreSQL connection; see
-    /// [`crate::AuthStore::listen_for_session_changes`] for what happens
-    /// when the connection drops. Feature `postgres-listen`.
-    ///
-    /// [`ConfigError::NoSessionCache`] without a cache;
-    /// [`ConfigError::NotPostgres`] on another backend.
-    pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
-        self.core.listen()
-    }
 }

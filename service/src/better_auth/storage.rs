@@ -8,8 +8,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
-use super::{Account, LinkedAccount, Session, SessionMeta, User, Verification};
+use super::{
+    Account, LinkedAccount, Session, SessionMeta, UpdateAgeExpiry, User, ValidSession, Verification,
+};
 use crate::backend;
+use crate::lifecycle::SessionRows;
+use crate::rules::error::Error;
 use crate::rules::token::Secret;
 use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime};
 
@@ -447,5 +451,89 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<u64, DbErr> {
         let expired = Condition::all().add(Expr::col("expiresAt").lt(self.time(now)));
         backend::delete_in_batches(self.db, SESSIONS, "id", expired, batch).await
+    }
+}
+
+/// better-auth's session rows, as the lifecycle sees them: a session read
+/// with its user (the foreign key cascades: never an orphan).
+pub(super) struct Rows {
+    pub(super) expiry: UpdateAgeExpiry,
+}
+
+impl SessionRows for Rows {
+    type Valid = ValidSession;
+    type Row = (Session, User);
+    type Policy = UpdateAgeExpiry;
+
+    fn policy(&self) -> &UpdateAgeExpiry {
+        &self.expiry
+    }
+
+    fn row_expiry((session, _): &(Session, User)) -> &DateTime<Utc> {
+        &session.expires_at
+    }
+
+    fn valid_expiry(valid: &ValidSession) -> DateTime<Utc> {
+        valid.session.expires_at
+    }
+
+    fn user_of((session, _): &(Session, User)) -> &String {
+        &session.user_id
+    }
+
+    async fn find<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        token: &str,
+    ) -> Result<Option<(Session, User)>, DbErr> {
+        Storage { db }.session_and_user(token).await
+    }
+
+    fn live(&self, (session, user): (Session, User), _: &str) -> Option<ValidSession> {
+        Some(ValidSession { session, user })
+    }
+
+    async fn renew<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        (mut session, user): (Session, User),
+        token: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ValidSession>, Error> {
+        backend::check_time(db.get_database_backend(), "expires_at", Some(expires_at))?;
+        let renewed = Storage { db }.renew_session(token, expires_at, now).await?;
+        if renewed == 0 {
+            return Ok(None);
+        }
+        session.expires_at = expires_at;
+        session.updated_at = now;
+        session.fresh = true;
+        Ok(Some(ValidSession { session, user }))
+    }
+
+    async fn delete<C: ConnectionTrait>(&self, db: &C, token: &str) -> Result<u64, DbErr> {
+        Storage { db }.delete_session(token).await
+    }
+
+    async fn delete_expired<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        _: &(Session, User),
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        Storage { db }
+            .delete_expired_session(token, now)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_user_sessions<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user_id: &String,
+    ) -> Result<u64, DbErr> {
+        Storage { db }.delete_user_sessions(user_id).await
     }
 }

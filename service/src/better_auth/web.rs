@@ -42,9 +42,14 @@ impl SessionStore for BetterAuthStore {
         token_from_cookie(value, secret).map(|token| token.expose().to_owned())
     }
 
-    async fn validate(&self, token: &str) -> Result<Option<Validated<ValidSession>>, Error> {
-        let valid = self.validate_session(token).await?;
-        Ok(valid.map(|valid| self.validated(token, valid)))
+    async fn find(&self, token: &str) -> Result<Option<ValidSession>, Error> {
+        self.validate_session(token).await
+    }
+
+    /// better-auth re-sends a renewed session's cookie, same token, with
+    /// the full Max-Age.
+    fn reissued(&self, token: &str, valid: &ValidSession) -> Option<Secret> {
+        valid.session.fresh.then(|| Secret::from(token))
     }
 
     async fn validate_carried(
@@ -53,7 +58,7 @@ impl SessionStore for BetterAuthStore {
         token: &str,
     ) -> Result<Option<Validated<ValidSession>>, Error> {
         let valid = self.validate_carried_session(old, token).await?;
-        Ok(valid.map(|valid| self.validated(token, valid)))
+        Ok(valid.map(|valid| Validated::of(self, token, valid)))
     }
 
     async fn end_carried(&self, old: Profile, token: &str) -> Result<(), Error> {
@@ -67,20 +72,5 @@ impl SessionStore for BetterAuthStore {
     #[cfg(feature = "postgres-listen")]
     fn listen(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
         self.listen_for_session_changes()
-    }
-}
-
-impl BetterAuthStore {
-    /// A valid session as the web layer takes it: better-auth re-sends a
-    /// renewed session's cookie, same token, with the full Max-Age.
-    fn validated(&self, token: &str, valid: ValidSession) -> Validated<ValidSession> {
-        let reissue = valid
-            .session
-            .fresh
-            .then(|| (Secret::from(token), self.cookie_life(&valid)));
-        Validated {
-            session: valid,
-            reissue,
-        }
     }
 }

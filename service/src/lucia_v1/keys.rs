@@ -330,7 +330,7 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
         let hashed = hash(password).await?;
         // A revocation too: after a failover the old password must not work
         // again. No session changes, so lookups need not see it.
-        let db = self.core.revocation().await?;
+        let db = self.core.here().revocation().await?;
         let set = Storage { db: &db }.set_key_password(&id, hashed).await;
         let set = db.finish(set).await?;
         match set {

@@ -69,16 +69,12 @@ mod storage;
 
 use authstore_entity::Profile;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseExecutor, TransactionSession, TransactionTrait,
-    Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionSession, TransactionTrait, Value};
 use validator::ValidationError;
 
 use crate::attempts::AttemptLimit;
-use crate::cache::{Change, SessionCacheConfig};
+use crate::cache::SessionCacheConfig;
 use crate::core::Core;
-use crate::durability::begin_revocation;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::ActiveIdleExpiry;
 use crate::rules::token;
@@ -169,25 +165,7 @@ impl LuciaV1Config {
         self.expiry
     }
 
-    /// Keeps what [`LuciaV1Store::validate_session`] finds for active
-    /// sessions in memory: at most `max_entries`, each served for at most
-    /// `max_staleness` before the database is asked again. Off by default;
-    /// both bounds must be positive. An idle session always goes to the
-    /// database (which replaces it). On PostgreSQL, other writers' changes
-    /// are heard with [`LuciaV1Store::listen_for_session_changes`].
-    pub fn session_cache(
-        mut self,
-        max_entries: u64,
-        max_staleness: TimeDelta,
-    ) -> Result<Self, Error> {
-        self.session_cache = Some(SessionCacheConfig::new(max_entries, max_staleness)?);
-        Ok(self)
-    }
-
-    /// The session cache's bounds, if it is on.
-    pub fn session_cache_bounds(&self) -> Option<SessionCacheConfig> {
-        self.session_cache
-    }
+    crate::core::session_cache_setting!(LuciaV1Store);
 
     /// How many failed [`LuciaV1Store::use_key`] calls are allowed per key
     /// and per client address before more are refused with
@@ -227,76 +205,26 @@ pub struct LuciaV1Store<Db = DatabaseConnection> {
     config: LuciaV1Config,
 }
 
-impl<Db: ConnectionTrait> std::fmt::Debug for LuciaV1Store<Db> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.core.debug(f, "LuciaV1Store", &self.config)
-    }
-}
-
-impl LuciaV1Store {
-    /// A store on `db` with the system clock.
-    pub fn new(db: DatabaseConnection, config: LuciaV1Config) -> Self {
-        LuciaV1Store {
-            core: Core::new(db, config.session_cache, Profile::LuciaV1),
-            config,
-        }
-    }
-
-    /// The same store through PgBouncer in transaction pooling mode
-    /// (before 1.21): every statement in a transaction of its own, with the
-    /// session cache and replicas as on the store's own connection. See
-    /// [`TransactionPooled`](crate::pooler::TransactionPooled).
-    pub fn through_pooler(
-        &self,
-        pooled: crate::pooler::TransactionPooled,
-    ) -> LuciaV1Store<crate::pooler::TransactionPooled> {
-        LuciaV1Store {
-            core: self.core.with_db(pooled),
-            config: self.config,
-        }
-    }
-
-    /// The same store on another connection, typically your own
-    /// transaction, so its writes commit or roll back with yours (its own
-    /// transactions become savepoints inside yours).
-    ///
-    /// ```
-    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
-    /// # setup::lucia_v1_example(async |lucia| {
-    /// use authstore::lucia_v1::NewUser;
-    /// use sea_orm::TransactionTrait;
-    /// let txn = lucia.connection().begin().await?;
-    /// let user = lucia.on(&txn).create_user(NewUser::default()).await?;
-    /// txn.rollback().await?;
-    /// assert!(lucia.get_user(&user.id).await?.is_none());
-    /// # Ok(()) });
-    /// ```
-    ///
-    /// Validations there read the database, never the session cache; the
-    /// changes made there still evict from it.
-    pub fn on<'a>(
-        &self,
-        db: impl Into<DatabaseExecutor<'a>>,
-    ) -> LuciaV1Store<DatabaseExecutor<'a>> {
-        LuciaV1Store {
-            core: self.core.on(db),
-            config: self.config,
-        }
-    }
-}
+crate::core::store_methods!(
+    LuciaV1Store,
+    LuciaV1Config,
+    Profile::LuciaV1,
+    on_example = r#"
+```
+# mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+# setup::lucia_v1_example(async |lucia| {
+use authstore::lucia_v1::NewUser;
+use sea_orm::TransactionTrait;
+let txn = lucia.connection().begin().await?;
+let user = lucia.on(&txn).create_user(NewUser::default()).await?;
+txn.rollback().await?;
+assert!(lucia.get_user(&user.id).await?.is_none());
+# Ok(()) });
+```
+"#
+);
 
 impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
-    /// Replaces the clock, for tests of expiry.
-    pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
-        self.core.set_clock(clock);
-        self
-    }
-
-    /// The connection the store runs on.
-    pub fn connection(&self) -> &Db {
-        &self.core.db
-    }
-
     fn storage(&self) -> Storage<'_, Db> {
         Storage { db: &self.core.db }
     }
@@ -375,22 +303,13 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
         if text::app_id(id).is_err() {
             return Err(Error::NotFound);
         }
-        let deleted = self.delete_user_and_dependents(id).await;
-        self.core.changed(Change::User(id.to_owned()));
-        deleted
-    }
-
-    async fn delete_user_and_dependents(&self, id: &str) -> Result<(), Error> {
-        let txn = begin_revocation(&self.core.db, &self.core.topology().standby).await?;
+        let core = self.core.here();
+        let txn = core.begin_user_deletion().await?;
         let storage = Storage { db: &txn };
         storage.delete_user_sessions(id).await?;
         storage.delete_user_keys(id).await?;
-        if !storage.delete_user(id).await? {
-            txn.rollback().await?;
-            return Err(Error::NotFound);
-        }
-        txn.commit().await?;
-        Ok(())
+        let found = storage.delete_user(id).await?;
+        core.finish_user_deletion(txn, id.to_owned(), found).await
     }
 }
 
@@ -439,53 +358,4 @@ pub fn hash_password(password: &str) -> String {
 /// is stored ([`LuciaV1Store::use_key`]); this function only compares.
 pub fn verify_password(password: &str, stored: &str) -> PasswordCheck {
     password::verify(password, stored)
-}
-
-#[cfg(feature = "postgres-replicas")]
-impl LuciaV1Store {
-    /// Serves session lookups from PostgreSQL streaming replicas where
-    /// that cannot show an outdated answer; see
-    /// [`AuthStore::with_replicas`](crate::AuthStore::with_replicas).
-    /// Feature `postgres-replicas`.
-    pub fn with_replicas(
-        self,
-        replicas: Vec<DatabaseConnection>,
-        config: crate::replicas::ReplicaConfig,
-    ) -> Result<Self, Error> {
-        self.core.set_replicas(replicas, config)?;
-        Ok(self)
-    }
-
-    /// Where session lookups were answered since the replicas were set:
-    /// `None` without replicas.
-    pub fn replica_stats(&self) -> Option<crate::replicas::ReplicaStats> {
-        self.core.replica_stats()
-    }
-}
-
-#[cfg(feature = "postgres-listen")]
-impl LuciaV1Store {
-    /// [`listen_for_session_changes`](Self::listen_for_session_changes) on
-    /// a direct connection of its own; see
-    /// [`AuthStore::listen_for_session_changes_on`](crate::AuthStore::listen_for_session_changes_on).
-    pub async fn listen_for_session_changes_on(
-        &self,
-        direct: &DatabaseConnection,
-    ) -> Result<tokio::task::JoinHandle<()>, Error> {
-        self.core.listen_on(direct).await
-    }
-
-    /// Starts hearing about every change to a session or user from
-    /// PostgreSQL, so the session cache ([`LuciaV1Config::session_cache`])
-    /// drops what any writer changed (another process, the Lucia app, plain
-    /// SQL) within milliseconds instead of its staleness bound. Needs this
-    /// profile's `session_notify` migration, a tokio runtime and a real
-    /// PostgreSQL connection; see [`crate::AuthStore::listen_for_session_changes`]
-    /// for what happens when the connection drops. Feature `postgres-listen`.
-    ///
-    /// [`ConfigError::NoSessionCache`] without a cache;
-    /// [`ConfigError::NotPostgres`] on another backend.
-    pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
-        self.core.listen()
-    }
 }

@@ -3,15 +3,15 @@
 //! its decisions.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 
 use super::storage::Storage;
 use super::{LuciaV1Store, User};
 use crate::backend::PURGE_BATCH;
-use crate::cache::{self, Change};
-use crate::replicas::read_session;
+use crate::cache;
+use crate::lifecycle::{Lifecycle, SessionRows};
 use crate::rules::error::{Conflict, Error, on_write};
-use crate::rules::expiry::{ActiveIdlePeriods, Decision, ExpiryPolicy};
+use crate::rules::expiry::{ActiveIdleExpiry, ActiveIdlePeriods, Decision, ExpiryPolicy};
 use crate::rules::text;
 use crate::rules::token::{self, Secret};
 
@@ -119,22 +119,24 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
             return Err(Error::UnknownUser);
         }
         let now = self.now();
-        let periods = self.config.expiry.starting_at(now);
-        let id = token::lucia_v1_session_id();
-        let storage = self.storage();
-        storage
-            .insert_session(id.expose(), user_id, &periods)
-            .await
-            .map_err(on_write(Conflict::Token))?;
-        storage.delete_dead_user_sessions(user_id, now).await?;
-        Ok(Session {
-            id,
-            user_id: user_id.to_owned(),
-            active_expires: periods.active_until,
-            idle_expires: periods.idle_until,
-            state: SessionState::Active,
-            fresh: true,
-        })
+        start_session(
+            &self.core.db,
+            user_id,
+            self.config.expiry.starting_at(now),
+            now,
+        )
+        .await
+    }
+
+    /// The session lifecycle, at this call's now.
+    fn sessions(&self) -> Lifecycle<'_, Db, Rows> {
+        Lifecycle {
+            core: self.core.here(),
+            rows: Rows {
+                expiry: self.config.expiry,
+            },
+            now: self.now(),
+        }
     }
 
     /// The session for a cookie's id and its user, or `None`: lucia-auth
@@ -144,53 +146,7 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
     /// sessions are deleted. A dead session, or one whose user is gone, is
     /// deleted.
     pub async fn validate_session(&self, id: &str) -> Result<Option<ValidSession>, Error> {
-        if !token::plausible_lucia_v1_session_id(id) {
-            return Ok(None);
-        }
-        let now = self.now();
-        let expiry = self.config.expiry;
-        cache::through(
-            self.core.cache_for_reads(),
-            id,
-            id,
-            |hit| expiry.decide(now, &hit.session.periods()) == Decision::Live,
-            async || self.look_up(id, now).await,
-        )
-        .await
-    }
-
-    /// The validation itself, in the database.
-    async fn look_up(&self, id: &str, now: DateTime<Utc>) -> Result<Option<ValidSession>, Error> {
-        let storage = self.storage();
-        let found = read_session(
-            self.core.replicas_for_reads(),
-            id,
-            async |replica| Storage { db: replica }.session_and_user(id).await,
-            async || storage.session_and_user(id).await,
-            |(_, user_id, _)| user_id,
-            |(periods, _, user)| {
-                user.is_some() && self.config.expiry.decide(now, periods) == Decision::Live
-            },
-        )
-        .await?;
-        let Some((periods, user_id, user)) = found else {
-            return Ok(None);
-        };
-        let Some(user) = user else {
-            storage.delete_session(id).await?;
-            return Ok(None);
-        };
-        let session = match self.config.expiry.decide(now, &periods) {
-            Decision::Live => {
-                Session::stored(Secret::from(id), user_id, &periods, SessionState::Active)
-            }
-            Decision::Renew(_) => self.create_session(&user_id).await?,
-            Decision::Expired => {
-                storage.delete_dead_session(id, now).await?;
-                return Ok(None);
-            }
-        };
-        Ok(Some(ValidSession { session, user }))
+        self.sessions().validate(id).await
     }
 
     /// The session as stored, active or idle, without renewing it
@@ -217,14 +173,7 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
 
     /// Ends one session. Returns whether it existed.
     pub async fn invalidate_session(&self, id: &str) -> Result<bool, Error> {
-        if !token::plausible_lucia_v1_session_id(id) {
-            return Ok(false);
-        }
-        let db = self.core.revocation().await?;
-        let deleted = Storage { db: &db }.delete_session(id).await;
-        let deleted = db.finish(deleted).await;
-        self.core.changed(Change::Session(id));
-        Ok(deleted? > 0)
+        self.sessions().revoke(id).await
     }
 
     /// Ends every session of a user. Returns how many.
@@ -232,11 +181,7 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
         if text::app_id(user_id).is_err() {
             return Ok(0);
         }
-        let db = self.core.revocation().await?;
-        let deleted = Storage { db: &db }.delete_user_sessions(user_id).await;
-        let deleted = db.finish(deleted).await;
-        self.core.changed(Change::User(user_id.to_owned()));
-        Ok(deleted?)
+        self.sessions().revoke_user(&user_id.to_owned()).await
     }
 
     /// A user's live sessions, active and idle, the latest to die first;
@@ -258,5 +203,118 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
             .storage()
             .purge_sessions(self.now(), PURGE_BATCH)
             .await?)
+    }
+}
+
+/// Starts a session for `user_id` with `periods`: a new id; then the
+/// user's dead sessions are deleted, as lucia-auth v1 does. Creating one
+/// and replacing an idle one are the same step.
+async fn start_session<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    periods: ActiveIdlePeriods,
+    now: DateTime<Utc>,
+) -> Result<Session, Error> {
+    let id = token::lucia_v1_session_id();
+    let storage = Storage { db };
+    storage
+        .insert_session(id.expose(), user_id, &periods)
+        .await
+        .map_err(on_write(Conflict::Token))?;
+    storage.delete_dead_user_sessions(user_id, now).await?;
+    Ok(Session {
+        id,
+        user_id: user_id.to_owned(),
+        active_expires: periods.active_until,
+        idle_expires: periods.idle_until,
+        state: SessionState::Active,
+        fresh: true,
+    })
+}
+
+/// lucia-auth v1's session rows, as the lifecycle sees them: the periods,
+/// whose session it is, and the user if they still exist. Renewing an idle
+/// session replaces it with a new one.
+pub(super) struct Rows {
+    pub(super) expiry: ActiveIdleExpiry,
+}
+
+type Row = (ActiveIdlePeriods, String, Option<User>);
+
+impl SessionRows for Rows {
+    type Valid = ValidSession;
+    type Row = Row;
+    type Policy = ActiveIdleExpiry;
+
+    fn policy(&self) -> &ActiveIdleExpiry {
+        &self.expiry
+    }
+
+    fn plausible(&self, id: &str) -> bool {
+        token::plausible_lucia_v1_session_id(id)
+    }
+
+    fn row_expiry((periods, _, _): &Row) -> &ActiveIdlePeriods {
+        periods
+    }
+
+    fn valid_expiry(valid: &ValidSession) -> ActiveIdlePeriods {
+        valid.session.periods()
+    }
+
+    fn user_of((_, user_id, _): &Row) -> &String {
+        user_id
+    }
+
+    fn has_user((_, _, user): &Row) -> bool {
+        user.is_some()
+    }
+
+    async fn find<C: ConnectionTrait>(&self, db: &C, id: &str) -> Result<Option<Row>, DbErr> {
+        Storage { db }.session_and_user(id).await
+    }
+
+    fn live(&self, (periods, user_id, user): Row, id: &str) -> Option<ValidSession> {
+        Some(ValidSession {
+            session: Session::stored(Secret::from(id), user_id, &periods, SessionState::Active),
+            user: user?,
+        })
+    }
+
+    async fn renew<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        (_, user_id, user): Row,
+        _: &str,
+        periods: ActiveIdlePeriods,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ValidSession>, Error> {
+        let Some(user) = user else {
+            return Ok(None);
+        };
+        let session = start_session(db, &user_id, periods, now).await?;
+        Ok(Some(ValidSession { session, user }))
+    }
+
+    async fn delete<C: ConnectionTrait>(&self, db: &C, id: &str) -> Result<u64, DbErr> {
+        Storage { db }.delete_session(id).await
+    }
+
+    async fn delete_expired<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        _: &Row,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        Storage { db }.delete_dead_session(id, now).await.map(drop)
+    }
+
+    async fn delete_user_sessions<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user_id: &String,
+    ) -> Result<u64, DbErr> {
+        Storage { db }.delete_user_sessions(user_id).await
     }
 }

@@ -37,23 +37,19 @@
 mod storage;
 
 use authstore_entity::Profile;
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseExecutor, DbBackend, TransactionSession,
-    TransactionTrait,
-};
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use crate::backend::PURGE_BATCH;
-use crate::cache::{self, Change, SessionCacheConfig};
+use crate::cache::{self, SessionCacheConfig};
 use crate::core::Core;
-use crate::durability::begin_revocation;
-use crate::replicas::read_session;
+use crate::lifecycle::Lifecycle;
 use crate::rules;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
-use crate::rules::expiry::{Decision, ExpiryPolicy, HalfLifeExpiry};
+use crate::rules::expiry::{ExpiryPolicy, HalfLifeExpiry};
 use crate::rules::text;
 use crate::rules::token::{self, Secret};
-use storage::Storage;
+use storage::{Rows, Storage};
 
 /// A Lucia user: its id. Attribute columns are the app's to read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,25 +143,7 @@ impl LuciaConfig {
         self.expiry.expires_in
     }
 
-    /// Keeps what [`LuciaStore::validate_session`] finds in memory: at most
-    /// `max_entries` sessions, each served for at most `max_staleness`
-    /// before the database is asked again. Off by default; both bounds must
-    /// be positive. The guarantees are those of the next-auth profiles'
-    /// cache (the guide, docs/session-cache.md); on PostgreSQL, other writers'
-    /// changes are heard with [`LuciaStore::listen_for_session_changes`].
-    pub fn session_cache(
-        mut self,
-        max_entries: u64,
-        max_staleness: TimeDelta,
-    ) -> Result<Self, Error> {
-        self.session_cache = Some(SessionCacheConfig::new(max_entries, max_staleness)?);
-        Ok(self)
-    }
-
-    /// The session cache's bounds, if it is on.
-    pub fn session_cache_bounds(&self) -> Option<SessionCacheConfig> {
-        self.session_cache
-    }
+    crate::core::session_cache_setting!(LuciaStore);
 }
 
 /// The store of a `lucia-v3` database: a connection, a [`LuciaConfig`] and a
@@ -179,91 +157,42 @@ pub struct LuciaStore<Db = DatabaseConnection> {
     config: LuciaConfig,
 }
 
-impl<Db: ConnectionTrait> std::fmt::Debug for LuciaStore<Db> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.core.debug(f, "LuciaStore", &self.config)
-    }
-}
-
-impl LuciaStore {
-    /// A store on `db` with the system clock.
-    pub fn new(db: DatabaseConnection, config: LuciaConfig) -> Self {
-        LuciaStore {
-            core: Core::new(db, config.session_cache, Profile::LuciaV3),
-            config,
-        }
-    }
-
-    /// The same store through PgBouncer in transaction pooling mode
-    /// (before 1.21): every statement in a transaction of its own, with the
-    /// session cache and replicas as on the store's own connection. See
-    /// [`TransactionPooled`](crate::pooler::TransactionPooled).
-    pub fn through_pooler(
-        &self,
-        pooled: crate::pooler::TransactionPooled,
-    ) -> LuciaStore<crate::pooler::TransactionPooled> {
-        LuciaStore {
-            core: self.core.with_db(pooled),
-            config: self.config,
-        }
-    }
-
-    /// The same store on another connection, typically your own
-    /// transaction, so its writes commit or roll back with yours.
-    ///
-    /// ```
-    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
-    /// # setup::lucia_v3_example(async |lucia| {
-    /// use sea_orm::TransactionTrait;
-    /// let txn = lucia.connection().begin().await?;
-    /// let user = lucia.on(&txn).create_user(None).await?;
-    /// txn.rollback().await?;
-    /// assert_eq!(lucia.get_user(&user.id).await?, None);
-    /// # Ok(()) });
-    /// ```
-    ///
-    /// Validations there read the database, never the session cache; the
-    /// changes made there still evict from it.
-    pub fn on<'a>(&self, db: impl Into<DatabaseExecutor<'a>>) -> LuciaStore<DatabaseExecutor<'a>> {
-        LuciaStore {
-            core: self.core.on(db),
-            config: self.config,
-        }
-    }
-}
+crate::core::store_methods!(
+    LuciaStore,
+    LuciaConfig,
+    Profile::LuciaV3,
+    on_example = r#"
+```
+# mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+# setup::lucia_v3_example(async |lucia| {
+use sea_orm::TransactionTrait;
+let txn = lucia.connection().begin().await?;
+let user = lucia.on(&txn).create_user(None).await?;
+txn.rollback().await?;
+assert_eq!(lucia.get_user(&user.id).await?, None);
+# Ok(()) });
+```
+"#
+);
 
 impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
-    /// Replaces the clock, for tests of expiry and renewal.
-    pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
-        self.core.set_clock(clock);
-        self
-    }
-
-    /// The connection the store runs on.
-    pub fn connection(&self) -> &Db {
-        &self.core.db
-    }
-
-    /// The store's configuration.
-    pub fn config(&self) -> &LuciaConfig {
-        &self.config
-    }
-
     fn storage(&self) -> Storage<'_, Db> {
         Storage { db: &self.core.db }
     }
 
-    /// Now, as the backend's `expires_at` keeps it: microseconds on
-    /// PostgreSQL, whole seconds on MySQL (`datetime`) and SQLite (Unix
-    /// seconds), so a time computed here equals the one read back.
+    /// Now, as the backend's `expires_at` keeps it ([`storage::storable`]).
     fn now(&self) -> DateTime<Utc> {
-        self.storable(self.core.now())
+        storage::storable(self.core.db.get_database_backend(), self.core.now())
     }
 
-    fn storable(&self, at: DateTime<Utc>) -> DateTime<Utc> {
-        match self.core.db.get_database_backend() {
-            DbBackend::Postgres => at.trunc_subsecs(6),
-            _ => at.trunc_subsecs(0),
+    /// The session lifecycle, at this call's now.
+    fn sessions(&self) -> Lifecycle<'_, Db, Rows> {
+        Lifecycle {
+            core: self.core.here(),
+            rows: Rows {
+                expiry: self.config.expiry,
+            },
+            now: self.now(),
         }
     }
 
@@ -305,21 +234,12 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
         if text::app_id(id).is_err() {
             return Err(Error::NotFound);
         }
-        let deleted = self.delete_user_and_sessions(id).await;
-        self.core.changed(Change::User(id.to_owned()));
-        deleted
-    }
-
-    async fn delete_user_and_sessions(&self, id: &str) -> Result<(), Error> {
-        let txn = begin_revocation(&self.core.db, &self.core.topology().standby).await?;
+        let core = self.core.here();
+        let txn = core.begin_user_deletion().await?;
         let storage = Storage { db: &txn };
         storage.delete_user_sessions(id).await?;
-        if !storage.delete_user(id).await? {
-            txn.rollback().await?;
-            return Err(Error::NotFound);
-        }
-        txn.commit().await?;
-        Ok(())
+        let found = storage.delete_user(id).await?;
+        core.finish_user_deletion(txn, id.to_owned(), found).await
     }
 
     /// Starts a session for a user: a new id and `expires_at` = now +
@@ -329,7 +249,10 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
         if text::app_id(user_id).is_err() {
             return Err(Error::UnknownUser);
         }
-        let expires_at = self.storable(self.config.expiry.starting_at(self.now()));
+        let expires_at = storage::storable(
+            self.core.db.get_database_backend(),
+            self.config.expiry.starting_at(self.now()),
+        );
         crate::backend::check_time(
             self.core.db.get_database_backend(),
             "expires_at",
@@ -354,76 +277,12 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
     /// expired session or one whose user is gone. With the session cache
     /// on, a live session in its first half is served from memory.
     pub async fn validate_session(&self, id: &str) -> Result<Option<ValidSession>, Error> {
-        if !text::plausible_token(id) {
-            return Ok(None);
-        }
-        let now = self.now();
-        let expiry = self.config.expiry;
-        cache::through(
-            self.core.cache_for_reads(),
-            id,
-            id,
-            |hit| expiry.decide(now, &hit.session.expires_at) == Decision::Live,
-            async || self.look_up(id, now).await,
-        )
-        .await
-    }
-
-    /// The validation itself, in the database.
-    async fn look_up(&self, id: &str, now: DateTime<Utc>) -> Result<Option<ValidSession>, Error> {
-        let storage = self.storage();
-        let found = read_session(
-            self.core.replicas_for_reads(),
-            id,
-            async |replica| Storage { db: replica }.session_and_user(id).await,
-            async || storage.session_and_user(id).await,
-            |(session, _)| &session.user_id,
-            |(session, user)| {
-                user.is_some()
-                    && self.config.expiry.decide(now, &session.expires_at) == Decision::Live
-            },
-        )
-        .await?;
-        let Some((mut session, user)) = found else {
-            return Ok(None);
-        };
-        let Some(user) = user else {
-            storage.delete_session(id).await?;
-            return Ok(None);
-        };
-        match self.config.expiry.decide(now, &session.expires_at) {
-            Decision::Live => {}
-            Decision::Expired => {
-                storage.delete_expired_session(id, now).await?;
-                return Ok(None);
-            }
-            Decision::Renew(expires_at) => {
-                let expires_at = self.storable(expires_at);
-                crate::backend::check_time(
-                    self.core.db.get_database_backend(),
-                    "expires_at",
-                    Some(expires_at),
-                )?;
-                let renewed = storage.update_expiration(id, expires_at).await;
-                self.core.changed(Change::Session(id));
-                renewed?;
-                session.expires_at = expires_at;
-                session.fresh = true;
-            }
-        }
-        Ok(Some(ValidSession { session, user }))
+        self.sessions().validate(id).await
     }
 
     /// Ends one session. Returns whether it existed.
     pub async fn invalidate_session(&self, id: &str) -> Result<bool, Error> {
-        if !text::plausible_token(id) {
-            return Ok(false);
-        }
-        let db = self.core.revocation().await?;
-        let deleted = Storage { db: &db }.delete_session(id).await;
-        let deleted = db.finish(deleted).await;
-        self.core.changed(Change::Session(id));
-        Ok(deleted? > 0)
+        self.sessions().revoke(id).await
     }
 
     /// Ends every session of a user. Returns how many.
@@ -431,11 +290,7 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
         if text::app_id(user_id).is_err() {
             return Ok(0);
         }
-        let db = self.core.revocation().await?;
-        let deleted = Storage { db: &db }.delete_user_sessions(user_id).await;
-        let deleted = db.finish(deleted).await;
-        self.core.changed(Change::User(user_id.to_owned()));
-        Ok(deleted?)
+        self.sessions().revoke_user(&user_id.to_owned()).await
     }
 
     /// A user's live sessions (expired ones are left out, not deleted, as
@@ -454,54 +309,5 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
             .storage()
             .purge_sessions(self.now(), PURGE_BATCH)
             .await?)
-    }
-}
-
-#[cfg(feature = "postgres-replicas")]
-impl LuciaStore {
-    /// Serves session lookups from PostgreSQL streaming replicas where
-    /// that cannot show an outdated answer; see
-    /// [`AuthStore::with_replicas`](crate::AuthStore::with_replicas).
-    /// Feature `postgres-replicas`.
-    pub fn with_replicas(
-        self,
-        replicas: Vec<DatabaseConnection>,
-        config: crate::replicas::ReplicaConfig,
-    ) -> Result<Self, Error> {
-        self.core.set_replicas(replicas, config)?;
-        Ok(self)
-    }
-
-    /// Where session lookups were answered since the replicas were set:
-    /// `None` without replicas.
-    pub fn replica_stats(&self) -> Option<crate::replicas::ReplicaStats> {
-        self.core.replica_stats()
-    }
-}
-
-#[cfg(feature = "postgres-listen")]
-impl LuciaStore {
-    /// [`listen_for_session_changes`](Self::listen_for_session_changes) on
-    /// a direct connection of its own; see
-    /// [`AuthStore::listen_for_session_changes_on`](crate::AuthStore::listen_for_session_changes_on).
-    pub async fn listen_for_session_changes_on(
-        &self,
-        direct: &DatabaseConnection,
-    ) -> Result<tokio::task::JoinHandle<()>, Error> {
-        self.core.listen_on(direct).await
-    }
-
-    /// Starts hearing about every change to a session or user from
-    /// PostgreSQL, so the session cache ([`LuciaConfig::session_cache`])
-    /// drops what any writer changed (another process, the Lucia app, plain
-    /// SQL) within milliseconds instead of its staleness bound. Needs this
-    /// profile's `session_notify` migration, a tokio runtime and a real
-    /// PostgreSQL connection; see [`crate::AuthStore::listen_for_session_changes`]
-    /// for what happens when the connection drops. Feature `postgres-listen`.
-    ///
-    /// [`ConfigError::NoSessionCache`] without a cache;
-    /// [`ConfigError::NotPostgres`] on another backend.
-    pub fn listen_for_session_changes(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
-        self.core.listen()
     }
 }

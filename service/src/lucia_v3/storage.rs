@@ -4,12 +4,15 @@
 //! `expires_at` is kept as each Lucia adapter keeps it (the profile's
 //! descriptor, `authstore_entity::descriptor::LUCIA_V3`, says how).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
 
-use super::{LuciaSession, LuciaUser};
+use super::{LuciaSession, LuciaUser, ValidSession};
 use crate::backend::{self, BuiltOnce};
+use crate::lifecycle::SessionRows;
+use crate::rules::error::Error;
+use crate::rules::expiry::HalfLifeExpiry;
 use crate::rules::token::Secret;
 use authstore_entity::descriptor::{LUCIA_V3, StoredTime};
 
@@ -173,5 +176,100 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<u64, DbErr> {
         let expired = Condition::all().add(Expr::col(EXPIRES_AT).lte(self.time(now)));
         backend::delete_in_batches(self.db, SESSIONS, "id", expired, batch).await
+    }
+}
+
+/// `at` as `expires_at` keeps it on `backend`: microseconds on PostgreSQL,
+/// whole seconds on MySQL (`datetime`) and SQLite (Unix seconds), so a time
+/// computed here equals the one read back.
+pub(super) fn storable(backend: DbBackend, at: DateTime<Utc>) -> DateTime<Utc> {
+    match backend {
+        DbBackend::Postgres => at.trunc_subsecs(6),
+        _ => at.trunc_subsecs(0),
+    }
+}
+
+/// Lucia v3's session rows, as the lifecycle sees them: a session read
+/// with its user, if the user still exists.
+pub(super) struct Rows {
+    pub(super) expiry: HalfLifeExpiry,
+}
+
+impl SessionRows for Rows {
+    type Valid = ValidSession;
+    type Row = (LuciaSession, Option<LuciaUser>);
+    type Policy = HalfLifeExpiry;
+
+    fn policy(&self) -> &HalfLifeExpiry {
+        &self.expiry
+    }
+
+    fn row_expiry((session, _): &Self::Row) -> &DateTime<Utc> {
+        &session.expires_at
+    }
+
+    fn valid_expiry(valid: &ValidSession) -> DateTime<Utc> {
+        valid.session.expires_at
+    }
+
+    fn user_of((session, _): &Self::Row) -> &String {
+        &session.user_id
+    }
+
+    fn has_user((_, user): &Self::Row) -> bool {
+        user.is_some()
+    }
+
+    async fn find<C: ConnectionTrait>(&self, db: &C, id: &str) -> Result<Option<Self::Row>, DbErr> {
+        Storage { db }.session_and_user(id).await
+    }
+
+    fn live(&self, (session, user): Self::Row, _: &str) -> Option<ValidSession> {
+        Some(ValidSession {
+            session,
+            user: user?,
+        })
+    }
+
+    async fn renew<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        (mut session, user): Self::Row,
+        id: &str,
+        expires_at: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> Result<Option<ValidSession>, Error> {
+        let backend = db.get_database_backend();
+        let expires_at = storable(backend, expires_at);
+        backend::check_time(backend, "expires_at", Some(expires_at))?;
+        Storage { db }.update_expiration(id, expires_at).await?;
+        session.expires_at = expires_at;
+        session.fresh = true;
+        Ok(user.map(|user| ValidSession { session, user }))
+    }
+
+    async fn delete<C: ConnectionTrait>(&self, db: &C, id: &str) -> Result<u64, DbErr> {
+        Storage { db }.delete_session(id).await
+    }
+
+    async fn delete_expired<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        _: &Self::Row,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        Storage { db }
+            .delete_expired_session(id, now)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_user_sessions<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user_id: &String,
+    ) -> Result<u64, DbErr> {
+        Storage { db }.delete_user_sessions(user_id).await
     }
 }

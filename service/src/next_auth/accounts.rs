@@ -1,142 +1,125 @@
-//! `accounts` rows.
+//! The `accounts` table (linked OAuth/email/credentials provider accounts):
+//! its input types, its rules and its queries.
 
-use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use validator::Validate;
 
-use super::{ACCOUNTS, Storage, select};
-use crate::model::{Account, NewAccount, OAuthTokens};
-use crate::rules::token::{self, Secret};
+use super::Ctx;
+use super::model::{Account, NewAccount, OAuthTokens, check_oauth_tokens};
+use crate::backend;
+use crate::rules::error::{Conflict, Error, on_write};
+use crate::rules::text;
 
-impl<C: ConnectionTrait> Storage<'_, C> {
-    fn account_from(&self, row: &QueryResult) -> Result<Account, DbErr> {
-        let [
-            _,
-            _,
-            _,
-            provider_type,
-            provider_id,
-            _,
-            _,
-            _,
-            _,
-            created,
-            updated,
-        ] = self.schema.account_columns();
-        let secret = |column| -> Result<Option<Secret>, DbErr> {
-            Ok(row.try_get::<Option<String>>("", column)?.map(Secret::from))
-        };
-        Ok(Account {
-            id: row.try_get("", "id")?,
-            compound_id: row.try_get("", "compound_id")?,
-            user_id: row.try_get("", "user_id")?,
-            provider_type: row.try_get("", provider_type)?,
-            provider_id: row.try_get("", provider_id)?,
-            provider_account_id: row.try_get("", "provider_account_id")?,
-            refresh_token: secret("refresh_token")?,
-            access_token: secret("access_token")?,
-            access_token_expires: self.read_optional_time(row, "", "access_token_expires")?,
-            created_at: self.read_time(row, "", created)?,
-            updated_at: self.read_time(row, "", updated)?,
-        })
+/// The `accounts` table. Get one from [`crate::AuthStore::accounts`].
+pub struct Accounts<'a, C> {
+    pub(crate) ctx: Ctx<'a, C>,
+}
+
+impl<C: ConnectionTrait + TransactionTrait> Accounts<'_, C> {
+    /// Links a provider account to a user, computing `compound_id`.
+    /// An account already linked (to anyone) is
+    /// [`Error::Conflict`]`(`[`Conflict::Account`]`)`; a missing user is
+    /// [`Error::UnknownUser`].
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # use authstore::{NewAccount, NewUser};
+    /// let user = store.users().create(NewUser::default()).await?;
+    /// let account = store.accounts().link(NewAccount {
+    ///     user_id: user.id,
+    ///     provider_type: "oauth".into(),
+    ///     provider_id: "github".into(),
+    ///     provider_account_id: "583231".into(),
+    ///     ..Default::default()
+    /// }).await?;
+    /// assert_eq!(account.compound_id.len(), 64);
+    /// # Ok(()) });
+    /// ```
+    pub async fn link(&self, input: NewAccount) -> Result<Account, Error> {
+        check_oauth_tokens(
+            input.validate(),
+            input.refresh_token.as_ref(),
+            input.access_token.as_ref(),
+        )?;
+        let backend = self.ctx.core.db.get_database_backend();
+        backend::check_time(backend, "access_token_expires", input.access_token_expires)?;
+        let account = self
+            .ctx
+            .storage()
+            .insert_account(input, self.ctx.now())
+            .await
+            .map_err(on_write(Conflict::Account))?;
+        tracing::debug!(user_id = account.user_id, provider_id = %account.provider_id, "linked account");
+        Ok(account)
     }
 
-    /// Exactly this provider account: the unique (indexed) `compound_id`,
-    /// and its own columns, which the hash alone does not pin down.
-    fn this_account(&self, provider_id: &str, provider_account_id: &str) -> Condition {
-        Condition::all()
-            .add(Expr::col("compound_id").eq(token::compound_id(provider_id, provider_account_id)))
-            .add(Expr::col(self.schema.names.provider_id).eq(provider_id))
-            .add(Expr::col("provider_account_id").eq(provider_account_id))
+    /// Unlinks exactly this provider account (its `compound_id` and its own
+    /// columns must match). [`Error::NotFound`] if it was not linked.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// assert!(matches!(store.accounts().unlink("github", "583231").await, Err(authstore::Error::NotFound)));
+    /// # Ok(()) });
+    /// ```
+    pub async fn unlink(&self, provider_id: &str, provider_account_id: &str) -> Result<(), Error> {
+        if !text::linkable(provider_id, provider_account_id) {
+            return Err(Error::NotFound);
+        }
+        let storage = self.ctx.storage();
+        if !storage
+            .delete_account(provider_id, provider_account_id)
+            .await?
+        {
+            return Err(Error::NotFound);
+        }
+        Ok(())
     }
 
-    pub(crate) async fn insert_account(
-        &self,
-        account: NewAccount,
-        now: DateTime<Utc>,
-    ) -> Result<Account, DbErr> {
-        let columns = self.schema.account_columns();
-        let compound_id = token::compound_id(&account.provider_id, &account.provider_account_id);
-        let insert = Query::insert()
-            .into_table(ACCOUNTS)
-            .columns(columns[1..].iter().copied())
-            .values_panic([
-                compound_id.into(),
-                account.user_id.into(),
-                account.provider_type.into(),
-                account.provider_id.into(),
-                account.provider_account_id.into(),
-                account.refresh_token.map(|t| t.expose().to_owned()).into(),
-                account.access_token.map(|t| t.expose().to_owned()).into(),
-                self.optional_time(account.access_token_expires),
-                self.time(now),
-                self.time(now),
-            ])
-            .to_owned();
-        let row = self.insert_returning(ACCOUNTS, &columns, insert).await?;
-        self.account_from(&row)
+    /// The accounts linked to a user, oldest first.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// assert!(store.accounts().list(42).await?.is_empty());
+    /// # Ok(()) });
+    /// ```
+    pub async fn list(&self, user_id: i32) -> Result<Vec<Account>, Error> {
+        Ok(self.ctx.storage().user_accounts(user_id).await?)
     }
 
-    /// Deletes exactly this provider account; whether it was there.
-    pub(crate) async fn delete_account(
-        &self,
-        provider_id: &str,
-        provider_account_id: &str,
-    ) -> Result<bool, DbErr> {
-        let delete = Query::delete()
-            .from_table(ACCOUNTS)
-            .cond_where(self.this_account(provider_id, provider_account_id))
-            .to_owned();
-        Ok(self.db.execute(&delete).await?.rows_affected() > 0)
-    }
-
-    /// A user's accounts, oldest first.
-    pub(crate) async fn user_accounts(&self, user_id: i32) -> Result<Vec<Account>, DbErr> {
-        let mut select = select(ACCOUNTS, &self.schema.account_columns());
-        select
-            .and_where(Expr::col("user_id").eq(user_id))
-            .order_by("id", Order::Asc);
-        let rows = self.db.query_all(&select).await?;
-        rows.iter().map(|row| self.account_from(row)).collect()
-    }
-
-    /// Writes every OAuth token column of exactly this account and reads it
-    /// back; `None` if it is not linked.
-    pub(crate) async fn update_account_tokens(
+    /// Stores rotated OAuth tokens for a linked account (validated as in
+    /// [`NewAccount`]). [`Error::NotFound`] if it is not linked.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # use authstore::OAuthTokens;
+    /// let missing = store.accounts().update_tokens("github", "583231", OAuthTokens::default()).await;
+    /// assert!(matches!(missing, Err(authstore::Error::NotFound)));
+    /// # Ok(()) });
+    /// ```
+    pub async fn update_tokens(
         &self,
         provider_id: &str,
         provider_account_id: &str,
         tokens: OAuthTokens,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Account>, DbErr> {
-        let this = self.this_account(provider_id, provider_account_id);
-        let update = Query::update()
-            .table(ACCOUNTS)
-            .values([
-                (
-                    "refresh_token",
-                    tokens.refresh_token.map(|t| t.expose().to_owned()).into(),
-                ),
-                (
-                    "access_token",
-                    tokens.access_token.map(|t| t.expose().to_owned()).into(),
-                ),
-                (
-                    "access_token_expires",
-                    self.optional_time(tokens.access_token_expires),
-                ),
-                (self.schema.names.updated, self.time(now)),
-            ])
-            .cond_where(this.clone())
-            .to_owned();
-        if self.db.execute(&update).await?.rows_affected() == 0 {
-            return Ok(None);
+    ) -> Result<Account, Error> {
+        check_oauth_tokens(
+            Ok(()),
+            tokens.refresh_token.as_ref(),
+            tokens.access_token.as_ref(),
+        )?;
+        let backend = self.ctx.core.db.get_database_backend();
+        backend::check_time(backend, "access_token_expires", tokens.access_token_expires)?;
+        if !text::linkable(provider_id, provider_account_id) {
+            return Err(Error::NotFound);
         }
-        let mut select = select(ACCOUNTS, &self.schema.account_columns());
-        select.cond_where(this);
-        match self.db.query_one(&select).await? {
-            Some(row) => Ok(Some(self.account_from(&row)?)),
-            None => Ok(None),
-        }
+        let storage = self.ctx.storage();
+        storage
+            .update_account_tokens(provider_id, provider_account_id, tokens, self.ctx.now())
+            .await?
+            .ok_or(Error::NotFound)
     }
 }

@@ -1,205 +1,241 @@
-//! `sessions` rows.
+//! The `sessions` table: creation, the per-request lookup with next-auth's
+//! sliding renewal, sign-out, and purging; the same rules on every profile.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
-use super::{SESSIONS, Storage, USERS, select, select_prefixed};
-use crate::backend::{self, Reread};
-use crate::model::Session;
-use crate::model::User;
-use crate::rules::token::Secret;
+use super::Ctx;
+use super::model::{Session, SessionAndUser};
+use super::storage::{Rows, StoredTokens};
+use crate::backend::{self, PURGE_BATCH};
+use crate::cache::Change;
+use crate::lifecycle::Lifecycle;
+use crate::rules::error::{Conflict, Error, on_write};
+use crate::rules::expiry::ExpiryPolicy;
+use crate::rules::text;
+use crate::rules::token::{self, Secret};
 
-/// The stored forms of a new session's tokens.
-pub(crate) struct StoredTokens {
-    pub(crate) session_token: String,
-    pub(crate) access_token: String,
+/// The `sessions` table. Get one from [`crate::AuthStore::sessions`].
+pub struct Sessions<'a, C> {
+    pub(crate) ctx: Ctx<'a, C>,
 }
 
-impl<C: ConnectionTrait> Storage<'_, C> {
-    /// The session in `row`, whose columns are named `{pre}{column}`. Its
-    /// tokens are the stored forms.
-    fn session_from(&self, row: &QueryResult, pre: &str) -> Result<Session, DbErr> {
-        let [_, _, _, _, _, created, updated] = self.schema.session_columns();
-        Ok(Session {
-            id: row.try_get(pre, "id")?,
-            user_id: row.try_get(pre, "user_id")?,
-            expires: self.read_time(row, pre, "expires")?,
-            session_token: Secret::from(row.try_get::<String>(pre, "session_token")?),
-            access_token: Secret::from(row.try_get::<String>(pre, "access_token")?),
-            created_at: self.read_time(row, pre, created)?,
-            updated_at: self.read_time(row, pre, updated)?,
-        })
-    }
-
-    pub(crate) async fn insert_session(
-        &self,
-        user_id: i32,
-        expires: DateTime<Utc>,
-        tokens: StoredTokens,
-        now: DateTime<Utc>,
-    ) -> Result<Session, DbErr> {
-        let columns = self.schema.session_columns();
-        let insert = Query::insert()
-            .into_table(SESSIONS)
-            .columns(columns[1..].iter().copied())
-            .values_panic([
-                user_id.into(),
-                self.time(expires),
-                tokens.session_token.into(),
-                tokens.access_token.into(),
-                self.time(now),
-                self.time(now),
-            ])
-            .to_owned();
-        let row = self.insert_returning(SESSIONS, &columns, insert).await?;
-        self.session_from(&row, "")
-    }
-
-    /// The session with this stored token and its user: one `SELECT … JOIN`
-    /// (sessions as `A_*`, users as `B_*`), built once per backend.
-    pub(crate) async fn session_and_user(
-        &self,
-        stored_token: String,
-    ) -> Result<Option<(Session, User)>, DbErr> {
-        let backend = self.db.get_database_backend();
-        let schema = self.schema;
-        let sql = schema.lookup.sql(backend, || {
-            let mut select = Query::select();
-            select_prefixed(&mut select, SESSIONS, &schema.session_columns(), "A_");
-            select_prefixed(&mut select, USERS, &schema.user_columns(), "B_");
-            select
-                .from(SESSIONS)
-                .inner_join(
-                    USERS,
-                    Expr::col((SESSIONS, "user_id")).equals((USERS, "id")),
-                )
-                .and_where(Expr::col((SESSIONS, "session_token")).eq(""));
-            backend.build(&select).sql
-        });
-        let lookup = Statement::from_sql_and_values(backend, sql, [stored_token.into()]);
-        let Some(row) = self.db.query_one_raw(lookup).await? else {
-            return Ok(None);
+impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
+    /// Starts a session for a user: a fresh `session_token` and
+    /// `access_token` (32 bytes from the OS RNG each, as lowercase hex) and
+    /// `expires` = now + `session_max_age`. [`Error::UnknownUser`] if the
+    /// user does not exist.
+    ///
+    /// With [`crate::TokenStorage::Hashed`] the table gets the tokens'
+    /// hashes; the returned `Session` carries the tokens themselves, and
+    /// this is the only time the `access_token` is seen.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// let session = store.sessions().create(user.id).await?;
+    /// assert_eq!(session.session_token.expose().len(), 64);
+    /// # Ok(()) });
+    /// ```
+    pub async fn create(&self, user_id: i32) -> Result<Session, Error> {
+        let now = self.ctx.now();
+        let expires = self.starting_at(now)?;
+        let (session_token, access_token) = (token::random_token(), token::random_token());
+        let stored = StoredTokens {
+            session_token: self.stored(session_token.expose()),
+            access_token: self.stored(access_token.expose()),
         };
-        Ok(Some((
-            self.session_from(&row, "A_")?,
-            self.user_from(&row, "B_")?,
-        )))
+        let mut session = self
+            .ctx
+            .storage()
+            .insert_session(user_id, expires, stored, now)
+            .await
+            .map_err(on_write(Conflict::Token))?;
+        (session.session_token, session.access_token) = (session_token, access_token);
+        tracing::debug!(user_id, session_id = session.id, "created session");
+        Ok(session)
     }
 
-    /// Deletes the session `id` if it is over at `now` in this database's
-    /// own row: a row read elsewhere (a replica behind, or another
-    /// database) never deletes a live one.
-    pub(crate) async fn delete_expired_session(
+    /// The session for a cookie's token and its user, or `None`: the call on
+    /// every authenticated request.
+    ///
+    /// - One `SELECT … JOIN users` finds both.
+    /// - An expired session is not returned. It is deleted by the read, as
+    ///   next-auth v3 and v4 beta do, except on `next-auth-v2-beta`, which
+    ///   keeps the row (as next-auth 2.0 beta does) for `purge_expired`.
+    /// - Sliding renewal, next-auth's rule: once
+    ///   `expires - session_max_age + session_update_age` has passed, the
+    ///   expiry moves to now + `session_max_age` and `renewed` is true.
+    ///   Otherwise nothing is written.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// let session = store.sessions().create(user.id).await?;
+    /// let found = store.sessions().get_session_and_user(session.session_token.expose()).await?.unwrap();
+    /// assert_eq!(found.user.id, user.id);
+    /// assert!(!found.renewed);
+    /// assert!(store.sessions().get_session_and_user("not-a-token").await?.is_none());
+    /// # Ok(()) });
+    /// ```
+    pub async fn get_session_and_user(
         &self,
-        id: i32,
-        now: DateTime<Utc>,
-    ) -> Result<(), DbErr> {
-        let delete = Query::delete()
-            .from_table(SESSIONS)
-            .and_where(Expr::col("id").eq(id))
-            .and_where(Expr::col("expires").lte(self.time(now)))
-            .to_owned();
-        self.db.execute(&delete).await?;
-        Ok(())
+        session_token: &str,
+    ) -> Result<Option<SessionAndUser>, Error> {
+        self.lifecycle().validate(session_token).await
     }
 
-    /// Moves the session `id`'s expiry to `expires` if that is later than
-    /// the stored one; whether this call changed the row.
-    pub(crate) async fn extend_session(
-        &self,
-        id: i32,
-        expires: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, DbErr> {
-        let update = Query::update()
-            .table(SESSIONS)
-            .values([
-                ("expires", self.time(expires)),
-                (self.schema.names.updated, self.time(now)),
-            ])
-            .and_where(Expr::col("id").eq(id))
-            .and_where(Expr::col("expires").lt(self.time(expires)))
-            .to_owned();
-        Ok(self.db.execute(&update).await?.rows_affected() > 0)
+    /// Extends a live session to now + `session_max_age` whatever its age:
+    /// one `UPDATE … RETURNING` (on MySQL an update and a read).
+    /// [`Error::NotFound`] if the token names no live session.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// let session = store.sessions().create(user.id).await?;
+    /// let renewed = store.sessions().renew(session.session_token.expose()).await?;
+    /// assert!(renewed.expires >= session.expires);
+    /// # Ok(()) });
+    /// ```
+    pub async fn renew(&self, session_token: &str) -> Result<Session, Error> {
+        if !text::plausible_token(session_token) {
+            return Err(Error::NotFound);
+        }
+        let now = self.ctx.now();
+        let expires = self.starting_at(now)?;
+        let stored = self.stored(session_token);
+        let renewed = self
+            .ctx
+            .storage()
+            .renew_session(&stored, expires, now)
+            .await;
+        self.ctx.core.changed(Change::Session(&stored));
+        let mut session = renewed?.ok_or(Error::NotFound)?;
+        session.session_token = Secret::from(session_token);
+        Ok(session)
     }
 
-    /// Moves the live session with this stored token to `expires`, never
-    /// backwards, and returns it: one `UPDATE … RETURNING` (MySQL: an update
-    /// and a read). `None` only if no live session has that token.
-    pub(crate) async fn renew_session(
-        &self,
-        stored_token: &str,
-        expires: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Session>, DbErr> {
-        let live = Condition::all()
-            .add(Expr::col("session_token").eq(stored_token))
-            .add(Expr::col("expires").gt(self.time(now)));
-        let columns = self.schema.session_columns();
-        let update = Query::update()
-            .table(SESSIONS)
-            .values([
-                ("expires", self.time(expires)),
-                (self.schema.names.updated, self.time(now)),
-            ])
-            .cond_where(live.clone())
-            .and_where(Expr::col("expires").lt(self.time(expires)))
-            .to_owned();
-        // Not updated by us (no live session, or a concurrent renewal already
-        // moved it at least this far): the reread answers what is there.
-        let mut reread = select(SESSIONS, &columns);
-        reread.cond_where(live);
-        match backend::write_returning(self.db, update, &columns, Reread::Current(reread)).await? {
-            Some(row) => Ok(Some(self.session_from(&row, "")?)),
-            None => Ok(None),
+    /// Ends one session (sign-out). Returns whether it existed.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// assert!(!store.sessions().delete("no-such-token").await?);
+    /// # Ok(()) });
+    /// ```
+    pub async fn delete(&self, session_token: &str) -> Result<bool, Error> {
+        self.lifecycle().revoke(session_token).await
+    }
+
+    /// Ends one of a user's sessions by its id, as a "revoke this device"
+    /// button does. Only that user's session matches, so one user can never
+    /// end another's. [`Error::NotFound`] if there is no such session.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// let phone = store.sessions().create(user.id).await?;
+    /// store.sessions().revoke(user.id, phone.id).await?;
+    /// assert!(matches!(store.sessions().revoke(user.id, phone.id).await, Err(authstore::Error::NotFound)));
+    /// # Ok(()) });
+    /// ```
+    pub async fn revoke(&self, user_id: i32, session_id: i32) -> Result<(), Error> {
+        // The cache drops all of the user's sessions: it is keyed by token,
+        // and one more database read per other device is the price.
+        let db = self.ctx.core.revocation().await?;
+        let deleted = self
+            .ctx
+            .storage()
+            .on(&db)
+            .delete_user_session(user_id, session_id)
+            .await;
+        let deleted = db.finish(deleted).await;
+        self.ctx.core.changed(Change::User(user_id));
+        match deleted? {
+            0 => Err(Error::NotFound),
+            _ => Ok(()),
         }
     }
 
-    /// Deletes the sessions matching `filter`; how many.
-    async fn delete_sessions(&self, filter: Condition) -> Result<u64, DbErr> {
-        backend::delete_where(self.db, SESSIONS, filter).await
+    /// Ends every session of a user ("sign out everywhere"). Returns how many.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// store.sessions().create(user.id).await?;
+    /// store.sessions().create(user.id).await?;
+    /// assert_eq!(store.sessions().delete_all(user.id).await?, 2);
+    /// # Ok(()) });
+    /// ```
+    pub async fn delete_all(&self, user_id: i32) -> Result<u64, Error> {
+        self.lifecycle().revoke_user(&user_id).await
     }
 
-    pub(crate) async fn delete_session_by_token(&self, stored_token: &str) -> Result<u64, DbErr> {
-        self.delete_sessions(Condition::all().add(Expr::col("session_token").eq(stored_token)))
-            .await
+    /// A user's live sessions, newest first.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # let user = store.users().create(authstore::NewUser::default()).await?;
+    /// store.sessions().create(user.id).await?;
+    /// assert_eq!(store.sessions().list(user.id).await?.len(), 1);
+    /// # Ok(()) });
+    /// ```
+    pub async fn list(&self, user_id: i32) -> Result<Vec<Session>, Error> {
+        let storage = self.ctx.storage();
+        Ok(storage.live_sessions(user_id, self.ctx.now()).await?)
     }
 
-    pub(crate) async fn delete_user_session(&self, user_id: i32, id: i32) -> Result<u64, DbErr> {
-        let filter = Condition::all()
-            .add(Expr::col("id").eq(id))
-            .add(Expr::col("user_id").eq(user_id));
-        self.delete_sessions(filter).await
+    /// Deletes expired sessions in batches of [`PURGE_BATCH`] rows, so no
+    /// statement locks the whole table. Returns how many were deleted.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// assert_eq!(store.sessions().purge_expired().await?, 0);
+    /// # Ok(()) });
+    /// ```
+    pub async fn purge_expired(&self) -> Result<u64, Error> {
+        let storage = self.ctx.storage();
+        Ok(storage.purge_sessions(self.ctx.now(), PURGE_BATCH).await?)
+    }
+}
+
+impl<'a, C: ConnectionTrait> Sessions<'a, C> {
+    /// The session lifecycle of the configured profile, at this call's now.
+    fn lifecycle(&self) -> Lifecycle<'a, C, Rows> {
+        let storage = self.ctx.storage();
+        Lifecycle {
+            core: self.ctx.core,
+            rows: Rows {
+                schema: storage.schema,
+                zone: storage.zone,
+                expiry: self.ctx.config.session_expiry(),
+                token_storage: self.ctx.config.session_token_storage(),
+            },
+            now: self.ctx.now(),
+        }
     }
 
-    pub(crate) async fn delete_user_sessions(&self, user_id: i32) -> Result<u64, DbErr> {
-        self.delete_sessions(Condition::all().add(Expr::col("user_id").eq(user_id)))
-            .await
+    /// The expiry of a session created or renewed at `now`.
+    fn starting_at(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+        self.storable(self.ctx.config.session_expiry().starting_at(now))
     }
 
-    /// A user's sessions expiring after `now`, newest first.
-    pub(crate) async fn live_sessions(
-        &self,
-        user_id: i32,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Session>, DbErr> {
-        let mut select = select(SESSIONS, &self.schema.session_columns());
-        select
-            .and_where(Expr::col("user_id").eq(user_id))
-            .and_where(Expr::col("expires").gt(self.time(now)))
-            .order_by("id", Order::Desc);
-        let rows = self.db.query_all(&select).await?;
-        rows.iter().map(|row| self.session_from(row, "")).collect()
+    /// `expires`, if the backend can store that time.
+    fn storable(&self, expires: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+        let backend = self.ctx.core.db.get_database_backend();
+        backend::check_time(backend, "expires", Some(expires))?;
+        Ok(expires)
     }
 
-    /// Deletes sessions that expired by `now`, `batch` rows per statement.
-    pub(crate) async fn purge_sessions(
-        &self,
-        now: DateTime<Utc>,
-        batch: u64,
-    ) -> Result<u64, DbErr> {
-        let expired = Condition::all().add(Expr::col("expires").lte(self.time(now)));
-        backend::delete_in_batches(self.db, SESSIONS, "id", expired, batch).await
+    /// The column value for a client's token under the configured storage.
+    fn stored(&self, token: &str) -> String {
+        self.ctx.config.session_token_storage().stored_form(token)
     }
 }

@@ -1,168 +1,205 @@
-//! `users` rows.
+//! The `users` table: its input types, its rules and its queries.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
-use super::{ACCOUNTS, SESSIONS, Storage, USERS, select, select_prefixed};
-use crate::backend::{self, Reread};
-use crate::model::{NewUser, User, UserPatch};
+use crate::cache::Change;
 
-impl<C: ConnectionTrait> Storage<'_, C> {
-    /// The user in `row`, whose columns are named `{pre}{column}`.
-    pub(crate) fn user_from(&self, row: &QueryResult, pre: &str) -> Result<User, DbErr> {
-        let [_, _, _, _, _, created, updated] = self.schema.user_columns();
-        Ok(User {
-            id: row.try_get(pre, "id")?,
-            name: row.try_get(pre, "name")?,
-            email: row.try_get(pre, "email")?,
-            email_verified: self.read_optional_time(row, pre, "email_verified")?,
-            image: row.try_get(pre, "image")?,
-            created_at: self.read_time(row, pre, created)?,
-            updated_at: self.read_time(row, pre, updated)?,
-        })
+use super::Ctx;
+use super::model::{NewUser, User, UserPatch};
+#[cfg(doc)]
+use crate::rules::email::canonical_email;
+use crate::rules::error::{Conflict, Error, on_write};
+use crate::rules::token;
+use crate::rules::{email, text};
+
+/// The `users` table. Get one from [`crate::AuthStore::users`] or, inside
+/// your own transaction, from [`crate::AuthStore::on`].
+pub struct Users<'a, C> {
+    pub(crate) ctx: Ctx<'a, C>,
+}
+
+impl<C: ConnectionTrait + TransactionTrait> Users<'_, C> {
+    /// Creates a user; one `INSERT`. A taken email is
+    /// [`Error::Conflict`]`(`[`Conflict::Email`]`)`.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// use authstore::NewUser;
+    /// let user = store.users().create(NewUser { email: Some("Ada@Example.com".into()), ..Default::default() }).await?;
+    /// assert_eq!(user.email.as_deref(), Some("ada@example.com"));
+    /// # Ok(()) });
+    /// ```
+    pub async fn create(&self, input: NewUser) -> Result<User, Error> {
+        let input = input.prepare(self.ctx.core.db.get_database_backend())?;
+        self.ctx
+            .storage()
+            .insert_user(input, self.ctx.now())
+            .await
+            .map_err(on_write(Conflict::Email))
     }
 
-    pub(crate) async fn insert_user(
+    /// The user with this id, if any.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// assert!(store.users().get(42).await?.is_none());
+    /// # Ok(()) });
+    /// ```
+    pub async fn get(&self, id: i32) -> Result<Option<User>, Error> {
+        Ok(self.ctx.storage().user(id).await?)
+    }
+
+    /// The user with this email, compared in its canonical form (see
+    /// [`canonical_email`]). An input with no canonical form is `None`,
+    /// without a query.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # use authstore::NewUser;
+    /// store.users().create(NewUser { email: Some("ada@example.com".into()), ..Default::default() }).await?;
+    /// assert!(store.users().get_by_email(" ADA@example.com").await?.is_some());
+    /// # Ok(()) });
+    /// ```
+    pub async fn get_by_email(&self, email: &str) -> Result<Option<User>, Error> {
+        let Ok(email) = email::canonical(email) else {
+            return Ok(None);
+        };
+        Ok(self.ctx.storage().user_by_email(&email, false).await?)
+    }
+
+    /// The user who linked this provider account: one `SELECT … JOIN`,
+    /// looked up by the unique `compound_id` and then matched on the
+    /// account's own `provider_id` and `provider_account_id`, since two
+    /// different accounts can share a `compound_id` (see
+    /// [`crate::Account::compound_id`]). Keys that could never be linked are
+    /// `None` without a query.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// assert!(store.users().get_by_account("github", "1234").await?.is_none());
+    /// # Ok(()) });
+    /// ```
+    pub async fn get_by_account(
         &self,
-        user: NewUser,
-        now: DateTime<Utc>,
-    ) -> Result<User, DbErr> {
-        let columns = self.schema.user_columns();
-        let insert = Query::insert()
-            .into_table(USERS)
-            .columns(columns[1..].iter().copied())
-            .values_panic([
-                user.name.into(),
-                user.email.into(),
-                self.optional_time(user.email_verified),
-                user.image.into(),
-                self.time(now),
-                self.time(now),
-            ])
-            .to_owned();
-        let row = self.insert_returning(USERS, &columns, insert).await?;
-        self.user_from(&row, "")
-    }
-
-    pub(crate) async fn user(&self, id: i32) -> Result<Option<User>, DbErr> {
-        let mut select = select(USERS, &self.schema.user_columns());
-        select.and_where(Expr::col("id").eq(id));
-        self.one_user(select).await
-    }
-
-    /// The user with exactly this stored email; with `lock`, read with a
-    /// shared lock, which sees the latest committed row.
-    pub(crate) async fn user_by_email(
-        &self,
-        email: &str,
-        lock: bool,
-    ) -> Result<Option<User>, DbErr> {
-        let mut select = select(USERS, &self.schema.user_columns());
-        select.and_where(Expr::col("email").eq(email));
-        if lock {
-            select.lock(LockType::Share);
-        }
-        self.one_user(select).await
-    }
-
-    /// The user whose account has this `compound_id` and exactly these
-    /// provider columns: one `SELECT … JOIN`, whose SQL is built once per
-    /// backend (`$1` compound id, `$2`, `$3` the account's columns).
-    pub(crate) async fn user_by_account(
-        &self,
-        compound_id: String,
         provider_id: &str,
         provider_account_id: &str,
-    ) -> Result<Option<User>, DbErr> {
-        let backend = self.db.get_database_backend();
-        let schema = self.schema;
-        let sql = schema.by_account.sql(backend, || {
-            let mut select = Query::select();
-            select_prefixed(&mut select, USERS, &schema.user_columns(), "");
-            select
-                .from(USERS)
-                .inner_join(
-                    ACCOUNTS,
-                    Expr::col((ACCOUNTS, "user_id")).equals((USERS, "id")),
-                )
-                .and_where(Expr::col((ACCOUNTS, "compound_id")).eq(""))
-                .and_where(Expr::col((ACCOUNTS, schema.names.provider_id)).eq(""))
-                .and_where(Expr::col((ACCOUNTS, "provider_account_id")).eq(""));
-            backend.build(&select).sql
-        });
-        let values: [Value; 3] = [
-            compound_id.into(),
-            provider_id.into(),
-            provider_account_id.into(),
-        ];
-        let lookup = Statement::from_sql_and_values(backend, sql, values);
-        match self.db.query_one_raw(lookup).await? {
-            Some(row) => Ok(Some(self.user_from(&row, "")?)),
-            None => Ok(None),
+    ) -> Result<Option<User>, Error> {
+        if !text::linkable(provider_id, provider_account_id) {
+            return Ok(None);
+        }
+        let compound_id = token::compound_id(provider_id, provider_account_id);
+        let storage = self.ctx.storage();
+        Ok(storage
+            .user_by_account(compound_id, provider_id, provider_account_id)
+            .await?)
+    }
+
+    /// Applies a partial update and refreshes the `updated` row clock.
+    /// [`Error::NotFound`] if there is no such user.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # use authstore::{NewUser, UserPatch};
+    /// let user = store.users().create(NewUser::default()).await?;
+    /// let user = store.users().update(user.id, UserPatch { name: Some(Some("Ada".into())), ..Default::default() }).await?;
+    /// assert_eq!(user.name.as_deref(), Some("Ada"));
+    /// # Ok(()) });
+    /// ```
+    pub async fn update(&self, id: i32, patch: UserPatch) -> Result<User, Error> {
+        let patch = patch.prepare(self.ctx.core.db.get_database_backend())?;
+        let updated = self
+            .ctx
+            .storage()
+            .update_user(id, patch, self.ctx.now())
+            .await;
+        // Whatever the outcome: a failed write may still have committed.
+        self.ctx.core.changed(Change::User(id));
+        updated
+            .map_err(on_write(Conflict::Email))?
+            .ok_or(Error::NotFound)
+    }
+
+    /// The user with this (canonical) email, marked verified now if it was
+    /// not yet, or a new verified user; and whether it is new. Run inside a
+    /// transaction: the insert takes a savepoint, so losing the race to a
+    /// concurrent insert of the same email leaves the transaction usable,
+    /// and the winner's row is then read with a locking read, which sees
+    /// the latest committed row whatever the isolation level's snapshot.
+    pub(crate) async fn get_or_create_verified(&self, email: &str) -> Result<(User, bool), Error> {
+        let now = self.ctx.now();
+        if let Some(user) = self.get_by_email(email).await? {
+            return Ok((self.mark_verified(user, now).await?, false));
+        }
+        let savepoint = self.ctx.core.db.begin().await?;
+        let new = NewUser {
+            email: Some(email.to_owned()),
+            email_verified: Some(now),
+            ..Default::default()
+        };
+        match (Users {
+            ctx: self.ctx.on(&savepoint),
+        })
+        .create(new)
+        .await
+        {
+            Ok(user) => {
+                savepoint.commit().await?;
+                Ok((user, true))
+            }
+            Err(Error::Conflict(Conflict::Email)) => {
+                savepoint.rollback().await?;
+                let winner = self
+                    .ctx
+                    .storage()
+                    .user_by_email(email, true)
+                    .await?
+                    .ok_or(Error::Conflict(Conflict::Email))?;
+                Ok((self.mark_verified(winner, now).await?, false))
+            }
+            Err(other) => Err(other),
         }
     }
 
-    /// Applies `patch` and sets the `updated` clock; `None` if there is no
-    /// such user.
-    pub(crate) async fn update_user(
-        &self,
-        id: i32,
-        patch: UserPatch,
-        now: DateTime<Utc>,
-    ) -> Result<Option<User>, DbErr> {
-        let mut values: Vec<(&'static str, Expr)> =
-            vec![(self.schema.names.updated, self.time(now))];
-        if let Some(name) = patch.name {
-            values.push(("name", name.into()));
+    /// Sets `email_verified` if it is not set yet.
+    async fn mark_verified(&self, user: User, now: DateTime<Utc>) -> Result<User, Error> {
+        if user.email_verified.is_some() {
+            return Ok(user);
         }
-        if let Some(email) = patch.email {
-            values.push(("email", email.into()));
-        }
-        if let Some(verified) = patch.email_verified {
-            values.push(("email_verified", self.optional_time(verified)));
-        }
-        if let Some(image) = patch.image {
-            values.push(("image", image.into()));
-        }
-        let columns = self.schema.user_columns();
-        let mut update = Query::update();
-        update
-            .table(USERS)
-            .values(values)
-            .and_where(Expr::col("id").eq(id));
-        let mut reread = select(USERS, &columns);
-        reread.and_where(Expr::col("id").eq(id));
-        match backend::write_returning(self.db, update, &columns, Reread::After(reread)).await? {
-            Some(row) => Ok(Some(self.user_from(&row, "")?)),
-            None => Ok(None),
-        }
+        let patch = UserPatch {
+            email_verified: Some(Some(now)),
+            ..Default::default()
+        };
+        self.update(user.id, patch).await
     }
 
-    /// Deletes the user's sessions, accounts and the user; whether the user
-    /// existed. The caller runs it in a transaction.
-    pub(crate) async fn delete_user(&self, id: i32) -> Result<bool, DbErr> {
-        for child in [SESSIONS, ACCOUNTS] {
-            let delete = Query::delete()
-                .from_table(child)
-                .and_where(Expr::col("user_id").eq(id))
-                .to_owned();
-            self.db.execute(&delete).await?;
-        }
-        let delete = Query::delete()
-            .from_table(USERS)
-            .and_where(Expr::col("id").eq(id))
-            .to_owned();
-        Ok(self.db.execute(&delete).await?.rows_affected() > 0)
-    }
-
-    async fn one_user(
-        &self,
-        select: sea_orm::sea_query::SelectStatement,
-    ) -> Result<Option<User>, DbErr> {
-        match self.db.query_one(&select).await? {
-            Some(row) => Ok(Some(self.user_from(&row, "")?)),
-            None => Ok(None),
-        }
+    /// Deletes the user with their sessions and accounts, in one transaction.
+    /// It deletes the children explicitly, so it also works on a database
+    /// next-auth created, which has no cascading foreign keys.
+    /// [`Error::NotFound`] if there is no such user; then nothing changes.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// # use authstore::NewUser;
+    /// let user = store.users().create(NewUser::default()).await?;
+    /// store.users().delete(user.id).await?;
+    /// assert!(store.users().get(user.id).await?.is_none());
+    /// # Ok(()) });
+    /// ```
+    pub async fn delete(&self, id: i32) -> Result<(), Error> {
+        let txn = self.ctx.core.begin_user_deletion().await?;
+        let found = self.ctx.on(&txn).storage().delete_user(id).await?;
+        self.ctx.core.finish_user_deletion(txn, id, found).await?;
+        tracing::debug!(
+            user_id = id,
+            "deleted user with their sessions and accounts"
+        );
+        Ok(())
     }
 }

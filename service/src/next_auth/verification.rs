@@ -1,177 +1,171 @@
-//! Verification rows (`verification_requests`, or `verification_tokens` in
-//! the v4-beta docs schema).
+//! The verification table (`verification_requests`, or `verification_tokens`
+//! on `next-auth-v4-beta`): single-use email sign-in tokens.
 
-use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
-use super::{Storage, select};
-use crate::backend::{self, Reread};
-use crate::model::VerificationRequest;
+use super::Ctx;
+use super::model::VerificationRequest;
+use crate::backend;
+use crate::backend::PURGE_BATCH;
+use crate::rules::error::{Conflict, Error, on_write};
+use crate::rules::token::{self, Secret};
+use crate::rules::{self, email, text};
 
-impl<C: ConnectionTrait> Storage<'_, C> {
-    fn verification_from(&self, row: &QueryResult) -> Result<VerificationRequest, DbErr> {
-        let [_, identifier, _, _, created, updated] = self.schema.verification_columns();
-        Ok(VerificationRequest {
-            id: row.try_get("", "id")?,
-            identifier: row.try_get("", identifier)?,
-            expires: self.read_time(row, "", "expires")?,
-            created_at: self.read_time(row, "", created)?,
-            updated_at: self.read_time(row, "", updated)?,
-        })
-    }
+/// The `verification_requests` table. Get one from
+/// [`crate::AuthStore::verification`].
+pub struct Verification<'a, C> {
+    pub(crate) ctx: Ctx<'a, C>,
+}
 
-    pub(crate) async fn insert_verification(
-        &self,
-        identifier: String,
-        token_hash: String,
-        expires: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<VerificationRequest, DbErr> {
-        let columns = self.schema.verification_columns();
-        let insert = Query::insert()
-            .into_table(self.schema.names.verification)
-            .columns(columns[1..].iter().copied())
-            .values_panic([
-                identifier.into(),
-                token_hash.into(),
-                self.time(expires),
-                self.time(now),
-                self.time(now),
-            ])
-            .to_owned();
-        let row = self
-            .insert_returning(self.schema.names.verification, &columns, insert)
-            .await?;
-        self.verification_from(&row)
-    }
-
-    /// Deletes the request with this identifier and token hash and returns
-    /// it, such that of any number of concurrent callers at most one gets it.
+impl<C: ConnectionTrait + TransactionTrait> Verification<'_, C> {
+    /// Creates a request for `identifier`, an email address stored in its
+    /// canonical form ([`crate::canonical_email`]), and returns it with the
+    /// plain token for the link. Only the hex SHA-256 of `token + secret` is
+    /// stored, so the token is never seen again.
     ///
-    /// With `RETURNING` (PostgreSQL, SQLite ≥ 3.35) that is a single
-    /// `DELETE … RETURNING`. MySQL has none, so the row is read and then
-    /// deleted with the same filter: only the caller whose `DELETE` removed
-    /// it claims it.
-    pub(crate) async fn take_verification(
-        &self,
-        identifier: String,
-        token_hash: String,
-    ) -> Result<Option<VerificationRequest>, DbErr> {
-        let table = self.schema.names.verification;
-        let columns = self.schema.verification_columns();
-        let matching = Condition::all()
-            .add(Expr::col(self.schema.names.identifier).eq(identifier))
-            .add(Expr::col("token").eq(token_hash));
-        let delete = Query::delete()
-            .from_table(table)
-            .cond_where(matching.clone())
-            .to_owned();
-        let mut claimed = select(table, &columns);
-        claimed.cond_where(matching);
-        match backend::write_returning(self.db, delete, &columns, Reread::Before(claimed)).await? {
-            Some(row) => Ok(Some(self.verification_from(&row)?)),
-            None => Ok(None),
+    /// An identifier that is no address (nobody could ever follow the link)
+    /// is [`Error::Validation`] on `identifier`, and nothing is written.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// let (request, token) = store.verification().create("Ada@Example.com").await?;
+    /// assert_eq!(request.identifier, "ada@example.com");
+    /// assert_eq!(token.expose().len(), 64);
+    /// # Ok(()) });
+    /// ```
+    pub async fn create(&self, identifier: &str) -> Result<(VerificationRequest, Secret), Error> {
+        let identifier =
+            email::canonical(identifier).map_err(|error| rules::invalid("identifier", error))?;
+        let now = self.ctx.now();
+        let expires = now + self.ctx.config.verification_max_age();
+        let backend = self.ctx.core.db.get_database_backend();
+        backend::check_time(backend, "expires", Some(expires))?;
+        let token = token::random_token();
+        let hash = token::verification_hash(token.expose(), self.ctx.config.secret());
+        let (newest_only, limit) = (
+            self.ctx.config.newest_link_only(),
+            self.ctx.config.link_issuance_limit(),
+        );
+        if !newest_only && limit.is_none() {
+            let request = self
+                .ctx
+                .storage()
+                .insert_verification(identifier, hash, expires, now)
+                .await
+                .map_err(on_write(Conflict::Token))?;
+            return Ok((request, token));
         }
+        // What this identifier was sent decides what happens: read and write
+        // under a lock on the identifier, so concurrent requests queue.
+        let table = self.ctx.storage().verification_table();
+        let key = identifier.clone();
+        let request = backend::serialized(self.ctx.core.db, table, &key, async |txn| {
+            let storage = self.ctx.on(txn).storage();
+            if let Some(limit) = limit {
+                let recent = storage
+                    .verification_times_since(&identifier, limit.window_start(now))
+                    .await?;
+                limit
+                    .decide(now, &recent)
+                    .map_err(|retry_at| Error::RateLimited { retry_at })?;
+            }
+            if newest_only {
+                let keep_since = limit.map_or(now, |limit| limit.window_start(now));
+                storage
+                    .supersede_verifications(&identifier, keep_since, now)
+                    .await?;
+            }
+            storage
+                .insert_verification(identifier, hash, expires, now)
+                .await
+                .map_err(on_write(Conflict::Token))
+        })
+        .await?;
+        Ok((request, token))
     }
 
-    /// This schema's verification table.
-    pub(crate) fn verification_table(&self) -> &'static str {
-        self.schema.names.verification
-    }
-
-    fn of_identifier(&self, identifier: &str) -> Condition {
-        Condition::all().add(Expr::col(self.schema.names.identifier).eq(identifier))
-    }
-
-    /// Whether a live request has this identifier and token hash: one
-    /// statement on the unique `token` index, nothing written.
-    pub(crate) async fn verification_is_live(
-        &self,
-        identifier: &str,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, DbErr> {
-        let select = Query::select()
-            .expr(Expr::val(1))
-            .from(self.schema.names.verification)
-            .cond_where(self.of_identifier(identifier))
-            .and_where(Expr::col("token").eq(token_hash))
-            .and_where(Expr::col("expires").gt(self.time(now)))
-            .to_owned();
-        Ok(self.db.query_one(&select).await?.is_some())
-    }
-
-    /// When the identifier's requests created after `since` were created,
-    /// oldest first. On MySQL a locking read, so that under
-    /// [`crate::backend::serialized`] it waits for the previous holder's
-    /// uncommitted rows.
-    pub(crate) async fn verification_times_since(
-        &self,
-        identifier: &str,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<DateTime<Utc>>, DbErr> {
-        let created = self.schema.names.created;
-        let mut select = Query::select();
-        select
-            .column(created)
-            .from(self.schema.names.verification)
-            .cond_where(self.of_identifier(identifier))
-            .and_where(Expr::col(created).gt(self.time(since)))
-            .order_by(created, sea_orm::Order::Asc);
-        if self.db.get_database_backend() == sea_orm::DbBackend::MySql {
-            select.lock(sea_orm::sea_query::LockType::Update);
+    /// Whether `token` is a live link for `identifier`, without using it:
+    /// for a page that asks the person to confirm before [`Verification::consume`],
+    /// so a mail scanner that fetches the link uses up nothing. One indexed
+    /// `SELECT`, nothing written; it looks at verification requests only,
+    /// never at users, so it says nothing about who has an account.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// let (_, token) = store.verification().create("ada@example.com").await?;
+    /// assert!(store.verification().check("ada@example.com", token.expose()).await?);
+    /// assert!(store.verification().check("ada@example.com", token.expose()).await?, "still there");
+    /// assert!(!store.verification().check("bob@example.com", token.expose()).await?);
+    /// # Ok(()) });
+    /// ```
+    pub async fn check(&self, identifier: &str, token: &str) -> Result<bool, Error> {
+        let Ok(identifier) = email::canonical(identifier) else {
+            return Ok(false);
+        };
+        if !text::plausible_token(token) {
+            return Ok(false);
         }
-        let rows = self.db.query_all(&select).await?;
-        rows.iter()
-            .map(|row| self.read_time(row, "", created))
-            .collect()
+        let hash = token::verification_hash(token, self.ctx.config.secret());
+        let storage = self.ctx.storage();
+        Ok(storage
+            .verification_is_live(&identifier, &hash, self.ctx.now())
+            .await?)
     }
 
-    /// Ends the identifier's live requests, so only the one about to be
-    /// issued works: those created at or before `keep_since` are deleted,
-    /// and the later ones (still counted by an issuance limit) are kept but
-    /// expired, their `expires` set to their creation time.
-    pub(crate) async fn supersede_verifications(
+    /// Uses up the request matching `identifier` and `token`, atomically:
+    /// the row is deleted in the same statement that finds it, so of any
+    /// number of concurrent calls at most one gets `Some`. A matching but
+    /// expired request is deleted too, and gives `None`. An identifier or
+    /// token that could never have been issued gives `None` without a query.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// let (_, token) = store.verification().create("ada@example.com").await?;
+    /// assert!(store.verification().consume("ada@example.com", token.expose()).await?.is_some());
+    /// assert!(store.verification().consume("ada@example.com", token.expose()).await?.is_none());
+    /// # Ok(()) });
+    /// ```
+    pub async fn consume(
         &self,
         identifier: &str,
-        keep_since: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<(), DbErr> {
-        let table = self.schema.names.verification;
-        let created = self.schema.names.created;
-        let old = self
-            .of_identifier(identifier)
-            .add(Expr::col(created).lte(self.time(keep_since)));
-        backend::delete_where(self.db, table, old).await?;
-        let expire = Query::update()
-            .table(table)
-            .value("expires", Expr::col(created))
-            .cond_where(self.of_identifier(identifier))
-            .and_where(Expr::col("expires").gt(self.time(now)))
-            .to_owned();
-        self.db.execute(&expire).await.map(drop)
+        token: &str,
+    ) -> Result<Option<VerificationRequest>, Error> {
+        let Ok(identifier) = email::canonical(identifier) else {
+            return Ok(None);
+        };
+        if !text::plausible_token(token) {
+            return Ok(None);
+        }
+        let hash = token::verification_hash(token, self.ctx.config.secret());
+        let taken = self
+            .ctx
+            .storage()
+            .take_verification(identifier, hash)
+            .await?;
+        let now = self.ctx.now();
+        Ok(taken.filter(|request| request.expires > now))
     }
 
-    /// Deletes requests that expired by `now` and were created at or before
-    /// `created_by` (later ones still count toward an issuance limit),
-    /// `batch` rows per statement.
-    pub(crate) async fn purge_verification(
-        &self,
-        now: DateTime<Utc>,
-        created_by: DateTime<Utc>,
-        batch: u64,
-    ) -> Result<u64, DbErr> {
-        let expired = Condition::all()
-            .add(Expr::col("expires").lte(self.time(now)))
-            .add(Expr::col(self.schema.names.created).lte(self.time(created_by)));
-        backend::delete_in_batches(
-            self.db,
-            self.schema.names.verification,
-            "id",
-            expired,
-            batch,
-        )
-        .await
+    /// Deletes expired requests in batches of [`PURGE_BATCH`]. Returns how
+    /// many. With an issuance limit, expired requests still inside its
+    /// window are kept: they count toward the limit.
+    ///
+    /// ```
+    /// # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
+    /// # setup::doc_example(async |store| {
+    /// assert_eq!(store.verification().purge_expired().await?, 0);
+    /// # Ok(()) });
+    /// ```
+    pub async fn purge_expired(&self) -> Result<u64, Error> {
+        let storage = self.ctx.storage();
+        let now = self.ctx.now();
+        let counted_from = self.ctx.config.link_issuance_limit();
+        let created_by = counted_from.map_or(now, |limit| limit.window_start(now));
+        Ok(storage
+            .purge_verification(now, created_by, PURGE_BATCH)
+            .await?)
     }
 }

@@ -8,10 +8,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::lucia_v1::{self, LuciaV1Store};
 use crate::lucia_v3::{self, LuciaStore};
-use crate::model::SessionAndUser;
+use crate::next_auth::AuthStore;
+use crate::next_auth::SessionAndUser;
 use crate::rules::error::Error;
 use crate::rules::token::Secret;
-use crate::store::AuthStore;
 
 /// A store the web layer can serve: [`AuthStore`] (the next-auth
 /// profiles), [`LuciaStore`], [`LuciaV1Store`] and
@@ -23,12 +23,29 @@ pub trait SessionStore: Clone + Send + Sync + 'static {
     /// The profile whose cookie the store's sessions travel in.
     fn profile(&self) -> Profile;
 
+    /// The session `token` names, if it is valid: the store's own lookup
+    /// (`validate_session`, `get_session_and_user`), which may renew it.
+    fn find(
+        &self,
+        token: &str,
+    ) -> impl Future<Output = Result<Option<Self::Session>, Error>> + Send;
+
+    /// The session token whose cookie must be set again after [`find`](Self::find)
+    /// gave `session` for `token` (renewed: the same token; replaced: the
+    /// new one), or `None` when the cookie stands.
+    fn reissued(&self, token: &str, session: &Self::Session) -> Option<Secret>;
+
     /// The session `token` names, if it is valid, with the cookie to send
     /// again when the lookup renewed or replaced the session.
     fn validate(
         &self,
         token: &str,
-    ) -> impl Future<Output = Result<Option<Validated<Self::Session>>, Error>> + Send;
+    ) -> impl Future<Output = Result<Option<Validated<Self::Session>>, Error>> + Send {
+        async move {
+            let found = self.find(token).await?;
+            Ok(found.map(|session| Validated::of(self, token, session)))
+        }
+    }
 
     /// Ends the session `token` names (nothing if there is none).
     fn invalidate(&self, token: &str) -> impl Future<Output = Result<(), Error>> + Send;
@@ -93,6 +110,17 @@ pub struct Validated<T> {
     pub reissue: Option<(Secret, CookieLife)>,
 }
 
+impl<T> Validated<T> {
+    /// `session`, found by `store` for `token`, with the cookie to send
+    /// again if the store says so.
+    pub(crate) fn of<S: SessionStore<Session = T>>(store: &S, token: &str, session: T) -> Self {
+        let reissue = store
+            .reissued(token, &session)
+            .map(|token| (token, store.cookie_life(&session)));
+        Validated { session, reissue }
+    }
+}
+
 /// How long a session cookie lives, as the JS system writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CookieLife {
@@ -113,18 +141,13 @@ impl SessionStore for AuthStore {
         CookieLife::Until(found.session.expires)
     }
 
-    async fn validate(&self, token: &str) -> Result<Option<Validated<SessionAndUser>>, Error> {
-        let Some(found) = self.sessions().get_session_and_user(token).await? else {
-            return Ok(None);
-        };
-        // next-auth's sliding renewal keeps the token and moves the expiry.
-        let reissue = found
-            .renewed
-            .then(|| (Secret::from(token), self.cookie_life(&found)));
-        Ok(Some(Validated {
-            session: found,
-            reissue,
-        }))
+    async fn find(&self, token: &str) -> Result<Option<SessionAndUser>, Error> {
+        self.sessions().get_session_and_user(token).await
+    }
+
+    /// next-auth's sliding renewal keeps the token and moves the expiry.
+    fn reissued(&self, token: &str, found: &SessionAndUser) -> Option<Secret> {
+        found.renewed.then(|| Secret::from(token))
     }
 
     async fn invalidate(&self, token: &str) -> Result<(), Error> {
@@ -144,23 +167,17 @@ impl SessionStore for LuciaStore {
         Profile::LuciaV3
     }
 
+    /// Lucia v3 re-sends a `fresh` session's cookie with its full Max-Age.
     fn cookie_life(&self, _: &Self::Session) -> CookieLife {
         CookieLife::For(self.config().expires_in())
     }
 
-    async fn validate(&self, token: &str) -> Result<Option<Validated<Self::Session>>, Error> {
-        let Some(valid) = self.validate_session(token).await? else {
-            return Ok(None);
-        };
-        // Lucia v3 re-sends a `fresh` session's cookie with its full Max-Age.
-        let reissue = valid
-            .session
-            .fresh
-            .then(|| (Secret::from(token), self.cookie_life(&valid)));
-        Ok(Some(Validated {
-            session: valid,
-            reissue,
-        }))
+    async fn find(&self, token: &str) -> Result<Option<Self::Session>, Error> {
+        self.validate_session(token).await
+    }
+
+    fn reissued(&self, token: &str, valid: &Self::Session) -> Option<Secret> {
+        valid.session.fresh.then(|| Secret::from(token))
     }
 
     async fn invalidate(&self, token: &str) -> Result<(), Error> {
@@ -184,20 +201,14 @@ impl SessionStore for LuciaV1Store {
         CookieLife::Until(valid.session.idle_expires)
     }
 
-    async fn validate(&self, token: &str) -> Result<Option<Validated<Self::Session>>, Error> {
-        let Some(valid) = self.validate_session(token).await? else {
-            return Ok(None);
-        };
-        // An idle session was replaced: the cookie gets the new id, expiring
-        // with its idle period, as lucia-auth v1 writes it.
-        let reissue = valid
-            .session
-            .fresh
-            .then(|| (valid.session.id.clone(), self.cookie_life(&valid)));
-        Ok(Some(Validated {
-            session: valid,
-            reissue,
-        }))
+    async fn find(&self, token: &str) -> Result<Option<Self::Session>, Error> {
+        self.validate_session(token).await
+    }
+
+    /// An idle session was replaced: the cookie gets the new id, expiring
+    /// with its idle period, as lucia-auth v1 writes it.
+    fn reissued(&self, _: &str, valid: &Self::Session) -> Option<Secret> {
+        valid.session.fresh.then(|| valid.session.id.clone())
     }
 
     async fn invalidate(&self, token: &str) -> Result<(), Error> {

@@ -3,12 +3,12 @@
 
 use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
-use crate::model::{Session, User};
+use super::model::{Session, User};
+use super::sessions::Sessions;
+use super::store::{AuthStore, Scope};
+use super::users::Users;
+use super::verification::Verification;
 use crate::rules::error::Error;
-use crate::sessions::Sessions;
-use crate::store::{AuthStore, Scope};
-use crate::users::Users;
-use crate::verification::Verification;
 
 /// What a successful [`Scope::sign_in_with_link`] returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,7 +47,7 @@ impl<C: ConnectionTrait + TransactionTrait> Scope<'_, C> {
         identifier: &str,
         token: &str,
     ) -> Result<Option<EmailSignIn>, Error> {
-        let txn = self.ctx.db.begin().await?;
+        let txn = self.ctx.core.db.begin().await?;
         let ctx = self.ctx.on(&txn);
         let Some(request) = (Verification { ctx }).consume(identifier, token).await? else {
             // Keeps the deletion of an expired link, if that was what matched.

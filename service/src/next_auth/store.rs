@@ -7,13 +7,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
-use crate::accounts::Accounts;
-use crate::config::Config;
-use crate::core::{Core, Ctx};
-use crate::model::SessionAndUser;
-use crate::sessions::Sessions;
-use crate::users::Users;
-use crate::verification::Verification;
+use super::Ctx;
+use super::accounts::Accounts;
+use super::config::Config;
+use super::model::SessionAndUser;
+use super::sessions::Sessions;
+use super::users::Users;
+use super::verification::Verification;
+use crate::core::Core;
 
 /// The entry point: a connection, a [`Config`] and a clock.
 ///
@@ -84,12 +85,8 @@ impl AuthStore {
     fn scope<'a, C>(&'a self, db: &'a C, reads_cache: bool) -> Scope<'a, C> {
         Scope {
             ctx: Ctx {
-                db,
+                core: self.core.here_on(db, reads_cache),
                 config: &self.config,
-                clock: self.core.clock(),
-                cache: self.core.cache(),
-                topology: self.core.topology(),
-                reads_cache: reads_cache && self.core.reads_cache(),
             },
         }
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::cache;
-use crate::model::User;
+use crate::next_auth::model::User;
 use crate::rules::token::Secret;
 
 /// A session. Both tokens are [`Secret`]s, so `Debug` never prints them.

@@ -271,7 +271,7 @@ impl ConfigBuilder {
         if config.session_update_age > config.session_max_age {
             return Err(ConfigError::UpdateAgeExceedsMaxAge.into());
         }
-        if crate::next_auth::Schema::of(config.profile).is_none() {
+        if super::storage::Schema::of(config.profile).is_none() {
             return Err(ConfigError::NotNextAuth(config.profile).into());
         }
         Ok(config)
