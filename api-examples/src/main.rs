@@ -44,6 +44,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use authstore::better_auth::{BetterAuthConfig, BetterAuthStore};
+use authstore::entity::descriptor::Descriptor;
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::{AuthStore, Config, ReplicaConfig, Tz};
@@ -129,20 +130,21 @@ async fn run() -> Result<(), Fatal> {
     };
     // Each profile's store is chosen here, before anything touches the
     // database, so a bad setting stops the server before it migrates. The
-    // match is exhaustive: a new profile does not compile until it is served.
-    let served = match profile {
-        Profile::NextAuthV3 | Profile::NextAuthV4Beta | Profile::NextAuthV2Beta => {
-            Served::NextAuth(
-                link_policy(Config::builder(secret))
-                    .profile(profile)
-                    .wall_clock_zone(zone)
-                    .build()
-                    .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?,
-            )
-        }
-        Profile::LuciaV1 => Served::LuciaV1,
-        Profile::LuciaV3 => Served::LuciaV3,
-        Profile::BetterAuth => Served::BetterAuth {
+    // registry says which family's store serves the profile
+    // (`Profile::descriptor`); the match is exhaustive, so a new family does
+    // not compile until it is served, and a new profile of a family is
+    // served as its family is.
+    let served = match profile.descriptor() {
+        Descriptor::NextAuth(_) => Served::NextAuth(
+            link_policy(Config::builder(secret))
+                .profile(profile)
+                .wall_clock_zone(zone)
+                .build()
+                .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?,
+        ),
+        Descriptor::LuciaV1(_) => Served::LuciaV1,
+        Descriptor::LuciaV3(_) => Served::LuciaV3,
+        Descriptor::BetterAuth(_) => Served::BetterAuth {
             config: BetterAuthConfig::default()
                 .secret(&secret)
                 .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?,

@@ -16,11 +16,7 @@ pub(crate) struct SignInAttempts {
     pub(crate) name: &'static str,
 }
 
-impl MigrationName for SignInAttempts {
-    fn name(&self) -> &str {
-        self.name
-    }
-}
+crate::named_by_field!(SignInAttempts);
 
 #[async_trait::async_trait]
 impl MigrationTrait for SignInAttempts {

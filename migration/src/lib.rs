@@ -39,10 +39,11 @@
 pub use sea_orm_migration::prelude::*;
 
 /// A profile module's `Migrator`: the profile's migrations alone, with
-/// sea-orm-migration's history table.
+/// sea-orm-migration's history table, or the one named.
 macro_rules! profile_migrator {
-    () => {
+    ($(history = $table:literal)?) => {
         /// A migrator that runs this profile's migrations alone.
+        $(#[doc = concat!("Its history is in `", $table, "`.")])?
         #[derive(Clone, Copy, Debug, Default)]
         pub struct Migrator;
 
@@ -51,10 +52,31 @@ macro_rules! profile_migrator {
             fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 migrations()
             }
+
+            $(
+                fn migration_table_name() -> DynIden {
+                    $table.into_iden()
+                }
+            )?
         }
     };
 }
 pub(crate) use profile_migrator;
+
+/// `MigrationName` for migrations that carry their name in a field
+/// `name` (one struct serves several profiles, each with names of its own).
+macro_rules! named_by_field {
+    ($($migration:ty),+ $(,)?) => {
+        $(
+            impl MigrationName for $migration {
+                fn name(&self) -> &str {
+                    self.name
+                }
+            }
+        )+
+    };
+}
+pub(crate) use named_by_field;
 
 mod adopt;
 mod attempts;

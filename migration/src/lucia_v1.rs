@@ -24,7 +24,9 @@ const USERS: &str = LUCIA_V1.users;
 const SESSIONS: &str = LUCIA_V1.sessions;
 const KEYS: &str = LUCIA_V1.keys;
 
-/// This profile's migrations, oldest first; their names are its own.
+/// This profile's migrations, oldest first (lucia-auth v1's tables, the
+/// session cache's triggers, the sign-in attempt limit's table); their
+/// names are its own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(CreateTables {
@@ -34,21 +36,16 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             // "Sign out everywhere" and a user's keys.
             indexes: &[(SESSIONS, "user_id"), (KEYS, "user_id")],
         }),
-        // The session cache's triggers (PostgreSQL only). The lookup
-        // returns the user's id alone, so only a change of id or a deletion
-        // of a user matters; keys play no part in it.
+        // The session cache's triggers (PostgreSQL only); keys play no part
+        // in a lookup. `idle_expires` is milliseconds since the epoch.
         Box::new(SessionNotify {
             name: "m20261123_000302_authstore_lucia_v1_session_notify",
-            watched: Watched {
-                functions: "authstore_lucia_v1",
-                channels: Profile::LuciaV1.notify_channels(),
-                sessions: SESSIONS,
-                token: "id",
-                // `idle_expires` is milliseconds since the epoch.
-                long_expired: "OLD.idle_expires < (extract(epoch from now()) * 1000)::bigint - 86400000",
-                users: USERS,
-                user_events: "UPDATE OF id OR DELETE",
-            },
+            watched: Watched::lucia(
+                "authstore_lucia_v1",
+                Profile::LuciaV1,
+                (SESSIONS, USERS),
+                "OLD.idle_expires < (extract(epoch from now()) * 1000)::bigint - 86400000",
+            ),
         }),
         // The sign-in attempt limit's own table.
         Box::new(SignInAttempts {

@@ -29,7 +29,8 @@ use authstore_entity::descriptor::LUCIA_V3;
 const USERS: &str = LUCIA_V3.users;
 const SESSIONS: &str = LUCIA_V3.sessions;
 
-/// This profile's migrations, oldest first; their names are its own.
+/// This profile's migrations, oldest first (Lucia v3's tables, then the
+/// session cache's triggers); their names are its own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(CreateTables {
@@ -38,20 +39,15 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             tables,
             indexes: &[(SESSIONS, "user_id")],
         }),
-        // The session cache's triggers (PostgreSQL only). The lookup
-        // returns the user's id alone, so only a change of id or a deletion
-        // of a user matters.
+        // The session cache's triggers (PostgreSQL only).
         Box::new(SessionNotify {
             name: "m20261123_000402_authstore_lucia_v3_session_notify",
-            watched: Watched {
-                functions: "authstore_lucia_v3",
-                channels: Profile::LuciaV3.notify_channels(),
-                sessions: SESSIONS,
-                token: "id",
-                long_expired: "OLD.expires_at < now() - interval '1 day'",
-                users: USERS,
-                user_events: "UPDATE OF id OR DELETE",
-            },
+            watched: Watched::lucia(
+                "authstore_lucia_v3",
+                Profile::LuciaV3,
+                (SESSIONS, USERS),
+                "OLD.expires_at < now() - interval '1 day'",
+            ),
         }),
     ]
 }

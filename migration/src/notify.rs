@@ -37,6 +37,28 @@ pub(crate) struct Watched {
     pub(crate) user_events: &'static str,
 }
 
+impl Watched {
+    /// A Lucia profile's tables (`functions` its trigger functions'
+    /// prefix): sessions keyed by `id`, and lookups that return the user's
+    /// id alone, so only a change of id or a deletion of a user matters.
+    pub(crate) const fn lucia(
+        functions: &'static str,
+        profile: Profile,
+        (sessions, users): (&'static str, &'static str),
+        long_expired: &'static str,
+    ) -> Watched {
+        Watched {
+            functions,
+            channels: profile.notify_channels(),
+            sessions,
+            token: "id",
+            long_expired,
+            users,
+            user_events: "UPDATE OF id OR DELETE",
+        }
+    }
+}
+
 /// next-auth's `sessions` and `users`, on every next-auth profile.
 pub(crate) const NEXT_AUTH: Watched = Watched {
     functions: "authstore",
@@ -53,11 +75,7 @@ pub(crate) struct SessionNotify {
     pub(crate) watched: Watched,
 }
 
-impl MigrationName for SessionNotify {
-    fn name(&self) -> &str {
-        self.name
-    }
-}
+crate::named_by_field!(SessionNotify);
 
 impl Watched {
     fn up(&self) -> String {

@@ -30,11 +30,7 @@ impl CreateTables {
     }
 }
 
-impl MigrationName for CreateTables {
-    fn name(&self) -> &str {
-        self.name
-    }
-}
+crate::named_by_field!(CreateTables);
 
 #[async_trait::async_trait]
 impl MigrationTrait for CreateTables {

@@ -8,7 +8,7 @@ use sea_orm::sea_query::{
     Condition, DeleteStatement, Expr, ExprTrait, InsertStatement, IntoIden, Query, SelectStatement,
     UpdateStatement,
 };
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, StatementBuilder};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, StatementBuilder};
 use validator::ValidationError;
 
 use crate::rules;
@@ -101,6 +101,39 @@ impl BuiltOnce {
         };
         self.0[slot].get_or_init(build).clone()
     }
+}
+
+/// The Lucia profiles' per-request lookup: the row of `sessions` whose
+/// `id` is `id` (its `columns`), with the id of its user if the user still
+/// exists (`None` for an orphan, which Lucia deletes): one `SELECT … LEFT
+/// JOIN users`, its SQL built once per backend in `built`.
+pub(crate) async fn session_with_user_id(
+    db: &impl ConnectionTrait,
+    built: &BuiltOnce,
+    (sessions, users): (&'static str, &'static str),
+    columns: &[&'static str],
+    id: &str,
+) -> Result<Option<(QueryResult, Option<String>)>, DbErr> {
+    let backend = db.get_database_backend();
+    let sql = built.sql(backend, || {
+        let select = Query::select()
+            .columns(columns.iter().map(|&column| (sessions, column)))
+            .expr_as(Expr::col((users, "id")), "found_user_id")
+            .from(sessions)
+            .left_join(
+                users,
+                Expr::col((users, "id")).equals((sessions, "user_id")),
+            )
+            .and_where(Expr::col((sessions, "id")).eq(""))
+            .to_owned();
+        backend.build(&select).sql
+    });
+    let lookup = Statement::from_sql_and_values(backend, sql, [id.into()]);
+    let Some(row) = db.query_one_raw(lookup).await? else {
+        return Ok(None);
+    };
+    let user_id = row.try_get("", "found_user_id")?;
+    Ok(Some((row, user_id)))
 }
 
 /// Runs `insert` (one row) and returns the new row's auto-increment `id`:

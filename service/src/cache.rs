@@ -108,6 +108,55 @@ pub(crate) enum Change<'a, U> {
     Everything,
 }
 
+/// The type a Lucia or better-auth store's `validate_session` returns: a
+/// session (`$session`, whose token is its field `$token` and whose
+/// `fresh` flag says what this call did: renewed it, or, if
+/// `fresh_replaces`, replaced it with a new one) with its user, kept in the
+/// cache as [`Cached`]. Written once here for every profile family whose users have
+/// text ids.
+macro_rules! valid_session {
+    (
+        $(#[$attr:meta])*
+        $name:ident { session: $session:ty, user: $user:ty },
+        token: $token:ident,
+        fresh_replaces: $fresh_replaces:literal
+    ) => {
+        $(#[$attr])*
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct $name {
+            /// The session: renewed (`fresh`) if this validation was due
+            /// to, as the profile's expiry rule says.
+            pub session: $session,
+            /// Its user.
+            pub user: $user,
+        }
+
+        impl $crate::cache::Cached for $name {
+            type UserId = String;
+
+            fn token_mut(&mut self) -> &mut $crate::Secret {
+                &mut self.session.$token
+            }
+
+            fn per_call_flag(&mut self) -> &mut bool {
+                &mut self.session.fresh
+            }
+
+            fn user_id(&self) -> &String {
+                &self.user.id
+            }
+
+            /// Where a `fresh` session replaced the one looked up
+            /// (`fresh_replaces`: lucia-auth v1), it is not kept under the
+            /// old token (the next request, with the new cookie, keeps it).
+            fn keepable(&self) -> bool {
+                !($fresh_replaces && self.session.fresh)
+            }
+        }
+    };
+}
+pub(crate) use valid_session;
+
 /// What a store's session lookup returns (a session and its user), as the
 /// cache keeps it.
 pub(crate) trait Cached: Clone + Send + Sync + 'static {

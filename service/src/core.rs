@@ -293,14 +293,33 @@ impl<'a, C: ConnectionTrait + TransactionTrait, E: Cached> CoreRef<'a, C, E> {
     }
 }
 
-/// What every store of its own profile family has, the same way: its
-/// constructor, the same store on another connection (a caller's
+/// A store of a profile family of its own (Lucia v3, lucia-auth v1,
+/// better-auth): its type, with what every such store has the same way:
+/// its constructor, the same store on another connection (a caller's
 /// transaction, or PgBouncer in transaction mode), its clock, connection
 /// and config, its `Debug`, replicas and the listener. Written once here;
-/// each family's store invokes it with its name, its config, its profile
-/// and an example for `on` (whose doctests need a database of its profile).
-macro_rules! store_methods {
-    ($store:ident, $config:ident, $profile:expr, on_example = $on_example:literal) => {
+/// each family invokes it with its store's docs and name, its config and
+/// its profile, and an example for `on` (whose doctest needs a database of
+/// the profile). Each such family names the type its lookups return
+/// `ValidSession`, its storage adapter `Storage` (a struct of one field,
+/// `db`) and its session rows `Rows` (whose `expiry` is the config's); the
+/// macro uses those names where it is invoked.
+macro_rules! profile_store {
+    (
+        $(#[$attr:meta])*
+        $store:ident($config:ident, $profile:expr),
+        on_example = $on_example:literal $(,)?
+    ) => {
+        $(#[$attr])*
+        ///
+        #[doc = concat!("`Db` is the store's own connection; [`", stringify!($store), "::on`]")]
+        /// gives the same store on your own transaction.
+        #[derive(Clone)]
+        pub struct $store<Db = sea_orm::DatabaseConnection> {
+            pub(crate) core: $crate::core::Core<Db, ValidSession>,
+            config: $config,
+        }
+
         impl $store {
             /// A store on `db` with the system clock.
             pub fn new(db: sea_orm::DatabaseConnection, config: $config) -> Self {
@@ -362,6 +381,23 @@ macro_rules! store_methods {
             /// The store's configuration.
             pub fn config(&self) -> &$config {
                 &self.config
+            }
+
+            /// The family's tables on the store's connection.
+            fn storage(&self) -> Storage<'_, Db> {
+                Storage { db: &self.core.db }
+            }
+
+            /// The session lifecycle, at this call's now (as the store's
+            /// columns keep it).
+            fn sessions(&self) -> $crate::lifecycle::Lifecycle<'_, Db, Rows> {
+                $crate::lifecycle::Lifecycle {
+                    core: self.core.here(),
+                    rows: Rows {
+                        expiry: self.config.expiry,
+                    },
+                    now: self.now(),
+                }
             }
         }
 
@@ -428,7 +464,7 @@ macro_rules! store_methods {
         }
     };
 }
-pub(crate) use store_methods;
+pub(crate) use profile_store;
 
 /// A config's session cache setting, the same on every profile family's
 /// config (a field `session_cache: Option<SessionCacheConfig>`); `$store`

@@ -13,11 +13,12 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, TransactionTrait};
 
+use crate::backend::{self, PURGE_BATCH};
 use crate::cache::{self, Cached, Change};
 use crate::core::CoreRef;
-use crate::replicas::read_session;
 use crate::rules::error::Error;
 use crate::rules::expiry::{Decision, ExpiryPolicy};
 use crate::rules::text;
@@ -28,17 +29,90 @@ pub(crate) type ExpiryOf<R> = <<R as SessionRows>::Policy as ExpiryPolicy>::Expi
 /// The user id of a family's sessions.
 pub(crate) type UserIdOf<R> = <<R as SessionRows>::Valid as Cached>::UserId;
 
-/// One profile family's session rows: how they are found, renewed and
-/// deleted, the family's expiry rule, and its token rules. Tokens reach
-/// these methods in their stored form ([`SessionRows::stored`]).
+/// Where a family keeps its sessions: the table, the column its tokens
+/// (in their stored form) are looked up by, and the user column. What the
+/// lifecycle deletes by.
+pub(crate) struct SessionsTable {
+    pub(crate) table: &'static str,
+    pub(crate) token: &'static str,
+    pub(crate) user: &'static str,
+}
+
+impl SessionsTable {
+    /// Deletes the session whose stored token is `stored`; how many rows.
+    pub(crate) async fn delete(
+        &self,
+        db: &impl ConnectionTrait,
+        stored: &str,
+    ) -> Result<u64, DbErr> {
+        let by_token = self.by_token(db.get_database_backend(), stored);
+        backend::delete_where(db, self.table, by_token).await
+    }
+
+    /// Deletes every session of `user`; how many.
+    pub(crate) async fn delete_user(
+        &self,
+        db: &impl ConnectionTrait,
+        user: &impl UserKey,
+    ) -> Result<u64, DbErr> {
+        let by_user = user.equals(db.get_database_backend(), (self.table, self.user));
+        backend::delete_where(db, self.table, by_user).await
+    }
+
+    /// Tokens are compared byte for byte on every backend, whatever the
+    /// column's collation (an adopted MySQL table keeps the server's).
+    fn by_token(&self, backend: DbBackend, stored: &str) -> Condition {
+        backend::exact_eq(backend, (self.table, self.token), stored)
+    }
+}
+
+/// A family's user id, as revocations match it.
+pub(crate) trait UserKey: Clone {
+    /// Whether it could name a user: anything else matches no row, and is
+    /// answered without a query.
+    fn plausible(&self) -> bool;
+
+    /// `column = self`, as the family's users table compares ids.
+    fn equals(&self, backend: DbBackend, column: (&'static str, &'static str)) -> Condition;
+}
+
+/// An app's text id (Lucia, better-auth): compared byte for byte.
+impl UserKey for String {
+    fn plausible(&self) -> bool {
+        text::app_id(self).is_ok()
+    }
+
+    fn equals(&self, backend: DbBackend, column: (&'static str, &'static str)) -> Condition {
+        backend::exact_eq(backend, column, self)
+    }
+}
+
+/// next-auth's serial id.
+impl UserKey for i32 {
+    fn plausible(&self) -> bool {
+        true
+    }
+
+    fn equals(&self, _: DbBackend, column: (&'static str, &'static str)) -> Condition {
+        Condition::all().add(Expr::col(column).eq(*self))
+    }
+}
+
+/// One profile family's session rows: how they are found and renewed,
+/// which rows its expiry rule calls expired, the rule itself, and its token
+/// rules. Tokens reach these methods in their stored form
+/// ([`SessionRows::stored`]).
 pub(crate) trait SessionRows: Sync {
     /// A live session with its user, as lookups return it and the cache
     /// keeps it.
-    type Valid: Cached;
+    type Valid: Cached<UserId: UserKey>;
     /// A session row as one lookup reads it, with its user.
     type Row: Send;
     /// The family's expiry rule.
     type Policy: ExpiryPolicy<Expiry: Send + Sync>;
+
+    /// Where the family keeps its sessions.
+    const SESSIONS: SessionsTable;
 
     /// The rule that decides each lookup.
     fn policy(&self) -> &Self::Policy;
@@ -92,30 +166,17 @@ pub(crate) trait SessionRows: Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<Self::Valid>, Error>> + Send;
 
-    /// Deletes the session `stored` names; how many rows went.
-    fn delete<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        stored: &str,
-    ) -> impl Future<Output = Result<u64, DbErr>> + Send;
+    /// The sessions over at `now` by the family's rule, as the database
+    /// compares its own rows: what a read of an expired session deletes
+    /// (only if its row here is over too, so a row read on a replica never
+    /// ends a session renewed since) and what a purge deletes.
+    fn expired<C: ConnectionTrait>(&self, db: &C, now: DateTime<Utc>) -> Condition;
 
-    /// Deletes an expired row read at `now`, where the family's system
-    /// does, and only if it is still expired then (a renewal by another
-    /// process keeps it).
-    fn delete_expired<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        row: &Self::Row,
-        stored: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<(), DbErr>> + Send;
-
-    /// Deletes every session of a user; how many.
-    fn delete_user_sessions<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        user: &UserIdOf<Self>,
-    ) -> impl Future<Output = Result<u64, DbErr>> + Send;
+    /// Whether reading an expired session deletes it (next-auth 2.0 beta
+    /// keeps the row, for the purge).
+    fn deletes_expired_on_read(&self) -> bool {
+        true
+    }
 }
 
 /// The lifecycle of one call: a store's core on its connection, the
@@ -155,20 +216,29 @@ impl<C: ConnectionTrait + TransactionTrait, R: SessionRows> Lifecycle<'_, C, R> 
 
     /// The lookup itself, in the database.
     async fn look_up(&self, token: &str, stored: &str) -> Result<Option<R::Valid>, Error> {
-        let found = read_session(
-            self.core.replicas_for_reads(),
-            stored,
-            async |replica| self.rows.find(replica, stored).await,
-            async || self.rows.find(self.core.db, stored).await,
-            R::user_of,
-            |row| R::has_user(row) && matches!(self.decide(R::row_expiry(row)), Decision::Live),
-        )
-        .await?;
+        let on_primary = async || self.rows.find(self.core.db, stored).await;
+        let found = match self.core.replicas_for_reads() {
+            Some(replicas) => {
+                replicas
+                    .read(
+                        stored,
+                        async |replica| self.rows.find(replica, stored).await,
+                        on_primary,
+                        R::user_of,
+                        |row| {
+                            R::has_user(row)
+                                && matches!(self.decide(R::row_expiry(row)), Decision::Live)
+                        },
+                    )
+                    .await?
+            }
+            None => on_primary().await?,
+        };
         let Some(row) = found else {
             return Ok(None);
         };
         if !R::has_user(&row) {
-            let deleted = self.rows.delete(self.core.db, stored).await;
+            let deleted = R::SESSIONS.delete(self.core.db, stored).await;
             self.core.changed(Change::Session(stored));
             deleted?;
             return Ok(None);
@@ -176,12 +246,11 @@ impl<C: ConnectionTrait + TransactionTrait, R: SessionRows> Lifecycle<'_, C, R> 
         match self.decide(R::row_expiry(&row)) {
             Decision::Live => Ok(self.rows.live(row, token)),
             Decision::Expired => {
-                let deleted = self
-                    .rows
-                    .delete_expired(self.core.db, &row, stored, self.now)
-                    .await;
-                self.core.changed(Change::Session(stored));
-                deleted?;
+                if self.rows.deletes_expired_on_read() {
+                    let deleted = self.delete_expired(stored).await;
+                    self.core.changed(Change::Session(stored));
+                    deleted?;
+                }
                 Ok(None)
             }
             Decision::Renew(to) => {
@@ -195,6 +264,15 @@ impl<C: ConnectionTrait + TransactionTrait, R: SessionRows> Lifecycle<'_, C, R> 
         }
     }
 
+    /// Deletes the session `stored` names if its row here is over.
+    async fn delete_expired(&self, stored: &str) -> Result<u64, DbErr> {
+        let backend = self.core.db.get_database_backend();
+        let expired = R::SESSIONS
+            .by_token(backend, stored)
+            .add(self.rows.expired(self.core.db, self.now));
+        backend::delete_where(self.core.db, R::SESSIONS.table, expired).await
+    }
+
     /// Ends the session `token` names; whether there was one.
     pub(crate) async fn revoke(&self, token: &str) -> Result<bool, Error> {
         if !self.rows.plausible(token) {
@@ -202,7 +280,7 @@ impl<C: ConnectionTrait + TransactionTrait, R: SessionRows> Lifecycle<'_, C, R> 
         }
         let stored = self.rows.stored(token);
         let db = self.core.revocation().await?;
-        let deleted = self.rows.delete(&db, &stored).await;
+        let deleted = R::SESSIONS.delete(&db, &stored).await;
         let deleted = db.finish(deleted).await;
         self.core.changed(Change::Session(&stored));
         Ok(deleted? > 0)
@@ -210,10 +288,21 @@ impl<C: ConnectionTrait + TransactionTrait, R: SessionRows> Lifecycle<'_, C, R> 
 
     /// Ends every session of `user`; how many.
     pub(crate) async fn revoke_user(&self, user: &UserIdOf<R>) -> Result<u64, Error> {
+        if !user.plausible() {
+            return Ok(0);
+        }
         let db = self.core.revocation().await?;
-        let deleted = self.rows.delete_user_sessions(&db, user).await;
+        let deleted = R::SESSIONS.delete_user(&db, user).await;
         let deleted = db.finish(deleted).await;
         self.core.changed(Change::User(user.clone()));
         Ok(deleted?)
+    }
+
+    /// Deletes every session over by now, in batches of [`PURGE_BATCH`]
+    /// rows, so no statement locks the whole table; how many.
+    pub(crate) async fn purge(&self) -> Result<u64, Error> {
+        let expired = self.rows.expired(self.core.db, self.now);
+        let table = R::SESSIONS.table;
+        Ok(backend::delete_in_batches(self.core.db, table, "id", expired, PURGE_BATCH).await?)
     }
 }

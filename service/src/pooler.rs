@@ -102,6 +102,9 @@ impl ConnectionTrait for TransactionPooled {
     }
 }
 
+/// What a transaction's callback returns (SeaORM's signature).
+type Callback<'c, T, E> = std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>;
+
 #[async_trait::async_trait]
 impl TransactionTrait for TransactionPooled {
     type Transaction = DatabaseTransaction;
@@ -127,11 +130,7 @@ impl TransactionTrait for TransactionPooled {
 
     async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
     where
-        F: for<'c> FnOnce(
-                &'c DatabaseTransaction,
-            )
-                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
+        F: for<'c> FnOnce(&'c DatabaseTransaction) -> Callback<'c, T, E> + Send,
         T: Send,
         E: std::fmt::Display + std::fmt::Debug + Send,
     {
@@ -145,11 +144,7 @@ impl TransactionTrait for TransactionPooled {
         access_mode: Option<AccessMode>,
     ) -> Result<T, TransactionError<E>>
     where
-        F: for<'c> FnOnce(
-                &'c DatabaseTransaction,
-            )
-                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
+        F: for<'c> FnOnce(&'c DatabaseTransaction) -> Callback<'c, T, E> + Send,
         T: Send,
         E: std::fmt::Display + std::fmt::Debug + Send,
     {

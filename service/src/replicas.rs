@@ -293,28 +293,6 @@ impl<E: Cached> Replicas<E> {
     }
 }
 
-/// A session lookup's read (`stored_token`: the session's token as stored)
-/// through `replicas` when the store reads them here ([`Replicas::read`],
-/// which also says what `live` is for),
-/// otherwise on the primary. The one entry point of every store's lookup.
-pub(crate) async fn read_session<E: Cached, T>(
-    replicas: Option<&Replicas<E>>,
-    stored_token: &str,
-    on_replica: impl AsyncFnOnce(&DatabaseConnection) -> Result<Option<T>, DbErr>,
-    on_primary: impl AsyncFnOnce() -> Result<Option<T>, DbErr>,
-    user_of: impl FnOnce(&T) -> &E::UserId,
-    live: impl FnOnce(&T) -> bool,
-) -> Result<Option<T>, Error> {
-    match replicas {
-        Some(replicas) => {
-            replicas
-                .read(stored_token, on_replica, on_primary, user_of, live)
-                .await
-        }
-        None => Ok(on_primary().await?),
-    }
-}
-
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding a fence map leaves it usable: its entries are
     // only ever added or dropped whole.

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use authstore::better_auth::{BetterAuthConfig, BetterAuthStore};
 use authstore::entity::{sessions, users};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::{AuthStore, Config, ReplicaConfig};
@@ -450,6 +451,88 @@ fn lucia_id(n: u64) -> String {
     format!("{n:040}")
 }
 
+const FLOOR_BETTER_AUTH: &str = "SELECT s.id, s.token, s.\"userId\", s.\"expiresAt\", \
+     s.\"createdAt\", s.\"updatedAt\", s.\"ipAddress\", s.\"userAgent\", u.id AS user_id, u.name, \
+     u.email, u.\"emailVerified\", u.image, u.\"createdAt\" AS user_created, \
+     u.\"updatedAt\" AS user_updated \
+     FROM session s JOIN \"user\" u ON u.id = s.\"userId\" WHERE s.token = $1";
+
+/// better-auth's getSession by hand: one lookup with the user's columns,
+/// then better-auth's rules (delete once past `expiresAt`, renew once
+/// `expiresAt - expiresIn + updateAge` is reached, and only a live row).
+async fn floor_better_auth_validate(
+    pool: &PgPool,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Option<(String, String, DateTime<Utc>)> {
+    let row = sqlx::query(FLOOR_BETTER_AUTH)
+        .bind(token)
+        .fetch_optional(pool)
+        .await
+        .unwrap()?;
+    let (user, mut expires_at): (String, DateTime<Utc>) = (row.get("user_id"), row.get(3));
+    let (expires_in, update_age) = (TimeDelta::days(7), TimeDelta::days(1));
+    if expires_at < now {
+        sqlx::query("DELETE FROM session WHERE token = $1 AND \"expiresAt\" < $2")
+            .bind(token)
+            .bind(now)
+            .execute(pool)
+            .await
+            .unwrap();
+        return None;
+    }
+    if expires_at - expires_in + update_age <= now {
+        expires_at = now + expires_in;
+        sqlx::query(
+            "UPDATE session SET \"expiresAt\" = $1, \"updatedAt\" = $2 \
+             WHERE token = $3 AND \"expiresAt\" >= $2",
+        )
+        .bind(expires_at)
+        .bind(now)
+        .bind(token)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    Some((row.get(0), user, expires_at))
+}
+
+/// better-auth's tables beside the others: `users` users, `sessions`
+/// sessions started an hour ago (due for renewal only after a day:
+/// validating writes nothing), with 32-character tokens.
+async fn seed_better_auth(pool: &PgPool, users: u64, sessions: u64) {
+    sqlx::query(
+        "INSERT INTO \"user\" (id, name, email, \"emailVerified\", \"createdAt\", \"updatedAt\") \
+         SELECT 'b' || g, 'User ' || g, 'b' || g || '@example.com', false, now(), now() \
+         FROM generate_series(1, $1) g",
+    )
+    .bind(users as i64)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO session (id, token, \"userId\", \"expiresAt\", \"createdAt\", \"updatedAt\") \
+         SELECT 's' || g, lpad(g::text, 32, '0'), 'b' || (g % $2 + 1), \
+         now() + interval '7 days' - interval '1 hour', now() - interval '1 hour', \
+         now() - interval '1 hour' FROM generate_series(1, $1) g",
+    )
+    .bind(sessions as i64)
+    .bind(users as i64)
+    .execute(pool)
+    .await
+    .unwrap();
+    for table in ["\"user\"", "session"] {
+        sqlx::query(AssertSqlSafe(format!("ANALYZE {table}")))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+}
+
+fn better_auth_token(n: u64) -> String {
+    format!("{n:032}")
+}
+
 fn random_hex() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).unwrap();
@@ -483,6 +566,7 @@ async fn main() {
     );
     scale.push(scale_point(&bench.store, &bench.floor, args.sessions, duration).await);
     seed_lucia(&bench.floor, args.users, args.sessions).await;
+    seed_better_auth(&bench.floor, args.users, args.sessions).await;
 
     if let Some(replica) = &bench.replica {
         caught_up(&bench.floor, &replica.floor).await;
@@ -496,6 +580,7 @@ async fn main() {
     };
     for &c in &args.concurrency {
         lucia_rows(&mut table, c, &bench, &args).await;
+        better_auth_rows(&mut table, c, &bench, &args).await;
         lookup_rows(&mut table, c, &bench, &work).await;
         renewal_rows(&mut table, c, &bench, &work).await;
         write_rows(&mut table, c, &bench, &args).await;
@@ -520,6 +605,7 @@ async fn main() {
         .is_none_or(|only| "session cache revocation".contains(only.as_str()))
     {
         revocation_delay(&bench.cached, &bench.store, &bench.floor, &bench.url, &args).await;
+        better_auth_revocation_delay(&bench, &args).await;
     }
     if let Some(path) = &args.chart {
         chart(path, &rows);
@@ -553,6 +639,10 @@ struct Bench {
     cached: AuthStore,
     lucia: LuciaStore,
     lucia_cached: LuciaStore,
+    better_auth: BetterAuthStore,
+    /// better-auth's store with the session cache on, hearing every change
+    /// from PostgreSQL.
+    better_auth_cached: BetterAuthStore,
     /// The store reading the main cluster's replica, and the floor there.
     replica: Option<ReplicaSide>,
 }
@@ -624,6 +714,20 @@ impl Bench {
             .listen_for_session_changes_on(&listening)
             .await
             .unwrap();
+        // better-auth's tables beside the others: its migration history is
+        // a table of its own, so its migrator runs here as it is.
+        authstore_migration::better_auth::Migrator::up(&db, None)
+            .await
+            .unwrap();
+        let better_auth = BetterAuthStore::new(db.clone(), BetterAuthConfig::default());
+        let better_auth_config = BetterAuthConfig::default()
+            .session_cache(CACHE_ENTRIES, TimeDelta::seconds(30))
+            .unwrap();
+        let better_auth_cached = BetterAuthStore::new(db.clone(), better_auth_config);
+        better_auth_cached
+            .listen_for_session_changes_on(&listening)
+            .await
+            .unwrap();
         let replica = match args.replica {
             true => Some(ReplicaSide::connect(&db, &name, pool_size).await),
             false => None,
@@ -638,6 +742,8 @@ impl Bench {
             cached,
             lucia,
             lucia_cached,
+            better_auth,
+            better_auth_cached,
             replica,
         }
     }
@@ -663,6 +769,7 @@ impl Bench {
     /// Closes every pool and drops the run's database.
     async fn tear_down(self) {
         drop((self.store, self.cached, self.lucia, self.lucia_cached));
+        drop((self.better_auth, self.better_auth_cached));
         if let Some(replica) = self.replica {
             drop(replica.store);
             replica.floor.close().await;
@@ -805,6 +912,43 @@ async fn lucia_rows(table: &mut Table<'_>, c: usize, bench: &Bench, args: &Args)
             floor_validates(any),
         )
         .await;
+}
+
+/// better-auth's validation, cached and not, against the floor.
+async fn better_auth_rows(table: &mut Table<'_>, c: usize, bench: &Bench, args: &Args) {
+    let sessions = args.sessions;
+    let floor_validates = |pick: fn(u64, u64) -> u64| {
+        let f = bench.floor.clone();
+        move |r: u64| {
+            let (f, token) = (f.clone(), better_auth_token(pick(r, sessions)));
+            async move {
+                let now = Utc::now();
+                floor_better_auth_validate(&f, &token, now)
+                    .await
+                    .expect("hit");
+                true
+            }
+        }
+    };
+    let validates = |side: &BetterAuthStore, pick: fn(u64, u64) -> u64| {
+        let side = side.clone();
+        move |r: u64| {
+            let (side, token) = (side.clone(), better_auth_token(pick(r, sessions)));
+            async move {
+                side.validate_session(&token).await.unwrap().expect("hit");
+                true
+            }
+        }
+    };
+    let hot: fn(u64, u64) -> u64 = |r, n| hot_or_any(r, n as usize) as u64 + 1;
+    for (label, side) in [
+        (BETTER_AUTH_CACHED_LABEL, &bench.better_auth_cached),
+        (BETTER_AUTH_UNCACHED_LABEL, &bench.better_auth),
+    ] {
+        table
+            .compare(label, c, validates(side, hot), floor_validates(hot))
+            .await;
+    }
 }
 
 /// next-auth's per-request lookup: a hit, a miss, an expired session, and
@@ -1109,6 +1253,8 @@ const CACHED_LABEL: &str = "get_session_and_user, 90% hot (cached)";
 const UNCACHED_LABEL: &str = "get_session_and_user, 90% hot (uncached)";
 const LUCIA_CACHED_LABEL: &str = "lucia-v3 validate_session, 90% hot (cached)";
 const LUCIA_UNCACHED_LABEL: &str = "lucia-v3 validate_session, 90% hot (uncached)";
+const BETTER_AUTH_CACHED_LABEL: &str = "better-auth validate_session, 90% hot (cached)";
+const BETTER_AUTH_UNCACHED_LABEL: &str = "better-auth validate_session, 90% hot (uncached)";
 const HOT_SET: usize = 1_000;
 
 /// An index into `len` live sessions: 9 draws in 10 from the first 1,000
@@ -1118,6 +1264,70 @@ fn hot_or_any(r: u64, len: usize) -> usize {
         0 => (r / 10) as usize % len,
         _ => (r / 10) as usize % HOT_SET.min(len),
     }
+}
+
+/// The revocation delays' table: p50, p99 and max in ms, and how many
+/// lookups accepted a session after the cache's staleness bound.
+fn print_delays(delays: &[f64], accepted_past_bound: usize) {
+    let mut histogram = latency_histogram();
+    for delay in delays {
+        record(&mut histogram, (delay * 1000.0) as u64);
+    }
+    let at = |p: f64| histogram.value_at_quantile(p) as f64 / 1000.0;
+    println!("| p50 ms | p99 ms | max ms | accepted after the 30 s bound |\n|---:|---:|---:|---:|");
+    println!(
+        "| {:.2} | {:.2} | {:.2} | {accepted_past_bound} |",
+        at(0.5),
+        at(0.99),
+        histogram.max() as f64 / 1000.0
+    );
+}
+
+/// How long after plain SQL (the better-auth app, an admin) deletes a
+/// session the cached better-auth store stops accepting it, with its
+/// listener on (staleness bound 30 s).
+async fn better_auth_revocation_delay(bench: &Bench, args: &Args) {
+    let trials = if args.smoke { 20 } else { 1_000 };
+    let (store, cached) = (&bench.better_auth, &bench.better_auth_cached);
+    let ada = authstore::better_auth::NewUser {
+        name: "Ada".into(),
+        email: "ada-revoked@example.com".into(),
+        ..Default::default()
+    };
+    let user = store.create_user(ada).await.unwrap();
+    let (mut delays, mut accepted_past_bound) = (Vec::with_capacity(trials), 0);
+    let bound = Duration::from_secs(30);
+    for _ in 0..trials {
+        let session = store
+            .create_session(&user.id, Default::default())
+            .await
+            .unwrap();
+        let token = session.token.expose();
+        for _ in 0..2 {
+            // Twice: the second is served from memory.
+            cached.validate_session(token).await.unwrap().expect("live");
+        }
+        let started = Instant::now();
+        sqlx::query("DELETE FROM session WHERE token = $1")
+            .bind(token)
+            .execute(&bench.floor)
+            .await
+            .unwrap();
+        while cached.validate_session(token).await.unwrap().is_some() {
+            if started.elapsed() > bound {
+                accepted_past_bound += 1;
+            }
+            tokio::task::yield_now().await;
+        }
+        delays.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("\n## Session cache (better-auth): revocation delay\n");
+    println!(
+        "{trials} sign-outs by plain SQL (as the better-auth app deletes a session) while the \
+         cached better-auth store validates in a loop: time from the DELETE's start until the \
+         cached store refuses the session.\n"
+    );
+    print_delays(&delays, accepted_past_bound);
 }
 
 /// How long after another writer deletes a session the cached store stops
@@ -1182,24 +1392,13 @@ async fn revocation_delay(
             delays.push(delay.as_secs_f64() * 1000.0);
         }
     }
-    let mut histogram = latency_histogram();
-    for delay in &delays {
-        record(&mut histogram, (delay * 1000.0) as u64);
-    }
-    let at = |p: f64| histogram.value_at_quantile(p) as f64 / 1000.0;
     println!("\n## Session cache: revocation delay\n");
     println!(
         "{} sign-outs by another store while the cached one validates in a loop: time from the \
          sign-out's start until the cached store refuses the session.\n",
         trials - 1
     );
-    println!("| p50 ms | p99 ms | max ms | accepted after the 30 s bound |\n|---:|---:|---:|---:|");
-    println!(
-        "| {:.2} | {:.2} | {:.2} | {accepted_past_bound} |",
-        at(0.5),
-        at(0.99),
-        histogram.max() as f64 / 1000.0
-    );
+    print_delays(&delays, accepted_past_bound);
     if let Some(delay) = killed_delay {
         println!(
             "\nWith the listening connection killed just before the sign-out: refused after {:.2} ms \

@@ -77,21 +77,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     ]
 }
 
-/// A migrator that runs this profile's migrations alone, with its history
-/// in `seaql_migrations_better_auth`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Migrator;
-
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        migrations()
-    }
-
-    fn migration_table_name() -> DynIden {
-        "seaql_migrations_better_auth".into_iden()
-    }
-}
+crate::profile_migrator!(history = "seaql_migrations_better_auth");
 
 /// What a column holds, which decides its type on each backend.
 #[derive(Clone, Copy)]

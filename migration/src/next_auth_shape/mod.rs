@@ -357,11 +357,7 @@ pub(crate) struct CreateTables {
     pub(crate) shape: &'static Shape,
 }
 
-impl MigrationName for CreateTables {
-    fn name(&self) -> &str {
-        self.name
-    }
-}
+crate::named_by_field!(CreateTables);
 
 #[async_trait::async_trait]
 impl MigrationTrait for CreateTables {
@@ -381,11 +377,7 @@ pub(crate) struct ExactComparison {
     pub(crate) shape: &'static Shape,
 }
 
-impl MigrationName for ExactComparison {
-    fn name(&self) -> &str {
-        self.name
-    }
-}
+crate::named_by_field!(ExactComparison);
 
 #[async_trait::async_trait]
 impl MigrationTrait for ExactComparison {

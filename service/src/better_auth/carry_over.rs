@@ -78,7 +78,7 @@ use sha2::{Digest, Sha256};
 use validator::ValidationError;
 
 use super::password::{self, Checked};
-use super::storage::USER_COLUMNS;
+use super::storage::{ACCOUNT_KEY, CLOCKS, SESSION_COLUMNS, USER_COLUMNS};
 use crate::backend::{self, Collation, Exclusive};
 use crate::rules;
 use crate::rules::email::canonical;
@@ -1572,40 +1572,16 @@ impl Writer<'_> {
             &txn,
             BETTER_AUTH.accounts,
             1,
-            &[
-                "id",
-                "accountId",
-                "providerId",
-                "userId",
-                "accessToken",
-                "refreshToken",
-                "accessTokenExpiresAt",
-                "createdAt",
-                "updatedAt",
-            ],
+            &[&ACCOUNT_KEY[..], &CARRIED_TOKENS, &CLOCKS].concat(),
             accounts,
-            &[
-                "userId",
-                "accessToken",
-                "refreshToken",
-                "accessTokenExpiresAt",
-                "updatedAt",
-            ],
+            &[&["userId"][..], &CARRIED_TOKENS, &["updatedAt"]].concat(),
         )
         .await?;
         upsert(
             &txn,
             BETTER_AUTH.accounts,
             1,
-            &[
-                "id",
-                "accountId",
-                "providerId",
-                "userId",
-                "password",
-                "createdAt",
-                "updatedAt",
-            ],
+            &[&ACCOUNT_KEY[..], &["password"], &CLOCKS].concat(),
             passwords,
             &["password", "updatedAt"],
         )
@@ -1614,14 +1590,7 @@ impl Writer<'_> {
             &txn,
             BETTER_AUTH.sessions,
             1,
-            &[
-                "id",
-                "token",
-                "userId",
-                "expiresAt",
-                "createdAt",
-                "updatedAt",
-            ],
+            &SESSION_COLUMNS[..6],
             sessions,
             &["expiresAt", "updatedAt"],
         )
@@ -1786,6 +1755,10 @@ async fn landed<'v>(
     }
     Ok(())
 }
+
+/// The tokens of an OAuth account the carry-over carries (an old system
+/// keeps no id token and no refresh token expiry).
+const CARRIED_TOKENS: [&str; 3] = ["accessToken", "refreshToken", "accessTokenExpiresAt"];
 
 /// One `INSERT` of every row, updating `on_conflict` where the key (the
 /// first `key_len` columns) is there already; nothing for no rows. Rows go

@@ -47,12 +47,11 @@ mod web;
 use authstore_entity::Profile;
 use authstore_entity::better_auth::BETTER_AUTH;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionSession, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
-use crate::backend::{PURGE_BATCH, check_time};
-use crate::cache::{self, SessionCacheConfig};
-use crate::core::Core;
-use crate::lifecycle::Lifecycle;
+use crate::backend::check_time;
+use crate::cache::SessionCacheConfig;
+use crate::lifecycle::SessionRows;
 use crate::rules;
 use crate::rules::email::canonical;
 use crate::rules::error::{ConfigError, Conflict, Error, Refusal, on_write};
@@ -132,30 +131,12 @@ pub struct Session {
     pub fresh: bool,
 }
 
-/// What [`BetterAuthStore::validate_session`] finds for a live session.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ValidSession {
-    /// The session, renewed if this validation was due to.
-    pub session: Session,
-    /// Its user.
-    pub user: User,
-}
-
-impl cache::Cached for ValidSession {
-    type UserId = String;
-
-    fn token_mut(&mut self) -> &mut Secret {
-        &mut self.session.token
-    }
-
-    fn per_call_flag(&mut self) -> &mut bool {
-        &mut self.session.fresh
-    }
-
-    fn user_id(&self) -> &String {
-        &self.user.id
-    }
-}
+crate::cache::valid_session!(
+    /// What [`BetterAuthStore::validate_session`] finds for a live session.
+    ValidSession { session: Session, user: User },
+    token: token,
+    fresh_replaces: false
+);
 
 /// A row of `verification`: a short-lived value under an identifier (a
 /// sign-in link's `magic-link:<token>`, a reset's `reset-password:<token>`).
@@ -333,17 +314,9 @@ impl BetterAuthConfig {
     crate::core::session_cache_setting!(BetterAuthStore);
 }
 
-/// The store of a `better-auth` database. Cloning is cheap.
-#[derive(Clone)]
-pub struct BetterAuthStore<Db = DatabaseConnection> {
-    pub(crate) core: Core<Db, ValidSession>,
-    config: BetterAuthConfig,
-}
-
-crate::core::store_methods!(
-    BetterAuthStore,
-    BetterAuthConfig,
-    Profile::BetterAuth,
+crate::core::profile_store!(
+    /// The store of a `better-auth` database. Cloning is cheap.
+    BetterAuthStore(BetterAuthConfig, Profile::BetterAuth),
     on_example = r#"
 ```
 use authstore::better_auth::{BetterAuthStore, NewUser};
@@ -365,24 +338,9 @@ assert_eq!(auth.get_user(&user.id).await?, None);
 );
 
 impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
-    fn storage(&self) -> Storage<'_, Db> {
-        Storage { db: &self.core.db }
-    }
-
     /// Now, in whole milliseconds, as a JavaScript `Date` holds it.
     fn now(&self) -> DateTime<Utc> {
         self.core.now().trunc_subsecs(3)
-    }
-
-    /// The session lifecycle, at this call's now.
-    fn sessions(&self) -> Lifecycle<'_, Db, Rows> {
-        Lifecycle {
-            core: self.core.here(),
-            rows: Rows {
-                expiry: self.config.expiry,
-            },
-            now: self.now(),
-        }
     }
 
     fn check_time(&self, field: &'static str, at: DateTime<Utc>) -> Result<(), Error> {
@@ -447,8 +405,8 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
         }
         let core = self.core.here();
         let txn = core.begin_user_deletion().await?;
+        Rows::SESSIONS.delete_user(&txn, &id.to_owned()).await?;
         let storage = Storage { db: &txn };
-        storage.delete_user_sessions(id).await?;
         storage.delete_user_accounts(id).await?;
         let found = storage.delete_user(id).await?;
         core.finish_user_deletion(txn, id.to_owned(), found).await
@@ -706,9 +664,6 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
 
     /// Ends every session of a user (`revokeSessions`). Returns how many.
     pub async fn revoke_user_sessions(&self, user_id: &str) -> Result<u64, Error> {
-        if text::app_id(user_id).is_err() {
-            return Ok(0);
-        }
         self.sessions().revoke_user(&user_id.to_owned()).await
     }
 
@@ -759,10 +714,7 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
 
     /// Deletes expired sessions in batches. Returns how many.
     pub async fn delete_expired_sessions(&self) -> Result<u64, Error> {
-        Ok(self
-            .storage()
-            .purge_sessions(self.now(), PURGE_BATCH)
-            .await?)
+        self.sessions().purge().await
     }
 }
 

@@ -12,7 +12,7 @@ use super::{
     Account, LinkedAccount, Session, SessionMeta, UpdateAgeExpiry, User, ValidSession, Verification,
 };
 use crate::backend;
-use crate::lifecycle::SessionRows;
+use crate::lifecycle::{SessionRows, SessionsTable};
 use crate::rules::error::Error;
 use crate::rules::token::Secret;
 use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime};
@@ -33,7 +33,9 @@ pub(super) const USER_COLUMNS: [&str; 7] = [
     "createdAt",
     "updatedAt",
 ];
-const SESSION_COLUMNS: [&str; 8] = [
+/// A session's columns; the carry-over writes the first six (an old
+/// system knows no client address or agent).
+pub(super) const SESSION_COLUMNS: [&str; 8] = [
     "id",
     "token",
     "userId",
@@ -43,11 +45,15 @@ const SESSION_COLUMNS: [&str; 8] = [
     "ipAddress",
     "userAgent",
 ];
+/// What identifies an account row: its id, the provider's pair, the user.
+pub(super) const ACCOUNT_KEY: [&str; 4] = ["id", "accountId", "providerId", "userId"];
+/// Every row's clocks, which better-auth's adapter writes itself.
+pub(super) const CLOCKS: [&str; 2] = ["createdAt", "updatedAt"];
 const ACCOUNT_COLUMNS: [&str; 10] = [
-    "id",
-    "accountId",
-    "providerId",
-    "userId",
+    ACCOUNT_KEY[0],
+    ACCOUNT_KEY[1],
+    ACCOUNT_KEY[2],
+    ACCOUNT_KEY[3],
     "accessToken",
     "refreshToken",
     "idToken",
@@ -239,26 +245,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         Ok(self.db.execute(&update).await?.rows_affected())
     }
 
-    pub(super) async fn delete_session(&self, token: &str) -> Result<u64, DbErr> {
-        backend::delete_where(self.db, SESSIONS, self.exact(SESSIONS, "token", token)).await
-    }
-
-    /// Deletes the session of `token` if its own row here has expired at
-    /// `now` (better-auth's rule: after `expiresAt`): a row read elsewhere
-    /// never ends a live one.
-    pub(super) async fn delete_expired_session(
-        &self,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<u64, DbErr> {
-        let expired = self
-            .exact(SESSIONS, "token", token)
-            .add(Expr::col("expiresAt").lt(self.time(now)));
-        backend::delete_where(self.db, SESSIONS, expired).await
-    }
-
-    pub(super) async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbErr> {
-        backend::delete_where(self.db, SESSIONS, self.exact(SESSIONS, "userId", user_id)).await
+    /// The sessions over at `now`: better-auth's rule ends one only after
+    /// its `expiresAt`.
+    pub(super) fn expired(&self, now: DateTime<Utc>) -> Condition {
+        Condition::all().add(Expr::col("expiresAt").lt(self.time(now)))
     }
 
     pub(super) async fn delete_user_accounts(&self, user_id: &str) -> Result<u64, DbErr> {
@@ -443,15 +433,6 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         )
         .await
     }
-
-    pub(super) async fn purge_sessions(
-        &self,
-        now: DateTime<Utc>,
-        batch: u64,
-    ) -> Result<u64, DbErr> {
-        let expired = Condition::all().add(Expr::col("expiresAt").lt(self.time(now)));
-        backend::delete_in_batches(self.db, SESSIONS, "id", expired, batch).await
-    }
 }
 
 /// better-auth's session rows, as the lifecycle sees them: a session read
@@ -464,6 +445,12 @@ impl SessionRows for Rows {
     type Valid = ValidSession;
     type Row = (Session, User);
     type Policy = UpdateAgeExpiry;
+
+    const SESSIONS: SessionsTable = SessionsTable {
+        table: SESSIONS,
+        token: "token",
+        user: "userId",
+    };
 
     fn policy(&self) -> &UpdateAgeExpiry {
         &self.expiry
@@ -512,28 +499,7 @@ impl SessionRows for Rows {
         Ok(Some(ValidSession { session, user }))
     }
 
-    async fn delete<C: ConnectionTrait>(&self, db: &C, token: &str) -> Result<u64, DbErr> {
-        Storage { db }.delete_session(token).await
-    }
-
-    async fn delete_expired<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        _: &(Session, User),
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), DbErr> {
-        Storage { db }
-            .delete_expired_session(token, now)
-            .await
-            .map(drop)
-    }
-
-    async fn delete_user_sessions<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        user_id: &String,
-    ) -> Result<u64, DbErr> {
-        Storage { db }.delete_user_sessions(user_id).await
+    fn expired<C: ConnectionTrait>(&self, db: &C, now: DateTime<Utc>) -> Condition {
+        Storage { db }.expired(now)
     }
 }

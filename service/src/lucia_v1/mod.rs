@@ -69,16 +69,17 @@ mod storage;
 
 use authstore_entity::Profile;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionSession, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait, Value};
 use validator::ValidationError;
 
 use crate::attempts::AttemptLimit;
 use crate::cache::SessionCacheConfig;
-use crate::core::Core;
+use crate::lifecycle::SessionRows;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::ActiveIdleExpiry;
 use crate::rules::token;
 use crate::rules::{self, password, text};
+use sessions::Rows;
 use storage::Storage;
 
 pub use keys::{Key, NewKey, SignIn};
@@ -193,22 +194,11 @@ fn positive_millis(name: &'static str, period: TimeDelta) -> Result<TimeDelta, C
     }
 }
 
-/// The store of a `lucia-v1` database: a connection, a [`LuciaV1Config`]
-/// and a clock. Cloning is cheap. Needs a tokio runtime (password hashing
-/// runs on its blocking pool).
-///
-/// `Db` is the store's own connection; [`LuciaV1Store::on`] gives the same
-/// store on your own transaction.
-#[derive(Clone)]
-pub struct LuciaV1Store<Db = DatabaseConnection> {
-    pub(crate) core: Core<Db, ValidSession>,
-    config: LuciaV1Config,
-}
-
-crate::core::store_methods!(
-    LuciaV1Store,
-    LuciaV1Config,
-    Profile::LuciaV1,
+crate::core::profile_store!(
+    /// The store of a `lucia-v1` database: a connection, a [`LuciaV1Config`]
+    /// and a clock. Cloning is cheap. Needs a tokio runtime (password hashing
+    /// runs on its blocking pool).
+    LuciaV1Store(LuciaV1Config, Profile::LuciaV1),
     on_example = r#"
 ```
 # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
@@ -225,10 +215,6 @@ assert!(lucia.get_user(&user.id).await?.is_none());
 );
 
 impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
-    fn storage(&self) -> Storage<'_, Db> {
-        Storage { db: &self.core.db }
-    }
-
     /// Now, in the milliseconds the rows keep.
     fn now(&self) -> DateTime<Utc> {
         self.core.now().trunc_subsecs(3)
@@ -305,8 +291,10 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
         }
         let core = self.core.here();
         let txn = core.begin_user_deletion().await?;
+        sessions::Rows::SESSIONS
+            .delete_user(&txn, &id.to_owned())
+            .await?;
         let storage = Storage { db: &txn };
-        storage.delete_user_sessions(id).await?;
         storage.delete_user_keys(id).await?;
         let found = storage.delete_user(id).await?;
         core.finish_user_deletion(txn, id.to_owned(), found).await

@@ -5,11 +5,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
 
-use super::storage::Storage;
+use super::storage::{self, Storage};
 use super::{LuciaV1Store, User};
-use crate::backend::PURGE_BATCH;
-use crate::cache;
-use crate::lifecycle::{Lifecycle, SessionRows};
+use sea_orm::sea_query::Condition;
+
+use crate::lifecycle::{SessionRows, SessionsTable};
 use crate::rules::error::{Conflict, Error, on_write};
 use crate::rules::expiry::{ActiveIdleExpiry, ActiveIdlePeriods, Decision, ExpiryPolicy};
 use crate::rules::text;
@@ -42,36 +42,13 @@ pub struct Session {
     pub fresh: bool,
 }
 
-/// What [`LuciaV1Store::validate_session`] finds for a live session.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ValidSession {
-    /// The session (a new one, `fresh`, if an idle one was replaced).
-    pub session: Session,
-    /// Its user.
-    pub user: User,
-}
-
-impl cache::Cached for ValidSession {
-    type UserId = String;
-
-    fn token_mut(&mut self) -> &mut Secret {
-        &mut self.session.id
-    }
-
-    fn per_call_flag(&mut self) -> &mut bool {
-        &mut self.session.fresh
-    }
-
-    fn user_id(&self) -> &String {
-        &self.user.id
-    }
-
-    /// A `fresh` session replaced the idle one looked up: it is not kept
-    /// under the old id (the next request, with the new cookie, keeps it).
-    fn keepable(&self) -> bool {
-        !self.session.fresh
-    }
-}
+crate::cache::valid_session!(
+    /// What [`LuciaV1Store::validate_session`] finds for a live session (a
+    /// new session, `fresh`, if an idle one was replaced).
+    ValidSession { session: Session, user: User },
+    token: id,
+    fresh_replaces: true
+);
 
 impl Session {
     /// The periods the row keeps.
@@ -128,17 +105,6 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
         .await
     }
 
-    /// The session lifecycle, at this call's now.
-    fn sessions(&self) -> Lifecycle<'_, Db, Rows> {
-        Lifecycle {
-            core: self.core.here(),
-            rows: Rows {
-                expiry: self.config.expiry,
-            },
-            now: self.now(),
-        }
-    }
-
     /// The session for a cookie's id and its user, or `None`: lucia-auth
     /// v1's `validateSessionUser`. One `SELECT … LEFT JOIN` for an active
     /// session. An idle one is replaced: a new session is created (returned
@@ -160,7 +126,7 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
             return Ok(None);
         };
         let Some(state) = self.state(self.now())(&periods) else {
-            storage.delete_session(id).await?;
+            Rows::SESSIONS.delete(&self.core.db, id).await?;
             return Ok(None);
         };
         Ok(Some(Session::stored(
@@ -171,16 +137,15 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
         )))
     }
 
-    /// Ends one session. Returns whether it existed.
+    /// Ends one session (lucia-auth v1's `invalidateSession`). Returns whether it
+    /// existed.
     pub async fn invalidate_session(&self, id: &str) -> Result<bool, Error> {
         self.sessions().revoke(id).await
     }
 
-    /// Ends every session of a user. Returns how many.
+    /// Ends every session of a user (lucia-auth v1's `invalidateUserSessions`).
+    /// Returns how many.
     pub async fn invalidate_user_sessions(&self, user_id: &str) -> Result<u64, Error> {
-        if text::app_id(user_id).is_err() {
-            return Ok(0);
-        }
         self.sessions().revoke_user(&user_id.to_owned()).await
     }
 
@@ -196,13 +161,10 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
         Ok(storage.user_sessions(user_id, self.state(now)).await?)
     }
 
-    /// Deletes dead sessions, of every user, in batches of [`PURGE_BATCH`].
+    /// Deletes dead sessions, of every user, in batches of [`PURGE_BATCH`](crate::PURGE_BATCH).
     /// Returns how many.
     pub async fn delete_dead_sessions(&self) -> Result<u64, Error> {
-        Ok(self
-            .storage()
-            .purge_sessions(self.now(), PURGE_BATCH)
-            .await?)
+        self.sessions().purge().await
     }
 }
 
@@ -245,6 +207,12 @@ impl SessionRows for Rows {
     type Valid = ValidSession;
     type Row = Row;
     type Policy = ActiveIdleExpiry;
+
+    const SESSIONS: SessionsTable = SessionsTable {
+        table: storage::SESSIONS,
+        token: "id",
+        user: "user_id",
+    };
 
     fn policy(&self) -> &ActiveIdleExpiry {
         &self.expiry
@@ -296,25 +264,7 @@ impl SessionRows for Rows {
         Ok(Some(ValidSession { session, user }))
     }
 
-    async fn delete<C: ConnectionTrait>(&self, db: &C, id: &str) -> Result<u64, DbErr> {
-        Storage { db }.delete_session(id).await
-    }
-
-    async fn delete_expired<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        _: &Row,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), DbErr> {
-        Storage { db }.delete_dead_session(id, now).await.map(drop)
-    }
-
-    async fn delete_user_sessions<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        user_id: &String,
-    ) -> Result<u64, DbErr> {
-        Storage { db }.delete_user_sessions(user_id).await
+    fn expired<C: ConnectionTrait>(&self, db: &C, now: DateTime<Utc>) -> Condition {
+        Storage { db }.dead(now)
     }
 }

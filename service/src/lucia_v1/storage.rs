@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
 
 use super::{Attribute, Session, SessionState, User};
 use crate::backend::{self, BuiltOnce};
@@ -15,7 +15,7 @@ use authstore_entity::descriptor::{LUCIA_V1, StoredTime};
 
 const USERS: &str = LUCIA_V1.users;
 const KEYS: &str = LUCIA_V1.keys;
-const SESSIONS: &str = LUCIA_V1.sessions;
+pub(super) const SESSIONS: &str = LUCIA_V1.sessions;
 const ACTIVE_EXPIRES: &str = LUCIA_V1.active_expires;
 const IDLE_EXPIRES: &str = LUCIA_V1.idle_expires;
 const HASHED_PASSWORD: &str = LUCIA_V1.hashed_password;
@@ -247,28 +247,13 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         &self,
         id: &str,
     ) -> Result<Option<(ActiveIdlePeriods, String, Option<User>)>, DbErr> {
-        let backend = self.db.get_database_backend();
-        let sql = LOOKUP.sql(backend, || {
-            let select = Query::select()
-                .columns(SESSION_COLUMNS.map(|column| (SESSIONS, column)))
-                .expr_as(Expr::col((USERS, "id")), "found_user_id")
-                .from(SESSIONS)
-                .left_join(
-                    USERS,
-                    Expr::col((USERS, "id")).equals((SESSIONS, "user_id")),
-                )
-                .and_where(Expr::col((SESSIONS, "id")).eq(""))
-                .to_owned();
-            backend.build(&select).sql
-        });
-        let lookup = Statement::from_sql_and_values(backend, sql, [id.into()]);
-        let Some(row) = self.db.query_one_raw(lookup).await? else {
+        let tables = (SESSIONS, USERS);
+        let found = backend::session_with_user_id(self.db, &LOOKUP, tables, &SESSION_COLUMNS, id);
+        let Some((row, user_id)) = found.await? else {
             return Ok(None);
         };
         let periods = periods(&row)?;
-        let user = row
-            .try_get::<Option<String>>("", "found_user_id")?
-            .map(|id| User { id });
+        let user = user_id.map(|id| User { id });
         Ok(Some((periods, row.try_get("", "user_id")?, user)))
     }
 
@@ -293,25 +278,9 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         Ok(sessions)
     }
 
-    pub(super) async fn delete_session(&self, id: &str) -> Result<u64, DbErr> {
-        backend::delete_by(self.db, SESSIONS, "id", id).await
-    }
-
-    /// Deletes the session `id` if its own row here is dead at `now` (past
-    /// its idle period): a row read elsewhere never ends a live one.
-    pub(super) async fn delete_dead_session(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<u64, DbErr> {
-        let dead = Condition::all()
-            .add(Expr::col("id").eq(id))
-            .add(Expr::col(IDLE_EXPIRES).lt(millis(now)));
-        backend::delete_where(self.db, SESSIONS, dead).await
-    }
-
-    pub(super) async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbErr> {
-        backend::delete_by(self.db, SESSIONS, "user_id", user_id).await
+    /// The sessions dead at `now`: past their idle period.
+    pub(super) fn dead(&self, now: DateTime<Utc>) -> Condition {
+        Condition::all().add(Expr::col(IDLE_EXPIRES).lt(millis(now)))
     }
 
     /// Deletes a user's dead sessions (dead: `idle_expires` < now).
@@ -320,23 +289,8 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         user_id: &str,
         now: DateTime<Utc>,
     ) -> Result<u64, DbErr> {
-        backend::delete_where(
-            self.db,
-            SESSIONS,
-            Condition::all()
-                .add(Expr::col("user_id").eq(user_id))
-                .add(Expr::col(IDLE_EXPIRES).lt(millis(now))),
-        )
-        .await
-    }
-
-    pub(super) async fn purge_sessions(
-        &self,
-        now: DateTime<Utc>,
-        batch: u64,
-    ) -> Result<u64, DbErr> {
-        let dead = Condition::all().add(Expr::col(IDLE_EXPIRES).lt(millis(now)));
-        backend::delete_in_batches(self.db, SESSIONS, "id", dead, batch).await
+        let dead = self.dead(now).add(Expr::col("user_id").eq(user_id));
+        backend::delete_where(self.db, SESSIONS, dead).await
     }
 }
 

@@ -38,12 +38,11 @@ mod storage;
 
 use authstore_entity::Profile;
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
-use crate::backend::PURGE_BATCH;
-use crate::cache::{self, SessionCacheConfig};
-use crate::core::Core;
-use crate::lifecycle::Lifecycle;
+use crate::cache::SessionCacheConfig;
+
+use crate::lifecycle::SessionRows;
 use crate::rules;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::{ExpiryPolicy, HalfLifeExpiry};
@@ -73,30 +72,12 @@ pub struct LuciaSession {
     pub fresh: bool,
 }
 
-/// What [`LuciaStore::validate_session`] finds for a live session.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ValidSession {
-    /// The session, renewed if this validation was in its second half.
-    pub session: LuciaSession,
-    /// Its user.
-    pub user: LuciaUser,
-}
-
-impl cache::Cached for ValidSession {
-    type UserId = String;
-
-    fn token_mut(&mut self) -> &mut Secret {
-        &mut self.session.id
-    }
-
-    fn per_call_flag(&mut self) -> &mut bool {
-        &mut self.session.fresh
-    }
-
-    fn user_id(&self) -> &String {
-        &self.user.id
-    }
-}
+crate::cache::valid_session!(
+    /// What [`LuciaStore::validate_session`] finds for a live session.
+    ValidSession { session: LuciaSession, user: LuciaUser },
+    token: id,
+    fresh_replaces: false
+);
 
 /// How long Lucia sessions live, and whether validations are cached.
 ///
@@ -146,21 +127,10 @@ impl LuciaConfig {
     crate::core::session_cache_setting!(LuciaStore);
 }
 
-/// The store of a `lucia-v3` database: a connection, a [`LuciaConfig`] and a
-/// clock. Cloning is cheap.
-///
-/// `Db` is the store's own connection; [`LuciaStore::on`] gives the same
-/// store on your own transaction.
-#[derive(Clone)]
-pub struct LuciaStore<Db = DatabaseConnection> {
-    pub(crate) core: Core<Db, ValidSession>,
-    config: LuciaConfig,
-}
-
-crate::core::store_methods!(
-    LuciaStore,
-    LuciaConfig,
-    Profile::LuciaV3,
+crate::core::profile_store!(
+    /// The store of a `lucia-v3` database: a connection, a [`LuciaConfig`] and a
+    /// clock. Cloning is cheap.
+    LuciaStore(LuciaConfig, Profile::LuciaV3),
     on_example = r#"
 ```
 # mod setup { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/doctest_setup.rs")); }
@@ -176,24 +146,9 @@ assert_eq!(lucia.get_user(&user.id).await?, None);
 );
 
 impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
-    fn storage(&self) -> Storage<'_, Db> {
-        Storage { db: &self.core.db }
-    }
-
     /// Now, as the backend's `expires_at` keeps it ([`storage::storable`]).
     fn now(&self) -> DateTime<Utc> {
         storage::storable(self.core.db.get_database_backend(), self.core.now())
-    }
-
-    /// The session lifecycle, at this call's now.
-    fn sessions(&self) -> Lifecycle<'_, Db, Rows> {
-        Lifecycle {
-            core: self.core.here(),
-            rows: Rows {
-                expiry: self.config.expiry,
-            },
-            now: self.now(),
-        }
     }
 
     /// Creates a user with `id`, or with a new id in Lucia's shape (16
@@ -236,9 +191,8 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
         }
         let core = self.core.here();
         let txn = core.begin_user_deletion().await?;
-        let storage = Storage { db: &txn };
-        storage.delete_user_sessions(id).await?;
-        let found = storage.delete_user(id).await?;
+        Rows::SESSIONS.delete_user(&txn, &id.to_owned()).await?;
+        let found = Storage { db: &txn }.delete_user(id).await?;
         core.finish_user_deletion(txn, id.to_owned(), found).await
     }
 
@@ -280,16 +234,15 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
         self.sessions().validate(id).await
     }
 
-    /// Ends one session. Returns whether it existed.
+    /// Ends one session (Lucia's `invalidateSession`). Returns whether it
+    /// existed.
     pub async fn invalidate_session(&self, id: &str) -> Result<bool, Error> {
         self.sessions().revoke(id).await
     }
 
-    /// Ends every session of a user. Returns how many.
+    /// Ends every session of a user (Lucia's `invalidateUserSessions`).
+    /// Returns how many.
     pub async fn invalidate_user_sessions(&self, user_id: &str) -> Result<u64, Error> {
-        if text::app_id(user_id).is_err() {
-            return Ok(0);
-        }
         self.sessions().revoke_user(&user_id.to_owned()).await
     }
 
@@ -302,12 +255,9 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
         Ok(self.storage().live_sessions(user_id, self.now()).await?)
     }
 
-    /// Deletes expired sessions in batches of [`PURGE_BATCH`]. Returns how
+    /// Deletes expired sessions in batches of [`PURGE_BATCH`](crate::PURGE_BATCH). Returns how
     /// many.
     pub async fn delete_expired_sessions(&self) -> Result<u64, Error> {
-        Ok(self
-            .storage()
-            .purge_sessions(self.now(), PURGE_BATCH)
-            .await?)
+        self.sessions().purge().await
     }
 }

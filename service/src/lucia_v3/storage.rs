@@ -6,11 +6,11 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
 
 use super::{LuciaSession, LuciaUser, ValidSession};
 use crate::backend::{self, BuiltOnce};
-use crate::lifecycle::SessionRows;
+use crate::lifecycle::{SessionRows, SessionsTable};
 use crate::rules::error::Error;
 use crate::rules::expiry::HalfLifeExpiry;
 use crate::rules::token::Secret;
@@ -28,10 +28,6 @@ pub(super) struct Storage<'a, C> {
 }
 
 impl<C: ConnectionTrait> Storage<'_, C> {
-    fn backend(&self) -> DbBackend {
-        self.db.get_database_backend()
-    }
-
     /// How `expires_at` is stored on this backend.
     fn expiry(&self) -> StoredTime {
         LUCIA_V3.expiry_on(self.db.get_database_backend())
@@ -93,29 +89,12 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         &self,
         id: &str,
     ) -> Result<Option<(LuciaSession, Option<LuciaUser>)>, DbErr> {
-        let backend = self.backend();
-        let sql = LOOKUP.sql(backend, || {
-            let select = Query::select()
-                .column((SESSIONS, "id"))
-                .column((SESSIONS, EXPIRES_AT))
-                .column((SESSIONS, "user_id"))
-                .expr_as(Expr::col((USERS, "id")), "found_user_id")
-                .from(SESSIONS)
-                .left_join(
-                    USERS,
-                    Expr::col((USERS, "id")).equals((SESSIONS, "user_id")),
-                )
-                .and_where(Expr::col((SESSIONS, "id")).eq(""))
-                .to_owned();
-            backend.build(&select).sql
-        });
-        let lookup = Statement::from_sql_and_values(backend, sql, [id.into()]);
-        let Some(row) = self.db.query_one_raw(lookup).await? else {
+        let (tables, columns) = ((SESSIONS, USERS), ["id", EXPIRES_AT, "user_id"]);
+        let found = backend::session_with_user_id(self.db, &LOOKUP, tables, &columns, id);
+        let Some((row, user_id)) = found.await? else {
             return Ok(None);
         };
-        let user = row
-            .try_get::<Option<String>>("", "found_user_id")?
-            .map(|id| LuciaUser { id });
+        let user = user_id.map(|id| LuciaUser { id });
         Ok(Some((self.session_from(&row)?, user)))
     }
 
@@ -132,25 +111,9 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         self.db.execute(&update).await.map(drop)
     }
 
-    pub(super) async fn delete_session(&self, id: &str) -> Result<u64, DbErr> {
-        backend::delete_by(self.db, SESSIONS, "id", id).await
-    }
-
-    /// Deletes the session `id` if its own row here has expired at `now`:
-    /// a row read elsewhere never ends a live one.
-    pub(super) async fn delete_expired_session(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<u64, DbErr> {
-        let expired = Condition::all()
-            .add(Expr::col("id").eq(id))
-            .add(Expr::col(EXPIRES_AT).lte(self.time(now)));
-        backend::delete_where(self.db, SESSIONS, expired).await
-    }
-
-    pub(super) async fn delete_user_sessions(&self, user_id: &str) -> Result<u64, DbErr> {
-        backend::delete_by(self.db, SESSIONS, "user_id", user_id).await
+    /// The sessions over at `now`: Lucia v3 ends one at its `expires_at`.
+    pub(super) fn expired(&self, now: DateTime<Utc>) -> Condition {
+        Condition::all().add(Expr::col(EXPIRES_AT).lte(self.time(now)))
     }
 
     pub(super) async fn live_sessions(
@@ -167,15 +130,6 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .to_owned();
         let rows = self.db.query_all(&select).await?;
         rows.iter().map(|row| self.session_from(row)).collect()
-    }
-
-    pub(super) async fn purge_sessions(
-        &self,
-        now: DateTime<Utc>,
-        batch: u64,
-    ) -> Result<u64, DbErr> {
-        let expired = Condition::all().add(Expr::col(EXPIRES_AT).lte(self.time(now)));
-        backend::delete_in_batches(self.db, SESSIONS, "id", expired, batch).await
     }
 }
 
@@ -199,6 +153,12 @@ impl SessionRows for Rows {
     type Valid = ValidSession;
     type Row = (LuciaSession, Option<LuciaUser>);
     type Policy = HalfLifeExpiry;
+
+    const SESSIONS: SessionsTable = SessionsTable {
+        table: SESSIONS,
+        token: "id",
+        user: "user_id",
+    };
 
     fn policy(&self) -> &HalfLifeExpiry {
         &self.expiry
@@ -248,28 +208,7 @@ impl SessionRows for Rows {
         Ok(user.map(|user| ValidSession { session, user }))
     }
 
-    async fn delete<C: ConnectionTrait>(&self, db: &C, id: &str) -> Result<u64, DbErr> {
-        Storage { db }.delete_session(id).await
-    }
-
-    async fn delete_expired<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        _: &Self::Row,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), DbErr> {
-        Storage { db }
-            .delete_expired_session(id, now)
-            .await
-            .map(drop)
-    }
-
-    async fn delete_user_sessions<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        user_id: &String,
-    ) -> Result<u64, DbErr> {
-        Storage { db }.delete_user_sessions(user_id).await
+    fn expired<C: ConnectionTrait>(&self, db: &C, now: DateTime<Utc>) -> Condition {
+        Storage { db }.expired(now)
     }
 }

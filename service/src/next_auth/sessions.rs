@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use super::Ctx;
 use super::model::{Session, SessionAndUser};
 use super::storage::{Rows, StoredTokens};
-use crate::backend::{self, PURGE_BATCH};
+use crate::backend;
 use crate::cache::Change;
 use crate::lifecycle::Lifecycle;
 use crate::rules::error::{Conflict, Error, on_write};
@@ -191,7 +191,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
         Ok(storage.live_sessions(user_id, self.ctx.now()).await?)
     }
 
-    /// Deletes expired sessions in batches of [`PURGE_BATCH`] rows, so no
+    /// Deletes expired sessions in batches of [`PURGE_BATCH`](crate::PURGE_BATCH) rows, so no
     /// statement locks the whole table. Returns how many were deleted.
     ///
     /// ```
@@ -201,8 +201,7 @@ impl<C: ConnectionTrait + TransactionTrait> Sessions<'_, C> {
     /// # Ok(()) });
     /// ```
     pub async fn purge_expired(&self) -> Result<u64, Error> {
-        let storage = self.ctx.storage();
-        Ok(storage.purge_sessions(self.ctx.now(), PURGE_BATCH).await?)
+        self.lifecycle().purge().await
     }
 }
 

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
 
 use super::{SESSIONS, Schema, Storage, USERS, select, select_prefixed};
 use crate::backend::{self, Reread};
-use crate::lifecycle::SessionRows;
+use crate::lifecycle::{SessionRows, SessionsTable};
 use crate::next_auth::model::{Session, SessionAndUser, User};
 use crate::rules::error::Error;
 use crate::rules::expiry::SlidingExpiry;
@@ -90,23 +90,6 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         )))
     }
 
-    /// Deletes the session `id` if it is over at `now` in this database's
-    /// own row: a row read elsewhere (a replica behind, or another
-    /// database) never deletes a live one.
-    pub(crate) async fn delete_expired_session(
-        &self,
-        id: i32,
-        now: DateTime<Utc>,
-    ) -> Result<(), DbErr> {
-        let delete = Query::delete()
-            .from_table(SESSIONS)
-            .and_where(Expr::col("id").eq(id))
-            .and_where(Expr::col("expires").lte(self.time(now)))
-            .to_owned();
-        self.db.execute(&delete).await?;
-        Ok(())
-    }
-
     /// Moves the session `id`'s expiry to `expires` if that is later than
     /// the stored one; whether this call changed the row.
     pub(crate) async fn extend_session(
@@ -164,11 +147,6 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         backend::delete_where(self.db, SESSIONS, filter).await
     }
 
-    pub(crate) async fn delete_session_by_token(&self, stored_token: &str) -> Result<u64, DbErr> {
-        self.delete_sessions(Condition::all().add(Expr::col("session_token").eq(stored_token)))
-            .await
-    }
-
     pub(crate) async fn delete_user_session(&self, user_id: i32, id: i32) -> Result<u64, DbErr> {
         let filter = Condition::all()
             .add(Expr::col("id").eq(id))
@@ -176,9 +154,9 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         self.delete_sessions(filter).await
     }
 
-    pub(crate) async fn delete_user_sessions(&self, user_id: i32) -> Result<u64, DbErr> {
-        self.delete_sessions(Condition::all().add(Expr::col("user_id").eq(user_id)))
-            .await
+    /// The sessions over at `now`: next-auth ends one at its `expires`.
+    pub(crate) fn expired(&self, now: DateTime<Utc>) -> Condition {
+        Condition::all().add(Expr::col("expires").lte(self.time(now)))
     }
 
     /// A user's sessions expiring after `now`, newest first.
@@ -194,16 +172,6 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .order_by("id", Order::Desc);
         let rows = self.db.query_all(&select).await?;
         rows.iter().map(|row| self.session_from(row, "")).collect()
-    }
-
-    /// Deletes sessions that expired by `now`, `batch` rows per statement.
-    pub(crate) async fn purge_sessions(
-        &self,
-        now: DateTime<Utc>,
-        batch: u64,
-    ) -> Result<u64, DbErr> {
-        let expired = Condition::all().add(Expr::col("expires").lte(self.time(now)));
-        backend::delete_in_batches(self.db, SESSIONS, "id", expired, batch).await
     }
 }
 
@@ -230,6 +198,12 @@ impl SessionRows for Rows {
     type Valid = SessionAndUser;
     type Row = (Session, User);
     type Policy = SlidingExpiry;
+
+    const SESSIONS: SessionsTable = SessionsTable {
+        table: SESSIONS,
+        token: "session_token",
+        user: "user_id",
+    };
 
     fn policy(&self) -> &SlidingExpiry {
         &self.expiry
@@ -290,30 +264,13 @@ impl SessionRows for Rows {
         }))
     }
 
-    async fn delete<C: ConnectionTrait>(&self, db: &C, stored: &str) -> Result<u64, DbErr> {
-        self.on(db).delete_session_by_token(stored).await
+    fn expired<C: ConnectionTrait>(&self, db: &C, now: DateTime<Utc>) -> Condition {
+        self.on(db).expired(now)
     }
 
     /// next-auth v3 and v4 beta delete an expired session when they read
     /// it; next-auth 2.0 beta keeps the row, for `purge_expired`.
-    async fn delete_expired<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        (session, _): &(Session, User),
-        _stored: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), DbErr> {
-        if !self.schema.deletes_expired_on_read() {
-            return Ok(());
-        }
-        self.on(db).delete_expired_session(session.id, now).await
-    }
-
-    async fn delete_user_sessions<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        user: &i32,
-    ) -> Result<u64, DbErr> {
-        self.on(db).delete_user_sessions(*user).await
+    fn deletes_expired_on_read(&self) -> bool {
+        self.schema.deletes_expired_on_read()
     }
 }
