@@ -36,6 +36,10 @@ pub(crate) struct SessionsTable {
     pub(crate) table: &'static str,
     pub(crate) token: &'static str,
     pub(crate) user: &'static str,
+    /// Whether the family's system compares tokens and user ids byte for
+    /// byte whatever the column's collation (better-auth's rows do; the
+    /// others compare as the column does, as their JS systems' deletes do).
+    pub(crate) byte_exact: bool,
 }
 
 impl SessionsTable {
@@ -55,14 +59,35 @@ impl SessionsTable {
         db: &impl ConnectionTrait,
         user: &impl UserKey,
     ) -> Result<u64, DbErr> {
-        let by_user = user.equals(db.get_database_backend(), (self.table, self.user));
+        let by_user = user.equals(db.get_database_backend(), self.column(self.user));
         backend::delete_where(db, self.table, by_user).await
     }
 
-    /// Tokens are compared byte for byte on every backend, whatever the
-    /// column's collation (an adopted MySQL table keeps the server's).
     fn by_token(&self, backend: DbBackend, stored: &str) -> Condition {
-        backend::exact_eq(backend, (self.table, self.token), stored)
+        self.column(self.token).equals(backend, stored)
+    }
+
+    fn column(&self, name: &'static str) -> Column {
+        Column {
+            name: (self.table, name),
+            byte_exact: self.byte_exact,
+        }
+    }
+}
+
+/// A column as a family compares it.
+pub(crate) struct Column {
+    name: (&'static str, &'static str),
+    byte_exact: bool,
+}
+
+impl Column {
+    /// `column = value`, byte for byte where the family compares so.
+    fn equals(&self, backend: DbBackend, value: &str) -> Condition {
+        match self.byte_exact {
+            true => backend::exact_eq(backend, self.name, value),
+            false => Condition::all().add(Expr::col(self.name.1).eq(value)),
+        }
     }
 }
 
@@ -72,18 +97,18 @@ pub(crate) trait UserKey: Clone {
     /// answered without a query.
     fn plausible(&self) -> bool;
 
-    /// `column = self`, as the family's users table compares ids.
-    fn equals(&self, backend: DbBackend, column: (&'static str, &'static str)) -> Condition;
+    /// `column = self`, as the family compares ids.
+    fn equals(&self, backend: DbBackend, column: Column) -> Condition;
 }
 
-/// An app's text id (Lucia, better-auth): compared byte for byte.
+/// An app's text id (Lucia, better-auth).
 impl UserKey for String {
     fn plausible(&self) -> bool {
         text::app_id(self).is_ok()
     }
 
-    fn equals(&self, backend: DbBackend, column: (&'static str, &'static str)) -> Condition {
-        backend::exact_eq(backend, column, self)
+    fn equals(&self, backend: DbBackend, column: Column) -> Condition {
+        column.equals(backend, self)
     }
 }
 
@@ -93,8 +118,8 @@ impl UserKey for i32 {
         true
     }
 
-    fn equals(&self, _: DbBackend, column: (&'static str, &'static str)) -> Condition {
-        Condition::all().add(Expr::col(column).eq(*self))
+    fn equals(&self, _: DbBackend, column: Column) -> Condition {
+        Condition::all().add(Expr::col(column.name.1).eq(*self))
     }
 }
 

@@ -137,7 +137,9 @@ async fn an_expired_session_is_deleted_not_returned() {
     let sql = sent(&store);
     assert_eq!(sql.len(), 2, "{sql:?}");
     assert!(
-        sql[1].starts_with(r#"DELETE FROM "sessions" WHERE "id" = $1"#),
+        sql[1].starts_with(
+            r#"DELETE FROM "sessions" WHERE "session_token" = $1 AND "expires" <= $2"#
+        ),
         "{}",
         sql[1]
     );

@@ -450,6 +450,7 @@ impl SessionRows for Rows {
         table: SESSIONS,
         token: "token",
         user: "userId",
+        byte_exact: true,
     };
 
     fn policy(&self) -> &UpdateAgeExpiry {

@@ -212,6 +212,7 @@ impl SessionRows for Rows {
         table: storage::SESSIONS,
         token: "id",
         user: "user_id",
+        byte_exact: false,
     };
 
     fn policy(&self) -> &ActiveIdleExpiry {

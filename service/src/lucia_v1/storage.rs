@@ -289,7 +289,9 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         user_id: &str,
         now: DateTime<Utc>,
     ) -> Result<u64, DbErr> {
-        let dead = self.dead(now).add(Expr::col("user_id").eq(user_id));
+        let dead = Condition::all()
+            .add(Expr::col("user_id").eq(user_id))
+            .add(self.dead(now));
         backend::delete_where(self.db, SESSIONS, dead).await
     }
 }

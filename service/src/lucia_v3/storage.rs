@@ -158,6 +158,7 @@ impl SessionRows for Rows {
         table: SESSIONS,
         token: "id",
         user: "user_id",
+        byte_exact: false,
     };
 
     fn policy(&self) -> &HalfLifeExpiry {

@@ -203,6 +203,7 @@ impl SessionRows for Rows {
         table: SESSIONS,
         token: "session_token",
         user: "user_id",
+        byte_exact: false,
     };
 
     fn policy(&self) -> &SlidingExpiry {
