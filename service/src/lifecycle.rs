@@ -323,6 +323,22 @@ impl<C: ConnectionTrait + TransactionTrait, R: SessionRows> Lifecycle<'_, C, R> 
         Ok(deleted?)
     }
 
+    /// Begins deleting `user` with what hangs off them: a transaction that
+    /// a synchronous standby applies before it commits, in which the user's
+    /// sessions are deleted first. [`Error::NotFound`] for an id that cannot
+    /// be one. End it with [`CoreRef::finish_user_deletion`].
+    pub(crate) async fn begin_user_deletion(
+        &self,
+        user: &UserIdOf<R>,
+    ) -> Result<C::Transaction, Error> {
+        if !user.plausible() {
+            return Err(Error::NotFound);
+        }
+        let txn = self.core.begin_user_deletion().await?;
+        R::SESSIONS.delete_user(&txn, user).await?;
+        Ok(txn)
+    }
+
     /// Deletes every session over by now, in batches of [`PURGE_BATCH`]
     /// rows, so no statement locks the whole table; how many.
     pub(crate) async fn purge(&self) -> Result<u64, Error> {

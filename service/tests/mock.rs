@@ -28,6 +28,32 @@ fn sent(store: &AuthStore) -> Vec<String> {
         .collect()
 }
 
+/// Every statement the store sent, which must be `count`.
+fn sent_count(store: &AuthStore, count: usize) -> Vec<String> {
+    let sql = sent(store);
+    assert_eq!(sql.len(), count, "{sql:?}");
+    sql
+}
+
+/// Asserts that `statement` opens with `opening`.
+fn opens(statement: &str, opening: &str) {
+    assert!(statement.starts_with(opening), "{statement}");
+}
+
+/// Asserts that `statement` holds `fragment`.
+fn holds(statement: &str, fragment: &str) {
+    assert!(statement.contains(fragment), "{statement}");
+}
+
+/// The per-request lookup of the token the mock sessions carry.
+async fn look_up(store: &AuthStore) -> Option<authstore::SessionAndUser> {
+    store
+        .sessions()
+        .get_session_and_user(&"a".repeat(64))
+        .await
+        .unwrap()
+}
+
 fn user(id: i32) -> users::Model {
     users::Model {
         id,
@@ -65,24 +91,15 @@ async fn a_fresh_session_read_is_one_join_and_writes_nothing() {
         .append_query_results([vec![(session(TimeDelta::days(30)), user(1))]]);
     let store = store(db);
 
-    let found = store
-        .sessions()
-        .get_session_and_user(&"a".repeat(64))
-        .await
-        .unwrap()
-        .unwrap();
+    let found = look_up(&store).await.unwrap();
     assert!(!found.renewed);
     assert_eq!(found.user.id, 1);
 
     let sql = sent(&store);
     assert_eq!(sql.len(), 1, "exactly one statement: {sql:?}");
-    assert!(sql[0].starts_with("SELECT"), "{}", sql[0]);
-    assert!(sql[0].contains(r#"INNER JOIN "users""#), "{}", sql[0]);
-    assert!(
-        sql[0].contains(r#"WHERE "sessions"."session_token" = $1"#),
-        "{}",
-        sql[0]
-    );
+    opens(&sql[0], "SELECT");
+    holds(&sql[0], r#"INNER JOIN "users""#);
+    holds(&sql[0], r#"WHERE "sessions"."session_token" = $1"#);
 }
 
 #[tokio::test]
@@ -96,22 +113,12 @@ async fn a_session_due_for_renewal_costs_one_update() {
         .append_exec_results([affected(1)]);
     let store = store(db);
 
-    let found = store
-        .sessions()
-        .get_session_and_user(&"a".repeat(64))
-        .await
-        .unwrap()
-        .unwrap();
+    let found = look_up(&store).await.unwrap();
     assert!(found.renewed);
     assert_eq!(found.session.expires, now() + TimeDelta::days(30));
 
-    let sql = sent(&store);
-    assert_eq!(sql.len(), 2, "{sql:?}");
-    assert!(
-        sql[1].starts_with(r#"UPDATE "sessions" SET "expires" = $1"#),
-        "{}",
-        sql[1]
-    );
+    let sql = sent_count(&store, 2);
+    opens(&sql[1], r#"UPDATE "sessions" SET "expires" = $1"#);
     assert!(
         sql[1].contains(r#""expires" < $"#),
         "the expiry never moves backwards: {}",
@@ -126,16 +133,8 @@ async fn an_expired_session_is_deleted_not_returned() {
         .append_exec_results([affected(1)]);
     let store = store(db);
 
-    assert_eq!(
-        store
-            .sessions()
-            .get_session_and_user(&"a".repeat(64))
-            .await
-            .unwrap(),
-        None
-    );
-    let sql = sent(&store);
-    assert_eq!(sql.len(), 2, "{sql:?}");
+    assert_eq!(look_up(&store).await, None);
+    let sql = sent_count(&store, 2);
     assert!(
         sql[1].starts_with(
             r#"DELETE FROM "sessions" WHERE "session_token" = $1 AND "expires" <= $2"#
@@ -181,16 +180,8 @@ async fn get_by_account_is_one_join_on_compound_id() {
     let log = conn.into_transaction_log();
     assert_eq!(log.len(), 1);
     let stmt = &log[0].statements()[0];
-    assert!(
-        stmt.sql.contains(r#"INNER JOIN "accounts""#),
-        "{}",
-        stmt.sql
-    );
-    assert!(
-        stmt.sql.contains(r#""accounts"."compound_id" = $1"#),
-        "{}",
-        stmt.sql
-    );
+    holds(&stmt.sql, r#"INNER JOIN "accounts""#);
+    holds(&stmt.sql, r#""accounts"."compound_id" = $1"#);
     let compound_id = "4fcc682b4c8e565797dc73dfa62205f731c9a68fbda71ec1f9f86f5fe6051b9f";
     assert!(
         format!("{:?}", stmt.values).contains(compound_id),
@@ -218,14 +209,9 @@ async fn consume_is_one_delete_returning_where_supported() {
             .unwrap()
             .is_some()
     );
-    let sql = sent(&store);
-    assert_eq!(sql.len(), 1, "{sql:?}");
-    assert!(
-        sql[0].starts_with(r#"DELETE FROM "verification_requests""#),
-        "{}",
-        sql[0]
-    );
-    assert!(sql[0].contains("RETURNING"), "{}", sql[0]);
+    let sql = sent_count(&store, 1);
+    opens(&sql[0], r#"DELETE FROM "verification_requests""#);
+    holds(&sql[0], "RETURNING");
 
     // MySQL has no RETURNING: read, then delete with the same filter; the
     // caller whose DELETE removed the row is the one that gets it.
@@ -242,8 +228,7 @@ async fn consume_is_one_delete_returning_where_supported() {
         None,
         "lost the race"
     );
-    let sql = sent(&store);
-    assert_eq!(sql.len(), 2, "{sql:?}");
+    let sql = sent_count(&store, 2);
     assert!(
         sql[0].starts_with("SELECT") && sql[1].starts_with("DELETE"),
         "{sql:?}"
@@ -463,11 +448,7 @@ async fn purge_deletes_in_bounded_batches_until_a_short_one() {
     );
     let sql = sent(&store);
     assert_eq!(sql.len(), 3);
-    assert!(
-        sql[0].contains(&format!("LIMIT {batch}")) || sql[0].contains("LIMIT $"),
-        "{}",
-        sql[0]
-    );
+    holds(&sql[0], &format!("LIMIT {batch}")) || sql[0].contains("LIMIT $");
     assert!(
         sql[0].contains("IN (SELECT"),
         "PostgreSQL deletes by id subquery: {}",
@@ -515,14 +496,9 @@ async fn forced_renewal_is_one_update_returning() {
     let store = store(db);
     let session = store.sessions().renew(&"a".repeat(64)).await.unwrap();
     assert_eq!(session.expires, now() + TimeDelta::days(30));
-    let sql = sent(&store);
-    assert_eq!(sql.len(), 1, "{sql:?}");
-    assert!(
-        sql[0].starts_with(r#"UPDATE "sessions" SET "expires" = $1"#),
-        "{}",
-        sql[0]
-    );
-    assert!(sql[0].contains("RETURNING"), "{}", sql[0]);
+    let sql = sent_count(&store, 1);
+    opens(&sql[0], r#"UPDATE "sessions" SET "expires" = $1"#);
+    holds(&sql[0], "RETURNING");
 }
 
 /// Runs `call` on a store over `db` and checks the statements it sent, in

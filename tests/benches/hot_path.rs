@@ -9,7 +9,8 @@
 //! --no-replica (skip the replica and failover rows, which need `scripts/scale-out.sh replica` and root),
 //! --chart PATH (the session cache chart, SVG, written by the benchmark from the `tests` folder: give an
 //! absolute path; BENCHMARKS.md's is docs/session-cache.svg). `--only cache` runs the session cache
-//! rows and its revocation delay alone.
+//! rows and its revocation delay alone; `--only better-auth`, better-auth's cache rows and its
+//! revocation delay.
 //! The replica rows read the main cluster's streaming replica (`AUTHSTORE_TEST_REPLICA_URL`, default
 //! postgres://postgres@127.0.0.1:5433); the revocation rows make a throwaway primary with a
 //! synchronous standby on 5450/5451 (`scripts/scale-out.sh pair`).
@@ -605,6 +606,12 @@ async fn main() {
         .is_none_or(|only| "session cache revocation".contains(only.as_str()))
     {
         revocation_delay(&bench.cached, &bench.store, &bench.floor, &bench.url, &args).await;
+    }
+    if args
+        .only
+        .as_ref()
+        .is_none_or(|only| BETTER_AUTH_CACHED_LABEL.contains(only.as_str()))
+    {
         better_auth_revocation_delay(&bench, &args).await;
     }
     if let Some(path) = &args.chart {

@@ -51,7 +51,6 @@ use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
 use crate::backend::check_time;
 use crate::cache::SessionCacheConfig;
-use crate::lifecycle::SessionRows;
 use crate::rules;
 use crate::rules::email::canonical;
 use crate::rules::error::{ConfigError, Conflict, Error, Refusal, on_write};
@@ -400,16 +399,14 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
     /// Deletes the user with their sessions and accounts, in one
     /// transaction. [`Error::NotFound`] if there is no such user.
     pub async fn delete_user(&self, id: &str) -> Result<(), Error> {
-        if text::app_id(id).is_err() {
-            return Err(Error::NotFound);
-        }
-        let core = self.core.here();
-        let txn = core.begin_user_deletion().await?;
-        Rows::SESSIONS.delete_user(&txn, &id.to_owned()).await?;
-        let storage = Storage { db: &txn };
-        storage.delete_user_accounts(id).await?;
-        let found = storage.delete_user(id).await?;
-        core.finish_user_deletion(txn, id.to_owned(), found).await
+        let sessions = self.sessions();
+        let txn = sessions.begin_user_deletion(&id.to_owned()).await?;
+        Storage { db: &txn }.delete_user_accounts(id).await?;
+        let found = Storage { db: &txn }.delete_user(id).await?;
+        sessions
+            .core
+            .finish_user_deletion(txn, id.to_owned(), found)
+            .await
     }
 
     /// better-auth's `signUpEmail` without the session: a user and their

@@ -74,7 +74,6 @@ use validator::ValidationError;
 
 use crate::attempts::AttemptLimit;
 use crate::cache::SessionCacheConfig;
-use crate::lifecycle::SessionRows;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::ActiveIdleExpiry;
 use crate::rules::token;
@@ -286,18 +285,14 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaV1Store<Db> {
     /// Deletes the user with their sessions and keys, in one transaction.
     /// [`Error::NotFound`] if there is no such user; then nothing changes.
     pub async fn delete_user(&self, id: &str) -> Result<(), Error> {
-        if text::app_id(id).is_err() {
-            return Err(Error::NotFound);
-        }
-        let core = self.core.here();
-        let txn = core.begin_user_deletion().await?;
-        sessions::Rows::SESSIONS
-            .delete_user(&txn, &id.to_owned())
-            .await?;
-        let storage = Storage { db: &txn };
-        storage.delete_user_keys(id).await?;
-        let found = storage.delete_user(id).await?;
-        core.finish_user_deletion(txn, id.to_owned(), found).await
+        let sessions = self.sessions();
+        let txn = sessions.begin_user_deletion(&id.to_owned()).await?;
+        Storage { db: &txn }.delete_user_keys(id).await?;
+        let found = Storage { db: &txn }.delete_user(id).await?;
+        sessions
+            .core
+            .finish_user_deletion(txn, id.to_owned(), found)
+            .await
     }
 }
 

@@ -42,7 +42,6 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use crate::cache::SessionCacheConfig;
 
-use crate::lifecycle::SessionRows;
 use crate::rules;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::{ExpiryPolicy, HalfLifeExpiry};
@@ -186,14 +185,13 @@ impl<Db: ConnectionTrait + TransactionTrait> LuciaStore<Db> {
     /// Deletes the user and their sessions in one transaction.
     /// [`Error::NotFound`] if there is no such user; then nothing changes.
     pub async fn delete_user(&self, id: &str) -> Result<(), Error> {
-        if text::app_id(id).is_err() {
-            return Err(Error::NotFound);
-        }
-        let core = self.core.here();
-        let txn = core.begin_user_deletion().await?;
-        Rows::SESSIONS.delete_user(&txn, &id.to_owned()).await?;
+        let sessions = self.sessions();
+        let txn = sessions.begin_user_deletion(&id.to_owned()).await?;
         let found = Storage { db: &txn }.delete_user(id).await?;
-        core.finish_user_deletion(txn, id.to_owned(), found).await
+        sessions
+            .core
+            .finish_user_deletion(txn, id.to_owned(), found)
+            .await
     }
 
     /// Starts a session for a user: a new id and `expires_at` = now +
