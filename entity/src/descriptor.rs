@@ -144,6 +144,24 @@ impl NextAuthSchema {
     /// The sessions table.
     pub const SESSIONS: &'static str = "sessions";
 
+    /// The columns only next-auth has, the same in every next-auth schema:
+    /// spelled here only (the migrations, the storage adapter and the
+    /// carry-over name them from here).
+    /// `sessions.session_token`: the cookie's token (or its hash).
+    pub const SESSION_TOKEN: &'static str = "session_token";
+    /// `sessions.access_token`, and an account's provider token.
+    pub const ACCESS_TOKEN: &'static str = "access_token";
+    /// `accounts.refresh_token`.
+    pub const REFRESH_TOKEN: &'static str = "refresh_token";
+    /// `accounts.access_token_expires`.
+    pub const ACCESS_TOKEN_EXPIRES: &'static str = "access_token_expires";
+    /// `accounts.compound_id`: SHA-256 of `provider:provider_account_id`.
+    pub const COMPOUND_ID: &'static str = "compound_id";
+    /// `accounts.provider_account_id`.
+    pub const PROVIDER_ACCOUNT_ID: &'static str = "provider_account_id";
+    /// `users.email_verified`.
+    pub const EMAIL_VERIFIED: &'static str = "email_verified";
+
     /// The four tables, parents after children: the order in which they can
     /// be emptied or dropped without a foreign key objecting.
     pub const fn tables_children_first(&self) -> [&'static str; 4] {

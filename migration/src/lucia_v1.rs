@@ -16,7 +16,7 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 use crate::Profile;
 use crate::attempts::SignInAttempts;
 use crate::column::{stored_time, text_id};
-use crate::notify::{SessionNotify, Watched};
+use crate::notify::{LongExpired, SessionNotify, Watched};
 use crate::tables::CreateTables;
 use authstore_entity::descriptor::{LUCIA_V1, StoredTime};
 
@@ -37,14 +37,14 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             indexes: &[(SESSIONS, "user_id"), (KEYS, "user_id")],
         }),
         // The session cache's triggers (PostgreSQL only); keys play no part
-        // in a lookup. `idle_expires` is milliseconds since the epoch.
+        // in a lookup.
         Box::new(SessionNotify {
             name: "m20261123_000302_authstore_lucia_v1_session_notify",
             watched: Watched::lucia(
                 "authstore_lucia_v1",
                 Profile::LuciaV1,
                 (SESSIONS, USERS),
-                "OLD.idle_expires < (extract(epoch from now()) * 1000)::bigint - 86400000",
+                LongExpired::UnixMillis(LUCIA_V1.idle_expires),
             ),
         }),
         // The sign-in attempt limit's own table.

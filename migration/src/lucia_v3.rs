@@ -22,7 +22,7 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::Profile;
 use crate::column::{stored_time, text_id};
-use crate::notify::{SessionNotify, Watched};
+use crate::notify::{LongExpired, SessionNotify, Watched};
 use crate::tables::CreateTables;
 use authstore_entity::descriptor::LUCIA_V3;
 
@@ -46,7 +46,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 "authstore_lucia_v3",
                 Profile::LuciaV3,
                 (SESSIONS, USERS),
-                "OLD.expires_at < now() - interval '1 day'",
+                LongExpired::Instant(LUCIA_V3.expires_at),
             ),
         }),
     ]

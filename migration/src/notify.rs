@@ -11,6 +11,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
 use crate::{NotifyChannels, Profile};
+use authstore_entity::descriptor::NextAuthSchema;
 
 /// A profile's tables, as the triggers watch them.
 pub(crate) struct Watched {
@@ -24,12 +25,12 @@ pub(crate) struct Watched {
     /// reserved word).
     pub(crate) sessions: &'static str,
     pub(crate) token: &'static str,
-    /// A condition on `OLD` true for a session that expired a day or more
-    /// ago. Deleting one publishes nothing: an expired session is never
-    /// served from the cache anyway, and a purge of a million old rows should
-    /// not send a million notifications. (A day covers any zone a wall-clock
-    /// expiry column may be in.)
-    pub(crate) long_expired: &'static str,
+    /// When a session expired a day or more ago. Deleting one publishes
+    /// nothing: an expired session is never served from the cache anyway,
+    /// and a purge of a million old rows should not send a million
+    /// notifications. (A day covers any zone a wall-clock expiry column may
+    /// be in.)
+    pub(crate) long_expired: LongExpired,
     /// The users table, and the user events that can change what a lookup
     /// returns: `UPDATE OR DELETE` where the lookup returns the user's
     /// columns, `UPDATE OF id OR DELETE` where it returns the id alone.
@@ -45,7 +46,7 @@ impl Watched {
         functions: &'static str,
         profile: Profile,
         (sessions, users): (&'static str, &'static str),
-        long_expired: &'static str,
+        long_expired: LongExpired,
     ) -> Watched {
         Watched {
             functions,
@@ -63,12 +64,32 @@ impl Watched {
 pub(crate) const NEXT_AUTH: Watched = Watched {
     functions: "authstore",
     channels: Profile::NextAuthV3.notify_channels(),
-    sessions: "sessions",
-    token: "session_token",
-    long_expired: "OLD.expires < now() - interval '1 day'",
-    users: "users",
+    sessions: NextAuthSchema::SESSIONS,
+    token: NextAuthSchema::SESSION_TOKEN,
+    long_expired: LongExpired::Instant("expires"),
+    users: NextAuthSchema::USERS,
     user_events: "UPDATE OR DELETE",
 };
+
+/// A session's expiry column, by how it keeps the time.
+pub(crate) enum LongExpired {
+    /// A time (`timestamptz`, or a wall-clock `timestamp`).
+    Instant(&'static str),
+    /// Milliseconds since the epoch (`bigint`).
+    UnixMillis(&'static str),
+}
+
+impl LongExpired {
+    /// The condition on `OLD`: expired a day or more ago.
+    fn condition(&self) -> String {
+        match self {
+            LongExpired::Instant(column) => format!(r#"OLD."{column}" < now() - interval '1 day'"#),
+            LongExpired::UnixMillis(column) => {
+                format!(r#"OLD."{column}" < (extract(epoch from now()) * 1000)::bigint - 86400000"#)
+            }
+        }
+    }
+}
 
 pub(crate) struct SessionNotify {
     pub(crate) name: &'static str,
@@ -88,6 +109,7 @@ impl Watched {
             users,
             user_events,
         } = self;
+        let long_expired = long_expired.condition();
         let NotifyChannels {
             sessions: sessions_channel,
             users: users_channel,

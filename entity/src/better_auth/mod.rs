@@ -17,4 +17,4 @@ pub use generated::*;
 mod behavior;
 mod schema;
 
-pub use schema::{BETTER_AUTH, BetterAuthSchema, BetterAuthTime};
+pub use schema::{BETTER_AUTH, BetterAuthSchema, BetterAuthTime, column};

@@ -7,6 +7,42 @@ use sea_orm::{DbBackend, DbErr, QueryResult, Value};
 
 use crate::descriptor::StoredTime;
 
+/// better-auth's own column names, camelCase as its Kysely adapter writes
+/// them: spelled here only, and named from here by the migration, the
+/// store and the carry-over. (Names every system shares, `id`, `name`,
+/// `email`, `token`, are spelled where they are used.)
+pub mod column {
+    /// `account.accountId`: the provider's id of the user (for the
+    /// credential account, the user's own id).
+    pub const ACCOUNT_ID: &str = "accountId";
+    /// `account.providerId`: `github`, …, or `credential`.
+    pub const PROVIDER_ID: &str = "providerId";
+    /// `session.userId`, `account.userId`.
+    pub const USER_ID: &str = "userId";
+    /// `session.expiresAt`, `verification.expiresAt`.
+    pub const EXPIRES_AT: &str = "expiresAt";
+    /// Every table's creation time.
+    pub const CREATED_AT: &str = "createdAt";
+    /// Every table's last change.
+    pub const UPDATED_AT: &str = "updatedAt";
+    /// `session.ipAddress`.
+    pub const IP_ADDRESS: &str = "ipAddress";
+    /// `session.userAgent`.
+    pub const USER_AGENT: &str = "userAgent";
+    /// `account.accessToken`.
+    pub const ACCESS_TOKEN: &str = "accessToken";
+    /// `account.refreshToken`.
+    pub const REFRESH_TOKEN: &str = "refreshToken";
+    /// `account.idToken`.
+    pub const ID_TOKEN: &str = "idToken";
+    /// `account.accessTokenExpiresAt`.
+    pub const ACCESS_TOKEN_EXPIRES_AT: &str = "accessTokenExpiresAt";
+    /// `account.refreshTokenExpiresAt`.
+    pub const REFRESH_TOKEN_EXPIRES_AT: &str = "refreshTokenExpiresAt";
+    /// `user.emailVerified`.
+    pub const EMAIL_VERIFIED: &str = "emailVerified";
+}
+
 /// better-auth's tables and the columns authstore names in its statements.
 #[derive(Debug, PartialEq, Eq)]
 pub struct BetterAuthSchema {

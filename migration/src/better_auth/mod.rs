@@ -29,9 +29,9 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 use crate::Profile;
 use crate::adopt::has_index;
 use crate::column::text_id;
-use crate::notify::{SessionNotify, Watched};
+use crate::notify::{LongExpired, SessionNotify, Watched};
 use crate::tables::CreateTables;
-use authstore_entity::better_auth::BETTER_AUTH;
+use authstore_entity::better_auth::{BETTER_AUTH, column as col};
 use authstore_entity::own_tables::{CARRIED, CARRIED_SOURCES};
 
 const USERS: &str = BETTER_AUTH.users;
@@ -42,8 +42,8 @@ const VERIFICATION: &str = BETTER_AUTH.verification;
 /// better-auth's indexes, as (table, column); each is named
 /// `{table}_{column}_idx`, as better-auth names them.
 const INDEXES: [(&str, &str); 3] = [
-    (SESSIONS, "userId"),
-    (ACCOUNTS, "userId"),
+    (SESSIONS, col::USER_ID),
+    (ACCOUNTS, col::USER_ID),
     (VERIFICATION, "identifier"),
 ];
 
@@ -69,7 +69,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 channels: Profile::BetterAuth.notify_channels(),
                 sessions: SESSIONS,
                 token: "token",
-                long_expired: r#"OLD."expiresAt" < now() - interval '1 day'"#,
+                long_expired: LongExpired::Instant(col::EXPIRES_AT),
                 users: USERS,
                 user_events: "UPDATE OR DELETE",
             },
@@ -119,8 +119,8 @@ use Preset::{CurrentTime, Nothing};
 /// `updatedAt` has a default.
 const fn clocks(updated: Preset) -> [Column; 2] {
     [
-        Column("createdAt", Time, Refused, CurrentTime),
-        Column("updatedAt", Time, Refused, updated),
+        Column(col::CREATED_AT, Time, Refused, CurrentTime),
+        Column(col::UPDATED_AT, Time, Refused, updated),
     ]
 }
 
@@ -176,11 +176,11 @@ fn table(
             def.unique_key();
         }
         create.col(def);
-        if column.0 == "userId" {
+        if column.0 == col::USER_ID {
             // Unnamed, as better-auth's inline `references`.
             create.foreign_key(
                 ForeignKey::create()
-                    .from(name, "userId")
+                    .from(name, col::USER_ID)
                     .to(USERS, "id")
                     .on_delete(ForeignKeyAction::Cascade),
             );
@@ -193,34 +193,34 @@ fn table(
 fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
     let plain = |name, kind, null| Column(name, kind, null, Nothing);
     let id = plain("id", Id, Refused);
-    let user_id = plain("userId", Id, Refused);
+    let user_id = plain(col::USER_ID, Id, Refused);
     let user = [
         id,
         plain("name", Short, Refused),
         plain("email", Short, Refused),
-        plain("emailVerified", Flag, Refused),
+        plain(col::EMAIL_VERIFIED, Flag, Refused),
         plain("image", Text, Allowed),
     ];
     let session = [
         id,
-        plain("expiresAt", Time, Refused),
+        plain(col::EXPIRES_AT, Time, Refused),
         plain("token", Short, Refused),
     ];
     let session_after_clocks = [
-        plain("ipAddress", Text, Allowed),
-        plain("userAgent", Text, Allowed),
+        plain(col::IP_ADDRESS, Text, Allowed),
+        plain(col::USER_AGENT, Text, Allowed),
         user_id,
     ];
     let account = [
         id,
-        plain("accountId", Text, Refused),
-        plain("providerId", Text, Refused),
+        plain(col::ACCOUNT_ID, Text, Refused),
+        plain(col::PROVIDER_ID, Text, Refused),
         user_id,
-        plain("accessToken", Text, Allowed),
-        plain("refreshToken", Text, Allowed),
-        plain("idToken", Text, Allowed),
-        plain("accessTokenExpiresAt", Time, Allowed),
-        plain("refreshTokenExpiresAt", Time, Allowed),
+        plain(col::ACCESS_TOKEN, Text, Allowed),
+        plain(col::REFRESH_TOKEN, Text, Allowed),
+        plain(col::ID_TOKEN, Text, Allowed),
+        plain(col::ACCESS_TOKEN_EXPIRES_AT, Time, Allowed),
+        plain(col::REFRESH_TOKEN_EXPIRES_AT, Time, Allowed),
         plain("scope", Text, Allowed),
         plain("password", Text, Allowed),
     ];
@@ -228,7 +228,7 @@ fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
         id,
         plain("identifier", Short, Refused),
         plain("value", Text, Refused),
-        plain("expiresAt", Time, Refused),
+        plain(col::EXPIRES_AT, Time, Refused),
     ];
     vec![
         table(
@@ -407,7 +407,7 @@ impl MigrationTrait for Provenance {
             carried = q(CARRIED),
             id = q("id"),
             kind = q("kind"),
-            expires = q("expiresAt"),
+            expires = q(col::EXPIRES_AT),
         );
         let sessions = q(SESSIONS);
         match backend {

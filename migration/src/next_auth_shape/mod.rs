@@ -101,20 +101,36 @@ impl SeedTable {
     }
 }
 
-/// next-auth v3's indexes (seed 000). The provider column's comes first:
-/// the v4-beta docs' schema has all the others, with the same names.
+/// next-auth v3's indexes (seed 000), each named after its column. The
+/// provider column's comes first: the v4-beta docs' schema has all the
+/// others, with the same names.
 const NEXT_AUTH_V3_INDEXES: [SeedIndex; 8] = [
     SeedIndex("provider_id", SeedTable::Accounts, "provider_id", false),
-    SeedIndex("compound_id", SeedTable::Accounts, "compound_id", true),
     SeedIndex(
-        "provider_account_id",
+        NextAuthSchema::COMPOUND_ID,
         SeedTable::Accounts,
-        "provider_account_id",
+        NextAuthSchema::COMPOUND_ID,
+        true,
+    ),
+    SeedIndex(
+        NextAuthSchema::PROVIDER_ACCOUNT_ID,
+        SeedTable::Accounts,
+        NextAuthSchema::PROVIDER_ACCOUNT_ID,
         false,
     ),
     SeedIndex("user_id", SeedTable::Accounts, "user_id", false),
-    SeedIndex("session_token", SeedTable::Sessions, "session_token", true),
-    SeedIndex("access_token", SeedTable::Sessions, "access_token", true),
+    SeedIndex(
+        NextAuthSchema::SESSION_TOKEN,
+        SeedTable::Sessions,
+        NextAuthSchema::SESSION_TOKEN,
+        true,
+    ),
+    SeedIndex(
+        NextAuthSchema::ACCESS_TOKEN,
+        SeedTable::Sessions,
+        NextAuthSchema::ACCESS_TOKEN,
+        true,
+    ),
     SeedIndex("email", SeedTable::Users, "email", true),
     SeedIndex("token", SeedTable::Verification, "token", true),
 ];
@@ -148,13 +164,13 @@ pub(crate) const NEXT_AUTH_V2_BETA: Shape = Shape {
         SeedIndex(
             "UQ_95843cea26fc65b1a9d9b6e1d2b",
             SeedTable::Accounts,
-            "compound_id",
+            NextAuthSchema::COMPOUND_ID,
             true,
         ),
         SeedIndex(
             "providerAccountId",
             SeedTable::Accounts,
-            "provider_account_id",
+            NextAuthSchema::PROVIDER_ACCOUNT_ID,
             false,
         ),
         SeedIndex("providerId", SeedTable::Accounts, "provider_id", false),
@@ -162,13 +178,13 @@ pub(crate) const NEXT_AUTH_V2_BETA: Shape = Shape {
         SeedIndex(
             "UQ_f10db2949bbea55b44f31108e1a",
             SeedTable::Sessions,
-            "session_token",
+            NextAuthSchema::SESSION_TOKEN,
             true,
         ),
         SeedIndex(
             "UQ_b02a7acc05fe8194bed8433cf25",
             SeedTable::Sessions,
-            "access_token",
+            NextAuthSchema::ACCESS_TOKEN,
             true,
         ),
         SeedIndex(
@@ -277,11 +293,11 @@ impl Shape {
             ),
             row_clocks(
                 table(ACCOUNTS.into_iden(), 1)
-                    .col(required("compound_id"))
+                    .col(required(NextAuthSchema::COMPOUND_ID))
                     .col(ColumnDef::new(Accounts::UserId).integer().not_null())
                     .col(required(names.provider_type))
                     .col(required(names.provider_id))
-                    .col(required("provider_account_id"))
+                    .col(required(NextAuthSchema::PROVIDER_ACCOUNT_ID))
                     .col(ColumnDef::new(Accounts::RefreshToken).text().null())
                     .col(ColumnDef::new(Accounts::AccessToken).text().null())
                     .col(times.column(db, Accounts::AccessTokenExpires).null())
@@ -293,8 +309,8 @@ impl Shape {
                 table(SESSIONS.into_iden(), 2)
                     .col(ColumnDef::new(Sessions::UserId).integer().not_null())
                     .col(times.column(db, Sessions::Expires).not_null())
-                    .col(required("session_token"))
-                    .col(required("access_token"))
+                    .col(required(NextAuthSchema::SESSION_TOKEN))
+                    .col(required(NextAuthSchema::ACCESS_TOKEN))
                     .to_owned(),
             )
             .foreign_key(&mut sessions_fk)
@@ -334,14 +350,17 @@ impl Shape {
             (
                 ACCOUNTS,
                 vec![
-                    "compound_id",
+                    NextAuthSchema::COMPOUND_ID,
                     self.schema.provider_id,
-                    "provider_account_id",
-                    "refresh_token",
-                    "access_token",
+                    NextAuthSchema::PROVIDER_ACCOUNT_ID,
+                    NextAuthSchema::REFRESH_TOKEN,
+                    NextAuthSchema::ACCESS_TOKEN,
                 ],
             ),
-            (SESSIONS, vec!["session_token", "access_token"]),
+            (
+                SESSIONS,
+                vec![NextAuthSchema::SESSION_TOKEN, NextAuthSchema::ACCESS_TOKEN],
+            ),
             (
                 self.schema.verification,
                 vec![self.schema.identifier, "token"],

@@ -63,7 +63,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use authstore_entity::Profile;
-use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime};
+use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime, column as col};
 use authstore_entity::descriptor::{Descriptor, LUCIA_V1, LUCIA_V3, NextAuthSchema, StoredTime};
 use authstore_entity::own_tables::{CARRIED, CARRIED_SOURCES};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -1059,7 +1059,13 @@ impl Reader<'_> {
         let schema = self.next_auth().expect("a next-auth source");
         let time = Self::next_auth_time(schema);
         select
-            .columns(["id", "name", "email", "email_verified", "image"])
+            .columns([
+                "id",
+                "name",
+                "email",
+                NextAuthSchema::EMAIL_VERIFIED,
+                "image",
+            ])
             .expr_as(Expr::col(schema.created), "created")
             .expr_as(Expr::col(schema.updated), "updated");
         let mut batch = Batch::default();
@@ -1070,7 +1076,7 @@ impl Reader<'_> {
                     .try_get::<Option<String>>("", "name")?
                     .unwrap_or_default(),
                 email: row.try_get("", "email")?,
-                email_verified: time.read(&row, "email_verified")?.is_some(),
+                email_verified: time.read(&row, NextAuthSchema::EMAIL_VERIFIED)?.is_some(),
                 image: row.try_get("", "image")?,
                 created_at: time.read(&row, "created")?,
                 updated_at: time.read(&row, "updated")?,
@@ -1089,10 +1095,10 @@ impl Reader<'_> {
             .columns([
                 "id",
                 "user_id",
-                "provider_account_id",
-                "refresh_token",
-                "access_token",
-                "access_token_expires",
+                NextAuthSchema::PROVIDER_ACCOUNT_ID,
+                NextAuthSchema::REFRESH_TOKEN,
+                NextAuthSchema::ACCESS_TOKEN,
+                NextAuthSchema::ACCESS_TOKEN_EXPIRES,
             ])
             .expr_as(Expr::col(schema.provider_id), "provider")
             .from(NextAuthSchema::ACCOUNTS)
@@ -1103,21 +1109,21 @@ impl Reader<'_> {
                 id: self.read_id(&row, "id")?,
                 user_id: self.read_id(&row, "user_id")?,
                 provider_id: row.try_get("", "provider")?,
-                account_id: row.try_get("", "provider_account_id")?,
-                access_token: row.try_get("", "access_token")?,
-                refresh_token: row.try_get("", "refresh_token")?,
-                access_token_expires_at: time.read(&row, "access_token_expires")?,
+                account_id: row.try_get("", NextAuthSchema::PROVIDER_ACCOUNT_ID)?,
+                access_token: row.try_get("", NextAuthSchema::ACCESS_TOKEN)?,
+                refresh_token: row.try_get("", NextAuthSchema::REFRESH_TOKEN)?,
+                access_token_expires_at: time.read(&row, NextAuthSchema::ACCESS_TOKEN_EXPIRES)?,
             });
         }
         let sessions = Query::select()
-            .columns(["user_id", "expires", "session_token"])
+            .columns(["user_id", "expires", NextAuthSchema::SESSION_TOKEN])
             .expr_as(Expr::col(schema.created), "created")
             .from(NextAuthSchema::SESSIONS)
             .and_where(Expr::col("user_id").is_in(ids))
             .to_owned();
         for row in self.all(&sessions).await? {
             batch.sessions.push(SourceSession {
-                token: row.try_get("", "session_token")?,
+                token: row.try_get("", NextAuthSchema::SESSION_TOKEN)?,
                 user_id: self.read_id(&row, "user_id")?,
                 expires_at: time.read(&row, "expires")?.unwrap_or_default(),
                 created_at: time.read(&row, "created")?,
@@ -1415,14 +1421,14 @@ impl Writer<'_> {
             return Ok(out);
         }
         let select = Query::select()
-            .columns(["userId", "password"])
+            .columns([col::USER_ID, "password"])
             .from(BETTER_AUTH.accounts)
-            .and_where(Expr::col("providerId").eq(BETTER_AUTH.credential_provider))
-            .and_where(Expr::col("userId").is_in(user_ids.iter().copied()))
+            .and_where(Expr::col(col::PROVIDER_ID).eq(BETTER_AUTH.credential_provider))
+            .and_where(Expr::col(col::USER_ID).is_in(user_ids.iter().copied()))
             .to_owned();
         for row in self.db.query_all(&select).await? {
             if let Some(password) = row.try_get::<Option<String>>("", "password")? {
-                out.insert(row.try_get("", "userId")?, password);
+                out.insert(row.try_get("", col::USER_ID)?, password);
             }
         }
         Ok(out)
@@ -1554,7 +1560,13 @@ impl Writer<'_> {
             1,
             &USER_COLUMNS,
             users,
-            &["name", "email", "emailVerified", "image", "updatedAt"],
+            &[
+                "name",
+                "email",
+                col::EMAIL_VERIFIED,
+                "image",
+                col::UPDATED_AT,
+            ],
         )
         .await?;
         landed(
@@ -1574,7 +1586,7 @@ impl Writer<'_> {
             1,
             &[&ACCOUNT_KEY[..], &CARRIED_TOKENS, &CLOCKS].concat(),
             accounts,
-            &[&["userId"][..], &CARRIED_TOKENS, &["updatedAt"]].concat(),
+            &[&[col::USER_ID][..], &CARRIED_TOKENS, &[col::UPDATED_AT]].concat(),
         )
         .await?;
         upsert(
@@ -1583,7 +1595,7 @@ impl Writer<'_> {
             1,
             &[&ACCOUNT_KEY[..], &["password"], &CLOCKS].concat(),
             passwords,
-            &["password", "updatedAt"],
+            &["password", col::UPDATED_AT],
         )
         .await?;
         upsert(
@@ -1592,7 +1604,7 @@ impl Writer<'_> {
             1,
             &SESSION_COLUMNS[..6],
             sessions,
-            &["expiresAt", "updatedAt"],
+            &[col::EXPIRES_AT, col::UPDATED_AT],
         )
         .await?;
         landed(
@@ -1634,9 +1646,9 @@ impl Writer<'_> {
             let mut identities = sea_orm::sea_query::Condition::any();
             for account in chunk {
                 identities = identities.add(
-                    Expr::col("providerId")
+                    Expr::col(col::PROVIDER_ID)
                         .eq(account.provider_id.as_str())
-                        .and(Expr::col("accountId").eq(account.account_id.as_str()))
+                        .and(Expr::col(col::ACCOUNT_ID).eq(account.account_id.as_str()))
                         .and(Expr::col("id").ne(account.id.as_str())),
                 );
             }
@@ -1758,7 +1770,11 @@ async fn landed<'v>(
 
 /// The tokens of an OAuth account the carry-over carries (an old system
 /// keeps no id token and no refresh token expiry).
-const CARRIED_TOKENS: [&str; 3] = ["accessToken", "refreshToken", "accessTokenExpiresAt"];
+const CARRIED_TOKENS: [&str; 3] = [
+    col::ACCESS_TOKEN,
+    col::REFRESH_TOKEN,
+    col::ACCESS_TOKEN_EXPIRES_AT,
+];
 
 /// One `INSERT` of every row, updating `on_conflict` where the key (the
 /// first `key_len` columns) is there already; nothing for no rows. Rows go
@@ -1807,7 +1823,7 @@ async fn upsert_statement(
     let compared: Vec<&str> = on_conflict
         .iter()
         .copied()
-        .filter(|c| *c != "updatedAt")
+        .filter(|c| *c != col::UPDATED_AT)
         .collect();
     let pair = |column: &str| {
         (
@@ -1851,7 +1867,7 @@ fn old_sessions(
     match old.descriptor() {
         Descriptor::NextAuth(schema) => Some((
             NextAuthSchema::SESSIONS,
-            "session_token",
+            NextAuthSchema::SESSION_TOKEN,
             "expires",
             Reader::next_auth_time(schema),
         )),

@@ -15,7 +15,7 @@ use crate::backend;
 use crate::lifecycle::{SessionRows, SessionsTable};
 use crate::rules::error::Error;
 use crate::rules::token::Secret;
-use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime};
+use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime, column as col};
 
 const USERS: &str = BETTER_AUTH.users;
 const SESSIONS: &str = BETTER_AUTH.sessions;
@@ -28,37 +28,37 @@ pub(super) const USER_COLUMNS: [&str; 7] = [
     "id",
     "name",
     "email",
-    "emailVerified",
+    col::EMAIL_VERIFIED,
     "image",
-    "createdAt",
-    "updatedAt",
+    col::CREATED_AT,
+    col::UPDATED_AT,
 ];
 /// A session's columns; the carry-over writes the first six (an old
 /// system knows no client address or agent).
 pub(super) const SESSION_COLUMNS: [&str; 8] = [
     "id",
     "token",
-    "userId",
-    "expiresAt",
-    "createdAt",
-    "updatedAt",
-    "ipAddress",
-    "userAgent",
+    col::USER_ID,
+    col::EXPIRES_AT,
+    col::CREATED_AT,
+    col::UPDATED_AT,
+    col::IP_ADDRESS,
+    col::USER_AGENT,
 ];
 /// What identifies an account row: its id, the provider's pair, the user.
-pub(super) const ACCOUNT_KEY: [&str; 4] = ["id", "accountId", "providerId", "userId"];
+pub(super) const ACCOUNT_KEY: [&str; 4] = ["id", col::ACCOUNT_ID, col::PROVIDER_ID, col::USER_ID];
 /// Every row's clocks, which better-auth's adapter writes itself.
-pub(super) const CLOCKS: [&str; 2] = ["createdAt", "updatedAt"];
+pub(super) const CLOCKS: [&str; 2] = [col::CREATED_AT, col::UPDATED_AT];
 const ACCOUNT_COLUMNS: [&str; 10] = [
     ACCOUNT_KEY[0],
     ACCOUNT_KEY[1],
     ACCOUNT_KEY[2],
     ACCOUNT_KEY[3],
-    "accessToken",
-    "refreshToken",
-    "idToken",
-    "accessTokenExpiresAt",
-    "refreshTokenExpiresAt",
+    col::ACCESS_TOKEN,
+    col::REFRESH_TOKEN,
+    col::ID_TOKEN,
+    col::ACCESS_TOKEN_EXPIRES_AT,
+    col::REFRESH_TOKEN_EXPIRES_AT,
     "scope",
 ];
 
@@ -103,10 +103,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             id: row.try_get("", &column("id"))?,
             name: row.try_get("", &column("name"))?,
             email: row.try_get("", &column("email"))?,
-            email_verified: row.try_get("", &column("emailVerified"))?,
+            email_verified: row.try_get("", &column(col::EMAIL_VERIFIED))?,
             image: row.try_get("", &column("image"))?,
-            created_at: self.required_time(row, &column("createdAt"))?,
-            updated_at: self.required_time(row, &column("updatedAt"))?,
+            created_at: self.required_time(row, &column(col::CREATED_AT))?,
+            updated_at: self.required_time(row, &column(col::UPDATED_AT))?,
         })
     }
 
@@ -114,13 +114,13 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         Ok(Session {
             id: row.try_get("", "id")?,
             token: Secret::from(row.try_get::<String>("", "token")?),
-            user_id: row.try_get("", "userId")?,
-            expires_at: self.required_time(row, "expiresAt")?,
-            created_at: self.required_time(row, "createdAt")?,
-            updated_at: self.required_time(row, "updatedAt")?,
+            user_id: row.try_get("", col::USER_ID)?,
+            expires_at: self.required_time(row, col::EXPIRES_AT)?,
+            created_at: self.required_time(row, col::CREATED_AT)?,
+            updated_at: self.required_time(row, col::UPDATED_AT)?,
             meta: SessionMeta {
-                ip_address: row.try_get("", "ipAddress")?,
-                user_agent: row.try_get("", "userAgent")?,
+                ip_address: row.try_get("", col::IP_ADDRESS)?,
+                user_agent: row.try_get("", col::USER_AGENT)?,
             },
             fresh: false,
         })
@@ -132,15 +132,15 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         };
         Ok(Account {
             id: row.try_get("", "id")?,
-            user_id: row.try_get("", "userId")?,
+            user_id: row.try_get("", col::USER_ID)?,
             linked: LinkedAccount {
-                provider_id: row.try_get("", "providerId")?,
-                account_id: row.try_get("", "accountId")?,
-                access_token: secret("accessToken")?,
-                refresh_token: secret("refreshToken")?,
-                id_token: secret("idToken")?,
-                access_token_expires_at: self.read_time(row, "accessTokenExpiresAt")?,
-                refresh_token_expires_at: self.read_time(row, "refreshTokenExpiresAt")?,
+                provider_id: row.try_get("", col::PROVIDER_ID)?,
+                account_id: row.try_get("", col::ACCOUNT_ID)?,
+                access_token: secret(col::ACCESS_TOKEN)?,
+                refresh_token: secret(col::REFRESH_TOKEN)?,
+                id_token: secret(col::ID_TOKEN)?,
+                access_token_expires_at: self.read_time(row, col::ACCESS_TOKEN_EXPIRES_AT)?,
+                refresh_token_expires_at: self.read_time(row, col::REFRESH_TOKEN_EXPIRES_AT)?,
                 scope: row.try_get("", "scope")?,
             },
         })
@@ -217,7 +217,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         }
         select
             .from(SESSIONS)
-            .inner_join(USERS, Expr::col((USERS, "id")).equals((SESSIONS, "userId")))
+            .inner_join(
+                USERS,
+                Expr::col((USERS, "id")).equals((SESSIONS, col::USER_ID)),
+            )
             .cond_where(self.exact(SESSIONS, "token", token));
         let Some(row) = self.db.query_one(&select).await? else {
             return Ok(None);
@@ -236,11 +239,11 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<u64, DbErr> {
         let update = Query::update()
             .table(SESSIONS)
-            .value("expiresAt", self.time(expires_at))
-            .value("updatedAt", self.time(now))
+            .value(col::EXPIRES_AT, self.time(expires_at))
+            .value(col::UPDATED_AT, self.time(now))
             .cond_where(self.exact(SESSIONS, "token", token))
             // Not expired, by better-auth's rule: over only after `expiresAt`.
-            .and_where(Expr::col("expiresAt").gte(self.time(now)))
+            .and_where(Expr::col(col::EXPIRES_AT).gte(self.time(now)))
             .to_owned();
         Ok(self.db.execute(&update).await?.rows_affected())
     }
@@ -248,11 +251,16 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     /// The sessions over at `now`: better-auth's rule ends one only after
     /// its `expiresAt`.
     pub(super) fn expired(&self, now: DateTime<Utc>) -> Condition {
-        Condition::all().add(Expr::col("expiresAt").lt(self.time(now)))
+        Condition::all().add(Expr::col(col::EXPIRES_AT).lt(self.time(now)))
     }
 
     pub(super) async fn delete_user_accounts(&self, user_id: &str) -> Result<u64, DbErr> {
-        backend::delete_where(self.db, ACCOUNTS, self.exact(ACCOUNTS, "userId", user_id)).await
+        backend::delete_where(
+            self.db,
+            ACCOUNTS,
+            self.exact(ACCOUNTS, col::USER_ID, user_id),
+        )
+        .await
     }
 
     /// A user's sessions that have not expired, newest first.
@@ -264,10 +272,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let select = Query::select()
             .columns(SESSION_COLUMNS)
             .from(SESSIONS)
-            .cond_where(self.exact(SESSIONS, "userId", user_id))
+            .cond_where(self.exact(SESSIONS, col::USER_ID, user_id))
             // Not expired, by better-auth's rule: over only after `expiresAt`.
-            .and_where(Expr::col("expiresAt").gte(self.time(now)))
-            .order_by("createdAt", Order::Desc)
+            .and_where(Expr::col(col::EXPIRES_AT).gte(self.time(now)))
+            .order_by(col::CREATED_AT, Order::Desc)
             .to_owned();
         let rows = self.db.query_all(&select).await?;
         rows.iter().map(|row| self.session_from(row)).collect()
@@ -286,11 +294,11 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         };
         let insert = Query::insert()
             .into_table(ACCOUNTS)
-            .columns(
-                ACCOUNT_COLUMNS
-                    .into_iter()
-                    .chain(["password", "createdAt", "updatedAt"]),
-            )
+            .columns(ACCOUNT_COLUMNS.into_iter().chain([
+                "password",
+                col::CREATED_AT,
+                col::UPDATED_AT,
+            ]))
             .values_panic([
                 id.into(),
                 linked.account_id.as_str().into(),
@@ -320,9 +328,9 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let select = Query::select()
             .columns(ACCOUNT_COLUMNS)
             .from(ACCOUNTS)
-            .cond_where(self.exact(ACCOUNTS, "providerId", provider_id))
-            .cond_where(self.exact(ACCOUNTS, "accountId", account_id))
-            .order_by("createdAt", Order::Asc)
+            .cond_where(self.exact(ACCOUNTS, col::PROVIDER_ID, provider_id))
+            .cond_where(self.exact(ACCOUNTS, col::ACCOUNT_ID, account_id))
+            .order_by(col::CREATED_AT, Order::Asc)
             .limit(1)
             .to_owned();
         self.db
@@ -336,8 +344,8 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let select = Query::select()
             .columns(ACCOUNT_COLUMNS)
             .from(ACCOUNTS)
-            .cond_where(self.exact(ACCOUNTS, "userId", user_id))
-            .order_by("createdAt", Order::Asc)
+            .cond_where(self.exact(ACCOUNTS, col::USER_ID, user_id))
+            .order_by(col::CREATED_AT, Order::Asc)
             .to_owned();
         let rows = self.db.query_all(&select).await?;
         rows.iter().map(|row| self.account_from(row)).collect()
@@ -351,9 +359,9 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let select = Query::select()
             .columns(["id", "password"])
             .from(ACCOUNTS)
-            .and_where(Expr::col("providerId").eq(BETTER_AUTH.credential_provider))
-            .cond_where(self.exact(ACCOUNTS, "userId", user_id))
-            .order_by("createdAt", Order::Asc)
+            .and_where(Expr::col(col::PROVIDER_ID).eq(BETTER_AUTH.credential_provider))
+            .cond_where(self.exact(ACCOUNTS, col::USER_ID, user_id))
+            .order_by(col::CREATED_AT, Order::Asc)
             .limit(1)
             .to_owned();
         let Some(row) = self.db.query_one(&select).await? else {
@@ -371,7 +379,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let update = Query::update()
             .table(ACCOUNTS)
             .value("password", hash)
-            .value("updatedAt", self.time(now))
+            .value(col::UPDATED_AT, self.time(now))
             .and_where(Expr::col("id").eq(account_id))
             .to_owned();
         self.db.execute(&update).await.map(drop)
@@ -384,9 +392,9 @@ impl<C: ConnectionTrait> Storage<'_, C> {
                 "id",
                 "identifier",
                 "value",
-                "expiresAt",
-                "createdAt",
-                "updatedAt",
+                col::EXPIRES_AT,
+                col::CREATED_AT,
+                col::UPDATED_AT,
             ])
             .values_panic([
                 row.id.as_str().into(),
@@ -407,10 +415,16 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         identifier: &str,
     ) -> Result<Option<Verification>, DbErr> {
         let select = Query::select()
-            .columns(["id", "identifier", "value", "expiresAt", "createdAt"])
+            .columns([
+                "id",
+                "identifier",
+                "value",
+                col::EXPIRES_AT,
+                col::CREATED_AT,
+            ])
             .from(VERIFICATION)
             .cond_where(self.exact(VERIFICATION, "identifier", identifier))
-            .order_by("createdAt", Order::Desc)
+            .order_by(col::CREATED_AT, Order::Desc)
             .limit(1)
             .to_owned();
         let Some(row) = self.db.query_one(&select).await? else {
@@ -420,8 +434,8 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             id: row.try_get("", "id")?,
             identifier: row.try_get("", "identifier")?,
             value: Secret::from(row.try_get::<String>("", "value")?),
-            expires_at: self.required_time(&row, "expiresAt")?,
-            created_at: self.required_time(&row, "createdAt")?,
+            expires_at: self.required_time(&row, col::EXPIRES_AT)?,
+            created_at: self.required_time(&row, col::CREATED_AT)?,
         }))
     }
 
@@ -449,7 +463,7 @@ impl SessionRows for Rows {
     const SESSIONS: SessionsTable = SessionsTable {
         table: SESSIONS,
         token: "token",
-        user: "userId",
+        user: col::USER_ID,
         byte_exact: true,
     };
 

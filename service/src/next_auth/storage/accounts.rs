@@ -7,6 +7,7 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use super::{ACCOUNTS, Storage, select};
 use crate::next_auth::model::{Account, NewAccount, OAuthTokens};
 use crate::rules::token::{self, Secret};
+use authstore_entity::descriptor::NextAuthSchema;
 
 impl<C: ConnectionTrait> Storage<'_, C> {
     fn account_from(&self, row: &QueryResult) -> Result<Account, DbErr> {
@@ -28,14 +29,18 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         };
         Ok(Account {
             id: row.try_get("", "id")?,
-            compound_id: row.try_get("", "compound_id")?,
+            compound_id: row.try_get("", NextAuthSchema::COMPOUND_ID)?,
             user_id: row.try_get("", "user_id")?,
             provider_type: row.try_get("", provider_type)?,
             provider_id: row.try_get("", provider_id)?,
-            provider_account_id: row.try_get("", "provider_account_id")?,
-            refresh_token: secret("refresh_token")?,
-            access_token: secret("access_token")?,
-            access_token_expires: self.read_optional_time(row, "", "access_token_expires")?,
+            provider_account_id: row.try_get("", NextAuthSchema::PROVIDER_ACCOUNT_ID)?,
+            refresh_token: secret(NextAuthSchema::REFRESH_TOKEN)?,
+            access_token: secret(NextAuthSchema::ACCESS_TOKEN)?,
+            access_token_expires: self.read_optional_time(
+                row,
+                "",
+                NextAuthSchema::ACCESS_TOKEN_EXPIRES,
+            )?,
             created_at: self.read_time(row, "", created)?,
             updated_at: self.read_time(row, "", updated)?,
         })
@@ -45,9 +50,12 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     /// and its own columns, which the hash alone does not pin down.
     fn this_account(&self, provider_id: &str, provider_account_id: &str) -> Condition {
         Condition::all()
-            .add(Expr::col("compound_id").eq(token::compound_id(provider_id, provider_account_id)))
+            .add(
+                Expr::col(NextAuthSchema::COMPOUND_ID)
+                    .eq(token::compound_id(provider_id, provider_account_id)),
+            )
             .add(Expr::col(self.schema.names.provider_id).eq(provider_id))
-            .add(Expr::col("provider_account_id").eq(provider_account_id))
+            .add(Expr::col(NextAuthSchema::PROVIDER_ACCOUNT_ID).eq(provider_account_id))
     }
 
     pub(crate) async fn insert_account(
@@ -114,15 +122,15 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .table(ACCOUNTS)
             .values([
                 (
-                    "refresh_token",
+                    NextAuthSchema::REFRESH_TOKEN,
                     tokens.refresh_token.map(|t| t.expose().to_owned()).into(),
                 ),
                 (
-                    "access_token",
+                    NextAuthSchema::ACCESS_TOKEN,
                     tokens.access_token.map(|t| t.expose().to_owned()).into(),
                 ),
                 (
-                    "access_token_expires",
+                    NextAuthSchema::ACCESS_TOKEN_EXPIRES,
                     self.optional_time(tokens.access_token_expires),
                 ),
                 (self.schema.names.updated, self.time(now)),

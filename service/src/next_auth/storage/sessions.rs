@@ -12,6 +12,7 @@ use crate::next_auth::model::{Session, SessionAndUser, User};
 use crate::rules::error::Error;
 use crate::rules::expiry::SlidingExpiry;
 use crate::rules::token::{Secret, TokenStorage};
+use authstore_entity::descriptor::NextAuthSchema;
 
 /// The stored forms of a new session's tokens.
 pub(crate) struct StoredTokens {
@@ -28,8 +29,8 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             id: row.try_get(pre, "id")?,
             user_id: row.try_get(pre, "user_id")?,
             expires: self.read_time(row, pre, "expires")?,
-            session_token: Secret::from(row.try_get::<String>(pre, "session_token")?),
-            access_token: Secret::from(row.try_get::<String>(pre, "access_token")?),
+            session_token: Secret::from(row.try_get::<String>(pre, NextAuthSchema::SESSION_TOKEN)?),
+            access_token: Secret::from(row.try_get::<String>(pre, NextAuthSchema::ACCESS_TOKEN)?),
             created_at: self.read_time(row, pre, created)?,
             updated_at: self.read_time(row, pre, updated)?,
         })
@@ -77,7 +78,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
                     USERS,
                     Expr::col((SESSIONS, "user_id")).equals((USERS, "id")),
                 )
-                .and_where(Expr::col((SESSIONS, "session_token")).eq(""));
+                .and_where(Expr::col((SESSIONS, NextAuthSchema::SESSION_TOKEN)).eq(""));
             backend.build(&select).sql
         });
         let lookup = Statement::from_sql_and_values(backend, sql, [stored_token.into()]);
@@ -120,7 +121,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         now: DateTime<Utc>,
     ) -> Result<Option<Session>, DbErr> {
         let live = Condition::all()
-            .add(Expr::col("session_token").eq(stored_token))
+            .add(Expr::col(NextAuthSchema::SESSION_TOKEN).eq(stored_token))
             .add(Expr::col("expires").gt(self.time(now)));
         let columns = self.schema.session_columns();
         let update = Query::update()
@@ -201,7 +202,7 @@ impl SessionRows for Rows {
 
     const SESSIONS: SessionsTable = SessionsTable {
         table: SESSIONS,
-        token: "session_token",
+        token: NextAuthSchema::SESSION_TOKEN,
         user: "user_id",
         byte_exact: false,
     };

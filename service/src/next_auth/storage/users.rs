@@ -7,6 +7,7 @@ use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
 use super::{ACCOUNTS, SESSIONS, Storage, USERS, select, select_prefixed};
 use crate::backend::{self, Reread};
 use crate::next_auth::model::{NewUser, User, UserPatch};
+use authstore_entity::descriptor::NextAuthSchema;
 
 impl<C: ConnectionTrait> Storage<'_, C> {
     /// The user in `row`, whose columns are named `{pre}{column}`.
@@ -16,7 +17,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             id: row.try_get(pre, "id")?,
             name: row.try_get(pre, "name")?,
             email: row.try_get(pre, "email")?,
-            email_verified: self.read_optional_time(row, pre, "email_verified")?,
+            email_verified: self.read_optional_time(row, pre, NextAuthSchema::EMAIL_VERIFIED)?,
             image: row.try_get(pre, "image")?,
             created_at: self.read_time(row, pre, created)?,
             updated_at: self.read_time(row, pre, updated)?,
@@ -86,9 +87,9 @@ impl<C: ConnectionTrait> Storage<'_, C> {
                     ACCOUNTS,
                     Expr::col((ACCOUNTS, "user_id")).equals((USERS, "id")),
                 )
-                .and_where(Expr::col((ACCOUNTS, "compound_id")).eq(""))
+                .and_where(Expr::col((ACCOUNTS, NextAuthSchema::COMPOUND_ID)).eq(""))
                 .and_where(Expr::col((ACCOUNTS, schema.names.provider_id)).eq(""))
-                .and_where(Expr::col((ACCOUNTS, "provider_account_id")).eq(""));
+                .and_where(Expr::col((ACCOUNTS, NextAuthSchema::PROVIDER_ACCOUNT_ID)).eq(""));
             backend.build(&select).sql
         });
         let values: [Value; 3] = [
@@ -120,7 +121,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             values.push(("email", email.into()));
         }
         if let Some(verified) = patch.email_verified {
-            values.push(("email_verified", self.optional_time(verified)));
+            values.push((NextAuthSchema::EMAIL_VERIFIED, self.optional_time(verified)));
         }
         if let Some(image) = patch.image {
             values.push(("image", image.into()));
