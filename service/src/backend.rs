@@ -454,6 +454,15 @@ where
 /// collation (better-auth's tables take the server's default, case- and
 /// accent-insensitive), so there the collation's match, which its index
 /// serves, is narrowed to the identical bytes.
+/// How many times [`exact_eq`] binds its value on `backend`: a statement
+/// built once for several values binds each that many times.
+pub(crate) const fn exact_eq_binds(backend: DbBackend) -> usize {
+    match backend {
+        DbBackend::MySql => 2,
+        _ => 1,
+    }
+}
+
 pub(crate) fn exact_eq(
     backend: DbBackend,
     column: (&'static str, &'static str),

@@ -6,12 +6,12 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
 
 use super::{
     Account, LinkedAccount, Session, SessionMeta, UpdateAgeExpiry, User, ValidSession, Verification,
 };
-use crate::backend;
+use crate::backend::{self, BuiltOnce};
 use crate::lifecycle::{SessionRows, SessionsTable};
 use crate::rules::error::Error;
 use crate::rules::token::Secret;
@@ -61,6 +61,9 @@ const ACCOUNT_COLUMNS: [&str; 10] = [
     col::REFRESH_TOKEN_EXPIRES_AT,
     "scope",
 ];
+
+/// The per-request lookup, built once per backend.
+static LOOKUP: BuiltOnce = BuiltOnce::new();
 
 pub(super) struct Storage<'a, C> {
     pub(super) db: &'a C,
@@ -208,21 +211,27 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         &self,
         token: &str,
     ) -> Result<Option<(Session, User)>, DbErr> {
-        let mut select = Query::select();
-        for column in SESSION_COLUMNS {
-            select.column((SESSIONS, column));
-        }
-        for column in USER_COLUMNS {
-            select.expr_as(Expr::col((USERS, column)), format!("user_{column}"));
-        }
-        select
-            .from(SESSIONS)
-            .inner_join(
-                USERS,
-                Expr::col((USERS, "id")).equals((SESSIONS, col::USER_ID)),
-            )
-            .cond_where(self.exact(SESSIONS, "token", token));
-        let Some(row) = self.db.query_one(&select).await? else {
+        let backend = self.db.get_database_backend();
+        let sql = LOOKUP.sql(backend, || {
+            let mut select = Query::select();
+            for column in SESSION_COLUMNS {
+                select.column((SESSIONS, column));
+            }
+            for column in USER_COLUMNS {
+                select.expr_as(Expr::col((USERS, column)), format!("user_{column}"));
+            }
+            select
+                .from(SESSIONS)
+                .inner_join(
+                    USERS,
+                    Expr::col((USERS, "id")).equals((SESSIONS, col::USER_ID)),
+                )
+                .cond_where(self.exact(SESSIONS, "token", ""));
+            backend.build(&select).sql
+        });
+        let binds = vec![Value::from(token); backend::exact_eq_binds(backend)];
+        let lookup = Statement::from_sql_and_values(backend, sql, binds);
+        let Some(row) = self.db.query_one_raw(lookup).await? else {
             return Ok(None);
         };
         Ok(Some((
