@@ -62,6 +62,17 @@ const ACCOUNT_COLUMNS: [&str; 10] = [
     "scope",
 ];
 
+/// A verification row's columns, in the order `insert_verification`
+/// writes them; a read needs all but the last.
+const VERIFICATION_COLUMNS: [&str; 6] = [
+    "id",
+    "identifier",
+    "value",
+    col::EXPIRES_AT,
+    col::CREATED_AT,
+    col::UPDATED_AT,
+];
+
 /// The per-request lookup, built once per backend.
 static LOOKUP: BuiltOnce = BuiltOnce::new();
 
@@ -397,14 +408,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     pub(super) async fn insert_verification(&self, row: &Verification) -> Result<(), DbErr> {
         let insert = Query::insert()
             .into_table(VERIFICATION)
-            .columns([
-                "id",
-                "identifier",
-                "value",
-                col::EXPIRES_AT,
-                col::CREATED_AT,
-                col::UPDATED_AT,
-            ])
+            .columns(VERIFICATION_COLUMNS)
             .values_panic([
                 row.id.as_str().into(),
                 row.identifier.as_str().into(),
@@ -424,13 +428,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         identifier: &str,
     ) -> Result<Option<Verification>, DbErr> {
         let select = Query::select()
-            .columns([
-                "id",
-                "identifier",
-                "value",
-                col::EXPIRES_AT,
-                col::CREATED_AT,
-            ])
+            .columns(VERIFICATION_COLUMNS[..5].iter().copied())
             .from(VERIFICATION)
             .cond_where(self.exact(VERIFICATION, "identifier", identifier))
             .order_by(col::CREATED_AT, Order::Desc)
