@@ -256,7 +256,7 @@ pub(crate) async fn delete_by(
 }
 
 /// Rows deleted per statement by the `purge_expired` methods (every
-/// store's purges go through [`delete_in_batches`] with it).
+/// store's purges delete in batches of this size).
 pub const PURGE_BATCH: u64 = 1000;
 
 /// Deletes the rows matching `filter` in batches of at most `batch` rows per

@@ -1,8 +1,19 @@
 //! authstore is the auth-data layer for SeaORM 2 apps: users, OAuth
-//! accounts, sessions and email verification requests, stored in the exact
-//! schema of a next-auth version (a [`Profile`]: next-auth v3 by default,
-//! its v4-beta docs schema, or next-auth 2.0 beta) so a Rust service can
-//! share its database with the Next.js app that made it.
+//! accounts, sessions and email verification (and, for lucia-auth v1, keys
+//! with passwords), stored in the exact schema of a JS auth system, so a
+//! Rust service can share a live database, and its signed-in users, with the
+//! app that made it.
+//!
+//! | profile ([`Profile`]) | JS system | store |
+//! |---|---|---|
+//! | `next-auth-v3` (default), `next-auth-v4-beta`, `next-auth-v2-beta` | next-auth v3, its v4-beta docs, 2.0 beta | [`AuthStore`] |
+//! | `lucia-v3` | Lucia 3 | [`lucia_v3::LuciaStore`] |
+//! | `lucia-v1` | lucia-auth 1 (keys, passwords) | [`lucia_v1::LuciaV1Store`] |
+//! | `better-auth` | better-auth 1.7, where the others' users move ([`better_auth::carry_over`]) | [`better_auth::BetterAuthStore`] |
+//!
+//! Each store speaks its system's calls, with its rules; the profiles, what
+//! each is tested against, and the guides are in [`guide`]. A next-auth
+//! database, start to finish:
 //!
 //! ```
 //! use authstore::{AuthStore, Config, NewAccount, NewUser};
@@ -39,25 +50,39 @@
 //!
 //! [`AuthStore`] holds a connection and a [`Config`]. Its methods are grouped
 //! by table ([`Users`], [`Accounts`], [`Sessions`], [`Verification`]), each
-//! with its own rules in its own module. To run them inside your own
-//! transaction, scope the store to it with [`AuthStore::on`].
-//!
-//! Below the rules, one storage adapter reads and writes the rows of the
-//! configured [`Profile`] ([`ConfigBuilder::profile`]); every method works the
-//! same on every profile and returns the same types, with UTC times.
+//! with its own rules. The other stores keep their system's names
+//! (`validate_session`, `invalidate_session`, `revoke_session`, …). Every
+//! store's session follows one lifecycle: looked up (through the session
+//! cache and replicas, where on), renewed or deleted by its system's expiry
+//! rule ([`ExpiryPolicy`]), revoked durably. To run a store's methods inside
+//! your own transaction, scope it with its `on` ([`AuthStore::on`]).
 //!
 //! Input is normalised and validated before any statement is sent; failures
 //! are [`Error::Validation`] naming each field. Unique and foreign-key
 //! violations become [`Error::Conflict`] and [`Error::UnknownUser`] on every
-//! backend.
+//! backend. Times are UTC.
+//!
+//! # Features
+//!
+//! - `axum`: [`web`], the session layer for an axum service beside the JS
+//!   app: its session cookie read, renewed and cleared as the app does it,
+//!   extractors, cross-site writes refused.
+//! - `postgres-listen`: the session cache ([`ConfigBuilder::session_cache`]
+//!   and each store's config) hears every writer's changes through
+//!   PostgreSQL's LISTEN/NOTIFY (`listen_for_session_changes`).
+//! - `postgres-replicas`: session lookups from streaming replicas
+//!   ([`AuthStore::with_replicas`], [`check_replica`]).
+//! - `mock`: SeaORM's `MockDatabase`, for unit tests of code built on
+//!   authstore.
 //!
 //! # Secrets
 //!
 //! Tokens are [`Secret`]s, whose `Debug` and `Display` print `[redacted]`;
 //! errors and tracing events never carry them. Verification tokens are stored
-//! only as hex SHA-256 of `token + secret`. Session tokens are stored as
-//! next-auth v3 stores them (plain), which sharing a database with it needs,
-//! unless [`TokenStorage::Hashed`] is configured.
+//! only as hex SHA-256 of `token + secret`. Session tokens are stored as the
+//! JS system stores them (plain), which sharing a database with it needs; on
+//! the next-auth profiles, [`TokenStorage::Hashed`] stores their hashes
+//! instead.
 //!
 //! # Backends
 //!
@@ -65,7 +90,9 @@
 //! connection. Enable the driver in your own `sea-orm` dependency
 //! (`sqlx-postgres`, `sqlx-mysql` or `sqlx-sqlite`). Everything is tested on
 //! PostgreSQL, MariaDB and SQLite. On MySQL, which lacks `RETURNING`, a few
-//! writes take one statement more (see each method).
+//! writes take one statement more (see each method). Times are `chrono`
+//! types ([`chrono::TimeDelta`], [`chrono::DateTime`]); durations in
+//! configs are `TimeDelta`s.
 
 #![deny(missing_docs)]
 

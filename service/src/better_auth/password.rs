@@ -23,7 +23,7 @@ pub enum Checked {
     /// The password matches.
     Valid,
     /// The password matches a carried lucia-auth 0.x hash: store
-    /// [`hash`] of it now.
+    /// better-auth's own hash of it now.
     NeedsRehash,
     /// It does not match, or the value is no hash.
     Invalid,

@@ -10,11 +10,17 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use super::Ctx;
 use super::accounts::Accounts;
 use super::config::Config;
+#[cfg(doc)]
+use super::config::ConfigBuilder;
 use super::model::SessionAndUser;
 use super::sessions::Sessions;
 use super::users::Users;
 use super::verification::Verification;
 use crate::core::Core;
+#[cfg(all(doc, feature = "postgres-replicas"))]
+use crate::replicas::ReplicaConfig;
+#[cfg(doc)]
+use crate::rules::error::ConfigError;
 
 /// The entry point: a connection, a [`Config`] and a clock.
 ///

@@ -28,7 +28,7 @@ pub struct Session {
     pub updated_at: DateTime<Utc>,
 }
 
-/// What [`Sessions::get_session_and_user`] finds for a valid token.
+/// What [`Sessions::get_session_and_user`](crate::Sessions::get_session_and_user) finds for a valid token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionAndUser {
     /// The valid session.
