@@ -92,9 +92,13 @@
 //! PostgreSQL, MariaDB and SQLite. On MySQL, which lacks `RETURNING`, a few
 //! writes take one statement more (see each method). Times are `chrono`
 //! types ([`chrono::TimeDelta`], [`chrono::DateTime`]); durations in
-//! configs are `TimeDelta`s.
+//! configs are `TimeDelta`s. authstore re-exports the `chrono` it speaks as
+//! [`authstore::chrono`](crate::chrono).
 
 #![deny(missing_docs)]
+// On docs.rs (which builds with `--cfg docsrs` on nightly) every item behind
+// a feature carries a badge naming it.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod attempts;
 mod backend;
@@ -120,6 +124,9 @@ pub mod web;
 pub use authstore_entity as entity;
 /// The schema profiles, by name; choose one with [`ConfigBuilder::profile`].
 pub use authstore_entity::Profile;
+/// The `chrono` authstore's API speaks (`TimeDelta` in configs, `DateTime<Utc>`
+/// in models), for apps that do not depend on it themselves.
+pub use chrono;
 /// A time zone from the IANA database, for [`ConfigBuilder::wall_clock_zone`].
 pub use chrono_tz::Tz;
 
