@@ -15,6 +15,7 @@ use authstore::web::{SessionStore, WebSessions};
 use authstore::{AuthStore, Profile};
 use axum::Router;
 
+pub mod authjs;
 pub mod better_auth;
 pub mod error;
 pub mod extract;
@@ -194,6 +195,24 @@ impl Outbox {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(email);
+    }
+
+    /// "Sends" a sign-in link to `to`: logged and kept in `outbox` when
+    /// there is one (development only: the link is a credential, so it is
+    /// printed only then), else only said to be queued.
+    pub fn deliver(
+        outbox: Option<&Outbox>,
+        to: &str,
+        url: &str,
+        expires: chrono::DateTime<chrono::Utc>,
+    ) {
+        match outbox {
+            Some(outbox) => {
+                tracing::info!(%to, %url, "dev outbox: sign-in email");
+                outbox.push(serde_json::json!({ "to": to, "url": url, "expires": expires }));
+            }
+            None => tracing::info!(%to, "sign-in email queued (enable the dev outbox to see it)"),
+        }
     }
 
     /// Every email sent so far, oldest first.

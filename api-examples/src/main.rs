@@ -21,7 +21,10 @@
 //!   address is the client's;
 //! - `AUTHSTORE_PROFILE`: the schema profile (default `next-auth-v3`);
 //! - `AUTHSTORE_SECRET`: default a random secret per run; on `better-auth`,
-//!   the better-auth app's `BETTER_AUTH_SECRET` (its cookie is signed);
+//!   the better-auth app's `BETTER_AUTH_SECRET` (its cookie is signed); on
+//!   `authjs-*`, the app's `AUTH_SECRET`;
+//! - `AUTHSTORE_NEXT_AUTH_MAJOR` (`authjs-*` only): the app's next-auth
+//!   major, `4` or `5` (default), which names its session cookie;
 //! - `AUTHSTORE_CARRY_OVER_FROM` (`better-auth` only): the profile whose
 //!   session cookie the cookie bridge turns into better-auth's;
 //! - `AUTHSTORE_DEV_OUTBOX=1` (same as `--dev-outbox`), `RUST_LOG`;
@@ -43,11 +46,13 @@ use std::num::NonZeroU32;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use authstore::authjs::{AuthJsConfig, AuthJsStore, NextAuthMajor};
 use authstore::better_auth::{BetterAuthConfig, BetterAuthStore};
 use authstore::entity::descriptor::Descriptor;
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::{AuthStore, Config, ReplicaConfig, Tz};
+use authstore_examples::authjs::{AuthJsState, authjs_app};
 use authstore_examples::better_auth::{BetterAuthState, better_auth_app};
 use authstore_examples::guard::TrustedProxies;
 use authstore_examples::limits::{Limits, RequestLimit};
@@ -156,6 +161,12 @@ async fn run() -> Result<(), Fatal> {
                 Err(_) => None,
             },
         },
+        Descriptor::AuthJs(_) => Served::AuthJs(
+            AuthJsConfig::default()
+                .secret(&secret)
+                .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?
+                .next_auth_major(NextAuthMajor::from_env().map_err(|err| err.to_string())?),
+        ),
     };
 
     let db = connect(&database_url).await?;
@@ -194,6 +205,12 @@ async fn run() -> Result<(), Fatal> {
             let store = replicated(store, replicas, BetterAuthStore::with_replicas)?;
             better_auth_app(BetterAuthState::new(store, site, old).map_err(settings)?)
         }
+        Served::AuthJs(config) => {
+            let store = AuthJsStore::new(db.clone(), config);
+            let store = replicated(store, replicas, AuthJsStore::with_replicas)?;
+            let outbox = dev_outbox.then(Outbox::default);
+            authjs_app(AuthJsState::new(store, site, outbox, limits).map_err(settings)?)
+        }
     };
     profile
         .up(&db)
@@ -224,6 +241,8 @@ enum Served {
         config: BetterAuthConfig,
         old: Option<Profile>,
     },
+    /// An Auth.js adapter's store, with the app's secret and major.
+    AuthJs(AuthJsConfig),
 }
 
 /// The connections named by `DATABASE_REPLICA_URL`, if set, each checked

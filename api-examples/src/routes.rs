@@ -17,10 +17,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Path};
 use crate::guard::ClientAddress;
+use crate::{AppState, Outbox};
 
 /// The signed-in session, from authstore's session layer (401 without one).
 type CurrentSession = SignedIn<SessionAndUser>;
@@ -44,9 +44,10 @@ pub fn router() -> Router<AppState> {
         .route("/dev/outbox", get(outbox))
 }
 
+/// `{"email"}`: where to send a sign-in link.
 #[derive(Deserialize)]
-struct EmailBody {
-    email: String,
+pub(crate) struct EmailBody {
+    pub(crate) email: String,
 }
 
 /// Creates a verification request and "sends" the link: to the log and, if
@@ -67,18 +68,12 @@ pub(crate) async fn send_link(
         .append_pair("token", token.expose())
         .finish();
     let url = format!("{}/auth/email/confirm?{query}", state.base_url);
-    match &state.outbox {
-        Some(outbox) => {
-            // Development only: the link is a credential, so it is printed
-            // only when the outbox is switched on.
-            tracing::info!(to = %request.identifier, %url, "dev outbox: sign-in email");
-            outbox
-                .push(json!({ "to": request.identifier, "url": url, "expires": request.expires }));
-        }
-        None => {
-            tracing::info!(to = %request.identifier, "sign-in email queued (enable the dev outbox to see it)")
-        }
-    }
+    Outbox::deliver(
+        state.outbox.as_ref(),
+        &request.identifier,
+        &url,
+        request.expires,
+    );
     Ok(request)
 }
 
@@ -95,10 +90,11 @@ async fn request_sign_in_link(
     ))
 }
 
+/// `{"email", "token"}`: a sign-in link's address and token.
 #[derive(Deserialize)]
-struct CallbackBody {
-    email: String,
-    token: String,
+pub(crate) struct CallbackBody {
+    pub(crate) email: String,
+    pub(crate) token: String,
 }
 
 /// For API clients: `POST /auth/email/callback` `{"email", "token"}` uses

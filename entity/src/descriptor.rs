@@ -31,6 +31,8 @@ pub enum Descriptor {
     LuciaV1(&'static LuciaV1Schema),
     /// better-auth's, served by `authstore::better_auth::BetterAuthStore`.
     BetterAuth(&'static BetterAuthSchema),
+    /// An Auth.js database adapter's, served by `authstore::authjs::AuthJsStore`.
+    AuthJs(&'static AuthJsSchema),
 }
 
 impl Descriptor {
@@ -47,8 +49,14 @@ impl Descriptor {
     /// assert_eq!(next_auth.session_cookie(true), "__Secure-next-auth.session-token");
     /// assert_eq!(Profile::LuciaV3.descriptor().session_cookie(true), "auth_session");
     /// ```
+    ///
+    /// The Auth.js profiles' name depends on the app's next-auth major, a
+    /// setting rather than a schema fact: this is Auth.js v5's (the store's
+    /// config chooses next-auth 4's instead).
     pub const fn session_cookie(self, https: bool) -> &'static str {
         match (self, https) {
+            (Descriptor::AuthJs(_), false) => "authjs.session-token",
+            (Descriptor::AuthJs(_), true) => "__Secure-authjs.session-token",
             (Descriptor::NextAuth(_), false) => "next-auth.session-token",
             (Descriptor::NextAuth(_), true) => "__Secure-next-auth.session-token",
             (Descriptor::LuciaV3(_) | Descriptor::LuciaV1(_), _) => "auth_session",
@@ -62,7 +70,8 @@ impl Descriptor {
     /// package), lucia-auth v1 (its copy of it) and better-auth
     /// (better-call's parser) keep the first; Lucia v3 (`parseCookies`
     /// filling a `Map`) keeps the last. Browsers send the cookie of the
-    /// longer path, then the older one, first.
+    /// longer path, then the older one, first. Auth.js joins every cookie
+    /// whose name starts with the session cookie's (its chunks).
     ///
     /// ```
     /// use authstore_entity::{Profile, RepeatedCookie};
@@ -72,6 +81,7 @@ impl Descriptor {
     pub const fn repeated_cookie(self) -> RepeatedCookie {
         match self {
             Descriptor::LuciaV3(_) => RepeatedCookie::Last,
+            Descriptor::AuthJs(_) => RepeatedCookie::Chunked,
             Descriptor::NextAuth(_) | Descriptor::LuciaV1(_) | Descriptor::BetterAuth(_) => {
                 RepeatedCookie::First
             }
@@ -94,6 +104,7 @@ impl Descriptor {
             Descriptor::LuciaV3(_) => "authstore::lucia_v3::LuciaStore",
             Descriptor::LuciaV1(_) => "authstore::lucia_v1::LuciaV1Store",
             Descriptor::BetterAuth(_) => "authstore::better_auth::BetterAuthStore",
+            Descriptor::AuthJs(_) => "authstore::authjs::AuthJsStore",
         }
     }
 }
@@ -106,6 +117,11 @@ pub enum RepeatedCookie {
     First,
     /// The last in the `Cookie` header.
     Last,
+    /// Auth.js's session store: the first of each name that starts with
+    /// the session cookie's name, joined in the order of the number after
+    /// the name's last `.` (`name.0`, `name.1`, …): a long value is split
+    /// into such chunks.
+    Chunked,
 }
 
 /// The next-auth schemas share one shape (`users`, `accounts`, `sessions`
@@ -205,6 +221,48 @@ pub const NEXT_AUTH_V2_BETA: NextAuthSchema = NextAuthSchema {
     wall_clock_times: true,
     deletes_expired_on_read: false,
     ..NEXT_AUTH_V3
+};
+
+/// The schemas of Auth.js's database adapters (next-auth 4.24 and Auth.js
+/// v5 share them) hold one data model: users, OAuth accounts, sessions and
+/// verification tokens, with camelCase columns but for the OAuth token
+/// fields. These are the names in which the adapters differ.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AuthJsSchema {
+    /// What the schema is, for messages: "@auth/pg-adapter's schema.sql".
+    pub described_as: &'static str,
+    /// The users table.
+    pub users: &'static str,
+    /// The linked accounts table.
+    pub accounts: &'static str,
+    /// The sessions table.
+    pub sessions: &'static str,
+    /// The verification tokens table.
+    pub verification: &'static str,
+}
+
+impl AuthJsSchema {
+    /// The columns every adapter spells alike, spelled here only.
+    /// `sessions.sessionToken`: the cookie's value, stored plain.
+    pub const SESSION_TOKEN: &'static str = "sessionToken";
+    /// The user column of sessions and accounts.
+    pub const USER_ID: &'static str = "userId";
+    /// `users.emailVerified`.
+    pub const EMAIL_VERIFIED: &'static str = "emailVerified";
+    /// `accounts.providerAccountId`.
+    pub const PROVIDER_ACCOUNT_ID: &'static str = "providerAccountId";
+    /// `accounts.expires_at`: the provider token's expiry, in epoch seconds.
+    pub const EXPIRES_AT: &'static str = "expires_at";
+}
+
+/// `@auth/pg-adapter` 1.11's `schema.sql` (PostgreSQL; serial ids; no
+/// unique or foreign keys).
+pub const AUTHJS_PG: AuthJsSchema = AuthJsSchema {
+    described_as: "@auth/pg-adapter's schema.sql",
+    users: "users",
+    accounts: "accounts",
+    sessions: "sessions",
+    verification: "verification_token",
 };
 
 /// How a backend stores an instant in one column.

@@ -23,17 +23,21 @@ pub enum Profile {
     LuciaV1,
     /// better-auth 1.7, where the other profiles' users move to.
     BetterAuth,
+    /// `@auth/pg-adapter` 1.11's schema (next-auth 4.24 and Auth.js v5 on
+    /// PostgreSQL).
+    AuthJsPg,
 }
 
 impl Profile {
     /// Every profile this release speaks.
-    pub const ALL: [Profile; 6] = [
+    pub const ALL: [Profile; 7] = [
         Profile::NextAuthV3,
         Profile::NextAuthV4Beta,
         Profile::NextAuthV2Beta,
         Profile::LuciaV3,
         Profile::LuciaV1,
         Profile::BetterAuth,
+        Profile::AuthJsPg,
     ];
 
     /// The profile's name, e.g. `next-auth-v3`.
@@ -45,6 +49,7 @@ impl Profile {
             Profile::LuciaV3 => "lucia-v3",
             Profile::LuciaV1 => "lucia-v1",
             Profile::BetterAuth => "better-auth",
+            Profile::AuthJsPg => "authjs-pg",
         }
     }
 
@@ -78,6 +83,7 @@ impl Profile {
             Profile::LuciaV3 => Descriptor::LuciaV3(&descriptor::LUCIA_V3),
             Profile::LuciaV1 => Descriptor::LuciaV1(&descriptor::LUCIA_V1),
             Profile::BetterAuth => Descriptor::BetterAuth(&crate::better_auth::BETTER_AUTH),
+            Profile::AuthJsPg => Descriptor::AuthJs(&descriptor::AUTHJS_PG),
         }
     }
 
@@ -110,6 +116,10 @@ impl Profile {
             Profile::BetterAuth => NotifyChannels {
                 sessions: "authstore_better_auth_sessions",
                 users: "authstore_better_auth_users",
+            },
+            Profile::AuthJsPg => NotifyChannels {
+                sessions: "authstore_authjs_pg_sessions",
+                users: "authstore_authjs_pg_users",
             },
         }
     }

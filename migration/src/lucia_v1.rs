@@ -34,6 +34,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             described_as: "lucia-auth v1's tables",
             tables,
             // "Sign out everywhere" and a user's keys.
+            only_on: None,
             indexes: &[(SESSIONS, "user_id"), (KEYS, "user_id")],
         }),
         // The session cache's triggers (PostgreSQL only); keys play no part

@@ -37,6 +37,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             name: "m20261122_000401_authstore_lucia_v3_schema",
             described_as: "Lucia v3's tables",
             tables,
+            only_on: None,
             indexes: &[(SESSIONS, "user_id")],
         }),
         // The session cache's triggers (PostgreSQL only).

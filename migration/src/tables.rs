@@ -18,6 +18,10 @@ pub(crate) struct CreateTables {
     pub(crate) tables: fn(DatabaseBackend) -> Vec<TableCreateStatement>,
     /// Our indexes, as (table, column); each is named `{table}_{column}`.
     pub(crate) indexes: &'static [(&'static str, &'static str)],
+    /// The one backend the system's schema exists for, if it has one
+    /// (`@auth/pg-adapter`'s is PostgreSQL's): on any other the migration
+    /// refuses before it writes anything.
+    pub(crate) only_on: Option<DatabaseBackend>,
 }
 
 impl CreateTables {
@@ -35,6 +39,13 @@ crate::named_by_field!(CreateTables);
 #[async_trait::async_trait]
 impl MigrationTrait for CreateTables {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
+        if let Some(only) = self.only_on.filter(|only| *only != backend) {
+            return Err(DbErr::Migration(format!(
+                "{} exist only on {only:?}; this database is {backend:?}",
+                self.described_as
+            )));
+        }
         let reference = (self.tables)(DatabaseBackend::Postgres);
         let expected = Expected {
             described_as: self.described_as,
@@ -44,7 +55,7 @@ impl MigrationTrait for CreateTables {
         if adopting {
             expected.check_columns(manager).await?;
         } else {
-            for table in (self.tables)(manager.get_database_backend()) {
+            for table in (self.tables)(backend) {
                 manager.create_table(table).await?;
             }
         }

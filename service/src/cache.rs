@@ -108,18 +108,32 @@ pub(crate) enum Change<'a, U> {
     Everything,
 }
 
-/// The type a Lucia or better-auth store's `validate_session` returns: a
-/// session (`$session`, whose token is its field `$token` and whose
-/// `fresh` flag says what this call did: renewed it, or, if
-/// `fresh_replaces`, replaced it with a new one) with its user, kept in the
-/// cache as [`Cached`]. Written once here for every profile family whose users have
-/// text ids.
+/// The type a Lucia, better-auth or Auth.js store's session lookup
+/// returns: a session (`$session`, whose token is its field `$token` and
+/// whose `fresh` flag says what this call did: renewed it, or, if
+/// `fresh_replaces`, replaced it with a new one) with its user (whose `id`
+/// is a `$user_id`, text unless named), kept in the cache as [`Cached`].
 macro_rules! valid_session {
     (
         $(#[$attr:meta])*
         $name:ident { session: $session:ty, user: $user:ty },
         token: $token:ident,
         fresh_replaces: $fresh_replaces:literal
+    ) => {
+        $crate::cache::valid_session!(
+            $(#[$attr])*
+            $name { session: $session, user: $user },
+            token: $token,
+            fresh_replaces: $fresh_replaces,
+            user_id: String
+        );
+    };
+    (
+        $(#[$attr:meta])*
+        $name:ident { session: $session:ty, user: $user:ty },
+        token: $token:ident,
+        fresh_replaces: $fresh_replaces:literal,
+        user_id: $user_id:ty
     ) => {
         $(#[$attr])*
         #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,7 +146,7 @@ macro_rules! valid_session {
         }
 
         impl $crate::cache::Cached for $name {
-            type UserId = String;
+            type UserId = $user_id;
 
             fn token_mut(&mut self) -> &mut $crate::Secret {
                 &mut self.session.$token
@@ -142,7 +156,7 @@ macro_rules! valid_session {
                 &mut self.session.fresh
             }
 
-            fn user_id(&self) -> &String {
+            fn user_id(&self) -> &$user_id {
                 &self.user.id
             }
 

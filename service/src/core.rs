@@ -468,10 +468,14 @@ pub(crate) use profile_store;
 
 /// A config's session cache setting, the same on every profile family's
 /// config (a field `session_cache: Option<SessionCacheConfig>`); `$store`
-/// names the store whose `validate_session` it caches.
+/// names the store whose `$lookup` (`validate_session` unless named) it
+/// caches.
 macro_rules! session_cache_setting {
     ($store:ident) => {
-        #[doc = concat!("Keeps what [`", stringify!($store), "::validate_session`] finds")]
+        $crate::core::session_cache_setting!($store, validate_session);
+    };
+    ($store:ident, $lookup:ident) => {
+        #[doc = concat!("Keeps what [`", stringify!($store), "::", stringify!($lookup), "`] finds")]
         /// in memory: at most `max_entries` sessions, each served for at
         /// most `max_staleness` after it was read, before the database is
         /// asked again. Off by default; both bounds must be positive

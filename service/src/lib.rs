@@ -101,6 +101,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod attempts;
+pub mod authjs;
 mod backend;
 pub mod better_auth;
 mod cache;
@@ -148,6 +149,7 @@ pub use rules::email::canonical_email;
 pub use rules::error::{CarryOverRefusal, ConfigError, Conflict, Error, Refusal};
 pub use rules::expiry::{
     ActiveIdleExpiry, ActiveIdlePeriods, Decision, ExpiryPolicy, HalfLifeExpiry, SlidingExpiry,
+    UpdateAgeExpiry,
 };
 pub use rules::issuance::IssuanceLimit;
 pub use rules::token::{Secret, TokenStorage};

@@ -85,6 +85,13 @@ pub fn better_auth_installed() -> bool {
     )
 }
 
+/// Whether Auth.js and its adapters are installed in
+/// `tests/interop/authjs`, their own package (next-auth 3 pins an older
+/// `jose`).
+pub fn authjs_installed() -> bool {
+    installed_at("authjs/node_modules/@auth/core", "tests/interop/authjs")
+}
+
 /// Whether `package` is in `tests/interop/`; without it the tests skip
 /// with a note, except in CI, where they fail.
 fn installed_at(package: &str, prefix: &str) -> bool {

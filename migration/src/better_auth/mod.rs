@@ -54,6 +54,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             name: "m20261203_000601_authstore_better_auth_schema",
             described_as: "better-auth's tables",
             tables,
+            only_on: None,
             indexes: &[],
         }),
         Box::new(Indexes),

@@ -127,6 +127,12 @@ impl Source {
                 "from",
                 ValidationError::new("already_better_auth"),
             )),
+            // Not carried yet: the Auth.js profiles' carry-over is still to
+            // come (issue 34).
+            (Descriptor::AuthJs(_), _) => Err(rules::invalid(
+                "from",
+                ValidationError::new("authjs_not_carried_yet"),
+            )),
         }
     }
 }
@@ -1884,7 +1890,7 @@ fn old_sessions(
             LUCIA_V3.expires_at,
             LUCIA_V3.expiry_on(backend),
         )),
-        Descriptor::BetterAuth(_) => None,
+        Descriptor::BetterAuth(_) | Descriptor::AuthJs(_) => None,
     }
 }
 

@@ -156,6 +156,10 @@ pub enum ConfigError {
         store = .0.descriptor().store()
     )]
     NotNextAuth(authstore_entity::Profile),
+    /// `AUTHSTORE_NEXT_AUTH_MAJOR` names no next-auth major authstore
+    /// speaks: `4` (next-auth 4.24) or `5` (Auth.js v5).
+    #[error("AUTHSTORE_NEXT_AUTH_MAJOR={0:?} names no next-auth major; expected 4 or 5")]
+    NextAuthMajor(String),
     /// The web layer needs the app's public URL: an absolute `http` or
     /// `https` URL with a host.
     #[error("the public URL must be an absolute http(s) URL with a host")]

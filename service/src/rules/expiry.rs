@@ -186,6 +186,63 @@ impl ExpiryPolicy for ActiveIdleExpiry {
     }
 }
 
+/// better-auth's session rule, and Auth.js's (next-auth 4.24, v5) database
+/// sessions' with their `maxAge` and `updateAge`: a session lives
+/// `expires_in`, a read renews it once `expires_at − expires_in + update_age`
+/// is reached, and it is over only once `expires_at` is past (a read at
+/// exactly `expires_at` still serves, and renews, it).
+///
+/// ```
+/// use authstore::{Decision, ExpiryPolicy, UpdateAgeExpiry};
+/// use chrono::{TimeDelta, TimeZone, Utc};
+///
+/// let policy = UpdateAgeExpiry::default();
+/// let created = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+/// let expires_at = policy.starting_at(created);
+/// let due = created + TimeDelta::days(1);
+/// assert_eq!(policy.decide(due - TimeDelta::milliseconds(1), &expires_at), Decision::Live);
+/// assert_eq!(policy.decide(due, &expires_at), Decision::Renew(due + TimeDelta::days(7)));
+/// assert_eq!(policy.decide(expires_at, &expires_at), Decision::Renew(expires_at + TimeDelta::days(7)));
+/// let after = expires_at + TimeDelta::milliseconds(1);
+/// assert_eq!(policy.decide(after, &expires_at), Decision::Expired);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UpdateAgeExpiry {
+    /// How long a session lives (`session.expiresIn`).
+    pub expires_in: TimeDelta,
+    /// How long after its start or renewal a read renews it
+    /// (`session.updateAge`).
+    pub update_age: TimeDelta,
+}
+
+impl Default for UpdateAgeExpiry {
+    /// better-auth's defaults: 7 days, renewed after a day.
+    fn default() -> Self {
+        UpdateAgeExpiry {
+            expires_in: TimeDelta::days(7),
+            update_age: TimeDelta::days(1),
+        }
+    }
+}
+
+impl ExpiryPolicy for UpdateAgeExpiry {
+    type Expiry = DateTime<Utc>;
+
+    fn starting_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + self.expires_in
+    }
+
+    fn decide(&self, now: DateTime<Utc>, expires_at: &DateTime<Utc>) -> Decision<DateTime<Utc>> {
+        if *expires_at < now {
+            return Decision::Expired;
+        }
+        if *expires_at - self.expires_in + self.update_age <= now {
+            return Decision::Renew(self.starting_at(now));
+        }
+        Decision::Live
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

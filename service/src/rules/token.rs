@@ -94,6 +94,13 @@ pub(crate) fn random_token() -> Secret {
     Secret(hex::encode(random_bytes::<32>()))
 }
 
+/// A random UUID (version 4) from the OS RNG, in its hyphenated lowercase
+/// form: Auth.js v5's session token (`crypto.randomUUID()`).
+pub(crate) fn random_uuid() -> Secret {
+    let uuid = uuid::Builder::from_random_bytes(random_bytes::<16>()).into_uuid();
+    Secret(uuid.hyphenated().to_string())
+}
+
 /// Lowercase base32 without padding (RFC 4648's alphabet, lowercased), as
 /// Lucia's `encodeBase32LowerCaseNoPadding`.
 fn base32_lower(bytes: &[u8]) -> String {

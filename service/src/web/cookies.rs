@@ -10,7 +10,8 @@
 //!   is when that would fail; a leading double quote and the last
 //!   character are dropped first.
 //! - **Of a repeated name** the profile's parser decides which is read
-//!   ([`RepeatedCookie`]), and the reading says that the name was repeated:
+//!   ([`RepeatedCookie`]; Auth.js joins a long value's chunks), and the
+//!   reading says that the name was repeated:
 //!   another site may have added one (a sibling's `Domain` cookie, a longer
 //!   `Path`), so the browser did not present one session unambiguously.
 
@@ -51,20 +52,79 @@ pub fn read_cookie(headers: &HeaderMap, name: &str, which: RepeatedCookie) -> Op
         .iter()
         .map(|header| latin1(header.as_bytes()))
         .collect();
-    let mut values = texts
+    let sent = texts
         .iter()
         .flat_map(|text| Cookie::split_parse(text.as_str()))
-        .filter_map(Result::ok)
+        .filter_map(Result::ok);
+    if which == RepeatedCookie::Chunked {
+        return read_chunks(sent, name);
+    }
+    let mut values = sent
         .filter(|cookie| cookie.name() == name)
         .map(|cookie| cookie.value().to_owned());
     let first = values.next()?;
     let (value, alone) = match (values.last(), which) {
         (None, _) => (first, true),
-        (Some(_), RepeatedCookie::First) => (first, false),
         (Some(last), RepeatedCookie::Last) => (last, false),
+        (Some(_), _) => (first, false),
     };
     Some(SentCookie {
         value: decode_once(&value),
+        alone,
+    })
+}
+
+/// Auth.js's session cookie, which a long value splits into `name.0`,
+/// `name.1`, …: its reader keeps the first cookie of each name that
+/// starts with `name` and is not empty, and joins them in the order of the
+/// number after the last `.`. Only the shapes Auth.js writes are read: the
+/// cookie `name` alone, or chunks `name.0` to `name.{n}` with none
+/// missing. Anything else (a stale chunk beside the whole cookie, a gap, a
+/// cookie whose name merely starts like the session's) is no session:
+/// refusing it can sign nobody in that Auth.js would refuse, whatever order
+/// its sort gives such a set.
+fn read_chunks<'c>(sent: impl Iterator<Item = Cookie<'c>>, name: &str) -> Option<SentCookie> {
+    let mut kept: Vec<(String, String)> = Vec::new();
+    let mut alone = true;
+    for cookie in sent.filter(|cookie| cookie.name().starts_with(name)) {
+        if kept.iter().any(|(kept, _)| kept == cookie.name()) {
+            alone = false;
+            continue;
+        }
+        // Auth.js's copy of the `cookie` package decodes, without dropping
+        // quotes.
+        let value = decode_escapes(cookie.value());
+        if !value.is_empty() {
+            kept.push((cookie.name().to_owned(), value));
+        }
+    }
+    if let [(only, value)] = kept.as_slice()
+        && only == name
+    {
+        return Some(SentCookie {
+            value: value.clone(),
+            alone,
+        });
+    }
+    let mut chunks: Vec<(usize, String)> = Vec::with_capacity(kept.len());
+    for (chunk, value) in kept {
+        let index = chunk.strip_prefix(name)?.strip_prefix('.')?;
+        let canonical = index == "0" || (!index.starts_with('0') && !index.is_empty());
+        if !canonical || !index.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        chunks.push((index.parse().ok()?, value));
+    }
+    chunks.sort_by_key(|(index, _)| *index);
+    let complete = chunks
+        .iter()
+        .enumerate()
+        .all(|(at, (index, _))| at == *index);
+    if chunks.is_empty() || !complete {
+        return None;
+    }
+    Some(SentCookie {
+        value: chunks.into_iter().map(|(_, value)| value).collect(),
         alone,
     })
 }
@@ -89,12 +149,19 @@ fn decode_once(raw: &str) -> String {
         }
         None => raw,
     };
-    if !unquoted.contains('%') || !well_formed_escapes(unquoted) {
-        return unquoted.to_owned();
+    decode_escapes(unquoted)
+}
+
+/// `decodeURIComponent` of a value holding a `%`, if it succeeds (every
+/// `%` followed by two hex digits, the bytes UTF-8); else the value as it
+/// is.
+fn decode_escapes(raw: &str) -> String {
+    if !raw.contains('%') || !well_formed_escapes(raw) {
+        return raw.to_owned();
     }
-    match percent_decode_str(unquoted).decode_utf8() {
+    match percent_decode_str(raw).decode_utf8() {
         Ok(decoded) => decoded.into_owned(),
-        Err(_) => unquoted.to_owned(),
+        Err(_) => raw.to_owned(),
     }
 }
 
@@ -198,5 +265,62 @@ mod tests {
         assert_eq!(read_first(&["s=%FF"], "s"), alone("%FF"));
         assert_eq!(read_first(&["s=\"quoted\""], "s"), alone("quoted"));
         assert_eq!(read_first(&["s= spaced ; t=1"], "s"), alone("spaced"));
+    }
+
+    fn read_chunked(cookie_headers: &[&str]) -> Option<SentCookie> {
+        read_cookie(
+            &headers(cookie_headers),
+            "authjs.session-token",
+            RepeatedCookie::Chunked,
+        )
+    }
+
+    #[test]
+    fn chunks_are_joined_in_their_order_as_authjs_joins_them() {
+        assert_eq!(
+            read_chunked(&["authjs.session-token=whole"]),
+            alone("whole")
+        );
+        assert_eq!(
+            read_chunked(&[
+                "authjs.session-token.1=b; x=1; authjs.session-token.0=a",
+                "authjs.session-token.2=c"
+            ]),
+            alone("abc")
+        );
+        // The first of a repeated chunk counts, and the repetition is said.
+        let repeated = read_chunked(&[
+            "authjs.session-token.0=a; authjs.session-token.0=z; authjs.session-token.1=b",
+        ])
+        .unwrap();
+        assert_eq!((repeated.value.as_str(), repeated.alone), ("ab", false));
+        // An empty cookie is no chunk (Auth.js skips it).
+        assert_eq!(
+            read_chunked(&["authjs.session-token=; authjs.session-token.0=a"]),
+            alone("a")
+        );
+        assert_eq!(
+            read_chunked(&["authjs.session-token.0=a%3Db"]),
+            alone("a=b")
+        );
+    }
+
+    #[test]
+    fn shapes_authjs_never_writes_are_no_session() {
+        for odd in [
+            "authjs.session-token=whole; authjs.session-token.0=stale",
+            "authjs.session-token.0=a; authjs.session-token.2=c",
+            "authjs.session-token.1=b",
+            "authjs.session-token.00=a",
+            "authjs.session-token.0=a; authjs.session-token.01=b",
+            "authjs.session-tokenX=planted",
+            "authjs.session-token=whole; authjs.session-token-planted=x",
+            "authjs.session-token.x=a",
+            "authjs.session-token.-0=a",
+            "authjs.session-token=",
+            "other=1",
+        ] {
+            assert_eq!(read_chunked(&[odd]), None, "{odd}");
+        }
     }
 }

@@ -107,7 +107,7 @@ impl<S: SessionStore> WebSessions<S> {
         };
         let profile = store.profile().descriptor();
         Ok(WebSessions {
-            cookie: profile.session_cookie(https),
+            cookie: store.session_cookie(https),
             secure: https,
             bearer: profile.reads_bearer_token(),
             origin: url.origin().ascii_serialization(),

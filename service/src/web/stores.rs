@@ -6,6 +6,7 @@ use std::future::Future;
 use authstore_entity::Profile;
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::authjs::{self, AuthJsStore};
 use crate::lucia_v1::{self, LuciaV1Store};
 use crate::lucia_v3::{self, LuciaStore};
 use crate::next_auth::AuthStore;
@@ -14,8 +15,9 @@ use crate::rules::error::Error;
 use crate::rules::token::Secret;
 
 /// A store the web layer can serve: [`AuthStore`] (the next-auth
-/// profiles), [`LuciaStore`], [`LuciaV1Store`] and
-/// [`BetterAuthStore`](crate::better_auth::BetterAuthStore).
+/// profiles), [`LuciaStore`], [`LuciaV1Store`],
+/// [`BetterAuthStore`](crate::better_auth::BetterAuthStore) and
+/// [`AuthJsStore`].
 pub trait SessionStore: Clone + Send + Sync + 'static {
     /// What a valid session gives a handler: the session and its user.
     type Session: Clone + Send + Sync + 'static;
@@ -53,6 +55,14 @@ pub trait SessionStore: Clone + Send + Sync + 'static {
     /// How long the cookie of a valid session lives when it is set anew
     /// (across a carry-over's bridge), as the JS system writes it.
     fn cookie_life(&self, session: &Self::Session) -> CookieLife;
+
+    /// The session cookie's name when the app's public URL is https or
+    /// not: the profile's (see `Descriptor::session_cookie`), unless the
+    /// store's config chooses among several (the Auth.js profiles: by the
+    /// app's next-auth major).
+    fn session_cookie(&self, https: bool) -> &'static str {
+        self.profile().descriptor().session_cookie(https)
+    }
 
     /// Whether the store has what the web layer needs (better-auth's: the
     /// secret that signs its cookie). Checked by `WebSessions::new`.
@@ -213,6 +223,41 @@ impl SessionStore for LuciaV1Store {
 
     async fn invalidate(&self, token: &str) -> Result<(), Error> {
         self.invalidate_session(token).await.map(drop)
+    }
+
+    #[cfg(feature = "postgres-listen")]
+    fn listen(&self) -> Result<tokio::task::JoinHandle<()>, Error> {
+        self.listen_for_session_changes()
+    }
+}
+
+impl SessionStore for AuthJsStore {
+    type Session = authjs::ValidSession;
+
+    fn profile(&self) -> Profile {
+        Profile::AuthJsPg
+    }
+
+    fn session_cookie(&self, https: bool) -> &'static str {
+        self.config().major().session_cookie(https)
+    }
+
+    /// Auth.js sets the cookie to expire with the session.
+    fn cookie_life(&self, valid: &Self::Session) -> CookieLife {
+        CookieLife::Until(valid.session.expires)
+    }
+
+    async fn find(&self, token: &str) -> Result<Option<Self::Session>, Error> {
+        self.get_session_and_user(token).await
+    }
+
+    /// A renewal keeps the token and moves the expiry.
+    fn reissued(&self, token: &str, valid: &Self::Session) -> Option<Secret> {
+        valid.session.fresh.then(|| Secret::from(token))
+    }
+
+    async fn invalidate(&self, token: &str) -> Result<(), Error> {
+        self.delete_session(token).await.map(drop)
     }
 
     #[cfg(feature = "postgres-listen")]

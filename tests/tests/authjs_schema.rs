@@ -1,0 +1,125 @@
+//! The `authjs-pg` profile's tables are `@auth/pg-adapter`'s, column for
+//! column (`tests/fixtures/authjs-pg-schema.sql`, its released
+//! `schema.sql`), with only non-unique indexes added; a database the app
+//! made, in the current shape or in the older one with unique and foreign
+//! keys, is adopted unchanged; and the profile refuses any backend but
+//! PostgreSQL before it writes anything.
+
+use authstore_migration::{Profile, ProfileMigrations};
+use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES};
+use authstore_tests::{Backend, TestDb};
+use sea_orm::ConnectionTrait;
+
+const SCHEMA: &str = include_str!("../fixtures/authjs-pg-schema.sql");
+
+/// The indexes authstore adds, none unique.
+const OURS: [&str; 3] = [
+    "CREATE INDEX \"accounts_userId\" ON public.accounts USING btree (\"userId\")",
+    "CREATE INDEX \"sessions_sessionToken\" ON public.sessions USING btree (\"sessionToken\")",
+    "CREATE INDEX \"sessions_userId\" ON public.sessions USING btree (\"userId\")",
+];
+
+#[tokio::test]
+async fn the_tables_are_the_adapters_with_only_our_indexes_added() {
+    let Some(theirs) = TestDb::create(Backend::Postgres, "authjs_schema_theirs").await else {
+        return;
+    };
+    let ours = TestDb::create(Backend::Postgres, "authjs_schema_ours")
+        .await
+        .unwrap();
+    theirs.conn.execute_unprepared(SCHEMA).await.unwrap();
+    Profile::AuthJsPg.up(&ours.conn).await.unwrap();
+    let columns = theirs.strings(COLUMNS).await;
+    assert_eq!(columns.len(), 24, "four tables, 24 columns: {columns:#?}");
+    assert_eq!(ours.strings(COLUMNS).await, columns);
+    assert_eq!(
+        ours.strings(CONSTRAINTS).await,
+        theirs.strings(CONSTRAINTS).await
+    );
+    let mut expected = theirs.strings(INDEXES).await;
+    expected.extend(OURS.map(str::to_owned));
+    expected.sort();
+    assert_eq!(ours.strings(INDEXES).await, expected);
+    theirs.destroy().await;
+    ours.destroy().await;
+}
+
+#[tokio::test]
+async fn an_apps_database_is_adopted_unchanged_in_either_shape() {
+    // The older schema.sql declared a unique address, token and provider
+    // account, and foreign keys to users.
+    let older = [
+        "ALTER TABLE users ADD UNIQUE (email)",
+        "ALTER TABLE sessions ADD UNIQUE (\"sessionToken\")",
+        "ALTER TABLE accounts ADD UNIQUE (provider, \"providerAccountId\")",
+        "ALTER TABLE sessions ADD FOREIGN KEY (\"userId\") REFERENCES users ON DELETE CASCADE",
+        "ALTER TABLE accounts ADD FOREIGN KEY (\"userId\") REFERENCES users ON DELETE CASCADE",
+    ];
+    for (shape, extra) in [("current", &older[..0]), ("older", &older[..])] {
+        let Some(db) = TestDb::create(Backend::Postgres, &format!("authjs_adopt_{shape}")).await
+        else {
+            return;
+        };
+        db.conn.execute_unprepared(SCHEMA).await.unwrap();
+        for statement in extra {
+            db.conn.execute_unprepared(statement).await.unwrap();
+        }
+        db.conn
+            .execute_unprepared(
+                "INSERT INTO users (email) VALUES ('ada@example.com');
+                 INSERT INTO sessions (\"userId\", expires, \"sessionToken\")
+                   VALUES (1, now() + interval '1 day', 'kept');",
+            )
+            .await
+            .unwrap();
+        let (columns, constraints) = (db.strings(COLUMNS).await, db.strings(CONSTRAINTS).await);
+        Profile::AuthJsPg.up(&db.conn).await.unwrap();
+        assert_eq!(
+            db.strings(COLUMNS).await,
+            columns,
+            "{shape}: no column changed"
+        );
+        assert_eq!(
+            db.strings(CONSTRAINTS).await,
+            constraints,
+            "{shape}: no key added or dropped"
+        );
+        assert_eq!(
+            db.count_rows("sessions").await,
+            1,
+            "{shape}: no row changed"
+        );
+        for index in OURS {
+            assert!(
+                db.strings(INDEXES).await.iter().any(|found| found == index),
+                "{shape}: {index}"
+            );
+        }
+        db.destroy().await;
+    }
+}
+
+#[tokio::test]
+async fn other_backends_are_refused_before_anything_is_written() {
+    for backend in [Backend::Sqlite, Backend::MySql] {
+        let Some(db) = TestDb::create(backend, "authjs_other_backend").await else {
+            continue;
+        };
+        let refused = Profile::AuthJsPg
+            .up(&db.conn)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("@auth/pg-adapter's tables exist only on Postgres"),
+            "{refused}"
+        );
+        assert_eq!(
+            db.table_names().await,
+            Vec::<String>::new(),
+            "{}",
+            backend.name()
+        );
+        db.destroy().await;
+    }
+}

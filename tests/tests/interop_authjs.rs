@@ -1,0 +1,468 @@
+//! One live PostgreSQL database shared with Auth.js (`@auth/core` 0.41.3)
+//! and `@auth/pg-adapter` 1.11.3, run by `tests/interop/authjs/authjs.mjs`
+//! under Node, and authstore's `authjs-pg` profile. Auth.js is driven
+//! through its own request handling where it decides something (its
+//! session route's renewal and deletion, its email sign-in), and through
+//! the adapter where it only stores.
+//!
+//! Needs `npm ci --prefix tests/interop/authjs` (CI does it); without it
+//! the tests are skipped with a note, or fail when `CI` is set.
+
+use authstore::Profile;
+use authstore::authjs::{AuthJsConfig, AuthJsStore, AuthJsTokens, NewAuthJsAccount, NextAuthMajor};
+use authstore::{Error, NewUser, Secret};
+use authstore_migration::ProfileMigrations;
+use authstore_tests::interop::{self, MAX_AGE, NextAuth, SECRET, UPDATE_AGE, instant, ms};
+use authstore_tests::{Backend, TestDb};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+
+const COOKIE: &str = "authjs.session-token";
+
+/// A migrated database, the store and Auth.js on it.
+async fn shared(test: &str) -> Option<(TestDb, NextAuth, AuthJsStore)> {
+    if !interop::authjs_installed() {
+        return None;
+    }
+    let db = TestDb::create(Backend::Postgres, test).await?;
+    Profile::AuthJsPg.up(&db.conn).await.unwrap();
+    let config = AuthJsConfig::default()
+        .max_age(TimeDelta::seconds(MAX_AGE), TimeDelta::seconds(UPDATE_AGE))
+        .unwrap()
+        .secret(SECRET)
+        .unwrap();
+    let store = AuthJsStore::new(db.conn.clone(), config);
+    let authjs = NextAuth::new("authjs/authjs.mjs", &db.url);
+    Some((db, authjs, store))
+}
+
+fn at(store: &AuthJsStore, now: DateTime<Utc>) -> AuthJsStore {
+    store.clone().with_clock(move || now)
+}
+
+/// Auth.js's session route, at `now`, for a browser sending `token`.
+fn session_route(authjs: &NextAuth, token: &str, now: DateTime<Utc>) -> Value {
+    let cookie = format!("{COOKIE}={token}");
+    let settings = json!({ "now": now.timestamp_millis() });
+    let out = authjs.run_with(settings, json!([{ "op": "session", "args": [cookie] }]));
+    out[0].clone()
+}
+
+async fn ada(store: &AuthJsStore) -> i32 {
+    let ada = NewUser {
+        name: Some("Ada".into()),
+        email: Some("ada@example.com".into()),
+        ..Default::default()
+    };
+    store.create_user(ada).await.unwrap().id
+}
+
+#[tokio::test]
+async fn sessions_made_by_either_side_are_read_by_the_other() {
+    let Some((db, authjs, store)) = shared("authjs_interop_both").await else {
+        return;
+    };
+    let user = ada(&store).await;
+    let ours = store.create_session(user).await.unwrap();
+    let token = ours.session_token.expose();
+    assert!(
+        uuid_v4(token),
+        "a token as crypto.randomUUID() makes them: {token}"
+    );
+    let read = authjs.run(json!([{ "op": "getSessionAndUser", "args": [token] }]));
+    assert_eq!(read[0]["user"]["email"], "ada@example.com");
+    assert_eq!(read[0]["session"]["userId"], user);
+    assert_eq!(instant(&read[0]["session"]["expires"]), ours.expires);
+    let route = session_route(&authjs, token, Utc::now());
+    assert_eq!(route["body"]["user"]["email"], "ada@example.com", "{route}");
+
+    let theirs = authjs.run(json!([
+        { "op": "createUser", "args": [{ "name": "Grace", "email": "grace@example.com" }] },
+        { "op": "createSession", "args": [{ "sessionToken": "7c6f8a5e-1111-4aaa-8bbb-0123456789ab",
+            "userId": "$0.id", "expires": { "$date": "2099-01-01T00:00:00.123Z" } }] },
+    ]));
+    let found = store
+        .get_session_and_user("7c6f8a5e-1111-4aaa-8bbb-0123456789ab")
+        .await
+        .unwrap()
+        .expect("authstore reads Auth.js's session");
+    assert_eq!(found.user.email.as_deref(), Some("grace@example.com"));
+    assert_eq!(found.user.id, theirs[0]["id"].as_i64().unwrap() as i32);
+    assert_eq!(
+        found.session.expires,
+        instant(&json!("2099-01-01T00:00:00.123Z"))
+    );
+    db.destroy().await;
+}
+
+/// `crypto.randomUUID()`'s shape: 36 characters, version 4, RFC 4122 variant.
+fn uuid_v4(token: &str) -> bool {
+    let bytes = token.as_bytes();
+    token.len() == 36
+        && [8, 13, 18, 23].iter().all(|&at| bytes[at] == b'-')
+        && bytes[14] == b'4'
+        && matches!(bytes[19], b'8' | b'9' | b'a' | b'b')
+        && token
+            .bytes()
+            .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[tokio::test]
+async fn renewal_is_due_at_the_same_instant_on_both_sides() {
+    let Some((db, authjs, store)) = shared("authjs_interop_renewal").await else {
+        return;
+    };
+    let user = ada(&store).await;
+    let start = ms(Utc::now());
+    let due = start + TimeDelta::seconds(UPDATE_AGE);
+    let max_age = TimeDelta::seconds(MAX_AGE);
+
+    // A millisecond before the renewal is due, neither side writes.
+    let ours = at(&store, start).create_session(user).await.unwrap();
+    let token = ours.session_token.expose();
+    let before = due - TimeDelta::milliseconds(1);
+    session_route(&authjs, token, before);
+    let read = at(&store, before)
+        .get_session_and_user(token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        read.session.expires, ours.expires,
+        "not renewed by either side"
+    );
+    assert!(!read.session.fresh);
+
+    // At the instant it is due, Auth.js renews it to its now + maxAge (its
+    // answer still shows the expiry it read; the row has the new one)...
+    let route = session_route(&authjs, token, due);
+    assert_eq!(instant(&route["body"]["expires"]), ours.expires, "{route}");
+    let seen = at(&store, due)
+        .get_session_and_user(token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        seen.session.expires,
+        due + max_age,
+        "authstore sees Auth.js's renewal"
+    );
+
+    // ...and so does authstore, on a session Auth.js made.
+    let theirs = authjs.run(json!([{ "op": "createSession", "args": [{
+        "sessionToken": "0e2f7a1c-2222-4ccc-9ddd-0123456789ab", "userId": user,
+        "expires": { "$date": (start + max_age).to_rfc3339() } }] }]));
+    assert!(theirs[0].is_object());
+    let renewed = at(&store, due)
+        .get_session_and_user("0e2f7a1c-2222-4ccc-9ddd-0123456789ab")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(renewed.session.fresh);
+    let read = authjs.run(
+        json!([{ "op": "getSessionAndUser", "args": ["0e2f7a1c-2222-4ccc-9ddd-0123456789ab"] }]),
+    );
+    assert_eq!(instant(&read[0]["session"]["expires"]), due + max_age);
+    db.destroy().await;
+}
+
+#[tokio::test]
+async fn an_expired_session_is_deleted_by_whichever_side_reads_it() {
+    let Some((db, authjs, store)) = shared("authjs_interop_expired").await else {
+        return;
+    };
+    let user = ada(&store).await;
+    let start = ms(Utc::now());
+    let created = at(&store, start);
+    let mut tokens = Vec::new();
+    for _ in 0..4 {
+        let session = created.create_session(user).await.unwrap();
+        tokens.push(session.session_token.expose().to_owned());
+    }
+    let end = start + TimeDelta::seconds(MAX_AGE);
+    let max_age = TimeDelta::seconds(MAX_AGE);
+
+    // At `expires` exactly, both sides still serve it (Auth.js: `expires <
+    // now` is over), and renew it.
+    let route = session_route(&authjs, &tokens[0], end);
+    assert_eq!(route["body"]["user"]["email"], "ada@example.com", "{route}");
+    let read = authjs.run(json!([{ "op": "getSessionAndUser", "args": [tokens[0]] }]));
+    assert_eq!(instant(&read[0]["session"]["expires"]), end + max_age);
+    let read = at(&store, end)
+        .get_session_and_user(&tokens[1])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (read.session.expires, read.session.fresh),
+        (end + max_age, true)
+    );
+
+    // A millisecond later, each side deletes the one it reads.
+    let after = end + TimeDelta::milliseconds(1);
+    let route = session_route(&authjs, &tokens[2], after);
+    assert_eq!(route["body"], Value::Null, "{route}");
+    assert_eq!(
+        db.count_rows("sessions").await,
+        3,
+        "Auth.js deleted the one it read"
+    );
+    assert!(
+        at(&store, after)
+            .get_session_and_user(&tokens[3])
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        db.count_rows("sessions").await,
+        2,
+        "authstore deleted the one it read"
+    );
+    db.destroy().await;
+}
+
+#[tokio::test]
+async fn a_sign_out_on_either_side_ends_the_session_for_both() {
+    let Some((db, authjs, store)) = shared("authjs_interop_sign_out").await else {
+        return;
+    };
+    let user = ada(&store).await;
+    let ours = store.create_session(user).await.unwrap();
+    authjs.run(json!([{ "op": "deleteSession", "args": [ours.session_token.expose()] }]));
+    assert!(
+        store
+            .get_session_and_user(ours.session_token.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let theirs = "5d9b3c2a-3333-4eee-afff-0123456789ab";
+    authjs.run(
+        json!([{ "op": "createSession", "args": [{ "sessionToken": theirs, "userId": user,
+        "expires": { "$date": "2099-01-01T00:00:00Z" } }] }]),
+    );
+    assert!(store.delete_session(theirs).await.unwrap());
+    let read = authjs.run(json!([{ "op": "getSessionAndUser", "args": [theirs] }]));
+    assert_eq!(read[0], Value::Null);
+    db.destroy().await;
+}
+
+#[tokio::test]
+async fn users_and_accounts_made_by_either_side_are_found_by_the_other() {
+    let Some((db, authjs, store)) = shared("authjs_interop_users").await else {
+        return;
+    };
+    let user = ada(&store).await;
+    let tokens = AuthJsTokens {
+        access_token: Some(Secret::from("gho_ours")),
+        expires_at: Some(1_900_000_000),
+        scope: Some("read:user".into()),
+        token_type: Some("bearer".into()),
+        ..Default::default()
+    };
+    let linked = NewAuthJsAccount {
+        tokens,
+        ..NewAuthJsAccount::oauth(user, "github", "1234")
+    };
+    store.link_account(linked).await.unwrap();
+    let read = authjs.run(json!([
+        { "op": "getUserByAccount", "args": [{ "provider": "github", "providerAccountId": "1234" }] },
+        { "op": "getUserByEmail", "args": ["ada@example.com"] },
+        { "op": "query", "args": ["SELECT access_token, expires_at, type FROM accounts"] },
+    ]));
+    assert_eq!(read[0]["id"], user);
+    assert_eq!(read[1]["id"], user);
+    assert_eq!(read[2][0]["access_token"], "gho_ours");
+    assert_eq!(
+        read[2][0]["expires_at"], "1900000000",
+        "a bigint, as node-postgres reads it"
+    );
+    assert_eq!(read[2][0]["type"], "oauth");
+
+    let theirs = authjs.run(json!([
+        { "op": "createUser", "args": [{ "email": "grace@example.com", "emailVerified": { "$date": "2030-01-02T03:04:05.678Z" } }] },
+        { "op": "linkAccount", "args": [{ "userId": "$0.id", "type": "oidc", "provider": "google",
+            "providerAccountId": "g-1", "id_token": "eyJ.theirs", "expires_at": 1900000001 }] },
+        { "op": "createSession", "args": [{ "sessionToken": "9f0e1d2c-4444-4aaa-8bbb-0123456789ab",
+            "userId": "$0.id", "expires": { "$date": "2099-01-01T00:00:00Z" } }] },
+    ]));
+    let grace = theirs[0]["id"].as_i64().unwrap() as i32;
+    let found = store
+        .get_user_by_account("google", "g-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, grace);
+    assert_eq!(
+        found.email_verified,
+        Some(instant(&json!("2030-01-02T03:04:05.678Z")))
+    );
+    let accounts = store.user_accounts(grace).await.unwrap();
+    assert_eq!(accounts[0].linked.kind, "oidc");
+    assert_eq!(
+        accounts[0]
+            .linked
+            .tokens
+            .id_token
+            .as_ref()
+            .map(Secret::expose),
+        Some("eyJ.theirs")
+    );
+    assert_eq!(accounts[0].linked.tokens.expires_at, Some(1_900_000_001));
+
+    // A user deleted by authstore goes with their accounts and sessions, as
+    // the adapter's deleteUser takes them.
+    store.delete_user(grace).await.unwrap();
+    let read = authjs.run(json!([
+        { "op": "getUser", "args": [grace] },
+        { "op": "getUserByAccount", "args": [{ "provider": "google", "providerAccountId": "g-1" }] },
+        { "op": "getSessionAndUser", "args": ["9f0e1d2c-4444-4aaa-8bbb-0123456789ab"] },
+    ]));
+    assert_eq!(read, vec![Value::Null, Value::Null, Value::Null]);
+    assert_eq!(db.count_rows("sessions").await, 0);
+
+    // One deleted by the adapter is gone for authstore.
+    authjs.run(json!([{ "op": "deleteUser", "args": [user] }]));
+    assert_eq!(store.get_user(user).await.unwrap(), None);
+    assert_eq!(
+        store.get_user_by_account("github", "1234").await.unwrap(),
+        None
+    );
+    db.destroy().await;
+}
+
+#[tokio::test]
+async fn sign_in_links_made_by_either_side_work_once_on_the_other() {
+    let Some((db, authjs, store)) = shared("authjs_interop_links").await else {
+        return;
+    };
+    // Auth.js's email sign-in sends a link; authstore takes its token once.
+    let sent = authjs.run(json!([{ "op": "sendLink", "args": ["Ada@Example.com "] }]));
+    assert_eq!(sent[0]["identifier"], "ada@example.com", "{:?}", sent[0]);
+    let token = sent[0]["token"].as_str().unwrap();
+    let used = store
+        .use_verification_token("ada@example.com", token)
+        .await
+        .unwrap();
+    assert_eq!(
+        used.map(|used| used.identifier).as_deref(),
+        Some("ada@example.com")
+    );
+    assert!(
+        store
+            .use_verification_token("ada@example.com", token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // authstore's link signs the person in through Auth.js's callback,
+    // once; the session it starts is one authstore reads.
+    let (_, token) = store
+        .create_verification_token("grace@example.com")
+        .await
+        .unwrap();
+    let callback = authjs
+        .run(json!([{ "op": "emailCallback", "args": [token.expose(), "grace@example.com"] }]));
+    assert_eq!(callback[0]["status"], 302, "{:?}", callback[0]);
+    let set = callback[0]["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find_map(|cookie| cookie.strip_prefix(&format!("{COOKIE}=")))
+        .expect("Auth.js set its session cookie");
+    let session_token = set.split(';').next().unwrap();
+    let found = store
+        .get_session_and_user(session_token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.user.email.as_deref(), Some("grace@example.com"));
+    assert!(found.user.email_verified.is_some());
+    let again = authjs
+        .run(json!([{ "op": "emailCallback", "args": [token.expose(), "grace@example.com"] }]));
+    assert!(
+        again[0]["location"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("error=Verification"),
+        "{:?}",
+        again[0]
+    );
+
+    // An expired link is refused by authstore, and spent all the same.
+    let (_, late) = at(&store, Utc::now() - TimeDelta::days(2))
+        .create_verification_token("ada@example.com")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .use_verification_token("ada@example.com", late.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(db.count_rows("verification_token").await, 0);
+    db.destroy().await;
+}
+
+#[tokio::test]
+async fn authstore_keeps_one_user_per_mailbox_and_per_provider_account() {
+    let Some((db, authjs, store)) = shared("authjs_interop_unique").await else {
+        return;
+    };
+    // The app wrote an address in another case: still the same mailbox.
+    authjs.run(json!([{ "op": "createUser", "args": [{ "email": "Ada@Example.com" }] }]));
+    let again = NewUser {
+        email: Some("ada@example.com".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.create_user(again).await,
+        Err(Error::Conflict(_))
+    ));
+    let found = store
+        .get_user_by_email("ADA@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let linked = store
+        .link_account(NewAuthJsAccount::oauth(found.id, "github", "1"))
+        .await
+        .unwrap();
+    let twice = store
+        .link_account(NewAuthJsAccount::oauth(found.id, "github", "1"))
+        .await;
+    assert!(matches!(twice, Err(Error::Conflict(_))), "{twice:?}");
+    assert_eq!(linked.user_id, found.id);
+    // Nobody to link to, nobody to start a session for: nothing written.
+    let orphan = store
+        .link_account(NewAuthJsAccount::oauth(found.id + 100, "github", "2"))
+        .await;
+    assert!(matches!(orphan, Err(Error::UnknownUser)), "{orphan:?}");
+    assert!(matches!(
+        store.create_session(found.id + 100).await,
+        Err(Error::UnknownUser)
+    ));
+    assert_eq!(db.count_rows("accounts").await, 1);
+    assert_eq!(db.count_rows("sessions").await, 0);
+    // A type the major does not write is refused, and nothing is written.
+    let v4_only = NewAuthJsAccount {
+        kind: "credentials".into(),
+        ..NewAuthJsAccount::oauth(found.id, "creds", "3")
+    };
+    assert!(matches!(
+        store.link_account(v4_only.clone()).await,
+        Err(Error::Validation(_))
+    ));
+    let v4 = store.clone();
+    let v4 = AuthJsStore::new(
+        v4.connection().clone(),
+        v4.config().clone().next_auth_major(NextAuthMajor::V4),
+    );
+    v4.link_account(v4_only).await.unwrap();
+    db.destroy().await;
+}
