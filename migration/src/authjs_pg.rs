@@ -6,11 +6,13 @@
 //!
 //! The file declares no unique and no foreign key, and adopting a database
 //! that has some (an older `schema.sql` had them) changes nothing: authstore
-//! keeps one mailbox to one user, one token to one session and one provider
-//! account to one user by its own writes, under a lock, instead. The
-//! migration adds only indexes, none unique, so that a session lookup and a
-//! user's sessions and accounts are no table scans: nothing an app's write
-//! can trip over. PostgreSQL only, as the adapter.
+//! keeps one user to a mailbox and to a provider account by its own writes,
+//! under a lock, instead (and its session tokens are random UUIDs). The
+//! migration adds only non-unique indexes, so that a session lookup, a
+//! user by address and a user's sessions and accounts are no table scans,
+//! and the session cache's triggers: nothing an app's write can trip over.
+//! Rolling it back removes those and never the tables, which hold the app's
+//! users whoever laid them down. PostgreSQL only, as the adapter.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
@@ -18,7 +20,7 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 use crate::Profile;
 use crate::column::{serial, string};
 use crate::notify::{LongExpired, SessionNotify, Watched};
-use crate::tables::CreateTables;
+use crate::tables::{CreateTables, Down};
 use authstore_entity::descriptor::{AUTHJS_PG, AuthJsSchema};
 
 const USERS: &str = AUTHJS_PG.users;
@@ -35,11 +37,14 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             name: "m20261207_000701_authstore_authjs_pg_schema",
             described_as: "@auth/pg-adapter's tables",
             tables,
+            down: Down::OurIndexes,
             only_on: Some(DatabaseBackend::Postgres),
             indexes: &[
                 (SESSIONS, AuthJsSchema::SESSION_TOKEN),
                 (SESSIONS, USER_ID),
                 (ACCOUNTS, USER_ID),
+                (USERS, "email"),
+                (ACCOUNTS, AuthJsSchema::PROVIDER_ACCOUNT_ID),
             ],
         }),
         Box::new(SessionNotify {

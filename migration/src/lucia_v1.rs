@@ -17,7 +17,7 @@ use crate::Profile;
 use crate::attempts::SignInAttempts;
 use crate::column::{stored_time, text_id};
 use crate::notify::{LongExpired, SessionNotify, Watched};
-use crate::tables::CreateTables;
+use crate::tables::{CreateTables, Down};
 use authstore_entity::descriptor::{LUCIA_V1, StoredTime};
 
 const USERS: &str = LUCIA_V1.users;
@@ -34,6 +34,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             described_as: "lucia-auth v1's tables",
             tables,
             // "Sign out everywhere" and a user's keys.
+            down: Down::Tables,
             only_on: None,
             indexes: &[(SESSIONS, "user_id"), (KEYS, "user_id")],
         }),

@@ -23,7 +23,7 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 use crate::Profile;
 use crate::column::{stored_time, text_id};
 use crate::notify::{LongExpired, SessionNotify, Watched};
-use crate::tables::CreateTables;
+use crate::tables::{CreateTables, Down};
 use authstore_entity::descriptor::LUCIA_V3;
 
 const USERS: &str = LUCIA_V3.users;
@@ -37,6 +37,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             name: "m20261122_000401_authstore_lucia_v3_schema",
             described_as: "Lucia v3's tables",
             tables,
+            down: Down::Tables,
             only_on: None,
             indexes: &[(SESSIONS, "user_id")],
         }),

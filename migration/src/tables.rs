@@ -1,7 +1,7 @@
 //! The migration of a profile whose schema is a few tables and indexes (the
-//! Lucia profiles): create them, or adopt them when the other system made
-//! them, checking the columns and adding only the missing indexes, with no
-//! row changed.
+//! Lucia profiles, `better-auth`, `authjs-pg`): create them, or adopt them
+//! when the other system made them, checking the columns and adding only the
+//! missing indexes, with no row changed.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
@@ -22,6 +22,19 @@ pub(crate) struct CreateTables {
     /// (`@auth/pg-adapter`'s is PostgreSQL's): on any other the migration
     /// refuses before it writes anything.
     pub(crate) only_on: Option<DatabaseBackend>,
+    /// What rolling the migration back removes.
+    pub(crate) down: Down,
+}
+
+/// What [`CreateTables`]' `down` removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Down {
+    /// The tables (and so everything in them).
+    Tables,
+    /// Only our indexes: the tables are the app's, whoever laid them down
+    /// (an Auth.js app's users live there), so a rollback of authstore
+    /// never takes them.
+    OurIndexes,
 }
 
 impl CreateTables {
@@ -67,8 +80,20 @@ impl MigrationTrait for CreateTables {
         Ok(())
     }
 
-    /// Drops the tables, those pointing to others first.
+    /// Drops the tables, those pointing to others first, or only our
+    /// indexes ([`Down`]).
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if self.down == Down::OurIndexes {
+            for &(table, column) in self.indexes {
+                let index = Index::drop()
+                    .name(format!("{table}_{column}"))
+                    .table(table)
+                    .if_exists()
+                    .to_owned();
+                manager.drop_index(index).await?;
+            }
+            return Ok(());
+        }
         for table in (self.tables)(manager.get_database_backend()).iter().rev() {
             let name = table
                 .get_table_name()

@@ -13,10 +13,12 @@ use sea_orm::ConnectionTrait;
 const SCHEMA: &str = include_str!("../fixtures/authjs-pg-schema.sql");
 
 /// The indexes authstore adds, none unique.
-const OURS: [&str; 3] = [
+const OURS: [&str; 5] = [
+    "CREATE INDEX \"accounts_providerAccountId\" ON public.accounts USING btree (\"providerAccountId\")",
     "CREATE INDEX \"accounts_userId\" ON public.accounts USING btree (\"userId\")",
     "CREATE INDEX \"sessions_sessionToken\" ON public.sessions USING btree (\"sessionToken\")",
     "CREATE INDEX \"sessions_userId\" ON public.sessions USING btree (\"userId\")",
+    "CREATE INDEX users_email ON public.users USING btree (email)",
 ];
 
 #[tokio::test]
@@ -39,7 +41,9 @@ async fn the_tables_are_the_adapters_with_only_our_indexes_added() {
     let mut expected = theirs.strings(INDEXES).await;
     expected.extend(OURS.map(str::to_owned));
     expected.sort();
-    assert_eq!(ours.strings(INDEXES).await, expected);
+    let mut found = ours.strings(INDEXES).await;
+    found.sort();
+    assert_eq!(found, expected);
     theirs.destroy().await;
     ours.destroy().await;
 }
@@ -97,6 +101,31 @@ async fn an_apps_database_is_adopted_unchanged_in_either_shape() {
         }
         db.destroy().await;
     }
+}
+
+#[tokio::test]
+async fn a_rollback_leaves_the_apps_tables_and_rows() {
+    let Some(db) = TestDb::create(Backend::Postgres, "authjs_rollback").await else {
+        return;
+    };
+    db.conn.execute_unprepared(SCHEMA).await.unwrap();
+    db.conn
+        .execute_unprepared("INSERT INTO users (email) VALUES ('ada@example.com')")
+        .await
+        .unwrap();
+    let (columns, indexes) = (db.strings(COLUMNS).await, db.strings(INDEXES).await);
+    Profile::AuthJsPg.up(&db.conn).await.unwrap();
+    Profile::AuthJsPg.down(&db.conn).await.unwrap();
+    assert_eq!(db.strings(COLUMNS).await, columns);
+    assert_eq!(
+        db.strings(INDEXES).await,
+        indexes,
+        "only authstore's indexes went"
+    );
+    assert_eq!(db.count_rows("users").await, 1);
+    let triggers = "SELECT tgname AS name FROM pg_trigger WHERE NOT tgisinternal";
+    assert_eq!(db.strings(triggers).await, Vec::<String>::new());
+    db.destroy().await;
 }
 
 #[tokio::test]

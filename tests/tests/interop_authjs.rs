@@ -246,6 +246,19 @@ async fn a_sign_out_on_either_side_ends_the_session_for_both() {
     assert!(store.delete_session(theirs).await.unwrap());
     let read = authjs.run(json!([{ "op": "getSessionAndUser", "args": [theirs] }]));
     assert_eq!(read[0], Value::Null);
+    // A session whose user the app deleted by hand is no session for
+    // either side.
+    let orphan = store.create_session(user).await.unwrap().session_token;
+    authjs.run(json!([{ "op": "query", "args": ["DELETE FROM users"] }]));
+    let read = authjs.run(json!([{ "op": "getSessionAndUser", "args": [orphan.expose()] }]));
+    assert_eq!(read[0], Value::Null);
+    assert!(
+        store
+            .get_session_and_user(orphan.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
     db.destroy().await;
 }
 
@@ -424,11 +437,15 @@ async fn authstore_keeps_one_user_per_mailbox_and_per_provider_account() {
         store.create_user(again).await,
         Err(Error::Conflict(_))
     ));
-    let found = store
-        .get_user_by_email("ADA@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    // Found as the adapter finds it: the row holding the canonical form
+    // exactly, which this one does not.
+    assert_eq!(
+        store.get_user_by_email("ADA@example.com").await.unwrap(),
+        None
+    );
+    let theirs = authjs.run(json!([{ "op": "getUserByEmail", "args": ["Ada@Example.com"] }]));
+    let id = theirs[0]["id"].as_i64().unwrap() as i32;
+    let found = store.get_user(id).await.unwrap().unwrap();
     let linked = store
         .link_account(NewAuthJsAccount::oauth(found.id, "github", "1"))
         .await
@@ -437,7 +454,7 @@ async fn authstore_keeps_one_user_per_mailbox_and_per_provider_account() {
         .link_account(NewAuthJsAccount::oauth(found.id, "github", "1"))
         .await;
     assert!(matches!(twice, Err(Error::Conflict(_))), "{twice:?}");
-    assert_eq!(linked.user_id, found.id);
+    assert_eq!(linked.linked.user_id, found.id);
     // Nobody to link to, nobody to start a session for: nothing written.
     let orphan = store
         .link_account(NewAuthJsAccount::oauth(found.id + 100, "github", "2"))
@@ -465,4 +482,87 @@ async fn authstore_keeps_one_user_per_mailbox_and_per_provider_account() {
     );
     v4.link_account(v4_only).await.unwrap();
     db.destroy().await;
+}
+
+#[tokio::test]
+async fn a_link_signs_in_only_whom_authjs_would() {
+    let Some((db, authjs, store)) = shared("authjs_interop_link_refusals").await else {
+        return;
+    };
+    let links = async |address: &str| db_links(&db, address).await;
+    // Another address's token, an unknown one, a spent one: nobody.
+    let (_, ada) = store
+        .create_verification_token("ada@example.com")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .sign_in_with_link("eve@example.com", ada.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .sign_in_with_link("ada@example.com", "0".repeat(64).as_str())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (user, _) = store
+        .sign_in_with_link("ADA@example.com ", ada.expose())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.email.as_deref(), Some("ada@example.com"));
+    assert!(user.email_verified.is_some());
+    assert!(
+        store
+            .sign_in_with_link("ada@example.com", ada.expose())
+            .await
+            .unwrap()
+            .is_none(),
+        "spent"
+    );
+    // Expired: refused, and spent.
+    let (_, late) = at(&store, Utc::now() - TimeDelta::days(2))
+        .create_verification_token("ada@example.com")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .sign_in_with_link("ada@example.com", late.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(links("ada@example.com").await, 0);
+
+    // The app made `Grace@Example.com`; a link for grace@example.com is not
+    // taken to be hers (Auth.js would make a second user; authstore keeps
+    // one per mailbox and refuses), and the link stays unspent.
+    authjs.run(json!([{ "op": "createUser", "args": [{ "email": "Grace@Example.com" }] }]));
+    let (_, grace) = store
+        .create_verification_token("grace@example.com")
+        .await
+        .unwrap();
+    let refused = store
+        .sign_in_with_link("grace@example.com", grace.expose())
+        .await;
+    assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
+    assert_eq!(links("grace@example.com").await, 1);
+    assert_eq!(db.count_rows("users").await, 2);
+    assert_eq!(db.count_rows("sessions").await, 1, "only ada's");
+    // And the lookup by address finds only the exact row, as the adapter's.
+    assert_eq!(
+        store.get_user_by_email("grace@example.com").await.unwrap(),
+        None
+    );
+    db.destroy().await;
+}
+
+async fn db_links(db: &TestDb, address: &str) -> usize {
+    let sql =
+        format!("SELECT token AS name FROM verification_token WHERE identifier = '{address}'");
+    db.strings(&sql).await.len()
 }

@@ -30,7 +30,7 @@ use crate::Profile;
 use crate::adopt::has_index;
 use crate::column::text_id;
 use crate::notify::{LongExpired, SessionNotify, Watched};
-use crate::tables::CreateTables;
+use crate::tables::{CreateTables, Down};
 use authstore_entity::better_auth::{BETTER_AUTH, column as col};
 use authstore_entity::own_tables::{CARRIED, CARRIED_SOURCES};
 
@@ -54,6 +54,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             name: "m20261203_000601_authstore_better_auth_schema",
             described_as: "better-auth's tables",
             tables,
+            down: Down::Tables,
             only_on: None,
             indexes: &[],
         }),

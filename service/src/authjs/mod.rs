@@ -40,7 +40,8 @@
 //! key: one user per mailbox (addresses compared in their canonical form,
 //! [`canonical_email`](crate::canonical_email), whatever their case in the
 //! table), one user per provider account, and no account or session for a
-//! user who does not exist.
+//! user who does not exist. A lookup by address finds the row holding it
+//! exactly, as the adapter's does.
 
 mod storage;
 
@@ -79,9 +80,7 @@ pub struct AuthJsUser {
 pub struct AuthJsAccount {
     /// `accounts.id`, a serial.
     pub id: i32,
-    /// Whose account it is.
-    pub user_id: i32,
-    /// The account's fields.
+    /// The account's fields, its user among them.
     pub linked: NewAuthJsAccount,
 }
 
@@ -287,9 +286,13 @@ impl std::fmt::Debug for AuthJsConfig {
 
 impl AuthJsConfig {
     /// Sets the app's `session.maxAge` and `session.updateAge`;
-    /// `update_age` must be positive and no longer than `max_age`.
+    /// `max_age` must be positive, and `update_age` no longer than it (0,
+    /// as Auth.js allows, renews on every read).
     pub fn max_age(mut self, max_age: TimeDelta, update_age: TimeDelta) -> Result<Self, Error> {
-        if update_age <= TimeDelta::zero() {
+        if max_age <= TimeDelta::zero() {
+            return Err(ConfigError::NotPositive("max_age").into());
+        }
+        if update_age < TimeDelta::zero() {
             return Err(ConfigError::NotPositive("update_age").into());
         }
         if update_age > max_age {
@@ -308,7 +311,9 @@ impl AuthJsConfig {
     }
 
     /// The app's secret (`AUTH_SECRET`, `NEXTAUTH_SECRET`), which verification
-    /// tokens are hashed with; [`ConfigError::EmptySecret`] if empty.
+    /// tokens are hashed with; [`ConfigError::EmptySecret`] if empty. An
+    /// Auth.js v5 app given several secrets (`AUTH_SECRET_1`, …) hashes with
+    /// all of them joined by commas, the newest first: pass that string.
     pub fn secret(mut self, secret: &str) -> Result<Self, Error> {
         if secret.trim().is_empty() {
             return Err(ConfigError::EmptySecret.into());
@@ -361,28 +366,62 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
 
     /// Creates a user, as the adapter's `createUser` (the fields are
     /// next-auth's, [`NewUser`], the address stored in its canonical form);
-    /// one `INSERT` under a lock on the address. [`Error::Conflict`]`(`[`Conflict::Email`]`)`
-    /// if a user has the address in any case; [`Error::Validation`] for
-    /// a bad field, and nothing is written.
+    /// one `INSERT` under a lock on the mailbox.
+    /// [`Error::Conflict`]`(`[`Conflict::Email`]`)` if a user has the
+    /// address in any case (as the database's `lower()` folds it);
+    /// [`Error::Validation`] for a bad field, and nothing is written.
     pub async fn create_user(&self, input: NewUser) -> Result<AuthJsUser, Error> {
         let user = input.prepare(self.core.db.get_database_backend())?;
         let Some(address) = user.email.clone() else {
             return Ok(self.storage().insert_user(&user).await?);
         };
-        let db = &self.core.db;
-        backend::serialized(
-            db,
-            storage::USERS,
-            &format!("authjs email {address}"),
-            async |txn| {
-                let storage = Storage { db: txn };
-                if storage.user_by_email(&address).await?.is_some() {
-                    return Err(Error::Conflict(Conflict::Email));
-                }
-                Ok(storage.insert_user(&user).await?)
-            },
-        )
+        self.for_mailbox(&address, async |storage| {
+            if storage.mailbox_taken(&address).await? {
+                return Err(Error::Conflict(Conflict::Email));
+            }
+            Ok(storage.insert_user(&user).await?)
+        })
         .await
+    }
+
+    /// Runs `body` in a transaction holding the lock on the mailbox
+    /// `address` (canonical), so "is it taken? then insert" cannot be
+    /// interleaved by another of authstore's writers.
+    async fn for_mailbox<T>(
+        &self,
+        address: &str,
+        body: impl AsyncFnOnce(Storage<'_, Db::Transaction>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let key = format!("authjs mailbox {}", address.to_lowercase());
+        backend::serialized(&self.core.db, storage::USERS, &key, async |txn| {
+            body(Storage { db: txn }).await
+        })
+        .await
+    }
+
+    /// The app's secret, which sign-in links need.
+    fn secret(&self) -> Result<&Secret, Error> {
+        Ok(self
+            .config
+            .secret
+            .as_ref()
+            .ok_or(ConfigError::EmptySecret)?)
+    }
+
+    /// A sign-in link's address in its canonical form and its token's
+    /// stored form, or `None` when neither could be one anybody stored.
+    fn link_key(&self, identifier: &str, token: &str) -> Result<Option<(String, String)>, Error> {
+        let secret = self.secret()?;
+        let Ok(address) = email::canonical(identifier) else {
+            return Ok(None);
+        };
+        if !text::plausible_token(token) {
+            return Ok(None);
+        }
+        Ok(Some((
+            address,
+            token::verification_hash(token, secret.expose()),
+        )))
     }
 
     /// The user with this id (`getUser`).
@@ -390,10 +429,9 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
         Ok(self.storage().user(id).await?)
     }
 
-    /// The user with this address (`getUserByEmail`), compared in its
-    /// canonical form with the rows' addresses in any case; of two rows the
-    /// app made for one mailbox, the older. An input that is no address is
-    /// `None`, without a query.
+    /// The user with this address (`getUserByEmail`): the row holding its
+    /// canonical form exactly, as the adapter compares (of two such rows,
+    /// the older). An input that is no address is `None`, without a query.
     pub async fn get_user_by_email(&self, address: &str) -> Result<Option<AuthJsUser>, Error> {
         let Ok(address) = email::canonical(address) else {
             return Ok(None);
@@ -540,11 +578,7 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
         &self,
         identifier: &str,
     ) -> Result<(AuthJsVerificationToken, Secret), Error> {
-        let secret = self
-            .config
-            .secret
-            .as_ref()
-            .ok_or(ConfigError::EmptySecret)?;
+        let secret = self.secret()?;
         let identifier =
             email::canonical(identifier).map_err(|why| rules::invalid("identifier", why))?;
         let expires = self.now() + VERIFICATION_MAX_AGE;
@@ -563,38 +597,37 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
     }
 
     /// Signs in with an email link, as Auth.js's email callback does, in
-    /// one transaction under the address's lock: the token is used (spent
-    /// even if it has expired); then the user with the address gets
-    /// `emailVerified` = now, or is created with it, and a session is
-    /// started. `None` for an unknown, spent or expired token, or another
-    /// address's; nothing else is written then.
+    /// one transaction under the mailbox's lock: the token is used (spent
+    /// even if it has expired); then the user whose address is exactly the
+    /// link's gets `emailVerified` = now, or is created with it, and a
+    /// session is started. `None` for an unknown, spent or expired token,
+    /// or another address's. [`Error::Conflict`]`(`[`Conflict::Email`]`)`,
+    /// with the token left unspent, if no user has the address exactly but
+    /// one has it in another case: which of them the link is for is not
+    /// authstore's to guess.
+    ///
+    /// The app's own sign-in rules (its `callbacks.signIn`) are the app's:
+    /// this signs in anybody who holds a valid link.
     pub async fn sign_in_with_link(
         &self,
         identifier: &str,
         token: &str,
     ) -> Result<Option<(AuthJsUser, AuthJsSession)>, Error> {
-        let secret = self
-            .config
-            .secret
-            .as_ref()
-            .ok_or(ConfigError::EmptySecret)?;
-        let Ok(address) = email::canonical(identifier) else {
+        let Some((address, hash)) = self.link_key(identifier, token)? else {
             return Ok(None);
         };
-        if !text::plausible_token(token) {
-            return Ok(None);
-        }
-        let hash = token::verification_hash(token, secret.expose());
         let now = self.now();
-        let key = format!("authjs email {address}");
-        let signed_in = backend::serialized(&self.core.db, storage::USERS, &key, async |txn| {
-            let storage = Storage { db: txn };
+        let signed_in = self.for_mailbox(&address, async |storage| {
             let taken = storage.take_verification(&address, &hash).await?;
             if taken.is_none_or(|taken| taken.expires < now) {
-                return Ok(Err(()));
+                // Committed: a spent or expired token is gone.
+                return Ok(None);
             }
             let user = match storage.user_by_email(&address).await? {
                 Some(user) => storage.verify_email(user.id, now).await?,
+                None if storage.mailbox_taken(&address).await? => {
+                    return Err(Error::Conflict(Conflict::Email));
+                }
                 None => {
                     let new = NewUser {
                         email: Some(address.clone()),
@@ -606,20 +639,19 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
             };
             let expires = self.config.expiry.starting_at(now);
             let session_token = token::random_uuid();
-            storage
-                .insert_session(session_token.expose(), user.id, expires)
-                .await?;
+            let started = storage.insert_session(session_token.expose(), user.id, expires);
+            if !started.await? {
+                return Err(Error::UnknownUser);
+            }
             let session = AuthJsSession {
                 session_token,
                 user_id: user.id,
                 expires,
                 fresh: true,
             };
-            Ok(Ok((user, session)))
-        })
-        .await?;
-        // A spent token is committed spent, whatever else happened.
-        Ok(signed_in.ok())
+            Ok(Some((user, session)))
+        });
+        signed_in.await
     }
 
     /// Uses a sign-in link's token (`useVerificationToken`, then Auth.js's
@@ -631,19 +663,10 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
         identifier: &str,
         token: &str,
     ) -> Result<Option<AuthJsVerificationToken>, Error> {
-        let secret = self
-            .config
-            .secret
-            .as_ref()
-            .ok_or(ConfigError::EmptySecret)?;
-        let Ok(identifier) = email::canonical(identifier) else {
+        let Some((address, hash)) = self.link_key(identifier, token)? else {
             return Ok(None);
         };
-        if !text::plausible_token(token) {
-            return Ok(None);
-        }
-        let hash = token::verification_hash(token, secret.expose());
-        let taken = self.storage().take_verification(&identifier, &hash).await?;
+        let taken = self.storage().take_verification(&address, &hash).await?;
         // Auth.js: `invite.expires.valueOf() < Date.now()` is refused.
         Ok(taken.filter(|taken| taken.expires >= self.now()))
     }

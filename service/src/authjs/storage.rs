@@ -1,8 +1,8 @@
 //! The adapter's rows: `users`, `accounts`, `sessions` and
 //! `verification_token`, named as the profile's descriptor
 //! (`authstore_entity::descriptor::AUTHJS_PG`) names them. Times are
-//! `timestamptz`; the profile is PostgreSQL's, as its adapter, so every
-//! write answers its row with `RETURNING`.
+//! `timestamptz`; the profile is PostgreSQL's, as its adapter, so a write
+//! that answers its row does so with `RETURNING`.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement};
@@ -86,12 +86,10 @@ fn account_from(row: &QueryResult) -> Result<AuthJsAccount, DbErr> {
     let secret = |column: &str| -> Result<Option<Secret>, DbErr> {
         Ok(row.try_get::<Option<String>>("", column)?.map(Secret::from))
     };
-    let user_id = row.try_get("", USER_ID)?;
     Ok(AuthJsAccount {
         id: row.try_get("", "id")?,
-        user_id,
         linked: NewAuthJsAccount {
-            user_id,
+            user_id: row.try_get("", USER_ID)?,
             kind: row.try_get("", "type")?,
             provider: row.try_get("", "provider")?,
             provider_account_id: row.try_get("", PROVIDER_ACCOUNT_ID)?,
@@ -146,17 +144,31 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         self.one_user(select).await
     }
 
-    /// The oldest user whose address is `canonical` in any case.
+    /// The user whose address is exactly `canonical`, as the adapter's
+    /// `getUserByEmail` finds one (of two such rows, the older).
     pub(super) async fn user_by_email(&self, canonical: &str) -> Result<Option<AuthJsUser>, DbErr> {
         let mut select = select_users();
         select
-            .and_where(
-                Expr::expr(Func::lower(Expr::col((USERS, "email"))))
-                    .eq(Func::lower(Expr::val(canonical))),
-            )
+            .and_where(Expr::col((USERS, "email")).eq(canonical))
             .order_by((USERS, "id"), Order::Asc)
             .limit(1);
         self.one_user(select).await
+    }
+
+    /// Whether any user's address is `canonical` as PostgreSQL's `lower()`
+    /// folds both (another case of it, or a character the database's
+    /// locale folds alike): the mailbox is taken, and a new user for it
+    /// is refused.
+    pub(super) async fn mailbox_taken(&self, canonical: &str) -> Result<bool, DbErr> {
+        let select = Query::select()
+            .expr(Expr::val(1))
+            .from(USERS)
+            .and_where(
+                Expr::expr(Func::lower(Expr::col("email"))).eq(Func::lower(Expr::val(canonical))),
+            )
+            .limit(1)
+            .to_owned();
+        Ok(self.db.query_one(&select).await?.is_some())
     }
 
     /// The user of the oldest account linking this provider account.
@@ -302,13 +314,14 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         Ok(self.db.execute(&insert).await?.rows_affected() > 0)
     }
 
-    /// The session with this token and its user: one `SELECT … JOIN`
-    /// (sessions as `A_*`, users as `B_*`), built once. Of two rows with
-    /// one token (the schema does not forbid it), the oldest.
+    /// The session with this token and its user, if the user still exists:
+    /// one `SELECT … LEFT JOIN` (sessions as `A_*`, users as `B_*`), built
+    /// once. Of two rows with one token (the schema does not forbid it),
+    /// the older, as the adapter reads the first it finds.
     async fn session_and_user(
         &self,
         token: &str,
-    ) -> Result<Option<(AuthJsSession, AuthJsUser)>, DbErr> {
+    ) -> Result<Option<(AuthJsSession, Option<AuthJsUser>)>, DbErr> {
         let backend = self.db.get_database_backend();
         let sql = LOOKUP.sql(backend, || {
             let mut select = Query::select();
@@ -320,7 +333,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             }
             select
                 .from(SESSIONS)
-                .inner_join(USERS, Expr::col((SESSIONS, USER_ID)).equals((USERS, "id")))
+                .left_join(USERS, Expr::col((SESSIONS, USER_ID)).equals((USERS, "id")))
                 .and_where(Expr::col((SESSIONS, SESSION_TOKEN)).eq(""))
                 .order_by((SESSIONS, "id"), Order::Asc)
                 .limit(1);
@@ -330,7 +343,21 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let Some(row) = self.db.query_one_raw(lookup).await? else {
             return Ok(None);
         };
-        Ok(Some((session_from(&row, "A_")?, user_from(&row, "B_")?)))
+        let user = match row.try_get::<Option<i32>>("B_", "id")? {
+            Some(_) => Some(user_from(&row, "B_")?),
+            None => None,
+        };
+        Ok(Some((session_from(&row, "A_")?, user)))
+    }
+
+    /// Whether a session with this token is there.
+    async fn session_exists(&self, token: &str) -> Result<bool, DbErr> {
+        let select = Query::select()
+            .expr(Expr::val(1))
+            .from(SESSIONS)
+            .and_where(Expr::col(SESSION_TOKEN).eq(token))
+            .to_owned();
+        Ok(self.db.query_one(&select).await?.is_some())
     }
 
     /// Moves the session's expiry to `expires` if that is later; whether
@@ -391,7 +418,7 @@ pub(super) struct Rows {
 
 impl SessionRows for Rows {
     type Valid = ValidSession;
-    type Row = (AuthJsSession, AuthJsUser);
+    type Row = (AuthJsSession, Option<AuthJsUser>);
     type Policy = UpdateAgeExpiry;
 
     const SESSIONS: SessionsTable = SessionsTable {
@@ -417,6 +444,12 @@ impl SessionRows for Rows {
         &session.user_id
     }
 
+    /// A session whose user is gone is no session (the adapter's lookup
+    /// answers `null` for it).
+    fn has_user((_, user): &Self::Row) -> bool {
+        user.is_some()
+    }
+
     async fn find<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -426,7 +459,10 @@ impl SessionRows for Rows {
     }
 
     fn live(&self, (session, user): Self::Row, _: &str) -> Option<ValidSession> {
-        Some(ValidSession { session, user })
+        Some(ValidSession {
+            session,
+            user: user?,
+        })
     }
 
     async fn renew<C: ConnectionTrait>(
@@ -437,13 +473,16 @@ impl SessionRows for Rows {
         expires: DateTime<Utc>,
         _: DateTime<Utc>,
     ) -> Result<Option<ValidSession>, Error> {
-        // A concurrent read may have renewed it first: the row then holds
-        // (about) this expiry already, and the cookie is set again all the
-        // same, as Auth.js sets it on every read.
-        Storage { db }.extend_session(token, expires).await?;
+        let storage = Storage { db };
+        // Not moved: a concurrent read renewed it first (the row then holds
+        // about this expiry, and the cookie is set again all the same), or
+        // a sign-out deleted it meanwhile, and then there is no session.
+        if !storage.extend_session(token, expires).await? && !storage.session_exists(token).await? {
+            return Ok(None);
+        }
         session.expires = expires;
         session.fresh = true;
-        Ok(Some(ValidSession { session, user }))
+        Ok(user.map(|user| ValidSession { session, user }))
     }
 
     /// Over once `expires` is past (Auth.js: `expires < Date.now()`).

@@ -18,7 +18,6 @@
 use authstore_entity::RepeatedCookie;
 use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
-use axum_extra::extract::cookie::Cookie;
 use percent_encoding::percent_decode_str;
 
 /// A cookie as the request presented it.
@@ -52,16 +51,13 @@ pub fn read_cookie(headers: &HeaderMap, name: &str, which: RepeatedCookie) -> Op
         .iter()
         .map(|header| latin1(header.as_bytes()))
         .collect();
-    let sent = texts
-        .iter()
-        .flat_map(|text| Cookie::split_parse(text.as_str()))
-        .filter_map(Result::ok);
+    let sent = texts.iter().flat_map(|text| pairs(text));
     if which == RepeatedCookie::Chunked {
         return read_chunks(sent, name);
     }
     let mut values = sent
-        .filter(|cookie| cookie.name() == name)
-        .map(|cookie| cookie.value().to_owned());
+        .filter(|(sent, _)| *sent == name)
+        .map(|(_, value)| value.to_owned());
     let first = values.next()?;
     let (value, alone) = match (values.last(), which) {
         (None, _) => (first, true),
@@ -74,6 +70,23 @@ pub fn read_cookie(headers: &HeaderMap, name: &str, which: RepeatedCookie) -> Op
     })
 }
 
+/// The `name=value` pairs of one `Cookie` header, each trimmed of spaces
+/// and tabs, the only blanks every JS parser trims. A pair that would still
+/// begin or end with another blank (a no-break space, a NEL: bytes past
+/// ASCII, read as Latin-1) is left out: the parsers disagree on it (one
+/// trims it, another keeps it), so it names no cookie for sure, and a name
+/// such a blank hides (`\u{85}__Secure-…`) is not the protected one.
+fn pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    let blank = |c: char| c == ' ' || c == '\t';
+    let untrimmed =
+        |part: &str| part.starts_with(char::is_whitespace) || part.ends_with(char::is_whitespace);
+    text.split(';').filter_map(move |pair| {
+        let (name, value) = pair.split_once('=')?;
+        let (name, value) = (name.trim_matches(blank), value.trim_matches(blank));
+        (!name.is_empty() && !untrimmed(name) && !untrimmed(value)).then_some((name, value))
+    })
+}
+
 /// Auth.js's session cookie, which a long value splits into `name.0`,
 /// `name.1`, …: its reader keeps the first cookie of each name that
 /// starts with `name` and is not empty, and joins them in the order of the
@@ -83,23 +96,29 @@ pub fn read_cookie(headers: &HeaderMap, name: &str, which: RepeatedCookie) -> Op
 /// cookie whose name merely starts like the session's) is no session:
 /// refusing it can sign nobody in that Auth.js would refuse, whatever order
 /// its sort gives such a set.
-fn read_chunks<'c>(sent: impl Iterator<Item = Cookie<'c>>, name: &str) -> Option<SentCookie> {
-    let mut kept: Vec<(String, String)> = Vec::new();
+fn read_chunks<'t>(
+    sent: impl Iterator<Item = (&'t str, &'t str)>,
+    name: &str,
+) -> Option<SentCookie> {
+    // The first of each name, as Auth.js's parser keeps it, even when it is
+    // empty (an empty first one hides a later one of its name).
+    let mut first: Vec<(&str, String)> = Vec::new();
     let mut alone = true;
-    for cookie in sent.filter(|cookie| cookie.name().starts_with(name)) {
-        if kept.iter().any(|(kept, _)| kept == cookie.name()) {
+    for (sent, value) in sent.filter(|(sent, _)| sent.starts_with(name)) {
+        if first.iter().any(|(kept, _)| *kept == sent) {
             alone = false;
             continue;
         }
         // Auth.js's copy of the `cookie` package decodes, without dropping
         // quotes.
-        let value = decode_escapes(cookie.value());
-        if !value.is_empty() {
-            kept.push((cookie.name().to_owned(), value));
-        }
+        first.push((sent, decode_escapes(value)));
     }
+    let kept: Vec<(&str, String)> = first
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .collect();
     if let [(only, value)] = kept.as_slice()
-        && only == name
+        && *only == name
     {
         return Some(SentCookie {
             value: value.clone(),
@@ -256,6 +275,26 @@ mod tests {
         );
     }
 
+    /// Bytes past ASCII that Rust counts as blanks and JS parsers do not all
+    /// trim (NEL, no-break space), read as Latin-1.
+    #[test]
+    fn blanks_the_parsers_disagree_on_name_no_cookie() {
+        let read = |bytes: &[u8], which| {
+            let mut headers = HeaderMap::new();
+            headers.append(COOKIE, HeaderValue::from_bytes(bytes).unwrap());
+            read_cookie(&headers, "__Secure-s", which)
+        };
+        for which in [RepeatedCookie::First, RepeatedCookie::Last] {
+            assert_eq!(read(b"\x85__Secure-s=planted", which), None);
+            assert_eq!(read(b"__Secure-s=value\xa0", which), None);
+            assert_eq!(read(b" \t__Secure-s=value \t; a=1", which), alone("value"));
+        }
+        assert_eq!(
+            read(b"\xa0__Secure-s.0=planted", RepeatedCookie::Chunked),
+            None
+        );
+    }
+
     #[test]
     fn values_are_decoded_exactly_once() {
         assert_eq!(read_first(&["s=a%3Db"], "s"), alone("a=b"));
@@ -319,6 +358,8 @@ mod tests {
             "authjs.session-token.-0=a",
             "authjs.session-token=",
             "other=1",
+            // Auth.js keeps the first (empty) one of a name, and so no session.
+            "authjs.session-token=; authjs.session-token=planted",
         ] {
             assert_eq!(read_chunked(&[odd]), None, "{odd}");
         }

@@ -29,9 +29,12 @@
 //! `__Secure-next-auth.session-token` when the public URL is https (then the
 //! unprefixed name is not read, as next-auth does not read it); Lucia's
 //! `auth_session`; better-auth's `better-auth.session_token` (signed), with
-//! `__Secure-` over https. Every cookie written is HttpOnly, SameSite=Lax,
-//! Path=/, and Secure over https; next-auth's and lucia-auth v1's expire
-//! with the session, Lucia v3's and better-auth's carry their `Max-Age`.
+//! `__Secure-` over https; for an Auth.js app (`authjs-pg`) its major's,
+//! `authjs.session-token` (v5) or `next-auth.session-token` (next-auth 4),
+//! `__Secure-` prefixed over https, and read whole or in its chunks. Every
+//! cookie written is HttpOnly, SameSite=Lax,
+//! Path=/, and Secure over https; next-auth's, Auth.js's and lucia-auth
+//! v1's expire with the session, Lucia v3's and better-auth's carry their `Max-Age`.
 //!
 //! Cookies are read as browsers scope them and as each JS system parses
 //! them ([`cookies`]): by their literal names, values decoded once, and of
