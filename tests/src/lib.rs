@@ -506,6 +506,25 @@ impl TestDb {
         row.try_get::<i64>("", "n").expect("an integer count")
     }
 
+    /// Waits until `count` connections of this (PostgreSQL) database have run
+    /// a `LISTEN`: the session caches' listeners are up.
+    pub async fn wait_for_listeners(&self, count: usize) {
+        let query = format!(
+            "SELECT pid::text AS name FROM pg_stat_activity WHERE datname = '{}' AND query LIKE 'LISTEN%'",
+            self.name
+        );
+        let started = std::time::Instant::now();
+        while self.strings(&query).await.len() < count {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "no listener"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        // LISTEN has run; give the listener a moment to mark itself up.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
     /// Runs a query whose single column `name` is text.
     pub async fn strings(&self, sql: &str) -> Vec<String> {
         let rows = self

@@ -57,7 +57,7 @@ async fn the_apps_revocations_are_heard_through_the_cache() {
     );
 
     store.listen_for_session_changes().unwrap();
-    wait_for_listener(&db).await;
+    db.wait_for_listeners(1).await;
     let mut delays = Vec::new();
     for (n, how) in [
         "the app's sign-out",
@@ -108,18 +108,4 @@ async fn the_apps_revocations_are_heard_through_the_cache() {
         delays.join(", ")
     );
     db.destroy().await;
-}
-
-/// Waits until the store's LISTEN has run.
-async fn wait_for_listener(db: &TestDb) {
-    let query = format!(
-        "SELECT pid::text AS name FROM pg_stat_activity WHERE datname = '{}' AND query LIKE 'LISTEN%'",
-        db.name
-    );
-    let started = Instant::now();
-    while db.strings(&query).await.is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(10), "no listener");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(50)).await;
 }

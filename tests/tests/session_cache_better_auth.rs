@@ -106,7 +106,7 @@ async fn every_revocation_by_another_writer_is_heard() {
         authstore_tests::connect(&db.url).await.unwrap(),
         BetterAuthConfig::default(),
     );
-    wait_for_listener(&db).await;
+    db.wait_for_listeners(1).await;
 
     let mut delays = Vec::new();
     for (n, how) in [
@@ -167,19 +167,4 @@ async fn every_revocation_by_another_writer_is_heard() {
         delays.join(", ")
     );
     db.destroy().await;
-}
-
-/// Waits until the store's LISTEN has run.
-async fn wait_for_listener(db: &TestDb) {
-    let query = format!(
-        "SELECT pid::text AS name FROM pg_stat_activity WHERE datname = '{}' AND query LIKE 'LISTEN%'",
-        db.name
-    );
-    let started = Instant::now();
-    while db.strings(&query).await.is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(10), "no listener");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    // LISTEN has run; give the listener a moment to mark itself up.
-    tokio::time::sleep(Duration::from_millis(50)).await;
 }

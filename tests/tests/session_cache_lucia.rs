@@ -303,7 +303,7 @@ async fn every_revocation_by_another_writer_is_heard<L: Lucia>(test: &str) {
     a.listen().unwrap();
     let b_conn = authstore_tests::connect(&db.url).await.unwrap();
     let b = L::new(b_conn, None).unwrap();
-    wait_for_listeners(&db, 1).await;
+    db.wait_for_listeners(1).await;
 
     let mut delays = Vec::new();
     for how in [
@@ -352,21 +352,6 @@ async fn every_revocation_by_another_writer_is_heard<L: Lucia>(test: &str) {
     db.destroy().await;
 }
 
-/// Waits until `count` stores' LISTENs have run.
-async fn wait_for_listeners(db: &TestDb, count: usize) {
-    let query = format!(
-        "SELECT pid::text AS name FROM pg_stat_activity WHERE datname = '{}' AND query LIKE 'LISTEN%'",
-        db.name
-    );
-    let started = Instant::now();
-    while db.strings(&query).await.len() < count {
-        assert!(started.elapsed() < Duration::from_secs(10), "no listener");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    // LISTEN has run; give the listener a moment to mark itself up.
-    tokio::time::sleep(Duration::from_millis(50)).await;
-}
-
 /// Lucia v3's tables beside next-auth's in one PostgreSQL database (an app
 /// moving from one to the other): each profile's triggers keep their own
 /// functions and channels, so each cache hears its own profile's changes.
@@ -393,7 +378,7 @@ async fn lucia_v3_beside_next_auth_each_cache_hears_its_own() {
     let lucia =
         <LuciaStore as Lucia>::new(db.conn.clone(), Some((1_000, TimeDelta::minutes(1)))).unwrap();
     lucia.listen().unwrap();
-    wait_for_listeners(&db, 2).await;
+    db.wait_for_listeners(2).await;
 
     // next-auth: a session cached, then deleted in SQL.
     let user = next_auth
