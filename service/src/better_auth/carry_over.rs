@@ -64,7 +64,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use authstore_entity::Profile;
 use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime, column as col};
-use authstore_entity::descriptor::{Descriptor, LUCIA_V1, LUCIA_V3, NextAuthSchema, StoredTime};
+use authstore_entity::descriptor::{
+    AuthJsSchema, Descriptor, LUCIA_V1, LUCIA_V3, NextAuthSchema, StoredTime,
+};
 use authstore_entity::own_tables::{CARRIED, CARRIED_SOURCES};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{
@@ -101,6 +103,9 @@ pub enum Source {
     /// lucia-auth v1: the address and password from the user's `email:`
     /// key; other keys (`github:583231`) become OAuth accounts.
     LuciaV1,
+    /// An Auth.js adapter's tables (`authjs-pg`): users, OAuth accounts
+    /// with their tokens, and database sessions.
+    AuthJs(Profile),
 }
 
 impl Source {
@@ -127,12 +132,7 @@ impl Source {
                 "from",
                 ValidationError::new("already_better_auth"),
             )),
-            // Not carried yet: the Auth.js profiles' carry-over is still to
-            // come (issue 34).
-            (Descriptor::AuthJs(_), _) => Err(rules::invalid(
-                "from",
-                ValidationError::new("authjs_not_carried_yet"),
-            )),
+            (Descriptor::AuthJs(_), _) => Ok(Source::AuthJs(profile)),
         }
     }
 }
@@ -416,6 +416,11 @@ impl CarryOver {
                 "from",
                 ValidationError::new("not_next_auth"),
             ));
+        }
+        if let Source::AuthJs(profile) = self.source
+            && !matches!(profile.descriptor(), Descriptor::AuthJs(_))
+        {
+            return Err(rules::invalid("from", ValidationError::new("not_authjs")));
         }
         self.check_batch(source.get_database_backend(), target.get_database_backend())?;
         let migrated = match (
@@ -937,25 +942,40 @@ impl Reader<'_> {
         }
     }
 
+    /// The Auth.js adapter's names, for an Auth.js source.
+    fn authjs(&self) -> Option<&'static AuthJsSchema> {
+        match self.source {
+            Source::AuthJs(profile) => match profile.descriptor() {
+                Descriptor::AuthJs(schema) => Some(schema),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     fn users_table(&self) -> &'static str {
         match self.source {
+            Source::AuthJs(_) => self.authjs().expect("an Auth.js source").users,
             Source::NextAuth(_) => NextAuthSchema::USERS,
             Source::LuciaV3 { .. } => LUCIA_V3.users,
             Source::LuciaV1 => LUCIA_V1.users,
         }
     }
 
-    /// The key of a user id for paging: next-auth's ids are integers.
+    /// The key of a user id for paging: next-auth's and `@auth/pg-adapter`'s
+    /// ids are integers.
     fn user_key(&self, id: &str) -> Value {
         match self.source {
-            Source::NextAuth(_) => Value::Int(id.parse().ok()),
+            Source::NextAuth(_) | Source::AuthJs(_) => Value::Int(id.parse().ok()),
             _ => Value::String(Some(id.to_owned())),
         }
     }
 
     fn read_id(&self, row: &QueryResult, column: &str) -> Result<String, DbErr> {
         match self.source {
-            Source::NextAuth(_) => Ok(row.try_get::<i32>("", column)?.to_string()),
+            Source::NextAuth(_) | Source::AuthJs(_) => {
+                Ok(row.try_get::<i32>("", column)?.to_string())
+            }
             _ => row.try_get("", column),
         }
     }
@@ -978,10 +998,10 @@ impl Reader<'_> {
     async fn addresses(&self) -> Result<Vec<(String, Option<String>)>, Error> {
         let mut out = Vec::new();
         match self.source {
-            Source::NextAuth(_) => {
+            Source::NextAuth(_) | Source::AuthJs(_) => {
                 let select = Query::select()
                     .columns(["id", "email"])
-                    .from(NextAuthSchema::USERS)
+                    .from(self.users_table())
                     .to_owned();
                 for row in self.all(&select).await? {
                     out.push((self.read_id(&row, "id")?, row.try_get("", "email")?));
@@ -1058,7 +1078,83 @@ impl Reader<'_> {
                     .await
             }
             Source::LuciaV1 => self.lucia_v1_batch(select).await,
+            Source::AuthJs(_) => self.authjs_batch(select).await,
         }
+    }
+
+    /// An Auth.js adapter's users with their accounts and sessions. The
+    /// adapter keeps no row clocks, and an account's `expires_at` in epoch
+    /// seconds.
+    async fn authjs_batch(&self, mut select: SelectStatement) -> Result<Batch, Error> {
+        let schema = self.authjs().expect("an Auth.js source");
+        let instant = StoredTime::Instant;
+        select.columns(["id", "name", "email", AuthJsSchema::EMAIL_VERIFIED, "image"]);
+        let mut batch = Batch::default();
+        for row in self.all(&select).await? {
+            batch.users.push(SourceUser {
+                id: self.read_id(&row, "id")?,
+                name: row
+                    .try_get::<Option<String>>("", "name")?
+                    .unwrap_or_default(),
+                email: row.try_get("", "email")?,
+                email_verified: instant.read(&row, AuthJsSchema::EMAIL_VERIFIED)?.is_some(),
+                image: row.try_get("", "image")?,
+                created_at: None,
+                updated_at: None,
+                password: None,
+            });
+        }
+        let ids: Vec<i32> = batch
+            .users
+            .iter()
+            .filter_map(|u| u.id.parse().ok())
+            .collect();
+        if ids.is_empty() {
+            return Ok(batch);
+        }
+        let accounts = Query::select()
+            .columns([
+                "id",
+                AuthJsSchema::USER_ID,
+                "provider",
+                AuthJsSchema::PROVIDER_ACCOUNT_ID,
+                "access_token",
+                "refresh_token",
+                AuthJsSchema::EXPIRES_AT,
+            ])
+            .from(schema.accounts)
+            .and_where(Expr::col(AuthJsSchema::USER_ID).is_in(ids.clone()))
+            .to_owned();
+        for row in self.all(&accounts).await? {
+            batch.accounts.push(SourceAccount {
+                id: self.read_id(&row, "id")?,
+                user_id: self.read_id(&row, AuthJsSchema::USER_ID)?,
+                provider_id: row.try_get("", "provider")?,
+                account_id: row.try_get("", AuthJsSchema::PROVIDER_ACCOUNT_ID)?,
+                access_token: row.try_get("", "access_token")?,
+                refresh_token: row.try_get("", "refresh_token")?,
+                access_token_expires_at: StoredTime::UnixSeconds
+                    .read(&row, AuthJsSchema::EXPIRES_AT)?,
+            });
+        }
+        let sessions = Query::select()
+            .columns([
+                AuthJsSchema::USER_ID,
+                "expires",
+                AuthJsSchema::SESSION_TOKEN,
+            ])
+            .from(schema.sessions)
+            .and_where(Expr::col(AuthJsSchema::USER_ID).is_in(ids))
+            .to_owned();
+        for row in self.all(&sessions).await? {
+            batch.sessions.push(SourceSession {
+                token: row.try_get("", AuthJsSchema::SESSION_TOKEN)?,
+                user_id: self.read_id(&row, AuthJsSchema::USER_ID)?,
+                expires_at: instant.read(&row, "expires")?.unwrap_or_default(),
+                created_at: None,
+            });
+        }
+        Ok(batch)
     }
 
     async fn next_auth_batch(&self, mut select: SelectStatement) -> Result<Batch, Error> {
@@ -1890,7 +1986,13 @@ fn old_sessions(
             LUCIA_V3.expires_at,
             LUCIA_V3.expiry_on(backend),
         )),
-        Descriptor::BetterAuth(_) | Descriptor::AuthJs(_) => None,
+        Descriptor::AuthJs(schema) => Some((
+            schema.sessions,
+            AuthJsSchema::SESSION_TOKEN,
+            "expires",
+            StoredTime::Instant,
+        )),
+        Descriptor::BetterAuth(_) => None,
     }
 }
 
