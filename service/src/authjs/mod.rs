@@ -52,7 +52,7 @@ use validator::{Validate, ValidationError, ValidationErrors};
 
 use crate::backend;
 use crate::cache::SessionCacheConfig;
-use crate::next_auth::NewUser;
+use crate::next_auth::{NewUser, UserPatch};
 use crate::rules::error::{ConfigError, Conflict, Error};
 use crate::rules::expiry::{ExpiryPolicy, UpdateAgeExpiry};
 use crate::rules::token::{self, Secret};
@@ -454,6 +454,31 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
             .await?)
     }
 
+    /// Applies a partial update (`updateUser`), with next-auth's
+    /// [`UserPatch`]: a new address is stored in its canonical form, under
+    /// the mailbox's lock, and is [`Error::Conflict`]`(`[`Conflict::Email`]`)`
+    /// if another user has it in any case. [`Error::NotFound`] if there is
+    /// no such user; [`Error::Validation`] for a bad field. Nothing is
+    /// written then.
+    pub async fn update_user(&self, id: i32, patch: UserPatch) -> Result<AuthJsUser, Error> {
+        let patch = patch.prepare(self.core.db.get_database_backend())?;
+        let updated = match patch.email.clone().flatten() {
+            None => self.storage().update_user(id, &patch).await?,
+            Some(address) => {
+                self.for_mailbox(&address, async |storage| {
+                    if storage.mailbox_taken_by_another(&address, id).await? {
+                        return Err(Error::Conflict(Conflict::Email));
+                    }
+                    Ok(storage.update_user(id, &patch).await?)
+                })
+                .await?
+            }
+        };
+        let user = updated.ok_or(Error::NotFound)?;
+        self.core.here().changed(crate::cache::Change::User(id));
+        Ok(user)
+    }
+
     /// Deletes the user with their sessions and accounts in one
     /// transaction (`deleteUser`). [`Error::NotFound`] if there is no such
     /// user; then nothing changes.
@@ -516,6 +541,22 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
             .delete_account(provider, provider_account_id)
             .await?
             > 0)
+    }
+
+    /// The account linking this provider account, if any (Auth.js's
+    /// `getAccount`, whose arguments come the other way round).
+    pub async fn get_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<Option<AuthJsAccount>, Error> {
+        if !text::linkable(provider, provider_account_id) {
+            return Ok(None);
+        }
+        Ok(self
+            .storage()
+            .account(provider, provider_account_id)
+            .await?)
     }
 
     /// A user's accounts, oldest first.

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::backend::BuiltOnce;
 use crate::lifecycle::{SessionRows, SessionsTable};
-use crate::next_auth::NewUser;
+use crate::next_auth::{NewUser, UserPatch};
 use crate::rules::error::Error;
 use crate::rules::expiry::UpdateAgeExpiry;
 use crate::rules::token::Secret;
@@ -171,6 +171,58 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         Ok(self.db.query_one(&select).await?.is_some())
     }
 
+    /// Whether a user other than `id` has the mailbox `canonical` (see
+    /// [`Storage::mailbox_taken`]).
+    pub(super) async fn mailbox_taken_by_another(
+        &self,
+        canonical: &str,
+        id: i32,
+    ) -> Result<bool, DbErr> {
+        let select = Query::select()
+            .expr(Expr::val(1))
+            .from(USERS)
+            .and_where(
+                Expr::expr(Func::lower(Expr::col("email"))).eq(Func::lower(Expr::val(canonical))),
+            )
+            .and_where(Expr::col("id").ne(id))
+            .limit(1)
+            .to_owned();
+        Ok(self.db.query_one(&select).await?.is_some())
+    }
+
+    /// Applies `patch` (validated) to the user `id`; `None` if there is none.
+    pub(super) async fn update_user(
+        &self,
+        id: i32,
+        patch: &UserPatch,
+    ) -> Result<Option<AuthJsUser>, DbErr> {
+        let mut update = Query::update();
+        update.table(USERS).and_where(Expr::col("id").eq(id));
+        if let Some(name) = &patch.name {
+            update.value("name", name.clone());
+        }
+        if let Some(email) = &patch.email {
+            update.value("email", email.clone());
+        }
+        if let Some(verified) = patch.email_verified {
+            update.value(
+                AuthJsSchema::EMAIL_VERIFIED,
+                Expr::val(verified.map(|at| at.fixed_offset())),
+            );
+        }
+        if let Some(image) = &patch.image {
+            update.value("image", image.clone());
+        }
+        if update.get_values().is_empty() {
+            return self.user(id).await;
+        }
+        update.returning(Query::returning().columns(USER_COLUMNS));
+        match self.db.query_one(&update).await? {
+            Some(row) => Ok(Some(user_from(&row, "")?)),
+            None => Ok(None),
+        }
+    }
+
     /// The user of the oldest account linking this provider account.
     pub(super) async fn user_by_account(
         &self,
@@ -283,6 +335,26 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             .and_where(Expr::col(PROVIDER_ACCOUNT_ID).eq(provider_account_id))
             .to_owned();
         Ok(self.db.execute(&delete).await?.rows_affected())
+    }
+
+    /// The oldest account linking this provider account.
+    pub(super) async fn account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<Option<AuthJsAccount>, DbErr> {
+        let select = Query::select()
+            .columns(ACCOUNT_COLUMNS)
+            .from(ACCOUNTS)
+            .and_where(Expr::col("provider").eq(provider))
+            .and_where(Expr::col(PROVIDER_ACCOUNT_ID).eq(provider_account_id))
+            .order_by("id", Order::Asc)
+            .limit(1)
+            .to_owned();
+        match self.db.query_one(&select).await? {
+            Some(row) => Ok(Some(account_from(&row)?)),
+            None => Ok(None),
+        }
     }
 
     pub(super) async fn accounts_of(&self, user_id: i32) -> Result<Vec<AuthJsAccount>, DbErr> {
