@@ -8,13 +8,20 @@
 // `session` (GET /auth/session with a Cookie header: Auth.js's own
 // validation, renewal and deletion), `sendLink` (an email sign-in: GET
 // /auth/csrf, then POST /auth/signin/email; answers the link's token) and
-// `emailCallback` (GET /auth/callback/email with a link's token and address).
+// `emailCallback` (GET /auth/callback/email with a link's token and address),
+// and `session4`: next-auth 4.24's own session route (its `AuthHandler`, as
+// `getServerSession` calls it) for a `next-auth.session-token` cookie.
 // Settings: `maxAge` and `updateAge` in seconds, `now` (a fixed Date.now(),
 // in milliseconds) and `secure` (https cookie names).
 import pg from "pg";
 import { Auth } from "@auth/core";
 import PostgresAdapter from "@auth/pg-adapter";
+import { createRequire } from "node:module";
 import ops from "../ops.js";
+
+// next-auth 4 exports its core only to its Next.js glue; the file is loaded
+// by path, as that glue loads it.
+const { AuthHandler } = createRequire(import.meta.url)("./node_modules/next-auth/core/index.js");
 
 const sent = [];
 
@@ -69,6 +76,25 @@ async function run(app, op, args) {
   switch (op) {
     case "session":
       return request(app, "/auth/session", { headers: { cookie: args[0] } });
+    case "session4": {
+      const response = await AuthHandler({
+        req: {
+          action: "session",
+          method: "GET",
+          host: app.origin,
+          headers: { host: new URL(app.origin).host },
+          cookies: { "next-auth.session-token": args[0] },
+        },
+        options: {
+          adapter: app.adapter,
+          secret: app.config.secret,
+          session: app.config.session,
+          providers: [],
+          logger: app.config.logger,
+        },
+      });
+      return { status: response.status ?? 200, body: response.body ?? null, cookies: response.cookies ?? [] };
+    }
     case "sendLink": {
       const csrf = await request(app, "/auth/csrf");
       const form = new URLSearchParams({ csrfToken: csrf.body.csrfToken, email: args[0] });
