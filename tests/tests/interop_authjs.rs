@@ -840,3 +840,68 @@ async fn next_auth_4_draws_the_same_boundaries() {
     assert!(after.get_session_and_user(token).await.unwrap().is_none());
     db.destroy().await;
 }
+
+/// authstore's reading of the session cookie against Auth.js's own
+/// (`@auth/core`'s copy of the `cookie` package and its `SessionStore`,
+/// which joins chunks): the shapes Auth.js writes are read alike, and of
+/// every other header authstore reads either nothing or what Auth.js reads.
+#[test]
+fn the_cookie_is_read_as_authjs_reads_it() {
+    if !interop::authjs_installed() {
+        return;
+    }
+    const WRITTEN: [&str; 9] = [
+        "authjs.session-token=tok",
+        "a=1; authjs.session-token=tok; b=2",
+        "authjs.session-token.0=to; authjs.session-token.1=k",
+        "authjs.session-token.1=k; x=y; authjs.session-token.0=to",
+        "authjs.session-token.0=t; authjs.session-token.1=o; authjs.session-token.2=k",
+        "  authjs.session-token = tok ; x=y",
+        "authjs.session-token=t%3Dk",
+        "authjs.session-token=tok; authjs.session-token=other",
+        "authjs.session-token=; authjs.session-token.0=tok",
+    ];
+    const ODD: [&str; 11] = [
+        "authjs.session-token=whole; authjs.session-token.0=stale",
+        "authjs.session-token=; authjs.session-token=planted",
+        "\u{85}authjs.session-token=planted",
+        "authjs.session-token=tok\u{a0}",
+        "\u{a0}authjs.session-token=tok",
+        "authjs.session-tokenX=planted",
+        "authjs.session-token.1=b",
+        "authjs.session-token.0=a; authjs.session-token.2=c",
+        "authjs.session-token.01=a",
+        "authjs.session-token=\"tok\"",
+        "authjs.session-token=a%zz",
+    ];
+    let ops: Vec<Value> = WRITTEN
+        .iter()
+        .chain(ODD.iter())
+        .map(|header| json!({ "op": "readCookie", "args": [header] }))
+        .collect();
+    let theirs = NextAuth::new("authjs/authjs.mjs", "postgres://unused").run(json!(ops));
+    for (n, header) in WRITTEN.iter().chain(ODD.iter()).enumerate() {
+        let mut headers = axum::http::HeaderMap::new();
+        // The header's characters as the bytes a browser sent (Latin-1).
+        let bytes: Vec<u8> = header.chars().map(|c| c as u32 as u8).collect();
+        headers.insert(
+            "cookie",
+            axum::http::HeaderValue::from_bytes(&bytes).unwrap(),
+        );
+        let ours = authstore::web::cookies::read_cookie(
+            &headers,
+            COOKIE,
+            authstore::web::RepeatedCookie::Chunked,
+        )
+        .map(|sent| sent.value);
+        let js = theirs[n].as_str().unwrap();
+        if n < WRITTEN.len() {
+            assert_eq!(ours.as_deref(), Some(js), "{header:?}");
+        } else {
+            assert!(
+                ours.is_none() || ours.as_deref() == Some(js),
+                "{header:?}: ours {ours:?}, Auth.js {js:?}"
+            );
+        }
+    }
+}

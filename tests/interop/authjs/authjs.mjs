@@ -9,7 +9,8 @@
 // validation, renewal and deletion), `sendLink` (an email sign-in: GET
 // /auth/csrf, then POST /auth/signin/email; answers the link's token) and
 // `emailCallback` (GET /auth/callback/email with a link's token and address),
-// and `session4`: next-auth 4.24's own session route (its `AuthHandler`, as
+// `readCookie` (the session token Auth.js reads from a Cookie header, ""
+// for none), and `session4`: next-auth 4.24's own session route (its `AuthHandler`, as
 // `getServerSession` calls it) for a `next-auth.session-token` cookie.
 // Settings: `maxAge` and `updateAge` in seconds, `now` (a fixed Date.now(),
 // in milliseconds) and `secure` (https cookie names).
@@ -22,6 +23,10 @@ import ops from "../ops.js";
 // next-auth 4 exports its core only to its Next.js glue; the file is loaded
 // by path, as that glue loads it.
 const { AuthHandler } = createRequire(import.meta.url)("./node_modules/next-auth/core/index.js");
+// Auth.js's own cookie reading (its copy of the `cookie` package, then its
+// SessionStore joining chunks), loaded by path: the package exports neither.
+import { SessionStore } from "./node_modules/@auth/core/lib/utils/cookie.js";
+import { parse as parseCookies } from "./node_modules/@auth/core/lib/vendored/cookie.js";
 
 const sent = [];
 
@@ -76,6 +81,11 @@ async function run(app, op, args) {
   switch (op) {
     case "session":
       return request(app, "/auth/session", { headers: { cookie: args[0] } });
+    case "readCookie": {
+      const quiet = { debug() {}, warn() {}, error() {} };
+      const option = { name: "authjs.session-token", options: {} };
+      return new SessionStore(option, parseCookies(args[0]), quiet).value;
+    }
     case "session4": {
       const response = await AuthHandler({
         req: {
