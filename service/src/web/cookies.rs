@@ -51,15 +51,25 @@ pub fn read_cookie(headers: &HeaderMap, name: &str, which: RepeatedCookie) -> Op
         .iter()
         .map(|header| latin1(header.as_bytes()))
         .collect();
-    let sent = texts.iter().flat_map(|text| pairs(text));
+    let sent: Vec<Pair> = texts.iter().flat_map(|text| pairs(text)).collect();
+    // A pair that some JS parser might take for this cookie (or, for
+    // Auth.js, one of its chunks) and another would not: no session, rather
+    // than a guess at which the JS system reads.
+    if sent
+        .iter()
+        .any(|pair| pair.ambiguous && pair.might_be(name))
+    {
+        return None;
+    }
+    let sent = sent.into_iter().filter(|pair| !pair.ambiguous);
     if which == RepeatedCookie::Chunked {
         return read_chunks(sent, name);
     }
     let mut values = sent
-        .filter(|(sent, _)| *sent == name)
-        .map(|(_, value)| value.to_owned());
+        .filter(|pair| pair.name == name)
+        .map(|pair| pair.value.to_owned());
     let first = values.next()?;
-    let (value, alone) = match (values.last(), which) {
+    let (value, alone) = match (values.next_back(), which) {
         (None, _) => (first, true),
         (Some(last), RepeatedCookie::Last) => (last, false),
         (Some(_), _) => (first, false),
@@ -70,20 +80,41 @@ pub fn read_cookie(headers: &HeaderMap, name: &str, which: RepeatedCookie) -> Op
     })
 }
 
-/// The `name=value` pairs of one `Cookie` header, each trimmed of spaces
-/// and tabs, the only blanks every JS parser trims. A pair that would still
-/// begin or end with another blank (a no-break space, a NEL: bytes past
-/// ASCII, read as Latin-1) is left out: the parsers disagree on it (one
-/// trims it, another keeps it), so it names no cookie for sure, and a name
-/// such a blank hides (`\u{85}__Secure-…`) is not the protected one.
-fn pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
+/// One `name=value` pair of a `Cookie` header, trimmed of spaces and tabs,
+/// the only blanks every JS parser trims.
+struct Pair<'t> {
+    name: &'t str,
+    value: &'t str,
+    /// The name or value would still begin or end with another blank (a
+    /// no-break space, a NEL: bytes past ASCII, read as Latin-1, such as
+    /// the last byte of a UTF-8 `à`). The JS parsers disagree on such a
+    /// pair (one trims the blank, another keeps it), so which cookie it is
+    /// cannot be known.
+    ambiguous: bool,
+}
+
+impl Pair<'_> {
+    /// Whether the pair might be a cookie whose name starts with `name`
+    /// for some JS parser: its name with every blank trimmed does.
+    fn might_be(&self, name: &str) -> bool {
+        self.name.trim().starts_with(name)
+    }
+}
+
+/// The pairs of one `Cookie` header.
+fn pairs(text: &str) -> impl Iterator<Item = Pair<'_>> {
     let blank = |c: char| c == ' ' || c == '\t';
     let untrimmed =
         |part: &str| part.starts_with(char::is_whitespace) || part.ends_with(char::is_whitespace);
     text.split(';').filter_map(move |pair| {
         let (name, value) = pair.split_once('=')?;
         let (name, value) = (name.trim_matches(blank), value.trim_matches(blank));
-        (!name.is_empty() && !untrimmed(name) && !untrimmed(value)).then_some((name, value))
+        let ambiguous = untrimmed(name) || untrimmed(value);
+        (!name.trim().is_empty()).then_some(Pair {
+            name,
+            value,
+            ambiguous,
+        })
     })
 }
 
@@ -96,22 +127,20 @@ fn pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
 /// cookie whose name merely starts like the session's) is no session:
 /// refusing it can sign nobody in that Auth.js would refuse, whatever order
 /// its sort gives such a set.
-fn read_chunks<'t>(
-    sent: impl Iterator<Item = (&'t str, &'t str)>,
-    name: &str,
-) -> Option<SentCookie> {
+fn read_chunks<'t>(sent: impl Iterator<Item = Pair<'t>>, name: &str) -> Option<SentCookie> {
     // The first of each name, as Auth.js's parser keeps it, even when it is
-    // empty (an empty first one hides a later one of its name).
+    // empty (an empty first one hides a later one of its name). A repeated
+    // name is no session: Auth.js's own parser keeps the first, but an app
+    // on next-auth 4 reading cookies through Next.js's `cookies()` keeps the
+    // last.
     let mut first: Vec<(&str, String)> = Vec::new();
-    let mut alone = true;
-    for (sent, value) in sent.filter(|(sent, _)| sent.starts_with(name)) {
-        if first.iter().any(|(kept, _)| *kept == sent) {
-            alone = false;
-            continue;
+    for pair in sent.filter(|pair| pair.name.starts_with(name)) {
+        if first.iter().any(|(kept, _)| *kept == pair.name) {
+            return None;
         }
         // Auth.js's copy of the `cookie` package decodes, without dropping
         // quotes.
-        first.push((sent, decode_escapes(value)));
+        first.push((pair.name, decode_escapes(pair.value)));
     }
     let kept: Vec<(&str, String)> = first
         .into_iter()
@@ -122,7 +151,7 @@ fn read_chunks<'t>(
     {
         return Some(SentCookie {
             value: value.clone(),
-            alone,
+            alone: true,
         });
     }
     let mut chunks: Vec<(usize, String)> = Vec::with_capacity(kept.len());
@@ -144,7 +173,7 @@ fn read_chunks<'t>(
     }
     Some(SentCookie {
         value: chunks.into_iter().map(|(_, value)| value).collect(),
-        alone,
+        alone: true,
     })
 }
 
@@ -287,6 +316,18 @@ mod tests {
         for which in [RepeatedCookie::First, RepeatedCookie::Last] {
             assert_eq!(read(b"\x85__Secure-s=planted", which), None);
             assert_eq!(read(b"__Secure-s=value\xa0", which), None);
+            // Next.js's parser trims the blank and reads `planted`: no
+            // guess at `real`.
+            assert_eq!(
+                read(b"__Secure-s\xa0=planted; __Secure-s=real", which),
+                None
+            );
+            assert_eq!(read(b"__Secure-s=bad\x85; __Secure-s=real", which), None);
+            assert_eq!(
+                read(b"__Secure-s=real; __Secure-s=planted\xa0", which),
+                None
+            );
+            assert_eq!(read(b"other\xa0=x; __Secure-s=real", which), alone("real"));
             assert_eq!(read(b" \t__Secure-s=value \t; a=1", which), alone("value"));
         }
         assert_eq!(
@@ -327,12 +368,6 @@ mod tests {
             ]),
             alone("abc")
         );
-        // The first of a repeated chunk counts, and the repetition is said.
-        let repeated = read_chunked(&[
-            "authjs.session-token.0=a; authjs.session-token.0=z; authjs.session-token.1=b",
-        ])
-        .unwrap();
-        assert_eq!((repeated.value.as_str(), repeated.alone), ("ab", false));
         // An empty cookie is no chunk (Auth.js skips it).
         assert_eq!(
             read_chunked(&["authjs.session-token=; authjs.session-token.0=a"]),
@@ -360,6 +395,10 @@ mod tests {
             "other=1",
             // Auth.js keeps the first (empty) one of a name, and so no session.
             "authjs.session-token=; authjs.session-token=planted",
+            // A repeated name: Auth.js keeps the first, Next.js's `cookies()`
+            // (next-auth 4 in the App Router) the last.
+            "authjs.session-token=a; authjs.session-token=b",
+            "authjs.session-token.0=a; authjs.session-token.0=z; authjs.session-token.1=b",
         ] {
             assert_eq!(read_chunked(&[odd]), None, "{odd}");
         }
