@@ -261,6 +261,14 @@ fn print(report: &CarryOverReport, dry_run: bool) {
                     "user {user_id}: password hash no better-auth reader checks (or no hash); carried without a password"
                 )
             }
+            LeftBehind::SharedAccount { user_id, provider } => format!(
+                "user {user_id}: their {provider} account is linked to another user too; \
+                 carried for neither, link it again in better-auth"
+            ),
+            LeftBehind::SharedSessionToken { user_id } => format!(
+                "user {user_id}: a session token another session holds too; not carried, \
+                 they sign in again"
+            ),
             _ => format!("{item:?}"),
         };
         println!("  {line}");

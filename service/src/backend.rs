@@ -19,13 +19,18 @@ use crate::rules::error::Error;
 /// MySQL's `timestamp(6)`, the type next-auth's MySQL schema uses and a
 /// shared database must keep, holds 1970-01-01 00:00:01 to
 /// 2038-01-19 03:14:07.999999 UTC; outside it the server answers error 1292.
-/// PostgreSQL's `timestamptz` and SQLite's text hold every time chrono can
-/// represent.
+/// PostgreSQL's `timestamptz` starts at 4714-11-24 BC (Julian day 0) and
+/// ends past the last time chrono can represent; SQLite's text holds every
+/// such time.
 pub(crate) fn time_range(backend: DbBackend) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     match backend {
         DbBackend::MySql => Some((
             Utc.timestamp_opt(1, 0).unwrap(),
             Utc.timestamp_opt(i32::MAX.into(), 999_999_000).unwrap(),
+        )),
+        DbBackend::Postgres => Some((
+            Utc.with_ymd_and_hms(-4713, 11, 24, 0, 0, 0).unwrap(),
+            DateTime::<Utc>::MAX_UTC,
         )),
         _ => None,
     }

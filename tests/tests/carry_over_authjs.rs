@@ -138,3 +138,64 @@ async fn an_authjs_apps_users_accounts_and_live_sessions_move() {
     assert_eq!(target.get_user(&id(0)).await.unwrap(), None);
     db.destroy().await;
 }
+
+/// What the adapter's schema lets an app write but better-auth's cannot
+/// hold for sure: an OAuth identity two users link, a session token two
+/// sessions share, an `expires_at` no time can be. Each is listed, for
+/// nobody, and the run goes on.
+#[tokio::test]
+async fn what_the_schema_does_not_forbid_is_listed_not_guessed() {
+    if !interop::authjs_installed() {
+        return;
+    }
+    let Some(db) = TestDb::create(Backend::Postgres, "carry_authjs_odd").await else {
+        return;
+    };
+    Profile::AuthJsPg.up(&db.conn).await.unwrap();
+    Profile::BetterAuth.up(&db.conn).await.unwrap();
+    let app = NextAuth::new("authjs/authjs.mjs", &db.url);
+    let token = "2b3c4d5e-0000-4000-8000-000000000000";
+    let made = app.run(json!([
+        { "op": "createUser", "args": [{ "email": "ada@example.com" }] },
+        { "op": "createUser", "args": [{ "email": "eve@example.com" }] },
+        { "op": "createUser", "args": [{ "email": "zed@example.com" }] },
+        { "op": "linkAccount", "args": [{ "userId": "$0.id", "type": "oauth", "provider": "github", "providerAccountId": "7" }] },
+        { "op": "linkAccount", "args": [{ "userId": "$1.id", "type": "oauth", "provider": "github", "providerAccountId": "7" }] },
+        { "op": "createSession", "args": [{ "sessionToken": token, "userId": "$0.id", "expires": { "$date": "2099-01-01T00:00:00Z" } }] },
+        { "op": "createSession", "args": [{ "sessionToken": token, "userId": "$1.id", "expires": { "$date": "2099-01-01T00:00:00Z" } }] },
+        { "op": "linkAccount", "args": [{ "userId": "$2.id", "type": "oauth", "provider": "google", "providerAccountId": "z",
+            "expires_at": 9_000_000_000_000_i64 }] },
+    ]));
+    let id = |n: usize| made[n]["id"].to_string();
+    let report = carry(&db).await;
+    let mut left = report.left_behind.clone();
+    left.sort_by_key(|item| format!("{item:?}"));
+    assert_eq!(
+        left,
+        [
+            LeftBehind::SharedAccount {
+                user_id: id(0),
+                provider: "github".into()
+            },
+            LeftBehind::SharedAccount {
+                user_id: id(1),
+                provider: "github".into()
+            },
+            LeftBehind::SharedSessionToken { user_id: id(0) },
+            LeftBehind::SharedSessionToken { user_id: id(1) },
+            LeftBehind::Unstorable {
+                user_id: id(2),
+                field: "account time"
+            },
+        ]
+    );
+    let target = BetterAuthStore::new(db.conn.clone(), Default::default());
+    assert_eq!(
+        (report.users, report.accounts, report.sessions),
+        (2, 0, 0),
+        "{report:?}"
+    );
+    assert_eq!(target.account("github", "7").await.unwrap(), None);
+    assert!(target.validate_session(token).await.unwrap().is_none());
+    db.destroy().await;
+}

@@ -231,6 +231,22 @@ pub enum LeftBehind {
         /// The source user's id.
         user_id: String,
     },
+    /// An OAuth identity (provider and account id) that several source
+    /// accounts link, which an Auth.js adapter's schema does not forbid:
+    /// which user it belongs to is not the carry-over's to guess, so it is
+    /// carried for none of them.
+    SharedAccount {
+        /// The source user's id (one row per user holding it).
+        user_id: String,
+        /// The provider.
+        provider: String,
+    },
+    /// A session token several source sessions share (an Auth.js
+    /// adapter's schema does not forbid it): carried for none of them.
+    SharedSessionToken {
+        /// The source user's id.
+        user_id: String,
+    },
 }
 
 /// What a run did (or, dry, would do).
@@ -305,6 +321,9 @@ struct Batch {
     users: Vec<SourceUser>,
     accounts: Vec<SourceAccount>,
     sessions: Vec<SourceSession>,
+    /// What the source's own rules should have kept out and this batch
+    /// leaves behind (an Auth.js schema enforces no uniqueness).
+    left_behind: Vec<LeftBehind>,
 }
 
 /// The kinds of row `authstore_carried` records.
@@ -571,6 +590,7 @@ impl CarryOver {
         let ids: Vec<&str> = candidates.iter().map(|row| row.user.id.as_str()).collect();
         let recorded = writer.recorded(KIND_USER, &ids).await?;
         let present = writer.present(BETTER_AUTH.users, &ids).await?;
+        report.left_behind.extend(batch.left_behind);
         let mut accounts_of: HashMap<String, Vec<SourceAccount>> = HashMap::new();
         for account in batch.accounts {
             accounts_of
@@ -1112,6 +1132,19 @@ impl Reader<'_> {
         if ids.is_empty() {
             return Ok(batch);
         }
+        // An identity or token another row also holds (in any batch) is
+        // carried for nobody: `shared` is that condition on `table`'s row.
+        let shared = |table: &'static str, columns: &[&'static str]| {
+            let other = Alias::new("other");
+            let mut same = Query::select();
+            same.expr(Expr::val(1))
+                .from_as(table, other.clone())
+                .and_where(Expr::col((other.clone(), "id")).ne(Expr::col((table, "id"))));
+            for column in columns {
+                same.and_where(Expr::col((other.clone(), *column)).equals((table, *column)));
+            }
+            Expr::exists(same)
+        };
         let accounts = Query::select()
             .columns([
                 "id",
@@ -1122,19 +1155,36 @@ impl Reader<'_> {
                 "refresh_token",
                 AuthJsSchema::EXPIRES_AT,
             ])
+            .expr_as(
+                shared(
+                    schema.accounts,
+                    &["provider", AuthJsSchema::PROVIDER_ACCOUNT_ID],
+                ),
+                "shared",
+            )
             .from(schema.accounts)
             .and_where(Expr::col(AuthJsSchema::USER_ID).is_in(ids.clone()))
             .to_owned();
         for row in self.all(&accounts).await? {
+            let user_id = self.read_id(&row, AuthJsSchema::USER_ID)?;
+            let provider_id: String = row.try_get("", "provider")?;
+            if row.try_get::<bool>("", "shared")? {
+                let provider = provider_id;
+                batch
+                    .left_behind
+                    .push(LeftBehind::SharedAccount { user_id, provider });
+                continue;
+            }
             batch.accounts.push(SourceAccount {
                 id: self.read_id(&row, "id")?,
-                user_id: self.read_id(&row, AuthJsSchema::USER_ID)?,
-                provider_id: row.try_get("", "provider")?,
+                user_id,
+                provider_id,
                 account_id: row.try_get("", AuthJsSchema::PROVIDER_ACCOUNT_ID)?,
                 access_token: row.try_get("", "access_token")?,
                 refresh_token: row.try_get("", "refresh_token")?,
-                access_token_expires_at: StoredTime::UnixSeconds
-                    .read(&row, AuthJsSchema::EXPIRES_AT)?,
+                access_token_expires_at: row
+                    .try_get::<Option<i64>>("", AuthJsSchema::EXPIRES_AT)?
+                    .map(epoch_seconds),
             });
         }
         let sessions = Query::select()
@@ -1143,13 +1193,24 @@ impl Reader<'_> {
                 "expires",
                 AuthJsSchema::SESSION_TOKEN,
             ])
+            .expr_as(
+                shared(schema.sessions, &[AuthJsSchema::SESSION_TOKEN]),
+                "shared",
+            )
             .from(schema.sessions)
             .and_where(Expr::col(AuthJsSchema::USER_ID).is_in(ids))
             .to_owned();
         for row in self.all(&sessions).await? {
+            let user_id = self.read_id(&row, AuthJsSchema::USER_ID)?;
+            if row.try_get::<bool>("", "shared")? {
+                batch
+                    .left_behind
+                    .push(LeftBehind::SharedSessionToken { user_id });
+                continue;
+            }
             batch.sessions.push(SourceSession {
                 token: row.try_get("", AuthJsSchema::SESSION_TOKEN)?,
-                user_id: self.read_id(&row, AuthJsSchema::USER_ID)?,
+                user_id,
                 expires_at: instant.read(&row, "expires")?.unwrap_or_default(),
                 created_at: None,
             });
@@ -1957,6 +2018,14 @@ async fn upsert_statement(
     }
     insert.on_conflict(action.to_owned());
     db.execute(&insert).await.map(drop)
+}
+
+/// An account's `expires_at` (epoch seconds, as the provider's
+/// `expires_in` made it): a value no time can be (past year 262143) becomes
+/// the earliest time chrono has, which no target column holds, so the user
+/// is listed (`Unstorable`) instead of failing the run.
+fn epoch_seconds(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Where the old system keeps a session by its cookie's token: the table,
