@@ -64,15 +64,7 @@ async fn the_bridge_hands_a_carried_authjs_session_to_better_auth() {
     let bridged = session(format!("{OLD_COOKIE}={kept}")).await.unwrap();
     assert_eq!(bridged.status(), StatusCode::OK);
     assert!(support::sets_cookie(&bridged, NEW_COOKIE));
-    let signed = bridged
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{NEW_COOKIE}=")))
-        .and_then(|rest| rest.split(';').next())
-        .unwrap()
-        .to_owned();
+    let signed = support::set_cookie_value(&bridged, NEW_COOKIE).unwrap();
 
     // Signed out in the Auth.js app after the run: refused at once.
     app.run(json!([{ "op": "deleteSession", "args": [signed_out] }]));

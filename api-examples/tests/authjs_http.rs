@@ -120,15 +120,7 @@ async fn the_example_and_the_adapter_share_sessions_both_ways() {
         .unwrap();
     assert_eq!(signed_in.status(), StatusCode::OK);
     assert!(support::sets_cookie(&signed_in, "authjs.session-token"));
-    let token = signed_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("authjs.session-token="))
-        .and_then(|rest| rest.split(';').next())
-        .unwrap()
-        .to_owned();
+    let token = support::set_cookie_value(&signed_in, "authjs.session-token").unwrap();
     let found = authjs.run(json!([{ "op": "getSessionAndUser", "args": [token] }]));
     assert_eq!(found[0]["user"]["email"], "grace@example.com");
     assert!(

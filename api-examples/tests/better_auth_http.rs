@@ -63,15 +63,7 @@ async fn the_bridge_serves_only_carried_sessions_the_old_app_holds(db: &TestDb) 
         .unwrap();
     assert_eq!(bridged.status(), StatusCode::OK);
     assert!(support::sets_cookie(&bridged, NEW_COOKIE));
-    let signed = bridged
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{NEW_COOKIE}=")))
-        .and_then(|rest| rest.split(';').next())
-        .unwrap()
-        .to_owned();
+    let signed = support::set_cookie_value(&bridged, NEW_COOKIE).unwrap();
 
     let oracle = session(format!("{OLD_COOKIE}={}", native.token.expose()))
         .await

@@ -85,6 +85,18 @@ pub fn sets_cookie(response: &reqwest::Response, name: &str) -> bool {
         .any(|v| v.starts_with(&format!("{name}=")) && !v.starts_with(&format!("{name}=;")))
 }
 
+/// The value the response sets cookie `name` to, if it sets it.
+pub fn set_cookie_value(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .and_then(|rest| rest.split(';').next())
+        .map(str::to_owned)
+}
+
 /// A free port on the loopback interface (the listener is dropped at once).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
