@@ -253,6 +253,24 @@ impl AuthJsSchema {
     pub const PROVIDER_ACCOUNT_ID: &'static str = "providerAccountId";
     /// `accounts.expires_at`: the provider token's expiry, in epoch seconds.
     pub const EXPIRES_AT: &'static str = "expires_at";
+    /// `accounts.type`: `oauth`, `oidc`, `email`, `webauthn` (v5) or
+    /// `credentials` (next-auth 4).
+    pub const TYPE: &'static str = "type";
+    /// `accounts.provider`: the provider's id (`github`).
+    pub const PROVIDER: &'static str = "provider";
+    /// The provider's tokens and what came with them, snake_case as the
+    /// provider's token endpoint names them: `accounts.access_token`, …
+    pub const ACCESS_TOKEN: &'static str = "access_token";
+    /// `accounts.refresh_token`.
+    pub const REFRESH_TOKEN: &'static str = "refresh_token";
+    /// `accounts.id_token` (OpenID Connect).
+    pub const ID_TOKEN: &'static str = "id_token";
+    /// `accounts.token_type`.
+    pub const TOKEN_TYPE: &'static str = "token_type";
+    /// `accounts.scope`.
+    pub const SCOPE: &'static str = "scope";
+    /// `accounts.session_state`.
+    pub const SESSION_STATE: &'static str = "session_state";
 }
 
 /// `@auth/pg-adapter` 1.11's `schema.sql` (PostgreSQL; serial ids; no

@@ -33,16 +33,16 @@ const SESSION_COLUMNS: [&str; 3] = [USER_ID, "expires", SESSION_TOKEN];
 const ACCOUNT_COLUMNS: [&str; 12] = [
     "id",
     USER_ID,
-    "type",
-    "provider",
+    AuthJsSchema::TYPE,
+    AuthJsSchema::PROVIDER,
     PROVIDER_ACCOUNT_ID,
-    "access_token",
-    "refresh_token",
-    "id_token",
+    AuthJsSchema::ACCESS_TOKEN,
+    AuthJsSchema::REFRESH_TOKEN,
+    AuthJsSchema::ID_TOKEN,
     AuthJsSchema::EXPIRES_AT,
-    "token_type",
-    "scope",
-    "session_state",
+    AuthJsSchema::TOKEN_TYPE,
+    AuthJsSchema::SCOPE,
+    AuthJsSchema::SESSION_STATE,
 ];
 
 /// The per-request lookup, built once (this profile's own cache).
@@ -90,17 +90,17 @@ fn account_from(row: &QueryResult) -> Result<AuthJsAccount, DbErr> {
         id: row.try_get("", "id")?,
         linked: NewAuthJsAccount {
             user_id: row.try_get("", USER_ID)?,
-            kind: row.try_get("", "type")?,
-            provider: row.try_get("", "provider")?,
+            kind: row.try_get("", AuthJsSchema::TYPE)?,
+            provider: row.try_get("", AuthJsSchema::PROVIDER)?,
             provider_account_id: row.try_get("", PROVIDER_ACCOUNT_ID)?,
             tokens: AuthJsTokens {
-                access_token: secret("access_token")?,
-                refresh_token: secret("refresh_token")?,
-                id_token: secret("id_token")?,
+                access_token: secret(AuthJsSchema::ACCESS_TOKEN)?,
+                refresh_token: secret(AuthJsSchema::REFRESH_TOKEN)?,
+                id_token: secret(AuthJsSchema::ID_TOKEN)?,
                 expires_at: row.try_get("", AuthJsSchema::EXPIRES_AT)?,
-                token_type: row.try_get("", "token_type")?,
-                scope: row.try_get("", "scope")?,
-                session_state: row.try_get("", "session_state")?,
+                token_type: row.try_get("", AuthJsSchema::TOKEN_TYPE)?,
+                scope: row.try_get("", AuthJsSchema::SCOPE)?,
+                session_state: row.try_get("", AuthJsSchema::SESSION_STATE)?,
             },
         },
     })
@@ -235,7 +235,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
                 ACCOUNTS,
                 Expr::col((ACCOUNTS, USER_ID)).equals((USERS, "id")),
             )
-            .and_where(Expr::col((ACCOUNTS, "provider")).eq(provider))
+            .and_where(Expr::col((ACCOUNTS, AuthJsSchema::PROVIDER)).eq(provider))
             .and_where(Expr::col((ACCOUNTS, PROVIDER_ACCOUNT_ID)).eq(provider_account_id))
             .order_by((ACCOUNTS, "id"), Order::Asc)
             .limit(1);
@@ -331,7 +331,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     ) -> Result<u64, DbErr> {
         let delete = Query::delete()
             .from_table(ACCOUNTS)
-            .and_where(Expr::col("provider").eq(provider))
+            .and_where(Expr::col(AuthJsSchema::PROVIDER).eq(provider))
             .and_where(Expr::col(PROVIDER_ACCOUNT_ID).eq(provider_account_id))
             .to_owned();
         Ok(self.db.execute(&delete).await?.rows_affected())
@@ -346,7 +346,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         let select = Query::select()
             .columns(ACCOUNT_COLUMNS)
             .from(ACCOUNTS)
-            .and_where(Expr::col("provider").eq(provider))
+            .and_where(Expr::col(AuthJsSchema::PROVIDER).eq(provider))
             .and_where(Expr::col(PROVIDER_ACCOUNT_ID).eq(provider_account_id))
             .order_by("id", Order::Asc)
             .limit(1)

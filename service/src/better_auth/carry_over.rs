@@ -1149,16 +1149,16 @@ impl Reader<'_> {
             .columns([
                 "id",
                 AuthJsSchema::USER_ID,
-                "provider",
+                AuthJsSchema::PROVIDER,
                 AuthJsSchema::PROVIDER_ACCOUNT_ID,
-                "access_token",
-                "refresh_token",
+                AuthJsSchema::ACCESS_TOKEN,
+                AuthJsSchema::REFRESH_TOKEN,
                 AuthJsSchema::EXPIRES_AT,
             ])
             .expr_as(
                 shared(
                     schema.accounts,
-                    &["provider", AuthJsSchema::PROVIDER_ACCOUNT_ID],
+                    &[AuthJsSchema::PROVIDER, AuthJsSchema::PROVIDER_ACCOUNT_ID],
                 ),
                 "shared",
             )
@@ -1167,7 +1167,7 @@ impl Reader<'_> {
             .to_owned();
         for row in self.all(&accounts).await? {
             let user_id = self.read_id(&row, AuthJsSchema::USER_ID)?;
-            let provider_id: String = row.try_get("", "provider")?;
+            let provider_id: String = row.try_get("", AuthJsSchema::PROVIDER)?;
             if row.try_get::<bool>("", "shared")? {
                 let provider = provider_id;
                 batch
@@ -1180,8 +1180,8 @@ impl Reader<'_> {
                 user_id,
                 provider_id,
                 account_id: row.try_get("", AuthJsSchema::PROVIDER_ACCOUNT_ID)?,
-                access_token: row.try_get("", "access_token")?,
-                refresh_token: row.try_get("", "refresh_token")?,
+                access_token: row.try_get("", AuthJsSchema::ACCESS_TOKEN)?,
+                refresh_token: row.try_get("", AuthJsSchema::REFRESH_TOKEN)?,
                 access_token_expires_at: row
                     .try_get::<Option<i64>>("", AuthJsSchema::EXPIRES_AT)?
                     .map(epoch_seconds),
