@@ -160,6 +160,13 @@ pub enum ConfigError {
     /// speaks: `4` (next-auth 4.24) or `5` (Auth.js v5).
     #[error("AUTHSTORE_NEXT_AUTH_MAJOR={0:?} names no next-auth major; expected 4 or 5")]
     NextAuthMajor(String),
+    /// Several secrets were given for a next-auth 4 app, which encrypts and
+    /// decrypts with one; rotating secrets came with Auth.js v5.
+    #[error("next-auth 4 takes one secret; several (rotation) need Auth.js v5")]
+    SecretRotation,
+    /// Session token claims must be a JSON object.
+    #[error("the session token's claims must be a JSON object")]
+    JwtClaims,
     /// The web layer needs the app's public URL: an absolute `http` or
     /// `https` URL with a host.
     #[error("the public URL must be an absolute http(s) URL with a host")]

@@ -80,6 +80,23 @@ pub fn read_cookie(headers: &HeaderMap, name: &str, which: RepeatedCookie) -> Op
     })
 }
 
+/// The names, each once, of the cookies in `headers` whose names start with
+/// `prefix` (Auth.js's session cookie and its chunks), literal as sent:
+/// what a response clears when it writes that cookie in another shape.
+pub(crate) fn sent_names_starting_with(headers: &HeaderMap, prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for header in headers.get_all(COOKIE) {
+        for pair in pairs(&latin1(header.as_bytes())) {
+            // A name past ASCII cannot be written back in a `Set-Cookie`.
+            let writable = pair.name.is_ascii();
+            if writable && pair.name.starts_with(prefix) && !names.iter().any(|n| n == pair.name) {
+                names.push(pair.name.to_owned());
+            }
+        }
+    }
+    names
+}
+
 /// One `name=value` pair of a `Cookie` header, trimmed of spaces and tabs,
 /// the only blanks every JS parser trims.
 struct Pair<'t> {

@@ -42,6 +42,7 @@
 //! written back. Writes from other origins are refused unless named in
 //! [`WebSessions::trusting_origins`].
 
+pub mod authjs_jwt;
 pub mod cookies;
 mod stores;
 
@@ -102,18 +103,13 @@ impl<S: SessionStore> WebSessions<S> {
     /// [`ConfigError::PublicUrl`] if it is no absolute http(s) URL.
     pub fn new(store: S, public_url: &str) -> Result<Self, Error> {
         store.ready_for_web()?;
-        let url = url::Url::parse(public_url).map_err(|_| ConfigError::PublicUrl)?;
-        let https = match url.scheme() {
-            "https" if url.has_host() => true,
-            "http" if url.has_host() => false,
-            _ => return Err(ConfigError::PublicUrl.into()),
-        };
+        let PublicUrl { https, origin } = PublicUrl::parse(public_url)?;
         let profile = store.profile().descriptor();
         Ok(WebSessions {
             cookie: store.session_cookie(https),
             secure: https,
             bearer: profile.reads_bearer_token(),
-            origin: url.origin().ascii_serialization(),
+            origin,
             trusted_origins: Vec::new(),
             bridge: None,
             store,
@@ -203,7 +199,7 @@ impl<S: SessionStore> WebSessions<S> {
     /// [`trusting_origins`](WebSessions::trusting_origins)
     /// ([`from_trusted_site`]): with the session in a cookie, such a
     /// request would act as the visitor (login CSRF, forced sign-out).
-    pub fn layer(&self) -> SessionLayer<S> {
+    pub fn layer(&self) -> SessionLayer<Self> {
         SessionLayer { web: self.clone() }
     }
 
@@ -348,18 +344,53 @@ impl<S: SessionStore> WebSessions<S> {
         reissue
     }
 
-    /// Adds `cookie` to `response` unless the handler set this cookie
-    /// itself (a sign-in or sign-out wins over a renewal).
-    fn reissue(&self, response: &mut Response, cookie: Cookie<'static>) {
-        let prefix = format!("{}=", cookie.name());
-        let set_by_handler = response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .any(|value| value.to_str().is_ok_and(|v| v.starts_with(&prefix)));
-        if !set_by_handler && let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+}
+
+/// Adds `cookies` to `response`, but none the handler set itself (a
+/// sign-in or sign-out wins over a renewal): none of the name of one it
+/// set, and once it set any cookie of the session's `family` (the session
+/// cookie's name, which its chunks' names start with), none of that family.
+fn reissue(response: &mut Response, family: &str, cookies: Vec<Cookie<'static>>) {
+    let set_by_handler: Vec<String> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|value| Some(value.to_str().ok()?.split_once('=')?.0.trim().to_owned()))
+        .collect();
+    let family_set = set_by_handler.iter().any(|name| name.starts_with(family));
+    for cookie in cookies {
+        let name = cookie.name();
+        let handled = set_by_handler.iter().any(|set| set == name)
+            || (family_set && name.starts_with(family));
+        if !handled && let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
             response.headers_mut().append(SET_COOKIE, value);
         }
+    }
+}
+
+/// The app's public URL (the one the browser sees) as the web layer uses
+/// it.
+struct PublicUrl {
+    /// Secure cookies, `__Secure-` names.
+    https: bool,
+    /// `https://app.example.com`, for the cross-site rule.
+    origin: String,
+}
+
+impl PublicUrl {
+    /// [`ConfigError::PublicUrl`] unless `given` is an absolute http(s)
+    /// URL with a host.
+    fn parse(given: &str) -> Result<Self, Error> {
+        let url = url::Url::parse(given).map_err(|_| ConfigError::PublicUrl)?;
+        let https = match url.scheme() {
+            "https" if url.has_host() => true,
+            "http" if url.has_host() => false,
+            _ => return Err(ConfigError::PublicUrl.into()),
+        };
+        Ok(PublicUrl {
+            https,
+            origin: url.origin().ascii_serialization(),
+        })
     }
 }
 
@@ -512,14 +543,50 @@ impl<T: Clone + Send + Sync + 'static, St: Send + Sync> OptionalFromRequestParts
     }
 }
 
-/// The tower layer of [`WebSessions::layer`].
-#[derive(Clone)]
-pub struct SessionLayer<S> {
-    web: WebSessions<S>,
+/// What [`SessionLayer`] does around each request; [`WebSessions`] (a
+/// store's sessions) and [`JwtSessions`](authjs_jwt::JwtSessions) (an
+/// Auth.js app's JWT cookie) do it.
+pub trait ResolvesSessions: Clone + Send + Sync + 'static {
+    /// The public URL's origin, and the other origins whose pages may send
+    /// writes.
+    fn origins(&self) -> (&str, &[String]);
+
+    /// Records the request's session for the extractors; answers the
+    /// cookies to send with the response (a renewal), which give way to
+    /// any cookie of the session's the handler sets.
+    fn resolve(
+        &self,
+        request: &mut Request<Body>,
+    ) -> impl Future<Output = Vec<Cookie<'static>>> + Send;
+
+    /// The session cookie's name (for Auth.js, also the start of its
+    /// chunks' names).
+    fn cookie_name(&self) -> &str;
 }
 
-impl<I, S: Clone> Layer<I> for SessionLayer<S> {
-    type Service = SessionService<I, S>;
+impl<S: SessionStore> ResolvesSessions for WebSessions<S> {
+    fn origins(&self) -> (&str, &[String]) {
+        (&self.origin, &self.trusted_origins)
+    }
+
+    async fn resolve(&self, request: &mut Request<Body>) -> Vec<Cookie<'static>> {
+        WebSessions::resolve(self, request).await
+    }
+
+    fn cookie_name(&self) -> &str {
+        self.cookie
+    }
+}
+
+/// The tower layer of [`WebSessions::layer`] and
+/// [`JwtSessions::layer`](authjs_jwt::JwtSessions::layer).
+#[derive(Clone)]
+pub struct SessionLayer<W> {
+    web: W,
+}
+
+impl<I, W: Clone> Layer<I> for SessionLayer<W> {
+    type Service = SessionService<I, W>;
 
     fn layer(&self, inner: I) -> Self::Service {
         SessionService {
@@ -531,16 +598,16 @@ impl<I, S: Clone> Layer<I> for SessionLayer<S> {
 
 /// The service [`SessionLayer`] wraps around a router.
 #[derive(Clone)]
-pub struct SessionService<I, S> {
+pub struct SessionService<I, W> {
     inner: I,
-    web: WebSessions<S>,
+    web: W,
 }
 
-impl<I, S> Service<Request<Body>> for SessionService<I, S>
+impl<I, W> Service<Request<Body>> for SessionService<I, W>
 where
     I: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
     I::Future: Send,
-    S: SessionStore,
+    W: ResolvesSessions,
 {
     type Response = Response;
     type Error = I::Error;
@@ -560,17 +627,16 @@ where
                 *request.method(),
                 Method::GET | Method::HEAD | Method::OPTIONS
             );
-            if !safe && !from_trusted_site(&web.origin, &web.trusted_origins, request.headers()) {
+            let (origin, trusted) = web.origins();
+            if !safe && !from_trusted_site(origin, trusted, request.headers()) {
                 return Ok(refused(
                     StatusCode::FORBIDDEN,
                     r#"{"error":"forbidden","message":"requests from another site are refused"}"#,
                 ));
             }
-            let reissue = web.resolve(&mut request).await;
+            let renewal = web.resolve(&mut request).await;
             let mut response = inner.call(request).await?;
-            for cookie in reissue {
-                web.reissue(&mut response, cookie);
-            }
+            reissue(&mut response, web.cookie_name(), renewal);
             Ok(response)
         })
     }
