@@ -16,6 +16,7 @@ use authstore::{AuthStore, Profile};
 use axum::Router;
 
 pub mod authjs;
+pub mod authjs_jwt;
 pub mod better_auth;
 pub mod error;
 pub mod extract;

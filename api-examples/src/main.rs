@@ -23,8 +23,14 @@
 //! - `AUTHSTORE_SECRET`: default a random secret per run; on `better-auth`,
 //!   the better-auth app's `BETTER_AUTH_SECRET` (its cookie is signed); on
 //!   `authjs-*`, the app's `AUTH_SECRET`;
-//! - `AUTHSTORE_NEXT_AUTH_MAJOR` (`authjs-*` only): the app's next-auth
-//!   major, `4` or `5` (default), which names its session cookie;
+//! - `AUTHSTORE_NEXT_AUTH_MAJOR` (`authjs-*` and the JWT strategy): the
+//!   app's next-auth major, `4` or `5` (default), which names its session
+//!   cookie;
+//! - `AUTHSTORE_SESSION_STRATEGY`: `database` (default), or `jwt` beside a
+//!   next-auth 4 / Auth.js v5 app without an adapter: no database, the
+//!   session is the app's encrypted cookie, read with `AUTHSTORE_SECRET`
+//!   (required: the app's `AUTH_SECRET`, or `NEXTAUTH_SECRET` on
+//!   next-auth 4); `GET /auth/session` and `POST /auth/signout` only;
 //! - `AUTHSTORE_CARRY_OVER_FROM` (`better-auth` only): the profile whose
 //!   session cookie the cookie bridge turns into better-auth's;
 //! - `AUTHSTORE_DEV_OUTBOX=1` (same as `--dev-outbox`), `RUST_LOG`;
@@ -51,8 +57,10 @@ use authstore::better_auth::{BetterAuthConfig, BetterAuthStore};
 use authstore::entity::descriptor::Descriptor;
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
+use authstore::web::authjs_jwt::{AuthJsJwt, JwtSessions};
 use authstore::{AuthStore, Config, ReplicaConfig, Tz};
 use authstore_examples::authjs::{AuthJsState, authjs_app};
+use authstore_examples::authjs_jwt::authjs_jwt_app;
 use authstore_examples::better_auth::{BetterAuthState, better_auth_app};
 use authstore_examples::guard::TrustedProxies;
 use authstore_examples::limits::{Limits, RequestLimit};
@@ -99,6 +107,16 @@ async fn run() -> Result<(), Fatal> {
         .unwrap_or_else(|_| "sqlite://authstore.sqlite?mode=rwc".to_string());
     let dev_outbox =
         std::env::args().any(|arg| arg == "--dev-outbox") || env_flag("AUTHSTORE_DEV_OUTBOX");
+    let timeouts = Timeouts {
+        header_read: Duration::from_secs(
+            positive("AUTHSTORE_HEADER_READ_TIMEOUT", 10)?.get().into(),
+        ),
+        body_read: Duration::from_secs(positive("AUTHSTORE_BODY_READ_TIMEOUT", 30)?.get().into()),
+    };
+    if session_strategy()? == SessionStrategy::Jwt {
+        let router = jwt_router(&site)?;
+        return listen(port, router, proxies, timeouts, "jwt").await;
+    }
     let secret = match std::env::var("AUTHSTORE_SECRET") {
         Ok(secret) => secret,
         Err(_) => {
@@ -126,12 +144,6 @@ async fn run() -> Result<(), Fatal> {
             positive("AUTHSTORE_SIGNUPS_PER_CLIENT_PER_HOUR", 20)?,
             positive("AUTHSTORE_SIGNUPS_PER_MINUTE", 60)?,
         ),
-    };
-    let timeouts = Timeouts {
-        header_read: Duration::from_secs(
-            positive("AUTHSTORE_HEADER_READ_TIMEOUT", 10)?.get().into(),
-        ),
-        body_read: Duration::from_secs(positive("AUTHSTORE_BODY_READ_TIMEOUT", 30)?.get().into()),
     };
     // Each profile's store is chosen here, before anything touches the
     // database, so a bad setting stops the server before it migrates. The
@@ -217,16 +229,66 @@ async fn run() -> Result<(), Fatal> {
         .await
         .map_err(|err| format!("migrating {}: {err}", redacted(&database_url)))?;
     tracing::info!(database = %redacted(&database_url), profile = profile.name(), "database migrated");
+    tracing::info!(base_url = %base_url, dev_outbox, "serving {}", profile.name());
+    listen(port, router, proxies, timeouts, profile.name()).await
+}
+
+/// Serves `router` on 127.0.0.1:`port` until Ctrl-C or SIGTERM.
+async fn listen(
+    port: u16,
+    router: axum::Router,
+    proxies: TrustedProxies,
+    timeouts: Timeouts,
+    serving: &str,
+) -> Result<(), Fatal> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|err| {
             format!("cannot listen on 127.0.0.1:{port}: {err} (set PORT to another port)")
         })?;
-    tracing::info!(address = %format!("127.0.0.1:{port}"), base_url = %base_url, dev_outbox, profile = profile.name(), "authstore example listening");
+    tracing::info!(address = %format!("127.0.0.1:{port}"), serving, "authstore example listening");
     let router = router.layer(axum::Extension(proxies));
     serve(listener, router, timeouts, shutdown_signal())
         .await
         .map_err(|err| format!("server failed: {err}"))
+}
+
+/// Where the sessions are: `AUTHSTORE_SESSION_STRATEGY`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SessionStrategy {
+    /// A session row per sign-in, in the profile's tables (the default).
+    Database,
+    /// An Auth.js app's encrypted cookie, no database.
+    Jwt,
+}
+
+fn session_strategy() -> Result<SessionStrategy, Fatal> {
+    match std::env::var("AUTHSTORE_SESSION_STRATEGY") {
+        Err(_) => Ok(SessionStrategy::Database),
+        Ok(value) => match value.trim() {
+            "database" => Ok(SessionStrategy::Database),
+            "jwt" => Ok(SessionStrategy::Jwt),
+            _ => Err(format!(
+                "AUTHSTORE_SESSION_STRATEGY={value:?}: expected database or jwt"
+            )),
+        },
+    }
+}
+
+/// The app beside an Auth.js app on the JWT strategy: its secret is
+/// required (a random one would read no cookie).
+fn jwt_router(site: &Site) -> Result<axum::Router, Fatal> {
+    let secret = std::env::var("AUTHSTORE_SECRET").map_err(|_| {
+        "AUTHSTORE_SECRET is not set: with AUTHSTORE_SESSION_STRATEGY=jwt it must be the app's AUTH_SECRET (NEXTAUTH_SECRET on next-auth 4)".to_owned()
+    })?;
+    let major = NextAuthMajor::from_env().map_err(|err| err.to_string())?;
+    let jwt = AuthJsJwt::new(major, [secret]).map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?;
+    let sessions = JwtSessions::new(jwt, &site.base_url)
+        .and_then(|sessions| {
+            sessions.trusting_origins(site.trusted_origins.iter().map(String::as_str))
+        })
+        .map_err(|err| format!("AUTHSTORE_BASE_URL or AUTHSTORE_TRUSTED_ORIGINS: {err}"))?;
+    Ok(authjs_jwt_app(sessions))
 }
 
 /// Which store serves the profile: next-auth's with its config, or a Lucia

@@ -134,6 +134,39 @@ fn an_unknown_profile_or_zone_is_an_error() {
 }
 
 #[test]
+fn the_jwt_strategy_needs_the_apps_secret_and_a_known_strategy() {
+    let dir = work_dir("jwt-strategy");
+    let stderr = refused(
+        command(&dir)
+            .env("AUTHSTORE_SESSION_STRATEGY", "jwt")
+            .env_remove("AUTHSTORE_SECRET"),
+    );
+    assert!(
+        stderr.contains("AUTHSTORE_SECRET is not set: with AUTHSTORE_SESSION_STRATEGY=jwt"),
+        "{stderr}"
+    );
+    let stderr = refused(command(&dir).env("AUTHSTORE_SESSION_STRATEGY", "cookie"));
+    assert!(
+        stderr.contains("AUTHSTORE_SESSION_STRATEGY=\"cookie\": expected database or jwt"),
+        "{stderr}"
+    );
+    let stderr = refused(
+        command(&dir)
+            .env("AUTHSTORE_SESSION_STRATEGY", "jwt")
+            .env("AUTHSTORE_SECRET", "s")
+            .env("AUTHSTORE_NEXT_AUTH_MAJOR", "6"),
+    );
+    assert!(
+        stderr.contains("AUTHSTORE_NEXT_AUTH_MAJOR=\"6\""),
+        "{stderr}"
+    );
+    assert!(
+        !dir.join("authstore.sqlite").exists(),
+        "no database is made"
+    );
+}
+
+#[test]
 fn a_bad_base_url_is_an_error() {
     let dir = work_dir("bad-base");
     let stderr = refused(command(&dir).env("AUTHSTORE_BASE_URL", "auth.example.com"));

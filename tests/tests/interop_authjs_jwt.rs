@@ -9,9 +9,9 @@
 //! Needs `npm ci --prefix tests/interop/authjs` (CI does it); without it
 //! the tests are skipped with a note, or fail when `CI` is set.
 
-use authstore::{ConfigError, Error, Secret};
 use authstore::authjs::NextAuthMajor;
 use authstore::web::authjs_jwt::{AuthJsJwt, JwtClaims, JwtRefused};
+use authstore::{ConfigError, Error, Secret};
 use authstore_tests::interop::{self, MAX_AGE, NextAuth, SECRET};
 use axum::http::{HeaderMap, HeaderValue, header::COOKIE};
 use axum_extra::extract::cookie::Cookie;
@@ -73,13 +73,18 @@ fn epoch(value: &Value) -> DateTime<Utc> {
 
 #[test]
 fn tokens_the_packages_write_are_read_with_every_claim() {
-    let Some(js) = packages(json!(SECRET), false) else { return };
+    let Some(js) = packages(json!(SECRET), false) else {
+        return;
+    };
     for major in MAJORS {
         let m = number(major);
-        let out = run(&js, json!([
-            { "op": "encode", "args": [m, ada().claims()] },
-            { "op": "decode", "args": [m, "$0"] },
-        ]));
+        let out = run(
+            &js,
+            json!([
+                { "op": "encode", "args": [m, ada().claims()] },
+                { "op": "decode", "args": [m, "$0"] },
+            ]),
+        );
         let token = out[0].as_str().unwrap();
         let read = jwt(major, &[SECRET]).decode(token, Utc::now()).unwrap();
         assert_eq!(read.claims(), out[1].as_object().unwrap(), "{major:?}");
@@ -99,7 +104,9 @@ fn tokens_the_packages_write_are_read_with_every_claim() {
 #[test]
 fn tokens_authstore_writes_are_read_by_decode_and_get_token() {
     for secure in [false, true] {
-        let Some(js) = packages(json!(SECRET), secure) else { return };
+        let Some(js) = packages(json!(SECRET), secure) else {
+            return;
+        };
         for major in MAJORS {
             let jwt = jwt(major, &[SECRET]).https(secure);
             let now = Utc::now();
@@ -107,10 +114,13 @@ fn tokens_authstore_writes_are_read_by_decode_and_get_token() {
             let cookie = browser_sends(&jwt.session_cookies(&token, &HeaderMap::new(), now));
             assert!(cookie.starts_with(&format!("{}=", jwt.cookie_name())));
             let m = number(major);
-            let out = run(&js, json!([
-                { "op": "decode", "args": [m, token.expose()] },
-                { "op": "getToken", "args": [m, cookie] },
-            ]));
+            let out = run(
+                &js,
+                json!([
+                    { "op": "decode", "args": [m, token.expose()] },
+                    { "op": "getToken", "args": [m, cookie] },
+                ]),
+            );
             for read in &out {
                 assert_eq!(read["sub"], "42", "{major:?} secure={secure}: {read}");
                 assert_eq!(read["role"], "admin");
@@ -124,22 +134,42 @@ fn tokens_authstore_writes_are_read_by_decode_and_get_token() {
 
 #[test]
 fn v5_reads_with_every_secret_and_writes_with_the_first() {
-    let Some(rotated) = packages(json!(["new secret", "old secret"]), false) else { return };
-    let Some(old_only) = packages(json!(["old secret"]), false) else { return };
-    let Some(new_only) = packages(json!(["new secret"]), false) else { return };
+    let Some(rotated) = packages(json!(["new secret", "old secret"]), false) else {
+        return;
+    };
+    let Some(old_only) = packages(json!(["old secret"]), false) else {
+        return;
+    };
+    let Some(new_only) = packages(json!(["new secret"]), false) else {
+        return;
+    };
     let both = jwt(NextAuthMajor::V5, &["new secret", "old secret"]);
     // A token from before the rotation is read with the old secret.
-    let before = run(&old_only, json!([{ "op": "encode", "args": [5, ada().claims()] }]));
-    let read = both.decode(before[0].as_str().unwrap(), Utc::now()).unwrap();
+    let before = run(
+        &old_only,
+        json!([{ "op": "encode", "args": [5, ada().claims()] }]),
+    );
+    let read = both
+        .decode(before[0].as_str().unwrap(), Utc::now())
+        .unwrap();
     assert_eq!(read.sub(), Some("42"));
     // One written after it is written with the first: the app with only the
     // new secret reads it, the app with only the old one does not.
     let token = both.encode(&ada(), Utc::now());
-    let by_new = run(&new_only, json!([{ "op": "decode", "args": [5, token.expose()] }]));
+    let by_new = run(
+        &new_only,
+        json!([{ "op": "decode", "args": [5, token.expose()] }]),
+    );
     assert_eq!(by_new[0]["sub"], "42");
-    let by_old = run(&old_only, json!([{ "op": "decode", "args": [5, token.expose()] }]));
+    let by_old = run(
+        &old_only,
+        json!([{ "op": "decode", "args": [5, token.expose()] }]),
+    );
     assert!(by_old[0]["error"].is_string(), "{by_old:?}");
-    let by_both = run(&rotated, json!([{ "op": "decode", "args": [5, token.expose()] }]));
+    let by_both = run(
+        &rotated,
+        json!([{ "op": "decode", "args": [5, token.expose()] }]),
+    );
     assert_eq!(by_both[0]["sub"], "42");
     // authstore with only the new secret: the old token's kid matches none.
     let new = jwt(NextAuthMajor::V5, &["new secret"]);
@@ -165,7 +195,9 @@ fn next_auth_4_takes_one_secret() {
 
 #[test]
 fn long_tokens_are_chunked_as_the_packages_chunk_them() {
-    let Some(js) = packages(json!(SECRET), false) else { return };
+    let Some(js) = packages(json!(SECRET), false) else {
+        return;
+    };
     let padding = "p".repeat(9000);
     let big = JwtClaims::new(json!({ "sub": "42", "padding": padding })).unwrap();
     for major in MAJORS {
@@ -186,15 +218,24 @@ fn long_tokens_are_chunked_as_the_packages_chunk_them() {
         let cookie = browser_sends(&jwt.session_cookies(&token, &HeaderMap::new(), now));
         let read = run(&js, json!([{ "op": "getToken", "args": [m, cookie] }]));
         assert_eq!(read[0]["padding"].as_str().map(str::len), Some(9000));
-        let encoded = run(&js, json!([
-            { "op": "encode", "args": [m, { "sub": "7", "padding": padding }] },
-            { "op": "chunk", "args": [m, "$0"] },
-        ]));
+        let encoded = run(
+            &js,
+            json!([
+                { "op": "encode", "args": [m, { "sub": "7", "padding": padding }] },
+                { "op": "chunk", "args": [m, "$0"] },
+            ]),
+        );
         let sent = encoded[1]
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| format!("{}={}", c["name"].as_str().unwrap(), c["value"].as_str().unwrap()))
+            .map(|c| {
+                format!(
+                    "{}={}",
+                    c["name"].as_str().unwrap(),
+                    c["value"].as_str().unwrap()
+                )
+            })
             .collect::<Vec<_>>()
             .join("; ");
         let claims = jwt.read(&headers(&sent), Utc::now()).unwrap().unwrap();
@@ -225,14 +266,23 @@ fn a_new_shape_clears_the_old_one() {
     let names: Vec<&str> = out.iter().map(Cookie::name).collect();
     assert_eq!(
         names,
-        ["authjs.session-token.0", "authjs.session-token.1", "authjs.session-token"]
+        [
+            "authjs.session-token.0",
+            "authjs.session-token.1",
+            "authjs.session-token"
+        ]
     );
-    assert!(out.iter().all(|c| c.value().is_empty() && c.max_age().is_some_and(|a| a.is_zero())));
+    assert!(
+        out.iter()
+            .all(|c| c.value().is_empty() && c.max_age().is_some_and(|a| a.is_zero()))
+    );
 }
 
 #[test]
 fn expired_tampered_and_other_major_tokens_are_refused_by_both() {
-    let Some(js) = packages(json!(SECRET), false) else { return };
+    let Some(js) = packages(json!(SECRET), false) else {
+        return;
+    };
     for major in MAJORS {
         let m = number(major);
         let jwt = jwt(major, &[SECRET]);
@@ -245,12 +295,15 @@ fn expired_tampered_and_other_major_tokens_are_refused_by_both() {
             NextAuthMajor::V5 => self::jwt(NextAuthMajor::V4, &[SECRET]),
         }
         .encode(&ada(), Utc::now());
-        let out = run(&js, json!([
-            { "op": "decode", "args": [m, expired.expose()] },
-            { "op": "decode", "args": [m, tampered] },
-            { "op": "decode", "args": [m, other_major.expose()] },
-            { "op": "decode", "args": [m, fresh.expose()] },
-        ]));
+        let out = run(
+            &js,
+            json!([
+                { "op": "decode", "args": [m, expired.expose()] },
+                { "op": "decode", "args": [m, tampered] },
+                { "op": "decode", "args": [m, other_major.expose()] },
+                { "op": "decode", "args": [m, fresh.expose()] },
+            ]),
+        );
         assert_eq!(out[0]["error"], "ERR_JWT_EXPIRED", "{major:?}");
         for refused in &out[1..3] {
             assert!(refused["error"].is_string(), "{major:?}: {refused}");
@@ -274,7 +327,9 @@ fn tamper(token: &str) -> String {
 
 #[test]
 fn the_clock_tolerance_is_fifteen_seconds_past_exp_and_ahead_of_nbf() {
-    let jwt = jwt(NextAuthMajor::V5, &[SECRET]).max_age(TimeDelta::minutes(1)).unwrap();
+    let jwt = jwt(NextAuthMajor::V5, &[SECRET])
+        .max_age(TimeDelta::minutes(1))
+        .unwrap();
     let written = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
     let token = jwt.encode(&ada(), written);
     let exp = written + TimeDelta::minutes(1);
@@ -284,7 +339,12 @@ fn the_clock_tolerance_is_fifteen_seconds_past_exp_and_ahead_of_nbf() {
     let later = JwtClaims::new(json!({ "sub": "42", "nbf": 1_800_000_100 })).unwrap();
     let month = self::jwt(NextAuthMajor::V5, &[SECRET]);
     let token = month.encode(&later, written);
-    let at = |seconds: i64| month.decode(token.expose(), DateTime::from_timestamp(seconds, 0).unwrap());
+    let at = |seconds: i64| {
+        month.decode(
+            token.expose(),
+            DateTime::from_timestamp(seconds, 0).unwrap(),
+        )
+    };
     assert_eq!(at(1_800_000_084), Err(JwtRefused::NotYetValid));
     assert!(at(1_800_000_085).is_ok());
 }
@@ -300,7 +360,10 @@ fn the_https_cookie_has_its_own_v5_key() {
     let v4 = jwt(NextAuthMajor::V4, &[SECRET]);
     let token = v4.encode(&ada(), Utc::now());
     let v4_https = jwt(NextAuthMajor::V4, &[SECRET]).https(true);
-    assert_eq!(v4_https.decode(token.expose(), Utc::now()).unwrap().sub(), Some("42"));
+    assert_eq!(
+        v4_https.decode(token.expose(), Utc::now()).unwrap().sub(),
+        Some("42")
+    );
 }
 
 #[test]
@@ -326,7 +389,10 @@ fn headers_the_apps_would_not_read_are_refused() {
     let without_kid = json!({ "alg": "dir", "enc": "A256CBC-HS512" });
     let encoded = data_encoding::BASE64URL_NOPAD.encode(without_kid.to_string().as_bytes());
     let forged = format!("{encoded}.{body}");
-    assert_eq!(jwt.decode(&forged, Utc::now()), Err(JwtRefused::Undecryptable));
+    assert_eq!(
+        jwt.decode(&forged, Utc::now()),
+        Err(JwtRefused::Undecryptable)
+    );
 }
 
 /// A browser's cookies for one site: what `Set-Cookie` leaves it, and the
@@ -340,20 +406,27 @@ impl Jar {
             self.0.retain(|(name, _)| name != cookie.name());
             let removed = cookie.max_age().is_some_and(|age| age.is_zero());
             if !removed {
-                self.0.push((cookie.name().to_owned(), cookie.value().to_owned()));
+                self.0
+                    .push((cookie.name().to_owned(), cookie.value().to_owned()));
             }
         }
     }
 
     fn sends(&self) -> String {
-        let pairs: Vec<String> = self.0.iter().map(|(name, value)| format!("{name}={value}")).collect();
+        let pairs: Vec<String> = self
+            .0
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
         pairs.join("; ")
     }
 }
 
 #[test]
 fn the_apps_session_route_accepts_renews_and_ends_authstores_cookie() {
-    let Some(js) = packages(json!(SECRET), false) else { return };
+    let Some(js) = packages(json!(SECRET), false) else {
+        return;
+    };
     let padding = "p".repeat(5000);
     for major in MAJORS {
         let m = number(major);
@@ -365,7 +438,10 @@ fn the_apps_session_route_accepts_renews_and_ends_authstores_cookie() {
         jar.take(&jwt.session_cookies(&jwt.encode(&claims, written), &HeaderMap::new(), written));
         let out = run(&js, json!([{ "op": "session", "args": [m, jar.sends()] }]));
         let route = &out[0];
-        assert_eq!(route["body"]["user"]["email"], "ada@example.com", "{major:?}: {route}");
+        assert_eq!(
+            route["body"]["user"]["email"], "ada@example.com",
+            "{major:?}: {route}"
+        );
         // The route re-sets the cookie with a new token, which authstore reads.
         let renewed = route["cookies"]
             .as_array()
@@ -373,7 +449,9 @@ fn the_apps_session_route_accepts_renews_and_ends_authstores_cookie() {
             .iter()
             .find(|c| c["name"] == jwt.cookie_name())
             .unwrap_or_else(|| panic!("{major:?}: no renewed cookie in {route}"));
-        let read = jwt.decode(renewed["value"].as_str().unwrap(), Utc::now()).unwrap();
+        let read = jwt
+            .decode(renewed["value"].as_str().unwrap(), Utc::now())
+            .unwrap();
         assert_eq!(read.claims()["role"], "admin");
         assert!(read.exp().unwrap() > Utc::now() + TimeDelta::days(29));
         // A longer session in chunks, then authstore's sign-out: the browser
@@ -382,7 +460,12 @@ fn the_apps_session_route_accepts_renews_and_ends_authstores_cookie() {
         let now = Utc::now();
         let sent = headers(&jar.sends());
         jar.take(&jwt.session_cookies(&jwt.encode(&claims, now), &sent, now));
-        assert_eq!(jar.0.len(), 3, "{major:?}: theme and two chunks: {:?}", jar.0);
+        assert_eq!(
+            jar.0.len(),
+            3,
+            "{major:?}: theme and two chunks: {:?}",
+            jar.0
+        );
         let out = run(&js, json!([{ "op": "getToken", "args": [m, jar.sends()] }]));
         assert_eq!(out[0]["sub"], "42");
         jar.take(&jwt.sign_out_cookies(&headers(&jar.sends())));

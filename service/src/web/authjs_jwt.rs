@@ -53,7 +53,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256, Sha512};
 
 use super::cookies::{read_cookie, sent_names_starting_with};
-use super::{PublicUrl, Resolved, ResolvesSessions, SessionLayer, SignedIn};
+use super::{Origins, PublicUrl, Resolved, ResolvesSessions, SessionLayer, SignedIn};
 use crate::authjs::NextAuthMajor;
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::token::{Secret, random_uuid};
@@ -251,7 +251,10 @@ impl AuthJsJwt {
     /// that thumbprint; without, the first secret's.
     fn key_for(&self, header: &Map<String, Value>) -> Result<&Key, JwtRefused> {
         let text = |name: &str| header.get(name).map(|value| value.as_str());
-        if text("alg") != Some(Some("dir")) || header.contains_key("zip") || header.contains_key("crit") {
+        if text("alg") != Some(Some("dir"))
+            || header.contains_key("zip")
+            || header.contains_key("crit")
+        {
             return Err(JwtRefused::Header);
         }
         let Some(Some(enc)) = text("enc") else {
@@ -530,7 +533,8 @@ pub enum JwtRefused {
 /// fresh token, as the app's session route and its v5 middleware do. A
 /// cookie it refuses is left alone (the app clears it on its next session
 /// read; a service with a wrong secret would otherwise sign everybody out).
-/// Writes from other origins are refused, as by `WebSessions`.
+/// Writes from other origins are refused, as by `WebSessions`, unless
+/// [trusted](JwtSessions::trusting_origins).
 ///
 /// ```
 /// use authstore::authjs::NextAuthMajor;
@@ -551,7 +555,7 @@ pub enum JwtRefused {
 #[derive(Clone, Debug)]
 pub struct JwtSessions {
     jwt: Arc<AuthJsJwt>,
-    origin: String,
+    origins: Origins,
 }
 
 impl JwtSessions {
@@ -560,11 +564,22 @@ impl JwtSessions {
     /// `__Secure-` cookie, and for v5 its key. [`ConfigError::PublicUrl`] if
     /// it is no absolute http(s) URL.
     pub fn new(jwt: AuthJsJwt, public_url: &str) -> Result<Self, Error> {
-        let PublicUrl { https, origin } = PublicUrl::parse(public_url)?;
+        let PublicUrl { https, origins } = PublicUrl::parse(public_url)?;
         Ok(JwtSessions {
             jwt: Arc::new(jwt.https(https)),
-            origin,
+            origins,
         })
+    }
+
+    /// Also admits writes sent by pages at `origins`, as
+    /// [`WebSessions::trusting_origins`](super::WebSessions::trusting_origins)
+    /// does.
+    pub fn trusting_origins<'a>(
+        mut self,
+        origins: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, Error> {
+        self.origins.trust(origins)?;
+        Ok(self)
     }
 
     /// The cookie's reader and writer.
@@ -588,8 +603,8 @@ impl JwtSessions {
 }
 
 impl ResolvesSessions for JwtSessions {
-    fn origins(&self) -> (&str, &[String]) {
-        (&self.origin, &[])
+    fn origins(&self) -> &Origins {
+        &self.origins
     }
 
     async fn resolve(&self, request: &mut Request<Body>) -> Vec<Cookie<'static>> {

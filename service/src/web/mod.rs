@@ -61,6 +61,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 pub use authstore_entity::RepeatedCookie;
+use seam::Origins;
+pub use seam::ResolvesSessions;
 pub use stores::{CookieLife, SessionStore, Validated};
 
 use crate::rules::error::{ConfigError, Error};
@@ -75,12 +77,9 @@ pub struct WebSessions<S> {
     cookie: &'static str,
     secure: bool,
     bearer: bool,
-    /// The public URL's origin (`https://app.example.com`), for the
-    /// cross-site rule.
-    origin: String,
-    /// Other origins whose pages may send writes
-    /// ([`WebSessions::trusting_origins`]); none by default.
-    trusted_origins: Vec<String>,
+    /// Where writes may come from: the public URL's origin, and others
+    /// named in [`WebSessions::trusting_origins`] (none by default).
+    origins: Origins,
     /// The system the users were carried over from and its cookie, if any
     /// ([`WebSessions::carrying_over_from`]).
     bridge: Option<(Profile, &'static str)>,
@@ -103,14 +102,13 @@ impl<S: SessionStore> WebSessions<S> {
     /// [`ConfigError::PublicUrl`] if it is no absolute http(s) URL.
     pub fn new(store: S, public_url: &str) -> Result<Self, Error> {
         store.ready_for_web()?;
-        let PublicUrl { https, origin } = PublicUrl::parse(public_url)?;
+        let PublicUrl { https, origins } = PublicUrl::parse(public_url)?;
         let profile = store.profile().descriptor();
         Ok(WebSessions {
             cookie: store.session_cookie(https),
             secure: https,
             bearer: profile.reads_bearer_token(),
-            origin,
-            trusted_origins: Vec::new(),
+            origins,
             bridge: None,
             store,
         })
@@ -159,13 +157,7 @@ impl<S: SessionStore> WebSessions<S> {
         mut self,
         origins: impl IntoIterator<Item = &'a str>,
     ) -> Result<Self, Error> {
-        for given in origins {
-            let origin =
-                origin_of(given).ok_or_else(|| ConfigError::TrustedOrigin(given.to_owned()))?;
-            if !self.trusted_origins.contains(&origin) {
-                self.trusted_origins.push(origin);
-            }
-        }
+        self.origins.trust(origins)?;
         Ok(self)
     }
 
@@ -343,7 +335,6 @@ impl<S: SessionStore> WebSessions<S> {
         request.extensions_mut().insert(resolved);
         reissue
     }
-
 }
 
 /// Adds `cookies` to `response`, but none the handler set itself (a
@@ -373,8 +364,8 @@ fn reissue(response: &mut Response, family: &str, cookies: Vec<Cookie<'static>>)
 struct PublicUrl {
     /// Secure cookies, `__Secure-` names.
     https: bool,
-    /// `https://app.example.com`, for the cross-site rule.
-    origin: String,
+    /// Its origin, trusting no other yet.
+    origins: Origins,
 }
 
 impl PublicUrl {
@@ -387,10 +378,11 @@ impl PublicUrl {
             "http" if url.has_host() => false,
             _ => return Err(ConfigError::PublicUrl.into()),
         };
-        Ok(PublicUrl {
-            https,
-            origin: url.origin().ascii_serialization(),
-        })
+        let origins = Origins {
+            public: url.origin().ascii_serialization(),
+            trusted: Vec::new(),
+        };
+        Ok(PublicUrl { https, origins })
     }
 }
 
@@ -543,30 +535,9 @@ impl<T: Clone + Send + Sync + 'static, St: Send + Sync> OptionalFromRequestParts
     }
 }
 
-/// What [`SessionLayer`] does around each request; [`WebSessions`] (a
-/// store's sessions) and [`JwtSessions`](authjs_jwt::JwtSessions) (an
-/// Auth.js app's JWT cookie) do it.
-pub trait ResolvesSessions: Clone + Send + Sync + 'static {
-    /// The public URL's origin, and the other origins whose pages may send
-    /// writes.
-    fn origins(&self) -> (&str, &[String]);
-
-    /// Records the request's session for the extractors; answers the
-    /// cookies to send with the response (a renewal), which give way to
-    /// any cookie of the session's the handler sets.
-    fn resolve(
-        &self,
-        request: &mut Request<Body>,
-    ) -> impl Future<Output = Vec<Cookie<'static>>> + Send;
-
-    /// The session cookie's name (for Auth.js, also the start of its
-    /// chunks' names).
-    fn cookie_name(&self) -> &str;
-}
-
 impl<S: SessionStore> ResolvesSessions for WebSessions<S> {
-    fn origins(&self) -> (&str, &[String]) {
-        (&self.origin, &self.trusted_origins)
+    fn origins(&self) -> &Origins {
+        &self.origins
     }
 
     async fn resolve(&self, request: &mut Request<Body>) -> Vec<Cookie<'static>> {
@@ -575,6 +546,69 @@ impl<S: SessionStore> ResolvesSessions for WebSessions<S> {
 
     fn cookie_name(&self) -> &str {
         self.cookie
+    }
+}
+
+/// The seam of the session layer: what it asks of whatever resolves a
+/// request's session. Public only as a bound (the module is private, so
+/// nothing outside the crate implements it).
+mod seam {
+    use std::future::Future;
+
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum_extra::extract::cookie::Cookie;
+
+    use super::origin_of;
+    use crate::rules::error::{ConfigError, Error};
+
+    /// The origins whose pages may send writes (see
+    /// [`from_trusted_site`](super::from_trusted_site)).
+    #[derive(Clone, Debug)]
+    pub struct Origins {
+        /// The public URL's (`https://app.example.com`).
+        pub(crate) public: String,
+        /// Others the service was told to trust.
+        pub(crate) trusted: Vec<String>,
+    }
+
+    impl Origins {
+        /// Trusts `origins` too; [`ConfigError::TrustedOrigin`] for anything
+        /// but an http(s) origin.
+        pub(crate) fn trust<'a>(
+            &mut self,
+            origins: impl IntoIterator<Item = &'a str>,
+        ) -> Result<(), Error> {
+            for given in origins {
+                let origin =
+                    origin_of(given).ok_or_else(|| ConfigError::TrustedOrigin(given.to_owned()))?;
+                if !self.trusted.contains(&origin) {
+                    self.trusted.push(origin);
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// What [`SessionLayer`](super::SessionLayer) does around each
+    /// request; [`WebSessions`](super::WebSessions) (a store's sessions)
+    /// and [`JwtSessions`](super::authjs_jwt::JwtSessions) (an Auth.js
+    /// app's JWT cookie) do it, and nothing outside authstore can.
+    pub trait ResolvesSessions: Clone + Send + Sync + 'static {
+        /// The origins whose pages may send writes.
+        fn origins(&self) -> &Origins;
+
+        /// Records the request's session for the extractors; answers the
+        /// cookies to send with the response (a renewal), which give way to
+        /// any cookie of the session's the handler sets.
+        fn resolve(
+            &self,
+            request: &mut Request<Body>,
+        ) -> impl Future<Output = Vec<Cookie<'static>>> + Send;
+
+        /// The session cookie's name (for Auth.js, also the start of its
+        /// chunks' names).
+        fn cookie_name(&self) -> &str;
     }
 }
 
@@ -627,8 +661,8 @@ where
                 *request.method(),
                 Method::GET | Method::HEAD | Method::OPTIONS
             );
-            let (origin, trusted) = web.origins();
-            if !safe && !from_trusted_site(origin, trusted, request.headers()) {
+            let Origins { public, trusted } = web.origins();
+            if !safe && !from_trusted_site(public, trusted, request.headers()) {
                 return Ok(refused(
                     StatusCode::FORBIDDEN,
                     r#"{"error":"forbidden","message":"requests from another site are refused"}"#,
