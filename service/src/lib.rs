@@ -67,7 +67,9 @@
 //!
 //! - `axum`: [`web`], the session layer for an axum service beside the JS
 //!   app: its session cookie read, renewed and cleared as the app does it,
-//!   extractors, cross-site writes refused.
+//!   extractors, cross-site writes refused; and next-auth 4's and Auth.js
+//!   v5's encrypted JWT session cookie ([`web::authjs_jwt`], no database),
+//!   whose JWE crate links the system's OpenSSL.
 //! - `postgres-listen`: the session cache ([`ConfigBuilder::session_cache`]
 //!   and each store's config) hears every writer's changes through
 //!   PostgreSQL's LISTEN/NOTIFY (`listen_for_session_changes`).
