@@ -126,7 +126,10 @@ fn main() {
     println!("| read | per second | × the database session |\n|---|---:|---:|");
     for (name, values) in names.iter().zip(&rates) {
         let per_second = median(values);
-        println!("| {name} | {per_second:.0} | {:.1} |", per_second / database);
+        println!(
+            "| {name} | {per_second:.0} | {:.1} |",
+            per_second / database
+        );
     }
     runtime.block_on(db.destroy());
 }

@@ -502,8 +502,7 @@ impl CarryOver {
             now,
             migrated,
             dry_run: self.dry_run,
-            source: rules::token::sha256_hex(&["authstore carry-over source:", &identity])[..32]
-                .to_owned(),
+            source: source_key(&identity),
             emails: Collation::of(target, BETTER_AUTH.users, "email").await?,
         };
         writer.claim_source(&identity, self.another_source).await?;
@@ -2085,6 +2084,51 @@ pub(crate) async fn live_in_source(
         .and_where(Expr::col(expires).gt(backend::time_value(stored, now)))
         .to_owned();
     Ok(db.query_one(&select).await?.is_some())
+}
+
+/// The digest that names a source, by its identity, in `authstore_carried`.
+fn source_key(identity: &str) -> String {
+    rules::token::sha256_hex(&["authstore carry-over source:", identity])[..32].to_owned()
+}
+
+/// Whether the carry-over carried user `user_id` from `old`, an Auth.js
+/// app whose tables are in `db` (better-auth's database): the JWT bridge's
+/// rule, where a token names the user and no session row exists. The
+/// carried record must be this database's (as the source), and the old
+/// system must still hold the user. Auth.js's JWT apps only: other
+/// profiles' cookies are no JWT.
+pub(crate) async fn carried_from_jwt_app(
+    db: &impl ConnectionTrait,
+    old: Profile,
+    user_id: &str,
+) -> Result<bool, Error> {
+    let Descriptor::AuthJs(schema) = old.descriptor() else {
+        return Ok(false);
+    };
+    // authjs-pg's ids are integers; a `sub` that is none names nobody there.
+    let Ok(old_id) = user_id.parse::<i32>() else {
+        return Ok(false);
+    };
+    if old_id.to_string() != user_id {
+        return Ok(false);
+    }
+    let carried = Query::select()
+        .expr(Expr::val(1))
+        .from(CARRIED)
+        .and_where(Expr::col("kind").eq(KIND_USER))
+        .and_where(Expr::col("id").eq(user_id))
+        .and_where(Expr::col("source").eq(source_key(&backend::identity(db).await?)))
+        .to_owned();
+    // Without the carry-over's table nobody was carried.
+    if !matches!(db.query_one(&carried).await, Ok(Some(_))) {
+        return Ok(false);
+    }
+    let held = Query::select()
+        .expr(Expr::val(1))
+        .from(schema.users)
+        .and_where(Expr::col("id").eq(old_id))
+        .to_owned();
+    Ok(db.query_one(&held).await?.is_some())
 }
 
 /// Ends the old system's session of `token` (`old`'s tables in `db`): a

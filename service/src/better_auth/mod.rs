@@ -581,6 +581,32 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
         Ok(Some(valid))
     }
 
+    /// A new session for the user a JWT of `old` names (`sub`): the JWT
+    /// bridge (`authstore::web::WebSessions::carrying_over_jwt_from`), for a
+    /// browser holding only an Auth.js app's JWT cookie, checked by the
+    /// caller. Only if the carry-over carried that user from `old`, whose
+    /// tables are in this store's database, and the old system still holds
+    /// the user; `None`, with nothing written, otherwise.
+    pub async fn start_carried_jwt_session(
+        &self,
+        old: Profile,
+        user_id: &str,
+        meta: SessionMeta,
+    ) -> Result<Option<ValidSession>, Error> {
+        if text::app_id(user_id).is_err()
+            || !carry_over::carried_from_jwt_app(self.connection(), old, user_id).await?
+        {
+            return Ok(None);
+        }
+        let session = match self.create_session(user_id, meta).await {
+            Ok(session) => session,
+            // Carried, then deleted in better-auth: nobody to sign in.
+            Err(Error::UnknownUser) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        self.validate_session(session.token.expose()).await
+    }
+
     /// Ends the old system's session of `token` (profile `old`, its tables
     /// in this store's database): signing out through the bridge signs out
     /// of the old app too, whose session shares the token.

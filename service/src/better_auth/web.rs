@@ -4,7 +4,7 @@
 use authstore_entity::Profile;
 
 use super::cookie::{signed_session_cookie, token_from_cookie};
-use super::{BetterAuthStore, ValidSession};
+use super::{BetterAuthStore, SessionMeta, ValidSession};
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::token::Secret;
 use crate::web::{CookieLife, SessionStore, Validated};
@@ -59,6 +59,23 @@ impl SessionStore for BetterAuthStore {
     ) -> Result<Option<Validated<ValidSession>>, Error> {
         let valid = self.validate_carried_session(old, token).await?;
         Ok(valid.map(|valid| Validated::of(self, token, valid)))
+    }
+
+    async fn start_carried_jwt(
+        &self,
+        old: Profile,
+        user_id: &str,
+    ) -> Result<Option<Validated<ValidSession>>, Error> {
+        let started = self
+            .start_carried_jwt_session(old, user_id, SessionMeta::default())
+            .await?;
+        Ok(started.map(|valid| {
+            let cookie = (valid.session.token.clone(), self.cookie_life(&valid));
+            Validated {
+                session: valid,
+                reissue: Some(cookie),
+            }
+        }))
     }
 
     async fn end_carried(&self, old: Profile, token: &str) -> Result<(), Error> {

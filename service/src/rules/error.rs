@@ -164,6 +164,10 @@ pub enum ConfigError {
     /// decrypts with one; rotating secrets came with Auth.js v5.
     #[error("next-auth 4 takes one secret; several (rotation) need Auth.js v5")]
     SecretRotation,
+    /// The JWT bridge serves Auth.js apps (`authjs-*` profiles); this
+    /// profile keeps no JWT session.
+    #[error("profile {0} keeps no JWT session cookie; the JWT bridge serves the authjs-* profiles")]
+    JwtBridge(authstore_entity::Profile),
     /// Session token claims must be a JSON object.
     #[error("the session token's claims must be a JSON object")]
     JwtClaims,

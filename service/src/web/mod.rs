@@ -48,6 +48,7 @@ mod stores;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
@@ -67,7 +68,9 @@ pub use stores::{CookieLife, SessionStore, Validated};
 
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::token::Secret;
+use authjs_jwt::AuthJsJwt;
 use authstore_entity::Profile;
+use authstore_entity::descriptor::Descriptor;
 
 /// A store with the app's public URL: everything the layer, the extractors
 /// and sign-out need. Cloning is cheap.
@@ -83,6 +86,9 @@ pub struct WebSessions<S> {
     /// The system the users were carried over from and its cookie, if any
     /// ([`WebSessions::carrying_over_from`]).
     bridge: Option<(Profile, &'static str)>,
+    /// The Auth.js app the users were carried from and its JWT cookie, if
+    /// any ([`WebSessions::carrying_over_jwt_from`]).
+    jwt_bridge: Option<(Profile, Arc<AuthJsJwt>)>,
 }
 
 impl<S: SessionStore> std::fmt::Debug for WebSessions<S> {
@@ -110,6 +116,7 @@ impl<S: SessionStore> WebSessions<S> {
             bearer: profile.reads_bearer_token(),
             origins,
             bridge: None,
+            jwt_bridge: None,
             store,
         })
     }
@@ -133,6 +140,27 @@ impl<S: SessionStore> WebSessions<S> {
     pub fn carrying_over_from(mut self, old: Profile) -> Self {
         self.bridge = Some((old, old.descriptor().session_cookie(self.secure)));
         self
+    }
+
+    /// The JWT bridge of a carry-over from an Auth.js app on JWT sessions
+    /// (`old`, an `authjs-*` profile whose tables are in the store's
+    /// database; `jwt`, the app's cookie with its secret): a request with
+    /// no session cookie of the store's but with the app's JWT cookie,
+    /// which decrypts and has not expired, for a user the carry-over
+    /// carried from `old` and `old` still holds, is handed a new session
+    /// of the store's; the response sets its cookie and clears the JWT
+    /// cookie. A token for anybody else, expired, tampered with or
+    /// undecryptable starts nothing. As a JWT cannot be revoked, a copy of
+    /// the cookie starts sessions until its `exp`, as it signs in to the
+    /// old app until then.
+    ///
+    /// [`ConfigError::JwtBridge`] unless `old` is an Auth.js profile.
+    pub fn carrying_over_jwt_from(mut self, old: Profile, jwt: AuthJsJwt) -> Result<Self, Error> {
+        if !matches!(old.descriptor(), Descriptor::AuthJs(_)) {
+            return Err(ConfigError::JwtBridge(old).into());
+        }
+        self.jwt_bridge = Some((old, Arc::new(jwt.https(self.secure))));
+        Ok(self)
     }
 
     /// Also admits writes from pages at `origins` (`https://app.example.com`,
@@ -287,11 +315,16 @@ impl<S: SessionStore> WebSessions<S> {
     async fn resolve(&self, request: &mut Request<Body>) -> Vec<Cookie<'static>> {
         let mut resolved: Resolved<S::Session> = Resolved(None);
         let mut reissue = Vec::new();
+        let presented = self.token(request.headers());
+        // The store's own cookie, even one that names no session (a bad
+        // signature), keeps the JWT bridge shut, as it keeps the old cookie's.
+        let repeated = self.store.profile().descriptor().repeated_cookie();
+        let store_cookie = cookies::read_cookie(request.headers(), self.cookie, repeated).is_some();
         if let Some(Presented {
             token,
             carrier,
             alone,
-        }) = self.token(request.headers())
+        }) = presented
         {
             let found = match (carrier, self.bridge) {
                 (Carrier::OldCookie, Some((old, _))) => {
@@ -332,8 +365,43 @@ impl<S: SessionStore> WebSessions<S> {
                 Err(err) => tracing::warn!(error = %err, "session lookup failed"),
             }
         }
+        if resolved.0.is_none()
+            && !store_cookie
+            && let Some((old, jwt)) = &self.jwt_bridge
+            && let Some((signed_in, cookies)) = self.bridge_jwt(*old, jwt, request.headers()).await
+        {
+            resolved = Resolved(Some(signed_in));
+            reissue = cookies;
+        }
         request.extensions_mut().insert(resolved);
         reissue
+    }
+
+    /// Across the JWT bridge: for the old app's JWT cookie, read as the app
+    /// reads it, a new session of the store's if it allows one for the
+    /// token's user; its cookie and the JWT cookie's removal.
+    async fn bridge_jwt(
+        &self,
+        old: Profile,
+        jwt: &AuthJsJwt,
+        headers: &HeaderMap,
+    ) -> Option<(SignedIn<S::Session>, Vec<Cookie<'static>>)> {
+        let claims = jwt.read(headers, chrono::Utc::now())?.ok()?;
+        match self.store.start_carried_jwt(old, claims.sub()?).await {
+            Ok(Some(Validated {
+                session,
+                reissue: Some((token, life)),
+            })) => {
+                let mut cookies = vec![self.session_cookie(&token, life)];
+                cookies.extend(jwt.sign_out_cookies(headers));
+                Some((SignedIn { session, token }, cookies))
+            }
+            Ok(_) => None,
+            Err(err) => {
+                tracing::warn!(error = %err, "the JWT bridge's lookup failed");
+                None
+            }
+        }
     }
 }
 

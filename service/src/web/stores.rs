@@ -94,6 +94,19 @@ pub trait SessionStore: Clone + Send + Sync + 'static {
         async { Ok(None) }
     }
 
+    /// A new session of the store's for user `user_id` of `old`, named by
+    /// the old app's JWT cookie (the JWT bridge: the store the users were
+    /// carried into decides, and only for a user the carry-over carried),
+    /// with its cookie. Other stores carry nothing over: `None`.
+    fn start_carried_jwt(
+        &self,
+        old: Profile,
+        user_id: &str,
+    ) -> impl Future<Output = Result<Option<Validated<Self::Session>>, Error>> + Send {
+        let _ = (old, user_id);
+        async { Ok(None) }
+    }
+
     /// Ends the old system's session of `token` after a sign-out through
     /// the bridge of a carry-over from `old`. Other stores: nothing.
     fn end_carried(
