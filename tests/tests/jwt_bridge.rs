@@ -19,6 +19,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::routing::get;
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 use tower::ServiceExt;
 
@@ -81,6 +82,13 @@ async fn a_carried_users_jwt_cookie_becomes_a_better_auth_session_and_nothing_el
     let late = user("late@example.com").await;
     // Carried, then deleted in the app.
     authjs.delete_user(gone.parse().unwrap()).await.unwrap();
+    // A better-auth user of late's id that the carry-over did not make (an
+    // app that numbers its own users): still not carried.
+    let own = format!(
+        r#"INSERT INTO "user" (id, name, email, "emailVerified", "createdAt", "updatedAt")
+           VALUES ('{late}', 'Mallory', 'mallory@example.com', false, now(), now())"#
+    );
+    db.conn.execute_unprepared(&own).await.unwrap();
 
     let config = BetterAuthConfig::default()
         .secret("better-auth-secret-of-the-jwt-bridge")
