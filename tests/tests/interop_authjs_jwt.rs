@@ -483,3 +483,109 @@ fn debug_output_names_no_secret() {
     let token: Secret = jwt.encode(&ada(), Utc::now());
     assert_eq!(format!("{token:?}"), "[redacted]");
 }
+
+/// `token` with its part `at` (0 header … 4 tag) replaced by `bytes`.
+fn with_part(token: &str, at: usize, bytes: &[u8]) -> String {
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[at] = data_encoding::BASE64URL_NOPAD.encode(bytes);
+    parts.join(".")
+}
+
+fn part(token: &str, at: usize) -> Vec<u8> {
+    let encoded = token.split('.').nth(at).unwrap();
+    data_encoding::BASE64URL_NOPAD
+        .decode(encoded.as_bytes())
+        .unwrap()
+}
+
+#[test]
+fn a_shortened_tag_or_iv_is_refused_as_by_jose() {
+    let Some(js) = packages(json!(SECRET), false) else {
+        return;
+    };
+    for major in MAJORS {
+        let jwt = jwt(major, &[SECRET]);
+        let token = jwt.encode(&ada(), Utc::now());
+        let token = token.expose();
+        let tag = part(token, 4);
+        // OpenSSL compares only the tag bytes it is given: one genuine byte
+        // would pass, and one byte is guessed in 256 tries.
+        let one_byte = with_part(token, 4, &tag[..1]);
+        let short_iv = with_part(token, 2, &part(token, 2)[..8]);
+        let no_iv = with_part(token, 2, &[]);
+        for (what, forged) in [
+            ("1-byte tag", &one_byte),
+            ("8-byte IV", &short_iv),
+            ("no IV", &no_iv),
+        ] {
+            assert_eq!(
+                jwt.decode(forged, Utc::now()),
+                Err(JwtRefused::Malformed),
+                "{major:?}: {what}"
+            );
+            let theirs = run(
+                &js,
+                json!([{ "op": "decode", "args": [number(major), forged] }]),
+            );
+            assert!(
+                theirs[0]["error"].is_string(),
+                "{major:?}: {what}: {}",
+                theirs[0]
+            );
+        }
+        let every_guess_refused = (0..=255u8).all(|guess| {
+            jwt.decode(&with_part(token, 4, &[guess]), Utc::now())
+                .is_err()
+        });
+        assert!(every_guess_refused, "{major:?}");
+    }
+}
+
+#[test]
+fn claims_are_read_as_json_parse_reads_them() {
+    let Some(js) = packages(json!(SECRET), false) else {
+        return;
+    };
+    // serde_json's `Value` (with its `raw_value` feature on in this build)
+    // would read this object as the JSON text inside it.
+    let prefs = json!({ "$serde_json::private::RawValue": "{\"role\":\"admin\"}" });
+    for major in MAJORS {
+        let m = number(major);
+        let made = run(
+            &js,
+            json!([{ "op": "encode", "args": [m, { "sub": "42", "prefs": prefs }] }]),
+        );
+        let jwt = jwt(major, &[SECRET]);
+        let claims = jwt.decode(made[0].as_str().unwrap(), Utc::now()).unwrap();
+        assert_eq!(claims.claims()["prefs"], prefs, "{major:?}");
+        // Renewed as it was read: the package reads the same from both
+        // tokens (compared after the same trip through this harness's own
+        // JSON reading, which is serde_json's).
+        let renewed = jwt.encode(&claims, Utc::now());
+        let read = run(
+            &js,
+            json!([
+                { "op": "decode", "args": [m, made[0]] },
+                { "op": "decode", "args": [m, renewed.expose()] },
+            ]),
+        );
+        assert_eq!(read[0]["prefs"], read[1]["prefs"], "{major:?}");
+    }
+}
+
+#[test]
+fn claims_replicated_into_the_header_are_refused() {
+    let jwt = jwt(NextAuthMajor::V5, &[SECRET]);
+    let token = jwt.encode(&ada(), Utc::now());
+    let header: Value = serde_json::from_slice(&part(token.expose(), 0)).unwrap();
+    for (name, value) in [("sub", "42"), ("iss", "x"), ("aud", "y")] {
+        let mut replicated = header.clone();
+        replicated[name] = json!(value);
+        let forged = with_part(token.expose(), 0, replicated.to_string().as_bytes());
+        assert_eq!(
+            jwt.decode(&forged, Utc::now()),
+            Err(JwtRefused::Header),
+            "{name}"
+        );
+    }
+}

@@ -48,12 +48,13 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{DateTime, TimeDelta, Utc};
 use data_encoding::BASE64URL_NOPAD;
 use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
 use josekit::jwe::{self, Dir, JweDecrypter, JweEncrypter, JweHeader};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256, Sha512};
 
 use super::cookies::{read_cookie, sent_names_starting_with};
-use super::{Origins, PublicUrl, Resolved, ResolvesSessions, SessionLayer, SignedIn};
+use super::layer::{Origins, PublicUrl, Resolved, ResolvesSessions, SessionLayer, SignedIn};
 use crate::authjs::NextAuthMajor;
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::token::{Secret, random_uuid};
@@ -96,6 +97,9 @@ struct Key {
     enc: &'static str,
     /// The key's JWK thumbprint (v5 writes it as `kid`); `None` for v4.
     kid: Option<String>,
+    /// For `A256CBC-HS512`, the key's first half, which authenticates the
+    /// token (RFC 7518 §5.2.2.1): checked before anything is decrypted.
+    mac_key: Option<Vec<u8>>,
     encrypter: Box<dyn JweEncrypter>,
     decrypter: Box<dyn JweDecrypter>,
 }
@@ -117,9 +121,11 @@ impl Key {
             .expand(info.as_bytes(), &mut bytes)
             .expect("32 or 64 bytes is a valid HKDF-SHA256 length");
         let kid = (major == NextAuthMajor::V5).then(|| thumbprint(&bytes));
+        let mac_key = (enc == A256CBC_HS512).then(|| bytes[..32].to_vec());
         Key {
             enc,
             kid,
+            mac_key,
             encrypter: Box::new(Dir.encrypter_from_bytes(&bytes).expect("a raw key")),
             decrypter: Box::new(Dir.decrypter_from_bytes(&bytes).expect("a raw key")),
         }
@@ -237,8 +243,9 @@ impl AuthJsJwt {
 
     /// The token's claims if the app would accept `token` at `now`.
     pub fn decode(&self, token: &str, now: DateTime<Utc>) -> Result<JwtClaims, JwtRefused> {
-        let header = protected_header(token)?;
-        let key = self.key_for(&header)?;
+        let parts = Compact::split(token)?;
+        let key = self.key_for(&parts.header)?;
+        parts.authenticate(key)?;
         let (payload, _) = jwe::deserialize_compact(token, key.decrypter.as_ref())
             .map_err(|_| JwtRefused::Undecryptable)?;
         let claims = JwtClaims::parse(&payload)?;
@@ -251,9 +258,10 @@ impl AuthJsJwt {
     /// that thumbprint; without, the first secret's.
     fn key_for(&self, header: &Map<String, Value>) -> Result<&Key, JwtRefused> {
         let text = |name: &str| header.get(name).map(|value| value.as_str());
-        if text("alg") != Some(Some("dir"))
-            || header.contains_key("zip")
-            || header.contains_key("crit")
+        // Claims replicated into the header (which jose compares with the
+        // payload's) are refused outright: Auth.js writes none.
+        let unread = ["zip", "crit", "iss", "sub", "aud"];
+        if text("alg") != Some(Some("dir")) || unread.iter().any(|name| header.contains_key(*name))
         {
             return Err(JwtRefused::Header);
         }
@@ -384,20 +392,67 @@ impl AuthJsJwt {
     }
 }
 
-/// The protected header of a compact JWE, refused unless the token has the
-/// five parts of one and no encrypted key (`dir` has none).
-fn protected_header(token: &str) -> Result<Map<String, Value>, JwtRefused> {
-    let parts: Vec<&str> = token.split('.').collect();
-    let [header, encrypted_key, _, _, _] = parts.as_slice() else {
-        return Err(JwtRefused::Malformed);
-    };
-    if !encrypted_key.is_empty() {
-        return Err(JwtRefused::Header);
+/// A compact JWE's parts: its protected header (as sent, and parsed), and
+/// the initialization vector, ciphertext and tag, decoded.
+struct Compact<'t> {
+    encoded_header: &'t str,
+    header: Map<String, Value>,
+    iv: Vec<u8>,
+    ciphertext: Vec<u8>,
+    tag: Vec<u8>,
+}
+
+impl<'t> Compact<'t> {
+    /// The parts of `token`, refused unless it has the five of a compact
+    /// JWE, no encrypted key (`dir` has none) and a JSON object for header.
+    fn split(token: &'t str) -> Result<Self, JwtRefused> {
+        let parts: Vec<&str> = token.split('.').collect();
+        let [header, encrypted_key, iv, ciphertext, tag] = parts.as_slice() else {
+            return Err(JwtRefused::Malformed);
+        };
+        if !encrypted_key.is_empty() {
+            return Err(JwtRefused::Header);
+        }
+        let decode = |part: &str| {
+            BASE64URL_NOPAD
+                .decode(part.as_bytes())
+                .map_err(|_| JwtRefused::Malformed)
+        };
+        Ok(Compact {
+            encoded_header: header,
+            header: serde_json::from_slice(&decode(header)?).map_err(|_| JwtRefused::Malformed)?,
+            iv: decode(iv)?,
+            ciphertext: decode(ciphertext)?,
+            tag: decode(tag)?,
+        })
     }
-    let bytes = BASE64URL_NOPAD
-        .decode(header.as_bytes())
-        .map_err(|_| JwtRefused::Malformed)?;
-    serde_json::from_slice(&bytes).map_err(|_| JwtRefused::Malformed)
+
+    /// Refuses the token unless its IV and tag have the sizes `key`'s
+    /// cipher makes (jose checks both; OpenSSL would take a GCM tag of one
+    /// byte, which an attacker guesses, and an empty IV panics it) and, for
+    /// `A256CBC-HS512`, unless its tag is the HMAC-SHA-512 of the header,
+    /// IV and ciphertext, compared in constant time before any decryption.
+    fn authenticate(&self, key: &Key) -> Result<(), JwtRefused> {
+        let (iv, tag) = if key.enc == A256GCM {
+            (12, 16)
+        } else {
+            (16, 32)
+        };
+        if self.iv.len() != iv || self.tag.len() != tag {
+            return Err(JwtRefused::Malformed);
+        }
+        let Some(mac_key) = &key.mac_key else {
+            return Ok(());
+        };
+        let mut mac = Hmac::<Sha512>::new_from_slice(mac_key).expect("HMAC takes any key size");
+        mac.update(self.encoded_header.as_bytes());
+        mac.update(&self.iv);
+        mac.update(&self.ciphertext);
+        // AL: the additional data's length in bits, 64-bit big-endian.
+        mac.update(&(self.encoded_header.len() as u64 * 8).to_be_bytes());
+        mac.verify_truncated_left(&self.tag)
+            .map_err(|_| JwtRefused::Undecryptable)
+    }
 }
 
 /// The claims of an Auth.js session token: `sub` (the user's id), `name`,
@@ -422,7 +477,7 @@ impl JwtClaims {
 
     fn parse(payload: &[u8]) -> Result<Self, JwtRefused> {
         match serde_json::from_slice(payload) {
-            Ok(Value::Object(claims)) => Ok(JwtClaims { claims }),
+            Ok(PlainJson(Value::Object(claims))) => Ok(JwtClaims { claims }),
             _ => Err(JwtRefused::Claims),
         }
     }
@@ -494,6 +549,74 @@ impl JwtClaims {
     /// Every claim, the app's own among them.
     pub fn claims(&self) -> &Map<String, Value> {
         &self.claims
+    }
+}
+
+/// JSON read as `JSON.parse` reads it. serde_json's own `Value` takes an
+/// object whose one key is `$serde_json::private::RawValue` for the JSON
+/// text its value holds (when a crate in the build turns on its
+/// `raw_value` feature, as sqlx does): a claim the app stored as an
+/// ordinary object would be read, and renewed, as another.
+struct PlainJson(Value);
+
+impl<'de> serde::Deserialize<'de> for PlainJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PlainVisitor).map(PlainJson)
+    }
+}
+
+struct PlainVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PlainVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(PlainJson(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some((key, PlainJson(value))) = map.next_entry::<String, PlainJson>()? {
+            // The last of a repeated key, as `JSON.parse` keeps it.
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -590,7 +713,7 @@ impl JwtSessions {
     /// The layer that resolves every request's session; see
     /// [`JwtSessions`].
     pub fn layer(&self) -> SessionLayer<Self> {
-        SessionLayer { web: self.clone() }
+        SessionLayer::new(self.clone())
     }
 
     /// The cookies that sign the browser out (the session cookie and every
