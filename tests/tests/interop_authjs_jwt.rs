@@ -589,3 +589,41 @@ fn claims_replicated_into_the_header_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_layer_renews_unless_told_to_leave_renewal_to_the_app() {
+    use authstore::web::SignedIn;
+    use authstore::web::authjs_jwt::JwtSessions;
+    use axum::{Router, body::Body, http::Request, routing::get};
+    use tower::ServiceExt;
+
+    async fn me(SignedIn { session, .. }: SignedIn<JwtClaims>) -> String {
+        session.sub().unwrap_or_default().to_owned()
+    }
+    let cookie = {
+        let jwt = jwt(NextAuthMajor::V5, &[SECRET]);
+        format!(
+            "{}={}",
+            jwt.cookie_name(),
+            jwt.encode(&ada(), Utc::now()).expose()
+        )
+    };
+    for renew in [true, false] {
+        let sessions = JwtSessions::new(jwt(NextAuthMajor::V5, &[SECRET]), "http://localhost:3000")
+            .unwrap()
+            .renewing(renew);
+        let app = Router::new().route("/me", get(me)).layer(sessions.layer());
+        let request = Request::get("/me")
+            .header(COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let set = response.headers().get_all("set-cookie").iter().count();
+        assert_eq!(set, usize::from(renew), "renew={renew}");
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        assert_eq!(&body[..], b"42");
+    }
+}

@@ -679,6 +679,8 @@ pub enum JwtRefused {
 pub struct JwtSessions {
     jwt: Arc<AuthJsJwt>,
     origins: Origins,
+    /// Renew the cookie on every read ([`JwtSessions::renewing`]).
+    renew: bool,
 }
 
 impl JwtSessions {
@@ -691,7 +693,19 @@ impl JwtSessions {
         Ok(JwtSessions {
             jwt: Arc::new(jwt.https(https)),
             origins,
+            renew: true,
         })
+    }
+
+    /// Whether a read renews the cookie (on by default, as the app's
+    /// session route renews it). The app's `jwt` callback runs only in the
+    /// app: a session it would end or change (a ban, a refreshed role) is
+    /// renewed here as it stands. Turn renewal off to leave every renewal,
+    /// and so that decision, to the app; the cookie then ends at the `exp`
+    /// the app last wrote.
+    pub fn renewing(mut self, renew: bool) -> Self {
+        self.renew = renew;
+        self
     }
 
     /// Also admits writes sent by pages at `origins`, as
@@ -735,8 +749,15 @@ impl ResolvesSessions for JwtSessions {
         let mut renewal = Vec::new();
         let found = match self.jwt.read(request.headers(), now) {
             Some(Ok(claims)) => {
-                let token = self.jwt.encode(&claims, now);
-                renewal = self.jwt.session_cookies(&token, request.headers(), now);
+                let token = if self.renew {
+                    let token = self.jwt.encode(&claims, now);
+                    renewal = self.jwt.session_cookies(&token, request.headers(), now);
+                    token
+                } else {
+                    // Only a store's sign-out reads it; `sign_out` here
+                    // reads the request's cookies.
+                    Secret::from(String::new())
+                };
                 Some(SignedIn {
                     session: claims,
                     token,
