@@ -40,6 +40,12 @@ fn ready() -> bool {
             interop().join("node_modules/.bin/next").exists(),
         ),
         (
+            "next-auth 5 (npm ci --prefix tests/interop/authjs-next)",
+            interop()
+                .join("authjs-next/node_modules/next-auth")
+                .exists(),
+        ),
+        (
             "openssl",
             Command::new("openssl").arg("version").output().is_ok(),
         ),
@@ -85,6 +91,33 @@ fn nextjs(db: &TestDb) -> impl FnOnce(u16, &str, &Path) -> Command {
             .env("NEXTAUTH_SECRET", SECRET)
             .env("LINKS_FILE", dir.join("links.jsonl"));
         next
+    }
+}
+
+/// The Next.js 15 app on next-auth 5.0.0-beta.32 with JWT sessions (built
+/// first if it is not), given its plain-HTTP port and public URL.
+fn authjs_next() -> impl FnOnce(u16, &str, &Path) -> Command {
+    let app = interop().join("authjs-next");
+    let next = app.join("node_modules/.bin/next");
+    if !app.join(".next/BUILD_ID").exists() {
+        run(
+            "next build",
+            Command::new(&next)
+                .arg("build")
+                .arg(&app)
+                .env("NEXT_TELEMETRY_DISABLED", "1"),
+        );
+    }
+    move |port, public_url, _| {
+        let mut command = Command::new(next);
+        command
+            .arg("start")
+            .arg(&app)
+            .args(["-p", &port.to_string(), "-H", "127.0.0.1"])
+            .env("NEXT_TELEMETRY_DISABLED", "1")
+            .env("AUTH_URL", public_url)
+            .env("AUTH_SECRET", SECRET);
+        command
     }
 }
 
@@ -360,6 +393,69 @@ async fn a_nextjs_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() 
     db.destroy().await;
 }
 
+/// next-auth 5.0.0-beta.32 on JWT sessions in a real Next.js app and the
+/// example server with `AUTHSTORE_SESSION_STRATEGY=jwt` (no database): the
+/// Rust service recognises the browser's `__Secure-authjs.session-token`,
+/// renews it with a token the app then reads, and a sign-out on either side
+/// signs the browser out of both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authjs_jwt_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() {
+    if !ready() {
+        return;
+    }
+    // The stack's example server is given a database; on the JWT strategy
+    // it opens none.
+    let Some(db) = TestDb::create(Backend::Postgres, "authjs_jwt_e2e").await else {
+        return;
+    };
+    let jwt = [("AUTHSTORE_SESSION_STRATEGY", "jwt"), ("AUTHSTORE_NEXT_AUTH_MAJOR", "5")];
+    // next-auth 5's sign-in page names the host `localhost` in its form's
+    // action whatever the URL it was served at: browse it there, so the
+    // form's post carries the CSRF cookie.
+    let stack = Stack::start_at("localhost", "authjs-jwt", &db, "authjs-pg", &jwt, authjs_next());
+    let input = json!({ "next": stack.js_url, "rust": stack.rust_url, "email": "ada@example.com" });
+    let seen = stack.browse("authjs-e2e.mjs", input);
+
+    assert_eq!(seen["nextSignedInAs"], "ada@example.com");
+    let cookie = &seen["cookiesAfterSignIn"][0];
+    assert_eq!(cookie["name"], "__Secure-authjs.session-token", "{seen}");
+    assert_eq!(
+        (cookie["secure"].as_bool(), cookie["httpOnly"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let rust = &seen["rustAfterSignIn"];
+    assert_eq!(rust["status"], 200, "{seen}");
+    assert_eq!(rust["body"]["user"]["email"], "ada@example.com");
+    assert_eq!(rust["body"]["sub"], "42");
+    // The browser now holds a token the Rust service wrote (the page's
+    // favicon request may have renewed it once more), and the app reads it.
+    // A token's first part is its header, serialised by its writer: the
+    // Rust service's and the app's differ in member order.
+    let header = |token: &str| token.split('.').next().unwrap_or_default().to_owned();
+    let renewed = rust["setCookie"][0].as_str().expect("a renewal");
+    let renewed = renewed.strip_prefix("__Secure-authjs.session-token=").unwrap();
+    let held = seen["cookiesAfterRustRenewal"][0]["value"].as_str().unwrap();
+    let signed_in = cookie["value"].as_str().unwrap();
+    assert_eq!(header(held), header(renewed), "{seen}");
+    assert_ne!(header(held), header(signed_in));
+    assert_eq!(seen["nextAfterRustRenewal"]["user"]["email"], "ada@example.com");
+    assert_eq!(seen["nextHomeAfterRustRenewal"], "ada@example.com");
+
+    // Signed out through the Rust service: the app finds nobody.
+    assert_eq!(seen["rustSignOut"], 204);
+    assert_eq!(seen["cookiesAfterRustSignOut"], json!([]));
+    assert!(seen["nextAfterRustSignOut"].is_null(), "{seen}");
+    assert_eq!(seen["nextHomeAfterRustSignOut"], "nobody");
+
+    // Signed out in the app: the Rust service finds nobody.
+    assert_eq!(seen["nextSignedInAgainAs"], "ada@example.com");
+    assert_eq!(seen["rustBeforeNextSignOut"]["status"], 200);
+    assert_eq!(seen["cookiesAfterNextSignOut"], json!([]));
+    assert_eq!(seen["rustAfterNextSignOut"]["status"], 401);
+    drop(stack);
+    db.destroy().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lucia_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() {
     if !ready() {
@@ -569,11 +665,24 @@ impl Stack {
         settings: &[(&str, &str)],
         js: impl FnOnce(u16, &str, &Path) -> Command,
     ) -> Stack {
+        Stack::start_at("127.0.0.1", name, db, profile, settings, js)
+    }
+
+    /// [`Stack::start`] with both public URLs on `host` (an app that
+    /// writes its own host into its pages may need `localhost`).
+    fn start_at(
+        host: &str,
+        name: &str,
+        db: &TestDb,
+        profile: &str,
+        settings: &[(&str, &str)],
+        js: impl FnOnce(u16, &str, &Path) -> Command,
+    ) -> Stack {
         let dir = tempdir(name);
         let certificate = certificate(&dir);
         let [js_public, js_port, rust_public, rust_port] = [(); 4].map(|_| free_port());
-        let js_url = format!("https://127.0.0.1:{js_public}");
-        let rust_url = format!("https://127.0.0.1:{rust_public}");
+        let js_url = format!("https://{host}:{js_public}");
+        let rust_url = format!("https://{host}:{rust_public}");
         let parts = [
             (js_port, "the JS app", "js", js(js_port, &js_url, &dir)),
             (

@@ -16,12 +16,14 @@ use authstore_migration::ProfileMigrations;
 use authstore_tests::interop::{self, NextAuth, SECRET};
 use authstore_tests::{Backend, TestDb};
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use axum::routing::get;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
-use tower::ServiceExt;
+
+#[path = "support/oneshot.rs"]
+mod oneshot;
+use oneshot::send;
 
 const JWT_COOKIE: &str = "authjs.session-token";
 const NEW_COOKIE: &str = "better-auth.session_token";
@@ -32,23 +34,8 @@ async fn me(SignedIn { session, .. }: SignedIn<ValidSession>) -> String {
 
 /// The status, the body and the `Set-Cookie` headers of one GET /me.
 async fn get_me(app: &Router, cookie: &str) -> (StatusCode, String, Vec<String>) {
-    let request = Request::get("/me").header(header::COOKIE, cookie);
-    let response = app
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let cookies = response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
-        .collect();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
-        .await
-        .unwrap();
-    (status, String::from_utf8(body.to_vec()).unwrap(), cookies)
+    let response = send(app, "GET", "/me", &[("cookie", cookie.to_owned())]).await;
+    (response.status, response.body, response.set_cookie)
 }
 
 #[tokio::test]

@@ -12,13 +12,15 @@ use authstore::{AuthStore, ConfigError, Error, NewUser, Profile, Secret};
 use authstore_migration::ProfileMigrations;
 use authstore_tests::{TestClock, TestDb, backend_tests, profile_tests};
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use chrono::TimeDelta;
 use sea_orm::ConnectionTrait;
-use tower::ServiceExt;
+
+#[path = "support/oneshot.rs"]
+mod oneshot;
+use oneshot::send;
 
 profile_tests!(next_auth_cookies_over_http_and_https);
 backend_tests!(
@@ -61,39 +63,6 @@ where
         )
         .route("/signout", post(sign_out))
         .layer(web.layer())
-}
-
-async fn send(app: &Router, method: &str, path: &str, headers: &[(&str, String)]) -> Response {
-    let mut request = Request::builder().method(method).uri(path);
-    for (name, value) in headers {
-        request = request.header(*name, value);
-    }
-    let response = app
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let set_cookie: Vec<String> = response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
-        .await
-        .unwrap();
-    Response {
-        status,
-        set_cookie,
-        body: String::from_utf8(body.to_vec()).unwrap(),
-    }
-}
-
-struct Response {
-    status: StatusCode,
-    set_cookie: Vec<String>,
-    body: String,
 }
 
 fn cookie(name: &str, value: &str) -> (&'static str, String) {
