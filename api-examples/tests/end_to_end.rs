@@ -46,6 +46,12 @@ fn ready() -> bool {
                 .exists(),
         ),
         (
+            "next-auth 4 (npm ci --prefix tests/interop/nextauth4-next)",
+            interop()
+                .join("nextauth4-next/node_modules/next-auth")
+                .exists(),
+        ),
+        (
             "openssl",
             Command::new("openssl").arg("version").output().is_ok(),
         ),
@@ -94,10 +100,16 @@ fn nextjs(db: &TestDb) -> impl FnOnce(u16, &str, &Path) -> Command {
     }
 }
 
-/// The Next.js 15 app on next-auth 5.0.0-beta.32 with JWT sessions (built
-/// first if it is not), given its plain-HTTP port and public URL.
-fn authjs_next() -> impl FnOnce(u16, &str, &Path) -> Command {
-    let app = interop().join("authjs-next");
+/// A Next.js 15 app on JWT sessions, the npm package `package` of
+/// `tests/interop` (built first if it is not), given its plain-HTTP port
+/// and public URL, which it reads from `url_var`, its secret from
+/// `secret_var`.
+fn jwt_app(
+    package: &str,
+    url_var: &'static str,
+    secret_var: &'static str,
+) -> impl FnOnce(u16, &str, &Path) -> Command {
+    let app = interop().join(package);
     let next = app.join("node_modules/.bin/next");
     if !app.join(".next/BUILD_ID").exists() {
         run(
@@ -115,8 +127,8 @@ fn authjs_next() -> impl FnOnce(u16, &str, &Path) -> Command {
             .arg(&app)
             .args(["-p", &port.to_string(), "-H", "127.0.0.1"])
             .env("NEXT_TELEMETRY_DISABLED", "1")
-            .env("AUTH_URL", public_url)
-            .env("AUTH_SECRET", SECRET);
+            .env(url_var, public_url)
+            .env(secret_var, SECRET);
         command
     }
 }
@@ -400,25 +412,57 @@ async fn a_nextjs_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() 
 /// signs the browser out of both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authjs_jwt_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() {
+    let app = || jwt_app("authjs-next", "AUTH_URL", "AUTH_SECRET");
+    jwt_sign_in_in_chromium("authjs-jwt", "5", "__Secure-authjs.session-token", app).await;
+}
+
+/// The same with next-auth 4.24.15 (its pages router, `getServerSession`)
+/// and its `__Secure-next-auth.session-token`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_auth_4_jwt_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() {
+    let app = || jwt_app("nextauth4-next", "NEXTAUTH_URL", "NEXTAUTH_SECRET");
+    jwt_sign_in_in_chromium(
+        "nextauth4-jwt",
+        "4",
+        "__Secure-next-auth.session-token",
+        app,
+    )
+    .await;
+}
+
+/// Signed in to the app (`major`, its session cookie `cookie`) on its own
+/// sign-in page in Chromium, then the four steps beside the example server
+/// on the JWT strategy.
+async fn jwt_sign_in_in_chromium<A: FnOnce(u16, &str, &Path) -> Command>(
+    name: &str,
+    major: &str,
+    cookie_name: &str,
+    app: impl FnOnce() -> A,
+) {
     if !ready() {
         return;
     }
     // The stack's example server is given a database; on the JWT strategy
     // it opens none.
-    let Some(db) = TestDb::create(Backend::Postgres, "authjs_jwt_e2e").await else {
+    let Some(db) = TestDb::create(Backend::Postgres, name).await else {
         return;
     };
-    let jwt = [("AUTHSTORE_SESSION_STRATEGY", "jwt"), ("AUTHSTORE_NEXT_AUTH_MAJOR", "5")];
+    let jwt = [
+        ("AUTHSTORE_SESSION_STRATEGY", "jwt"),
+        ("AUTHSTORE_NEXT_AUTH_MAJOR", major),
+    ];
     // next-auth 5's sign-in page names the host `localhost` in its form's
-    // action whatever the URL it was served at: browse it there, so the
-    // form's post carries the CSRF cookie.
-    let stack = Stack::start_at("localhost", "authjs-jwt", &db, "authjs-pg", &jwt, authjs_next());
-    let input = json!({ "next": stack.js_url, "rust": stack.rust_url, "email": "ada@example.com" });
+    // action whatever the URL it was served at: browse there, so the form's
+    // post carries the CSRF cookie.
+    let stack = Stack::start_at("localhost", name, &db, "authjs-pg", &jwt, app());
+    let input = json!({
+        "next": stack.js_url, "rust": stack.rust_url, "email": "ada@example.com", "cookie": cookie_name,
+    });
     let seen = stack.browse("authjs-e2e.mjs", input);
 
-    assert_eq!(seen["nextSignedInAs"], "ada@example.com");
+    assert_eq!(seen["nextSignedInAs"], "ada@example.com", "{seen}");
     let cookie = &seen["cookiesAfterSignIn"][0];
-    assert_eq!(cookie["name"], "__Secure-authjs.session-token", "{seen}");
+    assert_eq!(cookie["name"], cookie_name, "{seen}");
     assert_eq!(
         (cookie["secure"].as_bool(), cookie["httpOnly"].as_bool()),
         (Some(true), Some(true))
@@ -433,18 +477,25 @@ async fn an_authjs_jwt_sign_in_is_recognised_renewed_and_ended_by_the_rust_servi
     // Rust service's and the app's differ in member order.
     let header = |token: &str| token.split('.').next().unwrap_or_default().to_owned();
     let renewed = rust["setCookie"][0].as_str().expect("a renewal");
-    let renewed = renewed.strip_prefix("__Secure-authjs.session-token=").unwrap();
-    let held = seen["cookiesAfterRustRenewal"][0]["value"].as_str().unwrap();
+    let renewed = renewed.strip_prefix(&format!("{cookie_name}=")).unwrap();
+    let held = seen["cookiesAfterRustRenewal"][0]["value"]
+        .as_str()
+        .unwrap();
     let signed_in = cookie["value"].as_str().unwrap();
     assert_eq!(header(held), header(renewed), "{seen}");
     assert_ne!(header(held), header(signed_in));
-    assert_eq!(seen["nextAfterRustRenewal"]["user"]["email"], "ada@example.com");
+    assert_eq!(
+        seen["nextAfterRustRenewal"]["user"]["email"],
+        "ada@example.com"
+    );
     assert_eq!(seen["nextHomeAfterRustRenewal"], "ada@example.com");
 
-    // Signed out through the Rust service: the app finds nobody.
+    // Signed out through the Rust service: the app finds nobody (v5 says
+    // `null`, next-auth 4 `{}`).
     assert_eq!(seen["rustSignOut"], 204);
     assert_eq!(seen["cookiesAfterRustSignOut"], json!([]));
-    assert!(seen["nextAfterRustSignOut"].is_null(), "{seen}");
+    let after = &seen["nextAfterRustSignOut"];
+    assert!(after.is_null() || *after == json!({}), "{seen}");
     assert_eq!(seen["nextHomeAfterRustSignOut"], "nobody");
 
     // Signed out in the app: the Rust service finds nobody.

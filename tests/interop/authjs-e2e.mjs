@@ -1,16 +1,18 @@
-// One browser, two services, no database: a Next.js app on next-auth
-// 5.0.0-beta.32 with JWT sessions (`tests/interop/authjs-next`) and the
-// authstore example server with AUTHSTORE_SESSION_STRATEGY=jwt, both over
-// https on 127.0.0.1 (cookies ignore ports). Drives Debian's Chromium and
+// One browser, two services, no database: a Next.js app on JWT sessions
+// (next-auth 5.0.0-beta.32 in `tests/interop/authjs-next`, next-auth
+// 4.24.15 in `tests/interop/nextauth4-next`) and the authstore example
+// server with AUTHSTORE_SESSION_STRATEGY=jwt, both over https on one host
+// (cookies ignore ports). Drives Debian's Chromium and
 // prints what each side saw, as one JSON object; the Rust test
 // (api-examples/tests/end_to_end.rs) asserts.
 //
-//   node authjs-e2e.mjs '{"next": "https://127.0.0.1:…", "rust": "https://127.0.0.1:…", "email": "…"}'
+//   node authjs-e2e.mjs '{"next": "https://localhost:…", "rust": "https://localhost:…", "email": "…",
+//                         "cookie": "__Secure-authjs.session-token"}'
 import { httpsPage, launchChromium, visitJson } from "./chromium.mjs";
 
 const input = JSON.parse(process.argv[2]);
 const seen = {};
-const cookieName = "__Secure-authjs.session-token";
+const cookieName = input.cookie;
 
 const browser = await launchChromium();
 try {

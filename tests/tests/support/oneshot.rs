@@ -40,4 +40,3 @@ pub struct Response {
     pub set_cookie: Vec<String>,
     pub body: String,
 }
-
