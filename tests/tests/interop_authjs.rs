@@ -17,6 +17,9 @@ use authstore_tests::{Backend, TestDb};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
+#[path = "support/oneshot.rs"]
+mod oneshot;
+
 const COOKIE: &str = "authjs.session-token";
 
 /// A migrated database, the store and Auth.js on it.
@@ -908,4 +911,72 @@ fn the_cookie_is_read_as_authjs_reads_it() {
             );
         }
     }
+}
+
+/// An app on `@auth/pg-adapter` with JWT sessions (its Credentials provider
+/// needs them): `JwtSessions::with_users` gives handlers the user row of a
+/// token `@auth/core` wrote, and none for a `sub` no row has.
+#[tokio::test]
+async fn a_jwt_session_is_given_its_user_row() {
+    use authstore::web::SignedIn;
+    use authstore::web::authjs_jwt::{AuthJsJwt, JwtClaims, JwtSessions, JwtUser};
+    use axum::{Router, routing::get};
+
+    let Some((db, _, store)) = shared("authjs_jwt_user").await else {
+        return;
+    };
+    let ada = ada(&store).await;
+    let jwt = AuthJsJwt::new(NextAuthMajor::V5, [SECRET]).unwrap();
+    let sessions = JwtSessions::new(jwt, "http://localhost:3000")
+        .unwrap()
+        .with_users(store.clone());
+    let app = Router::new()
+        .route(
+            "/me",
+            get(|SignedIn { session, .. }: SignedIn<JwtUser>| async move {
+                format!(
+                    "{} {}",
+                    session.user.id,
+                    session.user.email.unwrap_or_default()
+                )
+            }),
+        )
+        .route(
+            "/claims",
+            get(|SignedIn { session, .. }: SignedIn<JwtClaims>| async move {
+                session.sub().unwrap_or_default().to_owned()
+            }),
+        )
+        .layer(sessions.layer());
+    let js = NextAuth::new("authjs/jwt.mjs", "");
+    let made = js.run(json!([
+        { "op": "encode", "args": [5, { "sub": ada.to_string(), "email": "someone-else@example.com" }] },
+        { "op": "encode", "args": [5, { "sub": "999999" }] },
+        { "op": "encode", "args": [5, { "sub": format!("0{ada}") }] },
+    ]));
+    let cookie = |at: usize| vec![("cookie", format!("{COOKIE}={}", made[at].as_str().unwrap()))];
+
+    // The row, not the token's own claims, says who the user is.
+    let me = oneshot::send(&app, "GET", "/me", &cookie(0)).await;
+    assert_eq!(
+        (me.status.as_u16(), me.body),
+        (200, format!("{ada} ada@example.com"))
+    );
+    assert!(
+        me.set_cookie[0].starts_with(&format!("{COOKIE}=")),
+        "renewed"
+    );
+    // No row for the `sub` (none, or only one that reads like it): no user,
+    // while the token alone still reads.
+    for at in [1, 2] {
+        let me = oneshot::send(&app, "GET", "/me", &cookie(at)).await;
+        assert_eq!(me.status.as_u16(), 401, "token {at}");
+        let claims = oneshot::send(&app, "GET", "/claims", &cookie(at)).await;
+        assert_eq!(claims.status.as_u16(), 200, "token {at}");
+    }
+    // A user the app deleted.
+    store.delete_user(ada).await.unwrap();
+    let me = oneshot::send(&app, "GET", "/me", &cookie(0)).await;
+    assert_eq!(me.status.as_u16(), 401);
+    db.destroy().await;
 }

@@ -55,7 +55,7 @@ use sha2::{Digest, Sha256, Sha512};
 
 use super::cookies::{read_cookie, sent_names_starting_with};
 use super::layer::{Origins, PublicUrl, Resolved, ResolvesSessions, SessionLayer, SignedIn};
-use crate::authjs::NextAuthMajor;
+use crate::authjs::{AuthJsStore, AuthJsUser, NextAuthMajor};
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::token::{Secret, random_uuid};
 use authstore_entity::RepeatedCookie;
@@ -681,6 +681,19 @@ pub struct JwtSessions {
     origins: Origins,
     /// Renew the cookie on every read ([`JwtSessions::renewing`]).
     renew: bool,
+    /// Where the users of `sub` are ([`JwtSessions::with_users`]).
+    users: Option<AuthJsStore>,
+}
+
+/// A JWT session's claims with the user row its `sub` names, for
+/// `SignedIn<JwtUser>` behind [`JwtSessions::with_users`]: an app with a
+/// database adapter on JWT sessions (as its Credentials provider needs).
+#[derive(Clone, Debug)]
+pub struct JwtUser {
+    /// The token's claims.
+    pub claims: JwtClaims,
+    /// The row of `users` whose id is `sub`.
+    pub user: AuthJsUser,
 }
 
 impl JwtSessions {
@@ -694,7 +707,19 @@ impl JwtSessions {
             jwt: Arc::new(jwt.https(https)),
             origins,
             renew: true,
+            users: None,
         })
+    }
+
+    /// Also gives handlers the user row of the token's `sub`, from the
+    /// app's `authjs-pg` tables: `SignedIn<JwtUser>` answers 401 when the
+    /// row is gone (a user the app deleted, whose token it would still
+    /// read), while `SignedIn<JwtClaims>` goes on reading the token alone.
+    /// One lookup a request (the store's session cache does not hold
+    /// users).
+    pub fn with_users(mut self, store: AuthJsStore) -> Self {
+        self.users = Some(store);
+        self
     }
 
     /// Whether a read renews the cookie (on by default, as the app's
@@ -769,11 +794,42 @@ impl ResolvesSessions for JwtSessions {
             }
             None => None,
         };
+        if let Some(users) = &self.users {
+            let with_user = match &found {
+                Some(signed_in) => user_of(users, signed_in).await,
+                None => None,
+            };
+            request.extensions_mut().insert(Resolved(with_user));
+        }
         request.extensions_mut().insert(Resolved(found));
         renewal
     }
 
     fn cookie_name(&self) -> &str {
         self.jwt.cookie
+    }
+}
+
+/// The session with the row of its `sub` (an `authjs-pg` id: an integer,
+/// written as Auth.js writes it), if there is one.
+async fn user_of(
+    users: &AuthJsStore,
+    signed_in: &SignedIn<JwtClaims>,
+) -> Option<SignedIn<JwtUser>> {
+    let sub = signed_in.session.sub()?;
+    let id: i32 = sub.parse().ok().filter(|id: &i32| id.to_string() == sub)?;
+    match users.get_user(id).await {
+        Ok(Some(user)) => Some(SignedIn {
+            session: JwtUser {
+                claims: signed_in.session.clone(),
+                user,
+            },
+            token: signed_in.token.clone(),
+        }),
+        Ok(None) => None,
+        Err(err) => {
+            tracing::warn!(error = %err, "the JWT session's user lookup failed");
+            None
+        }
     }
 }
