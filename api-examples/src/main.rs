@@ -23,9 +23,9 @@
 //! - `AUTHSTORE_SECRET`: default a random secret per run; on `better-auth`,
 //!   the better-auth app's `BETTER_AUTH_SECRET` (its cookie is signed); on
 //!   `authjs-*`, the app's `AUTH_SECRET`;
-//! - `AUTHSTORE_NEXT_AUTH_MAJOR` (`authjs-*` and the JWT strategy): the
-//!   app's next-auth major, `4` or `5` (default), which names its session
-//!   cookie;
+//! - `AUTHSTORE_NEXT_AUTH_MAJOR` (`authjs-*`, the JWT strategy, and
+//!   `better-auth` bridging from `authjs-*`): the app's next-auth major,
+//!   `4` or `5` (default), which names its session cookie;
 //! - `AUTHSTORE_SESSION_STRATEGY`: `database` (default), or `jwt` beside a
 //!   next-auth 4 / Auth.js v5 app without an adapter: no database, the
 //!   session is the app's encrypted cookie, read with `AUTHSTORE_SECRET`
@@ -172,6 +172,7 @@ async fn run() -> Result<(), Fatal> {
                 ),
                 Err(_) => None,
             },
+            old_major: NextAuthMajor::from_env().map_err(|err| err.to_string())?,
         },
         Descriptor::AuthJs(_) => Served::AuthJs(
             AuthJsConfig::default()
@@ -212,10 +213,16 @@ async fn run() -> Result<(), Fatal> {
             let lucia = replicated(lucia, replicas, LuciaStore::with_replicas)?;
             lucia_app(LuciaState::new(lucia, site, limits).map_err(settings)?)
         }
-        Served::BetterAuth { config, old } => {
+        Served::BetterAuth {
+            config,
+            old,
+            old_major,
+        } => {
             let store = BetterAuthStore::new(db.clone(), config);
             let store = replicated(store, replicas, BetterAuthStore::with_replicas)?;
-            better_auth_app(BetterAuthState::new(store, site, old).map_err(settings)?)
+            let mut state = BetterAuthState::new(store, site, old).map_err(settings)?;
+            state.sessions = state.sessions.old_app_major(old_major);
+            better_auth_app(state)
         }
         Served::AuthJs(config) => {
             let store = AuthJsStore::new(db.clone(), config);
@@ -302,6 +309,9 @@ enum Served {
     BetterAuth {
         config: BetterAuthConfig,
         old: Option<Profile>,
+        /// An old Auth.js app's next-auth major (`AUTHSTORE_NEXT_AUTH_MAJOR`),
+        /// which names the cookie the bridge reads.
+        old_major: NextAuthMajor,
     },
     /// An Auth.js adapter's store, with the app's secret and major.
     AuthJs(AuthJsConfig),

@@ -4,6 +4,7 @@
 //! carried session gets better-auth's; a session the app signed out since
 //! is refused at once; a sign-out through the bridge ends the app's too.
 
+use authstore::authjs::NextAuthMajor;
 use authstore::better_auth::carry_over::{CarryOver, Source};
 use authstore::better_auth::{BetterAuthConfig, BetterAuthStore};
 use authstore_examples::better_auth::{BetterAuthState, better_auth_app};
@@ -48,12 +49,12 @@ async fn the_bridge_hands_a_carried_authjs_session_to_better_auth() {
     let config = BetterAuthConfig::default()
         .secret("better-auth-secret-of-the-authjs-bridge")
         .unwrap();
-    let store = BetterAuthStore::new(db.conn.clone(), config);
+    let store = BetterAuthStore::new(db.conn.clone(), config.clone());
     let base = support::serve_example(move |base| {
         better_auth_app(BetterAuthState::new(store, &base, Some(Profile::AuthJsPg)).unwrap())
     })
     .await;
-    let client = Client::new();
+    let client = &Client::new();
     let session = |cookie: String| {
         client
             .get(format!("{base}/auth/session"))
@@ -61,10 +62,41 @@ async fn the_bridge_hands_a_carried_authjs_session_to_better_auth() {
             .send()
     };
 
+    // An app still on next-auth 4.24: its cookie's name, and only that.
+    let v4_store = BetterAuthStore::new(db.conn.clone(), config.clone());
+    let base_v4 = support::serve_example(move |base| {
+        let mut state = BetterAuthState::new(v4_store, &base, Some(Profile::AuthJsPg)).unwrap();
+        state.sessions = state.sessions.old_app_major(NextAuthMajor::V4);
+        better_auth_app(state)
+    })
+    .await;
+    let session_v4 = |cookie: String| {
+        client
+            .get(format!("{base_v4}/auth/session"))
+            .header("cookie", cookie)
+            .send()
+    };
+    let v5_name = session_v4(format!("{OLD_COOKIE}={kept}")).await.unwrap();
+    assert_eq!(v5_name.status(), StatusCode::UNAUTHORIZED);
+    let v4_name = session_v4(format!("next-auth.session-token={kept}"))
+        .await
+        .unwrap();
+    assert_eq!(v4_name.status(), StatusCode::OK);
+    assert!(support::sets_cookie(&v4_name, NEW_COOKIE));
+    assert_eq!(
+        support::set_cookie_value(&v4_name, "next-auth.session-token").as_deref(),
+        Some(""),
+        "the old cookie expired"
+    );
+
     let bridged = session(format!("{OLD_COOKIE}={kept}")).await.unwrap();
     assert_eq!(bridged.status(), StatusCode::OK);
     assert!(support::sets_cookie(&bridged, NEW_COOKIE));
     let signed = support::set_cookie_value(&bridged, NEW_COOKIE).unwrap();
+    let v4_name = session(format!("next-auth.session-token={kept}"))
+        .await
+        .unwrap();
+    assert_eq!(v4_name.status(), StatusCode::UNAUTHORIZED, "v5 by default");
 
     // Signed out in the Auth.js app after the run: refused at once.
     app.run(json!([{ "op": "deleteSession", "args": [signed_out] }]));

@@ -62,6 +62,7 @@ pub use layer::{
 use layer::{Origins, PublicUrl, Resolved};
 pub use stores::{CookieLife, SessionStore, Validated};
 
+use crate::authjs::NextAuthMajor;
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::token::Secret;
 use authjs_jwt::AuthJsJwt;
@@ -85,6 +86,9 @@ pub struct WebSessions<S> {
     /// The Auth.js app the users were carried from and its JWT cookie, if
     /// any ([`WebSessions::carrying_over_jwt_from`]).
     jwt_bridge: Option<(Profile, Arc<AuthJsJwt>)>,
+    /// The next-auth major of an old Auth.js app, which names the cookie
+    /// the bridge reads ([`WebSessions::old_app_major`]).
+    old_major: NextAuthMajor,
 }
 
 impl<S: SessionStore> std::fmt::Debug for WebSessions<S> {
@@ -113,6 +117,7 @@ impl<S: SessionStore> WebSessions<S> {
             origins,
             bridge: None,
             jwt_bridge: None,
+            old_major: NextAuthMajor::V5,
             store,
         })
     }
@@ -134,8 +139,28 @@ impl<S: SessionStore> WebSessions<S> {
     /// The old cookie's name follows the public URL as the old system
     /// chose it (next-auth's `__Secure-` over https).
     pub fn carrying_over_from(mut self, old: Profile) -> Self {
-        self.bridge = Some((old, old.descriptor().session_cookie(self.secure)));
+        self.bridge = Some((old, self.old_cookie(old)));
         self
+    }
+
+    /// The next-auth major of the old app when it is an Auth.js app
+    /// (`authjs-*`): the bridge reads that major's cookie,
+    /// `authjs.session-token` (v5, the default) or next-auth 4's
+    /// `next-auth.session-token`. Other profiles' cookies have one name.
+    pub fn old_app_major(mut self, major: NextAuthMajor) -> Self {
+        self.old_major = major;
+        if let Some((old, _)) = self.bridge {
+            self.bridge = Some((old, self.old_cookie(old)));
+        }
+        self
+    }
+
+    /// The old system's cookie name at this public URL's scheme.
+    fn old_cookie(&self, old: Profile) -> &'static str {
+        match old.descriptor() {
+            Descriptor::AuthJs(_) => self.old_major.session_cookie(self.secure),
+            other => other.session_cookie(self.secure),
+        }
     }
 
     /// The JWT bridge of a carry-over from an Auth.js app on JWT sessions
