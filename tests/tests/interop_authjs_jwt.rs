@@ -627,3 +627,20 @@ async fn the_layer_renews_unless_told_to_leave_renewal_to_the_app() {
         assert_eq!(&body[..], b"42");
     }
 }
+
+#[test]
+fn a_session_longer_than_a_century_and_claims_in_debug_output_are_refused() {
+    let too_long = jwt(NextAuthMajor::V5, &[SECRET]).max_age(TimeDelta::days(1_000_000));
+    assert!(matches!(
+        too_long,
+        Err(Error::Config(ConfigError::TooLong("max_age")))
+    ));
+    let claims =
+        JwtClaims::new(json!({ "sub": "42", "access_token": "ya29.provider-secret" })).unwrap();
+    let shown = format!("{claims:?}");
+    assert!(
+        shown.contains("access_token") && shown.contains("42"),
+        "{shown}"
+    );
+    assert!(!shown.contains("ya29"), "{shown}");
+}

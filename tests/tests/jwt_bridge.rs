@@ -143,12 +143,19 @@ async fn a_carried_users_jwt_cookie_becomes_a_better_auth_session_and_nothing_el
     );
 
     // A better-auth cookie, even a bad one, is the store's own: no bridge.
-    let (status, _, _) = get_me(
-        &app,
-        &format!("{NEW_COOKIE}=junk; {JWT_COOKIE}={}", token(0)),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Nor beside a look-alike another site can plant to hide the real one
+    // (its name ends in the bytes of `à`, read as Latin-1 `Ã` and a no-break
+    // space, which one JS parser trims and another keeps).
+    let before = db.count_rows("session").await;
+    for cookies in [
+        format!("{NEW_COOKIE}=junk; {JWT_COOKIE}={}", token(0)),
+        format!("{NEW_COOKIE}\u{e0}=1; {JWT_COOKIE}={}", token(0)),
+    ] {
+        let (status, _, set) = get_me(&app, &cookies).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{cookies}");
+        assert!(set.is_empty(), "{cookies}: {set:?}");
+    }
+    assert_eq!(db.count_rows("session").await, before);
 
     // Only an Auth.js app keeps JWT sessions.
     let jwt = AuthJsJwt::new(NextAuthMajor::V5, [SECRET]).unwrap();
@@ -159,5 +166,93 @@ async fn a_carried_users_jwt_cookie_becomes_a_better_auth_session_and_nothing_el
         refused,
         Err(Error::Config(ConfigError::JwtBridge(Profile::LuciaV3)))
     ));
+    db.destroy().await;
+}
+
+/// Two old systems whose tables share one database are two sources: the
+/// second carry-over is refused as another source unless told, and a JWT of
+/// the Auth.js app never reaches the user carried from the other system
+/// under the same id.
+#[tokio::test]
+async fn another_system_in_the_same_database_is_another_source() {
+    use authstore::CarryOverRefusal;
+    use authstore::lucia_v1::{self, LuciaV1Config, LuciaV1Store, NewKey};
+
+    if !interop::authjs_installed() {
+        return;
+    }
+    let Some(db) = TestDb::create(Backend::Postgres, "jwt_bridge_two_sources").await else {
+        return;
+    };
+    // authstore's migrations keep one profile to a database; the app laid
+    // its own tables down beside lucia-auth's (the adapter's schema.sql).
+    for profile in [Profile::LuciaV1, Profile::BetterAuth] {
+        profile.up(&db.conn).await.unwrap();
+    }
+    let schema = include_str!("../fixtures/authjs-pg-schema.sql");
+    db.conn.execute_unprepared(schema).await.unwrap();
+    let lucia = LuciaV1Store::new(db.conn.clone(), LuciaV1Config::default());
+    let mallory = lucia_v1::NewUser {
+        id: Some("1"),
+        primary_key: Some(NewKey {
+            provider_id: "email",
+            provider_user_id: "mallory@example.com",
+            password: Some("hunter22"),
+        }),
+        ..Default::default()
+    };
+    lucia.create_user(mallory).await.unwrap();
+    let authjs = AuthJsStore::new(db.conn.clone(), AuthJsConfig::default());
+    let ada = NewUser {
+        email: Some("ada@example.com".into()),
+        ..Default::default()
+    };
+    assert_eq!(authjs.create_user(ada).await.unwrap().id, 1);
+
+    let lucia_source = Source::of(Profile::LuciaV1, None, None).unwrap();
+    CarryOver::new(lucia_source)
+        .run(&db.conn, &db.conn, |_| {})
+        .await
+        .unwrap();
+    let authjs_source = Source::of(Profile::AuthJsPg, None, None).unwrap();
+    let second = CarryOver::new(authjs_source)
+        .run(&db.conn, &db.conn, |_| {})
+        .await;
+    assert!(
+        matches!(
+            second,
+            Err(Error::CarryOverRefused(
+                CarryOverRefusal::AnotherSource { .. }
+            ))
+        ),
+        "{second:?}"
+    );
+
+    let config = BetterAuthConfig::default()
+        .secret("better-auth-secret-of-the-jwt-bridge")
+        .unwrap();
+    let jwt = AuthJsJwt::new(NextAuthMajor::V5, [SECRET]).unwrap();
+    let sessions = WebSessions::new(
+        BetterAuthStore::new(db.conn.clone(), config),
+        "http://localhost:3000",
+    )
+    .unwrap()
+    .carrying_over_jwt_from(Profile::AuthJsPg, jwt)
+    .unwrap();
+    let app = Router::new().route("/me", get(me)).layer(sessions.layer());
+    let js = NextAuth::new("authjs/jwt.mjs", "");
+    let made = js.run_with(
+        json!({ "secret": SECRET }),
+        json!([{ "op": "encode", "args": [5, { "sub": "1" }] }]),
+    );
+    let (status, _, cookies) =
+        get_me(&app, &format!("{JWT_COOKIE}={}", made[0].as_str().unwrap())).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "Ada's token is not Mallory's account"
+    );
+    assert!(cookies.is_empty());
+    assert_eq!(db.count_rows("session").await, 0);
     db.destroy().await;
 }

@@ -135,6 +135,27 @@ impl Source {
             (Descriptor::AuthJs(_), _) => Ok(Source::AuthJs(profile)),
         }
     }
+
+    /// The profile read.
+    pub fn profile(&self) -> Profile {
+        match self {
+            Source::NextAuth(profile) | Source::AuthJs(profile) => *profile,
+            Source::LuciaV3 { .. } => Profile::LuciaV3,
+            Source::LuciaV1 => Profile::LuciaV1,
+        }
+    }
+}
+
+/// A source's identity: its database's, and the profile read from it. Two
+/// old systems whose tables share one database (their names need not
+/// clash) are two sources: one's run never takes the other's users for its
+/// own, nor sweeps them away.
+async fn source_identity(db: &impl ConnectionTrait, profile: Profile) -> Result<String, DbErr> {
+    Ok(format!(
+        "{}, profile {}",
+        backend::identity(db).await?,
+        profile.name()
+    ))
 }
 
 /// A carry-over's settings. [`CarryOver::run`] does the work.
@@ -495,7 +516,7 @@ impl CarryOver {
         mut progress: impl FnMut(Progress),
     ) -> Result<CarryOverReport, Error> {
         let now = self.now.unwrap_or_else(Utc::now).trunc_subsecs(3);
-        let identity = backend::identity(source).await?;
+        let identity = source_identity(source, self.source.profile()).await?;
         let writer = Writer {
             db: target,
             times: BETTER_AUTH.time_on(target.get_database_backend()),
@@ -2094,8 +2115,8 @@ fn source_key(identity: &str) -> String {
 /// Whether the carry-over carried user `user_id` from `old`, an Auth.js
 /// app whose tables are in `db` (better-auth's database): the JWT bridge's
 /// rule, where a token names the user and no session row exists. The
-/// carried record must be this database's (as the source), and the old
-/// system must still hold the user. Auth.js's JWT apps only: other
+/// carried record must be this database's `old` tables' (as the source),
+/// and the old system must still hold the user. Auth.js's JWT apps only: other
 /// profiles' cookies are no JWT.
 pub(crate) async fn carried_from_jwt_app(
     db: &impl ConnectionTrait,
@@ -2117,7 +2138,7 @@ pub(crate) async fn carried_from_jwt_app(
         .from(CARRIED)
         .and_where(Expr::col("kind").eq(KIND_USER))
         .and_where(Expr::col("id").eq(user_id))
-        .and_where(Expr::col("source").eq(source_key(&backend::identity(db).await?)))
+        .and_where(Expr::col("source").eq(source_key(&source_identity(db, old).await?)))
         .to_owned();
     // Without the carry-over's table nobody was carried.
     if !matches!(db.query_one(&carried).await, Ok(Some(_))) {

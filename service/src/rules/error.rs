@@ -146,6 +146,10 @@ pub enum ConfigError {
     /// The named setting must be above zero.
     #[error("{0} must be greater than zero")]
     NotPositive(&'static str),
+    /// The named length of time is longer than any session can last (a
+    /// hundred years).
+    #[error("{0} is longer than a hundred years")]
+    TooLong(&'static str),
     /// next-auth renews a session once `update_age` has passed, which
     /// cannot be after it ends.
     #[error("session_update_age must not exceed session_max_age")]

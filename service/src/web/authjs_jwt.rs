@@ -216,10 +216,14 @@ impl AuthJsJwt {
 
     /// The app's `session.maxAge` (Auth.js v5's `jwt.maxAge` follows it):
     /// the life a written token gets. [`ConfigError::NotPositive`] unless
-    /// positive.
+    /// positive, [`ConfigError::TooLong`] past a hundred years.
     pub fn max_age(mut self, max_age: TimeDelta) -> Result<Self, Error> {
         if max_age <= TimeDelta::zero() {
             return Err(ConfigError::NotPositive("max_age").into());
+        }
+        // Every renewal adds it to now: keep the sum a time chrono has.
+        if max_age > TimeDelta::days(100 * 366) {
+            return Err(ConfigError::TooLong("max_age").into());
         }
         self.max_age = max_age;
         Ok(self)
@@ -459,9 +463,20 @@ impl<'t> Compact<'t> {
 /// `email`, `picture`, `iat`, `exp`, `jti`, and whatever the app's `jwt`
 /// callback added, all kept as the JSON object the app wrote so that a
 /// renewal writes them back unchanged.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct JwtClaims {
     claims: Map<String, Value>,
+}
+
+/// `sub` and the claims' names: an app may keep a provider's access token
+/// among them, which no log line should hold.
+impl fmt::Debug for JwtClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtClaims")
+            .field("sub", &self.sub())
+            .field("claims", &self.claims.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl JwtClaims {

@@ -80,6 +80,17 @@ pub fn read_cookie(headers: &HeaderMap, name: &str, which: RepeatedCookie) -> Op
     })
 }
 
+/// Whether `headers` may hold the cookie `name` for some JS parser: a pair
+/// of that name, or an ambiguous one that [`read_cookie`] refuses to read
+/// for it (another site may have planted it to hide the real one). What a
+/// bridge checks before it hands out a session.
+pub(crate) fn may_be_sent(headers: &HeaderMap, name: &str) -> bool {
+    headers.get_all(COOKIE).iter().any(|header| {
+        pairs(&latin1(header.as_bytes()))
+            .any(|pair| pair.name == name || (pair.ambiguous && pair.might_be(name)))
+    })
+}
+
 /// The names, each once, of the cookies in `headers` whose names start with
 /// `prefix` (Auth.js's session cookie and its chunks), literal as sent:
 /// what a response clears when it writes that cookie in another shape.

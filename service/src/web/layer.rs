@@ -145,7 +145,7 @@ where
 /// Adds `cookies` to `response`, but none the handler set itself (a
 /// sign-in or sign-out wins over a renewal): none of the name of one it
 /// set, and once it set any cookie of the session's `family` (the session
-/// cookie's name, which its chunks' names start with), none of that family.
+/// cookie and its chunks), none of that family.
 fn reissue(response: &mut Response, family: &str, cookies: Vec<Cookie<'static>>) {
     let set_by_handler: Vec<String> = response
         .headers()
@@ -153,11 +153,21 @@ fn reissue(response: &mut Response, family: &str, cookies: Vec<Cookie<'static>>)
         .iter()
         .filter_map(|value| Some(value.to_str().ok()?.split_once('=')?.0.trim().to_owned()))
         .collect();
-    let family_set = set_by_handler.iter().any(|name| name.starts_with(family));
+    // The session cookie and its chunks (`name.0`, `name.1`, …), not every
+    // cookie whose name merely starts like it.
+    let in_family = |name: &str| {
+        name.strip_prefix(family).is_some_and(|rest| {
+            rest.is_empty()
+                || rest.strip_prefix('.').is_some_and(|index| {
+                    !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit())
+                })
+        })
+    };
+    let family_set = set_by_handler.iter().any(|name| in_family(name));
     for cookie in cookies {
         let name = cookie.name();
-        let handled = set_by_handler.iter().any(|set| set == name)
-            || (family_set && name.starts_with(family));
+        let handled =
+            set_by_handler.iter().any(|set| set == name) || (family_set && in_family(name));
         if !handled && let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
             response.headers_mut().append(SET_COOKIE, value);
         }

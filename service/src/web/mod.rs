@@ -310,7 +310,12 @@ impl<S: SessionStore> WebSessions<S> {
                 alone: cookie.alone,
             });
         }
+        // A cookie that may be the store's, even one the JS parsers read
+        // differently (which another site can plant), keeps the bridges
+        // shut: they never replace a session the browser may hold.
+        let store_cookie_sent = cookies::may_be_sent(headers, self.cookie);
         if let Some((old, name)) = self.bridge
+            && !store_cookie_sent
             && let Some(cookie) =
                 cookies::read_cookie(headers, name, old.descriptor().repeated_cookie())
         {
@@ -338,9 +343,9 @@ impl<S: SessionStore> WebSessions<S> {
         let mut reissue = Vec::new();
         let presented = self.token(request.headers());
         // The store's own cookie, even one that names no session (a bad
-        // signature), keeps the JWT bridge shut, as it keeps the old cookie's.
-        let repeated = self.store.profile().descriptor().repeated_cookie();
-        let store_cookie = cookies::read_cookie(request.headers(), self.cookie, repeated).is_some();
+        // signature) or that the JS parsers read differently, keeps the JWT
+        // bridge shut, as it keeps the old cookie's.
+        let store_cookie = cookies::may_be_sent(request.headers(), self.cookie);
         if let Some(Presented {
             token,
             carrier,
