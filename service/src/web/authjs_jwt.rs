@@ -20,8 +20,11 @@
 //!
 //! A token is refused ([`JwtRefused`]) unless it is exactly what the app
 //! would accept, and some the app would accept are refused too (each a
-//! refusal, never a grant): a header with `zip` or `crit`, a claims set
-//! without `exp`, and on next-auth 4 a cipher other than the one it writes.
+//! refusal, never a grant): a header with `zip`, `crit` or claims copied
+//! into it, a claims set without `exp`, and on next-auth 4 a cipher other
+//! than the one it writes. A tag or IV of another size than the cipher's is
+//! refused before any decryption, and `A256CBC-HS512`'s tag is checked in
+//! constant time first.
 //! `exp` and `nbf` get the app's 15 seconds of clock tolerance.
 //!
 //! ```
