@@ -274,15 +274,22 @@ async fn a_nextjs_sign_in_survives_the_move_to_better_auth() {
 struct Running(Child);
 
 impl Drop for Running {
+    /// Ends the process and everything it started (Next.js 15's `next
+    /// start` runs its server as a child of its own, which outlives a
+    /// killed parent): the whole process group.
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
 }
 
 fn spawn(what: &'static str, command: &mut Command, log: &Path) -> Running {
+    use std::os::unix::process::CommandExt;
     let log = std::fs::File::create(log).unwrap();
     let child = command
+        .process_group(0)
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
