@@ -52,9 +52,9 @@ use std::num::NonZeroU32;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use authstore::authjs::{AuthJsConfig, AuthJsStore, NextAuthMajor};
+use authstore::authjs::{AuthJsConfig, AuthJsStore, DrizzleAdapter, NextAuthMajor};
 use authstore::better_auth::{BetterAuthConfig, BetterAuthStore};
-use authstore::entity::descriptor::Descriptor;
+use authstore::entity::descriptor::{AuthJsIds, Descriptor};
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::web::authjs_jwt::{AuthJsJwt, JwtSessions};
@@ -174,12 +174,14 @@ async fn run() -> Result<(), Fatal> {
             },
             old_major: NextAuthMajor::from_env().map_err(|err| err.to_string())?,
         },
-        Descriptor::AuthJs(_) => Served::AuthJs(
-            AuthJsConfig::default()
+        Descriptor::AuthJs(schema) => Served::AuthJs {
+            config: AuthJsConfig::default()
                 .secret(&secret)
                 .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?
                 .next_auth_major(NextAuthMajor::from_env().map_err(|err| err.to_string())?),
-        ),
+            // The adapter is the one whose ids the schema has.
+            ids: schema.user_ids,
+        },
     };
 
     let db = connect(&database_url).await?;
@@ -224,11 +226,20 @@ async fn run() -> Result<(), Fatal> {
             state.sessions = state.sessions.old_app_major(old_major);
             better_auth_app(state)
         }
-        Served::AuthJs(config) => {
-            let store = AuthJsStore::new(db.clone(), config);
-            let store = replicated(store, replicas, AuthJsStore::with_replicas)?;
+        Served::AuthJs { config, ids } => {
             let outbox = dev_outbox.then(Outbox::default);
-            authjs_app(AuthJsState::new(store, site, outbox, limits).map_err(settings)?)
+            match ids {
+                AuthJsIds::Serial => {
+                    let store = AuthJsStore::new(db.clone(), config);
+                    let store = replicated(store, replicas, AuthJsStore::with_replicas)?;
+                    authjs_app(AuthJsState::new(store, site, outbox, limits).map_err(settings)?)
+                }
+                AuthJsIds::Uuid => {
+                    let store = AuthJsStore::with_adapter(DrizzleAdapter, db.clone(), config);
+                    let store = replicated(store, replicas, AuthJsStore::with_replicas)?;
+                    authjs_app(AuthJsState::new(store, site, outbox, limits).map_err(settings)?)
+                }
+            }
         }
     };
     profile
@@ -314,7 +325,10 @@ enum Served {
         old_major: NextAuthMajor,
     },
     /// An Auth.js adapter's store, with the app's secret and major.
-    AuthJs(AuthJsConfig),
+    AuthJs {
+        config: AuthJsConfig,
+        ids: AuthJsIds,
+    },
 }
 
 /// The connections named by `DATABASE_REPLICA_URL`, if set, each checked

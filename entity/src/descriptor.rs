@@ -239,6 +239,32 @@ pub struct AuthJsSchema {
     pub sessions: &'static str,
     /// The verification tokens table.
     pub verification: &'static str,
+    /// The WebAuthn authenticators table, where the adapter has one.
+    pub authenticators: Option<&'static str>,
+    /// Who makes a user's id: the database (`serial`) or the writer (a
+    /// UUID v4 as text, as `crypto.randomUUID()` makes it).
+    pub user_ids: AuthJsIds,
+    /// Whether accounts and sessions have an `id` of their own (`serial`).
+    /// Where they do not, an account is its (provider, providerAccountId)
+    /// and a session its token.
+    pub row_ids: bool,
+    /// Whether `accounts.expires_at` is an `integer` (32 bits: epoch
+    /// seconds up to 2038-01-19) rather than a `bigint`.
+    pub expires_at_integer: bool,
+    /// How every instant is stored (users' `emailVerified`, sessions' and
+    /// verification tokens' `expires`): a `timestamptz`
+    /// ([`StoredTime::Instant`]) or a `timestamp` holding UTC
+    /// ([`StoredTime::UtcDateTime`], to the millisecond as a JS `Date`).
+    pub times: StoredTime,
+}
+
+/// Who makes a user's id ([`AuthJsSchema::user_ids`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthJsIds {
+    /// `serial`: the database numbers rows.
+    Serial,
+    /// `text`: the writer makes a random UUID v4.
+    Uuid,
 }
 
 impl AuthJsSchema {
@@ -281,6 +307,27 @@ pub const AUTHJS_PG: AuthJsSchema = AuthJsSchema {
     accounts: "accounts",
     sessions: "sessions",
     verification: "verification_token",
+    authenticators: None,
+    user_ids: AuthJsIds::Serial,
+    row_ids: true,
+    expires_at_integer: false,
+    times: StoredTime::Instant,
+};
+
+/// `@auth/drizzle-adapter` 1.11's default PostgreSQL tables (`defineTables`
+/// in its `lib/pg.js`): singular names, text ids the writer makes,
+/// `timestamp` without time zone, an authenticator table.
+pub const AUTHJS_DRIZZLE: AuthJsSchema = AuthJsSchema {
+    described_as: "@auth/drizzle-adapter's default PostgreSQL tables",
+    users: "user",
+    accounts: "account",
+    sessions: "session",
+    verification: "verificationToken",
+    authenticators: Some("authenticator"),
+    user_ids: AuthJsIds::Uuid,
+    row_ids: false,
+    expires_at_integer: true,
+    times: StoredTime::UtcDateTime,
 };
 
 /// How a backend stores an instant in one column.
@@ -288,7 +335,8 @@ pub const AUTHJS_PG: AuthJsSchema = AuthJsSchema {
 pub enum StoredTime {
     /// A time-zone-aware instant (`timestamptz`).
     Instant,
-    /// A zone-less `datetime` read and written in UTC, whole seconds.
+    /// A zone-less `datetime` read and written in UTC (whole seconds where
+    /// the profile says so: next-auth's MySQL `datetime`).
     UtcDateTime,
     /// An integer count of seconds since the Unix epoch.
     UnixSeconds,

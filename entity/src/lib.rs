@@ -6,8 +6,10 @@
 //! `updated` and wall-clock times), [`lucia_v3`] (`auth_user`,
 //! `user_session`), [`lucia_v1`] (`auth_user`, `auth_session`,
 //! `auth_key`), [`better_auth`] (`user`, `session`, `account`,
-//! `verification`) and [`authjs_pg`] (`users`, `accounts`, `sessions`,
-//! `verification_token`, as `@auth/pg-adapter` names them).
+//! `verification`), [`authjs_pg`] (`users`, `accounts`, `sessions`,
+//! `verification_token`, as `@auth/pg-adapter` names them) and
+//! [`authjs_drizzle`] (`user`, `account`, `session`, `verificationToken`,
+//! `authenticator`, as `@auth/drizzle-adapter` names them).
 //!
 //! Each profile's `generated/` folder is written by
 //! `scripts/regenerate-entities.sh <profile>` (sea-orm-cli) and never edited
@@ -37,6 +39,7 @@
 //! and derive `Debug`, as generated code does. Do not log them; the
 //! `authstore` crate hands out wrappers whose `Debug` redacts the tokens.
 
+pub mod authjs_drizzle;
 pub mod authjs_pg;
 mod behavior;
 pub mod better_auth;

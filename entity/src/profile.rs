@@ -26,11 +26,14 @@ pub enum Profile {
     /// `@auth/pg-adapter` 1.11's schema (next-auth 4.24 and Auth.js v5 on
     /// PostgreSQL).
     AuthJsPg,
+    /// `@auth/drizzle-adapter` 1.11's default PostgreSQL schema (next-auth
+    /// 4.24 and Auth.js v5 with Drizzle).
+    AuthJsDrizzle,
 }
 
 impl Profile {
     /// Every profile this release speaks.
-    pub const ALL: [Profile; 7] = [
+    pub const ALL: [Profile; 8] = [
         Profile::NextAuthV3,
         Profile::NextAuthV4Beta,
         Profile::NextAuthV2Beta,
@@ -38,6 +41,7 @@ impl Profile {
         Profile::LuciaV1,
         Profile::BetterAuth,
         Profile::AuthJsPg,
+        Profile::AuthJsDrizzle,
     ];
 
     /// The profile's name, e.g. `next-auth-v3`.
@@ -50,6 +54,7 @@ impl Profile {
             Profile::LuciaV1 => "lucia-v1",
             Profile::BetterAuth => "better-auth",
             Profile::AuthJsPg => "authjs-pg",
+            Profile::AuthJsDrizzle => "authjs-drizzle",
         }
     }
 
@@ -84,6 +89,7 @@ impl Profile {
             Profile::LuciaV1 => Descriptor::LuciaV1(&descriptor::LUCIA_V1),
             Profile::BetterAuth => Descriptor::BetterAuth(&crate::better_auth::BETTER_AUTH),
             Profile::AuthJsPg => Descriptor::AuthJs(&descriptor::AUTHJS_PG),
+            Profile::AuthJsDrizzle => Descriptor::AuthJs(&descriptor::AUTHJS_DRIZZLE),
         }
     }
 
@@ -120,6 +126,10 @@ impl Profile {
             Profile::AuthJsPg => NotifyChannels {
                 sessions: "authstore_authjs_pg_sessions",
                 users: "authstore_authjs_pg_users",
+            },
+            Profile::AuthJsDrizzle => NotifyChannels {
+                sessions: "authstore_authjs_drizzle_sessions",
+                users: "authstore_authjs_drizzle_users",
             },
         }
     }

@@ -1,8 +1,8 @@
 //! Migrations for authstore, one set per schema [`Profile`]
 //! ([`next_auth_v3`], the default, [`next_auth_v4_beta`] and
 //! [`next_auth_v2_beta`]; [`lucia_v3`], [`lucia_v1`]; [`better_auth`]), on
-//! PostgreSQL, MySQL/MariaDB and SQLite; and [`authjs_pg`], on PostgreSQL
-//! as its adapter.
+//! PostgreSQL, MySQL/MariaDB and SQLite; and [`authjs_pg`] and [`authjs_drizzle`], on PostgreSQL
+//! as their adapters.
 //!
 //! Run the default profile's on their own with [`Migrator`]:
 //!
@@ -81,6 +81,7 @@ pub(crate) use named_by_field;
 
 mod adopt;
 mod attempts;
+pub mod authjs_drizzle;
 pub mod authjs_pg;
 pub mod better_auth;
 mod column;
@@ -137,6 +138,7 @@ fn migrator(profile: Profile) -> &'static dyn MigrationSet {
         Profile::LuciaV1 => &lucia_v1::Migrator,
         Profile::BetterAuth => &better_auth::Migrator,
         Profile::AuthJsPg => &authjs_pg::Migrator,
+        Profile::AuthJsDrizzle => &authjs_drizzle::Migrator,
     }
 }
 

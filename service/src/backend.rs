@@ -67,6 +67,17 @@ pub(crate) fn time_value(stored: StoredTime, at: DateTime<Utc>) -> Expr {
     }
 }
 
+/// `at`, or a `NULL` of the column's type, as a column stored as
+/// `stored` takes it.
+pub(crate) fn optional_time_value(stored: StoredTime, at: Option<DateTime<Utc>>) -> Expr {
+    match (at, stored) {
+        (Some(at), _) => time_value(stored, at),
+        (None, StoredTime::Instant) => Expr::val(None::<DateTime<chrono::FixedOffset>>),
+        (None, StoredTime::UtcDateTime) => Expr::val(None::<chrono::NaiveDateTime>),
+        (None, StoredTime::UnixSeconds | StoredTime::UnixMillis) => Expr::val(None::<i64>),
+    }
+}
+
 /// The instant in `row`'s `column`, stored as `stored`.
 pub(crate) fn read_time(
     stored: StoredTime,

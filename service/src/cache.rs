@@ -128,16 +128,18 @@ macro_rules! valid_session {
             user_id: String
         );
     };
+    // Generic over its id (`Id: Bound = Default`, where the family serves
+    // several schemas): then `user_id` is `Id`.
     (
         $(#[$attr:meta])*
-        $name:ident { session: $session:ty, user: $user:ty },
+        $name:ident $(<$id:ident: $bound:path = $default:ty>)? { session: $session:ty, user: $user:ty },
         token: $token:ident,
         fresh_replaces: $fresh_replaces:literal,
         user_id: $user_id:ty
     ) => {
         $(#[$attr])*
         #[derive(Clone, Debug, PartialEq, Eq)]
-        pub struct $name {
+        pub struct $name $(<$id = $default>)? {
             /// The session: renewed (`fresh`) if this validation was due
             /// to, as the profile's expiry rule says.
             pub session: $session,
@@ -145,7 +147,7 @@ macro_rules! valid_session {
             pub user: $user,
         }
 
-        impl $crate::cache::Cached for $name {
+        impl $(<$id: $bound>)? $crate::cache::Cached for $name $(<$id>)? {
             type UserId = $user_id;
 
             fn token_mut(&mut self) -> &mut $crate::Secret {

@@ -303,11 +303,15 @@ impl<'a, C: ConnectionTrait + TransactionTrait, E: Cached> CoreRef<'a, C, E> {
 /// the profile). Each such family names the type its lookups return
 /// `ValidSession`, its storage adapter `Storage` (a struct of one field,
 /// `db`) and its session rows `Rows` (whose `expiry` is the config's); the
-/// macro uses those names where it is invoked.
+/// macro uses those names where it is invoked. A family that serves
+/// several schemas of one data model (Auth.js's adapters) names the
+/// schema as a type parameter, `Store<A: Bound = Default>`: `Storage` and
+/// `Rows` then take it too, in a field `adapter`, and `ValidSession` takes
+/// the schema's `Bound::Id`.
 macro_rules! profile_store {
     (
         $(#[$attr:meta])*
-        $store:ident($config:ident, $profile:expr),
+        $store:ident $(<$a:ident: $bound:path = $default:ty>)? ($config:ident, $profile:expr),
         on_example = $on_example:literal $(,)?
     ) => {
         $(#[$attr])*
@@ -315,17 +319,40 @@ macro_rules! profile_store {
         #[doc = concat!("`Db` is the store's own connection; [`", stringify!($store), "::on`]")]
         /// gives the same store on your own transaction.
         #[derive(Clone)]
-        pub struct $store<Db = sea_orm::DatabaseConnection> {
-            pub(crate) core: $crate::core::Core<Db, ValidSession>,
+        pub struct $store<Db = sea_orm::DatabaseConnection $(, $a: $bound = $default)?> {
+            pub(crate) core: $crate::core::Core<Db, ValidSession$(<<$a as $bound>::Id>)?>,
             config: $config,
+            $(adapter: std::marker::PhantomData<$a>,)?
         }
 
         impl $store {
             /// A store on `db` with the system clock.
             pub fn new(db: sea_orm::DatabaseConnection, config: $config) -> Self {
+                Self::build(db, config)
+            }
+        }
+
+        $(
+            impl<$a: $bound> $store<sea_orm::DatabaseConnection, $a> {
+                /// A store of `adapter`'s tables on `db`, with the system
+                /// clock ([`new`](Self::new) is the default adapter's).
+                pub fn with_adapter(
+                    adapter: $a,
+                    db: sea_orm::DatabaseConnection,
+                    config: $config,
+                ) -> Self {
+                    let _ = adapter;
+                    Self::build(db, config)
+                }
+            }
+        )?
+
+        impl$(<$a: $bound>)? $store<sea_orm::DatabaseConnection $(, $a)?> {
+            fn build(db: sea_orm::DatabaseConnection, config: $config) -> Self {
                 $store {
                     core: $crate::core::Core::new(db, config.session_cache_bounds(), $profile),
                     config,
+                    $(adapter: std::marker::PhantomData::<$a>,)?
                 }
             }
 
@@ -337,10 +364,11 @@ macro_rules! profile_store {
             pub fn through_pooler(
                 &self,
                 pooled: $crate::pooler::TransactionPooled,
-            ) -> $store<$crate::pooler::TransactionPooled> {
+            ) -> $store<$crate::pooler::TransactionPooled $(, $a)?> {
                 $store {
                     core: self.core.with_db(pooled),
                     config: self.config.clone(),
+                    $(adapter: std::marker::PhantomData::<$a>,)?
                 }
             }
 
@@ -355,15 +383,16 @@ macro_rules! profile_store {
             pub fn on<'a>(
                 &self,
                 db: impl Into<sea_orm::DatabaseExecutor<'a>>,
-            ) -> $store<sea_orm::DatabaseExecutor<'a>> {
+            ) -> $store<sea_orm::DatabaseExecutor<'a> $(, $a)?> {
                 $store {
                     core: self.core.on(db),
                     config: self.config.clone(),
+                    $(adapter: std::marker::PhantomData::<$a>,)?
                 }
             }
         }
 
-        impl<Db: sea_orm::ConnectionTrait + sea_orm::TransactionTrait> $store<Db> {
+        impl<Db: sea_orm::ConnectionTrait + sea_orm::TransactionTrait $(, $a: $bound)?> $store<Db $(, $a)?> {
             /// Replaces the clock, for tests of expiry and renewal.
             pub fn with_clock(
                 mut self,
@@ -384,31 +413,35 @@ macro_rules! profile_store {
             }
 
             /// The family's tables on the store's connection.
-            fn storage(&self) -> Storage<'_, Db> {
-                Storage { db: &self.core.db }
+            fn storage(&self) -> Storage<'_, Db $(, $a)?> {
+                Storage {
+                    db: &self.core.db,
+                    $(adapter: std::marker::PhantomData::<$a>,)?
+                }
             }
 
             /// The session lifecycle, at this call's now (as the store's
             /// columns keep it).
-            fn sessions(&self) -> $crate::lifecycle::Lifecycle<'_, Db, Rows> {
+            fn sessions(&self) -> $crate::lifecycle::Lifecycle<'_, Db, Rows$(<$a>)?> {
                 $crate::lifecycle::Lifecycle {
                     core: self.core.here(),
                     rows: Rows {
                         expiry: self.config.expiry,
+                        $(adapter: std::marker::PhantomData::<$a>,)?
                     },
                     now: self.now(),
                 }
             }
         }
 
-        impl<Db: sea_orm::ConnectionTrait> std::fmt::Debug for $store<Db> {
+        impl<Db: sea_orm::ConnectionTrait $(, $a: $bound)?> std::fmt::Debug for $store<Db $(, $a)?> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.core.debug(f, stringify!($store), &self.config)
             }
         }
 
         #[cfg(feature = "postgres-replicas")]
-        impl $store {
+        impl$(<$a: $bound>)? $store<sea_orm::DatabaseConnection $(, $a)?> {
             /// Serves session lookups from PostgreSQL streaming replicas
             /// where that cannot show an outdated answer; see
             /// [`AuthStore::with_replicas`](crate::AuthStore::with_replicas).
@@ -430,7 +463,7 @@ macro_rules! profile_store {
         }
 
         #[cfg(feature = "postgres-listen")]
-        impl $store {
+        impl$(<$a: $bound>)? $store<sea_orm::DatabaseConnection $(, $a)?> {
             /// [`listen_for_session_changes`](Self::listen_for_session_changes)
             /// on a direct connection of its own; see
             /// [`AuthStore::listen_for_session_changes_on`](crate::AuthStore::listen_for_session_changes_on).

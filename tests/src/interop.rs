@@ -25,6 +25,9 @@ pub struct NextAuth {
     pub tz: Option<&'static str>,
     /// Let TypeORM create the tables (next-auth 2.0 beta's `synchronize`).
     pub synchronize: bool,
+    /// The adapter, for a script that drives several (authjs.mjs:
+    /// `"drizzle"`); `None` for its default.
+    pub adapter: Option<&'static str>,
 }
 
 impl NextAuth {
@@ -35,6 +38,7 @@ impl NextAuth {
             url: url.to_owned(),
             tz: None,
             synchronize: false,
+            adapter: None,
         }
     }
 
@@ -49,7 +53,7 @@ impl NextAuth {
     pub fn run_with(&self, settings: Value, ops: Value) -> Vec<Value> {
         let mut input = json!({
             "url": self.url, "secret": SECRET, "maxAge": MAX_AGE, "updateAge": UPDATE_AGE,
-            "synchronize": self.synchronize, "ops": ops,
+            "synchronize": self.synchronize, "adapter": self.adapter, "ops": ops,
         });
         if let (Some(input), Some(settings)) = (input.as_object_mut(), settings.as_object()) {
             input.extend(settings.clone());

@@ -43,9 +43,9 @@
 //! user who does not exist. A lookup by address finds the row holding it
 //! exactly, as the adapter's does.
 
+mod adapter;
 mod storage;
 
-use authstore_entity::Profile;
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use validator::{Validate, ValidationError, ValidationErrors};
@@ -59,11 +59,15 @@ use crate::rules::token::{self, Secret};
 use crate::rules::{self, email, text};
 use storage::{Rows, Storage};
 
-/// A user row (`users`).
+pub use adapter::{AuthJsAdapter, DrizzleAdapter, PgAdapter};
+
+/// A user row. `Id` is the adapter's
+/// ([`AuthJsAdapter::Id`]): `i32` for `@auth/pg-adapter`, `String` for
+/// Drizzle.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuthJsUser {
-    /// `users.id`, a serial.
-    pub id: i32,
+pub struct AuthJsUser<Id = i32> {
+    /// The user's id: a serial, or a UUID the writer made.
+    pub id: Id,
     /// The display name, if any.
     pub name: Option<String>,
     /// The address, as the row holds it (authstore writes the canonical
@@ -75,22 +79,23 @@ pub struct AuthJsUser {
     pub image: Option<String>,
 }
 
-/// A linked account row (`accounts`): how a user signs in with a provider.
+/// A linked account row: how a user signs in with a provider. Its key is
+/// the provider and the user's id there (some adapters also number the
+/// rows; nothing reads that number).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuthJsAccount {
-    /// `accounts.id`, a serial.
-    pub id: i32,
+pub struct AuthJsAccount<Id = i32> {
     /// The account's fields, its user among them.
-    pub linked: NewAuthJsAccount,
+    pub linked: NewAuthJsAccount<Id>,
 }
 
 /// An account to link: Auth.js's `AdapterAccount`. Its `type` must be one
 /// the configured next-auth major writes (v5: `oauth`, `oidc`, `email`,
 /// `webauthn`; next-auth 4: `oauth`, `email`, `credentials`).
 #[derive(Clone, Debug, PartialEq, Eq, Validate)]
-pub struct NewAuthJsAccount {
+pub struct NewAuthJsAccount<Id = i32> {
     /// The user it is linked to.
-    pub user_id: i32,
+    #[validate(skip)]
+    pub user_id: Id,
     /// `accounts.type`.
     pub kind: String,
     /// The provider's id (`github`), 1 to 255 characters.
@@ -104,9 +109,9 @@ pub struct NewAuthJsAccount {
     pub tokens: AuthJsTokens,
 }
 
-impl NewAuthJsAccount {
+impl<Id> NewAuthJsAccount<Id> {
     /// An OAuth account with no tokens kept.
-    pub fn oauth(user_id: i32, provider: &str, provider_account_id: &str) -> Self {
+    pub fn oauth(user_id: Id, provider: &str, provider_account_id: &str) -> Self {
         NewAuthJsAccount {
             user_id,
             kind: "oauth".to_owned(),
@@ -158,13 +163,13 @@ impl AuthJsTokens {
     }
 }
 
-/// A session row (`sessions`). Its token is the cookie's value.
+/// A session row. Its token is the cookie's value.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuthJsSession {
-    /// `sessions.sessionToken`.
+pub struct AuthJsSession<Id = i32> {
+    /// `sessionToken`.
     pub session_token: Secret,
     /// Whose session it is.
-    pub user_id: i32,
+    pub user_id: Id,
     /// When it ends, unless a read renews it first.
     pub expires: DateTime<Utc>,
     /// The expiry was just set (created, or renewed by this read): send
@@ -174,10 +179,13 @@ pub struct AuthJsSession {
 
 crate::cache::valid_session!(
     /// What [`AuthJsStore::get_session_and_user`] finds for a live session.
-    ValidSession { session: AuthJsSession, user: AuthJsUser },
+    ValidSession<Id: adapter::sealed::Key = i32> {
+        session: AuthJsSession<Id>,
+        user: AuthJsUser<Id>
+    },
     token: session_token,
     fresh_replaces: false,
-    user_id: i32
+    user_id: Id
 );
 
 /// A verification token row, as [`AuthJsStore::use_verification_token`]
@@ -337,9 +345,13 @@ impl AuthJsConfig {
 }
 
 crate::core::profile_store!(
-    /// The store of an `authjs-pg` database: a connection, an
-    /// [`AuthJsConfig`] and a clock. Cloning is cheap.
-    AuthJsStore(AuthJsConfig, Profile::AuthJsPg),
+    /// The store of an Auth.js adapter's database: a connection, an
+    /// [`AuthJsConfig`] and a clock. Cloning is cheap. `A` names the
+    /// adapter whose tables it speaks: [`PgAdapter`] (`authjs-pg`, the
+    /// default) or [`DrizzleAdapter`] (`authjs-drizzle`:
+    /// `AuthJsStore::with_adapter(DrizzleAdapter, db, config)`, whose users'
+    /// ids are `String`s).
+    AuthJsStore<A: AuthJsAdapter = PgAdapter>(AuthJsConfig, A::PROFILE),
     on_example = r#"
 ```no_run
 # async fn run(auth: authstore::authjs::AuthJsStore) -> Result<(), authstore::Error> {
@@ -358,7 +370,10 @@ assert_eq!(auth.get_user(user.id).await?, None);
 /// email provider.
 const VERIFICATION_MAX_AGE: TimeDelta = TimeDelta::days(1);
 
-impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
+/// A user's id in adapter `A`'s tables.
+type IdOf<A> = <A as AuthJsAdapter>::Id;
+
+impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A> {
     /// Now, in whole milliseconds, as a JS `Date` holds it.
     fn now(&self) -> DateTime<Utc> {
         self.core.now().trunc_subsecs(3)
@@ -370,7 +385,7 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
     /// [`Error::Conflict`]`(`[`Conflict::Email`]`)` if a user has the
     /// address in any case (as the database's `lower()` folds it);
     /// [`Error::Validation`] for a bad field, and nothing is written.
-    pub async fn create_user(&self, input: NewUser) -> Result<AuthJsUser, Error> {
+    pub async fn create_user(&self, input: NewUser) -> Result<AuthJsUser<IdOf<A>>, Error> {
         let user = input.prepare(self.core.db.get_database_backend())?;
         let Some(address) = user.email.clone() else {
             return Ok(self.storage().insert_user(&user).await?);
@@ -390,11 +405,11 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
     async fn for_mailbox<T>(
         &self,
         address: &str,
-        body: impl AsyncFnOnce(Storage<'_, Db::Transaction>) -> Result<T, Error>,
+        body: impl AsyncFnOnce(Storage<'_, Db::Transaction, A>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let key = format!("authjs mailbox {}", address.to_lowercase());
-        backend::serialized(&self.core.db, storage::USERS, &key, async |txn| {
-            body(Storage { db: txn }).await
+        backend::serialized(&self.core.db, A::SCHEMA.users, &key, async |txn| {
+            body(Storage::on(txn)).await
         })
         .await
     }
@@ -425,14 +440,17 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
     }
 
     /// The user with this id (`getUser`).
-    pub async fn get_user(&self, id: i32) -> Result<Option<AuthJsUser>, Error> {
-        Ok(self.storage().user(id).await?)
+    pub async fn get_user(&self, id: IdOf<A>) -> Result<Option<AuthJsUser<IdOf<A>>>, Error> {
+        Ok(self.storage().user(&id).await?)
     }
 
     /// The user with this address (`getUserByEmail`): the row holding its
     /// canonical form exactly, as the adapter compares (of two such rows,
     /// the older). An input that is no address is `None`, without a query.
-    pub async fn get_user_by_email(&self, address: &str) -> Result<Option<AuthJsUser>, Error> {
+    pub async fn get_user_by_email(
+        &self,
+        address: &str,
+    ) -> Result<Option<AuthJsUser<IdOf<A>>>, Error> {
         let Ok(address) = email::canonical(address) else {
             return Ok(None);
         };
@@ -444,7 +462,7 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
         &self,
         provider: &str,
         provider_account_id: &str,
-    ) -> Result<Option<AuthJsUser>, Error> {
+    ) -> Result<Option<AuthJsUser<IdOf<A>>>, Error> {
         if !text::linkable(provider, provider_account_id) {
             return Ok(None);
         }
@@ -460,16 +478,20 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
     /// if another user has it in any case. [`Error::NotFound`] if there is
     /// no such user; [`Error::Validation`] for a bad field. Nothing is
     /// written then.
-    pub async fn update_user(&self, id: i32, patch: UserPatch) -> Result<AuthJsUser, Error> {
+    pub async fn update_user(
+        &self,
+        id: IdOf<A>,
+        patch: UserPatch,
+    ) -> Result<AuthJsUser<IdOf<A>>, Error> {
         let patch = patch.prepare(self.core.db.get_database_backend())?;
         let updated = match patch.email.clone().flatten() {
-            None => self.storage().update_user(id, &patch).await?,
+            None => self.storage().update_user(&id, &patch).await?,
             Some(address) => {
                 self.for_mailbox(&address, async |storage| {
-                    if storage.mailbox_taken_by_another(&address, id).await? {
+                    if storage.mailbox_taken_by_another(&address, &id).await? {
                         return Err(Error::Conflict(Conflict::Email));
                     }
-                    Ok(storage.update_user(id, &patch).await?)
+                    Ok(storage.update_user(&id, &patch).await?)
                 })
                 .await?
             }
@@ -482,21 +504,25 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
     /// Deletes the user with their sessions and accounts in one
     /// transaction (`deleteUser`). [`Error::NotFound`] if there is no such
     /// user; then nothing changes.
-    pub async fn delete_user(&self, id: i32) -> Result<(), Error> {
+    pub async fn delete_user(&self, id: IdOf<A>) -> Result<(), Error> {
         let sessions = self.sessions();
         let txn = sessions.begin_user_deletion(&id).await?;
-        let storage = Storage { db: &txn };
-        storage.delete_accounts_of(id).await?;
-        let found = storage.delete_user(id).await?;
+        let storage = Storage::<_, A>::on(&txn);
+        storage.delete_accounts_of(&id).await?;
+        let found = storage.delete_user(&id).await?;
         sessions.core.finish_user_deletion(txn, id, found).await
     }
 
     /// Links an account to its user (`linkAccount`), under a lock on the
     /// provider account. [`Error::Conflict`]`(`[`Conflict::Account`]`)` if
     /// it is linked already, [`Error::UnknownUser`] if the user does not
-    /// exist, [`Error::Validation`] for a bad field or an account type the
-    /// configured next-auth major does not write.
-    pub async fn link_account(&self, account: NewAuthJsAccount) -> Result<AuthJsAccount, Error> {
+    /// exist, [`Error::Validation`] for a bad field, an account type the
+    /// configured next-auth major does not write, or an `expires_at` the
+    /// adapter's column cannot hold (Drizzle's is 32 bits).
+    pub async fn link_account(
+        &self,
+        account: NewAuthJsAccount<IdOf<A>>,
+    ) -> Result<AuthJsAccount<IdOf<A>>, Error> {
         let kind = match self
             .config
             .major
@@ -506,15 +532,24 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
             true => Ok(()),
             false => Err(ValidationError::new("account_type")),
         };
+        // Drizzle's `expires_at` is an `integer`: epoch seconds past
+        // 2038-01-19 do not fit.
+        let expires_at = match (A::SCHEMA.expires_at_integer, account.tokens.expires_at) {
+            (true, Some(at)) if i32::try_from(at).is_err() => {
+                Err(ValidationError::new("out_of_range"))
+            }
+            _ => Ok(()),
+        };
+        let checked = rules::merge(account.validate(), "kind", kind);
         account
             .tokens
-            .check(rules::merge(account.validate(), "kind", kind))?;
+            .check(rules::merge(checked, "expires_at", expires_at))?;
         let key = format!(
             "authjs account {}:{}",
             account.provider, account.provider_account_id
         );
-        backend::serialized(&self.core.db, storage::ACCOUNTS, &key, async |txn| {
-            let storage = Storage { db: txn };
+        backend::serialized(&self.core.db, A::SCHEMA.accounts, &key, async |txn| {
+            let storage = Storage::<_, A>::on(txn);
             let taken = storage.user_by_account(&account.provider, &account.provider_account_id);
             if taken.await?.is_some() {
                 return Err(Error::Conflict(Conflict::Account));
@@ -549,7 +584,7 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
         &self,
         provider: &str,
         provider_account_id: &str,
-    ) -> Result<Option<AuthJsAccount>, Error> {
+    ) -> Result<Option<AuthJsAccount<IdOf<A>>>, Error> {
         if !text::linkable(provider, provider_account_id) {
             return Ok(None);
         }
@@ -560,19 +595,22 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
     }
 
     /// A user's accounts, oldest first.
-    pub async fn user_accounts(&self, user_id: i32) -> Result<Vec<AuthJsAccount>, Error> {
-        Ok(self.storage().accounts_of(user_id).await?)
+    pub async fn user_accounts(
+        &self,
+        user_id: IdOf<A>,
+    ) -> Result<Vec<AuthJsAccount<IdOf<A>>>, Error> {
+        Ok(self.storage().accounts_of(&user_id).await?)
     }
 
     /// Starts a session for a user (`createSession`): a random UUID token
     /// and `expires` = now + `maxAge`; one `INSERT`, which writes nothing
     /// if the user does not exist ([`Error::UnknownUser`]).
-    pub async fn create_session(&self, user_id: i32) -> Result<AuthJsSession, Error> {
+    pub async fn create_session(&self, user_id: IdOf<A>) -> Result<AuthJsSession<IdOf<A>>, Error> {
         let expires = self.config.expiry.starting_at(self.now());
         let token = token::random_uuid();
         let created = self
             .storage()
-            .insert_session(token.expose(), user_id, expires)
+            .insert_session(token.expose(), &user_id, expires)
             .await?;
         if !created {
             return Err(Error::UnknownUser);
@@ -590,7 +628,10 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
     /// deleted, one due for renewal gets `expires` = now + `maxAge`
     /// (`fresh`). With the session cache on, a live session not yet due is
     /// served from memory.
-    pub async fn get_session_and_user(&self, token: &str) -> Result<Option<ValidSession>, Error> {
+    pub async fn get_session_and_user(
+        &self,
+        token: &str,
+    ) -> Result<Option<ValidSession<IdOf<A>>>, Error> {
         self.sessions().validate(token).await
     }
 
@@ -600,7 +641,7 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
     }
 
     /// Ends every session of a user; how many.
-    pub async fn delete_user_sessions(&self, user_id: i32) -> Result<u64, Error> {
+    pub async fn delete_user_sessions(&self, user_id: IdOf<A>) -> Result<u64, Error> {
         self.sessions().revoke_user(&user_id).await
     }
 
@@ -653,7 +694,7 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
         &self,
         identifier: &str,
         token: &str,
-    ) -> Result<Option<(AuthJsUser, AuthJsSession)>, Error> {
+    ) -> Result<Option<(AuthJsUser<IdOf<A>>, AuthJsSession<IdOf<A>>)>, Error> {
         let Some((address, hash)) = self.link_key(identifier, token)? else {
             return Ok(None);
         };
@@ -665,7 +706,7 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
                 return Ok(None);
             }
             let user = match storage.user_by_email(&address).await? {
-                Some(user) => storage.verify_email(user.id, now).await?,
+                Some(user) => storage.verify_email(&user.id, now).await?,
                 None if storage.mailbox_taken(&address).await? => {
                     return Err(Error::Conflict(Conflict::Email));
                 }
@@ -680,13 +721,13 @@ impl<Db: ConnectionTrait + TransactionTrait> AuthJsStore<Db> {
             };
             let expires = self.config.expiry.starting_at(now);
             let session_token = token::random_uuid();
-            let started = storage.insert_session(session_token.expose(), user.id, expires);
+            let started = storage.insert_session(session_token.expose(), &user.id, expires);
             if !started.await? {
                 return Err(Error::UnknownUser);
             }
             let session = AuthJsSession {
                 session_token,
-                user_id: user.id,
+                user_id: user.id.clone(),
                 expires,
                 fresh: true,
             };

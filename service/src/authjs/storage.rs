@@ -1,37 +1,34 @@
-//! The adapter's rows: `users`, `accounts`, `sessions` and
-//! `verification_token`, named as the profile's descriptor
-//! (`authstore_entity::descriptor::AUTHJS_PG`) names them. Times are
-//! `timestamptz`; the profile is PostgreSQL's, as its adapter, so a write
-//! that answers its row does so with `RETURNING`.
+//! The adapter's rows: users, accounts, sessions and verification tokens,
+//! named as the profile's descriptor (`authstore_entity::descriptor`)
+//! names them, with its kind of id and of time. Every Auth.js profile is
+//! PostgreSQL's, as its adapter, so a write that answers its row does so
+//! with `RETURNING`.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use std::marker::PhantomData;
+
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
 
 use super::{
-    AuthJsAccount, AuthJsSession, AuthJsTokens, AuthJsUser, AuthJsVerificationToken,
+    AuthJsAccount, AuthJsAdapter, AuthJsSession, AuthJsTokens, AuthJsUser, AuthJsVerificationToken,
     NewAuthJsAccount, ValidSession,
 };
-use crate::backend::BuiltOnce;
+use crate::backend;
 use crate::lifecycle::{SessionRows, SessionsTable};
 use crate::next_auth::{NewUser, UserPatch};
 use crate::rules::error::Error;
 use crate::rules::expiry::UpdateAgeExpiry;
 use crate::rules::token::Secret;
-use authstore_entity::descriptor::{AUTHJS_PG, AuthJsSchema};
+use authstore_entity::descriptor::AuthJsSchema;
 
-pub(super) const USERS: &str = AUTHJS_PG.users;
-pub(super) const ACCOUNTS: &str = AUTHJS_PG.accounts;
-const SESSIONS: &str = AUTHJS_PG.sessions;
-const VERIFICATION: &str = AUTHJS_PG.verification;
 const USER_ID: &str = AuthJsSchema::USER_ID;
 const SESSION_TOKEN: &str = AuthJsSchema::SESSION_TOKEN;
 const PROVIDER_ACCOUNT_ID: &str = AuthJsSchema::PROVIDER_ACCOUNT_ID;
 
 const USER_COLUMNS: [&str; 5] = ["id", "name", "email", AuthJsSchema::EMAIL_VERIFIED, "image"];
 const SESSION_COLUMNS: [&str; 3] = [USER_ID, "expires", SESSION_TOKEN];
-const ACCOUNT_COLUMNS: [&str; 12] = [
-    "id",
+const ACCOUNT_COLUMNS: [&str; 11] = [
     USER_ID,
     AuthJsSchema::TYPE,
     AuthJsSchema::PROVIDER,
@@ -45,49 +42,58 @@ const ACCOUNT_COLUMNS: [&str; 12] = [
     AuthJsSchema::SESSION_STATE,
 ];
 
-/// The per-request lookup, built once (this profile's own cache).
-static LOOKUP: BuiltOnce = BuiltOnce::new();
-
-pub(super) struct Storage<'a, C> {
+pub(super) struct Storage<'a, C, A> {
     pub(super) db: &'a C,
+    pub(super) adapter: PhantomData<A>,
 }
 
-/// `at` as a `timestamptz` parameter.
-fn time(at: DateTime<Utc>) -> Expr {
-    Expr::val(at.fixed_offset())
+/// `at` as the schema stores an instant.
+fn time<A: AuthJsAdapter>(at: DateTime<Utc>) -> Expr {
+    backend::time_value(A::SCHEMA.times, at)
 }
 
-fn read_time(row: &QueryResult, pre: &str, column: &str) -> Result<Option<DateTime<Utc>>, DbErr> {
-    let at: Option<DateTime<FixedOffset>> = row.try_get(pre, column)?;
-    Ok(at.map(|at| at.to_utc()))
+fn read_time<A: AuthJsAdapter>(
+    row: &QueryResult,
+    pre: &str,
+    column: &str,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    backend::read_optional_time(A::SCHEMA.times, row, &format!("{pre}{column}"))
 }
 
-fn user_from(row: &QueryResult, pre: &str) -> Result<AuthJsUser, DbErr> {
+fn user_from<A: AuthJsAdapter>(row: &QueryResult, pre: &str) -> Result<AuthJsUser<A::Id>, DbErr> {
     Ok(AuthJsUser {
         id: row.try_get(pre, "id")?,
         name: row.try_get(pre, "name")?,
         email: row.try_get(pre, "email")?,
-        email_verified: read_time(row, pre, AuthJsSchema::EMAIL_VERIFIED)?,
+        email_verified: read_time::<A>(row, pre, AuthJsSchema::EMAIL_VERIFIED)?,
         image: row.try_get(pre, "image")?,
     })
 }
 
-fn session_from(row: &QueryResult, pre: &str) -> Result<AuthJsSession, DbErr> {
+fn session_from<A: AuthJsAdapter>(
+    row: &QueryResult,
+    pre: &str,
+) -> Result<AuthJsSession<A::Id>, DbErr> {
     Ok(AuthJsSession {
         session_token: Secret::from(row.try_get::<String>(pre, SESSION_TOKEN)?),
         user_id: row.try_get(pre, USER_ID)?,
-        expires: read_time(row, pre, "expires")?
-            .ok_or_else(|| DbErr::Type("sessions.expires is NULL".into()))?,
+        expires: read_time::<A>(row, pre, "expires")?
+            .ok_or_else(|| DbErr::Type("a session's expires is NULL".into()))?,
         fresh: false,
     })
 }
 
-fn account_from(row: &QueryResult) -> Result<AuthJsAccount, DbErr> {
+fn account_from<A: AuthJsAdapter>(row: &QueryResult) -> Result<AuthJsAccount<A::Id>, DbErr> {
     let secret = |column: &str| -> Result<Option<Secret>, DbErr> {
         Ok(row.try_get::<Option<String>>("", column)?.map(Secret::from))
     };
+    let expires_at = match A::SCHEMA.expires_at_integer {
+        true => row
+            .try_get::<Option<i32>>("", AuthJsSchema::EXPIRES_AT)?
+            .map(i64::from),
+        false => row.try_get("", AuthJsSchema::EXPIRES_AT)?,
+    };
     Ok(AuthJsAccount {
-        id: row.try_get("", "id")?,
         linked: NewAuthJsAccount {
             user_id: row.try_get("", USER_ID)?,
             kind: row.try_get("", AuthJsSchema::TYPE)?,
@@ -97,7 +103,7 @@ fn account_from(row: &QueryResult) -> Result<AuthJsAccount, DbErr> {
                 access_token: secret(AuthJsSchema::ACCESS_TOKEN)?,
                 refresh_token: secret(AuthJsSchema::REFRESH_TOKEN)?,
                 id_token: secret(AuthJsSchema::ID_TOKEN)?,
-                expires_at: row.try_get("", AuthJsSchema::EXPIRES_AT)?,
+                expires_at,
                 token_type: row.try_get("", AuthJsSchema::TOKEN_TYPE)?,
                 scope: row.try_get("", AuthJsSchema::SCOPE)?,
                 session_state: row.try_get("", AuthJsSchema::SESSION_STATE)?,
@@ -106,51 +112,85 @@ fn account_from(row: &QueryResult) -> Result<AuthJsAccount, DbErr> {
     })
 }
 
+/// Of several rows, the oldest first where the table numbers its rows
+/// (where it does not, its key leaves one).
+fn oldest_first<A: AuthJsAdapter>(select: &mut SelectStatement, table: &'static str) {
+    if A::SCHEMA.row_ids {
+        select.order_by((table, "id"), Order::Asc);
+    }
+}
+
 /// `SELECT` of the users' columns, to be filtered.
-fn select_users() -> SelectStatement {
+fn select_users<A: AuthJsAdapter>() -> SelectStatement {
+    let users = A::SCHEMA.users;
     Query::select()
-        .columns(USER_COLUMNS.map(|column| (USERS, column)))
-        .from(USERS)
+        .columns(USER_COLUMNS.map(|column| (users, column)))
+        .from(users)
         .to_owned()
 }
 
-impl<C: ConnectionTrait> Storage<'_, C> {
-    async fn one_user(&self, select: SelectStatement) -> Result<Option<AuthJsUser>, DbErr> {
+impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
+    /// The adapter's tables on `db`.
+    pub(super) fn on(db: &'a C) -> Self {
+        Storage {
+            db,
+            adapter: PhantomData,
+        }
+    }
+
+    const USERS: &'static str = A::SCHEMA.users;
+    const ACCOUNTS: &'static str = A::SCHEMA.accounts;
+    const SESSIONS: &'static str = A::SCHEMA.sessions;
+    const VERIFICATION: &'static str = A::SCHEMA.verification;
+
+    async fn one_user(&self, select: SelectStatement) -> Result<Option<AuthJsUser<A::Id>>, DbErr> {
         match self.db.query_one(&select).await? {
-            Some(row) => Ok(Some(user_from(&row, "")?)),
+            Some(row) => Ok(Some(user_from::<A>(&row, "")?)),
             None => Ok(None),
         }
     }
 
-    pub(super) async fn insert_user(&self, user: &NewUser) -> Result<AuthJsUser, DbErr> {
+    /// Inserts the user, with the id the writer makes where the schema
+    /// wants one.
+    pub(super) async fn insert_user(&self, user: &NewUser) -> Result<AuthJsUser<A::Id>, DbErr> {
+        let id = A::new_user_id();
+        let columns = match id {
+            Some(_) => &USER_COLUMNS[..],
+            None => &USER_COLUMNS[1..],
+        };
+        let mut values: Vec<Expr> = id.map(|id| Expr::val(id)).into_iter().collect();
+        values.extend([
+            user.name.clone().into(),
+            user.email.clone().into(),
+            backend::optional_time_value(A::SCHEMA.times, user.email_verified),
+            user.image.clone().into(),
+        ]);
         let insert = Query::insert()
-            .into_table(USERS)
-            .columns(USER_COLUMNS[1..].iter().copied())
-            .values_panic([
-                user.name.clone().into(),
-                user.email.clone().into(),
-                Expr::val(user.email_verified.map(|at| at.fixed_offset())),
-                user.image.clone().into(),
-            ])
+            .into_table(Self::USERS)
+            .columns(columns.iter().copied())
+            .values_panic(values)
             .returning(Query::returning().columns(USER_COLUMNS))
             .to_owned();
         let row = self.db.query_one(&insert).await?;
-        user_from(&row.ok_or(DbErr::RecordNotInserted)?, "")
+        user_from::<A>(&row.ok_or(DbErr::RecordNotInserted)?, "")
     }
 
-    pub(super) async fn user(&self, id: i32) -> Result<Option<AuthJsUser>, DbErr> {
-        let mut select = select_users();
-        select.and_where(Expr::col((USERS, "id")).eq(id));
+    pub(super) async fn user(&self, id: &A::Id) -> Result<Option<AuthJsUser<A::Id>>, DbErr> {
+        let mut select = select_users::<A>();
+        select.and_where(Expr::col((Self::USERS, "id")).eq(id.clone()));
         self.one_user(select).await
     }
 
     /// The user whose address is exactly `canonical`, as the adapter's
     /// `getUserByEmail` finds one (of two such rows, the older).
-    pub(super) async fn user_by_email(&self, canonical: &str) -> Result<Option<AuthJsUser>, DbErr> {
-        let mut select = select_users();
+    pub(super) async fn user_by_email(
+        &self,
+        canonical: &str,
+    ) -> Result<Option<AuthJsUser<A::Id>>, DbErr> {
+        let mut select = select_users::<A>();
         select
-            .and_where(Expr::col((USERS, "email")).eq(canonical))
-            .order_by((USERS, "id"), Order::Asc)
+            .and_where(Expr::col((Self::USERS, "email")).eq(canonical))
+            .order_by((Self::USERS, "id"), Order::Asc)
             .limit(1);
         self.one_user(select).await
     }
@@ -162,7 +202,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     pub(super) async fn mailbox_taken(&self, canonical: &str) -> Result<bool, DbErr> {
         let select = Query::select()
             .expr(Expr::val(1))
-            .from(USERS)
+            .from(Self::USERS)
             .and_where(
                 Expr::expr(Func::lower(Expr::col("email"))).eq(Func::lower(Expr::val(canonical))),
             )
@@ -176,15 +216,15 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     pub(super) async fn mailbox_taken_by_another(
         &self,
         canonical: &str,
-        id: i32,
+        id: &A::Id,
     ) -> Result<bool, DbErr> {
         let select = Query::select()
             .expr(Expr::val(1))
-            .from(USERS)
+            .from(Self::USERS)
             .and_where(
                 Expr::expr(Func::lower(Expr::col("email"))).eq(Func::lower(Expr::val(canonical))),
             )
-            .and_where(Expr::col("id").ne(id))
+            .and_where(Expr::col("id").ne(id.clone()))
             .limit(1)
             .to_owned();
         Ok(self.db.query_one(&select).await?.is_some())
@@ -193,11 +233,13 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     /// Applies `patch` (validated) to the user `id`; `None` if there is none.
     pub(super) async fn update_user(
         &self,
-        id: i32,
+        id: &A::Id,
         patch: &UserPatch,
-    ) -> Result<Option<AuthJsUser>, DbErr> {
+    ) -> Result<Option<AuthJsUser<A::Id>>, DbErr> {
         let mut update = Query::update();
-        update.table(USERS).and_where(Expr::col("id").eq(id));
+        update
+            .table(Self::USERS)
+            .and_where(Expr::col("id").eq(id.clone()));
         if let Some(name) = &patch.name {
             update.value("name", name.clone());
         }
@@ -207,7 +249,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         if let Some(verified) = patch.email_verified {
             update.value(
                 AuthJsSchema::EMAIL_VERIFIED,
-                Expr::val(verified.map(|at| at.fixed_offset())),
+                backend::optional_time_value(A::SCHEMA.times, verified),
             );
         }
         if let Some(image) = &patch.image {
@@ -218,7 +260,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         }
         update.returning(Query::returning().columns(USER_COLUMNS));
         match self.db.query_one(&update).await? {
-            Some(row) => Ok(Some(user_from(&row, "")?)),
+            Some(row) => Ok(Some(user_from::<A>(&row, "")?)),
             None => Ok(None),
         }
     }
@@ -228,48 +270,48 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         &self,
         provider: &str,
         provider_account_id: &str,
-    ) -> Result<Option<AuthJsUser>, DbErr> {
-        let mut select = select_users();
+    ) -> Result<Option<AuthJsUser<A::Id>>, DbErr> {
+        let mut select = select_users::<A>();
         select
             .inner_join(
-                ACCOUNTS,
-                Expr::col((ACCOUNTS, USER_ID)).equals((USERS, "id")),
+                Self::ACCOUNTS,
+                Expr::col((Self::ACCOUNTS, USER_ID)).equals((Self::USERS, "id")),
             )
-            .and_where(Expr::col((ACCOUNTS, AuthJsSchema::PROVIDER)).eq(provider))
-            .and_where(Expr::col((ACCOUNTS, PROVIDER_ACCOUNT_ID)).eq(provider_account_id))
-            .order_by((ACCOUNTS, "id"), Order::Asc)
-            .limit(1);
+            .and_where(Expr::col((Self::ACCOUNTS, AuthJsSchema::PROVIDER)).eq(provider))
+            .and_where(Expr::col((Self::ACCOUNTS, PROVIDER_ACCOUNT_ID)).eq(provider_account_id));
+        oldest_first::<A>(&mut select, Self::ACCOUNTS);
+        select.limit(1);
         self.one_user(select).await
     }
 
     /// Sets the user's `emailVerified` and answers the user.
     pub(super) async fn verify_email(
         &self,
-        id: i32,
+        id: &A::Id,
         at: DateTime<Utc>,
-    ) -> Result<AuthJsUser, DbErr> {
+    ) -> Result<AuthJsUser<A::Id>, DbErr> {
         let update = Query::update()
-            .table(USERS)
-            .value(AuthJsSchema::EMAIL_VERIFIED, time(at))
-            .and_where(Expr::col("id").eq(id))
+            .table(Self::USERS)
+            .value(AuthJsSchema::EMAIL_VERIFIED, time::<A>(at))
+            .and_where(Expr::col("id").eq(id.clone()))
             .returning(Query::returning().columns(USER_COLUMNS))
             .to_owned();
         let row = self.db.query_one(&update).await?;
-        user_from(&row.ok_or(DbErr::RecordNotUpdated)?, "")
+        user_from::<A>(&row.ok_or(DbErr::RecordNotUpdated)?, "")
     }
 
-    pub(super) async fn delete_user(&self, id: i32) -> Result<bool, DbErr> {
+    pub(super) async fn delete_user(&self, id: &A::Id) -> Result<bool, DbErr> {
         let delete = Query::delete()
-            .from_table(USERS)
-            .and_where(Expr::col("id").eq(id))
+            .from_table(Self::USERS)
+            .and_where(Expr::col("id").eq(id.clone()))
             .to_owned();
         Ok(self.db.execute(&delete).await?.rows_affected() > 0)
     }
 
-    pub(super) async fn delete_accounts_of(&self, user_id: i32) -> Result<u64, DbErr> {
+    pub(super) async fn delete_accounts_of(&self, user_id: &A::Id) -> Result<u64, DbErr> {
         let delete = Query::delete()
-            .from_table(ACCOUNTS)
-            .and_where(Expr::col(USER_ID).eq(user_id))
+            .from_table(Self::ACCOUNTS)
+            .and_where(Expr::col(USER_ID).eq(user_id.clone()))
             .to_owned();
         Ok(self.db.execute(&delete).await?.rows_affected())
     }
@@ -277,11 +319,11 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     /// `SELECT values WHERE EXISTS (the user)`: the insert source that
     /// writes nothing for a user who does not exist (the schema has no
     /// foreign key to refuse it).
-    fn if_user_exists(user_id: i32, values: Vec<Expr>) -> SelectStatement {
+    fn if_user_exists(user_id: &A::Id, values: Vec<Expr>) -> SelectStatement {
         let user = Query::select()
             .expr(Expr::val(1))
-            .from(USERS)
-            .and_where(Expr::col("id").eq(user_id))
+            .from(Self::USERS)
+            .and_where(Expr::col("id").eq(user_id.clone()))
             .to_owned();
         Query::select()
             .exprs(values)
@@ -292,14 +334,14 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     /// Inserts the account; `None` if its user does not exist.
     pub(super) async fn insert_account(
         &self,
-        account: &NewAuthJsAccount,
-    ) -> Result<Option<AuthJsAccount>, DbErr> {
+        account: &NewAuthJsAccount<A::Id>,
+    ) -> Result<Option<AuthJsAccount<A::Id>>, DbErr> {
         let secret = |token: &Option<Secret>| -> Expr {
             Expr::val(token.as_ref().map(|token| token.expose().to_owned()))
         };
         let tokens = &account.tokens;
         let values = vec![
-            Expr::val(account.user_id),
+            Expr::val(account.user_id.clone()),
             Expr::val(account.kind.as_str()),
             Expr::val(account.provider.as_str()),
             Expr::val(account.provider_account_id.as_str()),
@@ -312,14 +354,14 @@ impl<C: ConnectionTrait> Storage<'_, C> {
             Expr::val(tokens.session_state.clone()),
         ];
         let insert = Query::insert()
-            .into_table(ACCOUNTS)
-            .columns(ACCOUNT_COLUMNS[1..].iter().copied())
-            .select_from(Self::if_user_exists(account.user_id, values))
+            .into_table(Self::ACCOUNTS)
+            .columns(ACCOUNT_COLUMNS)
+            .select_from(Self::if_user_exists(&account.user_id, values))
             .map_err(|err| DbErr::Custom(err.to_string()))?
             .returning(Query::returning().columns(ACCOUNT_COLUMNS))
             .to_owned();
         match self.db.query_one(&insert).await? {
-            Some(row) => Ok(Some(account_from(&row)?)),
+            Some(row) => Ok(Some(account_from::<A>(&row)?)),
             None => Ok(None),
         }
     }
@@ -330,7 +372,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         provider_account_id: &str,
     ) -> Result<u64, DbErr> {
         let delete = Query::delete()
-            .from_table(ACCOUNTS)
+            .from_table(Self::ACCOUNTS)
             .and_where(Expr::col(AuthJsSchema::PROVIDER).eq(provider))
             .and_where(Expr::col(PROVIDER_ACCOUNT_ID).eq(provider_account_id))
             .to_owned();
@@ -342,30 +384,33 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         &self,
         provider: &str,
         provider_account_id: &str,
-    ) -> Result<Option<AuthJsAccount>, DbErr> {
-        let select = Query::select()
+    ) -> Result<Option<AuthJsAccount<A::Id>>, DbErr> {
+        let mut select = Query::select()
             .columns(ACCOUNT_COLUMNS)
-            .from(ACCOUNTS)
+            .from(Self::ACCOUNTS)
             .and_where(Expr::col(AuthJsSchema::PROVIDER).eq(provider))
             .and_where(Expr::col(PROVIDER_ACCOUNT_ID).eq(provider_account_id))
-            .order_by("id", Order::Asc)
-            .limit(1)
             .to_owned();
+        oldest_first::<A>(&mut select, Self::ACCOUNTS);
+        select.limit(1);
         match self.db.query_one(&select).await? {
-            Some(row) => Ok(Some(account_from(&row)?)),
+            Some(row) => Ok(Some(account_from::<A>(&row)?)),
             None => Ok(None),
         }
     }
 
-    pub(super) async fn accounts_of(&self, user_id: i32) -> Result<Vec<AuthJsAccount>, DbErr> {
-        let select = Query::select()
+    pub(super) async fn accounts_of(
+        &self,
+        user_id: &A::Id,
+    ) -> Result<Vec<AuthJsAccount<A::Id>>, DbErr> {
+        let mut select = Query::select()
             .columns(ACCOUNT_COLUMNS)
-            .from(ACCOUNTS)
-            .and_where(Expr::col(USER_ID).eq(user_id))
-            .order_by("id", Order::Asc)
+            .from(Self::ACCOUNTS)
+            .and_where(Expr::col(USER_ID).eq(user_id.clone()))
             .to_owned();
+        oldest_first::<A>(&mut select, Self::ACCOUNTS);
         let rows = self.db.query_all(&select).await?;
-        rows.iter().map(account_from).collect()
+        rows.iter().map(account_from::<A>).collect()
     }
 
     /// Inserts a session; whether its user exists (if not, nothing is
@@ -373,12 +418,16 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     pub(super) async fn insert_session(
         &self,
         token: &str,
-        user_id: i32,
+        user_id: &A::Id,
         expires: DateTime<Utc>,
     ) -> Result<bool, DbErr> {
-        let values = vec![Expr::val(user_id), time(expires), Expr::val(token)];
+        let values = vec![
+            Expr::val(user_id.clone()),
+            time::<A>(expires),
+            Expr::val(token),
+        ];
         let insert = Query::insert()
-            .into_table(SESSIONS)
+            .into_table(Self::SESSIONS)
             .columns(SESSION_COLUMNS)
             .select_from(Self::if_user_exists(user_id, values))
             .map_err(|err| DbErr::Custom(err.to_string()))?
@@ -390,43 +439,43 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     /// one `SELECT … LEFT JOIN` (sessions as `A_*`, users as `B_*`), built
     /// once. Of two rows with one token (the schema does not forbid it),
     /// the older, as the adapter reads the first it finds.
-    async fn session_and_user(
-        &self,
-        token: &str,
-    ) -> Result<Option<(AuthJsSession, Option<AuthJsUser>)>, DbErr> {
+    async fn session_and_user(&self, token: &str) -> Result<Option<SessionRow<A>>, DbErr> {
         let backend = self.db.get_database_backend();
-        let sql = LOOKUP.sql(backend, || {
+        let sql = A::lookup().sql(backend, || {
             let mut select = Query::select();
             for column in SESSION_COLUMNS {
-                select.expr_as(Expr::col((SESSIONS, column)), format!("A_{column}"));
+                select.expr_as(Expr::col((Self::SESSIONS, column)), format!("A_{column}"));
             }
             for column in USER_COLUMNS {
-                select.expr_as(Expr::col((USERS, column)), format!("B_{column}"));
+                select.expr_as(Expr::col((Self::USERS, column)), format!("B_{column}"));
             }
             select
-                .from(SESSIONS)
-                .left_join(USERS, Expr::col((SESSIONS, USER_ID)).equals((USERS, "id")))
-                .and_where(Expr::col((SESSIONS, SESSION_TOKEN)).eq(""))
-                .order_by((SESSIONS, "id"), Order::Asc)
-                .limit(1);
+                .from(Self::SESSIONS)
+                .left_join(
+                    Self::USERS,
+                    Expr::col((Self::SESSIONS, USER_ID)).equals((Self::USERS, "id")),
+                )
+                .and_where(Expr::col((Self::SESSIONS, SESSION_TOKEN)).eq(""));
+            oldest_first::<A>(&mut select, Self::SESSIONS);
+            select.limit(1);
             backend.build(&select).sql
         });
         let lookup = Statement::from_sql_and_values(backend, sql, [token.into(), 1u64.into()]);
         let Some(row) = self.db.query_one_raw(lookup).await? else {
             return Ok(None);
         };
-        let user = match row.try_get::<Option<i32>>("B_", "id")? {
-            Some(_) => Some(user_from(&row, "B_")?),
+        let user = match row.try_get::<Option<A::Id>>("B_", "id")? {
+            Some(_) => Some(user_from::<A>(&row, "B_")?),
             None => None,
         };
-        Ok(Some((session_from(&row, "A_")?, user)))
+        Ok(Some((session_from::<A>(&row, "A_")?, user)))
     }
 
     /// Whether a session with this token is there.
     async fn session_exists(&self, token: &str) -> Result<bool, DbErr> {
         let select = Query::select()
             .expr(Expr::val(1))
-            .from(SESSIONS)
+            .from(Self::SESSIONS)
             .and_where(Expr::col(SESSION_TOKEN).eq(token))
             .to_owned();
         Ok(self.db.query_one(&select).await?.is_some())
@@ -436,10 +485,10 @@ impl<C: ConnectionTrait> Storage<'_, C> {
     /// this call moved it.
     async fn extend_session(&self, token: &str, expires: DateTime<Utc>) -> Result<bool, DbErr> {
         let update = Query::update()
-            .table(SESSIONS)
-            .value("expires", time(expires))
+            .table(Self::SESSIONS)
+            .value("expires", time::<A>(expires))
             .and_where(Expr::col(SESSION_TOKEN).eq(token))
-            .and_where(Expr::col("expires").lt(time(expires)))
+            .and_where(Expr::col("expires").lt(time::<A>(expires)))
             .to_owned();
         Ok(self.db.execute(&update).await?.rows_affected() > 0)
     }
@@ -451,9 +500,9 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         expires: DateTime<Utc>,
     ) -> Result<(), DbErr> {
         let insert = Query::insert()
-            .into_table(VERIFICATION)
+            .into_table(Self::VERIFICATION)
             .columns(["identifier", "expires", "token"])
-            .values_panic([identifier.into(), time(expires), hash.into()])
+            .values_panic([identifier.into(), time::<A>(expires), hash.into()])
             .to_owned();
         self.db.execute(&insert).await.map(drop)
     }
@@ -465,7 +514,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         hash: &str,
     ) -> Result<Option<AuthJsVerificationToken>, DbErr> {
         let delete = Query::delete()
-            .from_table(VERIFICATION)
+            .from_table(Self::VERIFICATION)
             .and_where(Expr::col("identifier").eq(identifier))
             .and_where(Expr::col("token").eq(hash))
             .returning(Query::returning().columns(["identifier", "expires"]))
@@ -476,25 +525,33 @@ impl<C: ConnectionTrait> Storage<'_, C> {
         };
         Ok(Some(AuthJsVerificationToken {
             identifier: row.try_get("", "identifier")?,
-            expires: read_time(row, "", "expires")?
-                .ok_or_else(|| DbErr::Type("verification_token.expires is NULL".into()))?,
+            expires: read_time::<A>(row, "", "expires")?
+                .ok_or_else(|| DbErr::Type("a verification token's expires is NULL".into()))?,
         }))
     }
 }
 
+/// A session row as one lookup reads it, with its user unless the user
+/// is gone.
+type SessionRow<A> = (
+    AuthJsSession<<A as AuthJsAdapter>::Id>,
+    Option<AuthJsUser<<A as AuthJsAdapter>::Id>>,
+);
+
 /// The adapter's session rows, as the lifecycle sees them: found with
 /// their user, under Auth.js's `maxAge` / `updateAge` rule.
-pub(super) struct Rows {
+pub(super) struct Rows<A> {
     pub(super) expiry: UpdateAgeExpiry,
+    pub(super) adapter: PhantomData<A>,
 }
 
-impl SessionRows for Rows {
-    type Valid = ValidSession;
-    type Row = (AuthJsSession, Option<AuthJsUser>);
+impl<A: AuthJsAdapter> SessionRows for Rows<A> {
+    type Valid = ValidSession<A::Id>;
+    type Row = SessionRow<A>;
     type Policy = UpdateAgeExpiry;
 
     const SESSIONS: SessionsTable = SessionsTable {
-        table: SESSIONS,
+        table: A::SCHEMA.sessions,
         token: SESSION_TOKEN,
         user: USER_ID,
         byte_exact: false,
@@ -508,11 +565,11 @@ impl SessionRows for Rows {
         &session.expires
     }
 
-    fn valid_expiry(valid: &ValidSession) -> DateTime<Utc> {
+    fn valid_expiry(valid: &Self::Valid) -> DateTime<Utc> {
         valid.session.expires
     }
 
-    fn user_of((session, _): &Self::Row) -> &i32 {
+    fn user_of((session, _): &Self::Row) -> &A::Id {
         &session.user_id
     }
 
@@ -527,10 +584,10 @@ impl SessionRows for Rows {
         db: &C,
         token: &str,
     ) -> Result<Option<Self::Row>, DbErr> {
-        Storage { db }.session_and_user(token).await
+        Storage::<C, A>::on(db).session_and_user(token).await
     }
 
-    fn live(&self, (session, user): Self::Row, _: &str) -> Option<ValidSession> {
+    fn live(&self, (session, user): Self::Row, _: &str) -> Option<Self::Valid> {
         Some(ValidSession {
             session,
             user: user?,
@@ -544,8 +601,8 @@ impl SessionRows for Rows {
         token: &str,
         expires: DateTime<Utc>,
         _: DateTime<Utc>,
-    ) -> Result<Option<ValidSession>, Error> {
-        let storage = Storage { db };
+    ) -> Result<Option<Self::Valid>, Error> {
+        let storage = Storage::<C, A>::on(db);
         // Not moved: a concurrent read renewed it first (the row then holds
         // about this expiry, and the cookie is set again all the same), or
         // a sign-out deleted it meanwhile, and then there is no session.
@@ -559,6 +616,6 @@ impl SessionRows for Rows {
 
     /// Over once `expires` is past (Auth.js: `expires < Date.now()`).
     fn expired<C: ConnectionTrait>(&self, _: &C, now: DateTime<Utc>) -> Condition {
-        Condition::all().add(Expr::col("expires").lt(time(now)))
+        Condition::all().add(Expr::col("expires").lt(time::<A>(now)))
     }
 }

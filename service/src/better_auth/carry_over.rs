@@ -65,7 +65,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use authstore_entity::Profile;
 use authstore_entity::better_auth::{BETTER_AUTH, BetterAuthTime, column as col};
 use authstore_entity::descriptor::{
-    AuthJsSchema, Descriptor, LUCIA_V1, LUCIA_V3, NextAuthSchema, StoredTime,
+    AuthJsIds, AuthJsSchema, Descriptor, LUCIA_V1, LUCIA_V3, NextAuthSchema, StoredTime,
 };
 use authstore_entity::own_tables::{CARRIED, CARRIED_SOURCES};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -132,6 +132,11 @@ impl Source {
                 "from",
                 ValidationError::new("already_better_auth"),
             )),
+            // Text ids (Drizzle's UUIDs) are not carried yet: the carried
+            // records and the bridges key Auth.js users by their serial.
+            (Descriptor::AuthJs(schema), _) if schema.user_ids != AuthJsIds::Serial => Err(
+                rules::invalid("from", ValidationError::new("authjs_text_ids_not_carried")),
+            ),
             (Descriptor::AuthJs(_), _) => Ok(Source::AuthJs(profile)),
         }
     }
@@ -2079,7 +2084,7 @@ fn old_sessions(
             schema.sessions,
             AuthJsSchema::SESSION_TOKEN,
             "expires",
-            StoredTime::Instant,
+            schema.times,
         )),
         Descriptor::BetterAuth(_) => None,
     }

@@ -67,7 +67,7 @@ use crate::rules::error::{ConfigError, Error};
 use crate::rules::token::Secret;
 use authjs_jwt::AuthJsJwt;
 use authstore_entity::Profile;
-use authstore_entity::descriptor::Descriptor;
+use authstore_entity::descriptor::{AuthJsIds, AuthJsSchema, Descriptor};
 
 /// A store with the app's public URL: everything the layer, the extractors
 /// and sign-out need. Cloning is cheap.
@@ -175,9 +175,12 @@ impl<S: SessionStore> WebSessions<S> {
     /// the cookie starts sessions until its `exp`, as it signs in to the
     /// old app until then.
     ///
-    /// [`ConfigError::JwtBridge`] unless `old` is an Auth.js profile.
+    /// [`ConfigError::JwtBridge`] unless `old` is an Auth.js profile the
+    /// carry-over takes (`authjs-pg`; Drizzle's text ids are not carried
+    /// yet).
     pub fn carrying_over_jwt_from(mut self, old: Profile, jwt: AuthJsJwt) -> Result<Self, Error> {
-        if !matches!(old.descriptor(), Descriptor::AuthJs(_)) {
+        let carried = |schema: &AuthJsSchema| schema.user_ids == AuthJsIds::Serial;
+        if !matches!(old.descriptor(), Descriptor::AuthJs(schema) if carried(schema)) {
             return Err(ConfigError::JwtBridge(old).into());
         }
         self.jwt_bridge = Some((old, Arc::new(jwt.https(self.secure))));

@@ -6,7 +6,7 @@ use std::future::Future;
 use authstore_entity::Profile;
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::authjs::{self, AuthJsStore};
+use crate::authjs::{self, AuthJsAdapter, AuthJsStore};
 use crate::lucia_v1::{self, LuciaV1Store};
 use crate::lucia_v3::{self, LuciaStore};
 use crate::next_auth::AuthStore;
@@ -244,11 +244,11 @@ impl SessionStore for LuciaV1Store {
     }
 }
 
-impl SessionStore for AuthJsStore {
-    type Session = authjs::ValidSession;
+impl<A: AuthJsAdapter> SessionStore for AuthJsStore<sea_orm::DatabaseConnection, A> {
+    type Session = authjs::ValidSession<A::Id>;
 
     fn profile(&self) -> Profile {
-        Profile::AuthJsPg
+        A::PROFILE
     }
 
     fn session_cookie(&self, https: bool) -> &'static str {

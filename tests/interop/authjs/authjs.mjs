@@ -1,5 +1,7 @@
-// Drives @auth/core 0.41.3 with @auth/pg-adapter 1.11.3 (node-postgres) for
-// authstore's authjs-pg interop tests, like nextauth.js does for next-auth.
+// Drives @auth/core 0.41.3 with @auth/pg-adapter 1.11.3 (node-postgres), or
+// with @auth/drizzle-adapter 1.11.3 on drizzle-orm's node-postgres driver
+// (setting `adapter: "drizzle"`), for authstore's authjs-* interop tests,
+// like nextauth.js does for next-auth.
 //
 //   node authjs.mjs '{"url": "...", "secret": "...", "ops": [{"op": "getSessionAndUser", "args": ["<token>"]}, ...]}'
 //
@@ -12,17 +14,25 @@
 // `readCookie` (the session token Auth.js reads from a Cookie header, ""
 // for none), and `session4`: next-auth 4.24's own session route (its `AuthHandler`, as
 // `getServerSession` calls it) for a `next-auth.session-token` cookie.
+// `drizzleKitSql` answers the SQL drizzle-kit generates for the Drizzle
+// adapter's default tables (its `defineTables`), statement by statement.
 // Settings: `maxAge` and `updateAge` in seconds, `now` (a fixed Date.now(),
-// in milliseconds) and `secure` (https cookie names).
+// in milliseconds), `secure` (https cookie names) and `adapter`.
 import pg from "pg";
 import { Auth } from "@auth/core";
 import PostgresAdapter from "@auth/pg-adapter";
+import { DrizzleAdapter } from "@auth/drizzle-adapter";
+import { drizzle } from "drizzle-orm/node-postgres";
 import { createRequire } from "node:module";
 import ops from "../ops.js";
 
 // next-auth 4 exports its core only to its Next.js glue; the file is loaded
 // by path, as that glue loads it.
 const { AuthHandler } = createRequire(import.meta.url)("./node_modules/next-auth/core/index.js");
+// The adapter's default tables, loaded by path: the package exports only
+// the adapter.
+import { defineTables } from "./node_modules/@auth/drizzle-adapter/lib/pg.js";
+const { generateDrizzleJson, generateMigration } = createRequire(import.meta.url)("drizzle-kit/api");
 // Auth.js's own cookie reading (its copy of the `cookie` package, then its
 // SessionStore joining chunks), loaded by path: the package exports neither.
 import { SessionStore } from "./node_modules/@auth/core/lib/utils/cookie.js";
@@ -33,7 +43,7 @@ const sent = [];
 async function setup(input) {
   if (input.now !== undefined) Date.now = () => input.now;
   const pool = new pg.Pool({ connectionString: input.url });
-  const adapter = PostgresAdapter(pool);
+  const adapter = input.adapter === "drizzle" ? DrizzleAdapter(drizzle(pool)) : PostgresAdapter(pool);
   const origin = input.secure ? "https://app.example.test" : "http://localhost:3000";
   const config = {
     adapter,
@@ -121,6 +131,8 @@ async function run(app, op, args) {
       const query = new URLSearchParams({ token, email, callbackUrl: app.origin });
       return request(app, `/auth/callback/email?${query}`);
     }
+    case "drizzleKitSql":
+      return generateMigration(generateDrizzleJson({}), generateDrizzleJson(defineTables({})));
     case "query": {
       const result = await app.pool.query(args[0], args.slice(1));
       return result.rows;

@@ -66,7 +66,11 @@ impl Schema {
             Profile::NextAuthV3 => Some(&NEXT_AUTH_V3),
             Profile::NextAuthV4Beta => Some(&NEXT_AUTH_V4_BETA),
             Profile::NextAuthV2Beta => Some(&NEXT_AUTH_V2_BETA),
-            Profile::LuciaV3 | Profile::LuciaV1 | Profile::BetterAuth | Profile::AuthJsPg => None,
+            Profile::LuciaV3
+            | Profile::LuciaV1
+            | Profile::BetterAuth
+            | Profile::AuthJsPg
+            | Profile::AuthJsDrizzle => None,
         }
     }
 

@@ -1,0 +1,167 @@
+//! Profile `authjs-drizzle`: the default PostgreSQL tables of
+//! `@auth/drizzle-adapter` 1.11 (its `defineTables`), as `drizzle-kit`
+//! generates them from that schema: column for column, with its constraint
+//! names (`user_email_unique`, `account_provider_providerAccountId_pk`,
+//! `account_userId_user_id_fk`, …), so a database either side laid down is
+//! the same database (`tests/tests/authjs_drizzle_schema.rs` compares the
+//! two).
+//!
+//! Adopting a database the app made changes nothing of its tables, and
+//! needs none of the composite primary keys: the adapter's docs once wrapped
+//! them so that Drizzle silently made none, and such databases are in use.
+//! authstore keeps one account per provider account by its own writes,
+//! under a lock, either way. The migration adds non-unique indexes (a user's
+//! sessions and accounts, an account by its provider id) and the session
+//! cache's triggers; rolling it back removes those and never the tables.
+//! PostgreSQL only: the adapter's MySQL and SQLite schemas are other tables.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
+
+use crate::Profile;
+use crate::notify::{LongExpired, SessionNotify, Watched};
+use crate::tables::{CreateTables, Down};
+use authstore_entity::descriptor::{AUTHJS_DRIZZLE, AuthJsSchema};
+
+const USERS: &str = AUTHJS_DRIZZLE.users;
+const ACCOUNTS: &str = AUTHJS_DRIZZLE.accounts;
+const SESSIONS: &str = AUTHJS_DRIZZLE.sessions;
+const VERIFICATION: &str = AUTHJS_DRIZZLE.verification;
+const AUTHENTICATORS: &str = match AUTHJS_DRIZZLE.authenticators {
+    Some(table) => table,
+    None => panic!("the Drizzle adapter has an authenticator table"),
+};
+const USER_ID: &str = AuthJsSchema::USER_ID;
+const PROVIDER_ACCOUNT_ID: &str = AuthJsSchema::PROVIDER_ACCOUNT_ID;
+
+/// This profile's migrations, oldest first (the adapter's tables, then the
+/// session cache's triggers).
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![
+        Box::new(CreateTables {
+            name: "m20261207_000801_authstore_authjs_drizzle_schema",
+            described_as: AUTHJS_DRIZZLE.described_as,
+            tables,
+            down: Down::OurIndexes,
+            only_on: Some(DatabaseBackend::Postgres),
+            indexes: &[
+                (SESSIONS, USER_ID),
+                (ACCOUNTS, USER_ID),
+                (ACCOUNTS, PROVIDER_ACCOUNT_ID),
+            ],
+        }),
+        Box::new(SessionNotify {
+            name: "m20261207_000802_authstore_authjs_drizzle_session_notify",
+            watched: Watched {
+                functions: "authstore_authjs_drizzle",
+                channels: Profile::AuthJsDrizzle.notify_channels(),
+                sessions: SESSIONS,
+                token: AuthJsSchema::SESSION_TOKEN,
+                long_expired: LongExpired::Instant("expires"),
+                users: USERS,
+                // A lookup returns the user's columns.
+                user_events: "UPDATE OR DELETE",
+            },
+        }),
+    ]
+}
+
+crate::profile_migrator!();
+
+/// `"{table}_userId_user_id_fk"`: `userId` → `user.id`, deleted with the
+/// user, named as drizzle-kit names it.
+fn user_key(table: &'static str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("{table}_{USER_ID}_{USERS}_id_fk"))
+        .from(table, USER_ID)
+        .to(USERS, "id")
+        .on_delete(ForeignKeyAction::Cascade)
+        .on_update(ForeignKeyAction::NoAction)
+        .to_owned()
+}
+
+/// The composite primary key `"{table}_{a}_{b}_pk"`, named as drizzle-kit
+/// names it.
+fn pair_key(table: &'static str, a: &'static str, b: &'static str) -> IndexCreateStatement {
+    Index::create()
+        .name(format!("{table}_{a}_{b}_pk"))
+        .col(a)
+        .col(b)
+        .to_owned()
+}
+
+/// The five tables as drizzle-kit creates them, each before the tables
+/// that point to it.
+fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
+    let text = |name: &'static str| ColumnDef::new(name).text().to_owned();
+    let time = |name: &'static str| ColumnDef::new(name).timestamp().to_owned();
+    vec![
+        Table::create()
+            .table(USERS)
+            .col(text("id").not_null().primary_key())
+            .col(text("name"))
+            .col(text("email"))
+            .col(time(AuthJsSchema::EMAIL_VERIFIED))
+            .col(text("image"))
+            .index(
+                Index::create()
+                    .name(format!("{USERS}_email_unique"))
+                    .unique()
+                    .col("email"),
+            )
+            .to_owned(),
+        Table::create()
+            .table(ACCOUNTS)
+            .col(text(USER_ID).not_null())
+            .col(text(AuthJsSchema::TYPE).not_null())
+            .col(text(AuthJsSchema::PROVIDER).not_null())
+            .col(text(PROVIDER_ACCOUNT_ID).not_null())
+            .col(text(AuthJsSchema::REFRESH_TOKEN))
+            .col(text(AuthJsSchema::ACCESS_TOKEN))
+            .col(ColumnDef::new(AuthJsSchema::EXPIRES_AT).integer())
+            .col(text(AuthJsSchema::TOKEN_TYPE))
+            .col(text(AuthJsSchema::SCOPE))
+            .col(text(AuthJsSchema::ID_TOKEN))
+            .col(text(AuthJsSchema::SESSION_STATE))
+            .primary_key(&mut pair_key(
+                ACCOUNTS,
+                AuthJsSchema::PROVIDER,
+                PROVIDER_ACCOUNT_ID,
+            ))
+            .foreign_key(&mut user_key(ACCOUNTS))
+            .to_owned(),
+        Table::create()
+            .table(SESSIONS)
+            .col(text(AuthJsSchema::SESSION_TOKEN).not_null().primary_key())
+            .col(text(USER_ID).not_null())
+            .col(time("expires").not_null())
+            .foreign_key(&mut user_key(SESSIONS))
+            .to_owned(),
+        Table::create()
+            .table(VERIFICATION)
+            .col(text("identifier").not_null())
+            .col(text("token").not_null())
+            .col(time("expires").not_null())
+            .primary_key(&mut pair_key(VERIFICATION, "identifier", "token"))
+            .to_owned(),
+        Table::create()
+            .table(AUTHENTICATORS)
+            .col(text("credentialID").not_null())
+            .col(text(USER_ID).not_null())
+            .col(text(PROVIDER_ACCOUNT_ID).not_null())
+            .col(text("credentialPublicKey").not_null())
+            .col(ColumnDef::new("counter").integer().not_null())
+            .col(text("credentialDeviceType").not_null())
+            .col(ColumnDef::new("credentialBackedUp").boolean().not_null())
+            .col(text("transports"))
+            .primary_key(&mut pair_key(AUTHENTICATORS, USER_ID, "credentialID"))
+            .index(
+                Index::create()
+                    .name(format!("{AUTHENTICATORS}_credentialID_unique"))
+                    .unique()
+                    .col("credentialID"),
+            )
+            .foreign_key(&mut user_key(AUTHENTICATORS))
+            .to_owned(),
+    ]
+}

@@ -1,0 +1,166 @@
+//! The `authjs-drizzle` profile's tables are the ones drizzle-kit 0.31.11
+//! generates from `@auth/drizzle-adapter` 1.11.3's default PostgreSQL
+//! schema (asked of drizzle-kit itself, through `tests/interop/authjs`),
+//! column for column and constraint for constraint, with only non-unique
+//! indexes added; an app's database is adopted unchanged, also one made
+//! from the adapter's docs when they wrapped the composite keys so that
+//! Drizzle made none; and other backends are refused before anything is
+//! written.
+//!
+//! Needs `npm ci --prefix tests/interop/authjs` (CI does it); without it
+//! the tests are skipped with a note, or fail when `CI` is set.
+
+use authstore::authjs::{AuthJsConfig, AuthJsStore, DrizzleAdapter, NewAuthJsAccount};
+use authstore::{Conflict, Error, NewUser};
+use authstore_migration::{Profile, ProfileMigrations};
+use authstore_tests::interop::{self, NextAuth};
+use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES};
+use authstore_tests::{Backend, TestDb};
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+/// The indexes authstore adds, none unique.
+const OURS: [&str; 3] = [
+    "CREATE INDEX \"account_providerAccountId\" ON public.account USING btree (\"providerAccountId\")",
+    "CREATE INDEX \"account_userId\" ON public.account USING btree (\"userId\")",
+    "CREATE INDEX \"session_userId\" ON public.session USING btree (\"userId\")",
+];
+
+/// drizzle-kit's statements for the adapter's default tables.
+fn drizzle_kit_sql(db: &TestDb) -> Vec<String> {
+    let drizzle = NextAuth::new("authjs/authjs.mjs", &db.url);
+    let out = drizzle.run(json!([{ "op": "drizzleKitSql", "args": [] }]));
+    let statements: Vec<String> = serde_json::from_value(out[0].clone()).unwrap();
+    assert!(statements.len() >= 5, "{statements:#?}");
+    statements
+}
+
+async fn apply(db: &TestDb, statements: &[String]) {
+    for statement in statements {
+        db.conn.execute_unprepared(statement).await.unwrap();
+    }
+}
+
+/// The statements as the adapter's docs once had the schema written: the
+/// composite keys wrapped in an object, which Drizzle ignores.
+fn without_composite_keys(statements: &[String]) -> Vec<String> {
+    statements
+        .iter()
+        .map(|statement| {
+            statement
+                .lines()
+                .filter(|line| !line.contains("_pk\" PRIMARY KEY("))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .replace(",\n);", "\n);")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_tables_are_drizzle_kits_with_only_our_indexes_added() {
+    if !interop::authjs_installed() {
+        return;
+    }
+    let Some(theirs) = TestDb::create(Backend::Postgres, "drizzle_schema_theirs").await else {
+        return;
+    };
+    let ours = TestDb::create(Backend::Postgres, "drizzle_schema_ours")
+        .await
+        .unwrap();
+    apply(&theirs, &drizzle_kit_sql(&theirs)).await;
+    Profile::AuthJsDrizzle.up(&ours.conn).await.unwrap();
+    let columns = theirs.strings(COLUMNS).await;
+    assert_eq!(columns.len(), 30, "five tables, 30 columns: {columns:#?}");
+    assert_eq!(ours.strings(COLUMNS).await, columns);
+    let constraints = theirs.strings(CONSTRAINTS).await;
+    assert!(
+        constraints
+            .iter()
+            .any(|c| c.starts_with("account_userId_user_id_fk FOREIGN KEY")),
+        "{constraints:#?}"
+    );
+    assert_eq!(ours.strings(CONSTRAINTS).await, constraints);
+    let mut expected = theirs.strings(INDEXES).await;
+    expected.extend(OURS.map(str::to_owned));
+    expected.sort();
+    let mut found = ours.strings(INDEXES).await;
+    found.sort();
+    assert_eq!(found, expected);
+    theirs.destroy().await;
+    ours.destroy().await;
+}
+
+#[tokio::test]
+async fn a_database_without_the_docs_composite_keys_is_adopted_and_kept_to_one_account() {
+    if !interop::authjs_installed() {
+        return;
+    }
+    let Some(db) = TestDb::create(Backend::Postgres, "drizzle_docs_bug").await else {
+        return;
+    };
+    let statements = without_composite_keys(&drizzle_kit_sql(&db));
+    apply(&db, &statements).await;
+    let constraints = db.strings(CONSTRAINTS).await;
+    assert!(
+        !constraints.iter().any(|c| c.contains("_pk PRIMARY KEY")),
+        "no composite key: {constraints:#?}"
+    );
+    let columns = db.strings(COLUMNS).await;
+    Profile::AuthJsDrizzle.up(&db.conn).await.unwrap();
+    assert_eq!(db.strings(COLUMNS).await, columns, "no column changed");
+    assert_eq!(
+        db.strings(CONSTRAINTS).await,
+        constraints,
+        "no key added or dropped"
+    );
+
+    // Nothing in the database stops a second row for one provider
+    // account; authstore's own writes still do.
+    let store = AuthJsStore::with_adapter(DrizzleAdapter, db.conn.clone(), AuthJsConfig::default());
+    let ada = NewUser {
+        email: Some("ada@example.com".into()),
+        ..Default::default()
+    };
+    let ada = store.create_user(ada).await.unwrap();
+    let grace = NewUser {
+        email: Some("grace@example.com".into()),
+        ..Default::default()
+    };
+    let grace = store.create_user(grace).await.unwrap();
+    store
+        .link_account(NewAuthJsAccount::oauth(ada.id.clone(), "github", "42"))
+        .await
+        .unwrap();
+    let again = store
+        .link_account(NewAuthJsAccount::oauth(grace.id.clone(), "github", "42"))
+        .await;
+    assert!(
+        matches!(again, Err(Error::Conflict(Conflict::Account))),
+        "{again:?}"
+    );
+    assert_eq!(db.count_rows("account").await, 1);
+    db.destroy().await;
+}
+
+#[tokio::test]
+async fn other_backends_are_refused_before_anything_is_written() {
+    for backend in [Backend::Sqlite, Backend::MySql] {
+        let Some(db) = TestDb::create(backend, "drizzle_other_backend").await else {
+            continue;
+        };
+        let refused = Profile::AuthJsDrizzle
+            .up(&db.conn)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains(
+                "@auth/drizzle-adapter's default PostgreSQL tables exist only on Postgres"
+            ),
+            "{refused}"
+        );
+        assert_eq!(db.table_names().await, Vec::<String>::new());
+        db.destroy().await;
+    }
+}

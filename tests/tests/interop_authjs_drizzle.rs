@@ -1,0 +1,361 @@
+//! One live PostgreSQL database shared with Auth.js (`@auth/core` 0.41.3)
+//! and `@auth/drizzle-adapter` 1.11.3 on drizzle-orm 0.45.4's node-postgres
+//! driver, run by `tests/interop/authjs/authjs.mjs` under Node, and
+//! authstore's `authjs-drizzle` profile. Node runs in a zone far from UTC
+//! (Drizzle's `timestamp` columns hold UTC whatever the writer's zone).
+//!
+//! Needs `npm ci --prefix tests/interop/authjs` (CI does it); without it
+//! the tests are skipped with a note, or fail when `CI` is set.
+
+use authstore::authjs::{
+    AuthJsConfig, AuthJsStore, AuthJsTokens, DrizzleAdapter, NewAuthJsAccount,
+};
+use authstore::{Error, NewUser, Profile, Secret};
+use authstore_migration::ProfileMigrations;
+use authstore_tests::interop::{self, MAX_AGE, NextAuth, SECRET, UPDATE_AGE, instant, ms};
+use authstore_tests::{Backend, TestDb};
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+
+const COOKIE: &str = "authjs.session-token";
+
+type Store = AuthJsStore<DatabaseConnection, DrizzleAdapter>;
+
+/// A migrated database, the store and Auth.js with the Drizzle adapter on it.
+async fn shared(test: &str) -> Option<(TestDb, NextAuth, Store)> {
+    if !interop::authjs_installed() {
+        return None;
+    }
+    let db = TestDb::create(Backend::Postgres, test).await?;
+    Profile::AuthJsDrizzle.up(&db.conn).await.unwrap();
+    let config = AuthJsConfig::default()
+        .max_age(TimeDelta::seconds(MAX_AGE), TimeDelta::seconds(UPDATE_AGE))
+        .unwrap()
+        .secret(SECRET)
+        .unwrap();
+    let store = AuthJsStore::with_adapter(DrizzleAdapter, db.conn.clone(), config);
+    let mut authjs = NextAuth::new("authjs/authjs.mjs", &db.url);
+    authjs.adapter = Some("drizzle");
+    authjs.tz = Some("Pacific/Auckland");
+    Some((db, authjs, store))
+}
+
+fn at(store: &Store, now: DateTime<Utc>) -> Store {
+    store.clone().with_clock(move || now)
+}
+
+/// Auth.js's session route, at `now`, for a browser sending `token`.
+fn session_route(authjs: &NextAuth, token: &str, now: DateTime<Utc>) -> Value {
+    let cookie = format!("{COOKIE}={token}");
+    let settings = json!({ "now": now.timestamp_millis() });
+    let out = authjs.run_with(settings, json!([{ "op": "session", "args": [cookie] }]));
+    out[0].clone()
+}
+
+/// The session row's expiry as the adapter reads it; `None` if it is gone.
+fn adapter_expiry(authjs: &NextAuth, token: &str) -> Option<DateTime<Utc>> {
+    let read = authjs.run(json!([{ "op": "getSessionAndUser", "args": [token] }]));
+    (!read[0].is_null()).then(|| instant(&read[0]["session"]["expires"]))
+}
+
+async fn ada(store: &Store) -> String {
+    let ada = NewUser {
+        name: Some("Ada".into()),
+        email: Some("ada@example.com".into()),
+        ..Default::default()
+    };
+    store.create_user(ada).await.unwrap().id
+}
+
+/// `crypto.randomUUID()`'s shape: version 4, RFC 4122 variant, lowercase.
+fn uuid_v4(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    id.len() == 36
+        && [8, 13, 18, 23].iter().all(|&at| bytes[at] == b'-')
+        && bytes[14] == b'4'
+        && matches!(bytes[19], b'8' | b'9' | b'a' | b'b')
+        && id
+            .bytes()
+            .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[tokio::test]
+async fn users_and_sessions_made_by_either_side_are_read_by_the_other() {
+    let Some((db, authjs, store)) = shared("drizzle_interop_both").await else {
+        return;
+    };
+    let user = ada(&store).await;
+    assert!(
+        uuid_v4(&user),
+        "an id as the schema's $defaultFn makes: {user}"
+    );
+    let ours = store.create_session(user.clone()).await.unwrap();
+    let token = ours.session_token.expose();
+    let read = authjs.run(json!([
+        { "op": "getUser", "args": [user] },
+        { "op": "getSessionAndUser", "args": [token] },
+    ]));
+    assert_eq!(read[0]["email"], "ada@example.com");
+    assert_eq!(read[1]["user"]["id"], user.as_str());
+    assert_eq!(instant(&read[1]["session"]["expires"]), ours.expires);
+    let route = session_route(&authjs, token, Utc::now());
+    assert_eq!(route["body"]["user"]["email"], "ada@example.com", "{route}");
+
+    let theirs = authjs.run(json!([
+        { "op": "createUser", "args": [{ "name": "Grace", "email": "grace@example.com",
+            "emailVerified": { "$date": "2026-01-02T03:04:05.678Z" } }] },
+        { "op": "createSession", "args": [{ "sessionToken": "7c6f8a5e-1111-4aaa-8bbb-0123456789ab",
+            "userId": "$0.id", "expires": { "$date": "2099-01-01T00:00:00.123Z" } }] },
+    ]));
+    let found = store
+        .get_session_and_user("7c6f8a5e-1111-4aaa-8bbb-0123456789ab")
+        .await
+        .unwrap()
+        .expect("authstore reads the adapter's session");
+    assert_eq!(found.user.id, theirs[0]["id"].as_str().unwrap());
+    assert_eq!(
+        found.user.email_verified,
+        Some(instant(&json!("2026-01-02T03:04:05.678Z"))),
+        "the same instant, not the writer's wall clock"
+    );
+    assert_eq!(
+        found.session.expires,
+        instant(&json!("2099-01-01T00:00:00.123Z"))
+    );
+    db.destroy().await;
+}
+
+#[tokio::test]
+async fn renewal_and_expiry_fall_at_the_same_instants_on_both_sides() {
+    let Some((db, authjs, store)) = shared("drizzle_interop_renewal").await else {
+        return;
+    };
+    let user = ada(&store).await;
+    let start = ms(Utc::now());
+    let due = start + TimeDelta::seconds(UPDATE_AGE);
+    let renewed = due + TimeDelta::seconds(MAX_AGE);
+
+    // A millisecond early, neither side writes; when due, each renews to
+    // its now + maxAge, the same instant.
+    let by_them = at(&store, start)
+        .create_session(user.clone())
+        .await
+        .unwrap();
+    let by_us = at(&store, start)
+        .create_session(user.clone())
+        .await
+        .unwrap();
+    let early = due - TimeDelta::milliseconds(1);
+    session_route(&authjs, by_them.session_token.expose(), early);
+    let read = at(&store, early)
+        .get_session_and_user(by_us.session_token.expose())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!read.session.fresh);
+    assert_eq!(
+        adapter_expiry(&authjs, by_them.session_token.expose()),
+        Some(by_them.expires)
+    );
+    assert_eq!(
+        adapter_expiry(&authjs, by_us.session_token.expose()),
+        Some(by_us.expires)
+    );
+
+    session_route(&authjs, by_them.session_token.expose(), due);
+    let read = at(&store, due)
+        .get_session_and_user(by_us.session_token.expose())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(read.session.fresh);
+    assert_eq!(read.session.expires, renewed);
+    assert_eq!(
+        adapter_expiry(&authjs, by_them.session_token.expose()),
+        Some(renewed)
+    );
+    assert_eq!(
+        adapter_expiry(&authjs, by_us.session_token.expose()),
+        Some(renewed)
+    );
+
+    // Past its expiry, whichever side reads a session deletes it.
+    let past = renewed + TimeDelta::milliseconds(1);
+    let gone = session_route(&authjs, by_us.session_token.expose(), past);
+    assert!(
+        gone["body"].is_null() || gone["body"]["user"].is_null(),
+        "{gone}"
+    );
+    assert_eq!(adapter_expiry(&authjs, by_us.session_token.expose()), None);
+    let read = at(&store, past)
+        .get_session_and_user(by_them.session_token.expose())
+        .await
+        .unwrap();
+    assert_eq!(read, None);
+    assert_eq!(
+        adapter_expiry(&authjs, by_them.session_token.expose()),
+        None
+    );
+    assert_eq!(db.count_rows("session").await, 0);
+    db.destroy().await;
+}
+
+#[tokio::test]
+async fn accounts_linked_by_either_side_are_found_by_the_other() {
+    let Some((db, authjs, store)) = shared("drizzle_interop_accounts").await else {
+        return;
+    };
+    let user = ada(&store).await;
+    store
+        .link_account(NewAuthJsAccount::oauth(user.clone(), "github", "1234"))
+        .await
+        .unwrap();
+    let found = authjs.run(json!([
+        { "op": "getUserByAccount", "args": [{ "provider": "github", "providerAccountId": "1234" }] },
+    ]));
+    assert_eq!(found[0]["id"], user.as_str());
+
+    authjs.run(json!([
+        { "op": "linkAccount", "args": [{ "userId": user, "type": "oidc", "provider": "google",
+            "providerAccountId": "g-1", "access_token": "at-1", "id_token": "it-1",
+            "expires_at": 2_000_000_000, "scope": "openid email", "token_type": "bearer" }] },
+    ]));
+    let google = store.get_account("google", "g-1").await.unwrap().unwrap();
+    assert_eq!(google.linked.user_id, user);
+    assert_eq!(google.linked.kind, "oidc");
+    assert_eq!(google.linked.tokens.expires_at, Some(2_000_000_000));
+    assert_eq!(
+        google
+            .linked
+            .tokens
+            .access_token
+            .as_ref()
+            .map(Secret::expose),
+        Some("at-1")
+    );
+    assert_eq!(google.linked.tokens.scope.as_deref(), Some("openid email"));
+    let by_account = store.get_user_by_account("google", "g-1").await.unwrap();
+    assert_eq!(by_account.map(|user| user.id), Some(user.clone()));
+
+    // Past 2038 an `integer` cannot hold the expiry: refused, nothing written.
+    let late = NewAuthJsAccount {
+        tokens: AuthJsTokens {
+            expires_at: Some(i64::from(i32::MAX) + 1),
+            ..Default::default()
+        },
+        ..NewAuthJsAccount::oauth(user.clone(), "gitlab", "9")
+    };
+    let refused = store.link_account(late).await;
+    assert!(
+        matches!(&refused, Err(Error::Validation(errors)) if errors.field_errors().contains_key("expires_at")),
+        "{refused:?}"
+    );
+    assert_eq!(db.count_rows("account").await, 2);
+
+    assert!(store.unlink_account("github", "1234").await.unwrap());
+    let gone = authjs.run(json!([
+        { "op": "getUserByAccount", "args": [{ "provider": "github", "providerAccountId": "1234" }] },
+    ]));
+    assert!(gone[0].is_null(), "{gone:?}");
+    db.destroy().await;
+}
+
+#[tokio::test]
+async fn sign_in_links_made_by_either_side_work_on_the_other() {
+    let Some((db, authjs, store)) = shared("drizzle_interop_links").await else {
+        return;
+    };
+    // Auth.js's email sign-in sends a link; authstore signs in with it.
+    let sent = authjs.run(json!([{ "op": "sendLink", "args": ["ada@example.com"] }]));
+    let token = sent[0]["token"].as_str().unwrap();
+    let (user, session) = store
+        .sign_in_with_link("ada@example.com", token)
+        .await
+        .unwrap()
+        .expect("Auth.js's link signs in");
+    assert!(uuid_v4(&user.id), "{}", user.id);
+    let read = authjs.run(json!([
+        { "op": "getSessionAndUser", "args": [session.session_token.expose()] },
+    ]));
+    assert_eq!(read[0]["user"]["id"], user.id.as_str());
+
+    // authstore's link signs a new person in through Auth.js's callback;
+    // authstore reads the user and session Auth.js made.
+    let (_, token) = store
+        .create_verification_token("grace@example.com")
+        .await
+        .unwrap();
+    let callback = authjs
+        .run(json!([{ "op": "emailCallback", "args": [token.expose(), "grace@example.com"] }]));
+    assert_eq!(callback[0]["status"], 302, "{:?}", callback[0]);
+    let session_token = callback[0]["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find_map(|cookie| cookie.strip_prefix(&format!("{COOKIE}=")))
+        .and_then(|cookie| cookie.split(';').next())
+        .expect("Auth.js set its session cookie");
+    let found = store
+        .get_session_and_user(session_token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.user.email.as_deref(), Some("grace@example.com"));
+    assert!(found.user.email_verified.is_some());
+    assert_eq!(
+        db.count_rows("verificationToken").await,
+        0,
+        "both links spent"
+    );
+    db.destroy().await;
+}
+
+#[tokio::test]
+async fn a_user_deleted_on_either_side_is_gone_with_everything_of_theirs() {
+    let Some((db, authjs, store)) = shared("drizzle_interop_delete").await else {
+        return;
+    };
+    let user = ada(&store).await;
+    let session = store.create_session(user.clone()).await.unwrap();
+    store
+        .link_account(NewAuthJsAccount::oauth(user.clone(), "github", "1"))
+        .await
+        .unwrap();
+    authjs.run(json!([
+        { "op": "createAuthenticator", "args": [{ "credentialID": "Y3JlZA==", "userId": user,
+            "providerAccountId": "Y3JlZA==", "credentialPublicKey": "cGs=", "counter": 0,
+            "credentialDeviceType": "singleDevice", "credentialBackedUp": false,
+            "transports": "usb,nfc" }] },
+    ]));
+    store.delete_user(user.clone()).await.unwrap();
+    let read = authjs.run(json!([
+        { "op": "getUser", "args": [user] },
+        { "op": "getSessionAndUser", "args": [session.session_token.expose()] },
+        { "op": "getUserByAccount", "args": [{ "provider": "github", "providerAccountId": "1" }] },
+        { "op": "listAuthenticatorsByUserId", "args": [user] },
+    ]));
+    assert!(
+        read[0].is_null() && read[1].is_null() && read[2].is_null(),
+        "{read:?}"
+    );
+    assert_eq!(read[3], json!([]));
+
+    let theirs = authjs.run(json!([
+        { "op": "createUser", "args": [{ "email": "grace@example.com" }] },
+        { "op": "createSession", "args": [{ "sessionToken": "0f7d1c2e-2222-4bbb-9ccc-0123456789ab",
+            "userId": "$0.id", "expires": { "$date": "2099-01-01T00:00:00Z" } }] },
+        { "op": "deleteUser", "args": ["$0.id"] },
+    ]));
+    assert!(
+        store
+            .get_session_and_user("0f7d1c2e-2222-4bbb-9ccc-0123456789ab")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let id = theirs[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(store.get_user(id).await.unwrap(), None);
+    db.destroy().await;
+}
