@@ -1,15 +1,18 @@
-//! The example on an `authjs-pg` database, beside Auth.js (`@auth/core`
-//! 0.41.3 with `@auth/pg-adapter` 1.11.3, run under Node) over HTTP: a
-//! session the adapter made is recognised by its cookie, whole or in
+//! The example on an `authjs-pg` and on an `authjs-drizzle` database,
+//! beside Auth.js (`@auth/core` 0.41.3 with `@auth/pg-adapter` 1.11.3 or
+//! `@auth/drizzle-adapter` 1.11.3, run under Node) over HTTP: a session the
+//! adapter made is recognised by its cookie, whole or in
 //! Auth.js's chunks, under the cookie name of the configured next-auth
 //! major only; a session the example starts with its email sign-in is one
 //! the adapter finds; a sign-out on either side ends it for both.
 
-use authstore::authjs::{AuthJsConfig, AuthJsStore, NextAuthMajor};
+use authstore::authjs::{
+    AuthJsAdapter, AuthJsConfig, AuthJsStore, DrizzleAdapter, NextAuthMajor, PgAdapter,
+};
 use authstore_examples::Outbox;
 use authstore_examples::authjs::{AuthJsState, authjs_app};
 use authstore_examples::limits::{Limits, RequestLimit};
-use authstore_migration::{Profile, ProfileMigrations};
+use authstore_migration::ProfileMigrations;
 use authstore_tests::interop::{self, NextAuth, SECRET};
 use authstore_tests::{Backend, TestDb};
 use reqwest::{Client, StatusCode};
@@ -27,15 +30,28 @@ fn limits() -> Limits {
 }
 
 #[tokio::test]
-async fn the_example_and_the_adapter_share_sessions_both_ways() {
+async fn the_example_and_the_pg_adapter_share_sessions_both_ways() {
+    share_sessions_both_ways(PgAdapter, None).await;
+}
+
+#[tokio::test]
+async fn the_example_and_the_drizzle_adapter_share_sessions_both_ways() {
+    share_sessions_both_ways(DrizzleAdapter, Some("drizzle")).await;
+}
+
+/// The example on `adapter`'s tables, beside the JS adapter of that name
+/// (authjs.mjs's `adapter` setting).
+async fn share_sessions_both_ways<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
     if !interop::authjs_installed() {
         return;
     }
-    let Some(db) = TestDb::create(Backend::Postgres, "authjs_http").await else {
+    let name = format!("authjs_http_{}", A::PROFILE.name().replace('-', "_"));
+    let Some(db) = TestDb::create(Backend::Postgres, &name).await else {
         return;
     };
-    Profile::AuthJsPg.up(&db.conn).await.unwrap();
-    let authjs = NextAuth::new("authjs/authjs.mjs", &db.url);
+    A::PROFILE.up(&db.conn).await.unwrap();
+    let mut authjs = NextAuth::new("authjs/authjs.mjs", &db.url);
+    authjs.adapter = js_adapter;
     let made = authjs.run(json!([
         { "op": "createUser", "args": [{ "name": "Ada", "email": "ada@example.com" }] },
         { "op": "createSession", "args": [{ "sessionToken": "3b1f0c9e-5555-4aaa-8bbb-0123456789ab",
@@ -51,7 +67,7 @@ async fn the_example_and_the_adapter_share_sessions_both_ways() {
             .secret(SECRET)
             .unwrap()
             .next_auth_major(major);
-        AuthJsStore::new(db.conn.clone(), config)
+        AuthJsStore::with_adapter(adapter, db.conn.clone(), config)
     };
     let (v5, v4) = (store(NextAuthMajor::V5), store(NextAuthMajor::V4));
     let for_app = outbox.clone();
@@ -83,6 +99,7 @@ async fn the_example_and_the_adapter_share_sessions_both_ways() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["user"]["email"], "ada@example.com");
+    assert_eq!(body["user"]["id"], made[0]["id"], "the adapter's id, of its type");
     let chunked =
         "authjs.session-token.1=-0123456789ab; authjs.session-token.0=3b1f0c9e-5555-4aaa-8bbb";
     assert_eq!(session(&base, chunked).await.0, StatusCode::OK);

@@ -158,7 +158,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             Some(_) => &USER_COLUMNS[..],
             None => &USER_COLUMNS[1..],
         };
-        let mut values: Vec<Expr> = id.map(|id| Expr::val(id)).into_iter().collect();
+        let mut values: Vec<Expr> = id.map(Expr::val).into_iter().collect();
         values.extend([
             user.name.clone().into(),
             user.email.clone().into(),
