@@ -99,7 +99,10 @@ async fn share_sessions_both_ways<A: AuthJsAdapter>(adapter: A, js_adapter: Opti
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["user"]["email"], "ada@example.com");
-    assert_eq!(body["user"]["id"], made[0]["id"], "the adapter's id, of its type");
+    assert_eq!(
+        body["user"]["id"], made[0]["id"],
+        "the adapter's id, of its type"
+    );
     let chunked =
         "authjs.session-token.1=-0123456789ab; authjs.session-token.0=3b1f0c9e-5555-4aaa-8bbb";
     assert_eq!(session(&base, chunked).await.0, StatusCode::OK);

@@ -4,13 +4,15 @@
 //! column for column and constraint for constraint, with only non-unique
 //! indexes added; an app's database is adopted unchanged, also one made
 //! from the adapter's docs when they wrapped the composite keys so that
-//! Drizzle made none; and other backends are refused before anything is
-//! written.
+//! Drizzle made none (where the carry-over still carries a provider
+//! identity two rows hold for nobody); and other backends are refused
+//! before anything is written.
 //!
 //! Needs `npm ci --prefix tests/interop/authjs` (CI does it); without it
 //! the tests are skipped with a note, or fail when `CI` is set.
 
 use authstore::authjs::{AuthJsConfig, AuthJsStore, DrizzleAdapter, NewAuthJsAccount};
+use authstore::better_auth::carry_over::{CarryOver, LeftBehind, Source};
 use authstore::{Conflict, Error, NewUser};
 use authstore_migration::{Profile, ProfileMigrations};
 use authstore_tests::interop::{self, NextAuth};
@@ -140,6 +142,42 @@ async fn a_database_without_the_docs_composite_keys_is_adopted_and_kept_to_one_a
         "{again:?}"
     );
     assert_eq!(db.count_rows("account").await, 1);
+
+    // The app's own writes can make the second row; the carry-over then
+    // carries that identity for nobody (the rows have no id of their own:
+    // told apart by PostgreSQL's row address).
+    let grace_id = grace.id.clone();
+    db.conn
+        .execute_unprepared(&format!(
+            "INSERT INTO account (\"userId\", type, provider, \"providerAccountId\")
+             VALUES ('{grace_id}', 'oauth', 'github', '42')"
+        ))
+        .await
+        .unwrap();
+    let target = TestDb::create(Backend::Postgres, "drizzle_docs_bug_target")
+        .await
+        .unwrap();
+    Profile::BetterAuth.up(&target.conn).await.unwrap();
+    let report = CarryOver::new(Source::of(Profile::AuthJsDrizzle, None, None).unwrap())
+        .run(&db.conn, &target.conn, |_| {})
+        .await
+        .unwrap();
+    let mut left = report.left_behind.clone();
+    left.sort_by_key(|item| format!("{item:?}"));
+    let mut shared = vec![
+        LeftBehind::SharedAccount {
+            user_id: ada.id.clone(),
+            provider: "github".into(),
+        },
+        LeftBehind::SharedAccount {
+            user_id: grace.id.clone(),
+            provider: "github".into(),
+        },
+    ];
+    shared.sort_by_key(|item| format!("{item:?}"));
+    assert_eq!(left, shared);
+    assert_eq!((report.users, report.accounts), (2, 0), "{report:?}");
+    target.destroy().await;
     db.destroy().await;
 }
 

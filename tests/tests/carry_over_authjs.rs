@@ -1,39 +1,77 @@
-//! Carrying an Auth.js app's users (`authjs-pg`, written by the real
-//! `@auth/pg-adapter` 1.11.3 under Node) into better-auth on one PostgreSQL
-//! database: users, OAuth accounts with their tokens' expiry (epoch seconds
+//! Carrying an Auth.js app's users (`authjs-pg` and `authjs-drizzle`,
+//! written by the real `@auth/pg-adapter` 1.11.3 and
+//! `@auth/drizzle-adapter` 1.11.3 under Node) into better-auth on one
+//! PostgreSQL database: users, OAuth accounts with their tokens' expiry (epoch seconds
 //! in the source), and live sessions with their tokens move; dead sessions,
 //! users without an address and mailboxes two users share are left behind
 //! and listed; a later run carries what the app removed meanwhile.
 
 use authstore::Profile;
 use authstore::better_auth::BetterAuthStore;
-use authstore::better_auth::carry_over::{CarryOver, CarryOverReport, LeftBehind, Source};
+use authstore::better_auth::carry_over::{
+    CarryOver, CarryOverReport, LeftBehind, Source, named_as_better_auths,
+};
 use authstore_migration::ProfileMigrations;
 use authstore_tests::interop::{self, NextAuth};
 use authstore_tests::{Backend, TestDb};
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{Value, json};
 
 async fn carry(db: &TestDb) -> CarryOverReport {
-    CarryOver::new(Source::of(Profile::AuthJsPg, None, None).unwrap())
+    carry_from(db, db, Profile::AuthJsPg).await
+}
+
+/// `profile`'s users in `source` carried into better-auth in `target`.
+async fn carry_from(source: &TestDb, target: &TestDb, profile: Profile) -> CarryOverReport {
+    CarryOver::new(Source::of(profile, None, None).unwrap())
         .batch(2)
         .unwrap()
-        .run(&db.conn, &db.conn, |_| {})
+        .run(&source.conn, &target.conn, |_| {})
         .await
         .unwrap()
 }
 
+/// A user id as the adapter answered it (a number or a string), as text.
+fn id_text(id: &Value) -> String {
+    id.as_str().map_or_else(|| id.to_string(), str::to_owned)
+}
+
 #[tokio::test]
-async fn an_authjs_apps_users_accounts_and_live_sessions_move() {
+async fn a_pg_adapter_apps_users_accounts_and_live_sessions_move() {
+    users_accounts_and_live_sessions_move(Profile::AuthJsPg, None).await;
+}
+
+#[tokio::test]
+async fn a_drizzle_adapter_apps_users_accounts_and_live_sessions_move() {
+    users_accounts_and_live_sessions_move(Profile::AuthJsDrizzle, Some("drizzle")).await;
+}
+
+/// `profile`'s app (authjs.mjs with `js_adapter`) carried over, then its
+/// removals.
+async fn users_accounts_and_live_sessions_move(profile: Profile, js_adapter: Option<&'static str>) {
     if !interop::authjs_installed() {
         return;
     }
-    let Some(db) = TestDb::create(Backend::Postgres, "carry_authjs").await else {
+    let name = format!("carry_{}", profile.name().replace('-', "_"));
+    let Some(source) = TestDb::create(Backend::Postgres, &name).await else {
         return;
     };
-    Profile::AuthJsPg.up(&db.conn).await.unwrap();
+    profile.up(&source.conn).await.unwrap();
+    // Drizzle's tables have better-auth's names: better-auth gets a
+    // database of its own.
+    let own = match named_as_better_auths(profile) {
+        true => Some(
+            TestDb::create(Backend::Postgres, &format!("{name}_target"))
+                .await
+                .unwrap(),
+        ),
+        false => None,
+    };
+    let db = own.as_ref().unwrap_or(&source);
     Profile::BetterAuth.up(&db.conn).await.unwrap();
-    let app = NextAuth::new("authjs/authjs.mjs", &db.url);
+    let mut app = NextAuth::new("authjs/authjs.mjs", &source.url);
+    app.adapter = js_adapter;
+    let carry = async |target: &TestDb| carry_from(&source, target, profile).await;
     let made = app.run(json!([
         { "op": "createUser", "args": [{ "name": "Ada", "email": "ada@example.com",
             "emailVerified": { "$date": "2026-01-02T03:04:05.678Z" } }] },
@@ -48,7 +86,7 @@ async fn an_authjs_apps_users_accounts_and_live_sessions_move() {
         { "op": "createUser", "args": [{ "email": "Bob@Example.com" }] },
         { "op": "createUser", "args": [{ "name": "Nobody" }] },
     ]));
-    let id = |n: usize| made[n]["id"].to_string();
+    let id = |n: usize| id_text(&made[n]["id"]);
 
     let report = carry(&db).await;
     assert_eq!(
@@ -63,13 +101,16 @@ async fn an_authjs_apps_users_accounts_and_live_sessions_move() {
     );
     let mut left = report.left_behind.clone();
     left.sort_by_key(|item| format!("{item:?}"));
+    // Listed in the source's id order: numbers', or text's.
+    let mut bobs = vec![id(4), id(5)];
+    bobs.sort_by_key(|id| (id.len(), id.clone()));
     assert_eq!(
         left,
         [
             LeftBehind::NoAddress { user_id: id(6) },
             LeftBehind::SameAddress {
                 address: "bob@example.com".into(),
-                user_ids: vec![id(4), id(5)],
+                user_ids: bobs,
             },
         ]
     );
@@ -136,7 +177,10 @@ async fn an_authjs_apps_users_accounts_and_live_sessions_move() {
     let report = carry(&db).await;
     assert_eq!(report.removed_users, 1, "{report:?}");
     assert_eq!(target.get_user(&id(0)).await.unwrap(), None);
-    db.destroy().await;
+    if let Some(target) = own {
+        target.destroy().await;
+    }
+    source.destroy().await;
 }
 
 /// What the adapter's schema lets an app write but better-auth's cannot

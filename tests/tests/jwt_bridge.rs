@@ -157,15 +157,19 @@ async fn a_carried_users_jwt_cookie_becomes_a_better_auth_session_and_nothing_el
     }
     assert_eq!(db.count_rows("session").await, before);
 
-    // Only an Auth.js app keeps JWT sessions.
-    let jwt = AuthJsJwt::new(NextAuthMajor::V5, [SECRET]).unwrap();
-    let refused = WebSessions::new(store, "http://localhost:3000")
-        .unwrap()
-        .carrying_over_jwt_from(Profile::LuciaV3, jwt);
-    assert!(matches!(
-        refused,
-        Err(Error::Config(ConfigError::JwtBridge(Profile::LuciaV3)))
-    ));
+    // Only an Auth.js app keeps JWT sessions; Drizzle's tables, named as
+    // better-auth's, cannot be in its database, where a bridge would find
+    // better-auth's own `user` rows under the old app's name.
+    for old in [Profile::LuciaV3, Profile::AuthJsDrizzle] {
+        let jwt = AuthJsJwt::new(NextAuthMajor::V5, [SECRET]).unwrap();
+        let refused = WebSessions::new(store.clone(), "http://localhost:3000")
+            .unwrap()
+            .carrying_over_jwt_from(old, jwt);
+        assert!(
+            matches!(&refused, Err(Error::Config(ConfigError::JwtBridge(p))) if *p == old),
+            "{old}"
+        );
+    }
     db.destroy().await;
 }
 

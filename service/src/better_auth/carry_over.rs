@@ -103,8 +103,8 @@ pub enum Source {
     /// lucia-auth v1: the address and password from the user's `email:`
     /// key; other keys (`github:583231`) become OAuth accounts.
     LuciaV1,
-    /// An Auth.js adapter's tables (`authjs-pg`): users, OAuth accounts
-    /// with their tokens, and database sessions.
+    /// An Auth.js adapter's tables (`authjs-pg`, `authjs-drizzle`): users,
+    /// OAuth accounts with their tokens, and database sessions.
     AuthJs(Profile),
 }
 
@@ -132,11 +132,6 @@ impl Source {
                 "from",
                 ValidationError::new("already_better_auth"),
             )),
-            // Text ids (Drizzle's UUIDs) are not carried yet: the carried
-            // records and the bridges key Auth.js users by their serial.
-            (Descriptor::AuthJs(schema), _) if schema.user_ids != AuthJsIds::Serial => Err(
-                rules::invalid("from", ValidationError::new("authjs_text_ids_not_carried")),
-            ),
             (Descriptor::AuthJs(_), _) => Ok(Source::AuthJs(profile)),
         }
     }
@@ -1007,21 +1002,30 @@ impl Reader<'_> {
         }
     }
 
-    /// The key of a user id for paging: next-auth's and `@auth/pg-adapter`'s
-    /// ids are integers.
-    fn user_key(&self, id: &str) -> Value {
+    /// Whether the source's user ids are integers (next-auth's and
+    /// `@auth/pg-adapter`'s serials) rather than text.
+    fn serial_ids(&self) -> bool {
         match self.source {
-            Source::NextAuth(_) | Source::AuthJs(_) => Value::Int(id.parse().ok()),
-            _ => Value::String(Some(id.to_owned())),
+            Source::NextAuth(_) => true,
+            Source::AuthJs(_) => self
+                .authjs()
+                .is_some_and(|s| s.user_ids == AuthJsIds::Serial),
+            Source::LuciaV3 { .. } | Source::LuciaV1 => false,
+        }
+    }
+
+    /// The key of a user id for paging and lookups, of the ids' type.
+    fn user_key(&self, id: &str) -> Value {
+        match self.serial_ids() {
+            true => Value::Int(id.parse().ok()),
+            false => Value::String(Some(id.to_owned())),
         }
     }
 
     fn read_id(&self, row: &QueryResult, column: &str) -> Result<String, DbErr> {
-        match self.source {
-            Source::NextAuth(_) | Source::AuthJs(_) => {
-                Ok(row.try_get::<i32>("", column)?.to_string())
-            }
-            _ => row.try_get("", column),
+        match self.serial_ids() {
+            true => Ok(row.try_get::<i32>("", column)?.to_string()),
+            false => row.try_get("", column),
         }
     }
 
@@ -1129,10 +1133,11 @@ impl Reader<'_> {
 
     /// An Auth.js adapter's users with their accounts and sessions. The
     /// adapter keeps no row clocks, and an account's `expires_at` in epoch
-    /// seconds.
+    /// seconds. Where accounts have no id of their own (Drizzle), a
+    /// carried account's id is made from its provider identity.
     async fn authjs_batch(&self, mut select: SelectStatement) -> Result<Batch, Error> {
         let schema = self.authjs().expect("an Auth.js source");
-        let instant = StoredTime::Instant;
+        let instant = schema.times;
         select.columns(["id", "name", "email", AuthJsSchema::EMAIL_VERIFIED, "image"]);
         let mut batch = Batch::default();
         for row in self.all(&select).await? {
@@ -1149,14 +1154,13 @@ impl Reader<'_> {
                 password: None,
             });
         }
-        let ids: Vec<i32> = batch
-            .users
-            .iter()
-            .filter_map(|u| u.id.parse().ok())
-            .collect();
+        let ids: Vec<Value> = batch.users.iter().map(|u| self.user_key(&u.id)).collect();
         if ids.is_empty() {
             return Ok(batch);
         }
+        // A row's own identity: its id, or (PostgreSQL's, as every Auth.js
+        // adapter's tables are) its `ctid` where it has none.
+        let row_id = if schema.row_ids { "id" } else { "ctid" };
         // An identity or token another row also holds (in any batch) is
         // carried for nobody: `shared` is that condition on `table`'s row.
         let shared = |table: &'static str, columns: &[&'static str]| {
@@ -1164,15 +1168,18 @@ impl Reader<'_> {
             let mut same = Query::select();
             same.expr(Expr::val(1))
                 .from_as(table, other.clone())
-                .and_where(Expr::col((other.clone(), "id")).ne(Expr::col((table, "id"))));
+                .and_where(Expr::col((other.clone(), row_id)).ne(Expr::col((table, row_id))));
             for column in columns {
                 same.and_where(Expr::col((other.clone(), *column)).equals((table, *column)));
             }
             Expr::exists(same)
         };
-        let accounts = Query::select()
+        let mut accounts = Query::select();
+        if schema.row_ids {
+            accounts.column("id");
+        }
+        accounts
             .columns([
-                "id",
                 AuthJsSchema::USER_ID,
                 AuthJsSchema::PROVIDER,
                 AuthJsSchema::PROVIDER_ACCOUNT_ID,
@@ -1188,8 +1195,7 @@ impl Reader<'_> {
                 "shared",
             )
             .from(schema.accounts)
-            .and_where(Expr::col(AuthJsSchema::USER_ID).is_in(ids.clone()))
-            .to_owned();
+            .and_where(Expr::col(AuthJsSchema::USER_ID).is_in(ids.clone()));
         for row in self.all(&accounts).await? {
             let user_id = self.read_id(&row, AuthJsSchema::USER_ID)?;
             let provider_id: String = row.try_get("", AuthJsSchema::PROVIDER)?;
@@ -1200,16 +1206,25 @@ impl Reader<'_> {
                     .push(LeftBehind::SharedAccount { user_id, provider });
                 continue;
             }
+            let account_id: String = row.try_get("", AuthJsSchema::PROVIDER_ACCOUNT_ID)?;
+            let id = match schema.row_ids {
+                true => self.read_id(&row, "id")?,
+                false => carried_id(KIND_ACCOUNT, &format!("{provider_id}:{account_id}")),
+            };
+            let expires_at = match schema.expires_at_integer {
+                true => row
+                    .try_get::<Option<i32>>("", AuthJsSchema::EXPIRES_AT)?
+                    .map(i64::from),
+                false => row.try_get::<Option<i64>>("", AuthJsSchema::EXPIRES_AT)?,
+            };
             batch.accounts.push(SourceAccount {
-                id: self.read_id(&row, "id")?,
+                id,
                 user_id,
                 provider_id,
-                account_id: row.try_get("", AuthJsSchema::PROVIDER_ACCOUNT_ID)?,
+                account_id,
                 access_token: row.try_get("", AuthJsSchema::ACCESS_TOKEN)?,
                 refresh_token: row.try_get("", AuthJsSchema::REFRESH_TOKEN)?,
-                access_token_expires_at: row
-                    .try_get::<Option<i64>>("", AuthJsSchema::EXPIRES_AT)?
-                    .map(epoch_seconds),
+                access_token_expires_at: expires_at.map(epoch_seconds),
             });
         }
         let sessions = Query::select()
@@ -2099,6 +2114,9 @@ pub(crate) async fn live_in_source(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
+    if named_as_better_auths(old) {
+        return Ok(false);
+    }
     let backend = db.get_database_backend();
     let Some((table, token_column, expires, stored)) = old_sessions(old, backend) else {
         return Ok(false);
@@ -2110,6 +2128,26 @@ pub(crate) async fn live_in_source(
         .and_where(Expr::col(expires).gt(backend::time_value(stored, now)))
         .to_owned();
     Ok(db.query_one(&select).await?.is_some())
+}
+
+/// Whether `old` names a table of its users, accounts or sessions as
+/// better-auth names one of its own (Drizzle's `user`, `account`,
+/// `session`): its tables cannot then be in better-auth's database, and
+/// what a bridge would find there under those names is better-auth's,
+/// never the old app's. The bridges stay shut; the carry-over itself reads
+/// such a source from a database of its own.
+pub fn named_as_better_auths(old: Profile) -> bool {
+    let Descriptor::AuthJs(schema) = old.descriptor() else {
+        return false;
+    };
+    let ours = [
+        BETTER_AUTH.users,
+        BETTER_AUTH.accounts,
+        BETTER_AUTH.sessions,
+    ];
+    [schema.users, schema.accounts, schema.sessions]
+        .iter()
+        .any(|table| ours.contains(table))
 }
 
 /// The digest that names a source, by its identity, in `authstore_carried`.
@@ -2131,13 +2169,19 @@ pub(crate) async fn carried_from_jwt_app(
     let Descriptor::AuthJs(schema) = old.descriptor() else {
         return Ok(false);
     };
-    // authjs-pg's ids are integers; a `sub` that is none names nobody there.
-    let Ok(old_id) = user_id.parse::<i32>() else {
-        return Ok(false);
-    };
-    if old_id.to_string() != user_id {
+    if named_as_better_auths(old) {
         return Ok(false);
     }
+    // The old user's id as its column holds it: authjs-pg's are integers,
+    // and a `sub` that is no integer's own spelling ("007", "7 ") names
+    // nobody there; Drizzle's are text, compared exactly.
+    let old_id = match schema.user_ids {
+        AuthJsIds::Serial => match user_id.parse::<i32>() {
+            Ok(id) if id.to_string() == user_id => Value::from(id),
+            _ => return Ok(false),
+        },
+        AuthJsIds::Uuid => Value::from(user_id),
+    };
     let carried = Query::select()
         .expr(Expr::val(1))
         .from(CARRIED)

@@ -63,11 +63,12 @@ use layer::{Origins, PublicUrl, Resolved};
 pub use stores::{CookieLife, SessionStore, Validated};
 
 use crate::authjs::NextAuthMajor;
+use crate::better_auth::carry_over;
 use crate::rules::error::{ConfigError, Error};
 use crate::rules::token::Secret;
 use authjs_jwt::AuthJsJwt;
 use authstore_entity::Profile;
-use authstore_entity::descriptor::{AuthJsIds, AuthJsSchema, Descriptor};
+use authstore_entity::descriptor::Descriptor;
 
 /// A store with the app's public URL: everything the layer, the extractors
 /// and sign-out need. Cloning is cheap.
@@ -175,12 +176,13 @@ impl<S: SessionStore> WebSessions<S> {
     /// the cookie starts sessions until its `exp`, as it signs in to the
     /// old app until then.
     ///
-    /// [`ConfigError::JwtBridge`] unless `old` is an Auth.js profile the
-    /// carry-over takes (`authjs-pg`; Drizzle's text ids are not carried
-    /// yet).
+    /// [`ConfigError::JwtBridge`] unless `old` is an Auth.js profile whose
+    /// tables can be in better-auth's database (not `authjs-drizzle`, whose
+    /// `user`, `account` and `session` are better-auth's names:
+    /// [`named_as_better_auths`](crate::better_auth::carry_over::named_as_better_auths)).
     pub fn carrying_over_jwt_from(mut self, old: Profile, jwt: AuthJsJwt) -> Result<Self, Error> {
-        let carried = |schema: &AuthJsSchema| schema.user_ids == AuthJsIds::Serial;
-        if !matches!(old.descriptor(), Descriptor::AuthJs(schema) if carried(schema)) {
+        let authjs = matches!(old.descriptor(), Descriptor::AuthJs(_));
+        if !authjs || carry_over::named_as_better_auths(old) {
             return Err(ConfigError::JwtBridge(old).into());
         }
         self.jwt_bridge = Some((old, Arc::new(jwt.https(self.secure))));
