@@ -88,7 +88,7 @@ async fn users_accounts_and_live_sessions_move(profile: Profile, js_adapter: Opt
     ]));
     let id = |n: usize| id_text(&made[n]["id"]);
 
-    let report = carry(&db).await;
+    let report = carry(db).await;
     assert_eq!(
         (
             report.users,
@@ -160,7 +160,7 @@ async fn users_accounts_and_live_sessions_move(profile: Profile, js_adapter: Opt
         { "op": "deleteSession", "args": ["1a2b3c4d-0000-4000-8000-00000000live"] },
         { "op": "unlinkAccount", "args": [{ "provider": "github", "providerAccountId": "583231" }] },
     ]));
-    let report = carry(&db).await;
+    let report = carry(db).await;
     assert_eq!(
         (report.ended_sessions, report.removed_accounts),
         (1, 1),
@@ -174,7 +174,7 @@ async fn users_accounts_and_live_sessions_move(profile: Profile, js_adapter: Opt
             .is_none()
     );
     app.run(json!([{ "op": "deleteUser", "args": [made[0]["id"]] }]));
-    let report = carry(&db).await;
+    let report = carry(db).await;
     assert_eq!(report.removed_users, 1, "{report:?}");
     assert_eq!(target.get_user(&id(0)).await.unwrap(), None);
     if let Some(target) = own {
