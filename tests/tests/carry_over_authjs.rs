@@ -7,15 +7,23 @@
 //! and listed; a later run carries what the app removed meanwhile.
 
 use authstore::Profile;
-use authstore::better_auth::BetterAuthStore;
 use authstore::better_auth::carry_over::{
     CarryOver, CarryOverReport, LeftBehind, Source, named_as_better_auths,
 };
+use authstore::better_auth::{BetterAuthConfig, BetterAuthStore, ValidSession};
+use authstore::web::{SignedIn, WebSessions};
 use authstore_migration::ProfileMigrations;
 use authstore_tests::interop::{self, NextAuth};
 use authstore_tests::{Backend, TestDb};
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+
+#[path = "support/oneshot.rs"]
+mod oneshot;
+use oneshot::send;
 
 async fn carry(db: &TestDb) -> CarryOverReport {
     carry_from(db, db, Profile::AuthJsPg).await
@@ -29,6 +37,10 @@ async fn carry_from(source: &TestDb, target: &TestDb, profile: Profile) -> Carry
         .run(&source.conn, &target.conn, |_| {})
         .await
         .unwrap()
+}
+
+async fn me(SignedIn { session, .. }: SignedIn<ValidSession>) -> String {
+    session.user.email
 }
 
 /// A user id as the adapter answered it (a number or a string), as text.
@@ -153,6 +165,30 @@ async fn users_accounts_and_live_sessions_move(profile: Profile, js_adapter: Opt
             .unwrap()
             .is_none()
     );
+
+    // The cookie bridge: the app's cookie for the carried session is
+    // bridged where the app's tables sit beside better-auth's; Drizzle's
+    // cannot, and there the bridge serves nobody.
+    let signing = BetterAuthConfig::default()
+        .secret("a better-auth secret")
+        .unwrap();
+    let sessions = BetterAuthStore::new(db.conn.clone(), signing);
+    let sessions = WebSessions::new(sessions, "http://localhost:3000")
+        .unwrap()
+        .carrying_over_from(profile);
+    let web = Router::new().route("/me", get(me)).layer(sessions.layer());
+    let cookie = "authjs.session-token=1a2b3c4d-0000-4000-8000-00000000live".to_owned();
+    let bridged = send(&web, "GET", "/me", &[("cookie", cookie)]).await;
+    match own {
+        None => assert_eq!(
+            (bridged.status, bridged.body.as_str()),
+            (StatusCode::OK, "ada@example.com")
+        ),
+        Some(_) => assert_eq!(
+            (bridged.status, bridged.set_cookie.len()),
+            (StatusCode::UNAUTHORIZED, 0)
+        ),
+    }
 
     // The app signs Ada out and unlinks her account, then deletes her: a
     // later run carries each removal.

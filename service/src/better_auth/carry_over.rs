@@ -2114,9 +2114,6 @@ pub(crate) async fn live_in_source(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
-    if named_as_better_auths(old) {
-        return Ok(false);
-    }
     let backend = db.get_database_backend();
     let Some((table, token_column, expires, stored)) = old_sessions(old, backend) else {
         return Ok(false);

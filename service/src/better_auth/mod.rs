@@ -558,14 +558,18 @@ impl<Db: ConnectionTrait + TransactionTrait> BetterAuthStore<Db> {
     /// - the old system, whose tables are in this store's database, still
     ///   holds it alive. A session the old app signed out is ended here too.
     ///
-    /// An old table that cannot be read is an error, answered as "not
-    /// signed in" by the web layer.
+    /// `None`, with nothing written, for an old system whose tables cannot
+    /// be in this database
+    /// ([`named_as_better_auths`](carry_over::named_as_better_auths)): its
+    /// carried sessions are the carry-over's to end, not a bridge's that
+    /// cannot see them. An old table that cannot be read is an error,
+    /// answered as "not signed in" by the web layer.
     pub async fn validate_carried_session(
         &self,
         old: Profile,
         token: &str,
     ) -> Result<Option<ValidSession>, Error> {
-        if !text::plausible_token(token) {
+        if !text::plausible_token(token) || carry_over::named_as_better_auths(old) {
             return Ok(None);
         }
         let Some(valid) = self.validate_session(token).await? else {
