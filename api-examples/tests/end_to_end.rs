@@ -71,7 +71,7 @@ fn ready() -> bool {
 /// The Next.js + next-auth 3 app (built first if it is not), given its
 /// plain-HTTP port, its public URL and the stack's directory, where it
 /// writes the sign-in links it "mails".
-fn nextjs(db: &TestDb) -> impl FnOnce(u16, &str, &Path) -> Command {
+fn nextjs(db: &TestDb) -> impl FnOnce(u16, &str, &Path) -> Command + use<> {
     let next_dir = interop().join("nextjs");
     if !next_dir.join(".next/BUILD_ID").exists() {
         run(
@@ -108,7 +108,19 @@ fn jwt_app(
     package: &str,
     url_var: &'static str,
     secret_var: &'static str,
-) -> impl FnOnce(u16, &str, &Path) -> Command {
+) -> impl FnOnce(u16, &str, &Path) -> Command + use<> {
+    next15_app(package, url_var, secret_var, None)
+}
+
+/// [`jwt_app`], or with `database` (a PostgreSQL URL) the app's database
+/// strategy (`authjs-next`: `@auth/drizzle-adapter` there, and email
+/// sign-in whose links it writes to the stack's `links.jsonl`).
+fn next15_app(
+    package: &str,
+    url_var: &'static str,
+    secret_var: &'static str,
+    database: Option<String>,
+) -> impl FnOnce(u16, &str, &Path) -> Command + use<> {
     let app = interop().join(package);
     let next = app.join("node_modules/.bin/next");
     if !app.join(".next/BUILD_ID").exists() {
@@ -120,7 +132,7 @@ fn jwt_app(
                 .env("NEXT_TELEMETRY_DISABLED", "1"),
         );
     }
-    move |port, public_url, _| {
+    move |port, public_url, dir| {
         let mut command = Command::new(next);
         command
             .arg("start")
@@ -129,6 +141,12 @@ fn jwt_app(
             .env("NEXT_TELEMETRY_DISABLED", "1")
             .env(url_var, public_url)
             .env(secret_var, SECRET);
+        if let Some(url) = database {
+            command
+                .env("AUTH_STRATEGY", "database")
+                .env("DATABASE_URL", url)
+                .env("LINKS_FILE", dir.join("links.jsonl"));
+        }
         command
     }
 }
@@ -334,25 +352,90 @@ fn instant(value: &Value) -> DateTime<Utc> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nextjs_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() {
+    let app = DatabaseApp {
+        name: "nextjs",
+        host: "127.0.0.1",
+        profile: Profile::NextAuthV3,
+        cookie: "next-auth.session-token",
+        make_due: "UPDATE sessions SET expires = now() + interval '28 days'",
+        stored_expires: "SELECT to_char(expires AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS expires FROM sessions",
+    };
+    email_sign_in_in_chromium(app, nextjs).await;
+}
+
+/// Auth.js v5 (next-auth 5.0.0-beta.32) with `@auth/drizzle-adapter` on
+/// PostgreSQL in a real Next.js 15 app, on the tables the example server's
+/// `authjs-drizzle` migration laid down: its email sign-in in Chromium,
+/// then the same four steps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authjs_drizzle_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() {
+    let app = DatabaseApp {
+        name: "authjs-drizzle",
+        // next-auth 5's sign-in page posts to `localhost` (see below).
+        host: "localhost",
+        profile: Profile::AuthJsDrizzle,
+        cookie: "authjs.session-token",
+        // `timestamp` without time zone, holding UTC.
+        make_due: "UPDATE session SET expires = (now() AT TIME ZONE 'UTC') + interval '28 days'",
+        stored_expires: "SELECT to_char(expires, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS expires FROM session",
+    };
+    email_sign_in_in_chromium(app, |db: &TestDb| {
+        next15_app(
+            "authjs-next",
+            "AUTH_URL",
+            "AUTH_SECRET",
+            Some(db.url.clone()),
+        )
+    })
+    .await;
+}
+
+/// A Next.js app on database sessions with email sign-in, for
+/// [`email_sign_in_in_chromium`]: what differs between apps.
+struct DatabaseApp {
+    name: &'static str,
+    /// Where both services are browsed.
+    host: &'static str,
+    profile: Profile,
+    /// The session cookie's name, without `__Secure-`.
+    cookie: &'static str,
+    /// SQL that moves the session to where a renewal is due (28 days left).
+    make_due: &'static str,
+    /// SQL that reads the session's expiry back as ISO-8601 text
+    /// (`expires`).
+    stored_expires: &'static str,
+}
+
+/// Signed in to the app on its own sign-in page, by a link it "mailed", in
+/// Chromium over https beside the example server on the app's profile: the
+/// Rust service recognises the browser, a renewal it makes is what the app
+/// then reports, and a sign-out on either side signs the browser out of
+/// both.
+async fn email_sign_in_in_chromium<A: FnOnce(u16, &str, &Path) -> Command>(
+    app: DatabaseApp,
+    js: impl FnOnce(&TestDb) -> A,
+) {
     if !ready() {
         return;
     }
-    let Some(db) = TestDb::create(Backend::Postgres, "nextjs_e2e").await else {
+    let Some(db) = TestDb::create(Backend::Postgres, &app.name.replace('-', "_")).await else {
         return;
     };
-    Migrator::up(&db.conn, None).await.unwrap();
-    let stack = Stack::start("nextjs", &db, "next-auth-v3", &[], nextjs(&db));
+    app.profile.up(&db.conn).await.unwrap();
+    let stack = Stack::start_at(app.host, app.name, &db, app.profile.name(), &[], js(&db));
     let input = json!({
         "next": stack.js_url, "rust": stack.rust_url, "links": stack.dir.join("links.jsonl"),
-        "db": db.url, "email": "ada@example.com",
+        "db": db.url, "email": "ada@example.com", "cookie": app.cookie,
+        "makeDue": app.make_due, "storedExpires": app.stored_expires,
     });
     let seen = stack.browse("nextjs-e2e.mjs", input);
+    let cookie_name = format!("__Secure-{}", app.cookie);
 
-    // Signed in on Next.js over https: next-auth's __Secure- cookie, and
-    // the Rust service recognises the same user through it.
-    assert_eq!(seen["nextSignedInAs"], "ada@example.com");
+    // Signed in on Next.js over https: the app's __Secure- cookie, and the
+    // Rust service recognises the same user through it.
+    assert_eq!(seen["nextSignedInAs"], "ada@example.com", "{seen}");
     let cookie = &seen["cookiesAfterSignIn"][0];
-    assert_eq!(cookie["name"], "__Secure-next-auth.session-token", "{seen}");
+    assert_eq!(cookie["name"], cookie_name.as_str(), "{seen}");
     assert_eq!(
         (cookie["secure"].as_bool(), cookie["httpOnly"].as_bool()),
         (Some(true), Some(true))
@@ -369,26 +452,28 @@ async fn a_nextjs_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() 
     );
 
     // A renewal by the Rust side: the cookie is re-sent with the new expiry,
-    // and next-auth then reports exactly that expiry.
+    // the row holds it, and the app then reports exactly that expiry.
     let renewal = &seen["rustRenewal"];
-    assert_eq!(renewal["status"], 200);
+    assert_eq!(renewal["status"], 200, "{seen}");
     let set = renewal["setCookie"][0]
         .as_str()
         .expect("the renewal re-sends the cookie");
-    assert!(
-        set.starts_with("__Secure-next-auth.session-token="),
-        "{set}"
-    );
+    assert!(set.starts_with(&format!("{cookie_name}=")), "{set}");
     let renewed = instant(&renewal["body"]["expires"]);
     assert!(
         renewed > Utc::now() + chrono::TimeDelta::days(29),
         "renewed to 30 days: {renewed}"
     );
+    assert_eq!(
+        instant(&seen["storedExpires"][0]).timestamp_millis(),
+        renewed.timestamp_millis(),
+        "the row holds the renewal"
+    );
     let reported = instant(&seen["nextAfterRenewal"]["expires"]);
     assert_eq!(
         reported.timestamp_millis(),
         renewed.timestamp_millis(),
-        "next-auth sees the renewal"
+        "the app sees the renewal"
     );
     let browser_expiry = seen["cookiesAfterRenewal"][0]["expires"].as_f64().unwrap();
     assert_eq!(
@@ -397,16 +482,14 @@ async fn a_nextjs_sign_in_is_recognised_renewed_and_ended_by_the_rust_service() 
         "the browser's cookie moved with it"
     );
 
-    // Sign-out on either side signs the browser out of both.
+    // Sign-out on either side signs the browser out of both (the app then
+    // answers `{}`, next-auth 3, or `null`, Auth.js v5).
     assert_eq!(seen["rustAfterNextSignOut"]["status"], 401, "{seen}");
     assert_eq!(seen["nextSignedInAgainAs"], "ada@example.com");
     assert_eq!(seen["rustBeforeRustSignOut"]["status"], 200);
     assert_eq!(seen["rustSignOut"], 204);
-    assert_eq!(
-        seen["nextAfterRustSignOut"],
-        json!({}),
-        "next-auth has no session left"
-    );
+    let after = &seen["nextAfterRustSignOut"];
+    assert!(after.is_null() || *after == json!({}), "{seen}");
     assert_eq!(seen["nextHomeAfterRustSignOut"], "nobody");
     drop(stack);
     db.destroy().await;

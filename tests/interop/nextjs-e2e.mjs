@@ -1,13 +1,22 @@
-// One browser, two apps sharing one database: next-auth 3.29.10 in a Next.js
-// app and the authstore example server, both over https on 127.0.0.1 (cookies
-// ignore ports). Drives Debian's Chromium and prints what each side saw, as
-// one JSON object; the Rust test (api-examples/tests/nextjs.rs) asserts.
+// One browser, two apps sharing one database: a Next.js app on database
+// sessions with email sign-in (next-auth 3.29.10 in `nextjs`, or Auth.js v5
+// with @auth/drizzle-adapter in `authjs-next`) and the authstore example
+// server, both over https (cookies ignore ports). Drives Debian's Chromium
+// and prints what each side saw, as one JSON object; the Rust test
+// (api-examples/tests/end_to_end.rs) asserts.
 //
 //   node nextjs-e2e.mjs '{"next": "https://127.0.0.1:…", "rust": "https://127.0.0.1:…",
-//                          "links": "/tmp/…/links.jsonl", "db": "postgres://…", "email": "…"}'
-import { existsSync, readFileSync } from "fs";
+//                          "links": "/tmp/…/links.jsonl", "db": "postgres://…", "email": "…",
+//                          "cookie": "next-auth.session-token",
+//                          "makeDue": "UPDATE sessions SET …", "storedExpires": "SELECT … AS expires …"}'
+//
+// `cookie` is the session cookie's name without `__Secure-`; `makeDue` is
+// the SQL that moves the session to where a renewal is due, and
+// `storedExpires` the SQL that reads its expiry back as ISO-8601 text (the
+// schemas keep times differently).
 import pg from "pg";
 import { httpsPage, launchChromium, visitJson } from "./chromium.mjs";
+import { linkAfter, linksSent } from "./links.mjs";
 
 const input = JSON.parse(process.argv[2]);
 const seen = {};
@@ -16,24 +25,13 @@ const browser = await launchChromium();
 try {
   const { context, page } = await httpsPage(browser);
 
-  // The newest link for the address, once next-auth has "sent" it.
-  const linkAfter = async (count) => {
-    for (let i = 0; i < 200; i++) {
-      const lines = existsSync(input.links) ? readFileSync(input.links, "utf8").trim().split("\n").filter(Boolean) : [];
-      if (lines.length > count) return JSON.parse(lines[lines.length - 1]).url;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error("next-auth sent no link");
-  };
-  const linksSent = () => (existsSync(input.links) ? readFileSync(input.links, "utf8").trim().split("\n").filter(Boolean).length : 0);
-
   // Signs in on the Next.js app through next-auth's own sign-in page.
   const signInOnNext = async () => {
-    const before = linksSent();
+    const before = linksSent(input.links);
     await page.goto(`${input.next}/api/auth/signin`);
     await page.fill('input[name="email"]', input.email);
     await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-    await page.goto(await linkAfter(before));
+    await page.goto(await linkAfter(input.links, before));
     return (await page.textContent("#who")).trim();
   };
   const rustSession = () => visitJson(page, `${input.rust}/auth/session`);
@@ -42,7 +40,7 @@ try {
     return JSON.parse(await page.textContent("body"));
   };
   const sessionCookie = async () =>
-    (await context.cookies()).filter((c) => c.name.includes("next-auth.session-token")).map((c) => ({ name: c.name, secure: c.secure, httpOnly: c.httpOnly, expires: c.expires }));
+    (await context.cookies()).filter((c) => c.name.includes(input.cookie)).map((c) => ({ name: c.name, secure: c.secure, httpOnly: c.httpOnly, expires: c.expires }));
 
   // 1. Signed in on Next.js, recognised by the Rust service.
   seen.nextSignedInAs = await signInOnNext();
@@ -52,12 +50,12 @@ try {
   // 2. A renewal made by the Rust side is what next-auth then reports.
   const db = new pg.Client({ connectionString: input.db });
   await db.connect();
-  await db.query("UPDATE sessions SET expires = now() + interval '28 days'"); // due: past update_age
+  await db.query(input.makeDue);
   seen.rustRenewal = await rustSession();
   seen.cookiesAfterRenewal = await sessionCookie();
   seen.nextAfterRenewal = await nextSession();
-  const rows = await db.query("SELECT expires FROM sessions");
-  seen.storedExpires = rows.rows.map((row) => row.expires.toISOString());
+  const rows = await db.query(input.storedExpires);
+  seen.storedExpires = rows.rows.map((row) => row.expires);
   await db.end();
 
   // 3. Signing out in the Next.js app signs the Rust service out too.
