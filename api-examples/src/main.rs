@@ -54,7 +54,7 @@ use std::time::Duration;
 
 use authstore::authjs::{AuthJsConfig, AuthJsStore, DrizzleAdapter, NextAuthMajor};
 use authstore::better_auth::{BetterAuthConfig, BetterAuthStore};
-use authstore::entity::descriptor::{AuthJsIds, Descriptor};
+use authstore::entity::descriptor::{AuthJsAdapterKind, Descriptor};
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::web::authjs_jwt::{AuthJsJwt, JwtSessions};
@@ -179,8 +179,7 @@ async fn run() -> Result<(), Fatal> {
                 .secret(&secret)
                 .map_err(|err| format!("AUTHSTORE_SECRET: {err}"))?
                 .next_auth_major(NextAuthMajor::from_env().map_err(|err| err.to_string())?),
-            // The adapter is the one whose ids the schema has.
-            ids: schema.user_ids,
+            adapter: schema.adapter,
         },
     };
 
@@ -226,15 +225,15 @@ async fn run() -> Result<(), Fatal> {
             state.sessions = state.sessions.old_app_major(old_major);
             better_auth_app(state)
         }
-        Served::AuthJs { config, ids } => {
+        Served::AuthJs { config, adapter } => {
             let outbox = dev_outbox.then(Outbox::default);
-            match ids {
-                AuthJsIds::Serial => {
+            match adapter {
+                AuthJsAdapterKind::Pg => {
                     let store = AuthJsStore::new(db.clone(), config);
                     let store = replicated(store, replicas, AuthJsStore::with_replicas)?;
                     authjs_app(AuthJsState::new(store, site, outbox, limits).map_err(settings)?)
                 }
-                AuthJsIds::Uuid => {
+                AuthJsAdapterKind::Drizzle => {
                     let store = AuthJsStore::with_adapter(DrizzleAdapter, db.clone(), config);
                     let store = replicated(store, replicas, AuthJsStore::with_replicas)?;
                     authjs_app(AuthJsState::new(store, site, outbox, limits).map_err(settings)?)
@@ -327,7 +326,7 @@ enum Served {
     /// An Auth.js adapter's store, with the app's secret and major.
     AuthJs {
         config: AuthJsConfig,
-        ids: AuthJsIds,
+        adapter: AuthJsAdapterKind,
     },
 }
 

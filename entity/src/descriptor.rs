@@ -239,6 +239,8 @@ pub struct AuthJsSchema {
     pub sessions: &'static str,
     /// The verification tokens table.
     pub verification: &'static str,
+    /// The adapter type of `authstore::authjs` that serves the schema.
+    pub adapter: AuthJsAdapterKind,
     /// The WebAuthn authenticators table, where the adapter has one.
     pub authenticators: Option<&'static str>,
     /// Who makes a user's id: the database (`serial`) or the writer (a
@@ -256,6 +258,16 @@ pub struct AuthJsSchema {
     /// ([`StoredTime::Instant`]) or a `timestamp` holding UTC
     /// ([`StoredTime::UtcDateTime`], to the millisecond as a JS `Date`).
     pub times: StoredTime,
+}
+
+/// Which of `authstore::authjs`'s adapter types serves a schema
+/// ([`AuthJsSchema::adapter`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthJsAdapterKind {
+    /// `authstore::authjs::PgAdapter`.
+    Pg,
+    /// `authstore::authjs::DrizzleAdapter`.
+    Drizzle,
 }
 
 /// Who makes a user's id ([`AuthJsSchema::user_ids`]).
@@ -307,6 +319,7 @@ pub const AUTHJS_PG: AuthJsSchema = AuthJsSchema {
     accounts: "accounts",
     sessions: "sessions",
     verification: "verification_token",
+    adapter: AuthJsAdapterKind::Pg,
     authenticators: None,
     user_ids: AuthJsIds::Serial,
     row_ids: true,
@@ -323,6 +336,7 @@ pub const AUTHJS_DRIZZLE: AuthJsSchema = AuthJsSchema {
     accounts: "account",
     sessions: "session",
     verification: "verificationToken",
+    adapter: AuthJsAdapterKind::Drizzle,
     authenticators: Some("authenticator"),
     user_ids: AuthJsIds::Uuid,
     row_ids: false,

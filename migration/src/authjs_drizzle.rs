@@ -57,7 +57,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 channels: Profile::AuthJsDrizzle.notify_channels(),
                 sessions: SESSIONS,
                 token: AuthJsSchema::SESSION_TOKEN,
-                long_expired: LongExpired::Instant("expires"),
+                long_expired: LongExpired::UtcWallClock("expires"),
                 users: USERS,
                 // A lookup returns the user's columns.
                 user_events: "UPDATE OR DELETE",

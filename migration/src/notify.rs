@@ -75,6 +75,9 @@ pub(crate) const NEXT_AUTH: Watched = Watched {
 pub(crate) enum LongExpired {
     /// A time (`timestamptz`, or a wall-clock `timestamp`).
     Instant(&'static str),
+    /// A `timestamp` holding UTC (Drizzle's), compared with UTC's wall
+    /// clock whatever the writer's `TimeZone`.
+    UtcWallClock(&'static str),
     /// Milliseconds since the epoch (`bigint`).
     UnixMillis(&'static str),
 }
@@ -84,6 +87,9 @@ impl LongExpired {
     fn condition(&self) -> String {
         match self {
             LongExpired::Instant(column) => format!(r#"OLD."{column}" < now() - interval '1 day'"#),
+            LongExpired::UtcWallClock(column) => {
+                format!(r#"OLD."{column}" < (now() AT TIME ZONE 'UTC') - interval '1 day'"#)
+            }
             LongExpired::UnixMillis(column) => {
                 format!(r#"OLD."{column}" < (extract(epoch from now()) * 1000)::bigint - 86400000"#)
             }

@@ -34,6 +34,9 @@ pub(crate) type UserIdOf<R> = <<R as SessionRows>::Valid as Cached>::UserId;
 /// lifecycle deletes by.
 pub(crate) struct SessionsTable {
     pub(crate) table: &'static str,
+    /// The column that tells rows apart, for batched deletes: `id`, or the
+    /// token where the rows have no id (Drizzle's Auth.js sessions).
+    pub(crate) key: &'static str,
     pub(crate) token: &'static str,
     pub(crate) user: &'static str,
     /// Whether the family's system compares tokens and user ids byte for
@@ -343,7 +346,7 @@ impl<C: ConnectionTrait + TransactionTrait, R: SessionRows> Lifecycle<'_, C, R> 
     /// rows, so no statement locks the whole table; how many.
     pub(crate) async fn purge(&self) -> Result<u64, Error> {
         let expired = self.rows.expired(self.core.db, self.now);
-        let table = R::SESSIONS.table;
-        Ok(backend::delete_in_batches(self.core.db, table, "id", expired, PURGE_BATCH).await?)
+        let SessionsTable { table, key, .. } = R::SESSIONS;
+        Ok(backend::delete_in_batches(self.core.db, table, key, expired, PURGE_BATCH).await?)
     }
 }

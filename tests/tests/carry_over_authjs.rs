@@ -6,12 +6,13 @@
 //! users without an address and mailboxes two users share are left behind
 //! and listed; a later run carries what the app removed meanwhile.
 
-use authstore::Profile;
+use authstore::authjs::{AuthJsConfig, AuthJsStore, DrizzleAdapter, NewAuthJsAccount};
 use authstore::better_auth::carry_over::{
     CarryOver, CarryOverReport, LeftBehind, Source, named_as_better_auths,
 };
 use authstore::better_auth::{BetterAuthConfig, BetterAuthStore, ValidSession};
 use authstore::web::{SignedIn, WebSessions};
+use authstore::{CarryOverRefusal, Error, NewUser, Profile};
 use authstore_migration::ProfileMigrations;
 use authstore_tests::interop::{self, NextAuth};
 use authstore_tests::{Backend, TestDb};
@@ -184,10 +185,37 @@ async fn users_accounts_and_live_sessions_move(profile: Profile, js_adapter: Opt
             (bridged.status, bridged.body.as_str()),
             (StatusCode::OK, "ada@example.com")
         ),
-        Some(_) => assert_eq!(
-            (bridged.status, bridged.set_cookie.len()),
-            (StatusCode::UNAUTHORIZED, 0)
-        ),
+        Some(_) => {
+            assert_eq!(
+                (bridged.status, bridged.set_cookie.len()),
+                (StatusCode::UNAUTHORIZED, 0)
+            );
+            // A sign-out through the bridge leaves better-auth's own
+            // `session` table alone (the old app's is elsewhere).
+            target
+                .end_carried_session(profile, "1a2b3c4d-0000-4000-8000-00000000live")
+                .await
+                .unwrap();
+            // The app's database as both source and target is refused
+            // before anything is written.
+            let refused = CarryOver::new(Source::of(profile, None, None).unwrap())
+                .run(&source.conn, &source.conn, |_| {})
+                .await;
+            assert!(
+                matches!(
+                    refused,
+                    Err(Error::CarryOverRefused(CarryOverRefusal::SameTables { .. }))
+                ),
+                "{refused:?}"
+            );
+            assert!(
+                !source
+                    .table_names()
+                    .await
+                    .iter()
+                    .any(|t| t.starts_with("authstore_"))
+            );
+        }
     }
 
     // The app signs Ada out and unlinks her account, then deletes her: a
@@ -278,4 +306,55 @@ async fn what_the_schema_does_not_forbid_is_listed_not_guessed() {
     assert_eq!(target.account("github", "7").await.unwrap(), None);
     assert!(target.validate_session(token).await.unwrap().is_none());
     db.destroy().await;
+}
+
+/// Drizzle's accounts have no ids: a carried account's is made from its
+/// provider and its id there, so that no two accounts make the same one,
+/// even where the provider's id has a `:` in it.
+#[tokio::test]
+async fn drizzle_accounts_whose_ids_would_join_alike_stay_apart() {
+    let Some(source) = TestDb::create(Backend::Postgres, "carry_drizzle_colons").await else {
+        return;
+    };
+    let target = TestDb::create(Backend::Postgres, "carry_drizzle_colons_to")
+        .await
+        .unwrap();
+    Profile::AuthJsDrizzle.up(&source.conn).await.unwrap();
+    Profile::BetterAuth.up(&target.conn).await.unwrap();
+    let store =
+        AuthJsStore::with_adapter(DrizzleAdapter, source.conn.clone(), AuthJsConfig::default());
+    let mut ids = Vec::new();
+    for (email, provider, account) in [
+        ("ada@example.com", "a:b", "c"),
+        ("bob@example.com", "a", "b:c"),
+    ] {
+        let user = NewUser {
+            email: Some(email.into()),
+            ..Default::default()
+        };
+        let user = store.create_user(user).await.unwrap();
+        store
+            .link_account(NewAuthJsAccount::oauth(user.id.clone(), provider, account))
+            .await
+            .unwrap();
+        ids.push(user.id);
+    }
+    let report = CarryOver::new(Source::of(Profile::AuthJsDrizzle, None, None).unwrap())
+        .batch(1)
+        .unwrap()
+        .run(&source.conn, &target.conn, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((report.users, report.accounts), (2, 2), "{report:?}");
+    let carried = BetterAuthStore::new(target.conn.clone(), Default::default());
+    for ((provider, account), owner) in [(("a:b", "c"), &ids[0]), (("a", "b:c"), &ids[1])] {
+        let found = carried.account(provider, account).await.unwrap();
+        assert_eq!(
+            found.map(|a| a.user_id),
+            Some(owner.clone()),
+            "{provider} {account}"
+        );
+    }
+    target.destroy().await;
+    source.destroy().await;
 }

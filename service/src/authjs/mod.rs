@@ -53,7 +53,7 @@ use validator::{Validate, ValidationError, ValidationErrors};
 use crate::backend;
 use crate::cache::SessionCacheConfig;
 use crate::next_auth::{NewUser, UserPatch};
-use crate::rules::error::{ConfigError, Conflict, Error};
+use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::expiry::{ExpiryPolicy, UpdateAgeExpiry};
 use crate::rules::token::{self, Secret};
 use crate::rules::{self, email, text};
@@ -394,7 +394,10 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
             if storage.mailbox_taken(&address).await? {
                 return Err(Error::Conflict(Conflict::Email));
             }
-            Ok(storage.insert_user(&user).await?)
+            storage
+                .insert_user(&user)
+                .await
+                .map_err(on_write(Conflict::Email))
         })
         .await
     }
@@ -491,7 +494,10 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
                     if storage.mailbox_taken_by_another(&address, &id).await? {
                         return Err(Error::Conflict(Conflict::Email));
                     }
-                    Ok(storage.update_user(&id, &patch).await?)
+                    storage
+                        .update_user(&id, &patch)
+                        .await
+                        .map_err(on_write(Conflict::Email))
                 })
                 .await?
             }
@@ -556,7 +562,8 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
             }
             storage
                 .insert_account(&account)
-                .await?
+                .await
+                .map_err(on_write(Conflict::Account))?
                 .ok_or(Error::UnknownUser)
         })
         .await
@@ -716,7 +723,10 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
                         email_verified: Some(now),
                         ..Default::default()
                     };
-                    storage.insert_user(&new).await?
+                    storage
+                        .insert_user(&new)
+                        .await
+                        .map_err(on_write(Conflict::Email))?
                 }
             };
             let expires = self.config.expiry.starting_at(now);

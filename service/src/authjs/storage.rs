@@ -112,21 +112,52 @@ fn account_from<A: AuthJsAdapter>(row: &QueryResult) -> Result<AuthJsAccount<A::
     })
 }
 
-/// Of several rows, the oldest first where the table numbers its rows
-/// (where it does not, its key leaves one).
-fn oldest_first<A: AuthJsAdapter>(select: &mut SelectStatement, table: &'static str) {
-    if A::SCHEMA.row_ids {
-        select.order_by((table, "id"), Order::Asc);
+/// The times among the columns read: each is read through [`finite`].
+const TIMES: [&str; 2] = [AuthJsSchema::EMAIL_VERIFIED, "expires"];
+
+/// `column` of `table` as a read takes it, in SQL: an infinite time
+/// (PostgreSQL's `infinity`, which no JS `Date` holds and sqlx's decoding
+/// panics on) is read as `NULL`, so a row someone wrote by hand is refused
+/// with an error (a session must have its expiry), never a panic.
+fn finite_sql(table: &str, column: &str) -> String {
+    let qualified = format!(r#""{table}"."{column}""#);
+    match TIMES.contains(&column) {
+        true => format!("CASE WHEN isfinite({qualified}) THEN {qualified} END"),
+        false => qualified,
     }
+}
+
+/// [`finite_sql`] as an expression.
+fn finite(table: &str, column: &str) -> Expr {
+    Expr::cust(finite_sql(table, column))
+}
+
+/// The user's columns, for a `RETURNING`, each named as the column.
+fn returned_user(users: &str) -> Vec<Expr> {
+    USER_COLUMNS
+        .iter()
+        .map(|column| Expr::cust(format!(r#"{} AS "{column}""#, finite_sql(users, column))))
+        .collect()
+}
+
+/// Of several rows, the oldest first: by id where the table numbers its
+/// rows, else in the table's physical order (`ctid`), which is the order
+/// the adapter's own unordered `SELECT` reads them in, and insertion order
+/// for rows never updated (where the documented keys are missing, a table
+/// may hold two rows for one provider account).
+fn oldest_first<A: AuthJsAdapter>(select: &mut SelectStatement, table: &'static str) {
+    let key = if A::SCHEMA.row_ids { "id" } else { "ctid" };
+    select.order_by((table, key), Order::Asc);
 }
 
 /// `SELECT` of the users' columns, to be filtered.
 fn select_users<A: AuthJsAdapter>() -> SelectStatement {
     let users = A::SCHEMA.users;
-    Query::select()
-        .columns(USER_COLUMNS.map(|column| (users, column)))
-        .from(users)
-        .to_owned()
+    let mut select = Query::select();
+    for column in USER_COLUMNS {
+        select.expr_as(finite(users, column), column);
+    }
+    select.from(users).to_owned()
 }
 
 impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
@@ -169,7 +200,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             .into_table(Self::USERS)
             .columns(columns.iter().copied())
             .values_panic(values)
-            .returning(Query::returning().columns(USER_COLUMNS))
+            .returning(Query::returning().exprs(returned_user(Self::USERS)))
             .to_owned();
         let row = self.db.query_one(&insert).await?;
         user_from::<A>(&row.ok_or(DbErr::RecordNotInserted)?, "")
@@ -258,7 +289,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         if update.get_values().is_empty() {
             return self.user(id).await;
         }
-        update.returning(Query::returning().columns(USER_COLUMNS));
+        update.returning(Query::returning().exprs(returned_user(Self::USERS)));
         match self.db.query_one(&update).await? {
             Some(row) => Ok(Some(user_from::<A>(&row, "")?)),
             None => Ok(None),
@@ -294,7 +325,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             .table(Self::USERS)
             .value(AuthJsSchema::EMAIL_VERIFIED, time::<A>(at))
             .and_where(Expr::col("id").eq(id.clone()))
-            .returning(Query::returning().columns(USER_COLUMNS))
+            .returning(Query::returning().exprs(returned_user(Self::USERS)))
             .to_owned();
         let row = self.db.query_one(&update).await?;
         user_from::<A>(&row.ok_or(DbErr::RecordNotUpdated)?, "")
@@ -444,10 +475,10 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         let sql = A::lookup().sql(backend, || {
             let mut select = Query::select();
             for column in SESSION_COLUMNS {
-                select.expr_as(Expr::col((Self::SESSIONS, column)), format!("A_{column}"));
+                select.expr_as(finite(Self::SESSIONS, column), format!("A_{column}"));
             }
             for column in USER_COLUMNS {
-                select.expr_as(Expr::col((Self::USERS, column)), format!("B_{column}"));
+                select.expr_as(finite(Self::USERS, column), format!("B_{column}"));
             }
             select
                 .from(Self::SESSIONS)
@@ -517,7 +548,13 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             .from_table(Self::VERIFICATION)
             .and_where(Expr::col("identifier").eq(identifier))
             .and_where(Expr::col("token").eq(hash))
-            .returning(Query::returning().columns(["identifier", "expires"]))
+            .returning(Query::returning().exprs([
+                Expr::col("identifier"),
+                Expr::cust(format!(
+                    r#"{} AS "expires""#,
+                    finite_sql(Self::VERIFICATION, "expires")
+                )),
+            ]))
             .to_owned();
         let rows = self.db.query_all(&delete).await?;
         let Some(row) = rows.first() else {
@@ -552,6 +589,11 @@ impl<A: AuthJsAdapter> SessionRows for Rows<A> {
 
     const SESSIONS: SessionsTable = SessionsTable {
         table: A::SCHEMA.sessions,
+        key: if A::SCHEMA.row_ids {
+            "id"
+        } else {
+            SESSION_TOKEN
+        },
         token: SESSION_TOKEN,
         user: USER_ID,
         byte_exact: false,

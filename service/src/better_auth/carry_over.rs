@@ -463,6 +463,16 @@ impl CarryOver {
             return Err(rules::invalid("from", ValidationError::new("not_authjs")));
         }
         self.check_batch(source.get_database_backend(), target.get_database_backend())?;
+        // The source's tables under better-auth's own names, in the target:
+        // what would be read as the old app's users is better-auth's.
+        let profile = self.source.profile();
+        if named_as_better_auths(profile)
+            && backend::identity(source).await? == backend::identity(target).await?
+        {
+            return Err(Error::CarryOverRefused(CarryOverRefusal::SameTables {
+                profile: profile.name(),
+            }));
+        }
         let migrated = match (
             has(target, CARRIED).await,
             has(target, CARRIED_SOURCES).await,
@@ -1209,7 +1219,12 @@ impl Reader<'_> {
             let account_id: String = row.try_get("", AuthJsSchema::PROVIDER_ACCOUNT_ID)?;
             let id = match schema.row_ids {
                 true => self.read_id(&row, "id")?,
-                false => carried_id(KIND_ACCOUNT, &format!("{provider_id}:{account_id}")),
+                // Length-prefixed, so no provider id with a `:` in it can
+                // make another account's key.
+                false => carried_id(
+                    KIND_ACCOUNT,
+                    &format!("{}:{provider_id}:{account_id}", provider_id.len()),
+                ),
             };
             let expires_at = match schema.expires_at_integer {
                 true => row
@@ -2070,11 +2085,17 @@ fn epoch_seconds(seconds: i64) -> DateTime<Utc> {
 
 /// Where the old system keeps a session by its cookie's token: the table,
 /// the token's column, the expiry column and how it is kept. `None` for a
-/// profile no carry-over comes from.
+/// profile no carry-over comes from, and for one whose sessions table, in
+/// better-auth's database, would be better-auth's own
+/// ([`named_as_better_auths`]): a bridge then neither reads nor deletes
+/// there.
 fn old_sessions(
     old: Profile,
     backend: DbBackend,
 ) -> Option<(&'static str, &'static str, &'static str, StoredTime)> {
+    if named_as_better_auths(old) {
+        return None;
+    }
     match old.descriptor() {
         Descriptor::NextAuth(schema) => Some((
             NextAuthSchema::SESSIONS,

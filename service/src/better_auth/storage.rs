@@ -468,6 +468,7 @@ impl SessionRows for Rows {
     type Policy = UpdateAgeExpiry;
 
     const SESSIONS: SessionsTable = SessionsTable {
+        key: "id",
         table: SESSIONS,
         token: "token",
         user: col::USER_ID,

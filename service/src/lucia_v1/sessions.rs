@@ -209,6 +209,7 @@ impl SessionRows for Rows {
     type Policy = ActiveIdleExpiry;
 
     const SESSIONS: SessionsTable = SessionsTable {
+        key: "id",
         table: storage::SESSIONS,
         token: "id",
         user: "user_id",

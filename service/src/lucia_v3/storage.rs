@@ -155,6 +155,7 @@ impl SessionRows for Rows {
     type Policy = HalfLifeExpiry;
 
     const SESSIONS: SessionsTable = SessionsTable {
+        key: "id",
         table: SESSIONS,
         token: "id",
         user: "user_id",

@@ -90,6 +90,17 @@ pub enum CarryOverRefusal {
     /// target's lock); two at once would end each other's sessions.
     #[error("another carry-over into this database is running; try again when it ends")]
     AlreadyRunning,
+    /// The source and the target are one database, and the source
+    /// profile's tables have better-auth's names (`authjs-drizzle`'s
+    /// `user`, `account`, `session`): they cannot both be there. Carry from
+    /// the app's database into a better-auth database of its own.
+    #[error(
+        "profile {profile} names its tables as better-auth does, so its database cannot be          better-auth's too: carry over into a database of its own"
+    )]
+    SameTables {
+        /// The source profile.
+        profile: &'static str,
+    },
 }
 
 /// Why a key could not be used to sign in: lucia-auth v1's

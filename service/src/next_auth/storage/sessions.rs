@@ -201,6 +201,7 @@ impl SessionRows for Rows {
     type Policy = SlidingExpiry;
 
     const SESSIONS: SessionsTable = SessionsTable {
+        key: "id",
         table: SESSIONS,
         token: NextAuthSchema::SESSION_TOKEN,
         user: "user_id",

@@ -1,0 +1,73 @@
+//! Rows of an Auth.js adapter's tables that only hand-written SQL (or
+//! another tool) makes, read by both Auth.js profiles: an infinite time
+//! (PostgreSQL's `infinity`, which no JS `Date` holds) is a typed error for
+//! a session and no verification for a user, never a panic; and expired
+//! sessions are purged in batches, on tables with ids (`authjs-pg`) and
+//! without (`authjs-drizzle`, keyed by the token).
+
+use authstore::authjs::{AuthJsAdapter, AuthJsConfig, AuthJsStore, DrizzleAdapter, PgAdapter};
+use authstore::{Error, NewUser};
+use authstore_migration::ProfileMigrations;
+use authstore_tests::{Backend, TestDb};
+use sea_orm::ConnectionTrait;
+
+#[tokio::test]
+async fn pg_adapter_rows() {
+    hand_written_rows(PgAdapter).await;
+}
+
+#[tokio::test]
+async fn drizzle_adapter_rows() {
+    hand_written_rows(DrizzleAdapter).await;
+}
+
+async fn hand_written_rows<A: AuthJsAdapter>(adapter: A) {
+    let name = format!("hand_rows_{}", A::PROFILE.name().replace('-', "_"));
+    let Some(db) = TestDb::create(Backend::Postgres, &name).await else {
+        return;
+    };
+    A::PROFILE.up(&db.conn).await.unwrap();
+    let store = AuthJsStore::with_adapter(adapter, db.conn.clone(), AuthJsConfig::default());
+    let ada = NewUser {
+        email: Some("ada@example.com".into()),
+        ..Default::default()
+    };
+    let ada = store.create_user(ada).await.unwrap();
+    let (users, sessions) = (A::SCHEMA.users, A::SCHEMA.sessions);
+    let id = &ada.id;
+    let session = |token: &str, expires: &str| {
+        format!(
+            r#"INSERT INTO "{sessions}" ("userId", expires, "sessionToken") VALUES ('{id}', {expires}, '{token}')"#
+        )
+    };
+    for statement in [
+        format!(r#"UPDATE "{users}" SET "emailVerified" = 'infinity' WHERE id = '{id}'"#),
+        session("0a1b2c3d-0000-4000-8000-00000infinite", "'infinity'"),
+        session("0a1b2c3d-0000-4000-8000-00000000live", "'2099-01-01'"),
+        session("0a1b2c3d-0000-4000-8000-000000dead01", "'2001-01-01'"),
+        session("0a1b2c3d-0000-4000-8000-000000dead02", "'2001-01-02'"),
+    ] {
+        db.conn.execute_unprepared(&statement).await.unwrap();
+    }
+
+    let infinite = store
+        .get_session_and_user("0a1b2c3d-0000-4000-8000-00000infinite")
+        .await;
+    assert!(matches!(infinite, Err(Error::Database(_))), "{infinite:?}");
+    let user = store.get_user(ada.id.clone()).await.unwrap().unwrap();
+    assert_eq!(user.email_verified, None, "an infinite time is no time");
+    let live = store
+        .get_session_and_user("0a1b2c3d-0000-4000-8000-00000000live")
+        .await
+        .unwrap()
+        .expect("a live session of that user");
+    assert_eq!(live.user.email_verified, None);
+
+    assert_eq!(store.delete_expired_sessions().await.unwrap(), 2);
+    assert_eq!(
+        db.count_rows(sessions).await,
+        2,
+        "the live and the infinite one"
+    );
+    db.destroy().await;
+}
