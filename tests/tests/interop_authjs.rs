@@ -8,56 +8,22 @@
 //! Needs `npm ci --prefix tests/interop/authjs` (CI does it); without it
 //! the tests are skipped with a note, or fail when `CI` is set.
 
-use authstore::Profile;
-use authstore::authjs::{AuthJsConfig, AuthJsStore, AuthJsTokens, NewAuthJsAccount, NextAuthMajor};
+use authstore::authjs::{AuthJsStore, AuthJsTokens, NewAuthJsAccount, NextAuthMajor, PgAdapter};
 use authstore::{Error, NewUser, Secret};
-use authstore_migration::ProfileMigrations;
+use authstore_tests::TestDb;
+use authstore_tests::authjs::{self, COOKIE, Store, ada, at, session_route, uuid_v4};
 use authstore_tests::interop::{self, MAX_AGE, NextAuth, SECRET, UPDATE_AGE, instant, ms};
-use authstore_tests::{Backend, TestDb};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 #[path = "support/oneshot.rs"]
 mod oneshot;
 
-const COOKIE: &str = "authjs.session-token";
+type AuthJsPg = Store<PgAdapter>;
 
 /// A migrated database, the store and Auth.js on it.
-async fn shared(test: &str) -> Option<(TestDb, NextAuth, AuthJsStore)> {
-    if !interop::authjs_installed() {
-        return None;
-    }
-    let db = TestDb::create(Backend::Postgres, test).await?;
-    Profile::AuthJsPg.up(&db.conn).await.unwrap();
-    let config = AuthJsConfig::default()
-        .max_age(TimeDelta::seconds(MAX_AGE), TimeDelta::seconds(UPDATE_AGE))
-        .unwrap()
-        .secret(SECRET)
-        .unwrap();
-    let store = AuthJsStore::new(db.conn.clone(), config);
-    let authjs = NextAuth::new("authjs/authjs.mjs", &db.url);
-    Some((db, authjs, store))
-}
-
-fn at(store: &AuthJsStore, now: DateTime<Utc>) -> AuthJsStore {
-    store.clone().with_clock(move || now)
-}
-
-/// Auth.js's session route, at `now`, for a browser sending `token`.
-fn session_route(authjs: &NextAuth, token: &str, now: DateTime<Utc>) -> Value {
-    let cookie = format!("{COOKIE}={token}");
-    let settings = json!({ "now": now.timestamp_millis() });
-    let out = authjs.run_with(settings, json!([{ "op": "session", "args": [cookie] }]));
-    out[0].clone()
-}
-
-async fn ada(store: &AuthJsStore) -> i32 {
-    let ada = NewUser {
-        name: Some("Ada".into()),
-        email: Some("ada@example.com".into()),
-        ..Default::default()
-    };
-    store.create_user(ada).await.unwrap().id
+async fn shared(test: &str) -> Option<(TestDb, NextAuth, AuthJsPg)> {
+    authjs::shared(PgAdapter, None, test).await
 }
 
 #[tokio::test]
@@ -96,18 +62,6 @@ async fn sessions_made_by_either_side_are_read_by_the_other() {
         instant(&json!("2099-01-01T00:00:00.123Z"))
     );
     db.destroy().await;
-}
-
-/// `crypto.randomUUID()`'s shape: 36 characters, version 4, RFC 4122 variant.
-fn uuid_v4(token: &str) -> bool {
-    let bytes = token.as_bytes();
-    token.len() == 36
-        && [8, 13, 18, 23].iter().all(|&at| bytes[at] == b'-')
-        && bytes[14] == b'4'
-        && matches!(bytes[19], b'8' | b'9' | b'a' | b'b')
-        && token
-            .bytes()
-            .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[tokio::test]

@@ -7,77 +7,27 @@
 //! Needs `npm ci --prefix tests/interop/authjs` (CI does it); without it
 //! the tests are skipped with a note, or fail when `CI` is set.
 
-use authstore::authjs::{
-    AuthJsConfig, AuthJsStore, AuthJsTokens, DrizzleAdapter, NewAuthJsAccount,
-};
-use authstore::{Error, NewUser, Profile, Secret};
-use authstore_migration::ProfileMigrations;
-use authstore_tests::interop::{self, MAX_AGE, NextAuth, SECRET, UPDATE_AGE, instant, ms};
-use authstore_tests::{Backend, TestDb};
+use authstore::Error;
+use authstore::Secret;
+use authstore::authjs::{AuthJsTokens, DrizzleAdapter, NewAuthJsAccount};
+use authstore_tests::TestDb;
+use authstore_tests::authjs::{self, COOKIE, Store, ada, at, session_route, uuid_v4};
+use authstore_tests::interop::{MAX_AGE, NextAuth, UPDATE_AGE, instant, ms};
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
-const COOKIE: &str = "authjs.session-token";
-
-type Store = AuthJsStore<DatabaseConnection, DrizzleAdapter>;
-
-/// A migrated database, the store and Auth.js with the Drizzle adapter on it.
-async fn shared(test: &str) -> Option<(TestDb, NextAuth, Store)> {
-    if !interop::authjs_installed() {
-        return None;
-    }
-    let db = TestDb::create(Backend::Postgres, test).await?;
-    Profile::AuthJsDrizzle.up(&db.conn).await.unwrap();
-    let config = AuthJsConfig::default()
-        .max_age(TimeDelta::seconds(MAX_AGE), TimeDelta::seconds(UPDATE_AGE))
-        .unwrap()
-        .secret(SECRET)
-        .unwrap();
-    let store = AuthJsStore::with_adapter(DrizzleAdapter, db.conn.clone(), config);
-    let mut authjs = NextAuth::new("authjs/authjs.mjs", &db.url);
-    authjs.adapter = Some("drizzle");
+/// A migrated database, the store and Auth.js with the Drizzle adapter on
+/// it, Node in a zone far from UTC.
+async fn shared(test: &str) -> Option<(TestDb, NextAuth, Store<DrizzleAdapter>)> {
+    let (db, mut authjs, store) = authjs::shared(DrizzleAdapter, Some("drizzle"), test).await?;
     authjs.tz = Some("Pacific/Auckland");
     Some((db, authjs, store))
-}
-
-fn at(store: &Store, now: DateTime<Utc>) -> Store {
-    store.clone().with_clock(move || now)
-}
-
-/// Auth.js's session route, at `now`, for a browser sending `token`.
-fn session_route(authjs: &NextAuth, token: &str, now: DateTime<Utc>) -> Value {
-    let cookie = format!("{COOKIE}={token}");
-    let settings = json!({ "now": now.timestamp_millis() });
-    let out = authjs.run_with(settings, json!([{ "op": "session", "args": [cookie] }]));
-    out[0].clone()
 }
 
 /// The session row's expiry as the adapter reads it; `None` if it is gone.
 fn adapter_expiry(authjs: &NextAuth, token: &str) -> Option<DateTime<Utc>> {
     let read = authjs.run(json!([{ "op": "getSessionAndUser", "args": [token] }]));
     (!read[0].is_null()).then(|| instant(&read[0]["session"]["expires"]))
-}
-
-async fn ada(store: &Store) -> String {
-    let ada = NewUser {
-        name: Some("Ada".into()),
-        email: Some("ada@example.com".into()),
-        ..Default::default()
-    };
-    store.create_user(ada).await.unwrap().id
-}
-
-/// `crypto.randomUUID()`'s shape: version 4, RFC 4122 variant, lowercase.
-fn uuid_v4(id: &str) -> bool {
-    let bytes = id.as_bytes();
-    id.len() == 36
-        && [8, 13, 18, 23].iter().all(|&at| bytes[at] == b'-')
-        && bytes[14] == b'4'
-        && matches!(bytes[19], b'8' | b'9' | b'a' | b'b')
-        && id
-            .bytes()
-            .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[tokio::test]
