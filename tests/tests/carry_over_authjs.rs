@@ -89,7 +89,8 @@ async fn users_accounts_and_live_sessions_move(profile: Profile, js_adapter: Opt
         { "op": "createUser", "args": [{ "name": "Ada", "email": "ada@example.com",
             "emailVerified": { "$date": "2026-01-02T03:04:05.678Z" } }] },
         { "op": "linkAccount", "args": [{ "userId": "$0.id", "type": "oauth", "provider": "github",
-            "providerAccountId": "583231", "access_token": "gho_1", "expires_at": 1900000000 }] },
+            "providerAccountId": "583231", "access_token": "gho_1", "expires_at": 1900000000,
+            "id_token": "eyJ.id.token", "scope": "read:user user:email" }] },
         { "op": "createSession", "args": [{ "sessionToken": "1a2b3c4d-0000-4000-8000-00000000live",
             "userId": "$0.id", "expires": { "$date": "2099-01-01T00:00:00.123Z" } }] },
         { "op": "createSession", "args": [{ "sessionToken": "1a2b3c4d-0000-4000-8000-00000000dead",
@@ -149,6 +150,11 @@ async fn users_accounts_and_live_sessions_move(profile: Profile, js_adapter: Opt
         github.linked.access_token.as_ref().map(|t| t.expose()),
         Some("gho_1")
     );
+    assert_eq!(
+        github.linked.id_token.as_ref().map(|t| t.expose()),
+        Some("eyJ.id.token")
+    );
+    assert_eq!(github.linked.scope.as_deref(), Some("read:user user:email"));
     let live = target
         .validate_session("1a2b3c4d-0000-4000-8000-00000000live")
         .await

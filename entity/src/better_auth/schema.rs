@@ -35,6 +35,8 @@ pub mod column {
     pub const REFRESH_TOKEN: &str = "refreshToken";
     /// `account.idToken`.
     pub const ID_TOKEN: &str = "idToken";
+    /// `account.scope`.
+    pub const SCOPE: &str = "scope";
     /// `account.accessTokenExpiresAt`.
     pub const ACCESS_TOKEN_EXPIRES_AT: &str = "accessTokenExpiresAt";
     /// `account.refreshTokenExpiresAt`.

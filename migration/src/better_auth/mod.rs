@@ -223,7 +223,7 @@ fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
         plain(col::ID_TOKEN, Text, Allowed),
         plain(col::ACCESS_TOKEN_EXPIRES_AT, Time, Allowed),
         plain(col::REFRESH_TOKEN_EXPIRES_AT, Time, Allowed),
-        plain("scope", Text, Allowed),
+        plain(col::SCOPE, Text, Allowed),
         plain("password", Text, Allowed),
     ];
     let verification = [

@@ -327,6 +327,10 @@ struct SourceAccount {
     access_token: Option<String>,
     refresh_token: Option<String>,
     access_token_expires_at: Option<DateTime<Utc>>,
+    /// OpenID Connect's token and the granted scope, where the source
+    /// keeps them (Auth.js's adapters).
+    id_token: Option<String>,
+    scope: Option<String>,
 }
 
 struct SourceSession {
@@ -1196,6 +1200,8 @@ impl Reader<'_> {
                 AuthJsSchema::ACCESS_TOKEN,
                 AuthJsSchema::REFRESH_TOKEN,
                 AuthJsSchema::EXPIRES_AT,
+                AuthJsSchema::ID_TOKEN,
+                AuthJsSchema::SCOPE,
             ])
             .expr_as(
                 shared(
@@ -1240,6 +1246,8 @@ impl Reader<'_> {
                 access_token: row.try_get("", AuthJsSchema::ACCESS_TOKEN)?,
                 refresh_token: row.try_get("", AuthJsSchema::REFRESH_TOKEN)?,
                 access_token_expires_at: expires_at.map(epoch_seconds),
+                id_token: row.try_get("", AuthJsSchema::ID_TOKEN)?,
+                scope: row.try_get("", AuthJsSchema::SCOPE)?,
             });
         }
         let sessions = Query::select()
@@ -1331,6 +1339,8 @@ impl Reader<'_> {
                 access_token: row.try_get("", NextAuthSchema::ACCESS_TOKEN)?,
                 refresh_token: row.try_get("", NextAuthSchema::REFRESH_TOKEN)?,
                 access_token_expires_at: time.read(&row, NextAuthSchema::ACCESS_TOKEN_EXPIRES)?,
+                id_token: None,
+                scope: None,
             });
         }
         let sessions = Query::select()
@@ -1447,6 +1457,8 @@ impl Reader<'_> {
                 access_token: None,
                 refresh_token: None,
                 access_token_expires_at: None,
+                id_token: None,
+                scope: None,
             });
         }
         let sessions = Query::select()
@@ -1723,6 +1735,8 @@ impl Writer<'_> {
                 account.access_token.clone().into(),
                 account.refresh_token.clone().into(),
                 self.time(account.access_token_expires_at),
+                account.id_token.clone().into(),
+                account.scope.clone().into(),
                 now(),
                 now(),
             ]
@@ -1988,10 +2002,12 @@ async fn landed<'v>(
 
 /// The tokens of an OAuth account the carry-over carries (an old system
 /// keeps no id token and no refresh token expiry).
-const CARRIED_TOKENS: [&str; 3] = [
+const CARRIED_TOKENS: [&str; 5] = [
     col::ACCESS_TOKEN,
     col::REFRESH_TOKEN,
     col::ACCESS_TOKEN_EXPIRES_AT,
+    col::ID_TOKEN,
+    col::SCOPE,
 ];
 
 /// One `INSERT` of every row, updating `on_conflict` where the key (the

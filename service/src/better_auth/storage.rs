@@ -59,7 +59,7 @@ const ACCOUNT_COLUMNS: [&str; 10] = [
     col::ID_TOKEN,
     col::ACCESS_TOKEN_EXPIRES_AT,
     col::REFRESH_TOKEN_EXPIRES_AT,
-    "scope",
+    col::SCOPE,
 ];
 
 /// A verification row's columns, in the order `insert_verification`
@@ -155,7 +155,7 @@ impl<C: ConnectionTrait> Storage<'_, C> {
                 id_token: secret(col::ID_TOKEN)?,
                 access_token_expires_at: self.read_time(row, col::ACCESS_TOKEN_EXPIRES_AT)?,
                 refresh_token_expires_at: self.read_time(row, col::REFRESH_TOKEN_EXPIRES_AT)?,
-                scope: row.try_get("", "scope")?,
+                scope: row.try_get("", col::SCOPE)?,
             },
         })
     }
