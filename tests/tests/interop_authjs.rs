@@ -9,7 +9,7 @@
 //! the tests are skipped with a note, or fail when `CI` is set.
 
 use authstore::authjs::{AuthJsStore, AuthJsTokens, NewAuthJsAccount, NextAuthMajor, PgAdapter};
-use authstore::{Error, NewUser, Secret};
+use authstore::{Conflict, Error, NewUser, Secret};
 use authstore_tests::TestDb;
 use authstore_tests::authjs::{self, COOKIE, Store, ada, at, session_route, uuid_v4};
 use authstore_tests::interop::{self, MAX_AGE, NextAuth, SECRET, UPDATE_AGE, instant, ms};
@@ -394,6 +394,29 @@ async fn authstore_keeps_one_user_per_mailbox_and_per_provider_account() {
         store.create_user(again).await,
         Err(Error::Conflict(_))
     ));
+    // Auth.js keeps a domain as typed: the app's row in punycode is the
+    // mailbox authstore spells in Unicode.
+    authjs.run(json!([{ "op": "createUser", "args": [{ "email": "zoe@xn--caf-dma.example" }] }]));
+    let zoe = NewUser {
+        email: Some("zoe@café.example".into()),
+        ..Default::default()
+    };
+    let taken = store.create_user(zoe).await;
+    assert!(
+        matches!(taken, Err(Error::Conflict(Conflict::Email))),
+        "{taken:?}"
+    );
+    let (_, link) = store
+        .create_verification_token("zoe@café.example")
+        .await
+        .unwrap();
+    let signed_in = store
+        .sign_in_with_link("zoe@café.example", link.expose())
+        .await;
+    assert!(
+        matches!(signed_in, Err(Error::Conflict(Conflict::Email))),
+        "not authstore's to guess which row: {signed_in:?}"
+    );
     // Found as the adapter finds it: the row holding the canonical form
     // exactly, which this one does not.
     assert_eq!(

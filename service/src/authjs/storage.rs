@@ -17,6 +17,7 @@ use super::{
 use crate::backend;
 use crate::lifecycle::{SessionRows, SessionsTable};
 use crate::next_auth::{NewUser, UserPatch};
+use crate::rules::email;
 use crate::rules::error::Error;
 use crate::rules::expiry::UpdateAgeExpiry;
 use crate::rules::token::Secret;
@@ -228,18 +229,13 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
 
     /// Whether any user's address is `canonical` as PostgreSQL's `lower()`
     /// folds both (another case of it, or a character the database's
-    /// locale folds alike): the mailbox is taken, and a new user for it
-    /// is refused.
+    /// locale folds alike), in either spelling of its domain: Auth.js keeps
+    /// the domain as it was typed, so an app's row may hold the ASCII
+    /// (punycode) spelling of a domain authstore writes in Unicode. The
+    /// mailbox is then taken, and a new user for it is refused.
     pub(super) async fn mailbox_taken(&self, canonical: &str) -> Result<bool, DbErr> {
-        let select = Query::select()
-            .expr(Expr::val(1))
-            .from(Self::USERS)
-            .and_where(
-                Expr::expr(Func::lower(Expr::col("email"))).eq(Func::lower(Expr::val(canonical))),
-            )
-            .limit(1)
-            .to_owned();
-        Ok(self.db.query_one(&select).await?.is_some())
+        let mut select = Self::mailbox(canonical);
+        Ok(self.db.query_one(select.limit(1)).await?.is_some())
     }
 
     /// Whether a user other than `id` has the mailbox `canonical` (see
@@ -249,16 +245,22 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         canonical: &str,
         id: &A::Id,
     ) -> Result<bool, DbErr> {
-        let select = Query::select()
+        let mut select = Self::mailbox(canonical);
+        select.and_where(Expr::col("id").ne(id.clone())).limit(1);
+        Ok(self.db.query_one(&select).await?.is_some())
+    }
+
+    /// The users holding the mailbox `canonical` ([`Storage::mailbox_taken`]).
+    fn mailbox(canonical: &str) -> SelectStatement {
+        let spellings: Vec<Expr> = email::spellings(canonical)
+            .into_iter()
+            .map(|spelling| Func::lower(Expr::val(spelling)).into())
+            .collect();
+        Query::select()
             .expr(Expr::val(1))
             .from(Self::USERS)
-            .and_where(
-                Expr::expr(Func::lower(Expr::col("email"))).eq(Func::lower(Expr::val(canonical))),
-            )
-            .and_where(Expr::col("id").ne(id.clone()))
-            .limit(1)
-            .to_owned();
-        Ok(self.db.query_one(&select).await?.is_some())
+            .and_where(Expr::expr(Func::lower(Expr::col("email"))).is_in(spellings))
+            .to_owned()
     }
 
     /// Applies `patch` (validated) to the user `id`; `None` if there is none.

@@ -87,6 +87,20 @@ pub(crate) fn canonical(raw: &str) -> Result<String, ValidationError> {
     Ok(email)
 }
 
+/// The spellings of a canonical address that name its mailbox: itself, and
+/// with its domain in ASCII (punycode) where that differs, as a system that
+/// keeps the domain as typed (Auth.js) may have stored it.
+pub(crate) fn spellings(canonical: &str) -> Vec<String> {
+    let mut spellings = vec![canonical.to_owned()];
+    if let Some((local, domain)) = canonical.rsplit_once('@')
+        && let Ok(ascii) = idna::domain_to_ascii(domain)
+        && ascii != domain
+    {
+        spellings.push(format!("{local}@{ascii}"));
+    }
+    spellings
+}
+
 /// Characters a person cannot see or type into an address on purpose.
 fn invisible(c: char) -> bool {
     matches!(
