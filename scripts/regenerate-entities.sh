@@ -24,6 +24,10 @@ trap 'rm -rf "$scratch"' EXIT
 regenerate() {
   local profile=$1
   local out="$root/entity/src/${profile//-/_}/generated"
+  local ignore=seaql_migrations,seaql_migrations_better_auth
+  # A SeaORM entity needs a primary key, and the Prisma adapter's documented
+  # Session has none (its token is only unique): no entity for it.
+  if [ "$profile" = authjs-prisma ]; then ignore="$ignore,Session"; fi
   # `fresh` empties the database first, so each profile is generated alone.
   AUTHSTORE_PROFILE=$profile cargo run --quiet --manifest-path "$root/Cargo.toml" \
     -p authstore-migration --features cli -- fresh
@@ -43,7 +47,7 @@ regenerate() {
       --with-serde both \
       --date-time-crate chrono \
       --impl-active-model-behavior=false \
-      --ignore-tables seaql_migrations,seaql_migrations_better_auth \
+      --ignore-tables "$ignore" \
       --er-diagram
   )
   mkdir -p "$root/docs"

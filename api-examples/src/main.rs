@@ -52,7 +52,10 @@ use std::num::NonZeroU32;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use authstore::authjs::{AuthJsConfig, AuthJsStore, DrizzleAdapter, NextAuthMajor};
+use authstore::authjs::{
+    AuthJsAdapter, AuthJsConfig, AuthJsStore, DrizzleAdapter, NextAuthMajor, PgAdapter,
+    PrismaAdapter,
+};
 use authstore::better_auth::{BetterAuthConfig, BetterAuthStore};
 use authstore::entity::descriptor::{AuthJsAdapterKind, Descriptor};
 use authstore::lucia_v1::{LuciaV1Config, LuciaV1Store};
@@ -227,17 +230,18 @@ async fn run() -> Result<(), Fatal> {
         }
         Served::AuthJs { config, adapter } => {
             let outbox = dev_outbox.then(Outbox::default);
+            let served = Beside {
+                db: &db,
+                replicas,
+                site,
+                outbox,
+                limits,
+            };
+            // The store of the adapter whose tables the profile names.
             match adapter {
-                AuthJsAdapterKind::Pg => {
-                    let store = AuthJsStore::new(db.clone(), config);
-                    let store = replicated(store, replicas, AuthJsStore::with_replicas)?;
-                    authjs_app(AuthJsState::new(store, site, outbox, limits).map_err(settings)?)
-                }
-                AuthJsAdapterKind::Drizzle => {
-                    let store = AuthJsStore::with_adapter(DrizzleAdapter, db.clone(), config);
-                    let store = replicated(store, replicas, AuthJsStore::with_replicas)?;
-                    authjs_app(AuthJsState::new(store, site, outbox, limits).map_err(settings)?)
-                }
+                AuthJsAdapterKind::Pg => served.authjs(PgAdapter, config, settings)?,
+                AuthJsAdapterKind::Drizzle => served.authjs(DrizzleAdapter, config, settings)?,
+                AuthJsAdapterKind::Prisma => served.authjs(PrismaAdapter, config, settings)?,
             }
         }
     };
@@ -328,6 +332,31 @@ enum Served {
         config: AuthJsConfig,
         adapter: AuthJsAdapterKind,
     },
+}
+
+/// What an Auth.js app's router is served with, whichever the adapter.
+struct Beside<'a> {
+    db: &'a DatabaseConnection,
+    replicas: Vec<DatabaseConnection>,
+    site: Site,
+    outbox: Option<Outbox>,
+    limits: Limits,
+}
+
+impl Beside<'_> {
+    /// The Auth.js example on `adapter`'s tables; `settings` says which
+    /// setting a refusal of the site's is about.
+    fn authjs<A: AuthJsAdapter>(
+        self,
+        adapter: A,
+        config: AuthJsConfig,
+        settings: impl FnOnce(authstore::Error) -> Fatal,
+    ) -> Result<axum::Router, Fatal> {
+        let store = AuthJsStore::with_adapter(adapter, self.db.clone(), config);
+        let store = replicated(store, self.replicas, AuthJsStore::with_replicas)?;
+        let state = AuthJsState::new(store, self.site, self.outbox, self.limits);
+        Ok(authjs_app(state.map_err(settings)?))
+    }
 }
 
 /// The connections named by `DATABASE_REPLICA_URL`, if set, each checked

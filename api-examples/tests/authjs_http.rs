@@ -1,6 +1,7 @@
-//! The example on an `authjs-pg` and on an `authjs-drizzle` database,
-//! beside Auth.js (`@auth/core` 0.41.3 with `@auth/pg-adapter` 1.11.3 or
-//! `@auth/drizzle-adapter` 1.11.3, run under Node) over HTTP: a session the
+//! The example on an `authjs-pg`, an `authjs-drizzle` and an
+//! `authjs-prisma` database, beside Auth.js (`@auth/core` 0.41.3 with
+//! `@auth/pg-adapter` 1.11.3, `@auth/drizzle-adapter` 1.11.3 or
+//! `@auth/prisma-adapter` 2.11.3, run under Node) over HTTP: a session the
 //! adapter made is recognised by its cookie, whole or in
 //! Auth.js's chunks, under the cookie name of the configured next-auth
 //! major only; a session the example starts with its email sign-in is one
@@ -8,6 +9,7 @@
 
 use authstore::authjs::{
     AuthJsAdapter, AuthJsConfig, AuthJsStore, DrizzleAdapter, NextAuthMajor, PgAdapter,
+    PrismaAdapter,
 };
 use authstore_examples::Outbox;
 use authstore_examples::authjs::{AuthJsState, authjs_app};
@@ -37,6 +39,11 @@ async fn the_example_and_the_pg_adapter_share_sessions_both_ways() {
 #[tokio::test]
 async fn the_example_and_the_drizzle_adapter_share_sessions_both_ways() {
     share_sessions_both_ways(DrizzleAdapter, Some("drizzle")).await;
+}
+
+#[tokio::test]
+async fn the_example_and_the_prisma_adapter_share_sessions_both_ways() {
+    share_sessions_both_ways(PrismaAdapter, Some("prisma")).await;
 }
 
 /// The example on `adapter`'s tables, beside the JS adapter of that name

@@ -250,6 +250,10 @@ pub struct AuthJsSchema {
     /// Where they do not, an account is its (provider, providerAccountId)
     /// and a session its token.
     pub row_ids: bool,
+    /// Whether users, accounts and sessions have `createdAt` and
+    /// `updatedAt` that the writer sets (Prisma's `@default(now())` and
+    /// `@updatedAt`, the latter client-side only).
+    pub row_clocks: bool,
     /// Whether `accounts.expires_at` is an `integer` (32 bits: epoch
     /// seconds up to 2038-01-19) rather than a `bigint`.
     pub expires_at_integer: bool,
@@ -268,6 +272,8 @@ pub enum AuthJsAdapterKind {
     Pg,
     /// `authstore::authjs::DrizzleAdapter`.
     Drizzle,
+    /// `authstore::authjs::PrismaAdapter`.
+    Prisma,
 }
 
 /// Who makes a user's id ([`AuthJsSchema::user_ids`]).
@@ -277,6 +283,9 @@ pub enum AuthJsIds {
     Serial,
     /// `text`: the writer makes a random UUID v4.
     Uuid,
+    /// `text`: the writer makes a CUID (version 1, as Prisma's client's
+    /// `@default(cuid())`).
+    Cuid,
 }
 
 impl AuthJsSchema {
@@ -309,6 +318,11 @@ impl AuthJsSchema {
     pub const SCOPE: &'static str = "scope";
     /// `accounts.session_state`.
     pub const SESSION_STATE: &'static str = "session_state";
+    /// The row clocks where the schema keeps them
+    /// ([`AuthJsSchema::row_clocks`]): `createdAt`.
+    pub const CREATED_AT: &'static str = "createdAt";
+    /// `updatedAt`.
+    pub const UPDATED_AT: &'static str = "updatedAt";
 }
 
 /// `@auth/pg-adapter` 1.11's `schema.sql` (PostgreSQL; serial ids; no
@@ -323,6 +337,7 @@ pub const AUTHJS_PG: AuthJsSchema = AuthJsSchema {
     authenticators: None,
     user_ids: AuthJsIds::Serial,
     row_ids: true,
+    row_clocks: false,
     expires_at_integer: false,
     times: StoredTime::Instant,
 };
@@ -340,6 +355,26 @@ pub const AUTHJS_DRIZZLE: AuthJsSchema = AuthJsSchema {
     authenticators: Some("authenticator"),
     user_ids: AuthJsIds::Uuid,
     row_ids: false,
+    row_clocks: false,
+    expires_at_integer: true,
+    times: StoredTime::UtcDateTime,
+};
+
+/// `@auth/prisma-adapter` 2.11's PostgreSQL schema as its docs give it
+/// (the models' names as tables, composite keys on accounts, no session id,
+/// row clocks the client writes), as Prisma maps it: `TEXT`, `TIMESTAMP(3)`
+/// without time zone holding UTC, `INTEGER`.
+pub const AUTHJS_PRISMA: AuthJsSchema = AuthJsSchema {
+    described_as: "@auth/prisma-adapter's documented PostgreSQL schema",
+    users: "User",
+    accounts: "Account",
+    sessions: "Session",
+    verification: "VerificationToken",
+    adapter: AuthJsAdapterKind::Prisma,
+    authenticators: Some("Authenticator"),
+    user_ids: AuthJsIds::Cuid,
+    row_ids: false,
+    row_clocks: true,
     expires_at_integer: true,
     times: StoredTime::UtcDateTime,
 };

@@ -9,7 +9,9 @@
 //! `verification`), [`authjs_pg`] (`users`, `accounts`, `sessions`,
 //! `verification_token`, as `@auth/pg-adapter` names them) and
 //! [`authjs_drizzle`] (`user`, `account`, `session`, `verificationToken`,
-//! `authenticator`, as `@auth/drizzle-adapter` names them).
+//! `authenticator`, as `@auth/drizzle-adapter` names them) and
+//! [`authjs_prisma`] (`User`, `Account`, `Session`, `VerificationToken`,
+//! `Authenticator`, the Prisma adapter's models).
 //!
 //! Each profile's `generated/` folder is written by
 //! `scripts/regenerate-entities.sh <profile>` (sea-orm-cli) and never edited
@@ -41,6 +43,7 @@
 
 pub mod authjs_drizzle;
 pub mod authjs_pg;
+pub mod authjs_prisma;
 mod behavior;
 pub mod better_auth;
 pub mod descriptor;

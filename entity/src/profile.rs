@@ -29,11 +29,14 @@ pub enum Profile {
     /// `@auth/drizzle-adapter` 1.11's default PostgreSQL schema (next-auth
     /// 4.24 and Auth.js v5 with Drizzle).
     AuthJsDrizzle,
+    /// `@auth/prisma-adapter` 2.11's documented PostgreSQL schema
+    /// (next-auth 4.24 and Auth.js v5 with Prisma).
+    AuthJsPrisma,
 }
 
 impl Profile {
     /// Every profile this release speaks.
-    pub const ALL: [Profile; 8] = [
+    pub const ALL: [Profile; 9] = [
         Profile::NextAuthV3,
         Profile::NextAuthV4Beta,
         Profile::NextAuthV2Beta,
@@ -42,6 +45,7 @@ impl Profile {
         Profile::BetterAuth,
         Profile::AuthJsPg,
         Profile::AuthJsDrizzle,
+        Profile::AuthJsPrisma,
     ];
 
     /// The profile's name, e.g. `next-auth-v3`.
@@ -55,6 +59,7 @@ impl Profile {
             Profile::BetterAuth => "better-auth",
             Profile::AuthJsPg => "authjs-pg",
             Profile::AuthJsDrizzle => "authjs-drizzle",
+            Profile::AuthJsPrisma => "authjs-prisma",
         }
     }
 
@@ -90,6 +95,7 @@ impl Profile {
             Profile::BetterAuth => Descriptor::BetterAuth(&crate::better_auth::BETTER_AUTH),
             Profile::AuthJsPg => Descriptor::AuthJs(&descriptor::AUTHJS_PG),
             Profile::AuthJsDrizzle => Descriptor::AuthJs(&descriptor::AUTHJS_DRIZZLE),
+            Profile::AuthJsPrisma => Descriptor::AuthJs(&descriptor::AUTHJS_PRISMA),
         }
     }
 
@@ -130,6 +136,10 @@ impl Profile {
             Profile::AuthJsDrizzle => NotifyChannels {
                 sessions: "authstore_authjs_drizzle_sessions",
                 users: "authstore_authjs_drizzle_users",
+            },
+            Profile::AuthJsPrisma => NotifyChannels {
+                sessions: "authstore_authjs_prisma_sessions",
+                users: "authstore_authjs_prisma_users",
             },
         }
     }

@@ -49,6 +49,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 (ACCOUNTS, USER_ID),
                 (ACCOUNTS, PROVIDER_ACCOUNT_ID),
             ],
+            unique_indexes: &[],
         }),
         Box::new(SessionNotify {
             name: "m20261207_000802_authstore_authjs_drizzle_session_notify",

@@ -46,6 +46,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 (USERS, "email"),
                 (ACCOUNTS, AuthJsSchema::PROVIDER_ACCOUNT_ID),
             ],
+            unique_indexes: &[],
         }),
         Box::new(SessionNotify {
             name: "m20261207_000702_authstore_authjs_pg_session_notify",

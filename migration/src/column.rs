@@ -146,12 +146,24 @@ pub(crate) fn text_id(backend: DatabaseBackend, name: &'static str) -> ColumnDef
     def
 }
 
+/// `TIMESTAMP(3)`: a time without zone to the millisecond, as Prisma maps
+/// a `DateTime` on PostgreSQL.
+pub(crate) const TIMESTAMP_MS: &str = "TIMESTAMP(3)";
+
+/// A [`TIMESTAMP_MS`] column.
+pub(crate) fn timestamp_ms(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).custom(TIMESTAMP_MS).to_owned()
+}
+
 /// The `information_schema.columns.data_type` PostgreSQL reports for a
 /// column built by this module or by SeaQuery's plain types, for checking an
 /// existing database against the migration's own definitions.
 pub(crate) fn postgres_data_type(column_type: Option<&ColumnType>) -> &'static str {
     match column_type {
         Some(ColumnType::Custom(name)) if name.to_string() == "serial" => "integer",
+        Some(ColumnType::Custom(name)) if name.to_string() == TIMESTAMP_MS => {
+            "timestamp without time zone"
+        }
         Some(ColumnType::Integer) => "integer",
         Some(ColumnType::String(_)) => "character varying",
         Some(ColumnType::Text) => "text",

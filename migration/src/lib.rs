@@ -1,7 +1,8 @@
 //! Migrations for authstore, one set per schema [`Profile`]
 //! ([`next_auth_v3`], the default, [`next_auth_v4_beta`] and
 //! [`next_auth_v2_beta`]; [`lucia_v3`], [`lucia_v1`]; [`better_auth`]), on
-//! PostgreSQL, MySQL/MariaDB and SQLite; and [`authjs_pg`] and [`authjs_drizzle`], on PostgreSQL
+//! PostgreSQL, MySQL/MariaDB and SQLite; and [`authjs_pg`], [`authjs_drizzle`] and
+//! [`authjs_prisma`], on PostgreSQL
 //! as their adapters.
 //!
 //! Run the default profile's on their own with [`Migrator`]:
@@ -83,6 +84,7 @@ mod adopt;
 mod attempts;
 pub mod authjs_drizzle;
 pub mod authjs_pg;
+pub mod authjs_prisma;
 pub mod better_auth;
 mod column;
 pub mod lucia_v1;
@@ -139,6 +141,7 @@ fn migrator(profile: Profile) -> &'static dyn MigrationSet {
         Profile::BetterAuth => &better_auth::Migrator,
         Profile::AuthJsPg => &authjs_pg::Migrator,
         Profile::AuthJsDrizzle => &authjs_drizzle::Migrator,
+        Profile::AuthJsPrisma => &authjs_prisma::Migrator,
     }
 }
 

@@ -40,6 +40,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             down: Down::Tables,
             only_on: None,
             indexes: &[(SESSIONS, "user_id")],
+            unique_indexes: &[],
         }),
         // The session cache's triggers (PostgreSQL only).
         Box::new(SessionNotify {

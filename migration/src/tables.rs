@@ -18,6 +18,10 @@ pub(crate) struct CreateTables {
     pub(crate) tables: fn(DatabaseBackend) -> Vec<TableCreateStatement>,
     /// Our indexes, as (table, column); each is named `{table}_{column}`.
     pub(crate) indexes: &'static [(&'static str, &'static str)],
+    /// The system's own unique indexes made apart from its tables (as
+    /// Prisma makes `@unique`), as (name, table, column): laid down with
+    /// the tables, never added to an adopted database.
+    pub(crate) unique_indexes: &'static [(&'static str, &'static str, &'static str)],
     /// The one backend the system's schema exists for, if it has one
     /// (`@auth/pg-adapter`'s is PostgreSQL's): on any other the migration
     /// refuses before it writes anything.
@@ -70,6 +74,15 @@ impl MigrationTrait for CreateTables {
         } else {
             for table in (self.tables)(backend) {
                 manager.create_table(table).await?;
+            }
+            for &(name, table, column) in self.unique_indexes {
+                let index = Index::create()
+                    .name(name)
+                    .table(table)
+                    .col(column)
+                    .unique()
+                    .to_owned();
+                manager.create_index(index).await?;
             }
         }
         for &(table, column) in self.indexes {

@@ -4,6 +4,7 @@
 //! session route, and the shape of the ids both sides make.
 
 use authstore::authjs::{AuthJsAdapter, AuthJsConfig, AuthJsStore};
+use authstore::entity::descriptor::AuthJsIds;
 use authstore::{NewUser, Profile};
 use authstore_migration::ProfileMigrations;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -66,6 +67,23 @@ pub async fn ada<A: AuthJsAdapter>(store: &Store<A>) -> A::Id {
         ..Default::default()
     };
     store.create_user(ada).await.unwrap().id
+}
+
+/// Whether `id` has the shape of the ids adapter `A`'s writer makes: a
+/// UUID v4 ([`uuid_v4`]), or a CUID (`c` and 24 lowercase base-36
+/// characters, as Prisma's `cuid()`).
+pub fn made_as_the_adapter_makes<A: AuthJsAdapter>(id: &str) -> bool {
+    match A::SCHEMA.user_ids {
+        AuthJsIds::Uuid => uuid_v4(id),
+        AuthJsIds::Cuid => {
+            id.len() == 25
+                && id.starts_with('c')
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        }
+        AuthJsIds::Serial => id.parse::<i32>().is_ok(),
+    }
 }
 
 /// `crypto.randomUUID()`'s shape: 36 characters, version 4, RFC 4122

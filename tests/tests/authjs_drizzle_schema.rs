@@ -5,8 +5,8 @@
 //! indexes added; an app's database is adopted unchanged, also one made
 //! from the adapter's docs when they wrapped the composite keys so that
 //! Drizzle made none (where the carry-over still carries a provider
-//! identity two rows hold for nobody); and other backends are refused
-//! before anything is written.
+//! identity two rows hold for nobody). Other backends' refusal is
+//! `authjs_schema.rs`'s, for every Auth.js profile.
 //!
 //! Needs `npm ci --prefix tests/interop/authjs` (CI does it); without it
 //! the tests are skipped with a note, or fail when `CI` is set.
@@ -179,26 +179,4 @@ async fn a_database_without_the_docs_composite_keys_is_adopted_and_kept_to_one_a
     assert_eq!((report.users, report.accounts), (2, 0), "{report:?}");
     target.destroy().await;
     db.destroy().await;
-}
-
-#[tokio::test]
-async fn other_backends_are_refused_before_anything_is_written() {
-    for backend in [Backend::Sqlite, Backend::MySql] {
-        let Some(db) = TestDb::create(backend, "drizzle_other_backend").await else {
-            continue;
-        };
-        let refused = Profile::AuthJsDrizzle
-            .up(&db.conn)
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(
-            refused.contains(
-                "@auth/drizzle-adapter's default PostgreSQL tables exist only on Postgres"
-            ),
-            "{refused}"
-        );
-        assert_eq!(db.table_names().await, Vec::<String>::new());
-        db.destroy().await;
-    }
 }

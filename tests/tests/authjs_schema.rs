@@ -2,8 +2,8 @@
 //! column (`tests/fixtures/authjs-pg-schema.sql`, its released
 //! `schema.sql`), with only non-unique indexes added; a database the app
 //! made, in the current shape or in the older one with unique and foreign
-//! keys, is adopted unchanged; and the profile refuses any backend but
-//! PostgreSQL before it writes anything.
+//! keys, is adopted unchanged; and every Auth.js profile refuses any
+//! backend but PostgreSQL before it writes anything.
 
 use authstore_migration::{Profile, ProfileMigrations};
 use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES};
@@ -128,27 +128,30 @@ async fn a_rollback_leaves_the_apps_tables_and_rows() {
     db.destroy().await;
 }
 
+/// Every Auth.js profile's tables are its adapter's PostgreSQL ones.
 #[tokio::test]
 async fn other_backends_are_refused_before_anything_is_written() {
-    for backend in [Backend::Sqlite, Backend::MySql] {
-        let Some(db) = TestDb::create(backend, "authjs_other_backend").await else {
-            continue;
-        };
-        let refused = Profile::AuthJsPg
-            .up(&db.conn)
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(
-            refused.contains("@auth/pg-adapter's tables exist only on Postgres"),
-            "{refused}"
-        );
-        assert_eq!(
-            db.table_names().await,
-            Vec::<String>::new(),
-            "{}",
-            backend.name()
-        );
-        db.destroy().await;
+    for profile in [
+        Profile::AuthJsPg,
+        Profile::AuthJsDrizzle,
+        Profile::AuthJsPrisma,
+    ] {
+        for backend in [Backend::Sqlite, Backend::MySql] {
+            let Some(db) = TestDb::create(backend, "authjs_other_backend").await else {
+                continue;
+            };
+            let refused = profile.up(&db.conn).await.unwrap_err().to_string();
+            assert!(
+                refused.contains("exist only on Postgres"),
+                "{profile}: {refused}"
+            );
+            assert_eq!(
+                db.table_names().await,
+                Vec::<String>::new(),
+                "{profile} on {}",
+                backend.name()
+            );
+            db.destroy().await;
+        }
     }
 }

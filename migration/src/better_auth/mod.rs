@@ -57,6 +57,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             down: Down::Tables,
             only_on: None,
             indexes: &[],
+            unique_indexes: &[],
         }),
         Box::new(Indexes),
         Box::new(Carried),

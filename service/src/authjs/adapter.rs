@@ -4,14 +4,14 @@
 //! (`authstore_entity::descriptor`), the id's Rust type is here.
 
 use authstore_entity::Profile;
-use authstore_entity::descriptor::{AUTHJS_DRIZZLE, AUTHJS_PG, AuthJsSchema};
+use authstore_entity::descriptor::{AUTHJS_DRIZZLE, AUTHJS_PG, AUTHJS_PRISMA, AuthJsSchema};
 
 use crate::backend::BuiltOnce;
 use crate::rules::token;
 
 /// An Auth.js database adapter whose tables an
-/// [`AuthJsStore`](super::AuthJsStore) speaks: [`PgAdapter`] (the default)
-/// or [`DrizzleAdapter`]. Its [`Id`](AuthJsAdapter::Id) is the type of a
+/// [`AuthJsStore`](super::AuthJsStore) speaks: [`PgAdapter`] (the default),
+/// [`DrizzleAdapter`] or [`PrismaAdapter`]. Its [`Id`](AuthJsAdapter::Id) is the type of a
 /// user's id in that adapter's tables.
 ///
 /// ```
@@ -86,8 +86,14 @@ pub struct PgAdapter;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DrizzleAdapter;
 
+/// `@auth/prisma-adapter`'s documented PostgreSQL schema: profile
+/// `authjs-prisma`, CUID text ids.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrismaAdapter;
+
 impl sealed::Sealed for PgAdapter {}
 impl sealed::Sealed for DrizzleAdapter {}
+impl sealed::Sealed for PrismaAdapter {}
 
 impl AuthJsAdapter for PgAdapter {
     type Id = i32;
@@ -116,6 +122,27 @@ impl AuthJsAdapter for DrizzleAdapter {
     /// `crypto.randomUUID()`, as the schema's `$defaultFn` makes it.
     fn new_user_id() -> Option<String> {
         Some(token::random_uuid().expose().to_owned())
+    }
+
+    #[allow(
+        private_interfaces,
+        reason = "sealed: only authstore implements and calls it"
+    )]
+    fn lookup() -> &'static BuiltOnce {
+        static LOOKUP: BuiltOnce = BuiltOnce::new();
+        &LOOKUP
+    }
+}
+
+impl AuthJsAdapter for PrismaAdapter {
+    type Id = String;
+    const PROFILE: Profile = Profile::AuthJsPrisma;
+    const SCHEMA: &'static AuthJsSchema = &AUTHJS_PRISMA;
+
+    /// A CUID, as the schema's `@default(cuid())` has Prisma's client make
+    /// it (the database makes none).
+    fn new_user_id() -> Option<String> {
+        Some(cuid::cuid1())
     }
 
     #[allow(

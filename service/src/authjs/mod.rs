@@ -59,7 +59,7 @@ use crate::rules::token::{self, Secret};
 use crate::rules::{self, email, text};
 use storage::{Rows, Storage};
 
-pub use adapter::{AuthJsAdapter, DrizzleAdapter, PgAdapter};
+pub use adapter::{AuthJsAdapter, DrizzleAdapter, PgAdapter, PrismaAdapter};
 
 /// A user row. `Id` is the adapter's
 /// ([`AuthJsAdapter::Id`]): `i32` for `@auth/pg-adapter`, `String` for

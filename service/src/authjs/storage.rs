@@ -7,7 +7,9 @@
 use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement, UpdateStatement,
+};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
 
 use super::{
@@ -141,6 +143,45 @@ fn returned_user(users: &str) -> Vec<Expr> {
         .collect()
 }
 
+/// The row clocks a write of a new row sets where the schema keeps them
+/// ([`AuthJsSchema::row_clocks`]): UTC's wall clock now, to the
+/// millisecond as the column keeps it, as Prisma's client writes
+/// `@default(now())` and `@updatedAt`.
+fn new_row_clocks<A: AuthJsAdapter>() -> Vec<(&'static str, Expr)> {
+    match A::SCHEMA.row_clocks {
+        true => vec![
+            (AuthJsSchema::CREATED_AT, utc_now()),
+            (AuthJsSchema::UPDATED_AT, utc_now()),
+        ],
+        false => Vec::new(),
+    }
+}
+
+/// What a change to a row sets besides ([`new_row_clocks`]).
+fn changed_row_clock<A: AuthJsAdapter>(update: &mut UpdateStatement) {
+    if A::SCHEMA.row_clocks {
+        update.value(AuthJsSchema::UPDATED_AT, utc_now());
+    }
+}
+
+/// The database's now on UTC's wall clock, for a `timestamp` column.
+fn utc_now() -> Expr {
+    Expr::cust("(now() AT TIME ZONE 'UTC')")
+}
+
+/// `columns` and `values` with the new row's clocks after them.
+fn with_new_row_clocks<A: AuthJsAdapter>(
+    columns: &[&'static str],
+    mut values: Vec<Expr>,
+) -> (Vec<&'static str>, Vec<Expr>) {
+    let mut columns = columns.to_vec();
+    for (column, value) in new_row_clocks::<A>() {
+        columns.push(column);
+        values.push(value);
+    }
+    (columns, values)
+}
+
 /// Of several rows, the oldest first: by id where the table numbers its
 /// rows, else in the table's physical order (`ctid`), which is the order
 /// the adapter's own unordered `SELECT` reads them in, and insertion order
@@ -197,9 +238,10 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             backend::optional_time_value(A::SCHEMA.times, user.email_verified),
             user.image.clone().into(),
         ]);
+        let (columns, values) = with_new_row_clocks::<A>(columns, values);
         let insert = Query::insert()
             .into_table(Self::USERS)
-            .columns(columns.iter().copied())
+            .columns(columns)
             .values_panic(values)
             .returning(Query::returning().exprs(returned_user(Self::USERS)))
             .to_owned();
@@ -291,6 +333,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         if update.get_values().is_empty() {
             return self.user(id).await;
         }
+        changed_row_clock::<A>(&mut update);
         update.returning(Query::returning().exprs(returned_user(Self::USERS)));
         match self.db.query_one(&update).await? {
             Some(row) => Ok(Some(user_from::<A>(&row, "")?)),
@@ -323,12 +366,13 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         id: &A::Id,
         at: DateTime<Utc>,
     ) -> Result<AuthJsUser<A::Id>, DbErr> {
-        let update = Query::update()
+        let mut update = Query::update()
             .table(Self::USERS)
             .value(AuthJsSchema::EMAIL_VERIFIED, time::<A>(at))
             .and_where(Expr::col("id").eq(id.clone()))
             .returning(Query::returning().exprs(returned_user(Self::USERS)))
             .to_owned();
+        changed_row_clock::<A>(&mut update);
         let row = self.db.query_one(&update).await?;
         user_from::<A>(&row.ok_or(DbErr::RecordNotUpdated)?, "")
     }
@@ -386,9 +430,10 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             Expr::val(tokens.scope.clone()),
             Expr::val(tokens.session_state.clone()),
         ];
+        let (columns, values) = with_new_row_clocks::<A>(&ACCOUNT_COLUMNS, values);
         let insert = Query::insert()
             .into_table(Self::ACCOUNTS)
-            .columns(ACCOUNT_COLUMNS)
+            .columns(columns)
             .select_from(Self::if_user_exists(&account.user_id, values))
             .map_err(|err| DbErr::Custom(err.to_string()))?
             .returning(Query::returning().columns(ACCOUNT_COLUMNS))
@@ -459,9 +504,10 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             time::<A>(expires),
             Expr::val(token),
         ];
+        let (columns, values) = with_new_row_clocks::<A>(&SESSION_COLUMNS, values);
         let insert = Query::insert()
             .into_table(Self::SESSIONS)
-            .columns(SESSION_COLUMNS)
+            .columns(columns)
             .select_from(Self::if_user_exists(user_id, values))
             .map_err(|err| DbErr::Custom(err.to_string()))?
             .to_owned();
@@ -517,12 +563,13 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
     /// Moves the session's expiry to `expires` if that is later; whether
     /// this call moved it.
     async fn extend_session(&self, token: &str, expires: DateTime<Utc>) -> Result<bool, DbErr> {
-        let update = Query::update()
+        let mut update = Query::update()
             .table(Self::SESSIONS)
             .value("expires", time::<A>(expires))
             .and_where(Expr::col(SESSION_TOKEN).eq(token))
             .and_where(Expr::col("expires").lt(time::<A>(expires)))
             .to_owned();
+        changed_row_clock::<A>(&mut update);
         Ok(self.db.execute(&update).await?.rows_affected() > 0)
     }
 

@@ -2208,13 +2208,13 @@ pub(crate) async fn carried_from_jwt_app(
     }
     // The old user's id as its column holds it: authjs-pg's are integers,
     // and a `sub` that is no integer's own spelling ("007", "7 ") names
-    // nobody there; Drizzle's are text, compared exactly.
+    // nobody there; Drizzle's and Prisma's are text, compared exactly.
     let old_id = match schema.user_ids {
         AuthJsIds::Serial => match user_id.parse::<i32>() {
             Ok(id) if id.to_string() == user_id => Value::from(id),
             _ => return Ok(false),
         },
-        AuthJsIds::Uuid => Value::from(user_id),
+        AuthJsIds::Uuid | AuthJsIds::Cuid => Value::from(user_id),
     };
     let carried = Query::select()
         .expr(Expr::val(1))

@@ -70,7 +70,8 @@ impl Schema {
             | Profile::LuciaV1
             | Profile::BetterAuth
             | Profile::AuthJsPg
-            | Profile::AuthJsDrizzle => None,
+            | Profile::AuthJsDrizzle
+            | Profile::AuthJsPrisma => None,
         }
     }
 

@@ -1,27 +1,98 @@
 //! One live PostgreSQL database shared with Auth.js (`@auth/core` 0.41.3)
-//! and `@auth/drizzle-adapter` 1.11.3 on drizzle-orm 0.45.4's node-postgres
-//! driver, run by `tests/interop/authjs/authjs.mjs` under Node, and
-//! authstore's `authjs-drizzle` profile. Node runs in a zone far from UTC
-//! (Drizzle's `timestamp` columns hold UTC whatever the writer's zone).
+//! and an adapter whose user ids the writer makes as text, run by
+//! `tests/interop/authjs/authjs.mjs` under Node: `@auth/drizzle-adapter`
+//! 1.11.3 on drizzle-orm 0.45.4 (profile `authjs-drizzle`, UUIDs) and
+//! `@auth/prisma-adapter` 2.11.3 on Prisma 7.10's client with its pg driver
+//! adapter (profile `authjs-prisma`, CUIDs and row clocks). Each test body
+//! runs once per adapter. Node runs in a zone far from UTC (both keep
+//! `timestamp` columns holding UTC whatever the writer's zone).
 //!
-//! Needs `npm ci --prefix tests/interop/authjs` (CI does it); without it
-//! the tests are skipped with a note, or fail when `CI` is set.
+//! Needs `npm ci --prefix tests/interop/authjs` and the Prisma client
+//! generated there (CI does both); without them the tests are skipped with
+//! a note, or fail when `CI` is set.
 
-use authstore::Error;
 use authstore::Secret;
-use authstore::authjs::{AuthJsTokens, DrizzleAdapter, NewAuthJsAccount};
+use authstore::authjs::{AuthJsAdapter, AuthJsTokens, NewAuthJsAccount};
+use authstore::{Error, UserPatch};
 use authstore_tests::TestDb;
-use authstore_tests::authjs::{self, COOKIE, Store, ada, at, session_route, uuid_v4};
+use authstore_tests::authjs::{
+    self, COOKIE, Store, ada, at, made_as_the_adapter_makes, session_route,
+};
 use authstore_tests::interop::{MAX_AGE, NextAuth, UPDATE_AGE, instant, ms};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
-/// A migrated database, the store and Auth.js with the Drizzle adapter on
-/// it, Node in a zone far from UTC.
-async fn shared(test: &str) -> Option<(TestDb, NextAuth, Store<DrizzleAdapter>)> {
-    let (db, mut authjs, store) = authjs::shared(DrizzleAdapter, Some("drizzle"), test).await?;
+/// Each test body on both adapters: `$name` runs `$body::<A>(adapter, js
+/// adapter, database name)`.
+macro_rules! per_adapter {
+    ($($name:ident => $body:ident;)*) => {
+        mod drizzle {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$body(authstore::authjs::DrizzleAdapter, "drizzle").await;
+            })*
+        }
+        mod prisma {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$body(authstore::authjs::PrismaAdapter, "prisma").await;
+            })*
+        }
+    };
+}
+
+per_adapter! {
+    users_and_sessions_made_by_either_side_are_read_by_the_other => both_ways;
+    renewal_and_expiry_fall_at_the_same_instants_on_both_sides => renewal_and_expiry;
+    accounts_linked_by_either_side_are_found_by_the_other => accounts;
+    sign_in_links_made_by_either_side_work_on_the_other => links;
+    a_user_deleted_on_either_side_is_gone_with_everything_of_theirs => deletion;
+}
+
+/// A migrated database, the store and Auth.js with the adapter on it,
+/// Node in a zone far from UTC.
+async fn shared<A: AuthJsAdapter>(
+    adapter: A,
+    js_adapter: &'static str,
+    test: &str,
+) -> Option<(TestDb, NextAuth, Store<A>)> {
+    let test = format!("{js_adapter}_{test}");
+    let (db, mut authjs, store) = authjs::shared(adapter, Some(js_adapter), &test).await?;
     authjs.tz = Some("Pacific/Auckland");
     Some((db, authjs, store))
+}
+
+/// Prisma's row clocks: authstore writes `createdAt` and `updatedAt` on a
+/// new user, as Prisma's client does (the database gives `updatedAt` no
+/// default), and moves `updatedAt` on a change.
+async fn row_clocks_are_written<A: AuthJsAdapter<Id = String>>(
+    authjs: &NextAuth,
+    store: &Store<A>,
+    user: &str,
+) {
+    let clocks = |read: &Value| (instant(&read["createdAt"]), instant(&read["updatedAt"]));
+    let read = authjs.run(json!([{ "op": "getUser", "args": [user] }]));
+    let (created, updated) = clocks(&read[0]);
+    assert!(
+        (Utc::now() - created).abs() < TimeDelta::minutes(1),
+        "{read:?}"
+    );
+    assert_eq!(created, updated);
+    let table = A::SCHEMA.users;
+    authjs.run(json!([{ "op": "query", "args": [
+        format!(r#"UPDATE "{table}" SET "updatedAt" = '2001-01-01' WHERE id = $1"#), user] }]));
+    let patch = UserPatch {
+        name: Some(Some("Ada L.".into())),
+        ..Default::default()
+    };
+    store.update_user(user.to_owned(), patch).await.unwrap();
+    let read = authjs.run(json!([{ "op": "getUser", "args": [user] }]));
+    let (still_created, moved) = clocks(&read[0]);
+    assert_eq!(still_created, created);
+    assert!(
+        (Utc::now() - moved).abs() < TimeDelta::minutes(1),
+        "{read:?}"
+    );
 }
 
 /// The session row's expiry as the adapter reads it; `None` if it is gone.
@@ -30,16 +101,18 @@ fn adapter_expiry(authjs: &NextAuth, token: &str) -> Option<DateTime<Utc>> {
     (!read[0].is_null()).then(|| instant(&read[0]["session"]["expires"]))
 }
 
-#[tokio::test]
-async fn users_and_sessions_made_by_either_side_are_read_by_the_other() {
-    let Some((db, authjs, store)) = shared("drizzle_interop_both").await else {
+async fn both_ways<A: AuthJsAdapter<Id = String>>(adapter: A, js_adapter: &'static str) {
+    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_both").await else {
         return;
     };
     let user = ada(&store).await;
     assert!(
-        uuid_v4(&user),
-        "an id as the schema's $defaultFn makes: {user}"
+        made_as_the_adapter_makes::<A>(&user),
+        "an id as the adapter's writer makes: {user}"
     );
+    if A::SCHEMA.row_clocks {
+        row_clocks_are_written(&authjs, &store, &user).await;
+    }
     let ours = store.create_session(user.clone()).await.unwrap();
     let token = ours.session_token.expose();
     let read = authjs.run(json!([
@@ -76,9 +149,8 @@ async fn users_and_sessions_made_by_either_side_are_read_by_the_other() {
     db.destroy().await;
 }
 
-#[tokio::test]
-async fn renewal_and_expiry_fall_at_the_same_instants_on_both_sides() {
-    let Some((db, authjs, store)) = shared("drizzle_interop_renewal").await else {
+async fn renewal_and_expiry<A: AuthJsAdapter<Id = String>>(adapter: A, js_adapter: &'static str) {
+    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_renewal").await else {
         return;
     };
     let user = ada(&store).await;
@@ -147,13 +219,12 @@ async fn renewal_and_expiry_fall_at_the_same_instants_on_both_sides() {
         adapter_expiry(&authjs, by_them.session_token.expose()),
         None
     );
-    assert_eq!(db.count_rows("session").await, 0);
+    assert_eq!(db.count_rows(A::SCHEMA.sessions).await, 0);
     db.destroy().await;
 }
 
-#[tokio::test]
-async fn accounts_linked_by_either_side_are_found_by_the_other() {
-    let Some((db, authjs, store)) = shared("drizzle_interop_accounts").await else {
+async fn accounts<A: AuthJsAdapter<Id = String>>(adapter: A, js_adapter: &'static str) {
+    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_accounts").await else {
         return;
     };
     let user = ada(&store).await;
@@ -201,7 +272,7 @@ async fn accounts_linked_by_either_side_are_found_by_the_other() {
         matches!(&refused, Err(Error::Validation(errors)) if errors.field_errors().contains_key("expires_at")),
         "{refused:?}"
     );
-    assert_eq!(db.count_rows("account").await, 2);
+    assert_eq!(db.count_rows(A::SCHEMA.accounts).await, 2);
 
     assert!(store.unlink_account("github", "1234").await.unwrap());
     let gone = authjs.run(json!([
@@ -211,9 +282,8 @@ async fn accounts_linked_by_either_side_are_found_by_the_other() {
     db.destroy().await;
 }
 
-#[tokio::test]
-async fn sign_in_links_made_by_either_side_work_on_the_other() {
-    let Some((db, authjs, store)) = shared("drizzle_interop_links").await else {
+async fn links<A: AuthJsAdapter<Id = String>>(adapter: A, js_adapter: &'static str) {
+    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_links").await else {
         return;
     };
     // Auth.js's email sign-in sends a link; authstore signs in with it.
@@ -224,7 +294,7 @@ async fn sign_in_links_made_by_either_side_work_on_the_other() {
         .await
         .unwrap()
         .expect("Auth.js's link signs in");
-    assert!(uuid_v4(&user.id), "{}", user.id);
+    assert!(made_as_the_adapter_makes::<A>(&user.id), "{}", user.id);
     let read = authjs.run(json!([
         { "op": "getSessionAndUser", "args": [session.session_token.expose()] },
     ]));
@@ -255,16 +325,15 @@ async fn sign_in_links_made_by_either_side_work_on_the_other() {
     assert_eq!(found.user.email.as_deref(), Some("grace@example.com"));
     assert!(found.user.email_verified.is_some());
     assert_eq!(
-        db.count_rows("verificationToken").await,
+        db.count_rows(A::SCHEMA.verification).await,
         0,
         "both links spent"
     );
     db.destroy().await;
 }
 
-#[tokio::test]
-async fn a_user_deleted_on_either_side_is_gone_with_everything_of_theirs() {
-    let Some((db, authjs, store)) = shared("drizzle_interop_delete").await else {
+async fn deletion<A: AuthJsAdapter<Id = String>>(adapter: A, js_adapter: &'static str) {
+    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_delete").await else {
         return;
     };
     let user = ada(&store).await;

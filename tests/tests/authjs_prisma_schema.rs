@@ -1,0 +1,82 @@
+//! The `authjs-prisma` profile's tables are the ones Prisma's documented
+//! mapping makes from `@auth/prisma-adapter` 2.11's documented schema
+//! (`tests/fixtures/authjs-prisma-schema.sql`; `prisma migrate` needs an
+//! engine that cannot be installed here), column for column, with Prisma's
+//! constraint and index names, and only non-unique indexes added; and an
+//! app's database is adopted unchanged.
+
+use authstore_migration::{Profile, ProfileMigrations};
+use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES};
+use authstore_tests::{Backend, TestDb};
+use sea_orm::ConnectionTrait;
+
+const SCHEMA: &str = include_str!("../fixtures/authjs-prisma-schema.sql");
+
+/// The indexes authstore adds, none unique.
+const OURS: [&str; 2] = [
+    "CREATE INDEX \"Account_userId\" ON public.\"Account\" USING btree (\"userId\")",
+    "CREATE INDEX \"Session_userId\" ON public.\"Session\" USING btree (\"userId\")",
+];
+
+#[tokio::test]
+async fn the_tables_are_prismas_with_only_our_indexes_added() {
+    let Some(theirs) = TestDb::create(Backend::Postgres, "prisma_schema_theirs").await else {
+        return;
+    };
+    let ours = TestDb::create(Backend::Postgres, "prisma_schema_ours")
+        .await
+        .unwrap();
+    theirs.conn.execute_unprepared(SCHEMA).await.unwrap();
+    Profile::AuthJsPrisma.up(&ours.conn).await.unwrap();
+    let columns = theirs.strings(COLUMNS).await;
+    assert_eq!(columns.len(), 36, "five tables, 36 columns: {columns:#?}");
+    assert_eq!(ours.strings(COLUMNS).await, columns);
+    assert_eq!(
+        ours.strings(CONSTRAINTS).await,
+        theirs.strings(CONSTRAINTS).await
+    );
+    let mut expected = theirs.strings(INDEXES).await;
+    expected.extend(OURS.map(str::to_owned));
+    expected.sort();
+    let mut found = ours.strings(INDEXES).await;
+    found.sort();
+    assert_eq!(found, expected);
+    theirs.destroy().await;
+    ours.destroy().await;
+}
+
+#[tokio::test]
+async fn an_apps_database_is_adopted_unchanged() {
+    let Some(db) = TestDb::create(Backend::Postgres, "prisma_adopt").await else {
+        return;
+    };
+    db.conn.execute_unprepared(SCHEMA).await.unwrap();
+    db.conn
+        .execute_unprepared(
+            r#"INSERT INTO "User" (id, email, "updatedAt") VALUES ('cjld2cjxh0000qzrmn831i7rn', 'ada@example.com', now());"#,
+        )
+        .await
+        .unwrap();
+    let (columns, constraints, indexes) = (
+        db.strings(COLUMNS).await,
+        db.strings(CONSTRAINTS).await,
+        db.strings(INDEXES).await,
+    );
+    Profile::AuthJsPrisma.up(&db.conn).await.unwrap();
+    assert_eq!(db.strings(COLUMNS).await, columns, "no column changed");
+    assert_eq!(db.strings(CONSTRAINTS).await, constraints, "no key changed");
+    let mut expected = indexes;
+    expected.extend(OURS.map(str::to_owned));
+    expected.sort();
+    let mut found = db.strings(INDEXES).await;
+    found.sort();
+    assert_eq!(found, expected, "only ours added");
+    assert_eq!(db.count_rows("User").await, 1);
+    Profile::AuthJsPrisma.down(&db.conn).await.unwrap();
+    assert_eq!(
+        db.strings(COLUMNS).await,
+        columns,
+        "a rollback keeps the tables"
+    );
+    db.destroy().await;
+}
