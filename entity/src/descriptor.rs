@@ -250,6 +250,8 @@ pub struct AuthJsSchema {
     /// Where they do not, an account is its (provider, providerAccountId)
     /// and a session its token.
     pub row_ids: bool,
+    /// Whether every user must have an address (`email` NOT NULL).
+    pub email_required: bool,
     /// Whether users, accounts and sessions have `createdAt` and
     /// `updatedAt` that the writer sets (Prisma's `@default(now())` and
     /// `@updatedAt`, the latter client-side only).
@@ -337,6 +339,7 @@ pub const AUTHJS_PG: AuthJsSchema = AuthJsSchema {
     authenticators: None,
     user_ids: AuthJsIds::Serial,
     row_ids: true,
+    email_required: false,
     row_clocks: false,
     expires_at_integer: false,
     times: StoredTime::Instant,
@@ -355,6 +358,7 @@ pub const AUTHJS_DRIZZLE: AuthJsSchema = AuthJsSchema {
     authenticators: Some("authenticator"),
     user_ids: AuthJsIds::Uuid,
     row_ids: false,
+    email_required: false,
     row_clocks: false,
     expires_at_integer: true,
     times: StoredTime::UtcDateTime,
@@ -374,6 +378,7 @@ pub const AUTHJS_PRISMA: AuthJsSchema = AuthJsSchema {
     authenticators: Some("Authenticator"),
     user_ids: AuthJsIds::Cuid,
     row_ids: false,
+    email_required: true,
     row_clocks: true,
     expires_at_integer: true,
     times: StoredTime::UtcDateTime,

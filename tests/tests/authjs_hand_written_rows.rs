@@ -3,9 +3,12 @@
 //! (PostgreSQL's `infinity`, which no JS `Date` holds) is a typed error for
 //! a session and no verification for a user, never a panic; and expired
 //! sessions are purged in batches, on tables with ids (`authjs-pg`) and
-//! without (`authjs-drizzle`, keyed by the token).
+//! without (`authjs-drizzle`, `authjs-prisma`, keyed by the token). A user
+//! without an address is refused where the schema requires one.
 
-use authstore::authjs::{AuthJsAdapter, AuthJsConfig, AuthJsStore, DrizzleAdapter, PgAdapter};
+use authstore::authjs::{
+    AuthJsAdapter, AuthJsConfig, AuthJsStore, DrizzleAdapter, PgAdapter, PrismaAdapter,
+};
 use authstore::{Error, NewUser};
 use authstore_migration::ProfileMigrations;
 use authstore_tests::{Backend, TestDb};
@@ -19,6 +22,11 @@ async fn pg_adapter_rows() {
 #[tokio::test]
 async fn drizzle_adapter_rows() {
     hand_written_rows(DrizzleAdapter).await;
+}
+
+#[tokio::test]
+async fn prisma_adapter_rows() {
+    hand_written_rows(PrismaAdapter).await;
 }
 
 async fn hand_written_rows<A: AuthJsAdapter>(adapter: A) {
@@ -35,9 +43,14 @@ async fn hand_written_rows<A: AuthJsAdapter>(adapter: A) {
     let ada = store.create_user(ada).await.unwrap();
     let (users, sessions) = (A::SCHEMA.users, A::SCHEMA.sessions);
     let id = &ada.id;
+    // Prisma's `updatedAt` has no default: its client writes it.
+    let (clock, now) = match A::SCHEMA.row_clocks {
+        true => (r#", "updatedAt""#, ", now()"),
+        false => ("", ""),
+    };
     let session = |token: &str, expires: &str| {
         format!(
-            r#"INSERT INTO "{sessions}" ("userId", expires, "sessionToken") VALUES ('{id}', {expires}, '{token}')"#
+            r#"INSERT INTO "{sessions}" ("userId", expires, "sessionToken"{clock}) VALUES ('{id}', {expires}, '{token}'{now})"#
         )
     };
     for statement in [
@@ -62,6 +75,19 @@ async fn hand_written_rows<A: AuthJsAdapter>(adapter: A) {
         .unwrap()
         .expect("a live session of that user");
     assert_eq!(live.user.email_verified, None);
+
+    // A user without an address, where the schema wants one: refused
+    // before anything is written.
+    let nobody = store.create_user(NewUser::default()).await;
+    match A::SCHEMA.email_required {
+        true => assert!(
+            matches!(&nobody, Err(Error::Validation(e)) if e.field_errors().contains_key("email")),
+            "{nobody:?}"
+        ),
+        false => assert!(nobody.is_ok(), "{nobody:?}"),
+    }
+    let users_now = usize::from(!A::SCHEMA.email_required) + 1;
+    assert_eq!(db.count_rows(users).await, users_now as i64);
 
     assert_eq!(store.delete_expired_sessions().await.unwrap(), 2);
     assert_eq!(

@@ -384,10 +384,12 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
     /// one `INSERT` under a lock on the mailbox.
     /// [`Error::Conflict`]`(`[`Conflict::Email`]`)` if a user has the
     /// address in any case (as the database's `lower()` folds it);
-    /// [`Error::Validation`] for a bad field, and nothing is written.
+    /// [`Error::Validation`] for a bad field, or for no address where the
+    /// schema requires one (`authjs-prisma`), and nothing is written.
     pub async fn create_user(&self, input: NewUser) -> Result<AuthJsUser<IdOf<A>>, Error> {
         let user = input.prepare(self.core.db.get_database_backend())?;
         let Some(address) = user.email.clone() else {
+            Self::address_optional()?;
             return Ok(self.storage().insert_user(&user).await?);
         };
         self.for_mailbox(&address, async |storage| {
@@ -400,6 +402,16 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
                 .map_err(on_write(Conflict::Email))
         })
         .await
+    }
+
+    /// [`Error::Validation`] on `email` where the schema requires every
+    /// user to have an address (Prisma's documented `email String
+    /// @unique`), before anything is written.
+    fn address_optional() -> Result<(), Error> {
+        match A::SCHEMA.email_required {
+            true => Err(rules::invalid("email", ValidationError::new("required"))),
+            false => Ok(()),
+        }
     }
 
     /// Runs `body` in a transaction holding the lock on the mailbox
@@ -487,6 +499,9 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
         patch: UserPatch,
     ) -> Result<AuthJsUser<IdOf<A>>, Error> {
         let patch = patch.prepare(self.core.db.get_database_backend())?;
+        if patch.email == Some(None) {
+            Self::address_optional()?;
+        }
         let updated = match patch.email.clone().flatten() {
             None => self.storage().update_user(&id, &patch).await?,
             Some(address) => {
