@@ -78,6 +78,17 @@ pub(crate) fn optional_time_value(stored: StoredTime, at: Option<DateTime<Utc>>)
     }
 }
 
+/// SQL reading the time `column` (quoted, and qualified if need be) as
+/// `NULL` where it is infinite: PostgreSQL's `infinity`, which no JS `Date`
+/// holds and sqlx's chrono decoding panics on.
+pub(crate) fn finite_time(column: &str) -> String {
+    let column = match column.starts_with('"') {
+        true => column.to_owned(),
+        false => format!(r#""{column}""#),
+    };
+    format!("CASE WHEN isfinite({column}) THEN {column} END")
+}
+
 /// The instant in `row`'s `column`, stored as `stored`.
 pub(crate) fn read_time(
     stored: StoredTime,

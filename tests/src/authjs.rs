@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
-use crate::interop::{self, MAX_AGE, NextAuth, SECRET, UPDATE_AGE};
+use crate::interop::{self, MAX_AGE, NextAuth, SECRET, UPDATE_AGE, instant, ms};
 use crate::{Backend, TestDb};
 
 /// The v5 session cookie, over http.
@@ -97,4 +97,69 @@ pub fn uuid_v4(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// next-auth 4.24's own session route (its `AuthHandler`, authjs.mjs's
+/// `session4`) on `authjs`'s adapter renews and deletes at the instants
+/// `store` does: a millisecond before a renewal is due, at it, at
+/// `expires` and a millisecond after.
+pub async fn next_auth_4_draws_the_same_boundaries<A: AuthJsAdapter>(
+    authjs: &NextAuth,
+    store: &Store<A>,
+) {
+    let user = ada(store).await;
+    let start = ms(Utc::now());
+    let (due, end) = (
+        start + TimeDelta::seconds(UPDATE_AGE),
+        start + TimeDelta::seconds(MAX_AGE),
+    );
+    let v4 = |token: &str, now: DateTime<Utc>| {
+        let settings = json!({ "now": now.timestamp_millis() });
+        authjs.run_with(settings, json!([{ "op": "session4", "args": [token] }]))[0].clone()
+    };
+    let expires = |token: &str| {
+        let read = authjs.run(json!([{ "op": "getSessionAndUser", "args": [token] }]));
+        read[0]["session"]["expires"]
+            .as_str()
+            .map(|at| instant(&json!(at)))
+    };
+    let mut tokens = Vec::new();
+    for _ in 0..3 {
+        let session = at(store, start).create_session(user.clone()).await.unwrap();
+        tokens.push(session.session_token.expose().to_owned());
+    }
+    // A millisecond before it is due: served, not renewed; at due: renewed.
+    let read = v4(&tokens[0], due - TimeDelta::milliseconds(1));
+    assert_eq!(read["body"]["user"]["email"], "ada@example.com", "{read}");
+    assert_eq!(expires(&tokens[0]), Some(end));
+    v4(&tokens[0], due);
+    assert_eq!(expires(&tokens[0]), Some(due + TimeDelta::seconds(MAX_AGE)));
+    // At `expires` served (and renewed); a millisecond later deleted.
+    let read = v4(&tokens[1], end);
+    assert_eq!(read["body"]["user"]["email"], "ada@example.com", "{read}");
+    let read = v4(&tokens[2], end + TimeDelta::milliseconds(1));
+    assert_eq!(read["body"], json!({}), "{read}");
+    assert_eq!(expires(&tokens[2]), None, "deleted by next-auth 4");
+    // authstore agrees on each instant.
+    let session = at(store, start).create_session(user.clone()).await.unwrap();
+    let token = session.session_token.expose();
+    let before = at(store, due - TimeDelta::milliseconds(1))
+        .get_session_and_user(token)
+        .await
+        .unwrap();
+    assert!(!before.unwrap().session.fresh);
+    let after = at(
+        store,
+        end + TimeDelta::seconds(UPDATE_AGE) + TimeDelta::milliseconds(1),
+    );
+    assert!(
+        at(store, due)
+            .get_session_and_user(token)
+            .await
+            .unwrap()
+            .unwrap()
+            .session
+            .fresh
+    );
+    assert!(after.get_session_and_user(token).await.unwrap().is_none());
 }

@@ -4,12 +4,14 @@
 //! a session and no verification for a user, never a panic; and expired
 //! sessions are purged in batches, on tables with ids (`authjs-pg`) and
 //! without (`authjs-drizzle`, `authjs-prisma`, keyed by the token). A user
-//! without an address is refused where the schema requires one.
+//! without an address is refused where the schema requires one. The
+//! carry-over reads such rows as the stores do.
 
 use authstore::authjs::{
     AuthJsAdapter, AuthJsConfig, AuthJsStore, DrizzleAdapter, PgAdapter, PrismaAdapter,
 };
-use authstore::{Error, NewUser};
+use authstore::better_auth::carry_over::{CarryOver, Source};
+use authstore::{Error, NewUser, Profile};
 use authstore_migration::ProfileMigrations;
 use authstore_tests::{Backend, TestDb};
 use sea_orm::ConnectionTrait;
@@ -88,6 +90,19 @@ async fn hand_written_rows<A: AuthJsAdapter>(adapter: A) {
     }
     let users_now = usize::from(!A::SCHEMA.email_required) + 1;
     assert_eq!(db.count_rows(users).await, users_now as i64);
+
+    // The carry-over reads them too, as no time: the user is carried
+    // unverified, the infinite session not at all (no expiry, no session).
+    let target = TestDb::create(Backend::Postgres, &format!("{name}_to"))
+        .await
+        .unwrap();
+    Profile::BetterAuth.up(&target.conn).await.unwrap();
+    let report = CarryOver::new(Source::of(A::PROFILE, None, None).unwrap())
+        .run(&db.conn, &target.conn, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((report.users, report.sessions), (1, 1), "{report:?}");
+    target.destroy().await;
 
     assert_eq!(store.delete_expired_sessions().await.unwrap(), 2);
     assert_eq!(

@@ -7,6 +7,7 @@
 
 use authstore::better_auth::carry_over::{CarryOver, CarryOverReport, LeftBehind, Source};
 use authstore::better_auth::{BetterAuthStore, SessionMeta};
+use authstore::entity::better_auth::{BETTER_AUTH, column as col};
 use authstore::lucia_v1::{self, LuciaV1Config, LuciaV1Store, NewKey};
 use authstore::lucia_v3::{LuciaConfig, LuciaStore};
 use authstore::{AuthStore, Error, NewAccount, NewUser, Profile, Refusal};
@@ -14,6 +15,7 @@ use authstore_migration::ProfileMigrations;
 use authstore_tests::{TestDb, backend_tests};
 use chrono::Utc;
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 
 backend_tests!(
     next_auth_users_accounts_and_live_sessions_move,
@@ -139,6 +141,25 @@ async fn next_auth_users_accounts_and_live_sessions_move(db: &TestDb) {
         .expect("the account");
     assert_eq!(github.user_id, ada.id.to_string());
     assert_eq!(db.count_rows("user").await, 1);
+
+    // better-auth later keeps an OpenID token and scopes on the account;
+    // next-auth has neither, so a repeat run leaves them be.
+    let later = Query::update()
+        .table(BETTER_AUTH.accounts)
+        .value(col::ID_TOKEN, "eyJ.later")
+        .value(col::SCOPE, "openid,email")
+        .and_where(Expr::col("id").eq(github.id.as_str()))
+        .to_owned();
+    db.conn.execute(&later).await.unwrap();
+    carry(db, Source::NextAuth(Profile::NextAuthV3)).await;
+    let github = new.account("github", "583231").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            github.linked.id_token.as_ref().map(|t| t.expose()),
+            github.linked.scope.as_deref()
+        ),
+        (Some("eyJ.later"), Some("openid,email"))
+    );
 }
 
 /// JavaScript keeps milliseconds; so does the carry-over.

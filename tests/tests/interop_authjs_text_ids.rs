@@ -42,6 +42,7 @@ macro_rules! per_adapter {
 }
 
 per_adapter! {
+    next_auth_4_draws_the_same_boundaries => next_auth_4_boundaries;
     users_and_sessions_made_by_either_side_are_read_by_the_other => both_ways;
     renewal_and_expiry_fall_at_the_same_instants_on_both_sides => renewal_and_expiry;
     accounts_linked_by_either_side_are_found_by_the_other => accounts;
@@ -376,5 +377,18 @@ async fn deletion<A: AuthJsAdapter<Id = String>>(adapter: A, js_adapter: &'stati
     );
     let id = theirs[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(store.get_user(id).await.unwrap(), None);
+    db.destroy().await;
+}
+
+/// next-auth 4.24's own session route (its `AuthHandler`) on the adapter:
+/// it renews and deletes at the instants authstore does.
+async fn next_auth_4_boundaries<A: AuthJsAdapter<Id = String>>(
+    adapter: A,
+    js_adapter: &'static str,
+) {
+    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_v4").await else {
+        return;
+    };
+    authjs::next_auth_4_draws_the_same_boundaries(&authjs, &store).await;
     db.destroy().await;
 }

@@ -461,7 +461,9 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
 
     /// The user with this address (`getUserByEmail`): the row holding its
     /// canonical form exactly, as the adapter compares (of two such rows,
-    /// the older). An input that is no address is `None`, without a query.
+    /// the older), or else exactly the spelling with its domain in ASCII
+    /// (punycode), which Auth.js keeps when that is what was typed. An
+    /// input that is no address is `None`, without a query.
     pub async fn get_user_by_email(
         &self,
         address: &str,
@@ -704,11 +706,13 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
     /// one transaction under the mailbox's lock: the token is used (spent
     /// even if it has expired); then the user whose address is exactly the
     /// link's gets `emailVerified` = now, or is created with it, and a
-    /// session is started. `None` for an unknown, spent or expired token,
-    /// or another address's. [`Error::Conflict`]`(`[`Conflict::Email`]`)`,
-    /// with the token left unspent, if no user has the address exactly but
-    /// one has it in another case: which of them the link is for is not
-    /// authstore's to guess.
+    /// session is started (the user is found as
+    /// [`get_user_by_email`](Self::get_user_by_email) finds one). `None`
+    /// for an unknown, spent or expired token, or another address's.
+    /// [`Error::Conflict`]`(`[`Conflict::Email`]`)`, with the token left
+    /// unspent, if no user has the address exactly but one has it in
+    /// another case: which of them the link is for is not authstore's to
+    /// guess.
     ///
     /// The app's own sign-in rules (its `callbacks.signIn`) are the app's:
     /// this signs in anybody who holds a valid link.

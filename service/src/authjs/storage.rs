@@ -118,14 +118,14 @@ fn account_from<A: AuthJsAdapter>(row: &QueryResult) -> Result<AuthJsAccount<A::
 /// The times among the columns read: each is read through [`finite`].
 const TIMES: [&str; 2] = [AuthJsSchema::EMAIL_VERIFIED, "expires"];
 
-/// `column` of `table` as a read takes it, in SQL: an infinite time
-/// (PostgreSQL's `infinity`, which no JS `Date` holds and sqlx's decoding
-/// panics on) is read as `NULL`, so a row someone wrote by hand is refused
-/// with an error (a session must have its expiry), never a panic.
+/// `column` of `table` as a read takes it, in SQL: an infinite time is
+/// read as `NULL` ([`backend::finite_time`]), so a row someone wrote by
+/// hand is refused with an error (a session must have its expiry), never a
+/// panic.
 fn finite_sql(table: &str, column: &str) -> String {
     let qualified = format!(r#""{table}"."{column}""#);
     match TIMES.contains(&column) {
-        true => format!("CASE WHEN isfinite({qualified}) THEN {qualified} END"),
+        true => backend::finite_time(&qualified),
         false => qualified,
     }
 }
@@ -256,14 +256,19 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
     }
 
     /// The user whose address is exactly `canonical`, as the adapter's
-    /// `getUserByEmail` finds one (of two such rows, the older).
+    /// `getUserByEmail` finds one (of two such rows, the older), or else
+    /// exactly its domain's ASCII (punycode) spelling, which Auth.js keeps
+    /// when that is what the person typed ([`email::spellings`]).
     pub(super) async fn user_by_email(
         &self,
         canonical: &str,
     ) -> Result<Option<AuthJsUser<A::Id>>, DbErr> {
+        let email = Expr::col((Self::USERS, "email"));
         let mut select = select_users::<A>();
         select
-            .and_where(Expr::col((Self::USERS, "email")).eq(canonical))
+            .and_where(email.clone().is_in(email::spellings(canonical)))
+            // The canonical spelling first.
+            .order_by_expr(email.ne(canonical), Order::Asc)
             .order_by((Self::USERS, "id"), Order::Asc)
             .limit(1);
         self.one_user(select).await

@@ -539,6 +539,7 @@ impl CarryOver {
             dry_run: self.dry_run,
             source: source_key(&identity),
             emails: Collation::of(target, BETTER_AUTH.users, "email").await?,
+            oidc: matches!(self.source, Source::AuthJs(_)),
         };
         writer.claim_source(&identity, self.another_source).await?;
         let reader = Reader {
@@ -1152,7 +1153,22 @@ impl Reader<'_> {
     async fn authjs_batch(&self, mut select: SelectStatement) -> Result<Batch, Error> {
         let schema = self.authjs().expect("an Auth.js source");
         let instant = schema.times;
-        select.columns(["id", "name", "email", AuthJsSchema::EMAIL_VERIFIED, "image"]);
+        // Times are read finite only: a hand-written `infinity` is no time
+        // (and would panic sqlx's decoding).
+        let time = |column: &'static str| (Expr::cust(backend::finite_time(column)), column);
+        let clocks = match schema.row_clocks {
+            true => vec![AuthJsSchema::CREATED_AT, AuthJsSchema::UPDATED_AT],
+            false => Vec::new(),
+        };
+        select.columns(["id", "name", "email", "image"]);
+        for column in [AuthJsSchema::EMAIL_VERIFIED].iter().chain(&clocks) {
+            let (read, name) = time(column);
+            select.expr_as(read, name);
+        }
+        let clock = |row: &QueryResult, column: &str| match schema.row_clocks {
+            true => instant.read(row, column),
+            false => Ok(None),
+        };
         let mut batch = Batch::default();
         for row in self.all(&select).await? {
             batch.users.push(SourceUser {
@@ -1163,8 +1179,8 @@ impl Reader<'_> {
                 email: row.try_get("", "email")?,
                 email_verified: instant.read(&row, AuthJsSchema::EMAIL_VERIFIED)?.is_some(),
                 image: row.try_get("", "image")?,
-                created_at: None,
-                updated_at: None,
+                created_at: clock(&row, AuthJsSchema::CREATED_AT)?,
+                updated_at: clock(&row, AuthJsSchema::UPDATED_AT)?,
                 password: None,
             });
         }
@@ -1247,22 +1263,25 @@ impl Reader<'_> {
                 refresh_token: row.try_get("", AuthJsSchema::REFRESH_TOKEN)?,
                 access_token_expires_at: expires_at.map(epoch_seconds),
                 id_token: row.try_get("", AuthJsSchema::ID_TOKEN)?,
-                scope: row.try_get("", AuthJsSchema::SCOPE)?,
+                scope: row
+                    .try_get::<Option<String>>("", AuthJsSchema::SCOPE)?
+                    .map(|scope| better_auth_scopes(&scope)),
             });
         }
-        let sessions = Query::select()
-            .columns([
-                AuthJsSchema::USER_ID,
-                "expires",
-                AuthJsSchema::SESSION_TOKEN,
-            ])
+        let mut sessions = Query::select();
+        sessions
+            .columns([AuthJsSchema::USER_ID, AuthJsSchema::SESSION_TOKEN])
             .expr_as(
                 shared(schema.sessions, &[AuthJsSchema::SESSION_TOKEN]),
                 "shared",
             )
             .from(schema.sessions)
-            .and_where(Expr::col(AuthJsSchema::USER_ID).is_in(ids))
-            .to_owned();
+            .and_where(Expr::col(AuthJsSchema::USER_ID).is_in(ids));
+        let created = schema.row_clocks.then_some(&AuthJsSchema::CREATED_AT);
+        for column in ["expires"].iter().chain(created) {
+            let (read, name) = time(column);
+            sessions.expr_as(read, name);
+        }
         for row in self.all(&sessions).await? {
             let user_id = self.read_id(&row, AuthJsSchema::USER_ID)?;
             if row.try_get::<bool>("", "shared")? {
@@ -1275,7 +1294,7 @@ impl Reader<'_> {
                 token: row.try_get("", AuthJsSchema::SESSION_TOKEN)?,
                 user_id,
                 expires_at: instant.read(&row, "expires")?.unwrap_or_default(),
-                created_at: None,
+                created_at: clock(&row, AuthJsSchema::CREATED_AT)?,
             });
         }
         Ok(batch)
@@ -1505,6 +1524,10 @@ struct Writer<'a> {
     source: String,
     /// How the target compares addresses.
     emails: Collation,
+    /// Whether the source keeps OpenID Connect's token and the scope
+    /// (Auth.js's adapters do): only then are they written, so a source
+    /// without them never clears what better-auth set since.
+    oidc: bool,
 }
 
 impl Writer<'_> {
@@ -1726,8 +1749,9 @@ impl Writer<'_> {
                 self.time(user.updated_at.or(Some(self.now))),
             ]
         });
+        let oidc: &[&str] = if self.oidc { &CARRIED_OIDC } else { &[] };
         let accounts = carried.accounts.iter().map(|account| {
-            vec![
+            let mut row: Vec<SimpleExpr> = vec![
                 account.id.as_str().into(),
                 account.account_id.as_str().into(),
                 account.provider_id.as_str().into(),
@@ -1735,11 +1759,15 @@ impl Writer<'_> {
                 account.access_token.clone().into(),
                 account.refresh_token.clone().into(),
                 self.time(account.access_token_expires_at),
-                account.id_token.clone().into(),
-                account.scope.clone().into(),
-                now(),
-                now(),
-            ]
+            ];
+            if self.oidc {
+                row.extend([
+                    account.id_token.clone().into(),
+                    account.scope.clone().into(),
+                ]);
+            }
+            row.extend([now(), now()]);
+            row
         });
         let passwords = carried.passwords.iter().map(|(user_id, password)| {
             vec![
@@ -1816,9 +1844,15 @@ impl Writer<'_> {
             &txn,
             BETTER_AUTH.accounts,
             1,
-            &[&ACCOUNT_KEY[..], &CARRIED_TOKENS, &CLOCKS].concat(),
+            &[&ACCOUNT_KEY[..], &CARRIED_TOKENS, oidc, &CLOCKS].concat(),
             accounts,
-            &[&[col::USER_ID][..], &CARRIED_TOKENS, &[col::UPDATED_AT]].concat(),
+            &[
+                &[col::USER_ID][..],
+                &CARRIED_TOKENS,
+                oidc,
+                &[col::UPDATED_AT],
+            ]
+            .concat(),
         )
         .await?;
         upsert(
@@ -2002,13 +2036,14 @@ async fn landed<'v>(
 
 /// The tokens of an OAuth account the carry-over carries (an old system
 /// keeps no id token and no refresh token expiry).
-const CARRIED_TOKENS: [&str; 5] = [
+const CARRIED_TOKENS: [&str; 3] = [
     col::ACCESS_TOKEN,
     col::REFRESH_TOKEN,
     col::ACCESS_TOKEN_EXPIRES_AT,
-    col::ID_TOKEN,
-    col::SCOPE,
 ];
+
+/// What a source that keeps them ([`Writer::oidc`]) carries besides.
+const CARRIED_OIDC: [&str; 2] = [col::ID_TOKEN, col::SCOPE];
 
 /// One `INSERT` of every row, updating `on_conflict` where the key (the
 /// first `key_len` columns) is there already; nothing for no rows. Rows go
@@ -2097,6 +2132,17 @@ async fn upsert_statement(
 /// is listed (`Unstorable`) instead of failing the run.
 fn epoch_seconds(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// An OAuth scope string as better-auth keeps one: the scopes joined by
+/// commas (it splits on them), where Auth.js keeps what the provider sent,
+/// usually separated by spaces.
+fn better_auth_scopes(scope: &str) -> String {
+    scope
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|scope| !scope.is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Where the old system keeps a session by its cookie's token: the table,
