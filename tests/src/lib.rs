@@ -314,6 +314,30 @@ pub mod pg_schema {
         WHERE schemaname = 'public' AND tablename <> 'seaql_migrations'
           AND tablename NOT LIKE 'authstore\\_%'
         ORDER BY 1";
+
+    /// Asserts that `ours` holds `theirs`'s tables, `columns` columns in
+    /// all, column for column and constraint for constraint, and their
+    /// indexes with only `added` besides.
+    pub async fn assert_same_tables(
+        theirs: &super::TestDb,
+        ours: &super::TestDb,
+        columns: usize,
+        added: &[&str],
+    ) {
+        let theirs_columns = theirs.strings(COLUMNS).await;
+        assert_eq!(theirs_columns.len(), columns, "{theirs_columns:#?}");
+        assert_eq!(ours.strings(COLUMNS).await, theirs_columns);
+        assert_eq!(
+            ours.strings(CONSTRAINTS).await,
+            theirs.strings(CONSTRAINTS).await
+        );
+        let mut expected = theirs.strings(INDEXES).await;
+        expected.extend(added.iter().map(|index| index.to_string()));
+        expected.sort();
+        let mut found = ours.strings(INDEXES).await;
+        found.sort();
+        assert_eq!(found, expected);
+    }
 }
 
 /// Generates one `#[tokio::test]` per next-auth profile and backend for each

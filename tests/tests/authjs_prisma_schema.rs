@@ -6,7 +6,7 @@
 //! database is adopted unchanged; and the v4 docs' shape is refused.
 
 use authstore_migration::{Profile, ProfileMigrations};
-use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES};
+use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES, assert_same_tables};
 use authstore_tests::{Backend, TestDb};
 use sea_orm::ConnectionTrait;
 
@@ -28,19 +28,8 @@ async fn the_tables_are_prismas_with_only_our_indexes_added() {
         .unwrap();
     theirs.conn.execute_unprepared(SCHEMA).await.unwrap();
     Profile::AuthJsPrisma.up(&ours.conn).await.unwrap();
-    let columns = theirs.strings(COLUMNS).await;
-    assert_eq!(columns.len(), 36, "five tables, 36 columns: {columns:#?}");
-    assert_eq!(ours.strings(COLUMNS).await, columns);
-    assert_eq!(
-        ours.strings(CONSTRAINTS).await,
-        theirs.strings(CONSTRAINTS).await
-    );
-    let mut expected = theirs.strings(INDEXES).await;
-    expected.extend(OURS.map(str::to_owned));
-    expected.sort();
-    let mut found = ours.strings(INDEXES).await;
-    found.sort();
-    assert_eq!(found, expected);
+    // five tables, 36 columns
+    assert_same_tables(&theirs, &ours, 36, &OURS).await;
     theirs.destroy().await;
     ours.destroy().await;
 }

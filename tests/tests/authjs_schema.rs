@@ -6,7 +6,7 @@
 //! backend but PostgreSQL before it writes anything.
 
 use authstore_migration::{Profile, ProfileMigrations};
-use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES};
+use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES, assert_same_tables};
 use authstore_tests::{Backend, TestDb};
 use sea_orm::ConnectionTrait;
 
@@ -31,19 +31,8 @@ async fn the_tables_are_the_adapters_with_only_our_indexes_added() {
         .unwrap();
     theirs.conn.execute_unprepared(SCHEMA).await.unwrap();
     Profile::AuthJsPg.up(&ours.conn).await.unwrap();
-    let columns = theirs.strings(COLUMNS).await;
-    assert_eq!(columns.len(), 24, "four tables, 24 columns: {columns:#?}");
-    assert_eq!(ours.strings(COLUMNS).await, columns);
-    assert_eq!(
-        ours.strings(CONSTRAINTS).await,
-        theirs.strings(CONSTRAINTS).await
-    );
-    let mut expected = theirs.strings(INDEXES).await;
-    expected.extend(OURS.map(str::to_owned));
-    expected.sort();
-    let mut found = ours.strings(INDEXES).await;
-    found.sort();
-    assert_eq!(found, expected);
+    // four tables, 24 columns
+    assert_same_tables(&theirs, &ours, 24, &OURS).await;
     theirs.destroy().await;
     ours.destroy().await;
 }

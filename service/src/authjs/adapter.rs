@@ -35,9 +35,11 @@ pub trait AuthJsAdapter:
     /// Its tables' names and kinds.
     const SCHEMA: &'static AuthJsSchema;
 
-    /// The id a new user gets from the writer; `None` where the database
-    /// numbers users.
-    fn new_user_id() -> Option<Self::Id>;
+    /// The id a new user gets from the writer, as the schema's own writer
+    /// makes it; `None` where the database numbers users.
+    fn new_user_id() -> Option<Self::Id> {
+        sealed::Key::made(Self::SCHEMA.user_ids)
+    }
 
     /// The per-request lookup's SQL, built once per adapter (a static of
     /// each implementation's own).
@@ -50,6 +52,9 @@ pub trait AuthJsAdapter:
 }
 
 pub(crate) mod sealed {
+    use super::token;
+    use authstore_entity::descriptor::AuthJsIds;
+
     /// Only authstore's adapters: their ids must be keys the session
     /// lifecycle knows.
     pub trait Sealed {}
@@ -71,86 +76,68 @@ pub(crate) mod sealed {
         + serde::Serialize
         + 'static
     {
+        /// A new id as the writer makes it for `ids`; `None` where the
+        /// database numbers rows.
+        fn made(ids: AuthJsIds) -> Option<Self>;
     }
 
-    impl Key for i32 {}
-    impl Key for String {}
-}
-
-/// `@auth/pg-adapter`'s `schema.sql`: profile `authjs-pg`, serial ids.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PgAdapter;
-
-/// `@auth/drizzle-adapter`'s default PostgreSQL tables: profile
-/// `authjs-drizzle`, UUID text ids.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DrizzleAdapter;
-
-/// `@auth/prisma-adapter`'s documented PostgreSQL schema: profile
-/// `authjs-prisma`, CUID text ids.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PrismaAdapter;
-
-impl sealed::Sealed for PgAdapter {}
-impl sealed::Sealed for DrizzleAdapter {}
-impl sealed::Sealed for PrismaAdapter {}
-
-impl AuthJsAdapter for PgAdapter {
-    type Id = i32;
-    const PROFILE: Profile = Profile::AuthJsPg;
-    const SCHEMA: &'static AuthJsSchema = &AUTHJS_PG;
-
-    fn new_user_id() -> Option<i32> {
-        None
+    impl Key for i32 {
+        fn made(_: AuthJsIds) -> Option<i32> {
+            None
+        }
     }
 
-    #[allow(
-        private_interfaces,
-        reason = "sealed: only authstore implements and calls it"
-    )]
-    fn lookup() -> &'static BuiltOnce {
-        static LOOKUP: BuiltOnce = BuiltOnce::new();
-        &LOOKUP
+    impl Key for String {
+        fn made(ids: AuthJsIds) -> Option<String> {
+            match ids {
+                AuthJsIds::Serial => None,
+                // `crypto.randomUUID()`, as Drizzle's `$defaultFn` makes it.
+                AuthJsIds::Uuid => Some(token::random_uuid().expose().to_owned()),
+                // Prisma's client's `@default(cuid())`: a CUID (version 1).
+                AuthJsIds::Cuid => Some(cuid::cuid1()),
+            }
+        }
     }
 }
 
-impl AuthJsAdapter for DrizzleAdapter {
-    type Id = String;
-    const PROFILE: Profile = Profile::AuthJsDrizzle;
-    const SCHEMA: &'static AuthJsSchema = &AUTHJS_DRIZZLE;
+/// An adapter type: its docs, name, id type, profile and descriptor. Its
+/// lookup's SQL is cached in a static of its own.
+macro_rules! adapter {
+    ($(#[$doc:meta])* $name:ident, $id:ty, $profile:ident, $schema:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct $name;
 
-    /// `crypto.randomUUID()`, as the schema's `$defaultFn` makes it.
-    fn new_user_id() -> Option<String> {
-        Some(token::random_uuid().expose().to_owned())
-    }
+        impl sealed::Sealed for $name {}
 
-    #[allow(
-        private_interfaces,
-        reason = "sealed: only authstore implements and calls it"
-    )]
-    fn lookup() -> &'static BuiltOnce {
-        static LOOKUP: BuiltOnce = BuiltOnce::new();
-        &LOOKUP
-    }
+        impl AuthJsAdapter for $name {
+            type Id = $id;
+            const PROFILE: Profile = Profile::$profile;
+            const SCHEMA: &'static AuthJsSchema = &$schema;
+
+            #[allow(
+                private_interfaces,
+                reason = "sealed: only authstore implements and calls it"
+            )]
+            fn lookup() -> &'static BuiltOnce {
+                static LOOKUP: BuiltOnce = BuiltOnce::new();
+                &LOOKUP
+            }
+        }
+    };
 }
 
-impl AuthJsAdapter for PrismaAdapter {
-    type Id = String;
-    const PROFILE: Profile = Profile::AuthJsPrisma;
-    const SCHEMA: &'static AuthJsSchema = &AUTHJS_PRISMA;
-
-    /// A CUID, as the schema's `@default(cuid())` has Prisma's client make
-    /// it (the database makes none).
-    fn new_user_id() -> Option<String> {
-        Some(cuid::cuid1())
-    }
-
-    #[allow(
-        private_interfaces,
-        reason = "sealed: only authstore implements and calls it"
-    )]
-    fn lookup() -> &'static BuiltOnce {
-        static LOOKUP: BuiltOnce = BuiltOnce::new();
-        &LOOKUP
-    }
-}
+adapter!(
+    /// `@auth/pg-adapter`'s `schema.sql`: profile `authjs-pg`, serial ids.
+    PgAdapter, i32, AuthJsPg, AUTHJS_PG
+);
+adapter!(
+    /// `@auth/drizzle-adapter`'s default PostgreSQL tables: profile
+    /// `authjs-drizzle`, UUID text ids.
+    DrizzleAdapter, String, AuthJsDrizzle, AUTHJS_DRIZZLE
+);
+adapter!(
+    /// `@auth/prisma-adapter`'s documented PostgreSQL schema: profile
+    /// `authjs-prisma`, CUID text ids.
+    PrismaAdapter, String, AuthJsPrisma, AUTHJS_PRISMA
+);
