@@ -19,6 +19,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::Profile;
+use crate::authjs_text_tables::{account_columns, authenticator_columns};
 use crate::notify::{LongExpired, SessionNotify, Watched};
 use crate::tables::{CreateTables, Down};
 use authstore_entity::descriptor::{AUTHJS_DRIZZLE, AuthJsSchema};
@@ -111,19 +112,7 @@ fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
                     .col("email"),
             )
             .to_owned(),
-        Table::create()
-            .table(ACCOUNTS)
-            .col(text(USER_ID).not_null())
-            .col(text(AuthJsSchema::TYPE).not_null())
-            .col(text(AuthJsSchema::PROVIDER).not_null())
-            .col(text(PROVIDER_ACCOUNT_ID).not_null())
-            .col(text(AuthJsSchema::REFRESH_TOKEN))
-            .col(text(AuthJsSchema::ACCESS_TOKEN))
-            .col(ColumnDef::new(AuthJsSchema::EXPIRES_AT).integer())
-            .col(text(AuthJsSchema::TOKEN_TYPE))
-            .col(text(AuthJsSchema::SCOPE))
-            .col(text(AuthJsSchema::ID_TOKEN))
-            .col(text(AuthJsSchema::SESSION_STATE))
+        account_columns(Table::create().table(ACCOUNTS))
             .primary_key(&mut pair_key(
                 ACCOUNTS,
                 AuthJsSchema::PROVIDER,
@@ -145,16 +134,7 @@ fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
             .col(time("expires").not_null())
             .primary_key(&mut pair_key(VERIFICATION, "identifier", "token"))
             .to_owned(),
-        Table::create()
-            .table(AUTHENTICATORS)
-            .col(text("credentialID").not_null())
-            .col(text(USER_ID).not_null())
-            .col(text(PROVIDER_ACCOUNT_ID).not_null())
-            .col(text("credentialPublicKey").not_null())
-            .col(ColumnDef::new("counter").integer().not_null())
-            .col(text("credentialDeviceType").not_null())
-            .col(ColumnDef::new("credentialBackedUp").boolean().not_null())
-            .col(text("transports"))
+        authenticator_columns(Table::create().table(AUTHENTICATORS))
             .primary_key(&mut pair_key(AUTHENTICATORS, USER_ID, "credentialID"))
             .index(
                 Index::create()

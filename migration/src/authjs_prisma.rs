@@ -19,6 +19,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::Profile;
+use crate::authjs_text_tables::{account_columns, authenticator_columns};
 use crate::column::timestamp_ms;
 use crate::notify::{LongExpired, SessionNotify, Watched};
 use crate::tables::{CreateTables, Down};
@@ -125,19 +126,7 @@ fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
             .col(updated())
             .primary_key(&mut primary(USERS, &["id"]))
             .to_owned(),
-        Table::create()
-            .table(ACCOUNTS)
-            .col(text(USER_ID).not_null())
-            .col(text(AuthJsSchema::TYPE).not_null())
-            .col(text(AuthJsSchema::PROVIDER).not_null())
-            .col(text(PROVIDER_ACCOUNT_ID).not_null())
-            .col(text(AuthJsSchema::REFRESH_TOKEN))
-            .col(text(AuthJsSchema::ACCESS_TOKEN))
-            .col(ColumnDef::new(AuthJsSchema::EXPIRES_AT).integer())
-            .col(text(AuthJsSchema::TOKEN_TYPE))
-            .col(text(AuthJsSchema::SCOPE))
-            .col(text(AuthJsSchema::ID_TOKEN))
-            .col(text(AuthJsSchema::SESSION_STATE))
+        account_columns(Table::create().table(ACCOUNTS))
             .col(created())
             .col(updated())
             .primary_key(&mut primary(
@@ -162,16 +151,7 @@ fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
             .col(time("expires").not_null())
             .primary_key(&mut primary(VERIFICATION, &["identifier", "token"]))
             .to_owned(),
-        Table::create()
-            .table(AUTHENTICATORS)
-            .col(text("credentialID").not_null())
-            .col(text(USER_ID).not_null())
-            .col(text(PROVIDER_ACCOUNT_ID).not_null())
-            .col(text("credentialPublicKey").not_null())
-            .col(ColumnDef::new("counter").integer().not_null())
-            .col(text("credentialDeviceType").not_null())
-            .col(ColumnDef::new("credentialBackedUp").boolean().not_null())
-            .col(text("transports"))
+        authenticator_columns(Table::create().table(AUTHENTICATORS))
             .primary_key(&mut primary(AUTHENTICATORS, &[USER_ID, "credentialID"]))
             .foreign_key(&mut user_key(AUTHENTICATORS))
             .to_owned(),

@@ -85,6 +85,7 @@ mod attempts;
 pub mod authjs_drizzle;
 pub mod authjs_pg;
 pub mod authjs_prisma;
+mod authjs_text_tables;
 pub mod better_auth;
 mod column;
 pub mod lucia_v1;

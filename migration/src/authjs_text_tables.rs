@@ -1,0 +1,42 @@
+//! What the Auth.js adapters whose tables are all `text` (Drizzle's and
+//! Prisma's) lay down alike: the columns of an account and of a WebAuthn
+//! authenticator, in the order both adapters' schemas declare them. Each
+//! profile adds its own keys, names and row clocks.
+
+use sea_orm_migration::prelude::*;
+
+use authstore_entity::descriptor::AuthJsSchema;
+
+fn text(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).text().to_owned()
+}
+
+/// An account's columns: who, which provider, and the provider's tokens
+/// (`expires_at` an `integer` of epoch seconds).
+pub(crate) fn account_columns(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
+    table
+        .col(text(AuthJsSchema::USER_ID).not_null())
+        .col(text(AuthJsSchema::TYPE).not_null())
+        .col(text(AuthJsSchema::PROVIDER).not_null())
+        .col(text(AuthJsSchema::PROVIDER_ACCOUNT_ID).not_null())
+        .col(text(AuthJsSchema::REFRESH_TOKEN))
+        .col(text(AuthJsSchema::ACCESS_TOKEN))
+        .col(ColumnDef::new(AuthJsSchema::EXPIRES_AT).integer())
+        .col(text(AuthJsSchema::TOKEN_TYPE))
+        .col(text(AuthJsSchema::SCOPE))
+        .col(text(AuthJsSchema::ID_TOKEN))
+        .col(text(AuthJsSchema::SESSION_STATE))
+}
+
+/// A WebAuthn authenticator's columns (its credential as base64 text).
+pub(crate) fn authenticator_columns(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
+    table
+        .col(text("credentialID").not_null())
+        .col(text(AuthJsSchema::USER_ID).not_null())
+        .col(text(AuthJsSchema::PROVIDER_ACCOUNT_ID).not_null())
+        .col(text("credentialPublicKey").not_null())
+        .col(ColumnDef::new("counter").integer().not_null())
+        .col(text("credentialDeviceType").not_null())
+        .col(ColumnDef::new("credentialBackedUp").boolean().not_null())
+        .col(text("transports"))
+}
