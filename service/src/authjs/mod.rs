@@ -1,7 +1,12 @@
-//! Profile `authjs-pg`: the database of a next-auth 4.24 or Auth.js v5 app
-//! that keeps its users and sessions through `@auth/pg-adapter`, shared
-//! through the calls its adapter makes (`createUser`, `linkAccount`,
-//! `createSession`, `getSessionAndUser`, `useVerificationToken`, …).
+//! Profiles `authjs-pg`, `authjs-drizzle` and `authjs-prisma`: the database
+//! of a next-auth 4.24 or Auth.js v5 app that keeps its users and sessions
+//! through `@auth/pg-adapter`, `@auth/drizzle-adapter` or
+//! `@auth/prisma-adapter` on PostgreSQL, shared through the calls its
+//! adapter makes (`createUser`, `linkAccount`, `createSession`,
+//! `getSessionAndUser`, `useVerificationToken`, …). The store's second type
+//! parameter names the adapter ([`AuthJsAdapter`]); `AuthJsStore::new`
+//! is `@auth/pg-adapter`'s, and `AuthJsStore::with_adapter` makes the
+//! others, whose user ids are the `String`s their writers make.
 //!
 //! ```no_run
 //! use authstore::NewUser;
@@ -35,13 +40,16 @@
 //! the token). Verification tokens are stored as hex SHA-256 of
 //! `token + secret`, the app's `AUTH_SECRET`.
 //!
-//! `schema.sql` declares no unique or foreign key, so the app's own writes
-//! are not checked by the database; authstore's are, under a lock on the
-//! key: one user per mailbox (addresses compared in their canonical form,
-//! [`canonical_email`](crate::canonical_email), whatever their case in the
-//! table), one user per provider account, and no account or session for a
-//! user who does not exist. A lookup by address finds the row holding it
-//! exactly, as the adapter's does.
+//! `@auth/pg-adapter`'s `schema.sql` declares no unique or foreign key (and
+//! databases made from Drizzle's old docs lack their composite keys), so
+//! the app's own writes are not always checked by the database; authstore's
+//! are, under a lock on the key: one user per mailbox (addresses compared
+//! in their canonical form, [`canonical_email`](crate::canonical_email),
+//! whatever their case or the spelling of their domain in the table), one
+//! user per provider account, and no account or session for a user who
+//! does not exist. A lookup by address finds the row holding it exactly,
+//! as the adapter's does, or else its domain's punycode spelling, which
+//! Auth.js keeps as typed.
 
 mod adapter;
 mod storage;
