@@ -53,8 +53,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use authstore::authjs::{
-    AuthJsAdapter, AuthJsConfig, AuthJsStore, DrizzleAdapter, NextAuthMajor, PgAdapter,
-    PrismaAdapter,
+    self, AuthJsAdapter, AuthJsConfig, AuthJsStore, DrizzleAdapter, NextAuthMajor, PgAdapter,
+    PrismaAdapter, PrismaV4Adapter,
 };
 use authstore::better_auth::{BetterAuthConfig, BetterAuthStore};
 use authstore::entity::descriptor::{AuthJsAdapterKind, Descriptor};
@@ -237,11 +237,16 @@ async fn run() -> Result<(), Fatal> {
                 outbox,
                 limits,
             };
-            // The store of the adapter whose tables the profile names.
-            match adapter {
+            // The store of the adapter whose tables the database holds: the
+            // profile's, or the earlier shape of them its docs gave.
+            let found = authjs::schema_found(&db, profile)
+                .await
+                .map_err(|err| format!("reading the database's tables: {err}"))?;
+            match found.map_or(adapter, |schema| schema.adapter) {
                 AuthJsAdapterKind::Pg => served.authjs(PgAdapter, config, settings)?,
                 AuthJsAdapterKind::Drizzle => served.authjs(DrizzleAdapter, config, settings)?,
                 AuthJsAdapterKind::Prisma => served.authjs(PrismaAdapter, config, settings)?,
+                AuthJsAdapterKind::PrismaV4 => served.authjs(PrismaV4Adapter, config, settings)?,
             }
         }
     };

@@ -246,10 +246,10 @@ pub struct AuthJsSchema {
     /// Who makes a user's id: the database (`serial`) or the writer (a
     /// UUID v4 as text, as `crypto.randomUUID()` makes it).
     pub user_ids: AuthJsIds,
-    /// Whether accounts and sessions have an `id` of their own (`serial`).
-    /// Where they do not, an account is its (provider, providerAccountId)
-    /// and a session its token.
-    pub row_ids: bool,
+    /// Who makes the `id` accounts and sessions have of their own, where
+    /// they have one. Where they do not, an account is its (provider,
+    /// providerAccountId) and a session its token.
+    pub row_ids: Option<AuthJsIds>,
     /// Whether every user must have an address (`email` NOT NULL).
     pub email_required: bool,
     /// Whether users, accounts and sessions have `createdAt` and
@@ -264,6 +264,10 @@ pub struct AuthJsSchema {
     /// ([`StoredTime::Instant`]) or a `timestamp` holding UTC
     /// ([`StoredTime::UtcDateTime`], to the millisecond as a JS `Date`).
     pub times: StoredTime,
+    /// The shape an earlier version of the adapter's docs gave the same
+    /// tables, which apps made then still hold: adopted too, and told
+    /// apart by whether accounts have an `id` ([`AuthJsSchema::row_ids`]).
+    pub earlier_shape: Option<&'static AuthJsSchema>,
 }
 
 /// Which of `authstore::authjs`'s adapter types serves a schema
@@ -276,6 +280,8 @@ pub enum AuthJsAdapterKind {
     Drizzle,
     /// `authstore::authjs::PrismaAdapter`.
     Prisma,
+    /// `authstore::authjs::PrismaV4Adapter`.
+    PrismaV4,
 }
 
 /// Who makes a user's id ([`AuthJsSchema::user_ids`]).
@@ -338,11 +344,12 @@ pub const AUTHJS_PG: AuthJsSchema = AuthJsSchema {
     adapter: AuthJsAdapterKind::Pg,
     authenticators: None,
     user_ids: AuthJsIds::Serial,
-    row_ids: true,
+    row_ids: Some(AuthJsIds::Serial),
     email_required: false,
     row_clocks: false,
     expires_at_integer: false,
     times: StoredTime::Instant,
+    earlier_shape: None,
 };
 
 /// `@auth/drizzle-adapter` 1.11's default PostgreSQL tables (`defineTables`
@@ -357,11 +364,12 @@ pub const AUTHJS_DRIZZLE: AuthJsSchema = AuthJsSchema {
     adapter: AuthJsAdapterKind::Drizzle,
     authenticators: Some("authenticator"),
     user_ids: AuthJsIds::Uuid,
-    row_ids: false,
+    row_ids: None,
     email_required: false,
     row_clocks: false,
     expires_at_integer: true,
     times: StoredTime::UtcDateTime,
+    earlier_shape: None,
 };
 
 /// `@auth/prisma-adapter` 2.11's PostgreSQL schema as its docs give it
@@ -377,11 +385,36 @@ pub const AUTHJS_PRISMA: AuthJsSchema = AuthJsSchema {
     adapter: AuthJsAdapterKind::Prisma,
     authenticators: Some("Authenticator"),
     user_ids: AuthJsIds::Cuid,
-    row_ids: false,
+    row_ids: None,
     email_required: true,
     row_clocks: true,
     expires_at_integer: true,
     times: StoredTime::UtcDateTime,
+    earlier_shape: Some(&AUTHJS_PRISMA_V4),
+};
+
+/// The same adapter's PostgreSQL schema as next-auth 4's docs gave it
+/// (`@next-auth/prisma-adapter`, which `@auth/prisma-adapter` reads as
+/// well): a CUID `id` on accounts and sessions, unique keys instead of
+/// composite ones, an optional address, no row clocks, no authenticators.
+/// Adopted by profile `authjs-prisma`, never laid down.
+pub const AUTHJS_PRISMA_V4: AuthJsSchema = AuthJsSchema {
+    described_as: "@auth/prisma-adapter's PostgreSQL schema as next-auth 4's docs gave it",
+    // The same models, so the same tables: spelled out, as the current
+    // shape names this one.
+    users: "User",
+    accounts: "Account",
+    sessions: "Session",
+    verification: "VerificationToken",
+    adapter: AuthJsAdapterKind::PrismaV4,
+    authenticators: None,
+    user_ids: AuthJsIds::Cuid,
+    row_ids: Some(AuthJsIds::Cuid),
+    email_required: false,
+    row_clocks: false,
+    expires_at_integer: true,
+    times: StoredTime::UtcDateTime,
+    earlier_shape: None,
 };
 
 /// How a backend stores an instant in one column.

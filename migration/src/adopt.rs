@@ -3,6 +3,12 @@
 //! them against its own table definitions (the expected columns are read
 //! from the very statements that would create them, so the two cannot
 //! disagree), then adds only what it is missing.
+//!
+//! A table that merely holds the expected columns is not enough: a column
+//! authstore never writes must take a default or NULL, and a column
+//! authstore may leave empty must take NULL, or its first write would fail
+//! on the database's constraint instead of being refused here, before any
+//! row is written.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
@@ -15,11 +21,24 @@ pub(crate) struct Expected<'a> {
     /// "next-auth v3's TypeORM schema".
     pub(crate) described_as: &'a str,
     pub(crate) tables: &'a [TableCreateStatement],
+    /// Tables an app may have left out (the Auth.js adapters' WebAuthn
+    /// `authenticator`, which only a passkey sign-in uses): absent, they
+    /// are not made; present, they are checked.
+    pub(crate) optional: &'a [&'a str],
+}
+
+/// A column as the profile's migration declares it.
+struct ExpectedColumn {
+    name: String,
+    /// Its PostgreSQL `data_type`.
+    data_type: &'static str,
+    /// Whether the profile may leave it NULL.
+    nullable: bool,
 }
 
 impl Expected<'_> {
-    /// Each table with its columns and their PostgreSQL `data_type`.
-    fn columns(&self) -> Vec<(String, Vec<(String, &'static str)>)> {
+    /// Each table with its columns.
+    fn columns(&self) -> Vec<(String, Vec<ExpectedColumn>)> {
         self.tables
             .iter()
             .map(|table| {
@@ -27,12 +46,25 @@ impl Expected<'_> {
                     Some(TableRef::Table(TableName(_, name), _)) => name.to_string(),
                     other => unreachable!("the migration names every table: {other:?}"),
                 };
+                let keyed: Vec<String> = table
+                    .get_indexes()
+                    .iter()
+                    .filter(|index| index.is_primary_key())
+                    .flat_map(|index| index.get_index_spec().get_column_names())
+                    .collect();
                 let columns = table
                     .get_columns()
                     .iter()
                     .map(|column| {
-                        let data_type = column::postgres_data_type(column.get_column_type());
-                        (column.get_column_name(), data_type)
+                        let spec = column.get_column_spec();
+                        let name = column.get_column_name();
+                        ExpectedColumn {
+                            data_type: column::postgres_data_type(column.get_column_type()),
+                            nullable: spec.nullable != Some(false)
+                                && !spec.primary_key
+                                && !keyed.contains(&name),
+                            name,
+                        }
                     })
                     .collect();
                 (name, columns)
@@ -40,43 +72,62 @@ impl Expected<'_> {
             .collect()
     }
 
-    /// Whether the tables are already there. Some but not all of them is an
-    /// error: that database is neither empty nor the system's.
+    /// Whether the tables are already there. Some but not all of them (the
+    /// optional ones aside) is an error: that database is neither empty
+    /// nor the system's.
     pub(crate) async fn found(&self, manager: &SchemaManager<'_>) -> Result<bool, DbErr> {
         let expected = self.columns();
+        let required = |table: &str| !self.optional.contains(&table);
         let mut present = Vec::new();
-        for (table, _) in &expected {
+        for (table, _) in expected.iter().filter(|(table, _)| required(table)) {
             if !columns(manager, table).await?.is_empty() {
                 present.push(table.as_str());
             }
         }
+        let all = expected.iter().filter(|(table, _)| required(table)).count();
         match present.len() {
             0 => Ok(false),
-            n if n == expected.len() => Ok(true),
+            n if n == all => Ok(true),
             _ => Err(DbErr::Migration(format!(
-                "found only some of the tables of {} ({}); expected none (a new database) or all {} (adoption)",
+                "found only some of the tables of {} ({}); expected none (a new database) or all {all} (adoption)",
                 self.described_as,
                 present.join(", "),
-                expected.len()
             ))),
         }
     }
 
-    /// Every column is there, with the seed's type on PostgreSQL.
+    /// Every column is there, with the seed's type on PostgreSQL; no
+    /// column authstore does not write is required, and none it may leave
+    /// empty refuses NULL. An absent optional table is no problem.
     pub(crate) async fn check_columns(&self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+        let postgres = manager.get_database_backend() == DatabaseBackend::Postgres;
         let mut problems = Vec::new();
         for (table, expected) in self.columns() {
             let actual = columns(manager, &table).await?;
-            for (column, data_type) in expected {
-                match actual.iter().find(|(name, _)| *name == column) {
-                    None => problems.push(format!("{table}.{column} is missing")),
-                    Some((_, found))
-                        if manager.get_database_backend() == DatabaseBackend::Postgres
-                            && found != data_type =>
-                    {
-                        problems.push(format!("{table}.{column} is {found}, expected {data_type}"))
-                    }
+            if actual.is_empty() && self.optional.contains(&table.as_str()) {
+                continue;
+            }
+            for column in &expected {
+                let name = &column.name;
+                match actual.iter().find(|found| found.name == *name) {
+                    None => problems.push(format!("{table}.{name} is missing")),
+                    Some(found) if postgres && found.data_type != column.data_type => problems
+                        .push(format!(
+                            "{table}.{name} is {}, expected {}",
+                            found.data_type, column.data_type
+                        )),
+                    Some(found) if found.required && column.nullable => problems.push(format!(
+                        "{table}.{name} is NOT NULL without a default, expected to take NULL"
+                    )),
                     Some(_) => {}
+                }
+            }
+            for found in &actual {
+                if found.required && !expected.iter().any(|column| column.name == found.name) {
+                    problems.push(format!(
+                        "{table}.{} is NOT NULL without a default, and authstore never writes it",
+                        found.name
+                    ));
                 }
             }
         }
@@ -91,22 +142,41 @@ impl Expected<'_> {
     }
 }
 
-/// `(column, data_type)` of a table in the current schema; empty if absent.
+/// A column of a table the database holds.
+pub(crate) struct FoundColumn {
+    pub(crate) name: String,
+    /// The backend's name for its type.
+    data_type: String,
+    /// NOT NULL with no default, no generated value and no auto-numbering:
+    /// every insert must name it.
+    required: bool,
+}
+
+/// The columns of a table in the current schema; empty if absent.
 pub(crate) async fn columns(
     manager: &SchemaManager<'_>,
     table: &str,
-) -> Result<Vec<(String, String)>, DbErr> {
+) -> Result<Vec<FoundColumn>, DbErr> {
     let backend = manager.get_database_backend();
     let sql = match backend {
+        // An `INTEGER PRIMARY KEY` is the rowid: SQLite numbers it.
         DatabaseBackend::Sqlite => format!(
-            "SELECT name AS column_name, type AS data_type FROM pragma_table_info('{table}')"
+            "SELECT name AS column_name, type AS data_type, \
+             CASE WHEN \"notnull\" = 1 AND dflt_value IS NULL AND NOT (pk = 1 AND upper(type) = 'INTEGER') \
+             THEN 'YES' ELSE 'NO' END AS required FROM pragma_table_info('{table}')"
         ),
         DatabaseBackend::MySql => format!(
-            "SELECT column_name AS column_name, data_type AS data_type FROM information_schema.columns \
+            "SELECT column_name AS column_name, data_type AS data_type, \
+             CASE WHEN is_nullable = 'NO' AND column_default IS NULL \
+             AND extra NOT LIKE '%auto_increment%' AND extra NOT LIKE '%GENERATED%' \
+             THEN 'YES' ELSE 'NO' END AS required FROM information_schema.columns \
              WHERE table_schema = DATABASE() AND table_name = '{table}'"
         ),
         _ => format!(
-            "SELECT column_name::text AS column_name, data_type::text AS data_type FROM information_schema.columns \
+            "SELECT column_name::text AS column_name, data_type::text AS data_type, \
+             CASE WHEN is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO' \
+             AND is_generated = 'NEVER' THEN 'YES' ELSE 'NO' END AS required \
+             FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = '{table}'"
         ),
     };
@@ -114,10 +184,11 @@ pub(crate) async fn columns(
         .await?
         .iter()
         .map(|row| {
-            Ok((
-                row.try_get::<String>("", "column_name")?,
-                row.try_get::<String>("", "data_type")?,
-            ))
+            Ok(FoundColumn {
+                name: row.try_get("", "column_name")?,
+                data_type: row.try_get("", "data_type")?,
+                required: row.try_get::<String>("", "required")? == "YES",
+            })
         })
         .collect()
 }

@@ -51,6 +51,8 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 (ACCOUNTS, PROVIDER_ACCOUNT_ID),
             ],
             unique_indexes: &[],
+            optional_tables: &[AUTHENTICATORS],
+            earlier_shape: None,
         }),
         Box::new(SessionNotify {
             name: "m20261207_000802_authstore_authjs_drizzle_session_notify",

@@ -47,6 +47,8 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 (ACCOUNTS, AuthJsSchema::PROVIDER_ACCOUNT_ID),
             ],
             unique_indexes: &[],
+            optional_tables: &[],
+            earlier_shape: None,
         }),
         Box::new(SessionNotify {
             name: "m20261207_000702_authstore_authjs_pg_session_notify",

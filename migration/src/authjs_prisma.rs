@@ -14,6 +14,11 @@
 //! accounts) and the session cache's triggers, and rolling it back removes
 //! those and never the tables. PostgreSQL only (the MySQL and SQLite
 //! variants of the docs' schema are other tables).
+//!
+//! Adoption also takes the shape next-auth 4's docs gave the same models
+//! (`AUTHJS_PRISMA_V4`: a CUID `id` on `Account` and `Session`, an optional
+//! address, no row clocks, no `Authenticator`), told by `Account.id`; it is
+//! checked as that shape and never laid down.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
@@ -22,8 +27,8 @@ use crate::Profile;
 use crate::authjs_text_tables::{account_columns, authenticator_columns};
 use crate::column::timestamp_ms;
 use crate::notify::{LongExpired, SessionNotify, Watched};
-use crate::tables::{CreateTables, Down};
-use authstore_entity::descriptor::{AUTHJS_PRISMA, AuthJsSchema};
+use crate::tables::{CreateTables, Down, EarlierShape};
+use authstore_entity::descriptor::{AUTHJS_PRISMA, AUTHJS_PRISMA_V4, AuthJsSchema};
 
 const USERS: &str = AUTHJS_PRISMA.users;
 const ACCOUNTS: &str = AUTHJS_PRISMA.accounts;
@@ -60,6 +65,12 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                     "credentialID",
                 ),
             ],
+            optional_tables: &[AUTHENTICATORS],
+            earlier_shape: Some(EarlierShape {
+                described_as: AUTHJS_PRISMA_V4.described_as,
+                tables: next_auth_4_tables,
+                told_by: (ACCOUNTS, "id"),
+            }),
         }),
         Box::new(SessionNotify {
             name: "m20261207_000902_authstore_authjs_prisma_session_notify",
@@ -101,12 +112,18 @@ fn primary(table: &'static str, columns: &[&'static str]) -> IndexCreateStatemen
     key
 }
 
+fn text(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).text().to_owned()
+}
+
+/// `DateTime` is `TIMESTAMP(3)`.
+fn time(name: &'static str) -> ColumnDef {
+    timestamp_ms(name)
+}
+
 /// The five tables as Prisma maps the models, each before the tables that
 /// point to it.
 fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
-    let text = |name: &'static str| ColumnDef::new(name).text().to_owned();
-    // `DateTime` is `TIMESTAMP(3)`.
-    let time = timestamp_ms;
     let created = || {
         time(AuthJsSchema::CREATED_AT)
             .not_null()
@@ -154,6 +171,40 @@ fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
         authenticator_columns(Table::create().table(AUTHENTICATORS))
             .primary_key(&mut primary(AUTHENTICATORS, &[USER_ID, "credentialID"]))
             .foreign_key(&mut user_key(AUTHENTICATORS))
+            .to_owned(),
+    ]
+}
+
+/// The four tables of next-auth 4's docs' models, as adoption checks them
+/// (their unique indexes are the app's, and not looked at).
+fn next_auth_4_tables() -> Vec<TableCreateStatement> {
+    let id = || text("id").not_null().to_owned();
+    vec![
+        Table::create()
+            .table(USERS)
+            .col(id())
+            .col(text("name"))
+            .col(text("email"))
+            .col(time(AuthJsSchema::EMAIL_VERIFIED))
+            .col(text("image"))
+            .primary_key(&mut primary(USERS, &["id"]))
+            .to_owned(),
+        account_columns(Table::create().table(ACCOUNTS).col(id()))
+            .primary_key(&mut primary(ACCOUNTS, &["id"]))
+            .to_owned(),
+        Table::create()
+            .table(SESSIONS)
+            .col(id())
+            .col(text(AuthJsSchema::SESSION_TOKEN).not_null())
+            .col(text(USER_ID).not_null())
+            .col(time("expires").not_null())
+            .primary_key(&mut primary(SESSIONS, &["id"]))
+            .to_owned(),
+        Table::create()
+            .table(VERIFICATION)
+            .col(text("identifier").not_null())
+            .col(text("token").not_null())
+            .col(time("expires").not_null())
             .to_owned(),
     ]
 }

@@ -38,6 +38,8 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             only_on: None,
             indexes: &[(SESSIONS, "user_id"), (KEYS, "user_id")],
             unique_indexes: &[],
+            optional_tables: &[],
+            earlier_shape: None,
         }),
         // The session cache's triggers (PostgreSQL only); keys play no part
         // in a lookup.

@@ -6,7 +6,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
-use crate::adopt::{Expected, has_index};
+use crate::adopt::{Expected, columns, has_index};
 
 /// A profile's tables and our indexes on them, as one migration.
 pub(crate) struct CreateTables {
@@ -22,12 +22,31 @@ pub(crate) struct CreateTables {
     /// Prisma makes `@unique`), as (name, table, column): laid down with
     /// the tables, never added to an adopted database.
     pub(crate) unique_indexes: &'static [(&'static str, &'static str, &'static str)],
+    /// Tables an app may have left out: laid down with the rest, neither
+    /// made nor required when adopting (an Auth.js app without passkeys
+    /// may have no authenticator table).
+    pub(crate) optional_tables: &'static [&'static str],
+    /// The tables as an earlier version of the system's docs gave them,
+    /// which apps made then still hold: adopted too, never laid down.
+    pub(crate) earlier_shape: Option<EarlierShape>,
     /// The one backend the system's schema exists for, if it has one
     /// (`@auth/pg-adapter`'s is PostgreSQL's): on any other the migration
     /// refuses before it writes anything.
     pub(crate) only_on: Option<DatabaseBackend>,
     /// What rolling the migration back removes.
     pub(crate) down: Down,
+}
+
+/// An earlier shape of a system's tables ([`CreateTables`]'
+/// `earlier_shape`), under the same table names.
+pub(crate) struct EarlierShape {
+    /// For messages: "…'s schema as next-auth 4's docs gave it".
+    pub(crate) described_as: &'static str,
+    /// Its tables on PostgreSQL, as adoption checks them.
+    pub(crate) tables: fn() -> Vec<TableCreateStatement>,
+    /// A `(table, column)` this shape has and the current one has not: how
+    /// a database tells which it holds.
+    pub(crate) told_by: (&'static str, &'static str),
 }
 
 /// What [`CreateTables`]' `down` removes.
@@ -49,6 +68,15 @@ impl CreateTables {
             .col(column)
             .to_owned()
     }
+
+    /// Whether the database's `table` has `column`.
+    async fn holds(
+        manager: &SchemaManager<'_>,
+        (table, column): (&str, &str),
+    ) -> Result<bool, DbErr> {
+        let columns = columns(manager, table).await?;
+        Ok(columns.iter().any(|found| found.name == column))
+    }
 }
 
 crate::named_by_field!(CreateTables);
@@ -67,10 +95,22 @@ impl MigrationTrait for CreateTables {
         let expected = Expected {
             described_as: self.described_as,
             tables: &reference,
+            optional: self.optional_tables,
         };
         let adopting = expected.found(manager).await?;
         if adopting {
-            expected.check_columns(manager).await?;
+            match &self.earlier_shape {
+                Some(earlier) if Self::holds(manager, earlier.told_by).await? => {
+                    let tables = (earlier.tables)();
+                    let expected = Expected {
+                        described_as: earlier.described_as,
+                        tables: &tables,
+                        optional: &[],
+                    };
+                    expected.check_columns(manager).await?;
+                }
+                _ => expected.check_columns(manager).await?,
+            }
         } else {
             for table in (self.tables)(backend) {
                 manager.create_table(table).await?;

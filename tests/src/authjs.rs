@@ -4,11 +4,11 @@
 //! session route, and the shape of the ids both sides make.
 
 use authstore::authjs::{AuthJsAdapter, AuthJsConfig, AuthJsStore};
-use authstore::entity::descriptor::AuthJsIds;
+use authstore::entity::descriptor::{AuthJsAdapterKind, AuthJsIds};
 use authstore::{NewUser, Profile};
 use authstore_migration::ProfileMigrations;
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 
 use crate::interop::{self, MAX_AGE, NextAuth, SECRET, UPDATE_AGE, instant, ms};
@@ -17,10 +17,15 @@ use crate::{Backend, TestDb};
 /// The v5 session cookie, over http.
 pub const COOKIE: &str = "authjs.session-token";
 
+/// The tables Prisma makes from next-auth 4's docs' models, which profile
+/// `authjs-prisma` adopts and [`PrismaV4Adapter`](authstore::authjs::PrismaV4Adapter) serves.
+pub const PRISMA_V4_SCHEMA: &str = include_str!("../fixtures/authjs-prisma-v4-schema.sql");
+
 /// A store of adapter `A`'s tables.
 pub type Store<A> = AuthJsStore<DatabaseConnection, A>;
 
-/// A database migrated for `adapter`'s profile, with Auth.js and that
+/// A database migrated for `adapter`'s profile (adopting the tables the
+/// app made, where the adapter serves an earlier shape of them), with Auth.js and that
 /// adapter on it (authjs.mjs's `js_adapter`; `None` for pg) and the store,
 /// at the interop tests' lengths and secret. `None` when the JS side is not
 /// installed (outside CI).
@@ -33,6 +38,9 @@ pub async fn shared<A: AuthJsAdapter>(
         return None;
     }
     let db = TestDb::create(Backend::Postgres, test).await?;
+    if A::SCHEMA.adapter == AuthJsAdapterKind::PrismaV4 {
+        db.conn.execute_unprepared(PRISMA_V4_SCHEMA).await.unwrap();
+    }
     let profile: Profile = A::PROFILE;
     profile.up(&db.conn).await.unwrap();
     let config = AuthJsConfig::default()

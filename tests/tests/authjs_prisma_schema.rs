@@ -3,9 +3,15 @@
 //! (`tests/fixtures/authjs-prisma-schema.sql`; `prisma migrate` needs an
 //! engine that cannot be installed here), column for column, with Prisma's
 //! constraint and index names, and only non-unique indexes added; an app's
-//! database is adopted unchanged; and the v4 docs' shape is refused.
+//! database is adopted unchanged, in today's docs' shape or next-auth 4's
+//! docs' (`tests/fixtures/authjs-prisma-v4-schema.sql`), with or without
+//! its optional authenticators; and a lookalike that authstore's writes
+//! would fail on is refused, with nothing written.
 
+use authstore::authjs::schema_found;
+use authstore::entity::descriptor::{AUTHJS_PRISMA, AUTHJS_PRISMA_V4};
 use authstore_migration::{Profile, ProfileMigrations};
+use authstore_tests::authjs::PRISMA_V4_SCHEMA;
 use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES, assert_same_tables};
 use authstore_tests::{Backend, TestDb};
 use sea_orm::ConnectionTrait;
@@ -70,43 +76,134 @@ async fn an_apps_database_is_adopted_unchanged() {
     db.destroy().await;
 }
 
-/// The schema of the adapter's v4 docs (ids on accounts and sessions, no
-/// row clocks, an optional address) is not served yet: adopting it is
-/// refused, naming what differs, and nothing is written.
+/// The tables of next-auth 4's docs' models (a CUID `id` on accounts and
+/// sessions, no row clocks, an optional address, no authenticators) are
+/// adopted as that shape, unchanged but for our indexes, and the database
+/// is found to hold them.
 #[tokio::test]
-async fn the_v4_docs_shape_is_refused_not_damaged() {
+async fn the_next_auth_4_docs_shape_is_adopted_unchanged() {
     let Some(db) = TestDb::create(Backend::Postgres, "prisma_v4_shape").await else {
         return;
     };
-    db.conn
-        .execute_unprepared(
-            r#"CREATE TABLE "User" (id TEXT PRIMARY KEY, name TEXT, email TEXT UNIQUE,
-                 "emailVerified" TIMESTAMP(3), image TEXT);
-               CREATE TABLE "Account" (id TEXT PRIMARY KEY, "userId" TEXT NOT NULL REFERENCES "User",
-                 type TEXT NOT NULL, provider TEXT NOT NULL, "providerAccountId" TEXT NOT NULL,
-                 refresh_token TEXT, access_token TEXT, expires_at INTEGER, token_type TEXT,
-                 scope TEXT, id_token TEXT, session_state TEXT,
-                 UNIQUE (provider, "providerAccountId"));
-               CREATE TABLE "Session" (id TEXT PRIMARY KEY, "sessionToken" TEXT NOT NULL UNIQUE,
-                 "userId" TEXT NOT NULL REFERENCES "User", expires TIMESTAMP(3) NOT NULL);
-               CREATE TABLE "VerificationToken" (identifier TEXT NOT NULL, token TEXT NOT NULL UNIQUE,
-                 expires TIMESTAMP(3) NOT NULL, UNIQUE (identifier, token));
-               CREATE TABLE "Authenticator" ("credentialID" TEXT NOT NULL UNIQUE, "userId" TEXT NOT NULL,
-                 "providerAccountId" TEXT NOT NULL, "credentialPublicKey" TEXT NOT NULL,
-                 counter INTEGER NOT NULL, "credentialDeviceType" TEXT NOT NULL,
-                 "credentialBackedUp" BOOLEAN NOT NULL, transports TEXT,
-                 PRIMARY KEY ("userId", "credentialID"));"#,
-        )
-        .await
-        .unwrap();
-    let (columns, indexes) = (db.strings(COLUMNS).await, db.strings(INDEXES).await);
+    db.conn.execute_unprepared(PRISMA_V4_SCHEMA).await.unwrap();
+    let found = schema_found(&db.conn, Profile::AuthJsPrisma).await.unwrap();
+    assert_eq!(found, Some(&AUTHJS_PRISMA_V4), "told by Account.id");
+    let (columns, constraints, indexes) = (
+        db.strings(COLUMNS).await,
+        db.strings(CONSTRAINTS).await,
+        db.strings(INDEXES).await,
+    );
+    Profile::AuthJsPrisma.up(&db.conn).await.unwrap();
+    assert_eq!(db.strings(COLUMNS).await, columns, "no column changed");
+    assert_eq!(db.strings(CONSTRAINTS).await, constraints, "no key changed");
+    let mut expected = indexes;
+    expected.extend(OURS.map(str::to_owned));
+    expected.sort();
+    let mut now = db.strings(INDEXES).await;
+    now.sort();
+    assert_eq!(now, expected, "only ours added");
+    db.destroy().await;
+}
+
+/// Today's docs' shape is found as itself.
+#[tokio::test]
+async fn the_current_docs_shape_is_found_as_itself() {
+    let Some(db) = TestDb::create(Backend::Postgres, "prisma_found").await else {
+        return;
+    };
+    Profile::AuthJsPrisma.up(&db.conn).await.unwrap();
+    let found = schema_found(&db.conn, Profile::AuthJsPrisma).await.unwrap();
+    assert_eq!(found, Some(&AUTHJS_PRISMA));
+    db.destroy().await;
+}
+
+/// What the app's tables hold, and a migration that refuses them: the
+/// message it refuses with; nothing was written.
+async fn refused(test: &str, ddl: &str) -> Option<String> {
+    let db = TestDb::create(Backend::Postgres, test).await?;
+    db.conn.execute_unprepared(ddl).await.unwrap();
+    let (columns, constraints, indexes) = (
+        db.strings(COLUMNS).await,
+        db.strings(CONSTRAINTS).await,
+        db.strings(INDEXES).await,
+    );
     let refused = Profile::AuthJsPrisma
         .up(&db.conn)
         .await
         .unwrap_err()
         .to_string();
-    assert!(refused.contains("User.createdAt is missing"), "{refused}");
     assert_eq!(db.strings(COLUMNS).await, columns);
+    assert_eq!(db.strings(CONSTRAINTS).await, constraints);
     assert_eq!(db.strings(INDEXES).await, indexes);
+    db.destroy().await;
+    Some(refused)
+}
+
+/// A lookalike whose rows need a value authstore never writes would fail
+/// at its first write: it is refused when adopted, naming the column.
+#[tokio::test]
+async fn a_column_authstore_never_writes_must_not_be_required() {
+    let ddl = format!(r#"{SCHEMA} ALTER TABLE "Session" ADD COLUMN "deviceId" TEXT NOT NULL;"#);
+    let Some(refused) = refused("prisma_lookalike", &ddl).await else {
+        return;
+    };
+    assert!(
+        refused.contains("Session.deviceId is NOT NULL without a default"),
+        "{refused}"
+    );
+    // With a default, or taking NULL, the column is the app's business.
+    let Some(db) = TestDb::create(Backend::Postgres, "prisma_extra_ok").await else {
+        return;
+    };
+    let extra = r#"ALTER TABLE "Session" ADD COLUMN "deviceId" TEXT NOT NULL DEFAULT 'web',
+                   ADD COLUMN "ip" TEXT;"#;
+    db.conn
+        .execute_unprepared(&format!("{SCHEMA} {extra}"))
+        .await
+        .unwrap();
+    Profile::AuthJsPrisma.up(&db.conn).await.unwrap();
+    db.destroy().await;
+}
+
+/// A column authstore may leave empty (a user's name) must take NULL.
+#[tokio::test]
+async fn a_column_authstore_may_leave_empty_must_take_null() {
+    let ddl = format!(r#"{SCHEMA} ALTER TABLE "User" ALTER COLUMN "name" SET NOT NULL;"#);
+    let Some(refused) = refused("prisma_name_required", &ddl).await else {
+        return;
+    };
+    assert!(
+        refused.contains("User.name is NOT NULL without a default, expected to take NULL"),
+        "{refused}"
+    );
+}
+
+/// next-auth 4's shape is checked as itself: one missing `id` is named.
+#[tokio::test]
+async fn a_half_next_auth_4_shape_is_refused() {
+    let ddl = format!(r#"{PRISMA_V4_SCHEMA} ALTER TABLE "Session" DROP COLUMN "id";"#);
+    let Some(refused) = refused("prisma_v4_half", &ddl).await else {
+        return;
+    };
+    assert!(refused.contains("next-auth 4's docs"), "{refused}");
+    assert!(refused.contains("Session.id is missing"), "{refused}");
+}
+
+/// An app without passkeys may have no `Authenticator` table: adopted,
+/// and none is made for it.
+#[tokio::test]
+async fn an_app_without_authenticators_is_adopted() {
+    let Some(db) = TestDb::create(Backend::Postgres, "prisma_no_passkeys").await else {
+        return;
+    };
+    db.conn
+        .execute_unprepared(&format!(r#"{SCHEMA} DROP TABLE "Authenticator";"#))
+        .await
+        .unwrap();
+    Profile::AuthJsPrisma.up(&db.conn).await.unwrap();
+    let tables = db
+        .strings("SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = 'public'")
+        .await;
+    assert!(!tables.contains(&"Authenticator".to_owned()), "none made: {tables:?}");
     db.destroy().await;
 }

@@ -58,6 +58,8 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             only_on: None,
             indexes: &[],
             unique_indexes: &[],
+            optional_tables: &[],
+            earlier_shape: None,
         }),
         Box::new(Indexes),
         Box::new(Carried),

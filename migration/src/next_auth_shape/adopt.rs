@@ -23,6 +23,7 @@ fn expected<'a>(shape: &'a Shape, tables: &'a [TableCreateStatement]) -> Expecte
     Expected {
         described_as: shape.schema.described_as,
         tables,
+        optional: &[],
     }
 }
 

@@ -4,14 +4,16 @@
 //! (`authstore_entity::descriptor`), the id's Rust type is here.
 
 use authstore_entity::Profile;
-use authstore_entity::descriptor::{AUTHJS_DRIZZLE, AUTHJS_PG, AUTHJS_PRISMA, AuthJsSchema};
+use authstore_entity::descriptor::{
+    AUTHJS_DRIZZLE, AUTHJS_PG, AUTHJS_PRISMA, AUTHJS_PRISMA_V4, AuthJsSchema,
+};
 
 use crate::backend::BuiltOnce;
 use crate::rules::token;
 
 /// An Auth.js database adapter whose tables an
 /// [`AuthJsStore`](super::AuthJsStore) speaks: [`PgAdapter`] (the default),
-/// [`DrizzleAdapter`] or [`PrismaAdapter`]. Its [`Id`](AuthJsAdapter::Id) is the type of a
+/// [`DrizzleAdapter`], [`PrismaAdapter`] or [`PrismaV4Adapter`]. Its [`Id`](AuthJsAdapter::Id) is the type of a
 /// user's id in that adapter's tables.
 ///
 /// ```
@@ -140,4 +142,12 @@ adapter!(
     /// `@auth/prisma-adapter`'s documented PostgreSQL schema: profile
     /// `authjs-prisma`, CUID text ids.
     PrismaAdapter, String, AuthJsPrisma, AUTHJS_PRISMA
+);
+adapter!(
+    /// `@auth/prisma-adapter` on the PostgreSQL schema next-auth 4's docs
+    /// gave (`@next-auth/prisma-adapter`'s): profile `authjs-prisma`,
+    /// adopted from an app made then, CUID ids on users, accounts and
+    /// sessions. [`schema_found`](super::schema_found) tells which of the
+    /// two Prisma shapes a database holds.
+    PrismaV4Adapter, String, AuthJsPrisma, AUTHJS_PRISMA_V4
 );

@@ -1,4 +1,5 @@
-//! Profiles `authjs-pg`, `authjs-drizzle` and `authjs-prisma`: the database
+//! Profiles `authjs-pg`, `authjs-drizzle` and `authjs-prisma` (in both of
+//! the shapes its docs gave, [`schema_found`]): the database
 //! of a next-auth 4.24 or Auth.js v5 app that keeps its users and sessions
 //! through `@auth/pg-adapter`, `@auth/drizzle-adapter` or
 //! `@auth/prisma-adapter` on PostgreSQL, shared through the calls its
@@ -55,7 +56,9 @@ mod adapter;
 mod storage;
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use authstore_entity::Profile;
+use authstore_entity::descriptor::{AuthJsSchema, Descriptor};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use validator::{Validate, ValidationError, ValidationErrors};
 
 use crate::backend;
@@ -67,7 +70,53 @@ use crate::rules::token::{self, Secret};
 use crate::rules::{self, email, text};
 use storage::{Rows, Storage};
 
-pub use adapter::{AuthJsAdapter, DrizzleAdapter, PgAdapter, PrismaAdapter};
+pub use adapter::{AuthJsAdapter, DrizzleAdapter, PgAdapter, PrismaAdapter, PrismaV4Adapter};
+
+/// Which shape of an Auth.js profile's tables `db` holds: the profile's
+/// schema, or the earlier one its adapter's docs gave
+/// ([`AuthJsSchema::earlier_shape`]: for `authjs-prisma`, next-auth 4's,
+/// served by [`PrismaV4Adapter`]), told apart by whether accounts have an
+/// `id` of their own, as the two shapes do not agree on it. Its
+/// [`adapter`](AuthJsSchema::adapter) names the adapter type to serve it
+/// with. `None` for a profile that is not Auth.js's.
+///
+/// ```no_run
+/// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), authstore::Error> {
+/// use authstore::authjs::schema_found;
+/// use authstore::entity::{Profile, descriptor::AuthJsAdapterKind};
+/// let found = schema_found(&db, Profile::AuthJsPrisma).await?.expect("an Auth.js profile");
+/// if found.adapter == AuthJsAdapterKind::PrismaV4 {
+///     // AuthJsStore::with_adapter(PrismaV4Adapter, db, config)
+/// }
+/// # Ok(()) }
+/// ```
+pub async fn schema_found<C: ConnectionTrait>(
+    db: &C,
+    profile: Profile,
+) -> Result<Option<&'static AuthJsSchema>, Error> {
+    let Descriptor::AuthJs(schema) = profile.descriptor() else {
+        return Ok(None);
+    };
+    // Every Auth.js schema is PostgreSQL's; elsewhere the profile's own
+    // migration refuses.
+    let Some(earlier) = schema
+        .earlier_shape
+        .filter(|_| db.get_database_backend() == DbBackend::Postgres)
+    else {
+        return Ok(Some(schema));
+    };
+    let account_id = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT 1 FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'id'",
+        [schema.accounts.into()],
+    );
+    let numbered = db.query_one_raw(account_id).await?.is_some();
+    Ok(Some(match numbered == earlier.row_ids.is_some() {
+        true => earlier,
+        false => schema,
+    }))
+}
 
 /// A user row. `Id` is the adapter's
 /// ([`AuthJsAdapter::Id`]): `i32` for `@auth/pg-adapter`, `String` for

@@ -12,6 +12,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
 
+use super::adapter::sealed;
 use super::{
     AuthJsAccount, AuthJsAdapter, AuthJsSession, AuthJsTokens, AuthJsUser, AuthJsVerificationToken,
     NewAuthJsAccount, ValidSession,
@@ -23,7 +24,7 @@ use crate::rules::email;
 use crate::rules::error::Error;
 use crate::rules::expiry::UpdateAgeExpiry;
 use crate::rules::token::Secret;
-use authstore_entity::descriptor::AuthJsSchema;
+use authstore_entity::descriptor::{AuthJsIds, AuthJsSchema};
 
 const USER_ID: &str = AuthJsSchema::USER_ID;
 const SESSION_TOKEN: &str = AuthJsSchema::SESSION_TOKEN;
@@ -182,13 +183,32 @@ fn with_new_row_clocks<A: AuthJsAdapter>(
     (columns, values)
 }
 
+/// `columns` and `values` of a new account or session, with its own `id`
+/// in front where the schema gives it one its writer makes (a CUID on
+/// next-auth 4's Prisma schema, as Prisma's client's `@default(cuid())`),
+/// and the row clocks after them.
+fn new_account_or_session<A: AuthJsAdapter>(
+    columns: &[&'static str],
+    values: Vec<Expr>,
+) -> (Vec<&'static str>, Vec<Expr>) {
+    let (mut columns, mut values) = with_new_row_clocks::<A>(columns, values);
+    if let Some(id) = A::SCHEMA.row_ids.and_then(<String as sealed::Key>::made) {
+        columns.insert(0, "id");
+        values.insert(0, Expr::val(id));
+    }
+    (columns, values)
+}
+
 /// Of several rows, the oldest first: by id where the table numbers its
 /// rows, else in the table's physical order (`ctid`), which is the order
 /// the adapter's own unordered `SELECT` reads them in, and insertion order
 /// for rows never updated (where the documented keys are missing, a table
 /// may hold two rows for one provider account).
 fn oldest_first<A: AuthJsAdapter>(select: &mut SelectStatement, table: &'static str) {
-    let key = if A::SCHEMA.row_ids { "id" } else { "ctid" };
+    let key = match A::SCHEMA.row_ids {
+        Some(AuthJsIds::Serial) => "id",
+        _ => "ctid",
+    };
     select.order_by((table, key), Order::Asc);
 }
 
@@ -435,7 +455,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             Expr::val(tokens.scope.clone()),
             Expr::val(tokens.session_state.clone()),
         ];
-        let (columns, values) = with_new_row_clocks::<A>(&ACCOUNT_COLUMNS, values);
+        let (columns, values) = new_account_or_session::<A>(&ACCOUNT_COLUMNS, values);
         let insert = Query::insert()
             .into_table(Self::ACCOUNTS)
             .columns(columns)
@@ -509,7 +529,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             time::<A>(expires),
             Expr::val(token),
         ];
-        let (columns, values) = with_new_row_clocks::<A>(&SESSION_COLUMNS, values);
+        let (columns, values) = new_account_or_session::<A>(&SESSION_COLUMNS, values);
         let insert = Query::insert()
             .into_table(Self::SESSIONS)
             .columns(columns)
@@ -643,10 +663,9 @@ impl<A: AuthJsAdapter> SessionRows for Rows<A> {
 
     const SESSIONS: SessionsTable = SessionsTable {
         table: A::SCHEMA.sessions,
-        key: if A::SCHEMA.row_ids {
-            "id"
-        } else {
-            SESSION_TOKEN
+        key: match A::SCHEMA.row_ids {
+            Some(_) => "id",
+            None => SESSION_TOKEN,
         },
         token: SESSION_TOKEN,
         user: USER_ID,

@@ -81,6 +81,7 @@ use validator::ValidationError;
 
 use super::password::{self, Checked};
 use super::storage::{ACCOUNT_KEY, CLOCKS, SESSION_COLUMNS, USER_COLUMNS};
+use crate::authjs;
 use crate::backend::{self, Collation, Exclusive};
 use crate::rules;
 use crate::rules::email::canonical;
@@ -545,6 +546,7 @@ impl CarryOver {
         let reader = Reader {
             db: source,
             source: &self.source,
+            authjs: authjs::schema_found(source, self.source.profile()).await?,
         };
         let mut report = CarryOverReport::default();
         // One pass over every address first: a collision spans batches.
@@ -980,6 +982,9 @@ pub(crate) fn carried_session_id(token: &str) -> String {
 struct Reader<'a> {
     db: &'a DatabaseConnection,
     source: &'a Source,
+    /// For an Auth.js source, the shape of its tables the database holds
+    /// (`authjs::schema_found`).
+    authjs: Option<&'static AuthJsSchema>,
 }
 
 impl Reader<'_> {
@@ -999,13 +1004,7 @@ impl Reader<'_> {
 
     /// The Auth.js adapter's names, for an Auth.js source.
     fn authjs(&self) -> Option<&'static AuthJsSchema> {
-        match self.source {
-            Source::AuthJs(profile) => match profile.descriptor() {
-                Descriptor::AuthJs(schema) => Some(schema),
-                _ => None,
-            },
-            _ => None,
-        }
+        self.authjs
     }
 
     fn users_table(&self) -> &'static str {
@@ -1190,7 +1189,7 @@ impl Reader<'_> {
         }
         // A row's own identity: its id, or (PostgreSQL's, as every Auth.js
         // adapter's tables are) its `ctid` where it has none.
-        let row_id = if schema.row_ids { "id" } else { "ctid" };
+        let row_id = if schema.row_ids.is_some() { "id" } else { "ctid" };
         // An identity or token another row also holds (in any batch) is
         // carried for nobody: `shared` is that condition on `table`'s row.
         let shared = |table: &'static str, columns: &[&'static str]| {
@@ -1205,7 +1204,7 @@ impl Reader<'_> {
             Expr::exists(same)
         };
         let mut accounts = Query::select();
-        if schema.row_ids {
+        if schema.row_ids.is_some() {
             accounts.column("id");
         }
         accounts
@@ -1239,7 +1238,7 @@ impl Reader<'_> {
                 continue;
             }
             let account_id: String = row.try_get("", AuthJsSchema::PROVIDER_ACCOUNT_ID)?;
-            let id = match schema.row_ids {
+            let id = match schema.row_ids.is_some() {
                 true => self.read_id(&row, "id")?,
                 // Length-prefixed, so no provider id with a `:` in it can
                 // make another account's key.
