@@ -4,7 +4,7 @@
 //! session route, and the shape of the ids both sides make.
 
 use authstore::authjs::{AuthJsAdapter, AuthJsConfig, AuthJsStore};
-use authstore::entity::descriptor::{AuthJsAdapterKind, AuthJsIds};
+use authstore::entity::descriptor::{AuthJsAdapterKind, AuthJsIds, AuthJsSchema};
 use authstore::{NewUser, Profile};
 use authstore_migration::ProfileMigrations;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -38,11 +38,7 @@ pub async fn shared<A: AuthJsAdapter>(
         return None;
     }
     let db = TestDb::create(Backend::Postgres, test).await?;
-    if A::SCHEMA.adapter == AuthJsAdapterKind::PrismaV4 {
-        db.conn.execute_unprepared(PRISMA_V4_SCHEMA).await.unwrap();
-    }
-    let profile: Profile = A::PROFILE;
-    profile.up(&db.conn).await.unwrap();
+    migrated_as(&db, A::PROFILE, A::SCHEMA).await;
     let config = AuthJsConfig::default()
         .max_age(TimeDelta::seconds(MAX_AGE), TimeDelta::seconds(UPDATE_AGE))
         .unwrap()
@@ -52,6 +48,16 @@ pub async fn shared<A: AuthJsAdapter>(
     let mut authjs = NextAuth::new("authjs/authjs.mjs", &db.url);
     authjs.adapter = js_adapter;
     Some((db, authjs, store))
+}
+
+/// `profile`'s migration run on `db`, which holds `schema`'s tables: laid
+/// down by the migration, or, for an earlier shape the profile adopts
+/// (next-auth 4's Prisma models), made first as the app made them.
+pub async fn migrated_as(db: &TestDb, profile: Profile, schema: &AuthJsSchema) {
+    if schema.adapter == AuthJsAdapterKind::PrismaV4 {
+        db.conn.execute_unprepared(PRISMA_V4_SCHEMA).await.unwrap();
+    }
+    profile.up(&db.conn).await.unwrap();
 }
 
 /// The store with its clock stopped at `now`.

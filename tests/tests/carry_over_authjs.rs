@@ -13,10 +13,13 @@ use authstore::better_auth::carry_over::{
     CarryOver, CarryOverReport, LeftBehind, Source, named_as_better_auths,
 };
 use authstore::better_auth::{BetterAuthConfig, BetterAuthStore, ValidSession};
-use authstore::entity::descriptor::Descriptor;
+use authstore::entity::descriptor::{
+    AUTHJS_DRIZZLE, AUTHJS_PG, AUTHJS_PRISMA, AUTHJS_PRISMA_V4, AuthJsSchema,
+};
 use authstore::web::{SignedIn, WebSessions};
 use authstore::{CarryOverRefusal, Error, NewUser, Profile};
 use authstore_migration::ProfileMigrations;
+use authstore_tests::authjs::migrated_as;
 use authstore_tests::interop::{self, NextAuth, instant};
 use authstore_tests::{Backend, TestDb};
 use axum::Router;
@@ -54,30 +57,44 @@ fn id_text(id: &Value) -> String {
 
 #[tokio::test]
 async fn a_pg_adapter_apps_users_accounts_and_live_sessions_move() {
-    users_accounts_and_live_sessions_move(Profile::AuthJsPg, None).await;
+    users_accounts_and_live_sessions_move(Profile::AuthJsPg, &AUTHJS_PG, None).await;
 }
 
 #[tokio::test]
 async fn a_drizzle_adapter_apps_users_accounts_and_live_sessions_move() {
-    users_accounts_and_live_sessions_move(Profile::AuthJsDrizzle, Some("drizzle")).await;
+    let drizzle = Some("drizzle");
+    users_accounts_and_live_sessions_move(Profile::AuthJsDrizzle, &AUTHJS_DRIZZLE, drizzle).await;
 }
 
 #[tokio::test]
 async fn a_prisma_adapter_apps_users_accounts_and_live_sessions_move() {
-    users_accounts_and_live_sessions_move(Profile::AuthJsPrisma, Some("prisma")).await;
+    let prisma = Some("prisma");
+    users_accounts_and_live_sessions_move(Profile::AuthJsPrisma, &AUTHJS_PRISMA, prisma).await;
 }
 
-/// `profile`'s app (authjs.mjs with `js_adapter`) carried over, then its
-/// removals.
-async fn users_accounts_and_live_sessions_move(profile: Profile, js_adapter: Option<&'static str>) {
+/// On the tables of next-auth 4's docs' Prisma models: accounts and
+/// sessions with ids of their own, found as that shape by the run.
+#[tokio::test]
+async fn a_next_auth_4_prisma_apps_users_accounts_and_live_sessions_move() {
+    let prisma = Some("prismaV4");
+    users_accounts_and_live_sessions_move(Profile::AuthJsPrisma, &AUTHJS_PRISMA_V4, prisma).await;
+}
+
+/// `profile`'s app, its tables in `schema`'s shape (authjs.mjs with
+/// `js_adapter`), carried over, then its removals.
+async fn users_accounts_and_live_sessions_move(
+    profile: Profile,
+    schema: &'static AuthJsSchema,
+    js_adapter: Option<&'static str>,
+) {
     if !interop::authjs_installed() {
         return;
     }
-    let name = format!("carry_{}", profile.name().replace('-', "_"));
+    let name = format!("carry_{:?}", schema.adapter).to_lowercase();
     let Some(source) = TestDb::create(Backend::Postgres, &name).await else {
         return;
     };
-    profile.up(&source.conn).await.unwrap();
+    migrated_as(&source, profile, schema).await;
     // Drizzle's tables have better-auth's names: better-auth gets a
     // database of its own.
     let own = match named_as_better_auths(profile) {
@@ -93,9 +110,6 @@ async fn users_accounts_and_live_sessions_move(profile: Profile, js_adapter: Opt
     let mut app = NextAuth::new("authjs/authjs.mjs", &source.url);
     app.adapter = js_adapter;
     let carry = async |target: &TestDb| carry_from(&source, target, profile).await;
-    let Descriptor::AuthJs(schema) = profile.descriptor() else {
-        unreachable!("an Auth.js profile")
-    };
     let mut ops = json!([
         { "op": "createUser", "args": [{ "name": "Ada", "email": "ada@example.com",
             "emailVerified": { "$date": "2026-01-02T03:04:05.678Z" } }] },
