@@ -9,12 +9,12 @@
 
 use authstore::authjs::{
     AuthJsAdapter, AuthJsConfig, AuthJsStore, DrizzleAdapter, NextAuthMajor, PgAdapter,
-    PrismaAdapter,
+    PrismaAdapter, PrismaV4Adapter,
 };
 use authstore_examples::Outbox;
 use authstore_examples::authjs::{AuthJsState, authjs_app};
 use authstore_examples::limits::{Limits, RequestLimit};
-use authstore_migration::ProfileMigrations;
+use authstore_tests::authjs::migrated_as;
 use authstore_tests::interop::{self, NextAuth, SECRET};
 use authstore_tests::{Backend, TestDb};
 use reqwest::{Client, StatusCode};
@@ -46,17 +46,23 @@ async fn the_example_and_the_prisma_adapter_share_sessions_both_ways() {
     share_sessions_both_ways(PrismaAdapter, Some("prisma")).await;
 }
 
+/// On the tables of next-auth 4's docs' Prisma models.
+#[tokio::test]
+async fn the_example_and_the_prisma_adapter_share_next_auth_4s_tables_both_ways() {
+    share_sessions_both_ways(PrismaV4Adapter, Some("prismaV4")).await;
+}
+
 /// The example on `adapter`'s tables, beside the JS adapter of that name
 /// (authjs.mjs's `adapter` setting).
 async fn share_sessions_both_ways<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
     if !interop::authjs_installed() {
         return;
     }
-    let name = format!("authjs_http_{}", A::PROFILE.name().replace('-', "_"));
+    let name = format!("authjs_http_{:?}", A::SCHEMA.adapter).to_lowercase();
     let Some(db) = TestDb::create(Backend::Postgres, &name).await else {
         return;
     };
-    A::PROFILE.up(&db.conn).await.unwrap();
+    migrated_as(&db, A::PROFILE, A::SCHEMA).await;
     let mut authjs = NextAuth::new("authjs/authjs.mjs", &db.url);
     authjs.adapter = js_adapter;
     let made = authjs.run(json!([

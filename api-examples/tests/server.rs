@@ -624,3 +624,81 @@ async fn trusted_proxies_and_origins_are_heeded() {
     run_with_timeout(child, Duration::from_secs(30));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The server on `AUTHSTORE_PROFILE=authjs-prisma` over the tables of
+/// next-auth 4's docs' Prisma models serves them as that shape: it reads
+/// the app's session, and the sessions it starts carry the CUID `id` those
+/// tables need (today's shape's store would fail on them).
+#[tokio::test]
+async fn the_server_finds_next_auth_4s_prisma_tables_and_serves_them() {
+    use authstore_tests::authjs::{PRISMA_V4_SCHEMA, made_as_the_adapter_makes};
+    use authstore_tests::{Backend, TestDb};
+    use sea_orm::ConnectionTrait;
+
+    let Some(db) = TestDb::create(Backend::Postgres, "server_prisma_v4").await else {
+        assert!(std::env::var_os("CI").is_none(), "PostgreSQL is required in CI");
+        return;
+    };
+    db.conn.execute_unprepared(PRISMA_V4_SCHEMA).await.unwrap();
+    db.conn
+        .execute_unprepared(
+            r#"INSERT INTO "User" (id, email) VALUES ('cmada00000000000000000001', 'ada@example.com');
+               INSERT INTO "Session" (id, "sessionToken", "userId", expires)
+               VALUES ('cmses00000000000000000001', '5e1f0c9e-5555-4aaa-8bbb-0123456789ab',
+                       'cmada00000000000000000001', '2099-01-01');"#,
+        )
+        .await
+        .unwrap();
+    let dir = work_dir("prisma-v4");
+    let port = free_port();
+    let mut child = command(&dir)
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", &db.url)
+        .env("AUTHSTORE_PROFILE", "authjs-prisma")
+        .env("AUTHSTORE_SECRET", "an Auth.js app's secret, 32 chars or more")
+        .arg("--dev-outbox")
+        .spawn()
+        .unwrap();
+    wait_until_up(port, &mut child).await;
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let theirs = client
+        .get(url("/auth/session"))
+        .header("cookie", "authjs.session-token=5e1f0c9e-5555-4aaa-8bbb-0123456789ab")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), 200);
+    let body: Value = theirs.json().await.unwrap();
+    assert_eq!(body["user"]["id"], "cmada00000000000000000001");
+
+    let sent = client
+        .post(url("/auth/email"))
+        .json(&json!({ "email": "grace@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 202);
+    let outbox: Value = client.get(url("/dev/outbox")).send().await.unwrap().json().await.unwrap();
+    let link = url::Url::parse(outbox["emails"][0]["url"].as_str().unwrap()).unwrap();
+    let (_, token) = link.query_pairs().find(|(key, _)| key == "token").unwrap();
+    let signed_in = client
+        .post(url("/auth/email/callback"))
+        .json(&json!({ "email": "grace@example.com", "token": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let ids = db
+        .strings(r#"SELECT s.id AS name FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE u.email = 'grace@example.com'"#)
+        .await;
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert!(
+        made_as_the_adapter_makes::<authstore::authjs::PrismaV4Adapter>(&ids[0]),
+        "a CUID, as Prisma's client makes: {ids:?}"
+    );
+    sigterm(&child);
+    run_with_timeout(child, Duration::from_secs(30));
+    std::fs::remove_dir_all(&dir).ok();
+    db.destroy().await;
+}
