@@ -8,13 +8,14 @@
 //! its optional authenticators; and a lookalike that authstore's writes
 //! would fail on is refused, with nothing written.
 
-use authstore::authjs::schema_found;
+use authstore::NewUser;
+use authstore::authjs::{AuthJsConfig, AuthJsStore, NewAuthJsAccount, PrismaAdapter, schema_found};
 use authstore::entity::descriptor::{AUTHJS_PRISMA, AUTHJS_PRISMA_V4};
 use authstore_migration::{Profile, ProfileMigrations};
 use authstore_tests::authjs::PRISMA_V4_SCHEMA;
 use authstore_tests::pg_schema::{COLUMNS, CONSTRAINTS, INDEXES, assert_same_tables};
 use authstore_tests::{Backend, TestDb};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 const SCHEMA: &str = include_str!("../fixtures/authjs-prisma-schema.sql");
 
@@ -201,9 +202,61 @@ async fn an_app_without_authenticators_is_adopted() {
         .await
         .unwrap();
     Profile::AuthJsPrisma.up(&db.conn).await.unwrap();
+    let store = prisma_store(&db);
+    let ada = store.create_user(ada()).await.unwrap();
+    store.delete_user(ada.id).await.unwrap();
+    assert_eq!(db.count_rows("User").await, 0);
     let tables = db
         .strings("SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = 'public'")
         .await;
     assert!(!tables.contains(&"Authenticator".to_owned()), "none made: {tables:?}");
+    db.destroy().await;
+}
+
+fn prisma_store(db: &TestDb) -> AuthJsStore<DatabaseConnection, PrismaAdapter> {
+    AuthJsStore::with_adapter(PrismaAdapter, db.conn.clone(), AuthJsConfig::default())
+}
+
+fn ada() -> NewUser {
+    NewUser {
+        email: Some("ada@example.com".into()),
+        ..Default::default()
+    }
+}
+
+/// An app on Prisma's `relationMode = "prisma"` has no foreign keys: its
+/// client deletes a user's rows itself, and so does authstore, the
+/// authenticators with the accounts and sessions.
+#[tokio::test]
+async fn a_user_is_deleted_with_everything_of_theirs_without_foreign_keys() {
+    let Some(db) = TestDb::create(Backend::Postgres, "prisma_relation_mode").await else {
+        return;
+    };
+    db.conn.execute_unprepared(SCHEMA).await.unwrap();
+    for table in ["Account", "Session", "Authenticator"] {
+        let drop = format!(r#"ALTER TABLE "{table}" DROP CONSTRAINT "{table}_userId_fkey""#);
+        db.conn.execute_unprepared(&drop).await.unwrap();
+    }
+    Profile::AuthJsPrisma.up(&db.conn).await.unwrap();
+    let store = prisma_store(&db);
+    let ada = store.create_user(ada()).await.unwrap();
+    store.create_session(ada.id.clone()).await.unwrap();
+    store
+        .link_account(NewAuthJsAccount::oauth(ada.id.clone(), "github", "1"))
+        .await
+        .unwrap();
+    db.conn
+        .execute_unprepared(&format!(
+            r#"INSERT INTO "Authenticator" ("credentialID", "userId", "providerAccountId",
+                 "credentialPublicKey", counter, "credentialDeviceType", "credentialBackedUp")
+               VALUES ('Y3JlZA==', '{}', 'Y3JlZA==', 'cGs=', 0, 'singleDevice', false)"#,
+            ada.id
+        ))
+        .await
+        .unwrap();
+    store.delete_user(ada.id).await.unwrap();
+    for table in ["User", "Account", "Session", "Authenticator"] {
+        assert_eq!(db.count_rows(table).await, 0, "{table}");
+    }
     db.destroy().await;
 }

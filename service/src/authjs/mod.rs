@@ -581,14 +581,16 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
         Ok(user)
     }
 
-    /// Deletes the user with their sessions and accounts in one
-    /// transaction (`deleteUser`). [`Error::NotFound`] if there is no such
+    /// Deletes the user with their sessions, accounts and WebAuthn
+    /// authenticators in one transaction (`deleteUser`), whether or not
+    /// foreign keys would cascade. [`Error::NotFound`] if there is no such
     /// user; then nothing changes.
     pub async fn delete_user(&self, id: IdOf<A>) -> Result<(), Error> {
         let sessions = self.sessions();
         let txn = sessions.begin_user_deletion(&id).await?;
         let storage = Storage::<_, A>::on(&txn);
         storage.delete_accounts_of(&id).await?;
+        storage.delete_authenticators_of(&id).await?;
         let found = storage.delete_user(&id).await?;
         sessions.core.finish_user_deletion(txn, id, found).await
     }

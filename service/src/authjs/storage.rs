@@ -410,6 +410,31 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         Ok(self.db.execute(&delete).await?.rows_affected() > 0)
     }
 
+    /// Deletes the user's WebAuthn authenticators, where the schema has
+    /// them and the database holds the table (an app without passkeys may
+    /// have left it out). The adapters' foreign keys would cascade, but a
+    /// Prisma app on `relationMode = "prisma"` has none: its client
+    /// deletes them itself, and so does this.
+    pub(super) async fn delete_authenticators_of(&self, user_id: &A::Id) -> Result<u64, DbErr> {
+        let Some(table) = A::SCHEMA.authenticators else {
+            return Ok(0);
+        };
+        let held = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            "SELECT 1 FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = $1",
+            [table.into()],
+        );
+        if self.db.query_one_raw(held).await?.is_none() {
+            return Ok(0);
+        }
+        let delete = Query::delete()
+            .from_table(table)
+            .and_where(Expr::col(USER_ID).eq(user_id.clone()))
+            .to_owned();
+        Ok(self.db.execute(&delete).await?.rows_affected())
+    }
+
     pub(super) async fn delete_accounts_of(&self, user_id: &A::Id) -> Result<u64, DbErr> {
         let delete = Query::delete()
             .from_table(Self::ACCOUNTS)
