@@ -172,3 +172,35 @@ async fn a_database_without_the_docs_composite_keys_is_adopted_and_kept_to_one_a
     target.destroy().await;
     db.destroy().await;
 }
+
+/// The authenticator table is optional in the adapter's docs (passkeys
+/// only): an app without it is adopted, none is made, and a user is
+/// deleted as before.
+#[tokio::test]
+async fn a_database_without_the_authenticator_table_is_adopted() {
+    if !interop::authjs_installed() {
+        return;
+    }
+    let Some(db) = TestDb::create(Backend::Postgres, "drizzle_no_passkeys").await else {
+        return;
+    };
+    let statements: Vec<String> = drizzle_kit_sql(&db)
+        .into_iter()
+        .filter(|statement| !statement.contains("\"authenticator\""))
+        .collect();
+    apply(&db, &statements).await;
+    Profile::AuthJsDrizzle.up(&db.conn).await.unwrap();
+    assert!(
+        !db.table_names().await.contains(&"authenticator".to_owned()),
+        "none made"
+    );
+    let store = AuthJsStore::with_adapter(DrizzleAdapter, db.conn.clone(), AuthJsConfig::default());
+    let ada = NewUser {
+        email: Some("ada@example.com".into()),
+        ..Default::default()
+    };
+    let ada = store.create_user(ada).await.unwrap();
+    store.delete_user(ada.id).await.unwrap();
+    assert_eq!(db.count_rows("user").await, 0);
+    db.destroy().await;
+}
