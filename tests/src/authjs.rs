@@ -3,9 +3,9 @@
 //! (`tests/interop/authjs/authjs.mjs`) and the store on it, Auth.js's own
 //! session route, and the shape of the ids both sides make.
 
-use authstore::authjs::{AuthJsAdapter, AuthJsConfig, AuthJsStore};
+use authstore::authjs::{AuthJsAdapter, AuthJsConfig, AuthJsStore, AuthJsTokens, NewAuthJsAccount};
 use authstore::entity::descriptor::{AuthJsAdapterKind, AuthJsIds, AuthJsSchema};
-use authstore::{NewUser, Profile};
+use authstore::{Error, NewUser, Profile, Secret, UserPatch};
 use authstore_migration::ProfileMigrations;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -176,4 +176,211 @@ pub async fn next_auth_4_draws_the_same_boundaries<A: AuthJsAdapter>(
             .fresh
     );
     assert!(after.get_session_and_user(token).await.unwrap().is_none());
+}
+
+/// The basic cases of Auth.js's own adapter test suite
+/// (`packages/utils/adapter.ts`, `runBasicTests`), each done by `store`'s
+/// call of the same name and checked through the real adapter's reads
+/// (`authjs`, on the same tables).
+pub async fn the_adapter_suites_basic_cases<A: AuthJsAdapter>(authjs: &NextAuth, store: &Store<A>) {
+    // An id nobody has, of the adapter's type.
+    let nobody = || -> A::Id { "999999".parse().ok().expect("an id") };
+    let read = |op: &str, args: Value| authjs.run(json!([{ "op": op, "args": args }]))[0].clone();
+
+    // createUser, getUser, getUserByEmail
+    let user = store
+        .create_user(NewUser {
+            name: Some("Fill Murray".into()),
+            email: Some("fill@murray.com".into()),
+            image: Some("https://www.fillmurray.com/460/300".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        read("getUser", json!([user.id.clone()]))["email"],
+        "fill@murray.com"
+    );
+    assert_eq!(store.get_user(nobody()).await.unwrap(), None);
+    assert_eq!(store.get_user(user.id.clone()).await.unwrap().as_ref(), Some(&user));
+    assert_eq!(
+        store.get_user_by_email("non-existent-email").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .get_user_by_email("fill@murray.com")
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&user)
+    );
+
+    // createSession, getSessionAndUser
+    let session = store.create_session(user.id.clone()).await.unwrap();
+    let token = session.session_token.expose();
+    let theirs = read("getSessionAndUser", json!([token]));
+    assert_eq!(theirs["session"]["userId"], json!(user.id));
+    assert_eq!(instant(&theirs["session"]["expires"]), session.expires);
+    assert!(
+        store
+            .get_session_and_user("invalid-token")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let found = store.get_session_and_user(token).await.unwrap().unwrap();
+    assert_eq!(
+        (found.user, found.session.expires),
+        (user.clone(), session.expires)
+    );
+
+    // updateUser
+    let patch = UserPatch {
+        name: Some(Some("Updated Name".into())),
+        ..Default::default()
+    };
+    let updated = store.update_user(user.id.clone(), patch).await.unwrap();
+    assert_eq!(updated.name.as_deref(), Some("Updated Name"));
+    assert_eq!(read("getUser", json!([user.id.clone()]))["name"], "Updated Name");
+    let taken = UserPatch {
+        email: Some(Some("Fill@Murray.com".into())),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .update_user(user.id.clone(), taken)
+            .await
+            .unwrap()
+            .email
+            .as_deref(),
+        Some("fill@murray.com")
+    );
+    let other = store
+        .create_user(NewUser {
+            email: Some("other@murray.com".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let clash = UserPatch {
+        email: Some(Some("FILL@murray.com".into())),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.update_user(other.id.clone(), clash).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        store.update_user(nobody(), Default::default()).await,
+        Err(Error::NotFound)
+    ));
+
+    // linkAccount, getUserByAccount, getAccount
+    let tokens = AuthJsTokens {
+        access_token: Some(Secret::from("access")),
+        refresh_token: Some(Secret::from("refresh")),
+        id_token: Some(Secret::from("id")),
+        expires_at: Some(1_900_000_000),
+        token_type: Some("Bearer".into()),
+        scope: Some("user".into()),
+        session_state: Some("state".into()),
+    };
+    let account = NewAuthJsAccount {
+        tokens,
+        ..NewAuthJsAccount::oauth(user.id.clone(), "github", "gh-1")
+    };
+    let linked = store.link_account(account.clone()).await.unwrap();
+    assert_eq!(linked.linked, account);
+    let rows = read("query", json!([format!(r#"SELECT * FROM "{}""#, A::SCHEMA.accounts)]));
+    assert_eq!(rows[0]["refresh_token"], "refresh");
+    assert_eq!(rows[0]["session_state"], "state");
+    assert_eq!(
+        store
+            .get_user_by_account("invalid-provider", "invalid")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .get_user_by_account("github", "gh-1")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(user.id.clone())
+    );
+    assert_eq!(store.get_account("github", "invalid").await.unwrap(), None);
+    assert_eq!(store.get_account("invalid", "gh-1").await.unwrap(), None);
+    assert_eq!(
+        store.get_account("github", "gh-1").await.unwrap(),
+        Some(linked)
+    );
+
+    // deleteSession
+    assert!(store.delete_session(token).await.unwrap());
+    assert_eq!(read("getSessionAndUser", json!([token])), Value::Null);
+
+    // createVerificationToken, useVerificationToken: once, and for its own
+    // identifier only.
+    let (_, link) = store
+        .create_verification_token("info@example.com")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .use_verification_token("invalid@identifier.com", link.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let used = store
+        .use_verification_token("info@example.com", link.expose())
+        .await
+        .unwrap();
+    assert_eq!(
+        used.map(|used| used.identifier).as_deref(),
+        Some("info@example.com")
+    );
+    assert!(
+        store
+            .use_verification_token("info@example.com", link.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // unlinkAccount
+    assert!(store.unlink_account("github", "gh-1").await.unwrap());
+    assert_eq!(
+        read(
+            "getUserByAccount",
+            json!([{ "provider": "github", "providerAccountId": "gh-1" }])
+        ),
+        Value::Null
+    );
+
+    // deleteUser: with their sessions and accounts.
+    let again = store.create_session(user.id.clone()).await.unwrap();
+    store
+        .link_account(NewAuthJsAccount::oauth(user.id.clone(), "github", "gh-1"))
+        .await
+        .unwrap();
+    store.delete_user(user.id.clone()).await.unwrap();
+    assert_eq!(read("getUser", json!([user.id.clone()])), Value::Null);
+    assert_eq!(
+        read("getSessionAndUser", json!([again.session_token.expose()])),
+        Value::Null
+    );
+    assert_eq!(
+        read(
+            "getUserByAccount",
+            json!([{ "provider": "github", "providerAccountId": "gh-1" }])
+        ),
+        Value::Null
+    );
+    assert!(matches!(
+        store.delete_user(user.id.clone()).await,
+        Err(Error::NotFound)
+    ));
 }

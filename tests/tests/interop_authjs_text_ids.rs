@@ -57,6 +57,7 @@ per_adapter! {
     accounts_linked_by_either_side_are_found_by_the_other => accounts;
     sign_in_links_made_by_either_side_work_on_the_other => links;
     a_user_deleted_on_either_side_is_gone_with_everything_of_theirs => deletion;
+    the_adapter_suites_basic_cases_hold_for_the_store => adapter_suite;
 }
 
 /// A migrated database, the store and Auth.js with the adapter on it,
@@ -424,5 +425,14 @@ async fn next_auth_4_boundaries<A: AuthJsAdapter<Id = String>>(
         return;
     };
     authjs::next_auth_4_draws_the_same_boundaries(&authjs, &store).await;
+    db.destroy().await;
+}
+
+/// The basic cases of Auth.js's own adapter test suite, on the adapter.
+async fn adapter_suite<A: AuthJsAdapter<Id = String>>(adapter: A, js_adapter: &'static str) {
+    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_suite").await else {
+        return;
+    };
+    authjs::the_adapter_suites_basic_cases(&authjs, &store).await;
     db.destroy().await;
 }
