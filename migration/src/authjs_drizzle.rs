@@ -19,7 +19,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::Profile;
-use crate::authjs_text_tables::{account_columns, authenticator_columns};
+use crate::authjs_text_tables::{account_columns, authenticator_columns, verification_columns};
 use crate::notify::{LongExpired, SessionNotify, Watched};
 use crate::tables::{CreateTables, Down};
 use authstore_entity::descriptor::{AUTHJS_DRIZZLE, AuthJsSchema};
@@ -129,11 +129,7 @@ fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
             .col(time("expires").not_null())
             .foreign_key(&mut user_key(SESSIONS))
             .to_owned(),
-        Table::create()
-            .table(VERIFICATION)
-            .col(text("identifier").not_null())
-            .col(text("token").not_null())
-            .col(time("expires").not_null())
+        verification_columns(Table::create().table(VERIFICATION), time)
             .primary_key(&mut pair_key(VERIFICATION, "identifier", "token"))
             .to_owned(),
         authenticator_columns(Table::create().table(AUTHENTICATORS))

@@ -24,7 +24,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
 
 use crate::Profile;
-use crate::authjs_text_tables::{account_columns, authenticator_columns};
+use crate::authjs_text_tables::{account_columns, authenticator_columns, verification_columns};
 use crate::column::timestamp_ms;
 use crate::notify::{LongExpired, SessionNotify, Watched};
 use crate::tables::{CreateTables, Down, EarlierShape};
@@ -161,11 +161,7 @@ fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
             .col(updated())
             .foreign_key(&mut user_key(SESSIONS))
             .to_owned(),
-        Table::create()
-            .table(VERIFICATION)
-            .col(text("identifier").not_null())
-            .col(text("token").not_null())
-            .col(time("expires").not_null())
+        verification_columns(Table::create().table(VERIFICATION), time)
             .primary_key(&mut primary(VERIFICATION, &["identifier", "token"]))
             .to_owned(),
         authenticator_columns(Table::create().table(AUTHENTICATORS))
@@ -200,11 +196,6 @@ fn next_auth_4_tables() -> Vec<TableCreateStatement> {
             .col(time("expires").not_null())
             .primary_key(&mut primary(SESSIONS, &["id"]))
             .to_owned(),
-        Table::create()
-            .table(VERIFICATION)
-            .col(text("identifier").not_null())
-            .col(text("token").not_null())
-            .col(time("expires").not_null())
-            .to_owned(),
+        verification_columns(Table::create().table(VERIFICATION), time).to_owned(),
     ]
 }

@@ -1,6 +1,7 @@
 //! What the Auth.js adapters whose tables are all `text` (Drizzle's and
-//! Prisma's) lay down alike: the columns of an account and of a WebAuthn
-//! authenticator, in the order both adapters' schemas declare them. Each
+//! Prisma's) lay down alike: the columns of an account, of a verification
+//! token and of a WebAuthn authenticator, in the order both adapters'
+//! schemas declare them. Each
 //! profile adds its own keys, names and row clocks.
 
 use sea_orm_migration::prelude::*;
@@ -39,4 +40,16 @@ pub(crate) fn authenticator_columns(table: &mut TableCreateStatement) -> &mut Ta
         .col(text("credentialDeviceType").not_null())
         .col(ColumnDef::new("credentialBackedUp").boolean().not_null())
         .col(text("transports"))
+}
+
+/// A verification token's columns, its expiry in the adapter's kind of
+/// `time`.
+pub(crate) fn verification_columns(
+    table: &mut TableCreateStatement,
+    time: fn(&'static str) -> ColumnDef,
+) -> &mut TableCreateStatement {
+    table
+        .col(text("identifier").not_null())
+        .col(text("token").not_null())
+        .col(time("expires").not_null())
 }

@@ -41,18 +41,9 @@ async fn the_tables_are_prismas_with_only_our_indexes_added() {
     ours.destroy().await;
 }
 
-#[tokio::test]
-async fn an_apps_database_is_adopted_unchanged() {
-    let Some(db) = TestDb::create(Backend::Postgres, "prisma_adopt").await else {
-        return;
-    };
-    db.conn.execute_unprepared(SCHEMA).await.unwrap();
-    db.conn
-        .execute_unprepared(
-            r#"INSERT INTO "User" (id, email, "updatedAt") VALUES ('cjld2cjxh0000qzrmn831i7rn', 'ada@example.com', now());"#,
-        )
-        .await
-        .unwrap();
+/// Migrates the app's database, asserting that no column or key changed
+/// and that only our indexes were added; the columns.
+async fn adopted_unchanged(db: &TestDb) -> Vec<String> {
     let (columns, constraints, indexes) = (
         db.strings(COLUMNS).await,
         db.strings(CONSTRAINTS).await,
@@ -67,6 +58,22 @@ async fn an_apps_database_is_adopted_unchanged() {
     let mut found = db.strings(INDEXES).await;
     found.sort();
     assert_eq!(found, expected, "only ours added");
+    columns
+}
+
+#[tokio::test]
+async fn an_apps_database_is_adopted_unchanged() {
+    let Some(db) = TestDb::create(Backend::Postgres, "prisma_adopt").await else {
+        return;
+    };
+    db.conn.execute_unprepared(SCHEMA).await.unwrap();
+    db.conn
+        .execute_unprepared(
+            r#"INSERT INTO "User" (id, email, "updatedAt") VALUES ('cjld2cjxh0000qzrmn831i7rn', 'ada@example.com', now());"#,
+        )
+        .await
+        .unwrap();
+    let columns = adopted_unchanged(&db).await;
     assert_eq!(db.count_rows("User").await, 1);
     Profile::AuthJsPrisma.down(&db.conn).await.unwrap();
     assert_eq!(
@@ -89,20 +96,7 @@ async fn the_next_auth_4_docs_shape_is_adopted_unchanged() {
     db.conn.execute_unprepared(PRISMA_V4_SCHEMA).await.unwrap();
     let found = schema_found(&db.conn, Profile::AuthJsPrisma).await.unwrap();
     assert_eq!(found, Some(&AUTHJS_PRISMA_V4), "told by Account.id");
-    let (columns, constraints, indexes) = (
-        db.strings(COLUMNS).await,
-        db.strings(CONSTRAINTS).await,
-        db.strings(INDEXES).await,
-    );
-    Profile::AuthJsPrisma.up(&db.conn).await.unwrap();
-    assert_eq!(db.strings(COLUMNS).await, columns, "no column changed");
-    assert_eq!(db.strings(CONSTRAINTS).await, constraints, "no key changed");
-    let mut expected = indexes;
-    expected.extend(OURS.map(str::to_owned));
-    expected.sort();
-    let mut now = db.strings(INDEXES).await;
-    now.sort();
-    assert_eq!(now, expected, "only ours added");
+    adopted_unchanged(&db).await;
     db.destroy().await;
 }
 
