@@ -30,7 +30,9 @@ pub enum Profile {
     /// 4.24 and Auth.js v5 with Drizzle).
     AuthJsDrizzle,
     /// `@auth/prisma-adapter` 2.11's documented PostgreSQL schema
-    /// (next-auth 4.24 and Auth.js v5 with Prisma).
+    /// (next-auth 4.24 and Auth.js v5 with Prisma), laid down in today's
+    /// docs' shape; next-auth 4's docs' shape is adopted too
+    /// (`descriptor::AUTHJS_PRISMA_V4`).
     AuthJsPrisma,
 }
 
