@@ -636,7 +636,10 @@ async fn the_server_finds_next_auth_4s_prisma_tables_and_serves_them() {
     use sea_orm::ConnectionTrait;
 
     let Some(db) = TestDb::create(Backend::Postgres, "server_prisma_v4").await else {
-        assert!(std::env::var_os("CI").is_none(), "PostgreSQL is required in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL is required in CI"
+        );
         return;
     };
     db.conn.execute_unprepared(PRISMA_V4_SCHEMA).await.unwrap();
@@ -655,7 +658,10 @@ async fn the_server_finds_next_auth_4s_prisma_tables_and_serves_them() {
         .env("PORT", port.to_string())
         .env("DATABASE_URL", &db.url)
         .env("AUTHSTORE_PROFILE", "authjs-prisma")
-        .env("AUTHSTORE_SECRET", "an Auth.js app's secret, 32 chars or more")
+        .env(
+            "AUTHSTORE_SECRET",
+            "an Auth.js app's secret, 32 chars or more",
+        )
         .arg("--dev-outbox")
         .spawn()
         .unwrap();
@@ -664,7 +670,10 @@ async fn the_server_finds_next_auth_4s_prisma_tables_and_serves_them() {
     let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
     let theirs = client
         .get(url("/auth/session"))
-        .header("cookie", "authjs.session-token=5e1f0c9e-5555-4aaa-8bbb-0123456789ab")
+        .header(
+            "cookie",
+            "authjs.session-token=5e1f0c9e-5555-4aaa-8bbb-0123456789ab",
+        )
         .send()
         .await
         .unwrap();
@@ -679,7 +688,14 @@ async fn the_server_finds_next_auth_4s_prisma_tables_and_serves_them() {
         .await
         .unwrap();
     assert_eq!(sent.status(), 202);
-    let outbox: Value = client.get(url("/dev/outbox")).send().await.unwrap().json().await.unwrap();
+    let outbox: Value = client
+        .get(url("/dev/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let link = url::Url::parse(outbox["emails"][0]["url"].as_str().unwrap()).unwrap();
     let (_, token) = link.query_pairs().find(|(key, _)| key == "token").unwrap();
     let signed_in = client

@@ -202,7 +202,10 @@ pub async fn the_adapter_suites_basic_cases<A: AuthJsAdapter>(authjs: &NextAuth,
         "fill@murray.com"
     );
     assert_eq!(store.get_user(nobody()).await.unwrap(), None);
-    assert_eq!(store.get_user(user.id.clone()).await.unwrap().as_ref(), Some(&user));
+    assert_eq!(
+        store.get_user(user.id.clone()).await.unwrap().as_ref(),
+        Some(&user)
+    );
     assert_eq!(
         store.get_user_by_email("non-existent-email").await.unwrap(),
         None
@@ -242,7 +245,10 @@ pub async fn the_adapter_suites_basic_cases<A: AuthJsAdapter>(authjs: &NextAuth,
     };
     let updated = store.update_user(user.id.clone(), patch).await.unwrap();
     assert_eq!(updated.name.as_deref(), Some("Updated Name"));
-    assert_eq!(read("getUser", json!([user.id.clone()]))["name"], "Updated Name");
+    assert_eq!(
+        read("getUser", json!([user.id.clone()]))["name"],
+        "Updated Name"
+    );
     let taken = UserPatch {
         email: Some(Some("Fill@Murray.com".into())),
         ..Default::default()
@@ -292,7 +298,10 @@ pub async fn the_adapter_suites_basic_cases<A: AuthJsAdapter>(authjs: &NextAuth,
     };
     let linked = store.link_account(account.clone()).await.unwrap();
     assert_eq!(linked.linked, account);
-    let rows = read("query", json!([format!(r#"SELECT * FROM "{}""#, A::SCHEMA.accounts)]));
+    let rows = read(
+        "query",
+        json!([format!(r#"SELECT * FROM "{}""#, A::SCHEMA.accounts)]),
+    );
     assert_eq!(rows[0]["refresh_token"], "refresh");
     assert_eq!(rows[0]["session_state"], "state");
     assert_eq!(

@@ -201,7 +201,10 @@ async fn an_app_without_authenticators_is_adopted() {
     store.delete_user(ada.id).await.unwrap();
     assert_eq!(db.count_rows("User").await, 0);
     let tables = db.table_names().await;
-    assert!(!tables.contains(&"Authenticator".to_owned()), "none made: {tables:?}");
+    assert!(
+        !tables.contains(&"Authenticator".to_owned()),
+        "none made: {tables:?}"
+    );
     db.destroy().await;
 }
 

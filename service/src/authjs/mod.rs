@@ -55,9 +55,9 @@
 mod adapter;
 mod storage;
 
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use authstore_entity::Profile;
 use authstore_entity::descriptor::{AuthJsSchema, Descriptor};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use validator::{Validate, ValidationError, ValidationErrors};
 

@@ -1189,7 +1189,11 @@ impl Reader<'_> {
         }
         // A row's own identity: its id, or (PostgreSQL's, as every Auth.js
         // adapter's tables are) its `ctid` where it has none.
-        let row_id = if schema.row_ids.is_some() { "id" } else { "ctid" };
+        let row_id = if schema.row_ids.is_some() {
+            "id"
+        } else {
+            "ctid"
+        };
         // An identity or token another row also holds (in any batch) is
         // carried for nobody: `shared` is that condition on `table`'s row.
         let shared = |table: &'static str, columns: &[&'static str]| {
