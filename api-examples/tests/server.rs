@@ -56,6 +56,29 @@ fn run_with_timeout(mut child: Child, limit: Duration) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Asks the server on `port` for a sign-in link to `email`: the link its
+/// dev outbox then holds.
+async fn outbox_link(client: &reqwest::Client, port: u16, email: &str) -> String {
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let sent = client
+        .post(url("/auth/email"))
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 202);
+    let outbox: Value = client
+        .get(url("/dev/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let emails = outbox["emails"].as_array().unwrap();
+    emails.last().unwrap()["url"].as_str().unwrap().to_owned()
+}
+
 /// Waits until the server answers on `port`.
 async fn wait_until_up(port: u16, child: &mut Child) {
     let client = reqwest::Client::new();
@@ -238,22 +261,7 @@ async fn logs_cannot_be_forged_links_use_the_base_url_and_sigterm_is_clean() {
             .unwrap();
         assert_eq!(response.status(), 400);
     }
-    let sent = client
-        .post(url("/auth/email"))
-        .json(&json!({ "email": "Ada@Example.com" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 202);
-    let outbox: Value = client
-        .get(url("/dev/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let link = outbox["emails"][0]["url"].as_str().unwrap();
+    let link = &outbox_link(&client, port, "Ada@Example.com").await;
     assert!(
         link.starts_with(
             "https://auth.example.com/auth/email/confirm?email=ada%40example.com&token="
@@ -681,22 +689,7 @@ async fn the_server_finds_next_auth_4s_prisma_tables_and_serves_them() {
     let body: Value = theirs.json().await.unwrap();
     assert_eq!(body["user"]["id"], "cmada00000000000000000001");
 
-    let sent = client
-        .post(url("/auth/email"))
-        .json(&json!({ "email": "grace@example.com" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 202);
-    let outbox: Value = client
-        .get(url("/dev/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let link = url::Url::parse(outbox["emails"][0]["url"].as_str().unwrap()).unwrap();
+    let link = url::Url::parse(&outbox_link(&client, port, "grace@example.com").await).unwrap();
     let (_, token) = link.query_pairs().find(|(key, _)| key == "token").unwrap();
     let signed_in = client
         .post(url("/auth/email/callback"))
