@@ -396,8 +396,9 @@ pub const AUTHJS_PRISMA: AuthJsSchema = AuthJsSchema {
 /// The same adapter's PostgreSQL schema as next-auth 4's docs gave it
 /// (`@next-auth/prisma-adapter`, which `@auth/prisma-adapter` reads as
 /// well): a CUID `id` on accounts and sessions, unique keys instead of
-/// composite ones, an optional address, no row clocks, no authenticators.
-/// Adopted by profile `authjs-prisma`, never laid down.
+/// composite ones, an optional address, no row clocks, and authenticators
+/// only where an app moving on to Auth.js v5 added them. Adopted by profile
+/// `authjs-prisma`, never laid down.
 pub const AUTHJS_PRISMA_V4: AuthJsSchema = AuthJsSchema {
     described_as: "@auth/prisma-adapter's PostgreSQL schema as next-auth 4's docs gave it",
     // The same models, so the same tables: spelled out, as the current
@@ -407,7 +408,7 @@ pub const AUTHJS_PRISMA_V4: AuthJsSchema = AuthJsSchema {
     sessions: "Session",
     verification: "VerificationToken",
     adapter: AuthJsAdapterKind::PrismaV4,
-    authenticators: None,
+    authenticators: Some("Authenticator"),
     user_ids: AuthJsIds::Cuid,
     row_ids: Some(AuthJsIds::Cuid),
     email_required: false,

@@ -4,11 +4,12 @@
 //! from the very statements that would create them, so the two cannot
 //! disagree), then adds only what it is missing.
 //!
-//! A table that merely holds the expected columns is not enough: a column
-//! authstore never writes must take a default or NULL, and a column
-//! authstore may leave empty must take NULL, or its first write would fail
-//! on the database's constraint instead of being refused here, before any
-//! row is written.
+//! Where authstore's writes name only the profile's columns (the Auth.js
+//! adapters' tables, [`Expected::nulls_checked`]), a table that merely holds
+//! them is not enough: a column authstore never writes must take a default
+//! or NULL, and a column authstore may leave empty must take NULL, or its
+//! first write would fail on the database's constraint instead of being
+//! refused here, before any row is written.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
@@ -25,6 +26,14 @@ pub(crate) struct Expected<'a> {
     /// `authenticator`, which only a passkey sign-in uses): absent, they
     /// are not made; present, they are checked.
     pub(crate) optional: &'a [&'a str],
+    /// Whether NULLs are checked too: true where every write of
+    /// authstore's names only the declared columns. Not where the app's
+    /// own columns are written as the app gives them (Lucia's user
+    /// attributes), nor for the systems whose apps add fields of their own
+    /// to tables authstore only reads from or writes the system's columns
+    /// of (next-auth's TypeORM schemas, better-auth's `additionalFields`):
+    /// adopting those stays as it was.
+    pub(crate) nulls_checked: bool,
 }
 
 /// A column as the profile's migration declares it.
@@ -116,14 +125,15 @@ impl Expected<'_> {
                             "{table}.{name} is {}, expected {}",
                             found.data_type, column.data_type
                         )),
-                    Some(found) if found.required && column.nullable => problems.push(format!(
+                    Some(found) if self.nulls_checked && found.required && column.nullable => problems.push(format!(
                         "{table}.{name} is NOT NULL without a default, expected to take NULL"
                     )),
                     Some(_) => {}
                 }
             }
             for found in &actual {
-                if found.required && !expected.iter().any(|column| column.name == found.name) {
+                let declared = expected.iter().any(|column| column.name == found.name);
+                if self.nulls_checked && found.required && !declared {
                     problems.push(format!(
                         "{table}.{} is NOT NULL without a default, and authstore never writes it",
                         found.name

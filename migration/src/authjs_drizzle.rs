@@ -53,6 +53,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             unique_indexes: &[],
             optional_tables: &[AUTHENTICATORS],
             earlier_shape: None,
+            nulls_checked: true,
         }),
         Box::new(SessionNotify {
             name: "m20261207_000802_authstore_authjs_drizzle_session_notify",

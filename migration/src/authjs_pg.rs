@@ -49,6 +49,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             unique_indexes: &[],
             optional_tables: &[],
             earlier_shape: None,
+            nulls_checked: true,
         }),
         Box::new(SessionNotify {
             name: "m20261207_000702_authstore_authjs_pg_session_notify",

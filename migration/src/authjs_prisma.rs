@@ -17,8 +17,9 @@
 //!
 //! Adoption also takes the shape next-auth 4's docs gave the same models
 //! (`AUTHJS_PRISMA_V4`: a CUID `id` on `Account` and `Session`, an optional
-//! address, no row clocks, no `Authenticator`), told by `Account.id`; it is
-//! checked as that shape and never laid down.
+//! address, no row clocks, `Authenticator` only where the app added it for
+//! Auth.js v5's passkeys), told by `Account.id`; it is checked as that
+//! shape and never laid down.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
@@ -70,7 +71,9 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 described_as: AUTHJS_PRISMA_V4.described_as,
                 tables: next_auth_4_tables,
                 told_by: (ACCOUNTS, "id"),
+                optional_tables: &[AUTHENTICATORS],
             }),
+            nulls_checked: true,
         }),
         Box::new(SessionNotify {
             name: "m20261207_000902_authstore_authjs_prisma_session_notify",
@@ -172,7 +175,8 @@ fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
 }
 
 /// The four tables of next-auth 4's docs' models, as adoption checks them
-/// (their unique indexes are the app's, and not looked at).
+/// (their unique indexes are the app's, and not looked at), and the
+/// `Authenticator` an app that moved on to Auth.js v5's passkeys added.
 fn next_auth_4_tables() -> Vec<TableCreateStatement> {
     let id = || text("id").not_null().to_owned();
     vec![
@@ -180,7 +184,10 @@ fn next_auth_4_tables() -> Vec<TableCreateStatement> {
             .table(USERS)
             .col(id())
             .col(text("name"))
-            .col(text("email"))
+            // Optional in the docs; many apps made it required, which
+            // Auth.js's own `createUser` without an address then fails on
+            // as authstore's does.
+            .col(text("email").not_null())
             .col(time(AuthJsSchema::EMAIL_VERIFIED))
             .col(text("image"))
             .primary_key(&mut primary(USERS, &["id"]))
@@ -197,5 +204,8 @@ fn next_auth_4_tables() -> Vec<TableCreateStatement> {
             .primary_key(&mut primary(SESSIONS, &["id"]))
             .to_owned(),
         verification_columns(Table::create().table(VERIFICATION), time).to_owned(),
+        authenticator_columns(Table::create().table(AUTHENTICATORS))
+            .primary_key(&mut primary(AUTHENTICATORS, &[USER_ID, "credentialID"]))
+            .to_owned(),
     ]
 }

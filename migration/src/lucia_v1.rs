@@ -40,6 +40,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             unique_indexes: &[],
             optional_tables: &[],
             earlier_shape: None,
+            nulls_checked: false,
         }),
         // The session cache's triggers (PostgreSQL only); keys play no part
         // in a lookup.

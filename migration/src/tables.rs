@@ -29,6 +29,8 @@ pub(crate) struct CreateTables {
     /// The tables as an earlier version of the system's docs gave them,
     /// which apps made then still hold: adopted too, never laid down.
     pub(crate) earlier_shape: Option<EarlierShape>,
+    /// Whether adoption checks NULLs too ([`Expected::nulls_checked`]).
+    pub(crate) nulls_checked: bool,
     /// The one backend the system's schema exists for, if it has one
     /// (`@auth/pg-adapter`'s is PostgreSQL's): on any other the migration
     /// refuses before it writes anything.
@@ -47,6 +49,8 @@ pub(crate) struct EarlierShape {
     /// A `(table, column)` this shape has and the current one has not: how
     /// a database tells which it holds.
     pub(crate) told_by: (&'static str, &'static str),
+    /// Tables an app may have left out, as [`CreateTables`]' own.
+    pub(crate) optional_tables: &'static [&'static str],
 }
 
 /// What [`CreateTables`]' `down` removes.
@@ -96,6 +100,7 @@ impl MigrationTrait for CreateTables {
             described_as: self.described_as,
             tables: &reference,
             optional: self.optional_tables,
+            nulls_checked: self.nulls_checked,
         };
         let adopting = expected.found(manager).await?;
         if adopting {
@@ -105,7 +110,8 @@ impl MigrationTrait for CreateTables {
                     let expected = Expected {
                         described_as: earlier.described_as,
                         tables: &tables,
-                        optional: &[],
+                        optional: earlier.optional_tables,
+                        nulls_checked: self.nulls_checked,
                     };
                     expected.check_columns(manager).await?;
                 }

@@ -9,7 +9,10 @@
 //! would fail on is refused, with nothing written.
 
 use authstore::NewUser;
-use authstore::authjs::{AuthJsConfig, AuthJsStore, NewAuthJsAccount, PrismaAdapter, schema_found};
+use authstore::authjs::{
+    AuthJsAdapter, AuthJsConfig, AuthJsStore, NewAuthJsAccount, PrismaAdapter, PrismaV4Adapter,
+    schema_found,
+};
 use authstore::entity::descriptor::{AUTHJS_PRISMA, AUTHJS_PRISMA_V4};
 use authstore_migration::{Profile, ProfileMigrations};
 use authstore_tests::authjs::PRISMA_V4_SCHEMA;
@@ -221,19 +224,32 @@ fn ada() -> NewUser {
 
 /// An app on Prisma's `relationMode = "prisma"` has no foreign keys: its
 /// client deletes a user's rows itself, and so does authstore, the
-/// authenticators with the accounts and sessions.
+/// authenticators with the accounts and sessions; on either shape (an app
+/// on next-auth 4's models that moved on to Auth.js v5's passkeys added the
+/// `Authenticator` model).
 #[tokio::test]
 async fn a_user_is_deleted_with_everything_of_theirs_without_foreign_keys() {
-    let Some(db) = TestDb::create(Backend::Postgres, "prisma_relation_mode").await else {
+    deleted_without_foreign_keys(PrismaAdapter, SCHEMA).await;
+    let authenticators = SCHEMA
+        .split(";\n")
+        .find(|statement| statement.contains(r#"CREATE TABLE "Authenticator""#))
+        .unwrap();
+    let with_passkeys = format!("{PRISMA_V4_SCHEMA}; {authenticators};");
+    deleted_without_foreign_keys(PrismaV4Adapter, &with_passkeys).await;
+}
+
+async fn deleted_without_foreign_keys<A: AuthJsAdapter>(adapter: A, ddl: &str) {
+    let name = format!("prisma_relation_mode_{:?}", A::SCHEMA.adapter).to_lowercase();
+    let Some(db) = TestDb::create(Backend::Postgres, &name).await else {
         return;
     };
-    db.conn.execute_unprepared(SCHEMA).await.unwrap();
+    db.conn.execute_unprepared(ddl).await.unwrap();
     for table in ["Account", "Session", "Authenticator"] {
-        let drop = format!(r#"ALTER TABLE "{table}" DROP CONSTRAINT "{table}_userId_fkey""#);
+        let drop = format!(r#"ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{table}_userId_fkey""#);
         db.conn.execute_unprepared(&drop).await.unwrap();
     }
     Profile::AuthJsPrisma.up(&db.conn).await.unwrap();
-    let store = prisma_store(&db);
+    let store = AuthJsStore::with_adapter(adapter, db.conn.clone(), AuthJsConfig::default());
     let ada = store.create_user(ada()).await.unwrap();
     store.create_session(ada.id.clone()).await.unwrap();
     store

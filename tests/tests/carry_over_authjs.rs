@@ -26,6 +26,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 #[path = "support/oneshot.rs"]
@@ -398,4 +399,58 @@ async fn drizzle_accounts_whose_ids_would_join_alike_stay_apart() {
     }
     target.destroy().await;
     source.destroy().await;
+}
+
+/// An app on next-auth 4's Prisma models that moves to today's drops the
+/// accounts' CUIDs. Carried accounts are keyed by their provider identity
+/// on both shapes, so a run after the move finds them as carried: an
+/// account better-auth's app unlinked meanwhile stays unlinked.
+#[tokio::test]
+async fn an_unlink_stays_when_a_prisma_app_moves_to_todays_models() {
+    let Some(db) = TestDb::create(Backend::Postgres, "carry_prisma_moves").await else {
+        return;
+    };
+    migrated_as(&db, Profile::AuthJsPrisma, &AUTHJS_PRISMA_V4).await;
+    Profile::BetterAuth.up(&db.conn).await.unwrap();
+    db.conn
+        .execute_unprepared(
+            r#"INSERT INTO "User" (id, email) VALUES ('cmada00000000000000000001', 'ada@example.com');
+               INSERT INTO "Account" (id, "userId", type, provider, "providerAccountId")
+               VALUES ('cmacc00000000000000000001', 'cmada00000000000000000001', 'oauth', 'github', '583231'),
+                      ('cmacc00000000000000000002', 'cmada00000000000000000001', 'oauth', 'gitlab', '77');"#,
+        )
+        .await
+        .unwrap();
+    let report = carry_from(&db, &db, Profile::AuthJsPrisma).await;
+    assert_eq!((report.users, report.accounts), (1, 2), "{report:?}");
+    let target = BetterAuthStore::new(db.conn.clone(), Default::default());
+    // Ada unlinks GitHub in the better-auth app.
+    db.conn
+        .execute_unprepared(r#"DELETE FROM account WHERE "accountId" = '583231'"#)
+        .await
+        .unwrap();
+    // The app moves to today's models, as `prisma migrate` would.
+    db.conn
+        .execute_unprepared(
+            r#"ALTER TABLE "Account" DROP COLUMN id;
+               ALTER TABLE "Account" ADD PRIMARY KEY (provider, "providerAccountId");
+               ALTER TABLE "Session" DROP COLUMN id;
+               ALTER TABLE "User" ADD "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                                  ADD "updatedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;
+               ALTER TABLE "Account" ADD "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                                     ADD "updatedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;
+               ALTER TABLE "Session" ADD "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                                     ADD "updatedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;"#,
+        )
+        .await
+        .unwrap();
+    let report = carry_from(&db, &db, Profile::AuthJsPrisma).await;
+    assert_eq!(
+        (report.accounts, report.removed_accounts),
+        (1, 0),
+        "GitLab kept, nothing carried anew or removed: {report:?}"
+    );
+    assert_eq!(target.account("github", "583231").await.unwrap(), None, "still unlinked");
+    assert!(target.account("gitlab", "77").await.unwrap().is_some());
+    db.destroy().await;
 }

@@ -60,6 +60,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             unique_indexes: &[],
             optional_tables: &[],
             earlier_shape: None,
+            nulls_checked: false,
         }),
         Box::new(Indexes),
         Box::new(Carried),

@@ -24,6 +24,7 @@ fn expected<'a>(shape: &'a Shape, tables: &'a [TableCreateStatement]) -> Expecte
         described_as: shape.schema.described_as,
         tables,
         optional: &[],
+        nulls_checked: false,
     }
 }
 

@@ -1207,8 +1207,16 @@ impl Reader<'_> {
             }
             Expr::exists(same)
         };
+        // A carried account's id: the source row's where the database
+        // numbers accounts (`@auth/pg-adapter`, whose schema lets two rows
+        // hold one provider identity), else made from the provider identity
+        // itself, which the schema keeps unique. Prisma's CUIDs are not
+        // used: an app moving from next-auth 4's models to today's drops
+        // them, and every account carried by them would then be carried
+        // again under a new id, an unlink made in better-auth undone.
+        let numbered = schema.row_ids == Some(AuthJsIds::Serial);
         let mut accounts = Query::select();
-        if schema.row_ids.is_some() {
+        if numbered {
             accounts.column("id");
         }
         accounts
@@ -1242,7 +1250,7 @@ impl Reader<'_> {
                 continue;
             }
             let account_id: String = row.try_get("", AuthJsSchema::PROVIDER_ACCOUNT_ID)?;
-            let id = match schema.row_ids.is_some() {
+            let id = match numbered {
                 true => self.read_id(&row, "id")?,
                 // Length-prefixed, so no provider id with a `:` in it can
                 // make another account's key.
