@@ -125,9 +125,11 @@ impl Expected<'_> {
                             "{table}.{name} is {}, expected {}",
                             found.data_type, column.data_type
                         )),
-                    Some(found) if self.nulls_checked && found.required && column.nullable => problems.push(format!(
-                        "{table}.{name} is NOT NULL without a default, expected to take NULL"
-                    )),
+                    Some(found) if self.nulls_checked && found.required && column.nullable => {
+                        problems.push(format!(
+                            "{table}.{name} is NOT NULL without a default, expected to take NULL"
+                        ))
+                    }
                     Some(_) => {}
                 }
             }
@@ -169,10 +171,13 @@ pub(crate) async fn columns(
 ) -> Result<Vec<FoundColumn>, DbErr> {
     let backend = manager.get_database_backend();
     let sql = match backend {
-        // An `INTEGER PRIMARY KEY` is the rowid: SQLite numbers it.
+        // A lone `INTEGER PRIMARY KEY` is the rowid: SQLite numbers it. A
+        // `DEFAULT NULL` is no default for a NOT NULL column.
         DatabaseBackend::Sqlite => format!(
             "SELECT name AS column_name, type AS data_type, \
-             CASE WHEN \"notnull\" = 1 AND dflt_value IS NULL AND NOT (pk = 1 AND upper(type) = 'INTEGER') \
+             CASE WHEN \"notnull\" = 1 AND (dflt_value IS NULL OR upper(dflt_value) = 'NULL') \
+             AND NOT (pk = 1 AND upper(type) = 'INTEGER' \
+               AND (SELECT count(*) FROM pragma_table_info('{table}') WHERE pk > 0) = 1) \
              THEN 'YES' ELSE 'NO' END AS required FROM pragma_table_info('{table}')"
         ),
         DatabaseBackend::MySql => format!(
@@ -187,7 +192,8 @@ pub(crate) async fn columns(
              CASE WHEN is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO' \
              AND is_generated = 'NEVER' THEN 'YES' ELSE 'NO' END AS required \
              FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = '{table}'"
+             WHERE table_schema = {} AND table_name = '{table}'",
+            schema_of(table)
         ),
     };
     query(manager, &sql)
@@ -226,10 +232,22 @@ pub(crate) async fn has_index(
              WHERE table_schema = DATABASE() AND table_name = '{table}' AND index_name = '{name}'"
         ),
         _ => format!(
-            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname = '{name}'"
+            "SELECT indexname FROM pg_indexes WHERE schemaname = {} AND indexname = '{name}'",
+            schema_of(table)
         ),
     };
     Ok(!query(manager, &sql).await?.is_empty())
+}
+
+/// PostgreSQL: the schema of `table` as the app's unqualified SQL finds
+/// it, the first of the `search_path` that has it, which need not be
+/// `current_schema()` (the first that exists: an empty schema named after
+/// the role, say), in SQL; `NULL` where none has it.
+fn schema_of(table: &str) -> String {
+    format!(
+        "(SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.oid = to_regclass(quote_ident('{table}')))"
+    )
 }
 
 fn current_schema(manager: &SchemaManager<'_>) -> &'static str {

@@ -245,7 +245,8 @@ async fn deleted_without_foreign_keys<A: AuthJsAdapter>(adapter: A, ddl: &str) {
     };
     db.conn.execute_unprepared(ddl).await.unwrap();
     for table in ["Account", "Session", "Authenticator"] {
-        let drop = format!(r#"ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{table}_userId_fkey""#);
+        let drop =
+            format!(r#"ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{table}_userId_fkey""#);
         db.conn.execute_unprepared(&drop).await.unwrap();
     }
     Profile::AuthJsPrisma.up(&db.conn).await.unwrap();
@@ -269,5 +270,55 @@ async fn deleted_without_foreign_keys<A: AuthJsAdapter>(adapter: A, ddl: &str) {
     for table in ["User", "Account", "Session", "Authenticator"] {
         assert_eq!(db.count_rows(table).await, 0, "{table}");
     }
+    db.destroy().await;
+}
+
+/// With the default `search_path` (`"$user", public`) and an empty schema
+/// named after the role, `current_schema()` is that schema while the app's
+/// unqualified SQL finds its tables in `public`: they are found there,
+/// adopted as the shape they are, and no second set is made beside them.
+#[tokio::test]
+async fn tables_are_found_where_the_apps_sql_finds_them() {
+    let Some(db) = TestDb::create(Backend::Postgres, "prisma_search_path").await else {
+        return;
+    };
+    db.conn.execute_unprepared(PRISMA_V4_SCHEMA).await.unwrap();
+    db.conn
+        .execute_unprepared("CREATE SCHEMA IF NOT EXISTS postgres")
+        .await
+        .unwrap();
+    let current = db.strings("SELECT current_schema()::text AS name").await;
+    assert_eq!(current, ["postgres"], "the role's schema comes first");
+    let found = schema_found(&db.conn, Profile::AuthJsPrisma).await.unwrap();
+    assert_eq!(found, Some(&AUTHJS_PRISMA_V4));
+    Profile::AuthJsPrisma.up(&db.conn).await.unwrap();
+    let beside = db
+        .strings(
+            "SELECT table_name::text AS name FROM information_schema.tables \
+             WHERE table_schema = 'postgres' AND table_name <> 'seaql_migrations'",
+        )
+        .await;
+    assert!(beside.is_empty(), "no second set of tables: {beside:?}");
+    db.destroy().await;
+}
+
+/// Accounts and sessions that disagree on an `id` are neither shape: the
+/// store is not chosen for them, and adopting them is refused.
+#[tokio::test]
+async fn a_mixed_shape_is_neither() {
+    let Some(db) = TestDb::create(Backend::Postgres, "prisma_mixed").await else {
+        return;
+    };
+    db.conn.execute_unprepared(PRISMA_V4_SCHEMA).await.unwrap();
+    db.conn
+        .execute_unprepared(r#"ALTER TABLE "Session" DROP COLUMN id"#)
+        .await
+        .unwrap();
+    let found = schema_found(&db.conn, Profile::AuthJsPrisma).await;
+    assert!(
+        matches!(&found, Err(authstore::Error::Database(_))),
+        "{found:?}"
+    );
+    assert!(Profile::AuthJsPrisma.up(&db.conn).await.is_err());
     db.destroy().await;
 }

@@ -450,7 +450,11 @@ async fn an_unlink_stays_when_a_prisma_app_moves_to_todays_models() {
         (1, 0),
         "GitLab kept, nothing carried anew or removed: {report:?}"
     );
-    assert_eq!(target.account("github", "583231").await.unwrap(), None, "still unlinked");
+    assert_eq!(
+        target.account("github", "583231").await.unwrap(),
+        None,
+        "still unlinked"
+    );
     assert!(target.account("gitlab", "77").await.unwrap().is_some());
     db.destroy().await;
 }

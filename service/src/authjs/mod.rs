@@ -58,7 +58,7 @@ mod storage;
 use authstore_entity::Profile;
 use authstore_entity::descriptor::{AuthJsSchema, Descriptor};
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, TransactionTrait};
 use validator::{Validate, ValidationError, ValidationErrors};
 
 use crate::backend;
@@ -76,7 +76,10 @@ pub use adapter::{AuthJsAdapter, DrizzleAdapter, PgAdapter, PrismaAdapter, Prism
 /// schema, or the earlier one its adapter's docs gave
 /// ([`AuthJsSchema::earlier_shape`]: for `authjs-prisma`, next-auth 4's,
 /// served by [`PrismaV4Adapter`]), told apart by whether accounts have an
-/// `id` of their own, as the two shapes do not agree on it. Its
+/// `id` of their own (and sessions with them), as the two shapes do not
+/// agree on it; tables are found as the app's unqualified SQL finds them,
+/// through the `search_path`. A database whose accounts and sessions
+/// disagree is [`Error::Database`]. Its
 /// [`adapter`](AuthJsSchema::adapter) names the adapter type to serve it
 /// with. `None` for a profile that is not Auth.js's.
 ///
@@ -105,14 +108,16 @@ pub async fn schema_found<C: ConnectionTrait>(
     else {
         return Ok(Some(schema));
     };
-    let account_id = Statement::from_sql_and_values(
-        db.get_database_backend(),
-        "SELECT 1 FROM information_schema.columns \
-         WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'id'",
-        [schema.accounts.into()],
-    );
-    let numbered = db.query_one_raw(account_id).await?.is_some();
-    Ok(Some(match numbered == earlier.row_ids.is_some() {
+    let accounts = storage::column_held(db, schema.accounts, "id").await?;
+    let sessions = storage::column_held(db, schema.sessions, "id").await?;
+    if accounts != sessions {
+        // Neither shape: the migration's adoption refuses it too.
+        return Err(Error::Database(DbErr::Custom(format!(
+            "the database holds neither shape of {}: \"{}\" and \"{}\" disagree on an `id`",
+            schema.described_as, schema.accounts, schema.sessions
+        ))));
+    }
+    Ok(Some(match accounts == earlier.row_ids.is_some() {
         true => earlier,
         false => schema,
     }))

@@ -46,6 +46,33 @@ const ACCOUNT_COLUMNS: [&str; 11] = [
     AuthJsSchema::SESSION_STATE,
 ];
 
+/// Whether the database holds `table` where the app's unqualified SQL finds
+/// it: in the first schema of the `search_path` that has it (which need
+/// not be `current_schema()`, the first that exists).
+pub(super) async fn table_held<C: ConnectionTrait>(db: &C, table: &str) -> Result<bool, DbErr> {
+    let held = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT 1 WHERE to_regclass(quote_ident($1)) IS NOT NULL",
+        [table.into()],
+    );
+    Ok(db.query_one_raw(held).await?.is_some())
+}
+
+/// Whether `table`, found as [`table_held`] finds it, has `column`.
+pub(super) async fn column_held<C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    column: &str,
+) -> Result<bool, DbErr> {
+    let held = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(quote_ident($1)) \
+         AND attname = $2 AND attnum > 0 AND NOT attisdropped",
+        [table.into(), column.into()],
+    );
+    Ok(db.query_one_raw(held).await?.is_some())
+}
+
 pub(super) struct Storage<'a, C, A> {
     pub(super) db: &'a C,
     pub(super) adapter: PhantomData<A>,
@@ -419,13 +446,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         let Some(table) = A::SCHEMA.authenticators else {
             return Ok(0);
         };
-        let held = Statement::from_sql_and_values(
-            self.db.get_database_backend(),
-            "SELECT 1 FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_name = $1",
-            [table.into()],
-        );
-        if self.db.query_one_raw(held).await?.is_none() {
+        if !table_held(self.db, table).await? {
             return Ok(0);
         }
         let delete = Query::delete()
