@@ -69,6 +69,7 @@ per_adapter! {
     sign_in_links_made_by_either_side_work_once_on_the_other => links;
     the_adapter_suites_basic_cases_hold_for_the_store => adapter_suite;
     next_auth_4_draws_the_same_boundaries => next_auth_4;
+    next_auth_4_email_sign_in_works_both_ways => next_auth_4_links;
 }
 
 /// What a body gets: a migrated database, Auth.js and the adapter on it
@@ -591,6 +592,54 @@ async fn next_auth_4<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static s
         return;
     };
     authjs::next_auth_4_draws_the_same_boundaries(&authjs, &store).await;
+    db.destroy().await;
+}
+
+/// next-auth 4.24's own email sign-in on the adapter (its `AuthHandler`:
+/// CSRF token, the POST, the callback): its link signs the person in by
+/// authstore, and authstore's link through its callback, whose
+/// `next-auth.session-token` authstore then reads.
+async fn next_auth_4_links<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
+    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_v4_links").await else {
+        return;
+    };
+    let sent = authjs.run(json!([{ "op": "sendLink4", "args": ["Ada@Example.com"] }]));
+    assert_eq!(sent[0]["identifier"], "ada@example.com", "{:?}", sent[0]);
+    let (user, session) = store
+        .sign_in_with_link("ada@example.com", sent[0]["token"].as_str().unwrap())
+        .await
+        .unwrap()
+        .expect("next-auth 4's link signs in");
+    assert!(user.email_verified.is_some());
+    assert_eq!(
+        adapter_expiry(&authjs, session.session_token.expose()),
+        Some(session.expires)
+    );
+
+    let (_, token) = store
+        .create_verification_token("grace@example.com")
+        .await
+        .unwrap();
+    let callback = authjs
+        .run(json!([{ "op": "emailCallback4", "args": [token.expose(), "grace@example.com"] }]));
+    let cookie = callback[0]["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|cookie| cookie["name"] == "next-auth.session-token")
+        .unwrap_or_else(|| panic!("next-auth 4 set its session cookie: {:?}", callback[0]));
+    let found = store
+        .get_session_and_user(cookie["value"].as_str().unwrap())
+        .await
+        .unwrap()
+        .expect("authstore reads next-auth 4's session");
+    assert_eq!(found.user.email.as_deref(), Some("grace@example.com"));
+    assert!(made_as_the_adapter_makes::<A>(&found.user.id.to_string()));
+    assert_eq!(
+        db.count_rows(A::SCHEMA.verification).await,
+        0,
+        "both links spent"
+    );
     db.destroy().await;
 }
 

@@ -15,8 +15,10 @@
 // /auth/csrf, then POST /auth/signin/email; answers the link's token) and
 // `emailCallback` (GET /auth/callback/email with a link's token and address),
 // `readCookie` (the session token Auth.js reads from a Cookie header, ""
-// for none), and `session4`: next-auth 4.24's own session route (its `AuthHandler`, as
-// `getServerSession` calls it) for a `next-auth.session-token` cookie.
+// for none), and next-auth 4.24's own request handling (its `AuthHandler`, as
+// `getServerSession` and its route handler call it): `session4` (its session
+// route for a `next-auth.session-token` cookie), `sendLink4` (its email
+// sign-in, CSRF token first) and `emailCallback4` (its email callback).
 // `drizzleKitSql` answers the SQL drizzle-kit generates for the Drizzle
 // adapter's default tables (its `defineTables`), statement by statement.
 // Settings: `maxAge` and `updateAge` in seconds, `now` (a fixed Date.now(),
@@ -98,6 +100,47 @@ async function request(app, path, init = {}) {
   };
 }
 
+/// next-auth 4.24's own request handling (its `AuthHandler`, as its
+/// Next.js glue calls it) on the same adapter, secret and session lengths,
+/// with an email provider whose links land in `sent`; the request's
+/// cookies by name.
+async function handle4(app, { action, method = "GET", providerId, body, query, cookies = {} }) {
+  const email = {
+    id: "email",
+    type: "email",
+    name: "Email",
+    maxAge: 24 * 60 * 60,
+    sendVerificationRequest: async ({ identifier, token }) => {
+      sent.push({ identifier, token });
+    },
+  };
+  const response = await AuthHandler({
+    req: {
+      action,
+      method,
+      providerId,
+      body,
+      query,
+      host: app.origin,
+      headers: { host: new URL(app.origin).host },
+      cookies,
+    },
+    options: {
+      adapter: app.adapter,
+      secret: app.config.secret,
+      session: app.config.session,
+      providers: [email],
+      logger: app.config.logger,
+    },
+  });
+  return {
+    status: response.status ?? 200,
+    body: response.body ?? null,
+    cookies: response.cookies ?? [],
+    redirect: response.redirect ?? null,
+  };
+}
+
 /// The `name=value` pairs of Set-Cookie headers, as a browser would send them back.
 function cookieHeader(setCookies) {
   return setCookies.map((cookie) => cookie.split(";")[0]).join("; ");
@@ -112,24 +155,29 @@ async function run(app, op, args) {
       const option = { name: "authjs.session-token", options: {} };
       return new SessionStore(option, parseCookies(args[0]), quiet).value;
     }
-    case "session4": {
-      const response = await AuthHandler({
-        req: {
-          action: "session",
-          method: "GET",
-          host: app.origin,
-          headers: { host: new URL(app.origin).host },
-          cookies: { "next-auth.session-token": args[0] },
-        },
-        options: {
-          adapter: app.adapter,
-          secret: app.config.secret,
-          session: app.config.session,
-          providers: [],
-          logger: app.config.logger,
-        },
+    case "session4":
+      return handle4(app, { action: "session", cookies: { "next-auth.session-token": args[0] } });
+    case "sendLink4": {
+      // next-auth 4's email sign-in: its CSRF token, then the POST.
+      const csrf = await handle4(app, { action: "csrf" });
+      const cookies = Object.fromEntries(csrf.cookies.map(({ name, value }) => [name, value]));
+      const signIn = await handle4(app, {
+        action: "signin",
+        method: "POST",
+        providerId: "email",
+        body: { csrfToken: csrf.body.csrfToken, email: args[0] },
+        cookies,
       });
-      return { status: response.status ?? 200, body: response.body ?? null, cookies: response.cookies ?? [] };
+      const link = sent.pop();
+      return { status: signIn.status, redirect: signIn.redirect, ...link };
+    }
+    case "emailCallback4": {
+      const [token, email] = args;
+      return handle4(app, {
+        action: "callback",
+        providerId: "email",
+        query: { token, email, callbackUrl: app.origin },
+      });
     }
     case "sendLink": {
       const csrf = await request(app, "/auth/csrf");
