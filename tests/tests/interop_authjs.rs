@@ -15,9 +15,10 @@
 //! a note, or fail when `CI` is set.
 
 use authstore::authjs::{
-    AuthJsAdapter, AuthJsStore, AuthJsTokens, NewAuthJsAccount, NextAuthMajor, PgAdapter,
+    AuthJsAdapter, AuthJsAuthenticator, AuthJsStore, AuthJsTokens, NewAuthJsAccount, NextAuthMajor,
+    PgAdapter,
 };
-use authstore::{Conflict, Error, NewUser, Secret, UserPatch};
+use authstore::{ConfigError, Conflict, Error, NewUser, Secret, UserPatch};
 use authstore_tests::TestDb;
 use authstore_tests::authjs::{
     self, COOKIE, Store, ada, at, made_as_the_adapter_makes, session_route, uuid_v4,
@@ -70,6 +71,7 @@ per_adapter! {
     the_adapter_suites_basic_cases_hold_for_the_store => adapter_suite;
     next_auth_4_draws_the_same_boundaries => next_auth_4;
     next_auth_4_email_sign_in_works_both_ways => next_auth_4_links;
+    passkeys_stored_by_either_side_are_read_by_the_other => passkeys;
 }
 
 /// What a body gets: a migrated database, Auth.js and the adapter on it
@@ -640,6 +642,157 @@ async fn next_auth_4_links<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'st
         0,
         "both links spent"
     );
+    db.destroy().await;
+}
+
+/// WebAuthn authenticators, both ways: the credential and its key in
+/// standard base64 as Auth.js writes them (`+` and `/`, padded), counters
+/// moved by either side; a duplicate credential, an unknown user and a
+/// counter the `integer` cannot hold refused with nothing written. Where
+/// the app's tables keep no passkeys (`@auth/pg-adapter`, next-auth 4's
+/// Prisma models), every call is a typed refusal.
+async fn passkeys<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
+    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_passkeys").await else {
+        return;
+    };
+    let user = ada(&store).await;
+    let passkey = |credential_id: &[u8], provider_account_id: &str| AuthJsAuthenticator {
+        user_id: user.clone(),
+        credential_id: credential_id.to_vec(),
+        provider_account_id: provider_account_id.to_owned(),
+        credential_public_key: vec![0xa5, 1, 2, 3, 0xfe, 0xff],
+        counter: 0,
+        credential_device_type: "multiDevice".to_owned(),
+        credential_backed_up: true,
+        transports: Some("internal,hybrid".to_owned()),
+    };
+    let tables = db.table_names().await;
+    let kept = A::SCHEMA
+        .authenticators
+        .is_some_and(|table| tables.iter().any(|t| t == table));
+    if !kept {
+        let refused = store
+            .create_authenticator(passkey(b"cred", "Y3JlZA=="))
+            .await;
+        assert!(
+            matches!(refused, Err(Error::Config(ConfigError::NoAuthenticators))),
+            "{refused:?}"
+        );
+        let refused = store.get_authenticator(b"cred").await;
+        assert!(
+            matches!(refused, Err(Error::Config(ConfigError::NoAuthenticators))),
+            "{refused:?}"
+        );
+        db.destroy().await;
+        return;
+    }
+    let ours = store
+        .create_authenticator(passkey(&[0xfb, 0xff, 0x01], "+/8B"))
+        .await
+        .unwrap();
+    assert_eq!(ours.credential_id_base64(), "+/8B");
+    let read = authjs.run(json!([
+        { "op": "getAuthenticator", "args": ["+/8B"] },
+    ]));
+    assert_eq!(read[0]["credentialID"], "+/8B");
+    assert_eq!(read[0]["credentialPublicKey"], "pQECA/7/");
+    assert_eq!(read[0]["userId"], json!(user));
+    assert_eq!(
+        (
+            &read[0]["counter"],
+            &read[0]["credentialBackedUp"],
+            &read[0]["transports"]
+        ),
+        (&json!(0), &json!(true), &json!("internal,hybrid"))
+    );
+
+    authjs.run(json!([
+        { "op": "createAuthenticator", "args": [{ "credentialID": "AAEC/w==", "userId": user,
+            "providerAccountId": "AAEC/w==", "credentialPublicKey": "pQECAw==", "counter": 5,
+            "credentialDeviceType": "singleDevice", "credentialBackedUp": false,
+            "transports": null }] },
+    ]));
+    let theirs = store
+        .get_authenticator(&[0, 1, 2, 0xff])
+        .await
+        .unwrap()
+        .expect("the adapter's passkey");
+    assert_eq!(
+        (
+            theirs.credential_public_key.as_slice(),
+            theirs.counter,
+            theirs.transports
+        ),
+        (&[0xa5, 1, 2, 3][..], 5, None)
+    );
+    let listed = store.list_authenticators(user.clone()).await.unwrap();
+    assert_eq!(
+        listed,
+        [
+            ours.clone(),
+            store
+                .get_authenticator(&[0, 1, 2, 0xff])
+                .await
+                .unwrap()
+                .unwrap()
+        ]
+    );
+
+    // Counters, moved by either side.
+    store
+        .update_authenticator_counter(&[0, 1, 2, 0xff], 6)
+        .await
+        .unwrap();
+    authjs.run(json!([{ "op": "updateAuthenticatorCounter", "args": ["+/8B", 9] }]));
+    let read = authjs.run(json!([{ "op": "getAuthenticator", "args": ["AAEC/w=="] }]));
+    assert_eq!(read[0]["counter"], 6);
+    let ours = store
+        .get_authenticator(&[0xfb, 0xff, 0x01])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ours.counter, 9);
+
+    // Refused, with nothing written.
+    let table = A::SCHEMA.authenticators.unwrap();
+    let twice = store
+        .create_authenticator(passkey(&[0xfb, 0xff, 0x01], "+/8B"))
+        .await;
+    assert!(
+        matches!(twice, Err(Error::Conflict(Conflict::Credential))),
+        "{twice:?}"
+    );
+    let nobody = AuthJsAuthenticator {
+        user_id: "999999".parse().ok().unwrap(),
+        ..passkey(b"other", "b3RoZXI=")
+    };
+    let orphan = store.create_authenticator(nobody).await;
+    assert!(matches!(orphan, Err(Error::UnknownUser)), "{orphan:?}");
+    let too_far = AuthJsAuthenticator {
+        counter: 1 << 31,
+        ..passkey(b"far", "ZmFy")
+    };
+    let refused = store.create_authenticator(too_far).await;
+    assert!(
+        matches!(&refused, Err(Error::Validation(errors)) if errors.field_errors().contains_key("counter")),
+        "{refused:?}"
+    );
+    let refused = store
+        .update_authenticator_counter(&[0xfb, 0xff, 0x01], 1 << 31)
+        .await;
+    assert!(matches!(refused, Err(Error::Validation(_))), "{refused:?}");
+    assert_eq!(db.count_rows(table).await, 2);
+    assert_eq!(
+        store
+            .get_authenticator(&[0xfb, 0xff, 0x01])
+            .await
+            .unwrap()
+            .unwrap()
+            .counter,
+        9
+    );
+    let unknown = store.update_authenticator_counter(b"none", 1).await;
+    assert!(matches!(unknown, Err(Error::NotFound)), "{unknown:?}");
     db.destroy().await;
 }
 

@@ -53,6 +53,7 @@
 //! Auth.js keeps as typed.
 
 mod adapter;
+mod authenticator;
 mod storage;
 
 use authstore_entity::Profile;
@@ -71,6 +72,7 @@ use crate::rules::{self, email, text};
 use storage::{Rows, Storage};
 
 pub use adapter::{AuthJsAdapter, DrizzleAdapter, PgAdapter, PrismaAdapter, PrismaV4Adapter};
+pub use authenticator::AuthJsAuthenticator;
 
 /// Which shape of an Auth.js profile's tables `db` holds: the profile's
 /// schema, or the earlier one its adapter's docs gave

@@ -13,6 +13,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
 
 use super::adapter::sealed;
+use super::authenticator::{AuthJsAuthenticator, authenticator_from};
 use super::{
     AuthJsAccount, AuthJsAdapter, AuthJsSession, AuthJsTokens, AuthJsUser, AuthJsVerificationToken,
     NewAuthJsAccount, ValidSession,
@@ -72,6 +73,19 @@ pub(super) async fn column_held<C: ConnectionTrait>(
     );
     Ok(db.query_one_raw(held).await?.is_some())
 }
+
+/// A passkey's credential id, the authenticator table's key.
+const CREDENTIAL_ID: &str = "credentialID";
+const AUTHENTICATOR_COLUMNS: [&str; 8] = [
+    CREDENTIAL_ID,
+    USER_ID,
+    PROVIDER_ACCOUNT_ID,
+    "credentialPublicKey",
+    "counter",
+    "credentialDeviceType",
+    "credentialBackedUp",
+    "transports",
+];
 
 pub(super) struct Storage<'a, C, A> {
     pub(super) db: &'a C,
@@ -462,6 +476,90 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             .and_where(Expr::col(USER_ID).eq(user_id.clone()))
             .to_owned();
         Ok(self.db.execute(&delete).await?.rows_affected())
+    }
+
+    /// The passkey whose credential id (base64) this is, from `table`.
+    pub(super) async fn authenticator(
+        &self,
+        table: &'static str,
+        credential_id: &str,
+    ) -> Result<Option<AuthJsAuthenticator<A::Id>>, DbErr> {
+        let select = Query::select()
+            .columns(AUTHENTICATOR_COLUMNS)
+            .from(table)
+            .and_where(Expr::col(CREDENTIAL_ID).eq(credential_id))
+            .limit(1)
+            .to_owned();
+        match self.db.query_one(&select).await? {
+            Some(row) => Ok(Some(authenticator_from(&row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The user's passkeys in `table`, oldest first.
+    pub(super) async fn authenticators_of(
+        &self,
+        table: &'static str,
+        user_id: &A::Id,
+    ) -> Result<Vec<AuthJsAuthenticator<A::Id>>, DbErr> {
+        let mut select = Query::select()
+            .columns(AUTHENTICATOR_COLUMNS)
+            .from(table)
+            .and_where(Expr::col(USER_ID).eq(user_id.clone()))
+            .to_owned();
+        select.order_by((table, "ctid"), Order::Asc);
+        let rows = self.db.query_all(&select).await?;
+        rows.iter().map(authenticator_from).collect()
+    }
+
+    /// Inserts the passkey into `table`; `None` if its user does not exist.
+    pub(super) async fn insert_authenticator(
+        &self,
+        table: &'static str,
+        passkey: &AuthJsAuthenticator<A::Id>,
+    ) -> Result<Option<AuthJsAuthenticator<A::Id>>, DbErr> {
+        let values = vec![
+            Expr::val(passkey.credential_id_base64()),
+            Expr::val(passkey.user_id.clone()),
+            Expr::val(passkey.provider_account_id.as_str()),
+            Expr::val(data_encoding::BASE64.encode(&passkey.credential_public_key)),
+            // Checked to fit before.
+            Expr::val(i32::try_from(passkey.counter).unwrap_or(i32::MAX)),
+            Expr::val(passkey.credential_device_type.as_str()),
+            Expr::val(passkey.credential_backed_up),
+            Expr::val(passkey.transports.clone()),
+        ];
+        let insert = Query::insert()
+            .into_table(table)
+            .columns(AUTHENTICATOR_COLUMNS)
+            .select_from(Self::if_user_exists(&passkey.user_id, values))
+            .map_err(|err| DbErr::Custom(err.to_string()))?
+            .returning(Query::returning().columns(AUTHENTICATOR_COLUMNS))
+            .to_owned();
+        match self.db.query_one(&insert).await? {
+            Some(row) => Ok(Some(authenticator_from(&row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets the counter of the passkey with this credential id (base64);
+    /// the passkey, `None` if there is none.
+    pub(super) async fn set_authenticator_counter(
+        &self,
+        table: &'static str,
+        credential_id: &str,
+        counter: i32,
+    ) -> Result<Option<AuthJsAuthenticator<A::Id>>, DbErr> {
+        let update = Query::update()
+            .table(table)
+            .value("counter", counter)
+            .and_where(Expr::col(CREDENTIAL_ID).eq(credential_id))
+            .returning(Query::returning().columns(AUTHENTICATOR_COLUMNS))
+            .to_owned();
+        match self.db.query_one(&update).await? {
+            Some(row) => Ok(Some(authenticator_from(&row)?)),
+            None => Ok(None),
+        }
     }
 
     /// `SELECT values WHERE EXISTS (the user)`: the insert source that

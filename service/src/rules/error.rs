@@ -145,6 +145,10 @@ pub enum Conflict {
     /// A lucia-v1 key (`"{provider id}:{provider user id}"`) that exists.
     #[error("a key with this provider id and provider user id already exists")]
     KeyId,
+    /// A WebAuthn credential that is stored already (Auth.js's
+    /// `authenticator.credentialID`).
+    #[error("a passkey with this credential id already exists")]
+    Credential,
 }
 
 /// Why a [`crate::Config`] was rejected.
@@ -206,6 +210,13 @@ pub enum ConfigError {
     /// http(s) origin: scheme, host and port, nothing more.
     #[error("{0:?} is no http(s) origin such as https://app.example.com")]
     TrustedOrigin(String),
+    /// The Auth.js adapter keeps no WebAuthn authenticators
+    /// (`@auth/pg-adapter`), or the app's database has no table for them
+    /// (an app without passkeys may leave it out).
+    #[error(
+        "this database keeps no passkeys: the adapter has no authenticator table, or the app left it out"
+    )]
+    NoAuthenticators,
     /// Listening for session changes needs the session cache on.
     #[error("the session cache is off (ConfigBuilder::session_cache)")]
     NoSessionCache,
