@@ -39,7 +39,9 @@
 //! boundary at the same instant. Session tokens are random UUIDs, as
 //! `crypto.randomUUID()` makes them, stored plain (the cookie's value is
 //! the token). Verification tokens are stored as hex SHA-256 of
-//! `token + secret`, the app's `AUTH_SECRET`.
+//! `token + secret`, the app's `AUTH_SECRET`. Where the adapter keeps
+//! WebAuthn authenticators (Drizzle's and Prisma's), the store keeps them
+//! too ([`AuthJsAuthenticator`]).
 //!
 //! `@auth/pg-adapter`'s `schema.sql` declares no unique or foreign key (and
 //! databases made from Drizzle's old docs lack their composite keys), so
