@@ -605,8 +605,28 @@ async fn next_auth_4_links<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'st
     let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_v4_links").await else {
         return;
     };
+    // A POST whose CSRF token is not its cookie's sends nothing.
+    let forged = authjs.run(json!([{ "op": "sendLink4", "args": ["ada@example.com", "forged"] }]));
+    assert!(forged[0]["token"].is_null(), "{:?}", forged[0]);
+    assert!(
+        forged[0]["redirect"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("csrf=true"),
+        "{:?}",
+        forged[0]
+    );
+    assert_eq!(db.count_rows(A::SCHEMA.verification).await, 0);
     let sent = authjs.run(json!([{ "op": "sendLink4", "args": ["Ada@Example.com"] }]));
     assert_eq!(sent[0]["identifier"], "ada@example.com", "{:?}", sent[0]);
+    assert!(
+        sent[0]["redirect"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("verify-request"),
+        "{:?}",
+        sent[0]
+    );
     let (user, session) = store
         .sign_in_with_link("ada@example.com", sent[0]["token"].as_str().unwrap())
         .await
@@ -646,33 +666,41 @@ async fn next_auth_4_links<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'st
 }
 
 /// WebAuthn authenticators, both ways: the credential and its key in
-/// standard base64 as Auth.js writes them (`+` and `/`, padded), counters
-/// moved by either side; a duplicate credential, an unknown user and a
-/// counter the `integer` cannot hold refused with nothing written. Where
-/// the app's tables keep no passkeys (`@auth/pg-adapter`, next-auth 4's
-/// Prisma models), every call is a typed refusal.
+/// standard base64 as Auth.js writes them (`+` and `/`, padded), after the
+/// `webauthn` account Auth.js signs the passkey in through; counters moved
+/// up by either side, never down by authstore. Refused with nothing
+/// written: a duplicate credential, a credential another user's account
+/// names, none at all, an account named otherwise, a counter the `integer`
+/// cannot hold. Where the app's tables keep no passkeys
+/// (`@auth/pg-adapter`; next-auth 4's Prisma models as its docs gave them),
+/// every call is a typed refusal.
 async fn passkeys<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
     let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_passkeys").await else {
         return;
     };
     let user = ada(&store).await;
-    let passkey = |credential_id: &[u8], provider_account_id: &str| AuthJsAuthenticator {
-        user_id: user.clone(),
-        credential_id: credential_id.to_vec(),
-        provider_account_id: provider_account_id.to_owned(),
-        credential_public_key: vec![0xa5, 1, 2, 3, 0xfe, 0xff],
-        counter: 0,
-        credential_device_type: "multiDevice".to_owned(),
-        credential_backed_up: true,
-        transports: Some("internal,hybrid".to_owned()),
+    let passkey =
+        |user_id: &A::Id, credential_id: &[u8], provider_account_id: &str| AuthJsAuthenticator {
+            user_id: user_id.clone(),
+            credential_id: credential_id.to_vec(),
+            provider_account_id: provider_account_id.to_owned(),
+            credential_public_key: vec![0xa5, 1, 2, 3, 0xfe, 0xff],
+            counter: 0,
+            credential_device_type: "multiDevice".to_owned(),
+            credential_backed_up: true,
+            transports: Some("internal,hybrid".to_owned()),
+        };
+    let passkey_account = |user_id: &A::Id, credential: &str| NewAuthJsAccount {
+        kind: "webauthn".to_owned(),
+        ..NewAuthJsAccount::oauth(user_id.clone(), "passkey", credential)
     };
-    let tables = db.table_names().await;
-    let kept = A::SCHEMA
-        .authenticators
-        .is_some_and(|table| tables.iter().any(|t| t == table));
-    if !kept {
+    use authstore::entity::descriptor::AuthJsAdapterKind;
+    if matches!(
+        A::SCHEMA.adapter,
+        AuthJsAdapterKind::Pg | AuthJsAdapterKind::PrismaV4
+    ) {
         let refused = store
-            .create_authenticator(passkey(b"cred", "Y3JlZA=="))
+            .create_authenticator(passkey(&user, b"cred", "Y3JlZA=="))
             .await;
         assert!(
             matches!(refused, Err(Error::Config(ConfigError::NoAuthenticators))),
@@ -686,13 +714,29 @@ async fn passkeys<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>
         db.destroy().await;
         return;
     }
+    let table = A::SCHEMA
+        .authenticators
+        .expect("the adapter keeps passkeys");
+    // No account names the credential yet: nobody Auth.js could sign in.
+    let alone = store
+        .create_authenticator(passkey(&user, &[0xfb, 0xff, 0x01], "+/8B"))
+        .await;
+    assert!(
+        matches!(&alone, Err(Error::Validation(errors)) if errors.field_errors().contains_key("provider_account_id")),
+        "{alone:?}"
+    );
+    store
+        .link_account(passkey_account(&user, "+/8B"))
+        .await
+        .unwrap();
     let ours = store
-        .create_authenticator(passkey(&[0xfb, 0xff, 0x01], "+/8B"))
+        .create_authenticator(passkey(&user, &[0xfb, 0xff, 0x01], "+/8B"))
         .await
         .unwrap();
     assert_eq!(ours.credential_id_base64(), "+/8B");
     let read = authjs.run(json!([
         { "op": "getAuthenticator", "args": ["+/8B"] },
+        { "op": "getAccount", "args": ["+/8B", "passkey"] },
     ]));
     assert_eq!(read[0]["credentialID"], "+/8B");
     assert_eq!(read[0]["credentialPublicKey"], "pQECA/7/");
@@ -705,8 +749,15 @@ async fn passkeys<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>
         ),
         (&json!(0), &json!(true), &json!("internal,hybrid"))
     );
+    assert_eq!(
+        read[1]["userId"],
+        json!(user),
+        "whom Auth.js signs the passkey in as"
+    );
 
     authjs.run(json!([
+        { "op": "linkAccount", "args": [{ "userId": user, "type": "webauthn", "provider": "passkey",
+            "providerAccountId": "AAEC/w==" }] },
         { "op": "createAuthenticator", "args": [{ "credentialID": "AAEC/w==", "userId": user,
             "providerAccountId": "AAEC/w==", "credentialPublicKey": "pQECAw==", "counter": 5,
             "credentialDeviceType": "singleDevice", "credentialBackedUp": false,
@@ -721,24 +772,14 @@ async fn passkeys<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>
         (
             theirs.credential_public_key.as_slice(),
             theirs.counter,
-            theirs.transports
+            &theirs.transports
         ),
-        (&[0xa5, 1, 2, 3][..], 5, None)
+        (&[0xa5, 1, 2, 3][..], 5, &None)
     );
     let listed = store.list_authenticators(user.clone()).await.unwrap();
-    assert_eq!(
-        listed,
-        [
-            ours.clone(),
-            store
-                .get_authenticator(&[0, 1, 2, 0xff])
-                .await
-                .unwrap()
-                .unwrap()
-        ]
-    );
+    assert_eq!(listed, [ours, theirs]);
 
-    // Counters, moved by either side.
+    // Counters go up, moved by either side; never down, nor to the same.
     store
         .update_authenticator_counter(&[0, 1, 2, 0xff], 6)
         .await
@@ -746,6 +787,15 @@ async fn passkeys<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>
     authjs.run(json!([{ "op": "updateAuthenticatorCounter", "args": ["+/8B", 9] }]));
     let read = authjs.run(json!([{ "op": "getAuthenticator", "args": ["AAEC/w=="] }]));
     assert_eq!(read[0]["counter"], 6);
+    for replayed in [9, 8] {
+        let refused = store
+            .update_authenticator_counter(&[0xfb, 0xff, 0x01], replayed)
+            .await;
+        assert!(
+            matches!(&refused, Err(Error::Validation(errors)) if errors.field_errors().contains_key("counter")),
+            "{replayed}: {refused:?}"
+        );
+    }
     let ours = store
         .get_authenticator(&[0xfb, 0xff, 0x01])
         .await
@@ -754,23 +804,44 @@ async fn passkeys<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>
     assert_eq!(ours.counter, 9);
 
     // Refused, with nothing written.
-    let table = A::SCHEMA.authenticators.unwrap();
     let twice = store
-        .create_authenticator(passkey(&[0xfb, 0xff, 0x01], "+/8B"))
+        .create_authenticator(passkey(&user, &[0xfb, 0xff, 0x01], "+/8B"))
         .await;
     assert!(
         matches!(twice, Err(Error::Conflict(Conflict::Credential))),
         "{twice:?}"
     );
-    let nobody = AuthJsAuthenticator {
-        user_id: "999999".parse().ok().unwrap(),
-        ..passkey(b"other", "b3RoZXI=")
-    };
-    let orphan = store.create_authenticator(nobody).await;
-    assert!(matches!(orphan, Err(Error::UnknownUser)), "{orphan:?}");
+    // Bob's account names a credential; Ada cannot hold it.
+    let bob = store
+        .create_user(NewUser {
+            email: Some("bob@example.com".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .id;
+    store
+        .link_account(passkey_account(&bob, "Ym9i"))
+        .await
+        .unwrap();
+    let taken = store
+        .create_authenticator(passkey(&user, b"bob", "Ym9i"))
+        .await;
+    assert!(
+        matches!(taken, Err(Error::Conflict(Conflict::Account))),
+        "{taken:?}"
+    );
+    // An account named otherwise than the credential.
+    let misnamed = store
+        .create_authenticator(passkey(&bob, b"bob", "+/8B"))
+        .await;
+    assert!(
+        matches!(&misnamed, Err(Error::Validation(errors)) if errors.field_errors().contains_key("provider_account_id")),
+        "{misnamed:?}"
+    );
     let too_far = AuthJsAuthenticator {
         counter: 1 << 31,
-        ..passkey(b"far", "ZmFy")
+        ..passkey(&bob, b"bob", "Ym9i")
     };
     let refused = store.create_authenticator(too_far).await;
     assert!(
@@ -793,6 +864,19 @@ async fn passkeys<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>
     );
     let unknown = store.update_authenticator_counter(b"none", 1).await;
     assert!(matches!(unknown, Err(Error::NotFound)), "{unknown:?}");
+    // An authenticator that keeps no counter stays at 0.
+    let bobs = store
+        .create_authenticator(passkey(&bob, b"bob", "Ym9i"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .update_authenticator_counter(b"bob", 0)
+            .await
+            .unwrap()
+            .counter,
+        bobs.counter
+    );
     db.destroy().await;
 }
 

@@ -14,6 +14,7 @@ use validator::{ValidationError, ValidationErrors};
 
 use super::storage::{self, Storage};
 use super::{AuthJsAdapter, AuthJsStore, IdOf};
+use crate::backend;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::{self, text};
 
@@ -44,8 +45,9 @@ pub struct AuthJsAuthenticator<Id = String> {
     pub user_id: Id,
     /// The credential's id (`credentialID`, stored as base64).
     pub credential_id: Vec<u8>,
-    /// The passkey's account (`providerAccountId`): Auth.js sets the
-    /// credential's id in base64 ([`credential_id_base64`](Self::credential_id_base64)).
+    /// The passkey's account (`providerAccountId`): the credential's id in
+    /// base64 ([`credential_id_base64`](Self::credential_id_base64)), as
+    /// Auth.js names it, and nothing else.
     pub provider_account_id: String,
     /// The credential's public key, COSE-encoded (`credentialPublicKey`,
     /// stored as base64).
@@ -75,10 +77,14 @@ impl<Id> AuthJsAuthenticator<Id> {
         if self.credential_public_key.is_empty() {
             errors.add("credential_public_key", ValidationError::new("required"));
         }
-        if self.provider_account_id.is_empty() {
-            errors.add("provider_account_id", ValidationError::new("required"));
-        } else if let Err(error) = text::no_control_chars(&self.provider_account_id) {
-            errors.add("provider_account_id", error);
+        // Auth.js finds the person a passkey signs in through the account
+        // named after its credential, never through the passkey's own
+        // `userId`: an account named otherwise would sign someone else in.
+        if self.provider_account_id != self.credential_id_base64() {
+            errors.add(
+                "provider_account_id",
+                ValidationError::new("not_the_credential"),
+            );
         }
         if i32::try_from(self.counter).is_err() {
             errors.add("counter", ValidationError::new("out_of_range"));
@@ -137,31 +143,53 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
         }
     }
 
-    /// Stores a new passkey (`createAuthenticator`).
-    /// [`Error::Conflict`]`(`[`Conflict::Credential`]`)` if its credential
-    /// is stored already, [`Error::UnknownUser`] if the user does not
-    /// exist, [`Error::Validation`] for a field the table or Auth.js cannot
-    /// take (a counter past 2³¹ − 1, a device type other than
-    /// `singleDevice` or `multiDevice`); nothing is written then.
+    /// Stores a new passkey (`createAuthenticator`), after its account, as
+    /// Auth.js's passkey registration does: the user's `webauthn` account
+    /// named after the credential ([`link_account`](Self::link_account)
+    /// with kind `webauthn`, provider `passkey` or the app's passkey
+    /// provider id, and [`credential_id_base64`](AuthJsAuthenticator::credential_id_base64)),
+    /// through which Auth.js will find whom the passkey signs in. Under a
+    /// lock on the credential.
+    ///
+    /// [`Error::Conflict`]`(`[`Conflict::Credential`]`)` if the credential
+    /// is stored already; [`Error::Conflict`]`(`[`Conflict::Account`]`)` if
+    /// a `webauthn` account of another user names it;
+    /// [`Error::Validation`] on `provider_account_id` if it is not the
+    /// credential's id in base64 or the user has no such account, and for
+    /// a field the table or Auth.js cannot take (a counter past
+    /// 2³¹ − 1, a device type other than `singleDevice` or `multiDevice`).
+    /// Nothing is written then.
     pub async fn create_authenticator(
         &self,
         authenticator: AuthJsAuthenticator<IdOf<A>>,
     ) -> Result<AuthJsAuthenticator<IdOf<A>>, Error> {
         authenticator.check()?;
         let table = self.authenticators().await?;
-        let storage = Storage::<_, A>::on(&self.core.db);
-        if storage
-            .authenticator(table, &authenticator.credential_id_base64())
-            .await?
-            .is_some()
-        {
-            return Err(Error::Conflict(Conflict::Credential));
-        }
-        storage
-            .insert_authenticator(table, &authenticator)
-            .await
-            .map_err(on_write(Conflict::Credential))?
-            .ok_or(Error::UnknownUser)
+        let credential = authenticator.credential_id_base64();
+        let key = format!("authjs passkey {credential}");
+        backend::serialized(&self.core.db, table, &key, async |txn| {
+            let storage = Storage::<_, A>::on(txn);
+            if storage.authenticator(table, &credential).await?.is_some() {
+                return Err(Error::Conflict(Conflict::Credential));
+            }
+            let holders = storage.passkey_account_holders(&credential).await?;
+            if holders.is_empty() {
+                let missing = ValidationError::new("no_passkey_account");
+                return Err(rules::invalid("provider_account_id", missing));
+            }
+            if holders
+                .iter()
+                .any(|holder| *holder != authenticator.user_id)
+            {
+                return Err(Error::Conflict(Conflict::Account));
+            }
+            storage
+                .insert_authenticator(table, &authenticator)
+                .await
+                .map_err(on_write(Conflict::Credential))?
+                .ok_or(Error::UnknownUser)
+        })
+        .await
     }
 
     /// The passkey with this credential id (`getAuthenticator`), if any.
@@ -176,7 +204,8 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
             .await?)
     }
 
-    /// A user's passkeys (`listAuthenticatorsByUserId`), oldest first.
+    /// A user's passkeys (`listAuthenticatorsByUserId`), in the table's
+    /// order, as the adapter lists them.
     pub async fn list_authenticators(
         &self,
         user_id: IdOf<A>,
@@ -187,9 +216,12 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
     }
 
     /// Sets a passkey's signature counter after a sign-in with it
-    /// (`updateAuthenticatorCounter`). [`Error::NotFound`] if no passkey
-    /// has the credential; [`Error::Validation`] on `counter` past
-    /// 2³¹ − 1, and nothing is written.
+    /// (`updateAuthenticatorCounter`). Counters only go up (or stay 0, for
+    /// an authenticator that keeps none): a lower or equal one, as a cloned
+    /// authenticator or a raced sign-in would write, is
+    /// [`Error::Validation`] on `counter` (`counter_not_increasing`), as is
+    /// one past 2³¹ − 1, and nothing is written. [`Error::NotFound`] if no
+    /// passkey has the credential.
     pub async fn update_authenticator_counter(
         &self,
         credential_id: &[u8],
@@ -198,10 +230,20 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
         let counter = i32::try_from(counter)
             .map_err(|_| rules::invalid("counter", ValidationError::new("out_of_range")))?;
         let table = self.authenticators().await?;
+        let credential = BASE64.encode(credential_id);
         let storage = Storage::<_, A>::on(&self.core.db);
-        storage
-            .set_authenticator_counter(table, &BASE64.encode(credential_id), counter)
+        if let Some(set) = storage
+            .set_authenticator_counter(table, &credential, counter)
             .await?
-            .ok_or(Error::NotFound)
+        {
+            return Ok(set);
+        }
+        match storage.authenticator(table, &credential).await? {
+            Some(_) => Err(rules::invalid(
+                "counter",
+                ValidationError::new("counter_not_increasing"),
+            )),
+            None => Err(Error::NotFound),
+        }
     }
 }

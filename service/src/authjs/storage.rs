@@ -53,7 +53,7 @@ const ACCOUNT_COLUMNS: [&str; 11] = [
 pub(super) async fn table_held<C: ConnectionTrait>(db: &C, table: &str) -> Result<bool, DbErr> {
     let held = Statement::from_sql_and_values(
         db.get_database_backend(),
-        "SELECT 1 WHERE to_regclass(quote_ident($1)) IS NOT NULL",
+        "SELECT 1 FROM pg_class WHERE oid = to_regclass(quote_ident($1)) AND relkind IN ('r', 'p')",
         [table.into()],
     );
     Ok(db.query_one_raw(held).await?.is_some())
@@ -496,7 +496,23 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         }
     }
 
-    /// The user's passkeys in `table`, oldest first.
+    /// The users whose `webauthn` accounts are named after this credential
+    /// (base64): whom Auth.js would sign the passkey in as.
+    pub(super) async fn passkey_account_holders(
+        &self,
+        credential_id: &str,
+    ) -> Result<Vec<A::Id>, DbErr> {
+        let select = Query::select()
+            .column(USER_ID)
+            .from(Self::ACCOUNTS)
+            .and_where(Expr::col(PROVIDER_ACCOUNT_ID).eq(credential_id))
+            .and_where(Expr::col(AuthJsSchema::TYPE).eq("webauthn"))
+            .to_owned();
+        let rows = self.db.query_all(&select).await?;
+        rows.iter().map(|row| row.try_get("", USER_ID)).collect()
+    }
+
+    /// The user's passkeys in `table`, in the table's order.
     pub(super) async fn authenticators_of(
         &self,
         table: &'static str,
@@ -542,8 +558,10 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         }
     }
 
-    /// Sets the counter of the passkey with this credential id (base64);
-    /// the passkey, `None` if there is none.
+    /// Sets the counter of the passkey with this credential id (base64)
+    /// where it goes up, or stays 0 (an authenticator that keeps no
+    /// counter); the passkey, `None` if there is none or the counter would
+    /// not go up.
     pub(super) async fn set_authenticator_counter(
         &self,
         table: &'static str,
@@ -554,6 +572,11 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             .table(table)
             .value("counter", counter)
             .and_where(Expr::col(CREDENTIAL_ID).eq(credential_id))
+            .cond_where(
+                Condition::any()
+                    .add(Expr::col("counter").lt(counter))
+                    .add(Expr::col("counter").eq(0).and(Expr::val(counter).eq(0))),
+            )
             .returning(Query::returning().columns(AUTHENTICATOR_COLUMNS))
             .to_owned();
         match self.db.query_one(&update).await? {

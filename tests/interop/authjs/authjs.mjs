@@ -158,17 +158,20 @@ async function run(app, op, args) {
     case "session4":
       return handle4(app, { action: "session", cookies: { "next-auth.session-token": args[0] } });
     case "sendLink4": {
-      // next-auth 4's email sign-in: its CSRF token, then the POST.
+      // next-auth 4's email sign-in: its CSRF token, then the POST (with
+      // another token than the cookie's when args[1] is "forged").
       const csrf = await handle4(app, { action: "csrf" });
       const cookies = Object.fromEntries(csrf.cookies.map(({ name, value }) => [name, value]));
+      const csrfToken = args[1] === "forged" ? "0".repeat(64) : csrf.body.csrfToken;
+      const before = sent.length;
       const signIn = await handle4(app, {
         action: "signin",
         method: "POST",
         providerId: "email",
-        body: { csrfToken: csrf.body.csrfToken, email: args[0] },
+        body: { csrfToken, email: args[0] },
         cookies,
       });
-      const link = sent.pop();
+      const link = sent.length > before ? sent.pop() : {};
       return { status: signIn.status, redirect: signIn.redirect, ...link };
     }
     case "emailCallback4": {
