@@ -256,14 +256,18 @@ pub struct AuthJsSchema {
     /// `updatedAt` that the writer sets (Prisma's `@default(now())` and
     /// `@updatedAt`, the latter client-side only).
     pub row_clocks: bool,
-    /// Whether `accounts.expires_at` is an `integer` (32 bits: epoch
-    /// seconds up to 2038-01-19) rather than a `bigint`.
+    /// Whether `accounts.expires_at` is an `integer` (on PostgreSQL 32
+    /// bits: epoch seconds up to 2038-01-19) rather than a `bigint`.
     pub expires_at_integer: bool,
-    /// How every instant is stored (users' `emailVerified`, sessions' and
-    /// verification tokens' `expires`): a `timestamptz`
+    /// How every instant is stored on PostgreSQL (users' `emailVerified`,
+    /// sessions' and verification tokens' `expires`): a `timestamptz`
     /// ([`StoredTime::Instant`]) or a `timestamp` holding UTC
     /// ([`StoredTime::UtcDateTime`], to the millisecond as a JS `Date`).
     pub times: StoredTime,
+    /// How the adapter's SQLite tables store an instant, where it has
+    /// SQLite tables (Drizzle's: `integer` milliseconds); `None` where its
+    /// schema is PostgreSQL's only.
+    pub sqlite_times: Option<StoredTime>,
     /// The shape an earlier version of the adapter's docs gave the same
     /// tables, which apps made then still hold: adopted too, and told
     /// apart by whether accounts have an `id` ([`AuthJsSchema::row_ids`]).
@@ -297,6 +301,30 @@ pub enum AuthJsIds {
 }
 
 impl AuthJsSchema {
+    /// Whether the adapter's tables exist on `backend`.
+    pub const fn on(&self, backend: DbBackend) -> bool {
+        match backend {
+            DbBackend::Postgres => true,
+            DbBackend::Sqlite => self.sqlite_times.is_some(),
+            _ => false,
+        }
+    }
+
+    /// How an instant is stored on `backend` ([`AuthJsSchema::times`],
+    /// [`AuthJsSchema::sqlite_times`]).
+    pub const fn times_on(&self, backend: DbBackend) -> StoredTime {
+        match (backend, self.sqlite_times) {
+            (DbBackend::Sqlite, Some(times)) => times,
+            _ => self.times,
+        }
+    }
+
+    /// Whether `accounts.expires_at` holds only 32 bits on `backend`: an
+    /// `integer` on PostgreSQL; SQLite's holds 64.
+    pub const fn expires_at_32_bit_on(&self, backend: DbBackend) -> bool {
+        self.expires_at_integer && !matches!(backend, DbBackend::Sqlite)
+    }
+
     /// The columns every adapter spells alike, spelled here only.
     /// `sessions.sessionToken`: the cookie's value, stored plain.
     pub const SESSION_TOKEN: &'static str = "sessionToken";
@@ -349,6 +377,7 @@ pub const AUTHJS_PG: AuthJsSchema = AuthJsSchema {
     row_clocks: false,
     expires_at_integer: false,
     times: StoredTime::Instant,
+    sqlite_times: None,
     earlier_shape: None,
 };
 
@@ -369,6 +398,8 @@ pub const AUTHJS_DRIZZLE: AuthJsSchema = AuthJsSchema {
     row_clocks: false,
     expires_at_integer: true,
     times: StoredTime::UtcDateTime,
+    // `integer(…, { mode: "timestamp_ms" })`.
+    sqlite_times: Some(StoredTime::UnixMillis),
     earlier_shape: None,
 };
 
@@ -390,6 +421,7 @@ pub const AUTHJS_PRISMA: AuthJsSchema = AuthJsSchema {
     row_clocks: true,
     expires_at_integer: true,
     times: StoredTime::UtcDateTime,
+    sqlite_times: None,
     earlier_shape: Some(&AUTHJS_PRISMA_V4),
 };
 
@@ -415,6 +447,7 @@ pub const AUTHJS_PRISMA_V4: AuthJsSchema = AuthJsSchema {
     row_clocks: false,
     expires_at_integer: true,
     times: StoredTime::UtcDateTime,
+    sqlite_times: None,
     earlier_shape: None,
 };
 

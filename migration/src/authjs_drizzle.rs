@@ -13,7 +13,8 @@
 //! under a lock, either way. The migration adds non-unique indexes (a user's
 //! sessions and accounts, an account by its provider id) and the session
 //! cache's triggers; rolling it back removes those and never the tables.
-//! PostgreSQL only: the adapter's MySQL and SQLite schemas are other tables.
+//! On PostgreSQL and SQLite (the adapter's `lib/sqlite.js` tables, times in
+//! `integer` milliseconds); its MySQL tables are not served yet.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
@@ -44,7 +45,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             described_as: AUTHJS_DRIZZLE.described_as,
             tables,
             down: Down::OurIndexes,
-            only_on: Some(DatabaseBackend::Postgres),
+            only_on: &[DatabaseBackend::Postgres, DatabaseBackend::Sqlite],
             indexes: &[
                 (SESSIONS, USER_ID),
                 (ACCOUNTS, USER_ID),
@@ -96,10 +97,22 @@ fn pair_key(table: &'static str, a: &'static str, b: &'static str) -> IndexCreat
 }
 
 /// The five tables as drizzle-kit creates them, each before the tables
-/// that point to it.
-fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
+/// that point to it: on PostgreSQL from the adapter's `lib/pg.js`, on
+/// SQLite from its `lib/sqlite.js`, whose times are `integer` milliseconds
+/// and whose flag is an `integer` (SQLite names no unique constraint, so
+/// the two unique keys there are unnamed ones rather than drizzle-kit's
+/// named unique indexes, keeping the same rows apart).
+fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
     let text = |name: &'static str| ColumnDef::new(name).text().to_owned();
-    let time = |name: &'static str| ColumnDef::new(name).timestamp().to_owned();
+    let integer = |name: &'static str| ColumnDef::new(name).integer().to_owned();
+    let (time, flag): (fn(&'static str) -> ColumnDef, fn(&'static str) -> ColumnDef) = match backend
+    {
+        DatabaseBackend::Sqlite => (integer, integer),
+        _ => (
+            |name| ColumnDef::new(name).timestamp().to_owned(),
+            |name| ColumnDef::new(name).boolean().to_owned(),
+        ),
+    };
     vec![
         Table::create()
             .table(USERS)
@@ -133,7 +146,7 @@ fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
         verification_columns(Table::create().table(VERIFICATION), time)
             .primary_key(&mut pair_key(VERIFICATION, "identifier", "token"))
             .to_owned(),
-        authenticator_columns(Table::create().table(AUTHENTICATORS))
+        authenticator_columns(Table::create().table(AUTHENTICATORS), flag)
             .primary_key(&mut pair_key(AUTHENTICATORS, USER_ID, "credentialID"))
             .index(
                 Index::create()

@@ -38,7 +38,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             described_as: "@auth/pg-adapter's tables",
             tables,
             down: Down::OurIndexes,
-            only_on: Some(DatabaseBackend::Postgres),
+            only_on: &[DatabaseBackend::Postgres],
             indexes: &[
                 (SESSIONS, AuthJsSchema::SESSION_TOKEN),
                 (SESSIONS, USER_ID),

@@ -51,7 +51,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             described_as: AUTHJS_PRISMA.described_as,
             tables,
             down: Down::OurIndexes,
-            only_on: Some(DatabaseBackend::Postgres),
+            only_on: &[DatabaseBackend::Postgres],
             indexes: &[(SESSIONS, USER_ID), (ACCOUNTS, USER_ID)],
             unique_indexes: &[
                 ("User_email_key", USERS, "email"),
@@ -124,6 +124,10 @@ fn time(name: &'static str) -> ColumnDef {
     timestamp_ms(name)
 }
 
+fn boolean(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).boolean().to_owned()
+}
+
 /// The five tables as Prisma maps the models, each before the tables that
 /// point to it.
 fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
@@ -167,7 +171,7 @@ fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
         verification_columns(Table::create().table(VERIFICATION), time)
             .primary_key(&mut primary(VERIFICATION, &["identifier", "token"]))
             .to_owned(),
-        authenticator_columns(Table::create().table(AUTHENTICATORS))
+        authenticator_columns(Table::create().table(AUTHENTICATORS), boolean)
             .primary_key(&mut primary(AUTHENTICATORS, &[USER_ID, "credentialID"]))
             .foreign_key(&mut user_key(AUTHENTICATORS))
             .to_owned(),
@@ -204,7 +208,7 @@ fn next_auth_4_tables() -> Vec<TableCreateStatement> {
             .primary_key(&mut primary(SESSIONS, &["id"]))
             .to_owned(),
         verification_columns(Table::create().table(VERIFICATION), time).to_owned(),
-        authenticator_columns(Table::create().table(AUTHENTICATORS))
+        authenticator_columns(Table::create().table(AUTHENTICATORS), boolean)
             .primary_key(&mut primary(AUTHENTICATORS, &[USER_ID, "credentialID"]))
             .to_owned(),
     ]

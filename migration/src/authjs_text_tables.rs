@@ -29,8 +29,12 @@ pub(crate) fn account_columns(table: &mut TableCreateStatement) -> &mut TableCre
         .col(text(AuthJsSchema::SESSION_STATE))
 }
 
-/// A WebAuthn authenticator's columns (its credential as base64 text).
-pub(crate) fn authenticator_columns(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
+/// A WebAuthn authenticator's columns (its credential as base64 text), its
+/// `credentialBackedUp` a `flag` of the adapter's kind.
+pub(crate) fn authenticator_columns(
+    table: &mut TableCreateStatement,
+    flag: fn(&'static str) -> ColumnDef,
+) -> &mut TableCreateStatement {
     table
         .col(text("credentialID").not_null())
         .col(text(AuthJsSchema::USER_ID).not_null())
@@ -38,7 +42,7 @@ pub(crate) fn authenticator_columns(table: &mut TableCreateStatement) -> &mut Ta
         .col(text("credentialPublicKey").not_null())
         .col(ColumnDef::new("counter").integer().not_null())
         .col(text("credentialDeviceType").not_null())
-        .col(ColumnDef::new("credentialBackedUp").boolean().not_null())
+        .col(flag("credentialBackedUp").not_null())
         .col(text("transports"))
 }
 

@@ -35,7 +35,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             tables,
             // "Sign out everywhere" and a user's keys.
             down: Down::Tables,
-            only_on: None,
+            only_on: &[],
             indexes: &[(SESSIONS, "user_id"), (KEYS, "user_id")],
             unique_indexes: &[],
             optional_tables: &[],

@@ -38,7 +38,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             described_as: "Lucia v3's tables",
             tables,
             down: Down::Tables,
-            only_on: None,
+            only_on: &[],
             indexes: &[(SESSIONS, "user_id")],
             unique_indexes: &[],
             optional_tables: &[],

@@ -31,10 +31,11 @@ pub(crate) struct CreateTables {
     pub(crate) earlier_shape: Option<EarlierShape>,
     /// Whether adoption checks NULLs too ([`Expected::nulls_checked`]).
     pub(crate) nulls_checked: bool,
-    /// The one backend the system's schema exists for, if it has one
-    /// (`@auth/pg-adapter`'s is PostgreSQL's): on any other the migration
-    /// refuses before it writes anything.
-    pub(crate) only_on: Option<DatabaseBackend>,
+    /// The backends the system's schema exists for, where it is not on
+    /// every one (`@auth/pg-adapter`'s is PostgreSQL's only): on any other
+    /// the migration refuses before it writes anything. Empty: every
+    /// backend.
+    pub(crate) only_on: &'static [DatabaseBackend],
     /// What rolling the migration back removes.
     pub(crate) down: Down,
 }
@@ -89,10 +90,10 @@ crate::named_by_field!(CreateTables);
 impl MigrationTrait for CreateTables {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
-        if let Some(only) = self.only_on.filter(|only| *only != backend) {
+        if !self.only_on.is_empty() && !self.only_on.contains(&backend) {
             return Err(DbErr::Migration(format!(
-                "{} exist only on {only:?}; this database is {backend:?}",
-                self.described_as
+                "{} exist only on {:?}; this database is {backend:?}",
+                self.described_as, self.only_on
             )));
         }
         let reference = (self.tables)(DatabaseBackend::Postgres);

@@ -24,7 +24,7 @@ pub const PRISMA_V4_SCHEMA: &str = include_str!("../fixtures/authjs-prisma-v4-sc
 /// A store of adapter `A`'s tables.
 pub type Store<A> = AuthJsStore<DatabaseConnection, A>;
 
-/// A database migrated for `adapter`'s profile (adopting the tables the
+/// A database on `backend` migrated for `adapter`'s profile (adopting the tables the
 /// app made, where the adapter serves an earlier shape of them), with Auth.js and that
 /// adapter on it (authjs.mjs's `js_adapter`; `None` for pg) and the store,
 /// at the interop tests' lengths and secret. `None` when the JS side is not
@@ -32,12 +32,13 @@ pub type Store<A> = AuthJsStore<DatabaseConnection, A>;
 pub async fn shared<A: AuthJsAdapter>(
     adapter: A,
     js_adapter: Option<&'static str>,
+    backend: Backend,
     test: &str,
 ) -> Option<(TestDb, NextAuth, Store<A>)> {
     if !interop::authjs_installed() {
         return None;
     }
-    let db = TestDb::create(Backend::Postgres, test).await?;
+    let db = TestDb::create(backend, test).await?;
     migrated_as(&db, A::PROFILE, A::SCHEMA).await;
     let config = AuthJsConfig::default()
         .max_age(TimeDelta::seconds(MAX_AGE), TimeDelta::seconds(UPDATE_AGE))

@@ -19,11 +19,11 @@ use authstore::authjs::{
     PgAdapter,
 };
 use authstore::{ConfigError, Conflict, Error, NewUser, Secret, UserPatch};
-use authstore_tests::TestDb;
 use authstore_tests::authjs::{
     self, COOKIE, Store, ada, at, made_as_the_adapter_makes, session_route, uuid_v4,
 };
 use authstore_tests::interop::{self, MAX_AGE, NextAuth, SECRET, UPDATE_AGE, instant, ms};
+use authstore_tests::{Backend, TestDb};
 use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
 
@@ -34,31 +34,29 @@ mod oneshot;
 /// authjs.mjs)`.
 macro_rules! per_adapter {
     ($($name:ident => $body:ident;)*) => {
-        mod pg {
+        per_adapter!(@on pg, PgAdapter, None, Postgres; $($name => $body;)*);
+        per_adapter!(@on drizzle, DrizzleAdapter, Some("drizzle"), Postgres; $($name => $body;)*);
+        per_adapter!(@on drizzle_sqlite, DrizzleAdapter, Some("drizzle"), Sqlite; $($name => $body;)*);
+        per_adapter!(@on prisma, PrismaAdapter, Some("prisma"), Postgres; $($name => $body;)*);
+        per_adapter!(@on prisma_v4, PrismaV4Adapter, Some("prismaV4"), Postgres; $($name => $body;)*);
+    };
+    (@on $module:ident, $adapter:ident, $js:expr, $backend:ident; $($name:ident => $body:ident;)*) => {
+        mod $module {
             $(#[tokio::test]
             async fn $name() {
-                super::$body(authstore::authjs::PgAdapter, None).await;
-            })*
-        }
-        mod drizzle {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$body(authstore::authjs::DrizzleAdapter, Some("drizzle")).await;
-            })*
-        }
-        mod prisma {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$body(authstore::authjs::PrismaAdapter, Some("prisma")).await;
-            })*
-        }
-        mod prisma_v4 {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$body(authstore::authjs::PrismaV4Adapter, Some("prismaV4")).await;
+                let on = super::On { js: $js, backend: authstore_tests::Backend::$backend };
+                super::$body(authstore::authjs::$adapter, on).await;
             })*
         }
     };
+}
+
+/// Where a body runs: beside which JS adapter (authjs.mjs's `adapter`
+/// setting; `None` for pg), on which backend.
+#[derive(Clone, Copy)]
+struct On {
+    js: Option<&'static str>,
+    backend: Backend,
 }
 
 per_adapter! {
@@ -79,18 +77,22 @@ per_adapter! {
 /// columns holding UTC whatever the writer's zone), and the store.
 async fn shared<A: AuthJsAdapter>(
     adapter: A,
-    js_adapter: Option<&'static str>,
+    on: On,
     test: &str,
 ) -> Option<(TestDb, NextAuth, Store<A>)> {
-    let test = format!("{:?}_{test}", A::SCHEMA.adapter).to_lowercase();
-    let (db, mut authjs, store) = authjs::shared(adapter, js_adapter, &test).await?;
+    let test = format!("{:?}_{test}_{:?}", A::SCHEMA.adapter, on.backend).to_lowercase();
+    let (db, mut authjs, store) = authjs::shared(adapter, on.js, on.backend, &test).await?;
     authjs.tz = Some("Pacific/Auckland");
     Some((db, authjs, store))
 }
 
 /// `authjs-pg`'s own tests' database, Auth.js and store.
 async fn shared_pg(test: &str) -> Option<(TestDb, NextAuth, Store<PgAdapter>)> {
-    shared(PgAdapter, None, test).await
+    let on = On {
+        js: None,
+        backend: Backend::Postgres,
+    };
+    shared(PgAdapter, on, test).await
 }
 
 /// A user id as the adapter answered it (a number or a string), as the
@@ -159,8 +161,8 @@ async fn row_clocks_are_written<A: AuthJsAdapter>(
     );
 }
 
-async fn sessions_both_ways<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
-    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_both").await else {
+async fn sessions_both_ways<A: AuthJsAdapter>(adapter: A, on: On) {
+    let Some((db, authjs, store)) = shared(adapter, on, "interop_both").await else {
         return;
     };
     let user = ada(&store).await;
@@ -211,8 +213,8 @@ async fn sessions_both_ways<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'s
     db.destroy().await;
 }
 
-async fn renewal<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
-    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_renewal").await else {
+async fn renewal<A: AuthJsAdapter>(adapter: A, on: On) {
+    let Some((db, authjs, store)) = shared(adapter, on, "interop_renewal").await else {
         return;
     };
     let user = ada(&store).await;
@@ -273,8 +275,8 @@ async fn renewal<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>)
     db.destroy().await;
 }
 
-async fn expiry<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
-    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_expired").await else {
+async fn expiry<A: AuthJsAdapter>(adapter: A, on: On) {
+    let Some((db, authjs, store)) = shared(adapter, on, "interop_expired").await else {
         return;
     };
     let user = ada(&store).await;
@@ -328,8 +330,8 @@ async fn expiry<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) 
     db.destroy().await;
 }
 
-async fn sign_out<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
-    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_sign_out").await else {
+async fn sign_out<A: AuthJsAdapter>(adapter: A, on: On) {
+    let Some((db, authjs, store)) = shared(adapter, on, "interop_sign_out").await else {
         return;
     };
     let user = ada(&store).await;
@@ -366,8 +368,8 @@ async fn sign_out<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>
     db.destroy().await;
 }
 
-async fn users_and_accounts<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
-    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_users").await else {
+async fn users_and_accounts<A: AuthJsAdapter>(adapter: A, on: On) {
+    let Some((db, authjs, store)) = shared(adapter, on, "interop_users").await else {
         return;
     };
     let user = ada(&store).await;
@@ -400,9 +402,9 @@ async fn users_and_accounts<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'s
     };
     assert_eq!(read[2][0]["expires_at"], expires_at);
     assert_eq!(read[2][0]["type"], "oauth");
-    if A::SCHEMA.expires_at_integer {
-        // Past 2038 an `integer` cannot hold the expiry: refused, nothing
-        // written.
+    if A::SCHEMA.expires_at_32_bit_on(db.conn.get_database_backend()) {
+        // Past 2038 a 32-bit `integer` cannot hold the expiry: refused,
+        // nothing written.
         let late = NewAuthJsAccount {
             tokens: AuthJsTokens {
                 expires_at: Some(i64::from(i32::MAX) + 1),
@@ -485,8 +487,8 @@ async fn users_and_accounts<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'s
     db.destroy().await;
 }
 
-async fn links<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
-    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_links").await else {
+async fn links<A: AuthJsAdapter>(adapter: A, on: On) {
+    let Some((db, authjs, store)) = shared(adapter, on, "interop_links").await else {
         return;
     };
     // Auth.js's email sign-in sends a link; authstore takes its token once.
@@ -579,8 +581,8 @@ async fn links<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
 
 /// The basic cases of Auth.js's own adapter test suite
 /// ([`authjs::the_adapter_suites_basic_cases`]).
-async fn adapter_suite<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
-    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_suite").await else {
+async fn adapter_suite<A: AuthJsAdapter>(adapter: A, on: On) {
+    let Some((db, authjs, store)) = shared(adapter, on, "interop_suite").await else {
         return;
     };
     authjs::the_adapter_suites_basic_cases(&authjs, &store).await;
@@ -589,8 +591,8 @@ async fn adapter_suite<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static
 
 /// next-auth 4.24's own session route (its `AuthHandler`) on the adapter:
 /// it renews and deletes at the instants authstore does.
-async fn next_auth_4<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
-    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_v4").await else {
+async fn next_auth_4<A: AuthJsAdapter>(adapter: A, on: On) {
+    let Some((db, authjs, store)) = shared(adapter, on, "interop_v4").await else {
         return;
     };
     authjs::next_auth_4_draws_the_same_boundaries(&authjs, &store).await;
@@ -601,8 +603,8 @@ async fn next_auth_4<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static s
 /// CSRF token, the POST, the callback): its link signs the person in by
 /// authstore, and authstore's link through its callback, whose
 /// `next-auth.session-token` authstore then reads.
-async fn next_auth_4_links<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
-    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_v4_links").await else {
+async fn next_auth_4_links<A: AuthJsAdapter>(adapter: A, on: On) {
+    let Some((db, authjs, store)) = shared(adapter, on, "interop_v4_links").await else {
         return;
     };
     // A POST whose CSRF token is not its cookie's sends nothing.
@@ -674,8 +676,8 @@ async fn next_auth_4_links<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'st
 /// cannot hold. Where the app's tables keep no passkeys
 /// (`@auth/pg-adapter`; next-auth 4's Prisma models as its docs gave them),
 /// every call is a typed refusal.
-async fn passkeys<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
-    let Some((db, authjs, store)) = shared(adapter, js_adapter, "interop_passkeys").await else {
+async fn passkeys<A: AuthJsAdapter>(adapter: A, on: On) {
+    let Some((db, authjs, store)) = shared(adapter, on, "interop_passkeys").await else {
         return;
     };
     let user = ada(&store).await;

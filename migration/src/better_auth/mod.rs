@@ -55,7 +55,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
             described_as: "better-auth's tables",
             tables,
             down: Down::Tables,
-            only_on: None,
+            only_on: &[],
             indexes: &[],
             unique_indexes: &[],
             optional_tables: &[],

@@ -625,7 +625,11 @@ impl<Db: ConnectionTrait + TransactionTrait, A: AuthJsAdapter> AuthJsStore<Db, A
         };
         // Drizzle's `expires_at` is an `integer`: epoch seconds past
         // 2038-01-19 do not fit.
-        let expires_at = match (A::SCHEMA.expires_at_integer, account.tokens.expires_at) {
+        let backend = self.core.db.get_database_backend();
+        let expires_at = match (
+            A::SCHEMA.expires_at_32_bit_on(backend),
+            account.tokens.expires_at,
+        ) {
             (true, Some(at)) if i32::try_from(at).is_err() => {
                 Err(ValidationError::new("out_of_range"))
             }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
     Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement, UpdateStatement,
 };
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
 
 use super::adapter::sealed;
 use super::authenticator::{AuthJsAuthenticator, authenticator_from};
@@ -48,14 +48,17 @@ const ACCOUNT_COLUMNS: [&str; 11] = [
 ];
 
 /// Whether the database holds `table` where the app's unqualified SQL finds
-/// it: in the first schema of the `search_path` that has it (which need
-/// not be `current_schema()`, the first that exists).
+/// it: on PostgreSQL in the first schema of the `search_path` that has it
+/// (which need not be `current_schema()`, the first that exists).
 pub(super) async fn table_held<C: ConnectionTrait>(db: &C, table: &str) -> Result<bool, DbErr> {
-    let held = Statement::from_sql_and_values(
-        db.get_database_backend(),
-        "SELECT 1 FROM pg_class WHERE oid = to_regclass(quote_ident($1)) AND relkind IN ('r', 'p')",
-        [table.into()],
-    );
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+        _ => {
+            "SELECT 1 FROM pg_class WHERE oid = to_regclass(quote_ident($1)) AND relkind IN ('r', 'p')"
+        }
+    };
+    let held = Statement::from_sql_and_values(backend, sql, [table.into()]);
     Ok(db.query_one_raw(held).await?.is_some())
 }
 
@@ -92,47 +95,56 @@ pub(super) struct Storage<'a, C, A> {
     pub(super) adapter: PhantomData<A>,
 }
 
-/// `at` as the schema stores an instant.
-fn time<A: AuthJsAdapter>(at: DateTime<Utc>) -> Expr {
-    backend::time_value(A::SCHEMA.times, at)
+/// `at` as the schema stores an instant on `backend`.
+fn time<A: AuthJsAdapter>(backend: DbBackend, at: DateTime<Utc>) -> Expr {
+    backend::time_value(A::SCHEMA.times_on(backend), at)
 }
 
 fn read_time<A: AuthJsAdapter>(
+    backend: DbBackend,
     row: &QueryResult,
     pre: &str,
     column: &str,
 ) -> Result<Option<DateTime<Utc>>, DbErr> {
-    backend::read_optional_time(A::SCHEMA.times, row, &format!("{pre}{column}"))
+    backend::read_optional_time(A::SCHEMA.times_on(backend), row, &format!("{pre}{column}"))
 }
 
-fn user_from<A: AuthJsAdapter>(row: &QueryResult, pre: &str) -> Result<AuthJsUser<A::Id>, DbErr> {
+fn user_from<A: AuthJsAdapter>(
+    backend: DbBackend,
+    row: &QueryResult,
+    pre: &str,
+) -> Result<AuthJsUser<A::Id>, DbErr> {
     Ok(AuthJsUser {
         id: row.try_get(pre, "id")?,
         name: row.try_get(pre, "name")?,
         email: row.try_get(pre, "email")?,
-        email_verified: read_time::<A>(row, pre, AuthJsSchema::EMAIL_VERIFIED)?,
+        email_verified: read_time::<A>(backend, row, pre, AuthJsSchema::EMAIL_VERIFIED)?,
         image: row.try_get(pre, "image")?,
     })
 }
 
 fn session_from<A: AuthJsAdapter>(
+    backend: DbBackend,
     row: &QueryResult,
     pre: &str,
 ) -> Result<AuthJsSession<A::Id>, DbErr> {
     Ok(AuthJsSession {
         session_token: Secret::from(row.try_get::<String>(pre, SESSION_TOKEN)?),
         user_id: row.try_get(pre, USER_ID)?,
-        expires: read_time::<A>(row, pre, "expires")?
+        expires: read_time::<A>(backend, row, pre, "expires")?
             .ok_or_else(|| DbErr::Type("a session's expires is NULL".into()))?,
         fresh: false,
     })
 }
 
-fn account_from<A: AuthJsAdapter>(row: &QueryResult) -> Result<AuthJsAccount<A::Id>, DbErr> {
+fn account_from<A: AuthJsAdapter>(
+    backend: DbBackend,
+    row: &QueryResult,
+) -> Result<AuthJsAccount<A::Id>, DbErr> {
     let secret = |column: &str| -> Result<Option<Secret>, DbErr> {
         Ok(row.try_get::<Option<String>>("", column)?.map(Secret::from))
     };
-    let expires_at = match A::SCHEMA.expires_at_integer {
+    let expires_at = match A::SCHEMA.expires_at_32_bit_on(backend) {
         true => row
             .try_get::<Option<i32>>("", AuthJsSchema::EXPIRES_AT)?
             .map(i64::from),
@@ -160,28 +172,31 @@ fn account_from<A: AuthJsAdapter>(row: &QueryResult) -> Result<AuthJsAccount<A::
 /// The times among the columns read: each is read through [`finite`].
 const TIMES: [&str; 2] = [AuthJsSchema::EMAIL_VERIFIED, "expires"];
 
-/// `column` of `table` as a read takes it, in SQL: an infinite time is
-/// read as `NULL` ([`backend::finite_time`]), so a row someone wrote by
-/// hand is refused with an error (a session must have its expiry), never a
-/// panic.
-fn finite_sql(table: &str, column: &str) -> String {
+/// `column` of `table` as a read takes it, in SQL: on PostgreSQL an
+/// infinite time is read as `NULL` ([`backend::finite_time`]), so a row
+/// someone wrote by hand is refused with an error (a session must have its
+/// expiry), never a panic. SQLite's times are integers.
+fn finite_sql(backend: DbBackend, table: &str, column: &str) -> String {
     let qualified = format!(r#""{table}"."{column}""#);
-    match TIMES.contains(&column) {
+    match backend == DbBackend::Postgres && TIMES.contains(&column) {
         true => backend::finite_time(&qualified),
         false => qualified,
     }
 }
 
 /// [`finite_sql`] as an expression.
-fn finite(table: &str, column: &str) -> Expr {
-    Expr::cust(finite_sql(table, column))
+fn finite(backend: DbBackend, table: &str, column: &str) -> Expr {
+    Expr::cust(finite_sql(backend, table, column))
 }
 
 /// The user's columns, for a `RETURNING`, each named as the column.
-fn returned_user(users: &str) -> Vec<Expr> {
+fn returned_user(backend: DbBackend, users: &str) -> Vec<Expr> {
     USER_COLUMNS
         .iter()
-        .map(|column| Expr::cust(format!(r#"{} AS "{column}""#, finite_sql(users, column))))
+        .map(|column| {
+            let read = finite_sql(backend, users, column);
+            Expr::cust(format!(r#"{read} AS "{column}""#))
+        })
         .collect()
 }
 
@@ -241,29 +256,46 @@ fn new_account_or_session<A: AuthJsAdapter>(
 }
 
 /// Of several rows, the oldest first: by id where the table numbers its
-/// rows, else in the table's physical order (`ctid`), which is the order
-/// the adapter's own unordered `SELECT` reads them in, and insertion order
-/// for rows never updated (where the documented keys are missing, a table
-/// may hold two rows for one provider account).
-fn oldest_first<A: AuthJsAdapter>(select: &mut SelectStatement, table: &'static str) {
+/// rows, else in the table's physical order ([`physical_order`]), which is
+/// the order the adapter's own unordered `SELECT` reads them in, and
+/// insertion order for rows never updated (where the documented keys are
+/// missing, a table may hold two rows for one provider account).
+fn oldest_first<A: AuthJsAdapter>(
+    backend: DbBackend,
+    select: &mut SelectStatement,
+    table: &'static str,
+) {
     let key = match A::SCHEMA.row_ids {
         Some(AuthJsIds::Serial) => "id",
-        _ => "ctid",
+        _ => physical_order(backend),
     };
     select.order_by((table, key), Order::Asc);
 }
 
+/// The column naming a row's place in its table: PostgreSQL's `ctid`,
+/// SQLite's `rowid`.
+pub(crate) fn physical_order(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Sqlite => "rowid",
+        _ => "ctid",
+    }
+}
+
 /// `SELECT` of the users' columns, to be filtered.
-fn select_users<A: AuthJsAdapter>() -> SelectStatement {
+fn select_users<A: AuthJsAdapter>(backend: DbBackend) -> SelectStatement {
     let users = A::SCHEMA.users;
     let mut select = Query::select();
     for column in USER_COLUMNS {
-        select.expr_as(finite(users, column), column);
+        select.expr_as(finite(backend, users, column), column);
     }
     select.from(users).to_owned()
 }
 
 impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
+    fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
     /// The adapter's tables on `db`.
     pub(super) fn on(db: &'a C) -> Self {
         Storage {
@@ -279,7 +311,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
 
     async fn one_user(&self, select: SelectStatement) -> Result<Option<AuthJsUser<A::Id>>, DbErr> {
         match self.db.query_one(&select).await? {
-            Some(row) => Ok(Some(user_from::<A>(&row, "")?)),
+            Some(row) => Ok(Some(user_from::<A>(self.backend(), &row, "")?)),
             None => Ok(None),
         }
     }
@@ -296,7 +328,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         values.extend([
             user.name.clone().into(),
             user.email.clone().into(),
-            backend::optional_time_value(A::SCHEMA.times, user.email_verified),
+            backend::optional_time_value(A::SCHEMA.times_on(self.backend()), user.email_verified),
             user.image.clone().into(),
         ]);
         let (columns, values) = with_new_row_clocks::<A>(columns, values);
@@ -304,14 +336,14 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             .into_table(Self::USERS)
             .columns(columns)
             .values_panic(values)
-            .returning(Query::returning().exprs(returned_user(Self::USERS)))
+            .returning(Query::returning().exprs(returned_user(self.backend(), Self::USERS)))
             .to_owned();
         let row = self.db.query_one(&insert).await?;
-        user_from::<A>(&row.ok_or(DbErr::RecordNotInserted)?, "")
+        user_from::<A>(self.backend(), &row.ok_or(DbErr::RecordNotInserted)?, "")
     }
 
     pub(super) async fn user(&self, id: &A::Id) -> Result<Option<AuthJsUser<A::Id>>, DbErr> {
-        let mut select = select_users::<A>();
+        let mut select = select_users::<A>(self.backend());
         select.and_where(Expr::col((Self::USERS, "id")).eq(id.clone()));
         self.one_user(select).await
     }
@@ -325,7 +357,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         canonical: &str,
     ) -> Result<Option<AuthJsUser<A::Id>>, DbErr> {
         let email = Expr::col((Self::USERS, "email"));
-        let mut select = select_users::<A>();
+        let mut select = select_users::<A>(self.backend());
         select
             .and_where(email.clone().is_in(email::spellings(canonical)))
             // The canonical spelling first.
@@ -390,7 +422,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         if let Some(verified) = patch.email_verified {
             update.value(
                 AuthJsSchema::EMAIL_VERIFIED,
-                backend::optional_time_value(A::SCHEMA.times, verified),
+                backend::optional_time_value(A::SCHEMA.times_on(self.backend()), verified),
             );
         }
         if let Some(image) = &patch.image {
@@ -400,9 +432,9 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             return self.user(id).await;
         }
         changed_row_clock::<A>(&mut update);
-        update.returning(Query::returning().exprs(returned_user(Self::USERS)));
+        update.returning(Query::returning().exprs(returned_user(self.backend(), Self::USERS)));
         match self.db.query_one(&update).await? {
-            Some(row) => Ok(Some(user_from::<A>(&row, "")?)),
+            Some(row) => Ok(Some(user_from::<A>(self.backend(), &row, "")?)),
             None => Ok(None),
         }
     }
@@ -413,7 +445,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         provider: &str,
         provider_account_id: &str,
     ) -> Result<Option<AuthJsUser<A::Id>>, DbErr> {
-        let mut select = select_users::<A>();
+        let mut select = select_users::<A>(self.backend());
         select
             .inner_join(
                 Self::ACCOUNTS,
@@ -421,7 +453,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             )
             .and_where(Expr::col((Self::ACCOUNTS, AuthJsSchema::PROVIDER)).eq(provider))
             .and_where(Expr::col((Self::ACCOUNTS, PROVIDER_ACCOUNT_ID)).eq(provider_account_id));
-        oldest_first::<A>(&mut select, Self::ACCOUNTS);
+        oldest_first::<A>(self.backend(), &mut select, Self::ACCOUNTS);
         select.limit(1);
         self.one_user(select).await
     }
@@ -434,13 +466,13 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
     ) -> Result<AuthJsUser<A::Id>, DbErr> {
         let mut update = Query::update()
             .table(Self::USERS)
-            .value(AuthJsSchema::EMAIL_VERIFIED, time::<A>(at))
+            .value(AuthJsSchema::EMAIL_VERIFIED, time::<A>(self.backend(), at))
             .and_where(Expr::col("id").eq(id.clone()))
-            .returning(Query::returning().exprs(returned_user(Self::USERS)))
+            .returning(Query::returning().exprs(returned_user(self.backend(), Self::USERS)))
             .to_owned();
         changed_row_clock::<A>(&mut update);
         let row = self.db.query_one(&update).await?;
-        user_from::<A>(&row.ok_or(DbErr::RecordNotUpdated)?, "")
+        user_from::<A>(self.backend(), &row.ok_or(DbErr::RecordNotUpdated)?, "")
     }
 
     pub(super) async fn delete_user(&self, id: &A::Id) -> Result<bool, DbErr> {
@@ -523,7 +555,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             .from(table)
             .and_where(Expr::col(USER_ID).eq(user_id.clone()))
             .to_owned();
-        select.order_by((table, "ctid"), Order::Asc);
+        select.order_by((table, physical_order(self.backend())), Order::Asc);
         let rows = self.db.query_all(&select).await?;
         rows.iter().map(authenticator_from).collect()
     }
@@ -631,7 +663,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             .returning(Query::returning().columns(ACCOUNT_COLUMNS))
             .to_owned();
         match self.db.query_one(&insert).await? {
-            Some(row) => Ok(Some(account_from::<A>(&row)?)),
+            Some(row) => Ok(Some(account_from::<A>(self.backend(), &row)?)),
             None => Ok(None),
         }
     }
@@ -661,10 +693,10 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             .and_where(Expr::col(AuthJsSchema::PROVIDER).eq(provider))
             .and_where(Expr::col(PROVIDER_ACCOUNT_ID).eq(provider_account_id))
             .to_owned();
-        oldest_first::<A>(&mut select, Self::ACCOUNTS);
+        oldest_first::<A>(self.backend(), &mut select, Self::ACCOUNTS);
         select.limit(1);
         match self.db.query_one(&select).await? {
-            Some(row) => Ok(Some(account_from::<A>(&row)?)),
+            Some(row) => Ok(Some(account_from::<A>(self.backend(), &row)?)),
             None => Ok(None),
         }
     }
@@ -678,9 +710,11 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             .from(Self::ACCOUNTS)
             .and_where(Expr::col(USER_ID).eq(user_id.clone()))
             .to_owned();
-        oldest_first::<A>(&mut select, Self::ACCOUNTS);
+        oldest_first::<A>(self.backend(), &mut select, Self::ACCOUNTS);
         let rows = self.db.query_all(&select).await?;
-        rows.iter().map(account_from::<A>).collect()
+        rows.iter()
+            .map(|row| account_from::<A>(self.backend(), row))
+            .collect()
     }
 
     /// Inserts a session; whether its user exists (if not, nothing is
@@ -693,7 +727,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
     ) -> Result<bool, DbErr> {
         let values = vec![
             Expr::val(user_id.clone()),
-            time::<A>(expires),
+            time::<A>(self.backend(), expires),
             Expr::val(token),
         ];
         let (columns, values) = new_account_or_session::<A>(&SESSION_COLUMNS, values);
@@ -715,10 +749,13 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         let sql = A::lookup().sql(backend, || {
             let mut select = Query::select();
             for column in SESSION_COLUMNS {
-                select.expr_as(finite(Self::SESSIONS, column), format!("A_{column}"));
+                select.expr_as(
+                    finite(backend, Self::SESSIONS, column),
+                    format!("A_{column}"),
+                );
             }
             for column in USER_COLUMNS {
-                select.expr_as(finite(Self::USERS, column), format!("B_{column}"));
+                select.expr_as(finite(backend, Self::USERS, column), format!("B_{column}"));
             }
             select
                 .from(Self::SESSIONS)
@@ -727,7 +764,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
                     Expr::col((Self::SESSIONS, USER_ID)).equals((Self::USERS, "id")),
                 )
                 .and_where(Expr::col((Self::SESSIONS, SESSION_TOKEN)).eq(""));
-            oldest_first::<A>(&mut select, Self::SESSIONS);
+            oldest_first::<A>(self.backend(), &mut select, Self::SESSIONS);
             select.limit(1);
             backend.build(&select).sql
         });
@@ -736,10 +773,10 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             return Ok(None);
         };
         let user = match row.try_get::<Option<A::Id>>("B_", "id")? {
-            Some(_) => Some(user_from::<A>(&row, "B_")?),
+            Some(_) => Some(user_from::<A>(self.backend(), &row, "B_")?),
             None => None,
         };
-        Ok(Some((session_from::<A>(&row, "A_")?, user)))
+        Ok(Some((session_from::<A>(self.backend(), &row, "A_")?, user)))
     }
 
     /// Whether a session with this token is there.
@@ -757,9 +794,9 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
     async fn extend_session(&self, token: &str, expires: DateTime<Utc>) -> Result<bool, DbErr> {
         let mut update = Query::update()
             .table(Self::SESSIONS)
-            .value("expires", time::<A>(expires))
+            .value("expires", time::<A>(self.backend(), expires))
             .and_where(Expr::col(SESSION_TOKEN).eq(token))
-            .and_where(Expr::col("expires").lt(time::<A>(expires)))
+            .and_where(Expr::col("expires").lt(time::<A>(self.backend(), expires)))
             .to_owned();
         changed_row_clock::<A>(&mut update);
         Ok(self.db.execute(&update).await?.rows_affected() > 0)
@@ -774,7 +811,11 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         let insert = Query::insert()
             .into_table(Self::VERIFICATION)
             .columns(["identifier", "expires", "token"])
-            .values_panic([identifier.into(), time::<A>(expires), hash.into()])
+            .values_panic([
+                identifier.into(),
+                time::<A>(self.backend(), expires),
+                hash.into(),
+            ])
             .to_owned();
         self.db.execute(&insert).await.map(drop)
     }
@@ -793,7 +834,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
                 Expr::col("identifier"),
                 Expr::cust(format!(
                     r#"{} AS "expires""#,
-                    finite_sql(Self::VERIFICATION, "expires")
+                    finite_sql(self.backend(), Self::VERIFICATION, "expires")
                 )),
             ]))
             .to_owned();
@@ -803,7 +844,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         };
         Ok(Some(AuthJsVerificationToken {
             identifier: row.try_get("", "identifier")?,
-            expires: read_time::<A>(row, "", "expires")?
+            expires: read_time::<A>(self.backend(), row, "", "expires")?
                 .ok_or_else(|| DbErr::Type("a verification token's expires is NULL".into()))?,
         }))
     }
@@ -897,7 +938,8 @@ impl<A: AuthJsAdapter> SessionRows for Rows<A> {
     }
 
     /// Over once `expires` is past (Auth.js: `expires < Date.now()`).
-    fn expired<C: ConnectionTrait>(&self, _: &C, now: DateTime<Utc>) -> Condition {
-        Condition::all().add(Expr::col("expires").lt(time::<A>(now)))
+    fn expired<C: ConnectionTrait>(&self, db: &C, now: DateTime<Utc>) -> Condition {
+        let at = time::<A>(db.get_database_backend(), now);
+        Condition::all().add(Expr::col("expires").lt(at))
     }
 }

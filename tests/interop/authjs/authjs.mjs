@@ -1,6 +1,7 @@
 // Drives @auth/core 0.41.3 with @auth/pg-adapter 1.11.3 (node-postgres),
 // with @auth/drizzle-adapter 1.11.3 on drizzle-orm's node-postgres driver
-// (setting `adapter: "drizzle"`), or with @auth/prisma-adapter 2.11.3 on the
+// (setting `adapter: "drizzle"`; on better-sqlite3 12 when the URL is a
+// `sqlite://` file's), or with @auth/prisma-adapter 2.11.3 on the
 // Prisma client generated from ./prisma/schema.prisma, through
 // @prisma/adapter-pg (`adapter: "prisma"`; `"prismaV4"` on the client of
 // next-auth 4's docs' models, ./prisma/next-auth-4.prisma), for authstore's authjs-*
@@ -20,7 +21,8 @@
 // route for a `next-auth.session-token` cookie), `sendLink4` (its email
 // sign-in, CSRF token first) and `emailCallback4` (its email callback).
 // `drizzleKitSql` answers the SQL drizzle-kit generates for the Drizzle
-// adapter's default tables (its `defineTables`), statement by statement.
+// adapter's default tables (its `defineTables`), statement by statement;
+// `drizzleKitSqliteSql` the same for its SQLite tables.
 // Settings: `maxAge` and `updateAge` in seconds, `now` (a fixed Date.now(),
 // in milliseconds), `secure` (https cookie names) and `adapter`.
 import pg from "pg";
@@ -39,7 +41,8 @@ const { AuthHandler } = createRequire(import.meta.url)("./node_modules/next-auth
 // The adapter's default tables, loaded by path: the package exports only
 // the adapter.
 import { defineTables } from "./node_modules/@auth/drizzle-adapter/lib/pg.js";
-const { generateDrizzleJson, generateMigration } = createRequire(import.meta.url)("drizzle-kit/api");
+const { generateDrizzleJson, generateMigration, generateSQLiteDrizzleJson, generateSQLiteMigration } =
+  createRequire(import.meta.url)("drizzle-kit/api");
 // Auth.js's own cookie reading (its copy of the `cookie` package, then its
 // SessionStore joining chunks), loaded by path: the package exports neither.
 import { SessionStore } from "./node_modules/@auth/core/lib/utils/cookie.js";
@@ -47,11 +50,30 @@ import { parse as parseCookies } from "./node_modules/@auth/core/lib/vendored/co
 
 const sent = [];
 
+/// A SQLite database (a `sqlite://` URL's file) as better-sqlite3 opens
+/// it, with the `query` op's way of running SQL; loaded only when asked
+/// for.
+async function sqlite(url) {
+  const { default: Database } = await import("better-sqlite3");
+  const database = new Database(new URL(url).pathname);
+  const query = async (sql, params) => {
+    const statement = database.prepare(sql);
+    return { rows: statement.reader ? statement.all(...params) : (statement.run(...params), []) };
+  };
+  return { database, query };
+}
+
 async function setup(input) {
   if (input.now !== undefined) Date.now = () => input.now;
-  const pool = new pg.Pool({ connectionString: input.url });
+  const onSqlite = input.url.startsWith("sqlite:");
+  const file = onSqlite ? await sqlite(input.url) : null;
+  const pool = onSqlite ? { query: file.query } : new pg.Pool({ connectionString: input.url });
   const adapters = {
-    drizzle: () => DrizzleAdapter(drizzle(pool)),
+    drizzle: async () => {
+      if (!onSqlite) return DrizzleAdapter(drizzle(pool));
+      const { drizzle: drizzleSqlite } = await import("drizzle-orm/better-sqlite3");
+      return DrizzleAdapter(drizzleSqlite(file.database));
+    },
     prisma: () => prisma("./prisma/generated/index.js"),
     prismaV4: () => prisma("./prisma/generated-v4/index.js"),
   };
@@ -200,6 +222,11 @@ async function run(app, op, args) {
     }
     case "drizzleKitSql":
       return generateMigration(generateDrizzleJson({}), generateDrizzleJson(defineTables({})));
+    case "drizzleKitSqliteSql": {
+      const { defineTables: sqliteTables } = await import("./node_modules/@auth/drizzle-adapter/lib/sqlite.js");
+      const before = await generateSQLiteDrizzleJson({});
+      return generateSQLiteMigration(before, await generateSQLiteDrizzleJson(sqliteTables({})));
+    }
     case "query": {
       const result = await app.pool.query(args[0], args.slice(1));
       return result.rows;
