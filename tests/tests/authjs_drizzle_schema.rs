@@ -204,3 +204,80 @@ async fn a_database_without_the_authenticator_table_is_adopted() {
     assert_eq!(db.count_rows("user").await, 0);
     db.destroy().await;
 }
+
+/// A SQLite database's tables as what tells two schemas apart there: each
+/// column (type, NOT NULL, place in the primary key), each foreign key
+/// (with its actions), each unique key's columns, and the names of the
+/// other indexes.
+async fn sqlite_schema(db: &TestDb) -> Vec<String> {
+    const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'seaql_%'";
+    let mut schema = db
+        .strings(&format!(
+            "SELECT m.name || '.' || p.name || ' ' || lower(p.type) \
+               || CASE WHEN p.\"notnull\" THEN ' not null' ELSE '' END || ' pk ' || p.pk AS name \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE {TABLES}"
+        ))
+        .await;
+    schema.extend(
+        db.strings(&format!(
+            "SELECT m.name || ': ' || f.\"from\" || ' references ' || f.\"table\" || '.' || f.\"to\" \
+               || ' on update ' || lower(f.on_update) || ' on delete ' || lower(f.on_delete) AS name \
+             FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE {TABLES}"
+        ))
+        .await,
+    );
+    schema.extend(
+        db.strings(&format!(
+            "SELECT m.name || CASE WHEN i.\"unique\" THEN ' unique (' || \
+               (SELECT group_concat(c.name, ', ') FROM pragma_index_info(i.name) c) || ')' \
+               ELSE ' index ' || i.name END AS name \
+             FROM sqlite_master m JOIN pragma_index_list(m.name) i WHERE {TABLES}"
+        ))
+        .await,
+    );
+    schema.sort();
+    schema
+}
+
+/// On SQLite, the tables are those drizzle-kit makes from the adapter's
+/// `lib/sqlite.js` (times as `integer` milliseconds), column for column
+/// and key for key, with only our non-unique indexes added; a database
+/// drizzle-kit made is adopted with nothing of it changed.
+#[tokio::test]
+async fn on_sqlite_the_tables_are_drizzle_kits_with_only_our_indexes_added() {
+    if !interop::authjs_installed() {
+        return;
+    }
+    let Some(theirs) = TestDb::create(Backend::Sqlite, "drizzle_sqlite_theirs").await else {
+        return;
+    };
+    let ours = TestDb::create(Backend::Sqlite, "drizzle_sqlite_ours")
+        .await
+        .unwrap();
+    let drizzle = NextAuth::new("authjs/authjs.mjs", &theirs.url);
+    let out = drizzle.run(json!([{ "op": "drizzleKitSqliteSql", "args": [] }]));
+    let statements: Vec<String> = serde_json::from_value(out[0].clone()).unwrap();
+    assert!(statements.len() >= 5, "{statements:#?}");
+    apply(&theirs, &statements).await;
+    let made = sqlite_schema(&theirs).await;
+    Profile::AuthJsDrizzle.up(&ours.conn).await.unwrap();
+    const OURS_ON_SQLITE: [&str; 3] = [
+        "account index account_providerAccountId",
+        "account index account_userId",
+        "session index session_userId",
+    ];
+    // SQLite names no unique constraint: drizzle-kit's named unique
+    // indexes are unnamed ones here, keeping the same rows apart.
+    let mut expected: Vec<String> = made
+        .iter()
+        .cloned()
+        .chain(OURS_ON_SQLITE.map(str::to_owned))
+        .collect();
+    expected.sort();
+    assert_eq!(sqlite_schema(&ours).await, expected);
+
+    Profile::AuthJsDrizzle.up(&theirs.conn).await.unwrap();
+    assert_eq!(sqlite_schema(&theirs).await, expected, "adopted, only ours added");
+    theirs.destroy().await;
+    ours.destroy().await;
+}

@@ -117,30 +117,35 @@ async fn a_rollback_leaves_the_apps_tables_and_rows() {
     db.destroy().await;
 }
 
-/// Every Auth.js profile's tables are its adapter's PostgreSQL ones.
+/// An Auth.js profile's tables exist only on the backends its adapter has
+/// them for and authstore serves: PostgreSQL, and SQLite for Drizzle's.
+/// Elsewhere the migration is refused before anything is written.
 #[tokio::test]
 async fn other_backends_are_refused_before_anything_is_written() {
-    for profile in [
-        Profile::AuthJsPg,
-        Profile::AuthJsDrizzle,
-        Profile::AuthJsPrisma,
-    ] {
-        for backend in [Backend::Sqlite, Backend::MySql] {
-            let Some(db) = TestDb::create(backend, "authjs_other_backend").await else {
-                continue;
-            };
-            let refused = profile.up(&db.conn).await.unwrap_err().to_string();
+    let refused_on = [
+        (Profile::AuthJsPg, Backend::Sqlite),
+        (Profile::AuthJsPg, Backend::MySql),
+        (Profile::AuthJsDrizzle, Backend::MySql),
+        (Profile::AuthJsPrisma, Backend::Sqlite),
+        (Profile::AuthJsPrisma, Backend::MySql),
+    ];
+    for (profile, backend) in refused_on {
+        let Some(db) = TestDb::create(backend, "authjs_other_backend").await else {
             assert!(
-                refused.contains("exist only on Postgres"),
-                "{profile}: {refused}"
-            );
-            assert_eq!(
-                db.table_names().await,
-                Vec::<String>::new(),
-                "{profile} on {}",
+                std::env::var_os("CI").is_none(),
+                "{} is required in CI",
                 backend.name()
             );
-            db.destroy().await;
-        }
+            continue;
+        };
+        let refused = profile.up(&db.conn).await.unwrap_err().to_string();
+        assert!(refused.contains("exist only on"), "{profile}: {refused}");
+        assert_eq!(
+            db.table_names().await,
+            Vec::<String>::new(),
+            "{profile} on {}",
+            backend.name()
+        );
+        db.destroy().await;
     }
 }
