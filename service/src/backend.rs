@@ -78,15 +78,28 @@ pub(crate) fn optional_time_value(stored: StoredTime, at: Option<DateTime<Utc>>)
     }
 }
 
+/// The column naming a row's place in its table, for tables with no key of
+/// their own: PostgreSQL's `ctid`, SQLite's `rowid` (MySQL has none).
+pub(crate) fn physical_order(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Sqlite => "rowid",
+        _ => "ctid",
+    }
+}
+
 /// SQL reading the time `column` (quoted, and qualified if need be) as
 /// `NULL` where it is infinite: PostgreSQL's `infinity`, which no JS `Date`
-/// holds and sqlx's chrono decoding panics on.
-pub(crate) fn finite_time(column: &str) -> String {
+/// holds and sqlx's chrono decoding panics on. Other backends hold no
+/// infinite time: the column as it is.
+pub(crate) fn finite_time(backend: DbBackend, column: &str) -> String {
     let column = match column.starts_with('"') {
         true => column.to_owned(),
         false => format!(r#""{column}""#),
     };
-    format!("CASE WHEN isfinite({column}) THEN {column} END")
+    match backend {
+        DbBackend::Postgres => format!("CASE WHEN isfinite({column}) THEN {column} END"),
+        _ => column,
+    }
 }
 
 /// The instant in `row`'s `column`, stored as `stored`.

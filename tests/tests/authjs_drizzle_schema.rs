@@ -210,7 +210,8 @@ async fn a_database_without_the_authenticator_table_is_adopted() {
 /// (with its actions), each unique key's columns, and the names of the
 /// other indexes.
 async fn sqlite_schema(db: &TestDb) -> Vec<String> {
-    const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'seaql_%'";
+    const TABLES: &str =
+        "m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'seaql_%'";
     let mut schema = db
         .strings(&format!(
             "SELECT m.name || '.' || p.name || ' ' || lower(p.type) \
@@ -277,7 +278,11 @@ async fn on_sqlite_the_tables_are_drizzle_kits_with_only_our_indexes_added() {
     assert_eq!(sqlite_schema(&ours).await, expected);
 
     Profile::AuthJsDrizzle.up(&theirs.conn).await.unwrap();
-    assert_eq!(sqlite_schema(&theirs).await, expected, "adopted, only ours added");
+    assert_eq!(
+        sqlite_schema(&theirs).await,
+        expected,
+        "adopted, only ours added"
+    );
     theirs.destroy().await;
     ours.destroy().await;
 }

@@ -58,41 +58,50 @@ fn id_text(id: &Value) -> String {
 
 #[tokio::test]
 async fn a_pg_adapter_apps_users_accounts_and_live_sessions_move() {
-    users_accounts_and_live_sessions_move(Profile::AuthJsPg, &AUTHJS_PG, None).await;
+    let pg = (&AUTHJS_PG, None);
+    users_accounts_and_live_sessions_move(Profile::AuthJsPg, pg, Backend::Postgres).await;
 }
 
 #[tokio::test]
 async fn a_drizzle_adapter_apps_users_accounts_and_live_sessions_move() {
-    let drizzle = Some("drizzle");
-    users_accounts_and_live_sessions_move(Profile::AuthJsDrizzle, &AUTHJS_DRIZZLE, drizzle).await;
+    let drizzle = (&AUTHJS_DRIZZLE, Some("drizzle"));
+    users_accounts_and_live_sessions_move(Profile::AuthJsDrizzle, drizzle, Backend::Postgres).await;
+}
+
+/// From the Drizzle adapter's SQLite tables (times in milliseconds, rows
+/// told apart by `rowid`), into better-auth on SQLite.
+#[tokio::test]
+async fn a_drizzle_adapter_apps_users_move_from_sqlite() {
+    let drizzle = (&AUTHJS_DRIZZLE, Some("drizzle"));
+    users_accounts_and_live_sessions_move(Profile::AuthJsDrizzle, drizzle, Backend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn a_prisma_adapter_apps_users_accounts_and_live_sessions_move() {
-    let prisma = Some("prisma");
-    users_accounts_and_live_sessions_move(Profile::AuthJsPrisma, &AUTHJS_PRISMA, prisma).await;
+    let prisma = (&AUTHJS_PRISMA, Some("prisma"));
+    users_accounts_and_live_sessions_move(Profile::AuthJsPrisma, prisma, Backend::Postgres).await;
 }
 
 /// On the tables of next-auth 4's docs' Prisma models: accounts and
 /// sessions with ids of their own, found as that shape by the run.
 #[tokio::test]
 async fn a_next_auth_4_prisma_apps_users_accounts_and_live_sessions_move() {
-    let prisma = Some("prismaV4");
-    users_accounts_and_live_sessions_move(Profile::AuthJsPrisma, &AUTHJS_PRISMA_V4, prisma).await;
+    let prisma = (&AUTHJS_PRISMA_V4, Some("prismaV4"));
+    users_accounts_and_live_sessions_move(Profile::AuthJsPrisma, prisma, Backend::Postgres).await;
 }
 
-/// `profile`'s app, its tables in `schema`'s shape (authjs.mjs with
-/// `js_adapter`), carried over, then its removals.
+/// `profile`'s app on `backend`, its tables in `schema`'s shape (authjs.mjs
+/// with `js_adapter`), carried over, then its removals.
 async fn users_accounts_and_live_sessions_move(
     profile: Profile,
-    schema: &'static AuthJsSchema,
-    js_adapter: Option<&'static str>,
+    (schema, js_adapter): (&'static AuthJsSchema, Option<&'static str>),
+    backend: Backend,
 ) {
     if !interop::authjs_installed() {
         return;
     }
-    let name = format!("carry_{:?}", schema.adapter).to_lowercase();
-    let Some(source) = TestDb::create(Backend::Postgres, &name).await else {
+    let name = format!("carry_{:?}_{}", schema.adapter, backend.name()).to_lowercase();
+    let Some(source) = TestDb::create(backend, &name).await else {
         return;
     };
     migrated_as(&source, profile, schema).await;
@@ -100,7 +109,7 @@ async fn users_accounts_and_live_sessions_move(
     // database of its own.
     let own = match named_as_better_auths(profile) {
         true => Some(
-            TestDb::create(Backend::Postgres, &format!("{name}_target"))
+            TestDb::create(backend, &format!("{name}_target"))
                 .await
                 .unwrap(),
         ),

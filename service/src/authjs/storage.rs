@@ -172,14 +172,14 @@ fn account_from<A: AuthJsAdapter>(
 /// The times among the columns read: each is read through [`finite`].
 const TIMES: [&str; 2] = [AuthJsSchema::EMAIL_VERIFIED, "expires"];
 
-/// `column` of `table` as a read takes it, in SQL: on PostgreSQL an
-/// infinite time is read as `NULL` ([`backend::finite_time`]), so a row
-/// someone wrote by hand is refused with an error (a session must have its
-/// expiry), never a panic. SQLite's times are integers.
+/// `column` of `table` as a read takes it, in SQL: an infinite time is
+/// read as `NULL` ([`backend::finite_time`]), so a row someone wrote by
+/// hand is refused with an error (a session must have its expiry), never a
+/// panic.
 fn finite_sql(backend: DbBackend, table: &str, column: &str) -> String {
     let qualified = format!(r#""{table}"."{column}""#);
-    match backend == DbBackend::Postgres && TIMES.contains(&column) {
-        true => backend::finite_time(&qualified),
+    match TIMES.contains(&column) {
+        true => backend::finite_time(backend, &qualified),
         false => qualified,
     }
 }
@@ -256,7 +256,7 @@ fn new_account_or_session<A: AuthJsAdapter>(
 }
 
 /// Of several rows, the oldest first: by id where the table numbers its
-/// rows, else in the table's physical order ([`physical_order`]), which is
+/// rows, else in the table's physical order ([`backend::physical_order`]), which is
 /// the order the adapter's own unordered `SELECT` reads them in, and
 /// insertion order for rows never updated (where the documented keys are
 /// missing, a table may hold two rows for one provider account).
@@ -267,18 +267,9 @@ fn oldest_first<A: AuthJsAdapter>(
 ) {
     let key = match A::SCHEMA.row_ids {
         Some(AuthJsIds::Serial) => "id",
-        _ => physical_order(backend),
+        _ => backend::physical_order(backend),
     };
     select.order_by((table, key), Order::Asc);
-}
-
-/// The column naming a row's place in its table: PostgreSQL's `ctid`,
-/// SQLite's `rowid`.
-pub(crate) fn physical_order(backend: DbBackend) -> &'static str {
-    match backend {
-        DbBackend::Sqlite => "rowid",
-        _ => "ctid",
-    }
 }
 
 /// `SELECT` of the users' columns, to be filtered.
@@ -555,7 +546,7 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
             .from(table)
             .and_where(Expr::col(USER_ID).eq(user_id.clone()))
             .to_owned();
-        select.order_by((table, physical_order(self.backend())), Order::Asc);
+        select.order_by((table, backend::physical_order(self.backend())), Order::Asc);
         let rows = self.db.query_all(&select).await?;
         rows.iter().map(authenticator_from).collect()
     }

@@ -1151,10 +1151,11 @@ impl Reader<'_> {
     /// carried account's id is made from its provider identity.
     async fn authjs_batch(&self, mut select: SelectStatement) -> Result<Batch, Error> {
         let schema = self.authjs().expect("an Auth.js source");
-        let instant = schema.times;
+        let on = self.backend();
+        let instant = schema.times_on(on);
         // Times are read finite only: a hand-written `infinity` is no time
         // (and would panic sqlx's decoding).
-        let time = |column: &'static str| (Expr::cust(backend::finite_time(column)), column);
+        let time = |column: &'static str| (Expr::cust(backend::finite_time(on, column)), column);
         let clocks = match schema.row_clocks {
             true => vec![AuthJsSchema::CREATED_AT, AuthJsSchema::UPDATED_AT],
             false => Vec::new(),
@@ -1187,12 +1188,11 @@ impl Reader<'_> {
         if ids.is_empty() {
             return Ok(batch);
         }
-        // A row's own identity: its id, or (PostgreSQL's, as every Auth.js
-        // adapter's tables are) its `ctid` where it has none.
-        let row_id = if schema.row_ids.is_some() {
-            "id"
-        } else {
-            "ctid"
+        // A row's own identity: its id, or its place in the table where it
+        // has none.
+        let row_id = match schema.row_ids {
+            Some(_) => "id",
+            None => backend::physical_order(on),
         };
         // An identity or token another row also holds (in any batch) is
         // carried for nobody: `shared` is that condition on `table`'s row.
@@ -1259,7 +1259,7 @@ impl Reader<'_> {
                     &format!("{}:{provider_id}:{account_id}", provider_id.len()),
                 ),
             };
-            let expires_at = match schema.expires_at_integer {
+            let expires_at = match schema.expires_at_32_bit_on(on) {
                 true => row
                     .try_get::<Option<i32>>("", AuthJsSchema::EXPIRES_AT)?
                     .map(i64::from),
@@ -2193,7 +2193,7 @@ fn old_sessions(
             schema.sessions,
             AuthJsSchema::SESSION_TOKEN,
             "expires",
-            schema.times,
+            schema.times_on(backend),
         )),
         Descriptor::BetterAuth(_) => None,
     }
