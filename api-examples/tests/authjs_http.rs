@@ -33,33 +33,43 @@ fn limits() -> Limits {
 
 #[tokio::test]
 async fn the_example_and_the_pg_adapter_share_sessions_both_ways() {
-    share_sessions_both_ways(PgAdapter, None).await;
+    share_sessions_both_ways(PgAdapter, None, Backend::Postgres).await;
 }
 
 #[tokio::test]
 async fn the_example_and_the_drizzle_adapter_share_sessions_both_ways() {
-    share_sessions_both_ways(DrizzleAdapter, Some("drizzle")).await;
+    share_sessions_both_ways(DrizzleAdapter, Some("drizzle"), Backend::Postgres).await;
 }
 
 #[tokio::test]
 async fn the_example_and_the_prisma_adapter_share_sessions_both_ways() {
-    share_sessions_both_ways(PrismaAdapter, Some("prisma")).await;
+    share_sessions_both_ways(PrismaAdapter, Some("prisma"), Backend::Postgres).await;
+}
+
+/// On the Drizzle adapter's SQLite tables.
+#[tokio::test]
+async fn the_example_and_the_drizzle_adapter_share_sessions_on_sqlite() {
+    share_sessions_both_ways(DrizzleAdapter, Some("drizzle"), Backend::Sqlite).await;
 }
 
 /// On the tables of next-auth 4's docs' Prisma models.
 #[tokio::test]
 async fn the_example_and_the_prisma_adapter_share_next_auth_4s_tables_both_ways() {
-    share_sessions_both_ways(PrismaV4Adapter, Some("prismaV4")).await;
+    share_sessions_both_ways(PrismaV4Adapter, Some("prismaV4"), Backend::Postgres).await;
 }
 
-/// The example on `adapter`'s tables, beside the JS adapter of that name
-/// (authjs.mjs's `adapter` setting).
-async fn share_sessions_both_ways<A: AuthJsAdapter>(adapter: A, js_adapter: Option<&'static str>) {
+/// The example on `adapter`'s tables on `backend`, beside the JS adapter of
+/// that name (authjs.mjs's `adapter` setting).
+async fn share_sessions_both_ways<A: AuthJsAdapter>(
+    adapter: A,
+    js_adapter: Option<&'static str>,
+    backend: Backend,
+) {
     if !interop::authjs_installed() {
         return;
     }
-    let name = format!("authjs_http_{:?}", A::SCHEMA.adapter).to_lowercase();
-    let Some(db) = TestDb::create(Backend::Postgres, &name).await else {
+    let name = format!("authjs_http_{:?}_{}", A::SCHEMA.adapter, backend.name()).to_lowercase();
+    let Some(db) = TestDb::create(backend, &name).await else {
         return;
     };
     migrated_as(&db, A::PROFILE, A::SCHEMA).await;
