@@ -383,7 +383,8 @@ pub const AUTHJS_PG: AuthJsSchema = AuthJsSchema {
 
 /// `@auth/drizzle-adapter` 1.11's default PostgreSQL tables (`defineTables`
 /// in its `lib/pg.js`): singular names, text ids the writer makes,
-/// `timestamp` without time zone, an authenticator table.
+/// `timestamp` without time zone, an authenticator table; on SQLite those
+/// of its `lib/sqlite.js`, times in `integer` milliseconds.
 pub const AUTHJS_DRIZZLE: AuthJsSchema = AuthJsSchema {
     described_as: "@auth/drizzle-adapter's default PostgreSQL tables",
     users: "user",

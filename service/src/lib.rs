@@ -11,7 +11,7 @@
 //! | `lucia-v1` | lucia-auth 1 (keys, passwords) | [`lucia_v1::LuciaV1Store`] |
 //! | `better-auth` | better-auth 1.7, where the others' users move ([`better_auth::carry_over`]) | [`better_auth::BetterAuthStore`] |
 //! | `authjs-pg` | next-auth 4.24 and Auth.js v5 with `@auth/pg-adapter` (PostgreSQL) | [`authjs::AuthJsStore`] |
-//! | `authjs-drizzle` | next-auth 4.24 and Auth.js v5 with `@auth/drizzle-adapter`'s default tables (PostgreSQL) | [`authjs::AuthJsStore`]`<_, `[`authjs::DrizzleAdapter`]`>` |
+//! | `authjs-drizzle` | next-auth 4.24 and Auth.js v5 with `@auth/drizzle-adapter`'s default tables (PostgreSQL, SQLite) | [`authjs::AuthJsStore`]`<_, `[`authjs::DrizzleAdapter`]`>` |
 //! | `authjs-prisma` | next-auth 4.24 and Auth.js v5 with `@auth/prisma-adapter`'s documented schema (PostgreSQL), in today's docs' shape or next-auth 4's ([`authjs::schema_found`]) | [`authjs::AuthJsStore`]`<_, `[`authjs::PrismaAdapter`]`>` or `<_, `[`authjs::PrismaV4Adapter`]`>` |
 //!
 //! Each store speaks its system's calls, with its rules; the profiles, what

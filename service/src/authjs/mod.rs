@@ -2,7 +2,8 @@
 //! the shapes its docs gave, [`schema_found`]): the database
 //! of a next-auth 4.24 or Auth.js v5 app that keeps its users and sessions
 //! through `@auth/pg-adapter`, `@auth/drizzle-adapter` or
-//! `@auth/prisma-adapter` on PostgreSQL, shared through the calls its
+//! `@auth/prisma-adapter` on PostgreSQL (Drizzle's on SQLite too), shared
+//! through the calls its
 //! adapter makes (`createUser`, `linkAccount`, `createSession`,
 //! `getSessionAndUser`, `useVerificationToken`, …). The store's second type
 //! parameter names the adapter ([`AuthJsAdapter`]); `AuthJsStore::new`
