@@ -386,7 +386,7 @@ pub const AUTHJS_PG: AuthJsSchema = AuthJsSchema {
 /// `timestamp` without time zone, an authenticator table; on SQLite those
 /// of its `lib/sqlite.js`, times in `integer` milliseconds.
 pub const AUTHJS_DRIZZLE: AuthJsSchema = AuthJsSchema {
-    described_as: "@auth/drizzle-adapter's default PostgreSQL tables",
+    described_as: "@auth/drizzle-adapter's default tables",
     users: "user",
     accounts: "account",
     sessions: "session",

@@ -41,6 +41,8 @@ struct ExpectedColumn {
     name: String,
     /// Its PostgreSQL `data_type`.
     data_type: &'static str,
+    /// Its SQLite type affinity.
+    affinity: &'static str,
     /// Whether the profile may leave it NULL.
     nullable: bool,
 }
@@ -69,6 +71,7 @@ impl Expected<'_> {
                         let name = column.get_column_name();
                         ExpectedColumn {
                             data_type: column::postgres_data_type(column.get_column_type()),
+                            affinity: column::sqlite_affinity(column.get_column_type()),
                             nullable: spec.nullable != Some(false)
                                 && !spec.primary_key
                                 && !keyed.contains(&name),
@@ -110,11 +113,21 @@ impl Expected<'_> {
     /// empty refuses NULL. An absent optional table is no problem.
     pub(crate) async fn check_columns(&self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         let postgres = manager.get_database_backend() == DatabaseBackend::Postgres;
+        // Where NULLs are checked, SQLite's declared types are too, by the
+        // affinity they give a column (times the adapter keeps as integers
+        // must not be text), and rows must have a `rowid`.
+        let sqlite =
+            manager.get_database_backend() == DatabaseBackend::Sqlite && self.nulls_checked;
         let mut problems = Vec::new();
         for (table, expected) in self.columns() {
             let actual = columns(manager, &table).await?;
             if actual.is_empty() && self.optional.contains(&table.as_str()) {
                 continue;
+            }
+            if sqlite && without_rowid(manager, &table).await? {
+                problems.push(format!(
+                    "{table} is WITHOUT ROWID; authstore tells its rows apart by rowid"
+                ));
             }
             for column in &expected {
                 let name = &column.name;
@@ -125,6 +138,12 @@ impl Expected<'_> {
                             "{table}.{name} is {}, expected {}",
                             found.data_type, column.data_type
                         )),
+                    Some(found) if sqlite && affinity(&found.data_type) != column.affinity => {
+                        problems.push(format!(
+                            "{table}.{name} is {}, expected a type of {} affinity",
+                            found.data_type, column.affinity
+                        ))
+                    }
                     Some(found) if self.nulls_checked && found.required && column.nullable => {
                         problems.push(format!(
                             "{table}.{name} is NOT NULL without a default, expected to take NULL"
@@ -152,6 +171,31 @@ impl Expected<'_> {
             problems.join("; ")
         )))
     }
+}
+
+/// The affinity SQLite gives a column declared `declared` (its rules, in
+/// order: INT, then CHAR, CLOB or TEXT, then BLOB or none, then REAL, FLOA
+/// or DOUB, else NUMERIC).
+fn affinity(declared: &str) -> &'static str {
+    let declared = declared.to_ascii_uppercase();
+    let has = |part: &str| declared.contains(part);
+    if has("INT") {
+        "INTEGER"
+    } else if has("CHAR") || has("CLOB") || has("TEXT") {
+        "TEXT"
+    } else if has("BLOB") || declared.is_empty() {
+        "BLOB"
+    } else if has("REAL") || has("FLOA") || has("DOUB") {
+        "REAL"
+    } else {
+        "NUMERIC"
+    }
+}
+
+/// Whether the SQLite table is `WITHOUT ROWID`.
+async fn without_rowid(manager: &SchemaManager<'_>, table: &str) -> Result<bool, DbErr> {
+    let sql = format!("SELECT name FROM pragma_table_list WHERE name = '{table}' AND wr = 1");
+    Ok(!query(manager, &sql).await?.is_empty())
 }
 
 /// A column of a table the database holds.

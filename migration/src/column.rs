@@ -158,6 +158,16 @@ pub(crate) fn timestamp_ms(name: &'static str) -> ColumnDef {
 /// The `information_schema.columns.data_type` PostgreSQL reports for a
 /// column built by this module or by SeaQuery's plain types, for checking an
 /// existing database against the migration's own definitions.
+/// The affinity SQLite gives a column of `column_type`, as authstore
+/// declares it there.
+pub(crate) fn sqlite_affinity(column_type: Option<&ColumnType>) -> &'static str {
+    match column_type {
+        Some(ColumnType::Integer | ColumnType::BigInteger) => "INTEGER",
+        Some(ColumnType::String(_) | ColumnType::Text) => "TEXT",
+        _ => "NUMERIC",
+    }
+}
+
 pub(crate) fn postgres_data_type(column_type: Option<&ColumnType>) -> &'static str {
     match column_type {
         Some(ColumnType::Custom(name)) if name.to_string() == "serial" => "integer",

@@ -96,7 +96,12 @@ impl MigrationTrait for CreateTables {
                 self.described_as, self.only_on
             )));
         }
-        let reference = (self.tables)(DatabaseBackend::Postgres);
+        // The tables as they are on PostgreSQL; where NULLs are checked, as
+        // they are on this backend (SQLite's types are checked too).
+        let reference = match self.nulls_checked {
+            true => (self.tables)(backend),
+            false => (self.tables)(DatabaseBackend::Postgres),
+        };
         let expected = Expected {
             described_as: self.described_as,
             tables: &reference,

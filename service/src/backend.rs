@@ -88,9 +88,10 @@ pub(crate) fn physical_order(backend: DbBackend) -> &'static str {
 }
 
 /// SQL reading the time `column` (quoted, and qualified if need be) as
-/// `NULL` where it is infinite: PostgreSQL's `infinity`, which no JS `Date`
-/// holds and sqlx's chrono decoding panics on. Other backends hold no
-/// infinite time: the column as it is.
+/// `NULL` where it is no time authstore can read: PostgreSQL's `infinity`,
+/// which no JS `Date` holds and sqlx's chrono decoding panics on; on SQLite,
+/// whose times here are integers, a value of another type (text another
+/// driver wrote), which the column's affinity does not stop.
 pub(crate) fn finite_time(backend: DbBackend, column: &str) -> String {
     let column = match column.starts_with('"') {
         true => column.to_owned(),
@@ -98,6 +99,7 @@ pub(crate) fn finite_time(backend: DbBackend, column: &str) -> String {
     };
     match backend {
         DbBackend::Postgres => format!("CASE WHEN isfinite({column}) THEN {column} END"),
+        DbBackend::Sqlite => format!("CASE WHEN typeof({column}) = 'integer' THEN {column} END"),
         _ => column,
     }
 }

@@ -205,6 +205,15 @@ async fn a_database_without_the_authenticator_table_is_adopted() {
     db.destroy().await;
 }
 
+/// drizzle-kit's statements for the adapter's SQLite tables.
+fn drizzle_kit_sqlite_sql(db: &TestDb) -> Vec<String> {
+    let drizzle = NextAuth::new("authjs/authjs.mjs", &db.url);
+    let out = drizzle.run(json!([{ "op": "drizzleKitSqliteSql", "args": [] }]));
+    let statements: Vec<String> = serde_json::from_value(out[0].clone()).unwrap();
+    assert!(statements.len() >= 5, "{statements:#?}");
+    statements
+}
+
 /// A SQLite database's tables as what tells two schemas apart there: each
 /// column (type, NOT NULL, place in the primary key), each foreign key
 /// (with its actions), each unique key's columns, and the names of the
@@ -255,11 +264,7 @@ async fn on_sqlite_the_tables_are_drizzle_kits_with_only_our_indexes_added() {
     let ours = TestDb::create(Backend::Sqlite, "drizzle_sqlite_ours")
         .await
         .unwrap();
-    let drizzle = NextAuth::new("authjs/authjs.mjs", &theirs.url);
-    let out = drizzle.run(json!([{ "op": "drizzleKitSqliteSql", "args": [] }]));
-    let statements: Vec<String> = serde_json::from_value(out[0].clone()).unwrap();
-    assert!(statements.len() >= 5, "{statements:#?}");
-    apply(&theirs, &statements).await;
+    apply(&theirs, &drizzle_kit_sqlite_sql(&theirs)).await;
     let made = sqlite_schema(&theirs).await;
     Profile::AuthJsDrizzle.up(&ours.conn).await.unwrap();
     const OURS_ON_SQLITE: [&str; 3] = [
@@ -285,4 +290,92 @@ async fn on_sqlite_the_tables_are_drizzle_kits_with_only_our_indexes_added() {
     );
     theirs.destroy().await;
     ours.destroy().await;
+}
+
+/// SQLite's `lower()` folds ASCII letters only: a row an app wrote with
+/// capitals outside ASCII (`ada@CAFÉ.example`, as a provider sent it) is
+/// still the mailbox `ada@café.example`, and no second user is made for it,
+/// by a sign-up or by a sign-in link. Nothing is written.
+#[tokio::test]
+async fn on_sqlite_a_mailbox_is_one_whatever_the_case_of_its_letters() {
+    let Some(db) = TestDb::create(Backend::Sqlite, "drizzle_sqlite_mailbox").await else {
+        return;
+    };
+    Profile::AuthJsDrizzle.up(&db.conn).await.unwrap();
+    db.conn
+        .execute_unprepared(
+            r#"INSERT INTO "user" (id, email) VALUES ('5b0e3c1a-0000-4000-8000-000000000001', 'ada@CAFÉ.example')"#,
+        )
+        .await
+        .unwrap();
+    let store = AuthJsStore::with_adapter(DrizzleAdapter, db.conn.clone(), AuthJsConfig::default());
+    let again = NewUser {
+        email: Some("ada@café.example".into()),
+        ..Default::default()
+    };
+    let taken = store.create_user(again).await;
+    assert!(
+        matches!(taken, Err(Error::Conflict(Conflict::Email))),
+        "{taken:?}"
+    );
+    let config = AuthJsConfig::default()
+        .secret("an Auth.js app's secret")
+        .unwrap();
+    let store = AuthJsStore::with_adapter(DrizzleAdapter, db.conn.clone(), config);
+    let (_, link) = store
+        .create_verification_token("ada@café.example")
+        .await
+        .unwrap();
+    let signed_in = store
+        .sign_in_with_link("ada@café.example", link.expose())
+        .await;
+    assert!(
+        matches!(signed_in, Err(Error::Conflict(Conflict::Email))),
+        "{signed_in:?}"
+    );
+    assert_eq!(db.count_rows("user").await, 1);
+    assert_eq!(db.count_rows("session").await, 0);
+    db.destroy().await;
+}
+
+/// On SQLite a table whose times are not integers (an app that declared
+/// them `text`), or that has no `rowid`, would be misread: adopting it is
+/// refused, naming the table, and nothing is written.
+#[tokio::test]
+async fn on_sqlite_tables_authstore_would_misread_are_refused() {
+    if !interop::authjs_installed() {
+        return;
+    }
+    let cases = [
+        (
+            "`expires` integer NOT NULL,\n\tFOREIGN KEY",
+            "`expires` text NOT NULL,\n\tFOREIGN KEY",
+            "session.expires is TEXT",
+        ),
+        (
+            "PRIMARY KEY(`identifier`, `token`)\n)",
+            "PRIMARY KEY(`identifier`, `token`)\n) WITHOUT ROWID",
+            "verificationToken is WITHOUT ROWID",
+        ),
+    ];
+    for (from, to, named) in cases {
+        let Some(db) = TestDb::create(Backend::Sqlite, "drizzle_sqlite_misread").await else {
+            return;
+        };
+        let statements: Vec<String> = drizzle_kit_sqlite_sql(&db)
+            .into_iter()
+            .map(|statement| statement.replace(from, to))
+            .collect();
+        assert!(statements.iter().any(|s| s.contains(to)), "{statements:#?}");
+        apply(&db, &statements).await;
+        let before = sqlite_schema(&db).await;
+        let refused = Profile::AuthJsDrizzle
+            .up(&db.conn)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains(named), "{refused}");
+        assert_eq!(sqlite_schema(&db).await, before, "nothing written");
+        db.destroy().await;
+    }
 }

@@ -17,7 +17,7 @@ use authstore::entity::descriptor::{
     AUTHJS_DRIZZLE, AUTHJS_PG, AUTHJS_PRISMA, AUTHJS_PRISMA_V4, AuthJsSchema,
 };
 use authstore::web::{SignedIn, WebSessions};
-use authstore::{CarryOverRefusal, Error, NewUser, Profile};
+use authstore::{CarryOverRefusal, ConfigError, Error, NewUser, Profile};
 use authstore_migration::ProfileMigrations;
 use authstore_tests::authjs::migrated_as;
 use authstore_tests::interop::{self, NextAuth, instant};
@@ -466,4 +466,35 @@ async fn an_unlink_stays_when_a_prisma_app_moves_to_todays_models() {
     );
     assert!(target.account("gitlab", "77").await.unwrap().is_some());
     db.destroy().await;
+}
+
+/// An Auth.js profile's tables on a backend authstore does not serve them
+/// on (Prisma's SQLite tables keep times otherwise) are not read at all:
+/// the run is refused before it reads or writes anything.
+#[tokio::test]
+async fn a_source_on_a_backend_its_tables_are_not_served_on_is_refused() {
+    let Some(source) = TestDb::create(Backend::Sqlite, "carry_prisma_sqlite").await else {
+        return;
+    };
+    let target = TestDb::create(Backend::Sqlite, "carry_prisma_sqlite_target")
+        .await
+        .unwrap();
+    Profile::BetterAuth.up(&target.conn).await.unwrap();
+    let before = target.table_names().await;
+    let refused = CarryOver::new(Source::of(Profile::AuthJsPrisma, None, None).unwrap())
+        .run(&source.conn, &target.conn, |_| {})
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(Error::Config(ConfigError::NotOnBackend(
+                Profile::AuthJsPrisma
+            )))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(target.table_names().await, before);
+    assert_eq!(target.count_rows("user").await, 0);
+    source.destroy().await;
+    target.destroy().await;
 }

@@ -86,7 +86,9 @@ pub use authenticator::AuthJsAuthenticator;
 /// through the `search_path`. A database whose accounts and sessions
 /// disagree is [`Error::Database`]. Its
 /// [`adapter`](AuthJsSchema::adapter) names the adapter type to serve it
-/// with. `None` for a profile that is not Auth.js's.
+/// with. `None` for a profile that is not Auth.js's;
+/// [`ConfigError::NotOnBackend`] where the adapter's tables are not served
+/// on the database's backend.
 ///
 /// ```no_run
 /// # async fn run(db: sea_orm::DatabaseConnection) -> Result<(), authstore::Error> {
@@ -105,11 +107,14 @@ pub async fn schema_found<C: ConnectionTrait>(
     let Descriptor::AuthJs(schema) = profile.descriptor() else {
         return Ok(None);
     };
-    // Every Auth.js schema is PostgreSQL's; elsewhere the profile's own
-    // migration refuses.
+    let backend = db.get_database_backend();
+    if !schema.on(backend) {
+        return Err(ConfigError::NotOnBackend(profile).into());
+    }
+    // The earlier shapes are PostgreSQL's.
     let Some(earlier) = schema
         .earlier_shape
-        .filter(|_| db.get_database_backend() == DbBackend::Postgres)
+        .filter(|_| backend == DbBackend::Postgres)
     else {
         return Ok(Some(schema));
     };

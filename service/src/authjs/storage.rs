@@ -1,8 +1,8 @@
 //! The adapter's rows: users, accounts, sessions and verification tokens,
 //! named as the profile's descriptor (`authstore_entity::descriptor`)
-//! names them, with its kind of id and of time. Every Auth.js profile is
-//! PostgreSQL's, as its adapter, so a write that answers its row does so
-//! with `RETURNING`.
+//! names them, with its kind of id and of time on the database's backend.
+//! Every backend an Auth.js adapter's tables are served on (PostgreSQL,
+//! SQLite 3.35 or later) answers a write's row with `RETURNING`.
 
 use std::marker::PhantomData;
 
@@ -53,7 +53,10 @@ const ACCOUNT_COLUMNS: [&str; 11] = [
 pub(super) async fn table_held<C: ConnectionTrait>(db: &C, table: &str) -> Result<bool, DbErr> {
     let backend = db.get_database_backend();
     let sql = match backend {
-        DbBackend::Sqlite => "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+        // SQLite resolves names whatever their case.
+        DbBackend::Sqlite => {
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE"
+        }
         _ => {
             "SELECT 1 FROM pg_class WHERE oid = to_regclass(quote_ident($1)) AND relkind IN ('r', 'p')"
         }
@@ -358,15 +361,14 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         self.one_user(select).await
     }
 
-    /// Whether any user's address is `canonical` as PostgreSQL's `lower()`
-    /// folds both (another case of it, or a character the database's
-    /// locale folds alike), in either spelling of its domain: Auth.js keeps
-    /// the domain as it was typed, so an app's row may hold the ASCII
-    /// (punycode) spelling of a domain authstore writes in Unicode. The
-    /// mailbox is then taken, and a new user for it is refused.
+    /// Whether any user's address is `canonical` once lowercased (another
+    /// case of it, or a character PostgreSQL's locale folds alike), in
+    /// either spelling of its domain: Auth.js keeps the domain as it was
+    /// typed, so an app's row may hold the ASCII (punycode) spelling of a
+    /// domain authstore writes in Unicode. The mailbox is then taken, and a
+    /// new user for it is refused.
     pub(super) async fn mailbox_taken(&self, canonical: &str) -> Result<bool, DbErr> {
-        let mut select = Self::mailbox(canonical);
-        Ok(self.db.query_one(select.limit(1)).await?.is_some())
+        Ok(!self.mailbox_holders(canonical).await?.is_empty())
     }
 
     /// Whether a user other than `id` has the mailbox `canonical` (see
@@ -376,22 +378,40 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
         canonical: &str,
         id: &A::Id,
     ) -> Result<bool, DbErr> {
-        let mut select = Self::mailbox(canonical);
-        select.and_where(Expr::col("id").ne(id.clone())).limit(1);
-        Ok(self.db.query_one(&select).await?.is_some())
+        let holders = self.mailbox_holders(canonical).await?;
+        Ok(holders.iter().any(|holder| holder != id))
     }
 
     /// The users holding the mailbox `canonical` ([`Storage::mailbox_taken`]).
-    fn mailbox(canonical: &str) -> SelectStatement {
-        let spellings: Vec<Expr> = email::spellings(canonical)
-            .into_iter()
-            .map(|spelling| Func::lower(Expr::val(spelling)).into())
+    /// SQLite's `lower()` folds ASCII letters only: there the rows holding
+    /// any other character are also read, and lowercased here.
+    async fn mailbox_holders(&self, canonical: &str) -> Result<Vec<A::Id>, DbErr> {
+        let spellings = email::spellings(canonical);
+        let lowered: Vec<Expr> = spellings
+            .iter()
+            .map(|spelling| Func::lower(Expr::val(spelling.as_str())).into())
             .collect();
-        Query::select()
-            .expr(Expr::val(1))
+        let folded = Expr::expr(Func::lower(Expr::col("email"))).is_in(lowered);
+        let sqlite = self.backend() == DbBackend::Sqlite;
+        let mut found = Condition::any().add(folded);
+        if sqlite {
+            found = found.add(Expr::cust(r#""email" GLOB '*[^ -~]*'"#));
+        }
+        let select = Query::select()
+            .columns(["id", "email"])
             .from(Self::USERS)
-            .and_where(Expr::expr(Func::lower(Expr::col("email"))).is_in(spellings))
-            .to_owned()
+            .cond_where(found)
+            .to_owned();
+        let mut holders = Vec::new();
+        for row in self.db.query_all(&select).await? {
+            let address: Option<String> = row.try_get("", "email")?;
+            let holds = address
+                .is_some_and(|address| !sqlite || spellings.contains(&address.to_lowercase()));
+            if holds {
+                holders.push(row.try_get("", "id")?);
+            }
+        }
+        Ok(holders)
     }
 
     /// Applies `patch` (validated) to the user `id`; `None` if there is none.

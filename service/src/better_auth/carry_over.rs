@@ -462,10 +462,15 @@ impl CarryOver {
                 ValidationError::new("not_next_auth"),
             ));
         }
-        if let Source::AuthJs(profile) = self.source
-            && !matches!(profile.descriptor(), Descriptor::AuthJs(_))
-        {
-            return Err(rules::invalid("from", ValidationError::new("not_authjs")));
+        if let Source::AuthJs(profile) = self.source {
+            let Descriptor::AuthJs(schema) = profile.descriptor() else {
+                return Err(rules::invalid("from", ValidationError::new("not_authjs")));
+            };
+            // Elsewhere its times would be misread (another adapter's
+            // SQLite tables keep them otherwise).
+            if !schema.on(source.get_database_backend()) {
+                return Err(ConfigError::NotOnBackend(profile).into());
+            }
         }
         self.check_batch(source.get_database_backend(), target.get_database_backend())?;
         // The source's tables under better-auth's own names, in the target:

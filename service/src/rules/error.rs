@@ -210,6 +210,10 @@ pub enum ConfigError {
     /// http(s) origin: scheme, host and port, nothing more.
     #[error("{0:?} is no http(s) origin such as https://app.example.com")]
     TrustedOrigin(String),
+    /// The profile's tables are not served on this database's backend (an
+    /// Auth.js adapter's on another backend keep other columns and times).
+    #[error("{0}'s tables are not served on this database's backend")]
+    NotOnBackend(authstore_entity::Profile),
     /// The Auth.js adapter keeps no WebAuthn authenticators
     /// (`@auth/pg-adapter`), or the app's database has no table for them
     /// (an app without passkeys may leave it out).
