@@ -96,6 +96,9 @@ fn pair_key(table: &'static str, a: &'static str, b: &'static str) -> IndexCreat
         .to_owned()
 }
 
+/// A column of a kind, by its name.
+type Column = fn(&'static str) -> ColumnDef;
+
 /// The five tables as drizzle-kit creates them, each before the tables
 /// that point to it: on PostgreSQL from the adapter's `lib/pg.js`, on
 /// SQLite from its `lib/sqlite.js`, whose times are `integer` milliseconds
@@ -104,9 +107,8 @@ fn pair_key(table: &'static str, a: &'static str, b: &'static str) -> IndexCreat
 /// named unique indexes, keeping the same rows apart).
 fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
     let text = |name: &'static str| ColumnDef::new(name).text().to_owned();
-    let integer = |name: &'static str| ColumnDef::new(name).integer().to_owned();
-    let (time, flag): (fn(&'static str) -> ColumnDef, fn(&'static str) -> ColumnDef) = match backend
-    {
+    let integer: Column = |name| ColumnDef::new(name).integer().to_owned();
+    let (time, flag): (Column, Column) = match backend {
         DatabaseBackend::Sqlite => (integer, integer),
         _ => (
             |name| ColumnDef::new(name).timestamp().to_owned(),
