@@ -123,19 +123,10 @@ async function request(app, path, init = {}) {
 }
 
 /// next-auth 4.24's own request handling (its `AuthHandler`, as its
-/// Next.js glue calls it) on the same adapter, secret and session lengths,
-/// with an email provider whose links land in `sent`; the request's
-/// cookies by name.
+/// Next.js glue calls it) on the same adapter, secret, session lengths and
+/// email provider (whose links land in `sent`); the request's cookies by
+/// name.
 async function handle4(app, { action, method = "GET", providerId, body, query, cookies = {} }) {
-  const email = {
-    id: "email",
-    type: "email",
-    name: "Email",
-    maxAge: 24 * 60 * 60,
-    sendVerificationRequest: async ({ identifier, token }) => {
-      sent.push({ identifier, token });
-    },
-  };
   const response = await AuthHandler({
     req: {
       action,
@@ -151,7 +142,7 @@ async function handle4(app, { action, method = "GET", providerId, body, query, c
       adapter: app.adapter,
       secret: app.config.secret,
       session: app.config.session,
-      providers: [email],
+      providers: app.config.providers,
       logger: app.config.logger,
     },
   });
