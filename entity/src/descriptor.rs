@@ -354,6 +354,19 @@ impl AuthJsSchema {
     pub const SCOPE: &'static str = "scope";
     /// `accounts.session_state`.
     pub const SESSION_STATE: &'static str = "session_state";
+    /// A WebAuthn authenticator's columns ([`AuthJsSchema::authenticators`]):
+    /// `credentialID`, its key.
+    pub const CREDENTIAL_ID: &'static str = "credentialID";
+    /// `credentialPublicKey`.
+    pub const CREDENTIAL_PUBLIC_KEY: &'static str = "credentialPublicKey";
+    /// `counter`: the signature counter.
+    pub const COUNTER: &'static str = "counter";
+    /// `credentialDeviceType`.
+    pub const CREDENTIAL_DEVICE_TYPE: &'static str = "credentialDeviceType";
+    /// `credentialBackedUp`.
+    pub const CREDENTIAL_BACKED_UP: &'static str = "credentialBackedUp";
+    /// `transports`.
+    pub const TRANSPORTS: &'static str = "transports";
     /// The row clocks where the schema keeps them
     /// ([`AuthJsSchema::row_clocks`]): `createdAt`.
     pub const CREATED_AT: &'static str = "createdAt";

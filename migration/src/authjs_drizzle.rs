@@ -149,12 +149,16 @@ fn tables(backend: DatabaseBackend) -> Vec<TableCreateStatement> {
             .primary_key(&mut pair_key(VERIFICATION, "identifier", "token"))
             .to_owned(),
         authenticator_columns(Table::create().table(AUTHENTICATORS), flag)
-            .primary_key(&mut pair_key(AUTHENTICATORS, USER_ID, "credentialID"))
+            .primary_key(&mut pair_key(
+                AUTHENTICATORS,
+                USER_ID,
+                AuthJsSchema::CREDENTIAL_ID,
+            ))
             .index(
                 Index::create()
                     .name(format!("{AUTHENTICATORS}_credentialID_unique"))
                     .unique()
-                    .col("credentialID"),
+                    .col(AuthJsSchema::CREDENTIAL_ID),
             )
             .foreign_key(&mut user_key(AUTHENTICATORS))
             .to_owned(),

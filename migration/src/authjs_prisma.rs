@@ -63,7 +63,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
                 (
                     "Authenticator_credentialID_key",
                     AUTHENTICATORS,
-                    "credentialID",
+                    AuthJsSchema::CREDENTIAL_ID,
                 ),
             ],
             optional_tables: &[AUTHENTICATORS],
@@ -172,7 +172,10 @@ fn tables(_: DatabaseBackend) -> Vec<TableCreateStatement> {
             .primary_key(&mut primary(VERIFICATION, &["identifier", "token"]))
             .to_owned(),
         authenticator_columns(Table::create().table(AUTHENTICATORS), boolean)
-            .primary_key(&mut primary(AUTHENTICATORS, &[USER_ID, "credentialID"]))
+            .primary_key(&mut primary(
+                AUTHENTICATORS,
+                &[USER_ID, AuthJsSchema::CREDENTIAL_ID],
+            ))
             .foreign_key(&mut user_key(AUTHENTICATORS))
             .to_owned(),
     ]
@@ -209,7 +212,10 @@ fn next_auth_4_tables() -> Vec<TableCreateStatement> {
             .to_owned(),
         verification_columns(Table::create().table(VERIFICATION), time).to_owned(),
         authenticator_columns(Table::create().table(AUTHENTICATORS), boolean)
-            .primary_key(&mut primary(AUTHENTICATORS, &[USER_ID, "credentialID"]))
+            .primary_key(&mut primary(
+                AUTHENTICATORS,
+                &[USER_ID, AuthJsSchema::CREDENTIAL_ID],
+            ))
             .to_owned(),
     ]
 }

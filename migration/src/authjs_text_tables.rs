@@ -36,14 +36,14 @@ pub(crate) fn authenticator_columns(
     flag: fn(&'static str) -> ColumnDef,
 ) -> &mut TableCreateStatement {
     table
-        .col(text("credentialID").not_null())
+        .col(text(AuthJsSchema::CREDENTIAL_ID).not_null())
         .col(text(AuthJsSchema::USER_ID).not_null())
         .col(text(AuthJsSchema::PROVIDER_ACCOUNT_ID).not_null())
-        .col(text("credentialPublicKey").not_null())
-        .col(ColumnDef::new("counter").integer().not_null())
-        .col(text("credentialDeviceType").not_null())
-        .col(flag("credentialBackedUp").not_null())
-        .col(text("transports"))
+        .col(text(AuthJsSchema::CREDENTIAL_PUBLIC_KEY).not_null())
+        .col(ColumnDef::new(AuthJsSchema::COUNTER).integer().not_null())
+        .col(text(AuthJsSchema::CREDENTIAL_DEVICE_TYPE).not_null())
+        .col(flag(AuthJsSchema::CREDENTIAL_BACKED_UP).not_null())
+        .col(text(AuthJsSchema::TRANSPORTS))
 }
 
 /// A verification token's columns, its expiry in the adapter's kind of

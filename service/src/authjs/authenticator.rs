@@ -17,6 +17,7 @@ use super::{AuthJsAdapter, AuthJsStore, IdOf};
 use crate::backend;
 use crate::rules::error::{ConfigError, Conflict, Error, on_write};
 use crate::rules::{self, text};
+use authstore_entity::descriptor::AuthJsSchema;
 
 /// The device types `@simplewebauthn/server` reports, which Auth.js stores.
 const DEVICE_TYPES: [&str; 2] = ["singleDevice", "multiDevice"];
@@ -116,17 +117,17 @@ pub(super) fn authenticator_from<Id: sea_orm::TryGetable>(
             .decode(text.as_bytes())
             .map_err(|_| DbErr::Type(format!("authenticator.{column} is no base64")))
     };
-    let counter: i32 = row.try_get("", "counter")?;
+    let counter: i32 = row.try_get("", AuthJsSchema::COUNTER)?;
     Ok(AuthJsAuthenticator {
-        user_id: row.try_get("", "userId")?,
-        credential_id: bytes("credentialID")?,
-        provider_account_id: row.try_get("", "providerAccountId")?,
-        credential_public_key: bytes("credentialPublicKey")?,
+        user_id: row.try_get("", AuthJsSchema::USER_ID)?,
+        credential_id: bytes(AuthJsSchema::CREDENTIAL_ID)?,
+        provider_account_id: row.try_get("", AuthJsSchema::PROVIDER_ACCOUNT_ID)?,
+        credential_public_key: bytes(AuthJsSchema::CREDENTIAL_PUBLIC_KEY)?,
         counter: u32::try_from(counter)
             .map_err(|_| DbErr::Type("authenticator.counter is negative".into()))?,
-        credential_device_type: row.try_get("", "credentialDeviceType")?,
-        credential_backed_up: row.try_get("", "credentialBackedUp")?,
-        transports: row.try_get("", "transports")?,
+        credential_device_type: row.try_get("", AuthJsSchema::CREDENTIAL_DEVICE_TYPE)?,
+        credential_backed_up: row.try_get("", AuthJsSchema::CREDENTIAL_BACKED_UP)?,
+        transports: row.try_get("", AuthJsSchema::TRANSPORTS)?,
     })
 }
 

@@ -81,16 +81,17 @@ pub(super) async fn column_held<C: ConnectionTrait>(
 }
 
 /// A passkey's credential id, the authenticator table's key.
-const CREDENTIAL_ID: &str = "credentialID";
+const CREDENTIAL_ID: &str = AuthJsSchema::CREDENTIAL_ID;
+const COUNTER: &str = AuthJsSchema::COUNTER;
 const AUTHENTICATOR_COLUMNS: [&str; 8] = [
     CREDENTIAL_ID,
     USER_ID,
     PROVIDER_ACCOUNT_ID,
-    "credentialPublicKey",
-    "counter",
-    "credentialDeviceType",
-    "credentialBackedUp",
-    "transports",
+    AuthJsSchema::CREDENTIAL_PUBLIC_KEY,
+    COUNTER,
+    AuthJsSchema::CREDENTIAL_DEVICE_TYPE,
+    AuthJsSchema::CREDENTIAL_BACKED_UP,
+    AuthJsSchema::TRANSPORTS,
 ];
 
 pub(super) struct Storage<'a, C, A> {
@@ -613,12 +614,12 @@ impl<'a, C: ConnectionTrait, A: AuthJsAdapter> Storage<'a, C, A> {
     ) -> Result<Option<AuthJsAuthenticator<A::Id>>, DbErr> {
         let update = Query::update()
             .table(table)
-            .value("counter", counter)
+            .value(COUNTER, counter)
             .and_where(Expr::col(CREDENTIAL_ID).eq(credential_id))
             .cond_where(
                 Condition::any()
-                    .add(Expr::col("counter").lt(counter))
-                    .add(Expr::col("counter").eq(0).and(Expr::val(counter).eq(0))),
+                    .add(Expr::col(COUNTER).lt(counter))
+                    .add(Expr::col(COUNTER).eq(0).and(Expr::val(counter).eq(0))),
             )
             .returning(Query::returning().columns(AUTHENTICATOR_COLUMNS))
             .to_owned();
